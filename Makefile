@@ -1,0 +1,36 @@
+# Mica's entry points. `make demo` and `make test` set up and build first, so
+# each works on a fresh Debian 12 machine as its only command.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: setup configure build demo test zoo clean
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD_DIR)/build.ninja:
+	@cmake -S . -B $(BUILD_DIR) -G Ninja \
+	  -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+	  -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld-22 -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld-22 \
+	  $(CMAKE_FLAGS) >/dev/null
+
+configure: setup $(BUILD_DIR)/build.ninja
+
+build: configure
+	@ninja -C $(BUILD_DIR) -j $(JOBS) --quiet
+
+# The model zoo: small models generated with Debian's torch (fixed seeds), with
+# inputs and reference outputs, into $(BUILD_DIR)/zoo. Never committed.
+zoo: setup
+	@/usr/bin/python3 test/zoo/build_zoo.py --out $(BUILD_DIR)/zoo
+
+demo: build
+	@bash examples/run_demo.sh $(BUILD_DIR)
+
+test: build zoo
+	@/usr/lib/llvm-22/bin/lit -sv --order=lexical $(BUILD_DIR)/test $(BUILD_DIR)/test/unit
+
+clean:
+	rm -rf $(BUILD_DIR)

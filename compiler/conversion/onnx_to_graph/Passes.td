@@ -1,0 +1,24 @@
+//===- Passes.td - onnx -> graph conversion passes --------*- tablegen -*-===//
+#ifndef MICA_CONVERSION_ONNX_TO_GRAPH_PASSES
+#define MICA_CONVERSION_ONNX_TO_GRAPH_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertOnnxToGraph : Pass<"mica-convert-onnx-to-graph", "::mlir::ModuleOp"> {
+  let summary = "Normalise onnx dialect ops into Mica's graph dialect";
+  let description = [{
+    Rewrites every onnx op that has a graph-dialect equivalent (and whose
+    operands that decide shapes are constant) into graph ops, folding constant
+    shape subgraphs on the way. Ops without an equivalent stay in the onnx
+    dialect and are lowered directly later; with `strict`, any leftover onnx
+    op is an error that names the node and op type.
+  }];
+  let options = [
+    Option<"strict", "strict", "bool", /*default=*/"false",
+           "Fail if any onnx op is left unconverted">
+  ];
+  let dependentDialects = ["::mica::graph::GraphDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
+#endif // MICA_CONVERSION_ONNX_TO_GRAPH_PASSES

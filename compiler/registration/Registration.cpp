@@ -1,0 +1,30 @@
+//===- Registration.cpp - Register Mica's dialects and passes -------------===//
+#include "compiler/registration/Registration.h"
+
+#include "compiler/conversion/onnx_to_graph/Passes.h"
+#include "dialects/exec/IR/ExecDialect.h"
+#include "dialects/graph/IR/GraphDialect.h"
+#include "dialects/onnx/IR/OnnxDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+void mica::registerAllDialects(mlir::DialectRegistry &registry) {
+  registry.insert<mica::onnxir::OnnxDialect, mica::graph::GraphDialect,
+                  mica::exec::ExecDialect, mlir::func::FuncDialect,
+                  mlir::arith::ArithDialect, mlir::tensor::TensorDialect,
+                  mlir::quant::QuantDialect>();
+}
+
+void mica::registerAllPasses() {
+  static bool registered = false;
+  if (registered)
+    return;
+  registered = true;
+  mlir::registerTransformsPasses(); // canonicalize, cse, inline, ...
+  mica::registerOnnxToGraphPasses();
+}

@@ -1,0 +1,15 @@
+//===- ExecDialect.h - Mica execution dialect -------------------*- C++ -*-===//
+#ifndef MICA_DIALECTS_EXEC_IR_EXECDIALECT_H
+#define MICA_DIALECTS_EXEC_IR_EXECDIALECT_H
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include "dialects/exec/IR/ExecDialect.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/exec/IR/ExecOps.h.inc"
+
+#endif // MICA_DIALECTS_EXEC_IR_EXECDIALECT_H

@@ -1,0 +1,32 @@
+# -*- Python -*-
+# lit configuration for Mica's tests. Each test is a file under test/ whose
+# RUN lines call mica, mica-opt, FileCheck or Debian's python3.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "Mica"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test", ".py"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "Inputs", "unit", "tools"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.mica_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%mica_src", config.mica_src_root))
+config.substitutions.append(("%test_tools", os.path.join(config.mica_src_root, "test", "tools")))
+# The ONNX backend test suite shipped by Debian's libonnx-testdata.
+config.substitutions.append(("%onnx_backend_data", "/usr/include/onnx/backend/test/data"))
+config.substitutions.append(("%zoo", os.path.join(config.mica_obj_root, "zoo")))
+
+llvm_config.with_system_environment(["HOME", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"])
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.mica_tools_dir, append_path=True)
+# Python helpers that tests import (model builders for the importer tests).
+llvm_config.with_environment("PYTHONPATH", os.path.join(config.mica_src_root, "test", "tools"), append_path=True)
+
+tool_dirs = [config.mica_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["mica", "mica-opt"], tool_dirs)

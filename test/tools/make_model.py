@@ -1,0 +1,169 @@
+#!/usr/bin/python3
+"""Write a named tiny ONNX model for Mica's importer lit tests.
+
+    /usr/bin/python3 test/tools/make_model.py KIND OUT.onnx
+    /usr/bin/python3 test/tools/make_model.py --list
+
+In a lit test:  # RUN: %python %test_tools/make_model.py conv_relu %t.onnx
+
+Kinds (all deterministic; the same KIND always gives the same bytes):
+
+  add             Add of two float [2,3] inputs A, B -> C (node "add")
+  conv_relu       Conv (initializer weights W [4,3,3,3], bias B [4], pads 1)
+                  + Relu on X [1,3,8,8] -> Y [1,4,8,8]; nodes are unnamed
+  unknown_op      node "my_foo" of op Foo in the default domain (not an ONNX op)
+  custom_domain   node "x1" of op Bar in domain com.example (imported at v1)
+  opset18         Add model importing the default domain at opset 18
+  external_data   MatMul + Add whose initializers live in OUT.onnx.data, a
+                  file next to the model (external data, one file)
+  symbolic        Relu on X ['N', 3] -> Y ['N', 3] (dim_param N)
+  if_subgraph     If(cond) with then = Add(X, X), else = Neg(X); X float [2]
+                  comes from the outer scope
+  optional_input  Clip(X, '', max) with the optional min input omitted ('')
+                  and max = 6 as an initializer
+  truncated       the conv_relu model's bytes cut in half
+  garbage         256 random bytes (fixed seed) that are not a ModelProto
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+from onnx import TensorProto, helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import onnx_builders as ob  # noqa: E402
+
+
+def _add(path):
+    ob.make_node_model("Add", [("A", "float32", [2, 3]), ("B", "float32", [2, 3])],
+                       [("C", "float32", [2, 3])], node_name="add", path=path, check=True)
+
+
+def _conv_relu_model():
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    nodes = [
+        helper.make_node("Conv", ["X", "W", "B"], ["T"], kernel_shape=[3, 3],
+                         pads=[1, 1, 1, 1], strides=[1, 1]),
+        helper.make_node("Relu", ["T"], ["Y"]),
+    ]
+    graph = ob.make_graph(nodes, [("X", "float32", [1, 3, 8, 8])],
+                          [("Y", "float32", [1, 4, 8, 8])], {"W": w, "B": b},
+                          name="conv_relu")
+    return ob.make_model(graph)
+
+
+def _conv_relu(path):
+    model = _conv_relu_model()
+    import onnx
+    onnx.checker.check_model(model, full_check=True)
+    ob.save_model(model, path)
+
+
+def _unknown_op(path):
+    ob.make_node_model("Foo", [("X", "float32", [2, 3])], [("Y", "float32", [2, 3])],
+                       node_name="my_foo", path=path)
+
+
+def _custom_domain(path):
+    ob.make_node_model("Bar", [("X", "float32", [2, 3])], [("Y", "float32", [2, 3])],
+                       node_name="x1", domain="com.example", path=path)
+
+
+def _opset18(path):
+    ob.make_node_model("Add", [("A", "float32", [2, 3]), ("B", "float32", [2, 3])],
+                       [("C", "float32", [2, 3])], node_name="add", opset=18, path=path)
+
+
+def _external_data(path):
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((4, 3)).astype(np.float32)
+    b = rng.standard_normal(3).astype(np.float32)
+    nodes = [
+        helper.make_node("MatMul", ["X", "W"], ["T"], name="matmul"),
+        helper.make_node("Add", ["T", "B"], ["Y"], name="bias"),
+    ]
+    graph = ob.make_graph(nodes, [("X", "float32", [2, 4])], [("Y", "float32", [2, 3])],
+                          {"W": w, "B": b}, name="external_data")
+    model = ob.make_model(graph)
+    import onnx
+    onnx.checker.check_model(model, full_check=True)
+    ob.save_with_external_data(model, path)
+
+
+def _symbolic(path):
+    ob.make_node_model("Relu", [("X", "float32", ["N", 3])], [("Y", "float32", ["N", 3])],
+                       node_name="relu", path=path, check=True)
+
+
+def _if_subgraph(path):
+    then_graph = helper.make_graph(
+        [helper.make_node("Add", ["X", "X"], ["then_out"], name="then_add")],
+        "then_branch", [], [ob.value_info("then_out", "float32", [2])])
+    else_graph = helper.make_graph(
+        [helper.make_node("Neg", ["X"], ["else_out"], name="else_neg")],
+        "else_branch", [], [ob.value_info("else_out", "float32", [2])])
+    node = helper.make_node("If", ["cond"], ["Y"], name="if", then_branch=then_graph,
+                            else_branch=else_graph)
+    graph = ob.make_graph([node], [("cond", TensorProto.BOOL, []), ("X", "float32", [2])],
+                          [("Y", "float32", [2])], name="if_subgraph")
+    model = ob.make_model(graph)
+    import onnx
+    onnx.checker.check_model(model, full_check=True)
+    ob.save_model(model, path)
+
+
+def _optional_input(path):
+    ob.make_node_model("Clip", [("X", "float32", [2, 3])], [("Y", "float32", [2, 3])],
+                       initializers={"max": np.array(6.0, dtype=np.float32)},
+                       node_inputs=["X", "", "max"], node_name="clip", path=path,
+                       check=True)
+
+
+def _truncated(path):
+    ob.write_truncated(_conv_relu_model(), path)
+
+
+def _garbage(path):
+    ob.write_garbage(path, size=256, seed=0)
+
+
+KINDS = {
+    "add": _add,
+    "conv_relu": _conv_relu,
+    "unknown_op": _unknown_op,
+    "custom_domain": _custom_domain,
+    "opset18": _opset18,
+    "external_data": _external_data,
+    "symbolic": _symbolic,
+    "if_subgraph": _if_subgraph,
+    "optional_input": _optional_input,
+    "truncated": _truncated,
+    "garbage": _garbage,
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Write a named tiny ONNX model for importer tests.",
+        epilog="kinds: " + ", ".join(KINDS))
+    parser.add_argument("kind", nargs="?", choices=sorted(KINDS))
+    parser.add_argument("out", nargs="?", help="output .onnx path")
+    parser.add_argument("--list", action="store_true", help="list the kinds and exit")
+    args = parser.parse_args(argv)
+    if args.list:
+        print("\n".join(KINDS))
+        return 0
+    if not args.kind or not args.out:
+        parser.error("KIND and OUT are required")
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    os.makedirs(out_dir, exist_ok=True)
+    KINDS[args.kind](args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
