@@ -317,8 +317,14 @@ def main(argv=None):
             out.append("")
             out.append("%d cases import that are not in %s (record them with --update):"
                        % (len(newly), args.expected))
-            for c in newly:
+            for c in newly[:50]:
                 out.append("  " + c)
+            if len(newly) > 50:
+                out.append("  ... and %d more%s" % (len(newly) - 50,
+                                                   " (see --report)" if args.report else ""))
+                details.append("")
+                details.append("== newly importing (%d)" % len(newly))
+                details.extend(newly)
         passed = len(expected_set) - len(regressions)
         failed = len(regressions) + len([c for c in hard if c not in expected_set])
 

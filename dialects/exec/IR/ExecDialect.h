@@ -2,6 +2,7 @@
 #ifndef MICA_DIALECTS_EXEC_IR_EXECDIALECT_H
 #define MICA_DIALECTS_EXEC_IR_EXECDIALECT_H
 
+#include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/OpDefinition.h"

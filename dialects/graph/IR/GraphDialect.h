@@ -10,6 +10,7 @@
 #include "dialects/graph/IR/ShapeFunctions.h"
 #include "dialects/graph/IR/TypeInference.h"
 
+#include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinAttributes.h"

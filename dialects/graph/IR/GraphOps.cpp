@@ -14,13 +14,6 @@
 using namespace mlir;
 using namespace mica::graph;
 
-LogicalResult ConstantOp::verify() {
-  if (getValue().getType() != getType())
-    return emitOpError() << "value type " << getValue().getType()
-                         << " differs from the result type " << getType();
-  return success();
-}
-
 LogicalResult ClampOp::verify() {
   if (getMin().convertToDouble() > getMax().convertToDouble())
     return emitOpError() << "min (" << getMin().convertToDouble()

@@ -12,7 +12,8 @@ include "dialects/graph/IR/GraphBase.td"
 include "dialects/graph/IR/GraphAttrs.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 
-def Graph_ConstantOp : Graph_Op<"constant", [ConstantLike, Pure]> {
+def Graph_ConstantOp : Graph_Op<"constant",
+    [ConstantLike, Pure, AllTypesMatch<["value", "result"]>]> {
   let summary = "A constant tensor (weights, shapes, scalars)";
   let description = [{
     Materialises `value` (any `ElementsAttr`, dense or resource) as a tensor.
@@ -26,7 +27,6 @@ def Graph_ConstantOp : Graph_Op<"constant", [ConstantLike, Pure]> {
   let results = (outs AnyTensor:$result);
   let assemblyFormat = "attr-dict $value";
   let hasFolder = 1;
-  let hasVerifier = 1;
 }
 
 include "dialects/graph/IR/GraphElementwiseOps.td"

@@ -2,6 +2,7 @@
 #ifndef MICA_DIALECTS_ONNX_IR_ONNXDIALECT_H
 #define MICA_DIALECTS_ONNX_IR_ONNXDIALECT_H
 
+#include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Dialect.h"

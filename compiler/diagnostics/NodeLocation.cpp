@@ -1,0 +1,67 @@
+//===- NodeLocation.cpp - ONNX node identity in MLIR locations ------------===//
+#include "compiler/diagnostics/NodeLocation.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/MLIRContext.h"
+
+using namespace mlir;
+
+Location mica::makeNodeLoc(MLIRContext *context, StringRef file,
+                           StringRef nodeName, StringRef domain,
+                           StringRef opType) {
+  std::string tag =
+      (domain.empty() ? std::string("ai.onnx") : domain.str()) + "::" +
+      opType.str();
+  Location fileLoc = FileLineColLoc::get(context, file, 0, 0);
+  Location opLoc =
+      FusedLoc::get(context, {fileLoc}, StringAttr::get(context, tag));
+  return NameLoc::get(StringAttr::get(context, nodeName), opLoc);
+}
+
+mica::NodeLocInfo mica::getNodeLocInfo(Location loc) {
+  NodeLocInfo info;
+  // Walk the location tree; the first of each kind wins, so a rewrite that
+  // fuses several node locations reports the first node.
+  loc->walk([&](Location sub) {
+    if (auto name = dyn_cast<NameLoc>(sub)) {
+      if (info.node.empty())
+        info.node = name.getName().str();
+    } else if (auto fused = dyn_cast<FusedLoc>(sub)) {
+      if (auto tag = dyn_cast_or_null<StringAttr>(fused.getMetadata()))
+        if (info.domainAndOp.empty())
+          info.domainAndOp = tag.str();
+    } else if (auto file = dyn_cast<FileLineColLoc>(sub)) {
+      if (info.file.empty())
+        info.file = file.getFilename().str();
+    }
+    return WalkResult::advance();
+  });
+  return info;
+}
+
+std::string mica::formatDiagnostic(const Diagnostic &diag,
+                                   StringRef fallbackFile) {
+  NodeLocInfo info = getNodeLocInfo(diag.getLocation());
+  std::string out = "mica: ";
+  switch (diag.getSeverity()) {
+  case DiagnosticSeverity::Error: out += "error: "; break;
+  case DiagnosticSeverity::Warning: out += "warning: "; break;
+  case DiagnosticSeverity::Note: out += "note: "; break;
+  case DiagnosticSeverity::Remark: out += "remark: "; break;
+  }
+  out += info.file.empty() ? fallbackFile.str() : info.file;
+  out += ": ";
+  if (!info.node.empty()) {
+    out += "node '" + info.node + "'";
+    if (!info.domainAndOp.empty())
+      out += " (" + info.domainAndOp + ")";
+    out += ": ";
+  }
+  std::string message = diag.str();
+  // One line per diagnostic: scripts split stderr on newlines.
+  for (char &c : message)
+    if (c == '\n')
+      c = ' ';
+  out += message;
+  return out;
+}

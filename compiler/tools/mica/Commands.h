@@ -1,0 +1,18 @@
+//===- Commands.h - The subcommands of `mica` -------------------*- C++ -*-===//
+#ifndef MICA_COMPILER_TOOLS_MICA_COMMANDS_H
+#define MICA_COMPILER_TOOLS_MICA_COMMANDS_H
+
+#include "llvm/Support/CommandLine.h"
+
+namespace mica::cli {
+
+extern llvm::cl::SubCommand importCommand;
+extern llvm::cl::OptionCategory importCategory;
+
+/// Runs `mica import` with the options parsed into its SubCommand; returns
+/// the process exit code.
+int runImport();
+
+} // namespace mica::cli
+
+#endif // MICA_COMPILER_TOOLS_MICA_COMMANDS_H

@@ -1,0 +1,123 @@
+//===- GraphCanonicalization.cpp - Canonicalisation patterns --------------===//
+//
+// Rewrites that need more than a folder: batch_norm folded into the conv
+// that feeds it, and reshape's constant `shape` operand turned into the
+// `new_shape` attribute.
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/graph/IR/GraphDialect.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mica::graph;
+
+namespace {
+
+/// The f32 values of a constant operand, splats expanded.
+static std::optional<SmallVector<float>> f32Constant(Value value) {
+  DenseFPElementsAttr attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)) ||
+      !attr.getElementType().isF32())
+    return std::nullopt;
+  return SmallVector<float>(attr.getValues<float>());
+}
+
+/// batch_norm(conv(x, W, b)) -> conv(x, W', b') with, per output channel c,
+///   k[c] = scale[c] / sqrt(variance[c] + epsilon)
+///   W'[c, ...] = W[c, ...] * k[c]
+///   b'[c] = (b[c] - mean[c]) * k[c] + bias[c]    (b = 0 without a bias)
+/// Requires a single-use conv, constant f32 weights and parameters.
+struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(BatchNormOp bn,
+                                PatternRewriter &rewriter) const override {
+    auto conv = bn.getInput().getDefiningOp<ConvOp>();
+    if (!conv || !conv->hasOneUse())
+      return rewriter.notifyMatchFailure(bn, "input is not a single-use conv");
+    auto weightType = cast<RankedTensorType>(conv.getWeight().getType());
+    if (!weightType.getElementType().isF32() || !weightType.hasStaticShape())
+      return rewriter.notifyMatchFailure(bn, "conv weight is not static f32");
+    std::optional<SmallVector<float>> weight = f32Constant(conv.getWeight());
+    std::optional<SmallVector<float>> scale = f32Constant(bn.getScale());
+    std::optional<SmallVector<float>> shift = f32Constant(bn.getBias());
+    std::optional<SmallVector<float>> mean = f32Constant(bn.getMean());
+    std::optional<SmallVector<float>> variance = f32Constant(bn.getVariance());
+    if (!weight || !scale || !shift || !mean || !variance)
+      return rewriter.notifyMatchFailure(bn, "operands are not f32 constants");
+    int64_t channels = weightType.getDimSize(0);
+    SmallVector<float> bias(channels, 0.0f);
+    if (conv.getBias()) {
+      std::optional<SmallVector<float>> convBias = f32Constant(conv.getBias());
+      if (!convBias)
+        return rewriter.notifyMatchFailure(bn, "conv bias is not constant");
+      bias = *convBias;
+    }
+    if ((int64_t)scale->size() != channels || (int64_t)bias.size() != channels)
+      return rewriter.notifyMatchFailure(bn, "channel counts differ");
+
+    double epsilon = bn.getEpsilon().convertToDouble();
+    int64_t perChannel = weightType.getNumElements() / channels;
+    SmallVector<float> newWeight(*weight), newBias(channels);
+    for (int64_t c = 0; c < channels; ++c) {
+      double k = (*scale)[c] / std::sqrt((double)(*variance)[c] + epsilon);
+      for (int64_t i = 0; i < perChannel; ++i)
+        newWeight[c * perChannel + i] = (float)((*weight)[c * perChannel + i] * k);
+      newBias[c] = (float)((bias[c] - (*mean)[c]) * k + (*shift)[c]);
+    }
+
+    Location loc = rewriter.getFusedLoc({conv.getLoc(), bn.getLoc()});
+    auto biasType = RankedTensorType::get({channels}, rewriter.getF32Type());
+    Value w = ConstantOp::create(
+        rewriter, loc, weightType,
+        DenseElementsAttr::get(weightType, ArrayRef<float>(newWeight)));
+    Value b = ConstantOp::create(
+        rewriter, loc, biasType,
+        DenseElementsAttr::get(biasType, ArrayRef<float>(newBias)));
+    rewriter.replaceOpWithNewOp<ConvOp>(
+        bn, bn.getType(), conv.getInput(), w, b, conv.getStridesAttr(),
+        conv.getDilationsAttr(), conv.getPadsAttr(), conv.getGroupsAttr());
+    rewriter.eraseOp(conv);
+    return success();
+  }
+};
+
+/// reshape(x, constant shape) -> reshape(x) {new_shape = shape}.
+struct ConstantShapeToAttr : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    DenseIntElementsAttr shape;
+    if (!op.getShape() || !matchPattern(op.getShape(), m_Constant(&shape)))
+      return rewriter.notifyMatchFailure(op, "shape operand is not constant");
+    SmallVector<int64_t> newShape;
+    for (const APInt &d : shape.getValues<APInt>())
+      newShape.push_back(d.getSExtValue());
+    auto inferred = inferReshapeShape(
+        getShape(op.getInput().getType()), newShape,
+        [] { return InFlightDiagnostic(); });
+    if (failed(inferred))
+      return rewriter.notifyMatchFailure(op, "constant shape is invalid");
+    rewriter.replaceOpWithNewOp<ReshapeOp>(
+        op, op.getType(), op.getInput(), Value(),
+        rewriter.getDenseI64ArrayAttr(newShape));
+    return success();
+  }
+};
+
+} // namespace
+
+void BatchNormOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                              MLIRContext *context) {
+  patterns.add<FoldBatchNormIntoConv>(context);
+}
+
+void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                            MLIRContext *context) {
+  patterns.add<ConstantShapeToAttr>(context);
+}

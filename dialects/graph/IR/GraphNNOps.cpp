@@ -1,0 +1,186 @@
+//===- GraphNNOps.cpp - Type inference of neural-network ops --------------===//
+//
+// Each inferTypes() checks element types and hands the shapes to the op's
+// shape function (ShapeFunctions.h).
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/graph/IR/GraphDialect.h"
+
+using namespace mlir;
+using namespace mica::graph;
+
+/// The shape of an optional operand, std::nullopt when absent.
+static std::optional<ShapeRef> optionalShape(Value value) {
+  if (!value)
+    return std::nullopt;
+  return getShape(value.getType());
+}
+
+/// Operands that must share the element type of `values[0]` (quantised
+/// operands may differ: their scales are per tensor).
+static LogicalResult checkSameElementType(ArrayRef<Value> values,
+                                          ArrayRef<StringRef> names,
+                                          ErrorFn emitError) {
+  Type first = getElementType(values[0].getType());
+  for (auto [value, name] : llvm::zip(values, names)) {
+    if (!value)
+      continue;
+    Type element = getElementType(value.getType());
+    if (element != first && !isa<quant::QuantizedType>(element) &&
+        !isa<quant::QuantizedType>(first))
+      return emitError() << name << " element type " << element
+                         << " differs from " << first;
+  }
+  return success();
+}
+
+LogicalResult ConvOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
+                                 SmallVectorImpl<Type> &types) {
+  Value input = adaptor.getInput();
+  if (failed(checkSameElementType({input, adaptor.getWeight()},
+                                  {"input", "weight"}, emitError)))
+    return failure();
+  return addTensorResult(
+      inferConvShape(getShape(input.getType()),
+                     getShape(adaptor.getWeight().getType()),
+                     optionalShape(adaptor.getBias()), adaptor.getStrides(),
+                     adaptor.getDilations(), adaptor.getPads(),
+                     adaptor.getGroups(), emitError),
+      getElementType(input.getType()), types);
+}
+
+LogicalResult ConvTransposeOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
+                                          SmallVectorImpl<Type> &types) {
+  Value input = adaptor.getInput();
+  if (failed(checkSameElementType({input, adaptor.getWeight()},
+                                  {"input", "weight"}, emitError)))
+    return failure();
+  return addTensorResult(
+      inferConvTransposeShape(
+          getShape(input.getType()), getShape(adaptor.getWeight().getType()),
+          optionalShape(adaptor.getBias()), adaptor.getStrides(),
+          adaptor.getDilations(), adaptor.getPads(),
+          adaptor.getOutputPadding(), adaptor.getGroups(), emitError),
+      getElementType(input.getType()), types);
+}
+
+LogicalResult MatmulOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
+                                   SmallVectorImpl<Type> &types) {
+  Type lhs = adaptor.getLhs().getType(), rhs = adaptor.getRhs().getType();
+  if (getElementType(lhs) != getElementType(rhs))
+    return emitError() << "operand element types differ ("
+                       << getElementType(lhs) << " vs " << getElementType(rhs)
+                       << ")";
+  return addTensorResult(
+      inferMatmulShape(getShape(lhs), getShape(rhs), emitError),
+      getElementType(lhs), types);
+}
+
+LogicalResult FullyConnectedOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
+                                           SmallVectorImpl<Type> &types) {
+  Value input = adaptor.getInput();
+  if (failed(checkSameElementType({input, adaptor.getWeight()},
+                                  {"input", "weight"}, emitError)))
+    return failure();
+  return addTensorResult(
+      inferFullyConnectedShape(getShape(input.getType()),
+                               getShape(adaptor.getWeight().getType()),
+                               optionalShape(adaptor.getBias()), emitError),
+      getElementType(input.getType()), types);
+}
+
+LogicalResult AttentionOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
+                                      SmallVectorImpl<Type> &types) {
+  Value query = adaptor.getQuery();
+  if (failed(checkSameElementType({query, adaptor.getKey(), adaptor.getValue()},
+                                  {"query", "key", "value"}, emitError)))
+    return failure();
+  return addTensorResult(
+      inferAttentionShape(getShape(query.getType()),
+                          getShape(adaptor.getKey().getType()),
+                          getShape(adaptor.getValue().getType()),
+                          optionalShape(adaptor.getMask()),
+                          adaptor.getNumHeads(), emitError),
+      getElementType(query.getType()), types);
+}
+
+/// Norms: every operand shares the input's float element type.
+static LogicalResult checkNormOperands(ValueRange operands, ErrorFn emitError) {
+  Type first = getElementType(operands[0].getType());
+  for (auto [index, value] : llvm::enumerate(operands))
+    if (value && getElementType(value.getType()) != first)
+      return emitError() << "operand #" << index << " element type "
+                         << getElementType(value.getType())
+                         << " differs from the input's " << first;
+  return success();
+}
+
+LogicalResult BatchNormOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
+                                      SmallVectorImpl<Type> &types) {
+  if (failed(checkNormOperands(adaptor.getOperands(), emitError)))
+    return failure();
+  Type input = adaptor.getInput().getType();
+  return addTensorResult(
+      inferChannelNormShape(getShape(input),
+                            {getShape(adaptor.getScale().getType()),
+                             getShape(adaptor.getBias().getType()),
+                             getShape(adaptor.getMean().getType()),
+                             getShape(adaptor.getVariance().getType())},
+                            /*minRank=*/2, emitError),
+      getElementType(input), types);
+}
+
+LogicalResult InstanceNormOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
+                                         SmallVectorImpl<Type> &types) {
+  if (failed(checkNormOperands(adaptor.getOperands(), emitError)))
+    return failure();
+  Type input = adaptor.getInput().getType();
+  return addTensorResult(
+      inferChannelNormShape(getShape(input),
+                            {getShape(adaptor.getScale().getType()),
+                             getShape(adaptor.getBias().getType())},
+                            /*minRank=*/3, emitError),
+      getElementType(input), types);
+}
+
+LogicalResult GroupNormOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
+                                      SmallVectorImpl<Type> &types) {
+  if (failed(checkNormOperands(adaptor.getOperands(), emitError)))
+    return failure();
+  Type input = adaptor.getInput().getType();
+  return addTensorResult(
+      inferGroupNormShape(getShape(input),
+                          getShape(adaptor.getScale().getType()),
+                          getShape(adaptor.getBias().getType()),
+                          adaptor.getNumGroups(), emitError),
+      getElementType(input), types);
+}
+
+LogicalResult LayerNormOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
+                                      SmallVectorImpl<Type> &types) {
+  if (failed(checkNormOperands(adaptor.getOperands(), emitError)))
+    return failure();
+  Type input = adaptor.getInput().getType();
+  return addTensorResult(
+      inferLayerNormShape(getShape(input),
+                          getShape(adaptor.getScale().getType()),
+                          optionalShape(adaptor.getBias()), adaptor.getAxis(),
+                          emitError),
+      getElementType(input), types);
+}
+
+LogicalResult ResizeOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
+                                   SmallVectorImpl<Type> &types) {
+  Type input = adaptor.getInput().getType();
+  return addTensorResult(
+      inferResizeShape(getShape(input), adaptor.getScales(), emitError),
+      getElementType(input), types);
+}
+
+LogicalResult ReduceOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
+                                   SmallVectorImpl<Type> &types) {
+  Type input = adaptor.getInput().getType();
+  return addTensorResult(inferReduceShape(getShape(input), adaptor.getAxes(),
+                                          adaptor.getKeepdims(), emitError),
+                         getElementType(input), types);
+}

@@ -1,0 +1,269 @@
+// RUN: mica-opt %s -split-input-file -canonicalize | FileCheck %s
+
+// Folds and canonicalisation patterns of the graph dialect.
+
+// shape_of of a static shape is a constant.
+// CHECK-LABEL: func @shape_of_static
+func.func @shape_of_static(%x: tensor<2x3x4xf32>) -> tensor<3xi64> {
+  // CHECK: %[[C:.+]] = graph.constant dense<[2, 3, 4]> : tensor<3xi64>
+  // CHECK: return %[[C]]
+  %0 = graph.shape_of %x : (tensor<2x3x4xf32>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
+}
+
+// -----
+
+// shape_of of a dynamic shape stays.
+// CHECK-LABEL: func @shape_of_dynamic
+func.func @shape_of_dynamic(%x: tensor<?x3xf32>) -> tensor<2xi64> {
+  // CHECK: graph.shape_of
+  %0 = graph.shape_of %x : (tensor<?x3xf32>) -> tensor<2xi64>
+  return %0 : tensor<2xi64>
+}
+
+// -----
+
+// A whole shape subgraph (shape_of, gather, mul, concat) folds and the
+// reshape's constant shape operand becomes its new_shape attribute.
+// CHECK-LABEL: func @shape_subgraph
+func.func @shape_subgraph(%x: tensor<2x3x4xf32>) -> tensor<2x12xf32> {
+  %s = graph.shape_of %x : (tensor<2x3x4xf32>) -> tensor<3xi64>
+  %i0 = graph.constant dense<[0]> : tensor<1xi64>
+  %i12 = graph.constant dense<[1, 2]> : tensor<2xi64>
+  %n = graph.gather %s, %i0 {axis = 0 : i64} : (tensor<3xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %hw = graph.gather %s, %i12 {axis = 0 : i64} : (tensor<3xi64>, tensor<2xi64>) -> tensor<2xi64>
+  %h = graph.slice %hw {starts = array<i64: 0>, ends = array<i64: 1>, steps = array<i64: 1>} : (tensor<2xi64>) -> tensor<1xi64>
+  %w = graph.slice %hw {starts = array<i64: -1>, ends = array<i64: 9223372036854775807>, steps = array<i64: 1>} : (tensor<2xi64>) -> tensor<1xi64>
+  %f = graph.mul %h, %w : (tensor<1xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %shape = graph.concat %n, %f {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>) -> tensor<2xi64>
+  // CHECK: %[[R:.+]] = graph.reshape %{{.+}} {new_shape = array<i64: 2, 12>} : (tensor<2x3x4xf32>) -> tensor<2x12xf32>
+  // CHECK-NEXT: return %[[R]]
+  %r = graph.reshape %x, %shape : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<2x12xf32>
+  return %r : tensor<2x12xf32>
+}
+
+// -----
+
+// Integer arithmetic folds with broadcasting; ONNX Mod takes the divisor's sign.
+// CHECK-LABEL: func @int_arith
+func.func @int_arith() -> (tensor<2x2xi64>, tensor<3xi32>, tensor<3xi32>, tensor<3xi1>) {
+  %a = graph.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi64>
+  %b = graph.constant dense<[10, 20]> : tensor<2xi64>
+  %c = graph.constant dense<[7, -7, 7]> : tensor<3xi32>
+  %d = graph.constant dense<[2, 2, -2]> : tensor<3xi32>
+  // CHECK-DAG: graph.constant dense<{{\[}}[11, 22], [13, 24]]> : tensor<2x2xi64>
+  %0 = graph.add %a, %b : (tensor<2x2xi64>, tensor<2xi64>) -> tensor<2x2xi64>
+  // CHECK-DAG: graph.constant dense<[3, -3, -3]> : tensor<3xi32>
+  %1 = graph.div %c, %d : (tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>
+  // CHECK-DAG: graph.constant dense<[1, 1, -1]> : tensor<3xi32>
+  %2 = graph.mod %c, %d : (tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>
+  // CHECK-DAG: graph.constant dense<[false, true, false]> : tensor<3xi1>
+  %3 = graph.less %c, %d : (tensor<3xi32>, tensor<3xi32>) -> tensor<3xi1>
+  // CHECK-NOT: graph.add
+  // CHECK-NOT: graph.div
+  return %0, %1, %2, %3 : tensor<2x2xi64>, tensor<3xi32>, tensor<3xi32>, tensor<3xi1>
+}
+
+// -----
+
+// Division by a constant zero is left alone.
+// CHECK-LABEL: func @int_div_zero
+func.func @int_div_zero() -> tensor<1xi32> {
+  %a = graph.constant dense<[1]> : tensor<1xi32>
+  %z = graph.constant dense<[0]> : tensor<1xi32>
+  // CHECK: graph.div
+  %0 = graph.div %a, %z : (tensor<1xi32>, tensor<1xi32>) -> tensor<1xi32>
+  return %0 : tensor<1xi32>
+}
+
+// -----
+
+// Integer casts fold; a cast to the same type is the identity.
+// CHECK-LABEL: func @cast
+func.func @cast(%x: tensor<3xf32>) -> (tensor<3xi32>, tensor<3xf32>) {
+  %a = graph.constant dense<[1, -2, 300]> : tensor<3xi64>
+  // CHECK-DAG: %[[C:.+]] = graph.constant dense<[1, -2, 300]> : tensor<3xi32>
+  %0 = graph.cast %a : tensor<3xi64> -> tensor<3xi32>
+  %1 = graph.cast %x : tensor<3xf32> -> tensor<3xf32>
+  // CHECK: return %[[C]], %arg0
+  return %0, %1 : tensor<3xi32>, tensor<3xf32>
+}
+
+// -----
+
+// Constant transpose folds; identity transposes vanish; nested ones compose.
+// CHECK-LABEL: func @transpose
+func.func @transpose(%x: tensor<2x3x4xf32>) -> (tensor<3x2xi64>, tensor<2x3x4xf32>, tensor<4x2x3xf32>) {
+  %a = graph.constant dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi64>
+  // CHECK-DAG: graph.constant dense<{{\[}}[1, 4], [2, 5], [3, 6]]> : tensor<3x2xi64>
+  %0 = graph.transpose %a {perm = array<i64: 1, 0>} : (tensor<2x3xi64>) -> tensor<3x2xi64>
+  %1 = graph.transpose %x {perm = array<i64: 0, 1, 2>} : (tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
+  // CHECK: %[[T:.+]] = graph.transpose %arg0 {perm = array<i64: 2, 0, 1>} : (tensor<2x3x4xf32>) -> tensor<4x2x3xf32>
+  %2 = graph.transpose %x {perm = array<i64: 1, 2, 0>} : (tensor<2x3x4xf32>) -> tensor<3x4x2xf32>
+  %3 = graph.transpose %2 {perm = array<i64: 1, 2, 0>} : (tensor<3x4x2xf32>) -> tensor<4x2x3xf32>
+  // CHECK: return %{{.+}}, %arg0, %[[T]]
+  return %0, %1, %3 : tensor<3x2xi64>, tensor<2x3x4xf32>, tensor<4x2x3xf32>
+}
+
+// -----
+
+// Transposes that undo each other fold to their input.
+// CHECK-LABEL: func @transpose_inverse
+func.func @transpose_inverse(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = graph.transpose %x {perm = array<i64: 1, 0>} : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  %1 = graph.transpose %0 {perm = array<i64: 1, 0>} : (tensor<3x2xf32>) -> tensor<2x3xf32>
+  // CHECK-NOT: graph.transpose
+  // CHECK: return %arg0
+  return %1 : tensor<2x3xf32>
+}
+
+// -----
+
+// reshape of reshape composes; identity reshape vanishes; constants reshape.
+// CHECK-LABEL: func @reshape
+func.func @reshape(%x: tensor<?x4x5xf32>, %y: tensor<2x6xf32>) -> (tensor<?x5xf32>, tensor<2x6xf32>, tensor<2x1xi64>) {
+  // CHECK-DAG: graph.constant dense<{{\[}}[7], [8]]> : tensor<2x1xi64>
+  // CHECK-DAG: %[[R:.+]] = graph.reshape %arg0 {new_shape = array<i64: -1, 5>} : (tensor<?x4x5xf32>) -> tensor<?x5xf32>
+  %0 = graph.reshape %x {new_shape = array<i64: 0, -1>} : (tensor<?x4x5xf32>) -> tensor<?x20xf32>
+  %1 = graph.reshape %0 {new_shape = array<i64: -1, 5>} : (tensor<?x20xf32>) -> tensor<?x5xf32>
+  %2 = graph.reshape %y {new_shape = array<i64: 2, 6>} : (tensor<2x6xf32>) -> tensor<2x6xf32>
+  %c = graph.constant dense<[7, 8]> : tensor<2xi64>
+  %3 = graph.reshape %c {new_shape = array<i64: 2, 1>} : (tensor<2xi64>) -> tensor<2x1xi64>
+  // CHECK: return %[[R]], %arg1
+  return %1, %2, %3 : tensor<?x5xf32>, tensor<2x6xf32>, tensor<2x1xi64>
+}
+
+// -----
+
+// A reshape whose target copies (0) a dynamic intermediate dim is not
+// composed with the reshape producing that dim; chains without 0 collapse.
+// CHECK-LABEL: func @reshape_zero_kept
+func.func @reshape_zero_kept(%x: tensor<?x20xf32>) -> (tensor<?x20xf32>, tensor<?x5xf32>) {
+  // CHECK: %[[A:.+]] = graph.reshape %arg0 {new_shape = array<i64: -1, 4, 5>}
+  // CHECK: %[[B:.+]] = graph.reshape %[[A]] {new_shape = array<i64: 0, 20>}
+  // CHECK: %[[C:.+]] = graph.reshape %arg0 {new_shape = array<i64: -1, 5>}
+  // CHECK: return %[[B]], %[[C]]
+  %0 = graph.reshape %x {new_shape = array<i64: -1, 4, 5>} : (tensor<?x20xf32>) -> tensor<?x4x5xf32>
+  %1 = graph.reshape %0 {new_shape = array<i64: 0, 20>} : (tensor<?x4x5xf32>) -> tensor<?x20xf32>
+  %2 = graph.reshape %0 {new_shape = array<i64: 0, 0, 5>} : (tensor<?x4x5xf32>) -> tensor<?x4x5xf32>
+  %3 = graph.reshape %2 {new_shape = array<i64: -1, 5>} : (tensor<?x4x5xf32>) -> tensor<?x5xf32>
+  return %1, %3 : tensor<?x20xf32>, tensor<?x5xf32>
+}
+
+// -----
+
+// Constant slices and gathers fold; a full slice is the identity.
+// CHECK-LABEL: func @slice_gather
+func.func @slice_gather(%x: tensor<4xf32>) -> (tensor<2xi64>, tensor<2x2xi64>, tensor<4xf32>) {
+  %a = graph.constant dense<[10, 20, 30, 40, 50]> : tensor<5xi64>
+  // CHECK-DAG: graph.constant dense<[50, 30]> : tensor<2xi64>
+  %0 = graph.slice %a {starts = array<i64: -1>, ends = array<i64: -9223372036854775808>, steps = array<i64: -2>} : (tensor<5xi64>) -> tensor<3xi64>
+  %i = graph.constant dense<[0, 1]> : tensor<2xi64>
+  %1 = graph.gather %0, %i {axis = 0 : i64} : (tensor<3xi64>, tensor<2xi64>) -> tensor<2xi64>
+  %m = graph.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi64>
+  %j = graph.constant dense<[-1, 0]> : tensor<2xi32>
+  // CHECK-DAG: graph.constant dense<{{\[}}[2, 1], [4, 3]]> : tensor<2x2xi64>
+  %2 = graph.gather %m, %j {axis = 1 : i64} : (tensor<2x2xi64>, tensor<2xi32>) -> tensor<2x2xi64>
+  %3 = graph.slice %x {starts = array<i64: 0>, ends = array<i64: 9223372036854775807>, steps = array<i64: 1>} : (tensor<4xf32>) -> tensor<4xf32>
+  // CHECK: return %{{.+}}, %{{.+}}, %arg0
+  return %1, %2, %3 : tensor<2xi64>, tensor<2x2xi64>, tensor<4xf32>
+}
+
+// -----
+
+// broadcast_to to the input's own type is the identity; splats broadcast.
+// CHECK-LABEL: func @broadcast_to
+func.func @broadcast_to(%x: tensor<?x4xf32>) -> (tensor<?x4xf32>, tensor<2x3xi64>) {
+  %0 = graph.broadcast_to %x {shape = array<i64: 1, 4>} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  %c = graph.constant dense<7> : tensor<1xi64>
+  // CHECK: %[[C:.+]] = graph.constant dense<7> : tensor<2x3xi64>
+  %1 = graph.broadcast_to %c {shape = array<i64: 2, 3>} : (tensor<1xi64>) -> tensor<2x3xi64>
+  // CHECK: return %arg0, %[[C]]
+  return %0, %1 : tensor<?x4xf32>, tensor<2x3xi64>
+}
+
+// -----
+
+// A single-input concat is its input.
+// CHECK-LABEL: func @concat_single
+func.func @concat_single(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %0 = graph.concat %x {axis = 0 : i64} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  // CHECK: return %arg0
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+// batch_norm folds into the conv feeding it:
+//   k = scale / sqrt(var + eps) = [1 / sqrt(3 + 1), 2 / sqrt(15 + 1)] = [0.5, 0.5]
+//   W' = W * k = [2 * 0.5, 3 * 0.5] = [1.0, 1.5]
+//   b' = (b - mean) * k + bias = [(1 - 1) * 0.5 + 0.5, (-1 - 1) * 0.5 + 0] = [0.5, -1.0]
+// CHECK-LABEL: func @batch_norm_into_conv
+func.func @batch_norm_into_conv(%x: tensor<1x1x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %w = graph.constant dense<[[[[2.0]]], [[[3.0]]]]> : tensor<2x1x1x1xf32>
+  %b = graph.constant dense<[1.0, -1.0]> : tensor<2xf32>
+  %scale = graph.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %bias = graph.constant dense<[0.5, 0.0]> : tensor<2xf32>
+  %mean = graph.constant dense<1.0> : tensor<2xf32>
+  %var = graph.constant dense<[3.0, 15.0]> : tensor<2xf32>
+  // CHECK-DAG: %[[W:.+]] = graph.constant dense<{{\[}}{{\[}}{{\[}}[1.000000e+00]]], {{\[}}{{\[}}[1.500000e+00]]]]> : tensor<2x1x1x1xf32>
+  // CHECK-DAG: %[[B:.+]] = graph.constant dense<[5.000000e-01, -1.000000e+00]> : tensor<2xf32>
+  // CHECK: %[[Y:.+]] = graph.conv %arg0, %[[W]], %[[B]]
+  // CHECK-NOT: graph.batch_norm
+  // CHECK: return %[[Y]]
+  %y = graph.conv %x, %w, %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>}
+      : (tensor<1x1x4x4xf32>, tensor<2x1x1x1xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+  %z = graph.batch_norm %y, %scale, %bias, %mean, %var {epsilon = 1.0 : f64}
+      : (tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+  return %z : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// Without a conv bias, b' = bias - mean * k.
+// CHECK-LABEL: func @batch_norm_into_conv_no_bias
+func.func @batch_norm_into_conv_no_bias(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32> {
+  %w = graph.constant dense<4.0> : tensor<1x1x1x1xf32>
+  %one = graph.constant dense<1.0> : tensor<1xf32>
+  %mean = graph.constant dense<2.0> : tensor<1xf32>
+  %var = graph.constant dense<0.0> : tensor<1xf32>
+  // k = 1 / sqrt(0 + 0.25) = 2; W' = 8; b' = (0 - 2) * 2 + 1 = -3
+  // CHECK-DAG: %[[W:.+]] = graph.constant dense<8.000000e+00> : tensor<1x1x1x1xf32>
+  // CHECK-DAG: %[[B:.+]] = graph.constant dense<-3.000000e+00> : tensor<1xf32>
+  // CHECK: graph.conv %arg0, %[[W]], %[[B]]
+  %y = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>}
+      : (tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x4x4xf32>
+  %z = graph.batch_norm %y, %one, %one, %mean, %var {epsilon = 0.25 : f64}
+      : (tensor<1x1x4x4xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x4x4xf32>
+  return %z : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+// A conv with another use keeps its batch_norm.
+// CHECK-LABEL: func @batch_norm_conv_multi_use
+func.func @batch_norm_conv_multi_use(%x: tensor<1x1x4x4xf32>) -> (tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>) {
+  %w = graph.constant dense<4.0> : tensor<1x1x1x1xf32>
+  %one = graph.constant dense<1.0> : tensor<1xf32>
+  // CHECK: graph.batch_norm
+  %y = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>}
+      : (tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x4x4xf32>
+  %z = graph.batch_norm %y, %one, %one, %one, %one
+      : (tensor<1x1x4x4xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x4x4xf32>
+  return %y, %z : tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>
+}
+
+// -----
+
+// Only f32 folds; an f16 conv keeps its batch_norm.
+// CHECK-LABEL: func @batch_norm_f16
+func.func @batch_norm_f16(%x: tensor<1x1x4x4xf16>) -> tensor<1x1x4x4xf16> {
+  %w = graph.constant dense<4.0> : tensor<1x1x1x1xf16>
+  %one = graph.constant dense<1.0> : tensor<1xf16>
+  // CHECK: graph.batch_norm
+  %y = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>}
+      : (tensor<1x1x4x4xf16>, tensor<1x1x1x1xf16>) -> tensor<1x1x4x4xf16>
+  %z = graph.batch_norm %y, %one, %one, %one, %one
+      : (tensor<1x1x4x4xf16>, tensor<1xf16>, tensor<1xf16>, tensor<1xf16>, tensor<1xf16>) -> tensor<1x1x4x4xf16>
+  return %z : tensor<1x1x4x4xf16>
+}
