@@ -30,7 +30,7 @@ demo: build
 	@bash examples/run_demo.sh $(BUILD_DIR)
 
 test: build zoo
-	@/usr/lib/llvm-22/bin/lit -sv --order=lexical $(BUILD_DIR)/test $(BUILD_DIR)/test/unit
+	@bash scripts/run_tests.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR)

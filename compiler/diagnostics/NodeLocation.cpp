@@ -18,6 +18,16 @@ Location mica::makeNodeLoc(MLIRContext *context, StringRef file,
   return NameLoc::get(StringAttr::get(context, nodeName), opLoc);
 }
 
+static constexpr llvm::StringLiteral kInitializerTag = "initializer";
+
+Location mica::makeInitializerLoc(MLIRContext *context, StringRef file,
+                                  StringRef name) {
+  Location fileLoc = FileLineColLoc::get(context, file, 0, 0);
+  Location tagged = FusedLoc::get(context, {fileLoc},
+                                  StringAttr::get(context, kInitializerTag));
+  return NameLoc::get(StringAttr::get(context, name), tagged);
+}
+
 mica::NodeLocInfo mica::getNodeLocInfo(Location loc) {
   NodeLocInfo info;
   // Walk the location tree; the first of each kind wins, so a rewrite that
@@ -28,8 +38,12 @@ mica::NodeLocInfo mica::getNodeLocInfo(Location loc) {
         info.node = name.getName().str();
     } else if (auto fused = dyn_cast<FusedLoc>(sub)) {
       if (auto tag = dyn_cast_or_null<StringAttr>(fused.getMetadata()))
-        if (info.domainAndOp.empty())
-          info.domainAndOp = tag.str();
+        if (info.domainAndOp.empty() && !info.isInitializer) {
+          if (tag.getValue() == kInitializerTag)
+            info.isInitializer = true;
+          else
+            info.domainAndOp = tag.str();
+        }
     } else if (auto file = dyn_cast<FileLineColLoc>(sub)) {
       if (info.file.empty())
         info.file = file.getFilename().str();
@@ -51,7 +65,9 @@ std::string mica::formatDiagnostic(const Diagnostic &diag,
   }
   out += info.file.empty() ? fallbackFile.str() : info.file;
   out += ": ";
-  if (!info.node.empty()) {
+  if (!info.node.empty() && info.isInitializer) {
+    out += "initializer '" + info.node + "': ";
+  } else if (!info.node.empty()) {
     out += "node '" + info.node + "'";
     if (!info.domainAndOp.empty())
       out += " (" + info.domainAndOp + ")";

@@ -27,11 +27,17 @@ mlir::Location makeNodeLoc(mlir::MLIRContext *context, llvm::StringRef file,
                            llvm::StringRef nodeName, llvm::StringRef domain,
                            llvm::StringRef opType);
 
+/// Builds the location of an initializer (a weight): like a node location,
+/// tagged `initializer` instead of `DOMAIN::OP`.
+mlir::Location makeInitializerLoc(mlir::MLIRContext *context,
+                                  llvm::StringRef file, llvm::StringRef name);
+
 /// What a location says about the ONNX node it came from.
 struct NodeLocInfo {
   std::string file;
   std::string node;       // empty if the location names no node
   std::string domainAndOp; // `ai.onnx::Conv`, empty if unknown
+  bool isInitializer = false;
 };
 
 /// Extracts the node information from a location built by makeNodeLoc (or one

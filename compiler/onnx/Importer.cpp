@@ -117,7 +117,7 @@ LogicalResult GraphImporter::importInitializers(const onnx::GraphProto &graph) {
   for (const auto &tensor : graph.initializer()) {
     std::string reason;
     ElementsAttr value = convertTensor(&context, tensor, reason);
-    Location loc = makeNodeLoc(&context, file, tensor.name(), "", "initializer");
+    Location loc = makeInitializerLoc(&context, file, tensor.name());
     if (!value)
       return error(loc) << reason;
     Operation *op = builder.create(

@@ -340,9 +340,12 @@ def main(argv=None):
         out.append("")
         out.append("report: %s" % args.report)
 
-    print("\n".join(out))
-    print("%d passed, %d failed" % (passed, failed))
-    sys.stdout.flush()
+    try:
+        print("\n".join(out))
+        print("%d passed, %d failed" % (passed, failed))
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
     return 1 if failed else 0
 
 

@@ -71,6 +71,21 @@ bool cli::writeOutput(llvm::StringRef path,
     llvm::outs().flush();
     return true;
   }
+  // Devices and pipes (/dev/null, a FIFO) are written in place: renaming a
+  // temporary over them would replace the device with a file.
+  llvm::sys::fs::file_status status;
+  if (!llvm::sys::fs::status(path, status) &&
+      llvm::sys::fs::exists(status) &&
+      !llvm::sys::fs::is_regular_file(status)) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    if (ec) {
+      error = "cannot write '" + path.str() + "': " + ec.message();
+      return false;
+    }
+    write(os);
+    return true;
+  }
   llvm::SmallString<256> temp(path);
   temp += ".tmp-%%%%%%";
   int fd;

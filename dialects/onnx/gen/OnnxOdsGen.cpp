@@ -70,11 +70,31 @@ void addTypeString(TypeSet &set, const std::string &typeStr) {
   }
 }
 
+// Where a schema's type constraint is stricter than the models exporters
+// actually write, and than what runtimes accept: (op, since_version) pairs
+// whose constraints are widened to every tensor element type.
+bool acceptsAnyTensor(const OpSchema &schema) {
+  static const std::pair<const char *, int> kOverrides[] = {
+      // PyTorch's opset-6 exporter emits int64 Constant-1 nodes (shapes).
+      {"Constant", 1},
+  };
+  for (const auto &[name, version] : kOverrides)
+    if (schema.Name() == name && schema.SinceVersion() == version)
+      return true;
+  return false;
+}
+
 // The ODS constraint for a formal parameter (input or output).
 std::string paramConstraint(const OpSchema &schema,
                             const OpSchema::FormalParameter &param) {
   TypeSet set;
   bool found = false;
+  if (acceptsAnyTensor(schema))
+    for (const char *t : {"float16", "bfloat16", "float", "double", "int8",
+                          "int16", "int32", "int64", "uint8", "uint16",
+                          "uint32", "uint64", "bool", "string", "complex64",
+                          "complex128"})
+      addTypeString(set, std::string("tensor(") + t + ")");
   for (const auto &tc : schema.typeConstraintParams()) {
     if (tc.type_param_str != param.GetTypeStr())
       continue;
@@ -82,7 +102,7 @@ std::string paramConstraint(const OpSchema &schema,
       addTypeString(set, t);
     found = true;
   }
-  if (!found)
+  if (!found && set.elements.empty())
     addTypeString(set, param.GetTypeStr());
 
   std::vector<std::string> alternatives;

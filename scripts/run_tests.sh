@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs Mica's whole test suite (lit + FileCheck tests, GoogleTest binaries
+# through lit, the zoo and ONNX backend-suite import runs) and ends with one
+# `N passed, M failed` line.
+#
+#   scripts/run_tests.sh BUILD_DIR [LIT_ARGS...]
+set -uo pipefail
+BUILD_DIR="${1:-build}"
+shift || true
+LIT=/usr/lib/llvm-22/bin/lit
+LOG="$(mktemp)"
+trap 'rm -f "$LOG"' EXIT
+
+"$LIT" -sv --order=lexical "$@" "$BUILD_DIR/test" "$BUILD_DIR/test/unit" 2>&1 | tee "$LOG"
+status=${PIPESTATUS[0]}
+
+count() { grep -E "^ *$1: +[0-9]+" "$LOG" | awk '{s += $NF} END {print s + 0}'; }
+passed=$(count Passed)
+failed=$(( $(count Failed) + $(count "Unresolved") + $(count "Timed Out") + $(count "Unexpectedly Passed") ))
+if [ "$passed" -eq 0 ]; then
+  echo "run_tests: lit ran no test" >&2
+  status=1
+fi
+echo "$passed passed, $failed failed"
+exit "$status"
