@@ -19,8 +19,9 @@ void ExecDialect::initialize() {
 LogicalResult SegmentOp::verify() {
   // Segments are padded to 64 bytes in the artifact; a negative size can only
   // come from a corrupted or hand-written module.
-  if (getSize() < 0)
-    return emitOpError("size must be non-negative, got ") << getSize();
+  int64_t size = getSizeAttr().getInt();
+  if (size < 0)
+    return emitOpError("size must be non-negative, got ") << size;
   return success();
 }
 

@@ -20,7 +20,7 @@ func.func @cast_without_to(%x: tensor<4xf32>) -> tensor<4xi64> {
 
 // Attributes have the schema's kind.
 func.func @transpose_bad_perm(%x: tensor<2x3xf32>) -> tensor<3x2xf32> {
-  // expected-error @+1 {{attribute 'perm' failed to satisfy constraint: 64-bit integer array attribute}}
+  // expected-error @+1 {{Invalid attribute `perm` in property conversion}}
   %0 = "onnx.Transpose"(%x) <{perm = "10"}> : (tensor<2x3xf32>) -> tensor<3x2xf32>
   return %0 : tensor<3x2xf32>
 }

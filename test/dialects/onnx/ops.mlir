@@ -38,7 +38,7 @@ func.func @if_regions(%c: tensor<i1>, %a: tensor<2xf32>) -> tensor<2xf32> {
 func.func @types(%s: !onnx.seq<tensor<?xf32>>, %o: !onnx.opt<tensor<f32>>, %t: tensor<2x!onnx.string>, %x: tensor<6xf32>) -> (tensor<2xf32>, tensor<4xf32>, tensor<10xf32>) {
   // CHECK: "onnx.Split"{{.*}} -> (tensor<2xf32>, tensor<4xf32>)
   %split = "onnx.Constant"() <{value = dense<[2, 4]> : tensor<2xi64>}> : () -> tensor<2xi64>
-  %a, %b = "onnx.Split"(%x, %split) <{axis = 0 : si64}> : (tensor<6xf32>, tensor<2xi64>) -> (tensor<2xf32>, tensor<4xf32>)
+  %a, %b = "onnx.Split"(%x, %split) <{axis = 0 : i64}> : (tensor<6xf32>, tensor<2xi64>) -> (tensor<2xf32>, tensor<4xf32>)
   %c = "onnx.Concat"(%x, %b) <{axis = 0 : i64}> : (tensor<6xf32>, tensor<4xf32>) -> tensor<10xf32>
   return %a, %b, %c : tensor<2xf32>, tensor<4xf32>, tensor<10xf32>
 }
