@@ -1,10 +1,22 @@
 //===- OnnxToGraphPatterns.cpp - onnx -> graph rewrite patterns -----------===//
+//
+// The pattern families live one file each (see PatternUtils.h for the
+// contract they share); this puts them together.
+//
+//===----------------------------------------------------------------------===//
 #include "compiler/conversion/onnx_to_graph/Passes.h"
-
-#include "dialects/onnx/IR/OnnxDialect.h"
+#include "compiler/conversion/onnx_to_graph/PatternUtils.h"
 
 using namespace mlir;
 
 void mica::populateOnnxToGraphPatterns(RewritePatternSet &patterns) {
-  (void)patterns;
+  onnx_to_graph::populateElementwisePatterns(patterns);
+  onnx_to_graph::populateArithmeticPatterns(patterns);
+  onnx_to_graph::populateNNPatterns(patterns);
+  onnx_to_graph::populateWindowPatterns(patterns);
+  onnx_to_graph::populateReductionPatterns(patterns);
+  onnx_to_graph::populateResizePatterns(patterns);
+  onnx_to_graph::populateReshapePatterns(patterns);
+  onnx_to_graph::populateShapePatterns(patterns);
+  onnx_to_graph::populateConstantPatterns(patterns);
 }

@@ -12,6 +12,11 @@ def ConvertOnnxToGraph : Pass<"mica-convert-onnx-to-graph", "::mlir::ModuleOp"> 
     shape subgraphs on the way. Ops without an equivalent stay in the onnx
     dialect and are lowered directly later; with `strict`, any leftover onnx
     op is an error that names the node and op type.
+
+    A graph op takes the onnx result type, refined per dim by the graph shape
+    function where every user accepts a refined type. A Slice with runtime
+    parameters (which stays in onnx) gets its unranked result refined to the
+    input's rank so that the ops after it can convert.
   }];
   let options = [
     Option<"strict", "strict", "bool", /*default=*/"false",

@@ -57,10 +57,12 @@ gatherElements(RankedTensorType type, ArrayRef<Attribute> source,
 
 OpFoldResult ShapeOfOp::fold(FoldAdaptor) {
   auto input = cast<RankedTensorType>(getInput().getType());
-  if (!input.hasStaticShape())
+  // The declared result may legally be `tensor<?xi64>`; a constant needs the
+  // static `tensor<RANKxi64>`, so fold only when both are static.
+  auto type = cast<RankedTensorType>(getType());
+  if (!input.hasStaticShape() || !type.hasStaticShape())
     return {};
-  return DenseIntElementsAttr::get(cast<RankedTensorType>(getType()),
-                                   input.getShape());
+  return DenseIntElementsAttr::get(type, input.getShape());
 }
 
 OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
@@ -197,8 +199,19 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
 
 OpFoldResult BroadcastToOp::fold(FoldAdaptor adaptor) {
   auto type = cast<RankedTensorType>(getType());
-  // Equal types: every `?` dim met a 1 in `shape`, so nothing broadcasts.
-  if (getInput().getType() == type)
+  // The broadcast is the identity when no dim can grow: every entry of
+  // `shape` (aligned to the right) is 1 or equals a static input dim. Equal
+  // types are not enough: a `?` input dim of actual size 1 grows.
+  auto inputType = cast<RankedTensorType>(getInput().getType());
+  ArrayRef<int64_t> shape = getShape();
+  bool identity = inputType == type &&
+                  static_cast<int64_t>(shape.size()) <= inputType.getRank();
+  for (size_t i = 0; identity && i < shape.size(); ++i) {
+    int64_t dim = inputType.getDimSize(inputType.getRank() - shape.size() + i);
+    int64_t want = shape[i];
+    identity = want == 1 || (!ShapedType::isDynamic(dim) && want == dim);
+  }
+  if (identity)
     return getInput();
   auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
   if (dense && dense.isSplat() && type.hasStaticShape())

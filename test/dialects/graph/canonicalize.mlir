@@ -267,3 +267,25 @@ func.func @batch_norm_f16(%x: tensor<1x1x4x4xf16>) -> tensor<1x1x4x4xf16> {
       : (tensor<1x1x4x4xf16>, tensor<1xf16>, tensor<1xf16>, tensor<1xf16>, tensor<1xf16>) -> tensor<1x1x4x4xf16>
   return %z : tensor<1x1x4x4xf16>
 }
+
+// -----
+
+// broadcast_to is not the identity when a `?` dim may be 1 and grow, even if
+// the declared result type equals the input type.
+// CHECK-LABEL: func @broadcast_to_dynamic_may_grow
+func.func @broadcast_to_dynamic_may_grow(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  // CHECK: graph.broadcast_to
+  %0 = graph.broadcast_to %x {shape = array<i64: 2, 3>} : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}
+
+// -----
+
+// shape_of with a dynamic declared result type does not fold into an invalid
+// constant.
+// CHECK-LABEL: func @shape_of_dynamic_result
+func.func @shape_of_dynamic_result(%x: tensor<2x3xf32>) -> tensor<?xi64> {
+  // CHECK: graph.shape_of
+  %0 = graph.shape_of %x : (tensor<2x3xf32>) -> tensor<?xi64>
+  return %0 : tensor<?xi64>
+}

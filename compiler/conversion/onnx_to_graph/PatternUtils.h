@@ -1,0 +1,191 @@
+//===- PatternUtils.h - Shared helpers of the onnx -> graph patterns -*- C++ -*-===//
+//
+// What every onnx -> graph pattern needs: reading constant operands (graph or
+// onnx constants), attribute defaults, the graph-tensor check, and one
+// builder that types a new graph op the way the conversion contract says:
+//
+//  * a graph op replacing an onnx result gets, per dim, the more precise of
+//    the onnx result type and the type its shape function infers (the two
+//    must agree), so static sizes the graph shape functions know propagate;
+//  * the refined type is used only where every user of the onnx result takes
+//    a refined operand type: onnx ops (no shape checks) and graph ops without
+//    SameOperandsAndResultType. Otherwise the onnx result type is kept, so
+//    func.return and exact-type ops never see a type change;
+//  * an intermediate op gets the inferred type.
+//
+// Anything that cannot be decided at conversion time is a match failure with
+// a reason: the onnx op then stays as it is.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MICA_COMPILER_CONVERSION_ONNX_TO_GRAPH_PATTERNUTILS_H
+#define MICA_COMPILER_CONVERSION_ONNX_TO_GRAPH_PATTERNUTILS_H
+
+#include "dialects/graph/IR/GraphDialect.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
+
+#include <optional>
+
+namespace mica::onnx_to_graph {
+
+// Per-family pattern sets, put together by populateOnnxToGraphPatterns.
+void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
+void populateArithmeticPatterns(mlir::RewritePatternSet &patterns);
+void populateNNPatterns(mlir::RewritePatternSet &patterns);
+void populateWindowPatterns(mlir::RewritePatternSet &patterns);
+void populateReductionPatterns(mlir::RewritePatternSet &patterns);
+void populateResizePatterns(mlir::RewritePatternSet &patterns);
+void populateReshapePatterns(mlir::RewritePatternSet &patterns);
+void populateShapePatterns(mlir::RewritePatternSet &patterns);
+void populateConstantPatterns(mlir::RewritePatternSet &patterns);
+
+//===----------------------------------------------------------------------===//
+// Values and types
+//===----------------------------------------------------------------------===//
+
+/// An absent optional operand (a value of type `none`).
+bool isNone(mlir::Value value);
+/// A ranked tensor whose element type the graph dialect accepts.
+bool isGraphTensor(mlir::Type type);
+/// `type` if it is a graph tensor, else null.
+mlir::RankedTensorType getGraphTensor(mlir::Type type);
+/// Whether the graph tensor's element type is f16/bf16/f32/f64.
+bool hasFloatElements(mlir::Type type);
+/// Whether every user of `value` accepts a refined type for it: onnx ops
+/// and graph ops without SameOperandsAndResultType.
+bool usersAcceptRefinement(mlir::Value value);
+/// Whether `oldValue` can be replaced by `newValue`: equal types, or a
+/// compatible refinement (or an unranked `oldValue`) that usersAcceptRefinement.
+bool canReplaceWith(mlir::Value oldValue, mlir::Value newValue);
+/// canReplaceWith for a value of type `newType` that does not exist yet.
+bool canRetype(mlir::Value oldValue, mlir::Type newType);
+/// Whether all results of `op` but the first are unused (absent optional
+/// outputs, or outputs nobody reads).
+bool onlyFirstResultUsed(mlir::Operation *op);
+
+//===----------------------------------------------------------------------===//
+// Constants and attributes
+//===----------------------------------------------------------------------===//
+
+/// The dense value of a graph.constant or onnx.Constant producing `value`.
+std::optional<mlir::DenseElementsAttr> getConstantAttr(mlir::Value value);
+/// The elements of an integer constant, sign-extended to i64.
+std::optional<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value value);
+/// The elements of a float or integer constant as doubles.
+std::optional<llvm::SmallVector<double>> getConstantDoubles(mlir::Value value);
+/// The single element of a constant holding one value.
+std::optional<double> getConstantScalar(mlir::Value value);
+
+/// An ONNX integer-list attribute, or `defaultValue` when absent.
+llvm::SmallVector<int64_t> getI64s(std::optional<mlir::ArrayAttr> attr,
+                                   llvm::ArrayRef<int64_t> defaultValue = {});
+/// A float-list attribute as doubles (see toDouble).
+llvm::SmallVector<double> getF64s(mlir::ArrayAttr attr);
+/// An ONNX float attribute (f32) as the double with the shortest decimal
+/// spelling of the f32, so 1e-5 stays 1e-5 rather than 9.99999974e-06.
+double toDouble(const llvm::APFloat &value);
+mlir::FloatAttr getF64Attr(mlir::Builder &builder, double value);
+/// A rank-0 constant of `elementType` holding `value`.
+mlir::Value createScalarConstant(mlir::PatternRewriter &rewriter,
+                                 mlir::Location loc, mlir::Type elementType,
+                                 double value);
+/// A 1-D i64 constant.
+mlir::Value createI64Constant(mlir::PatternRewriter &rewriter,
+                              mlir::Location loc, llvm::ArrayRef<int64_t> values);
+
+/// Normalises `axis` in [-rank, rank) to [0, rank); nullopt when out of range.
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+//===----------------------------------------------------------------------===//
+// Building graph ops
+//===----------------------------------------------------------------------===//
+
+namespace detail {
+/// Picks the result types of the op in `state` (whose types are
+/// placeholders) as the header comment says; `refine[i]` tells whether
+/// result i may be more precise than a ranked `wanted[i]`. Fails when the
+/// shape function rejects the op or disagrees with `wanted`.
+llvm::LogicalResult
+chooseResultTypes(mlir::OperationState &state, mlir::TypeRange wanted,
+                  llvm::ArrayRef<bool> refine, bool exactTypes,
+                  llvm::function_ref<llvm::LogicalResult(
+                      mlir::OperationState &, llvm::SmallVectorImpl<mlir::Type> &)>
+                      infer);
+} // namespace detail
+
+/// Builds `OpTy` from its ODS builder arguments `args` (those after the result
+/// types), typed as the header comment says. `replaced` has one entry per
+/// result: the onnx value it will replace (whose type and users decide), or
+/// null for an intermediate value. Returns failure, leaving the IR untouched,
+/// when an operand is not a graph tensor or the shape function rejects the
+/// op.
+template <typename OpTy, typename... Args>
+mlir::FailureOr<OpTy> createOp(mlir::PatternRewriter &rewriter,
+                               mlir::Location loc, mlir::ValueRange replaced,
+                               Args &&...args) {
+  llvm::SmallVector<mlir::Type> wanted;
+  llvm::SmallVector<bool> refine;
+  for (mlir::Value value : replaced) {
+    wanted.push_back(value ? value.getType() : mlir::Type());
+    refine.push_back(!value || usersAcceptRefinement(value));
+  }
+  mlir::OperationState state(loc, OpTy::getOperationName());
+  llvm::SmallVector<mlir::Type> placeholders(
+      wanted.size(), mlir::NoneType::get(rewriter.getContext()));
+  OpTy::build(rewriter, state, mlir::TypeRange(placeholders),
+              std::forward<Args>(args)...);
+  for (mlir::Value operand : state.operands)
+    if (!isGraphTensor(operand.getType()))
+      return mlir::failure();
+  constexpr bool exact =
+      OpTy::template hasTrait<mlir::OpTrait::SameOperandsAndResultType>();
+  auto infer = [&](mlir::OperationState &s,
+                   llvm::SmallVectorImpl<mlir::Type> &types) {
+    return OpTy::inferReturnTypes(rewriter.getContext(), std::nullopt,
+                                  s.operands,
+                                  s.attributes.getDictionary(rewriter.getContext()),
+                                  s.getRawProperties(), s.regions, types);
+  };
+  if (mlir::failed(
+          detail::chooseResultTypes(state, wanted, refine, exact, infer)))
+    return mlir::failure();
+  return llvm::cast<OpTy>(rewriter.create(state));
+}
+
+/// Whether `result` may change type when replaced: a ranked result keeps its
+/// type (createOp reuses it), an unranked one only when all its users are
+/// onnx ops, which do not check shapes (func.return does).
+bool mayRetype(mlir::Value result);
+
+/// Replaces `op`'s first result by `value` and erases `op`, whose other
+/// results must be unused.
+void replaceFirstResult(mlir::PatternRewriter &rewriter, mlir::Operation *op,
+                        mlir::Value value);
+
+/// createOp for a one-result op that replaces `op`'s first result.
+template <typename OpTy, typename... Args>
+llvm::LogicalResult replaceOp(mlir::PatternRewriter &rewriter,
+                              mlir::Operation *op, Args &&...args) {
+  if (!mayRetype(op->getResult(0)))
+    return rewriter.notifyMatchFailure(
+        op, "unranked result used by a non-onnx op");
+  mlir::FailureOr<OpTy> newOp =
+      createOp<OpTy>(rewriter, op->getLoc(), op->getResult(0),
+                     std::forward<Args>(args)...);
+  if (mlir::failed(newOp))
+    return rewriter.notifyMatchFailure(
+        op, "operands are not graph tensors or the graph shape function "
+            "rejects them");
+  replaceFirstResult(rewriter, op, newOp->getResult());
+  return mlir::success();
+}
+
+/// Replaces `op` (one used result) by the existing `value` when
+/// canReplaceWith allows it.
+llvm::LogicalResult forwardValue(mlir::PatternRewriter &rewriter,
+                                 mlir::Operation *op, mlir::Value value);
+
+} // namespace mica::onnx_to_graph
+
+#endif // MICA_COMPILER_CONVERSION_ONNX_TO_GRAPH_PATTERNUTILS_H

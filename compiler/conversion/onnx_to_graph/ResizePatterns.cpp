@@ -1,0 +1,145 @@
+//===- ResizePatterns.cpp - Resize and Upsample ---------------------------===//
+//
+// graph.resize takes one scale per input dim. Resize-11+ gives them as a
+// constant `scales` input, or as constant `sizes` that become scales when the
+// input dims are static. Resize-10 and Upsample (every opset) have the
+// semantics of Resize-11 with asymmetric coordinates and floor rounding.
+// tf_crop_and_resize (which reads `roi`) stays in onnx.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/conversion/onnx_to_graph/PatternUtils.h"
+
+#include "dialects/onnx/IR/OnnxDialect.h"
+
+using namespace mlir;
+using namespace mica;
+using namespace mica::onnx_to_graph;
+namespace onnx = mica::onnxir;
+
+namespace {
+
+struct ResizeModes {
+  StringRef mode = "nearest";
+  StringRef coordinates = "asymmetric";
+  StringRef nearest = "floor";
+  double cubicCoeffA = -0.75;
+  bool excludeOutside = false;
+};
+
+LogicalResult rewriteResize(PatternRewriter &rewriter, Operation *op,
+                            ArrayRef<double> scales, ResizeModes modes) {
+  if (modes.mode == "bilinear")
+    modes.mode = "linear";
+  if (!llvm::is_contained({"nearest", "linear", "cubic"}, modes.mode) ||
+      !llvm::is_contained({"half_pixel", "half_pixel_symmetric",
+                           "pytorch_half_pixel", "align_corners",
+                           "asymmetric"},
+                          modes.coordinates) ||
+      !llvm::is_contained(
+          {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"},
+          modes.nearest))
+    return rewriter.notifyMatchFailure(op, "unsupported resize mode");
+  if (llvm::any_of(scales, [](double s) { return !(s > 0.0); }))
+    return rewriter.notifyMatchFailure(op, "non-positive scale");
+  return replaceOp<graph::ResizeOp>(
+      rewriter, op, op->getOperand(0), rewriter.getDenseF64ArrayAttr(scales),
+      rewriter.getStringAttr(modes.mode),
+      rewriter.getStringAttr(modes.coordinates),
+      rewriter.getStringAttr(modes.nearest),
+      getF64Attr(rewriter, modes.cubicCoeffA),
+      rewriter.getBoolAttr(modes.excludeOutside));
+}
+
+/// Scales from a constant `scales` operand, else from constant `sizes` over
+/// static input dims.
+std::optional<SmallVector<double>> readScales(Value input, Value scales,
+                                              Value sizes) {
+  if (scales && !isNone(scales)) {
+    std::optional<SmallVector<double>> values = getConstantDoubles(scales);
+    if (values && !values->empty())
+      return values;
+  }
+  auto type = getGraphTensor(input.getType());
+  if (!sizes || isNone(sizes) || !type || !type.hasStaticShape())
+    return std::nullopt;
+  std::optional<SmallVector<int64_t>> values = getConstantInts(sizes);
+  if (!values || values->size() != static_cast<size_t>(type.getRank()))
+    return std::nullopt;
+  SmallVector<double> result;
+  for (auto [size, dim] : llvm::zip_equal(*values, type.getShape())) {
+    if (dim == 0)
+      return std::nullopt;
+    result.push_back(static_cast<double>(size) / static_cast<double>(dim));
+  }
+  return result;
+}
+
+/// Resize-11 and -13.
+template <typename OnnxOp>
+struct ResizePattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<SmallVector<double>> scales =
+        readScales(op.getX(), op.getScales(), op.getSizes());
+    if (!scales)
+      return rewriter.notifyMatchFailure(
+          op, "scales/sizes are not constant (or sizes over dynamic dims)");
+    ResizeModes modes;
+    modes.mode = op.getMode();
+    modes.coordinates = op.getCoordinateTransformationMode();
+    modes.nearest = op.getNearestMode();
+    modes.cubicCoeffA = toDouble(op.getCubicCoeffA());
+    modes.excludeOutside = op.getExcludeOutside() != 0;
+    return rewriteResize(rewriter, op, *scales, modes);
+  }
+};
+
+/// Resize-10, Upsample-9 and the newest Upsample: a `scales` input.
+template <typename OnnxOp>
+struct ScalesInputPattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<SmallVector<double>> scales =
+        readScales(op.getX(), op.getScales(), Value());
+    if (!scales)
+      return rewriter.notifyMatchFailure(op, "scales is not a constant");
+    ResizeModes modes;
+    modes.mode = op.getMode();
+    return rewriteResize(rewriter, op, *scales, modes);
+  }
+};
+
+struct Upsample7Pattern : OpRewritePattern<onnx::Upsample_v7Op> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::Upsample_v7Op op,
+                                PatternRewriter &rewriter) const override {
+    ResizeModes modes;
+    modes.mode = op.getMode();
+    return rewriteResize(rewriter, op, getF64s(op.getScales()), modes);
+  }
+};
+
+/// Upsample-1: 4-D input, height and width scales.
+struct Upsample1Pattern : OpRewritePattern<onnx::Upsample_v1Op> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::Upsample_v1Op op,
+                                PatternRewriter &rewriter) const override {
+    ResizeModes modes;
+    modes.mode = op.getMode();
+    double scales[] = {1.0, 1.0, toDouble(op.getHeightScale()),
+                       toDouble(op.getWidthScale())};
+    return rewriteResize(rewriter, op, scales, modes);
+  }
+};
+
+} // namespace
+
+void mica::onnx_to_graph::populateResizePatterns(RewritePatternSet &patterns) {
+  patterns.add<ResizePattern<onnx::Resize_v11Op>, ResizePattern<onnx::ResizeOp>,
+               ScalesInputPattern<onnx::Resize_v10Op>,
+               ScalesInputPattern<onnx::Upsample_v9Op>,
+               ScalesInputPattern<onnx::UpsampleOp>, Upsample7Pattern,
+               Upsample1Pattern>(patterns.getContext());
+}

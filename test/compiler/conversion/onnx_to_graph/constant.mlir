@@ -1,0 +1,51 @@
+// RUN: mica-opt %s -mica-convert-onnx-to-graph -split-input-file | FileCheck %s
+
+// Constant spellings: value, value_float, value_ints.
+// CHECK-LABEL: func.func @constants
+// CHECK-DAG: graph.constant dense<[1, 2]> : tensor<2xi64>
+// CHECK-DAG: graph.constant dense<2.500000e+00> : tensor<f32>
+// CHECK-DAG: graph.constant dense<[3, 4]> : tensor<2xi64>
+func.func @constants() -> (tensor<2xi64>, tensor<f32>, tensor<2xi64>) {
+  %0 = "onnx.Constant"() <{value = dense<[1, 2]> : tensor<2xi64>}> : () -> tensor<2xi64>
+  %1 = "onnx.Constant"() <{value_float = 2.5 : f32}> : () -> tensor<f32>
+  %2 = "onnx.Constant"() <{value_ints = [3, 4]}> : () -> tensor<2xi64>
+  return %0, %1, %2 : tensor<2xi64>, tensor<f32>, tensor<2xi64>
+}
+
+// -----
+
+// ConstantOfShape and Range with constant inputs fold to constants.
+// CHECK-LABEL: func.func @constant_of_shape_range
+// CHECK-DAG: graph.constant dense<7> : tensor<2x3xi32>
+// CHECK-DAG: graph.constant dense<[1, 3, 5]> : tensor<3xi64>
+func.func @constant_of_shape_range() -> (tensor<2x3xi32>, tensor<3xi64>) {
+  %s = "onnx.Constant"() <{value = dense<[2, 3]> : tensor<2xi64>}> : () -> tensor<2xi64>
+  %0 = "onnx.ConstantOfShape"(%s) <{value = dense<7> : tensor<1xi32>}> : (tensor<2xi64>) -> tensor<2x3xi32>
+  %a = "onnx.Constant"() <{value = dense<1> : tensor<i64>}> : () -> tensor<i64>
+  %b = "onnx.Constant"() <{value = dense<6> : tensor<i64>}> : () -> tensor<i64>
+  %c = "onnx.Constant"() <{value = dense<2> : tensor<i64>}> : () -> tensor<i64>
+  %1 = "onnx.Range"(%a, %b, %c) : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<3xi64>
+  return %0, %1 : tensor<2x3xi32>, tensor<3xi64>
+}
+
+// -----
+
+// ConstantOfShape of a shape computed at run time stays in onnx.
+// CHECK-LABEL: func.func @constant_of_dynamic_shape
+// CHECK: "onnx.ConstantOfShape"
+func.func @constant_of_dynamic_shape(%arg0: tensor<2xi64>) -> tensor<?x?xf32> {
+  %0 = "onnx.ConstantOfShape"(%arg0) : (tensor<2xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+
+// -----
+
+// Identity and inference Dropout forward their input.
+// CHECK-LABEL: func.func @identity_dropout
+// CHECK-NEXT: return %arg0
+func.func @identity_dropout(%arg0: tensor<4xf32>) -> tensor<4xf32> {
+  %none = "onnx.NoValue"() : () -> none
+  %0 = "onnx.Identity"(%arg0) : (tensor<4xf32>) -> tensor<4xf32>
+  %1, %2 = "onnx.Dropout"(%0, %none, %none) : (tensor<4xf32>, none, none) -> (tensor<4xf32>, none)
+  return %1 : tensor<4xf32>
+}
