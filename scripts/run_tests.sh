@@ -14,7 +14,7 @@ trap 'rm -f "$LOG"' EXIT
 "$LIT" -sv --order=lexical "$@" "$BUILD_DIR/test" "$BUILD_DIR/test/unit" 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
 
-count() { grep -E "^ *$1: +[0-9]+" "$LOG" | awk '{s += $NF} END {print s + 0}'; }
+count() { grep -E "^ *$1: +[0-9]+" "$LOG" | sed -E 's/^ *[^:]+: +([0-9]+).*/\1/' | awk '{s += $1} END {print s + 0}'; }
 passed=$(count Passed)
 failed=$(( $(count Failed) + $(count "Unresolved") + $(count "Timed Out") + $(count "Unexpectedly Passed") ))
 if [ "$passed" -eq 0 ]; then

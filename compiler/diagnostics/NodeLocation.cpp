@@ -3,6 +3,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 
@@ -73,11 +74,23 @@ std::string mica::formatDiagnostic(const Diagnostic &diag,
       out += " (" + info.domainAndOp + ")";
     out += ": ";
   }
-  std::string message = diag.str();
-  // One line per diagnostic: scripts split stderr on newlines.
-  for (char &c : message)
-    if (c == '\n')
-      c = ' ';
-  out += message;
-  return out;
+  out += diag.str();
+  // One line per diagnostic: scripts split stderr on line breaks, so control
+  // characters (from the message or from names in a corrupted model) become
+  // `\xNN` escapes and newlines spaces.
+  // Unicode line separators (NEL, LS, PS) split lines too.
+  for (llvm::StringRef separator : {"\xc2\x85", "\xe2\x80\xa8", "\xe2\x80\xa9"})
+    for (size_t pos; (pos = out.find(separator.str())) != std::string::npos;)
+      out.replace(pos, separator.size(), " ");
+  std::string line;
+  for (char c : out) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '\n' || c == '\r' || c == '\t')
+      line += ' ';
+    else if (byte < 0x20 || byte == 0x7f)
+      line += llvm::formatv("\\x{0:x-2}", static_cast<unsigned>(byte)).str();
+    else
+      line += c;
+  }
+  return line;
 }

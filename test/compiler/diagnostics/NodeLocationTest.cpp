@@ -45,6 +45,16 @@ TEST(NodeLocationTest, FormatsTheOneLineErrorContract) {
             "mica: error: m.onnx: node 'conv1' (ai.onnx::Conv): bad thing");
 }
 
+TEST(NodeLocationTest, EscapesControlCharactersAndLineSeparators) {
+  MLIRContext context;
+  Location loc =
+      mica::makeNodeLoc(&context, "m.onnx", "a\x1c\x01" "b", "", "Conv");
+  Diagnostic diag(loc, DiagnosticSeverity::Error);
+  diag << "x\xe2\x80\xa8y";
+  EXPECT_EQ(mica::formatDiagnostic(diag, "f.onnx"),
+            "mica: error: m.onnx: node 'a\\x1c\\x01b' (ai.onnx::Conv): x y");
+}
+
 TEST(NodeLocationTest, LeavesOutTheNodeWhenThereIsNone) {
   MLIRContext context;
   Diagnostic diag(UnknownLoc::get(&context), DiagnosticSeverity::Warning);
