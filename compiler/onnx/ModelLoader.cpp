@@ -4,11 +4,11 @@
 // try/catch, so a malformed model ends in a LoadError, never std::terminate.
 //===----------------------------------------------------------------------===//
 #include "compiler/onnx/ModelLoader.h"
+#include "compiler/onnx/ShapeInference.h"
 
 #include "dialects/onnx/OnnxNaming.h"
 
 #include "onnx/defs/schema.h"
-#include "onnx/shape_inference/implementation.h"
 
 #include <fstream>
 #include <sstream>
@@ -287,25 +287,9 @@ bool loadImpl(const std::string &path, const LoadOptions &options,
   if (!resolveGraph(graph, model, error))
     return false;
 
-  // Shape inference fills value_info for intermediate values. Data
-  // propagation computes Shape->Gather->Concat chains; if it trips over a
-  // model, inference without it still types most values.
-  try {
-    onnx::shape_inference::InferShapes(
-        model.proto, onnx::OpSchemaRegistry::Instance(),
-        onnx::ShapeInferenceOptions(false, 0, true));
-  } catch (const std::exception &e) {
-    model.warnings.push_back(std::string("shape inference with data "
-                                         "propagation failed: ") + e.what());
-    try {
-      onnx::shape_inference::InferShapes(
-          model.proto, onnx::OpSchemaRegistry::Instance(),
-          onnx::ShapeInferenceOptions(false, 0, false));
-    } catch (const std::exception &e2) {
-      model.warnings.push_back(std::string("shape inference failed: ") +
-                               e2.what());
-    }
-  }
+  // Shape inference fills value_info for intermediate values (isolated in
+  // a child process: see ShapeInference.h).
+  inferShapesIsolated(model.proto, model.warnings);
   // Inference may have rebuilt repeated fields; resolve node addresses again.
   model.nodes.clear();
   return resolveGraph(*model.proto.mutable_graph(), model, error);
