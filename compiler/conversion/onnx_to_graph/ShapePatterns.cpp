@@ -149,6 +149,36 @@ LogicalResult rewriteSlice(PatternRewriter &rewriter, Operation *op,
                                    rewriter.getDenseI64ArrayAttr(s));
 }
 
+/// A Slice whose starts/ends are computed at run time (a sequence length)
+/// becomes graph.dynamic_slice; its axes and steps must still be constant.
+LogicalResult rewriteDynamicSlice(PatternRewriter &rewriter, Operation *op,
+                                  Value data, Value starts, Value ends,
+                                  Value axesValue, Value stepsValue) {
+  auto type = getGraphTensor(data.getType());
+  auto startsType = dyn_cast<RankedTensorType>(starts.getType());
+  if (!type || !startsType || startsType.getRank() != 1 ||
+      startsType.isDynamicDim(0))
+    return rewriter.notifyMatchFailure(op, "starts has no static length");
+  int64_t n = startsType.getDimSize(0);
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, n));
+  SmallVector<int64_t> steps(n, 1);
+  if (!isNone(axesValue)) {
+    std::optional<SmallVector<int64_t>> constant = getConstantInts(axesValue);
+    if (!constant)
+      return rewriter.notifyMatchFailure(op, "axes are not constant");
+    axes = *constant;
+  }
+  if (!isNone(stepsValue)) {
+    std::optional<SmallVector<int64_t>> constant = getConstantInts(stepsValue);
+    if (!constant)
+      return rewriter.notifyMatchFailure(op, "steps are not constant");
+    steps = *constant;
+  }
+  return replaceOp<graph::DynamicSliceOp>(
+      rewriter, op, data, starts, ends, rewriter.getDenseI64ArrayAttr(axes),
+      rewriter.getDenseI64ArrayAttr(steps));
+}
+
 struct Slice1Pattern : OpRewritePattern<onnx::Slice_v1Op> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(onnx::Slice_v1Op op,
@@ -174,10 +204,11 @@ struct SlicePattern : OpRewritePattern<OnnxOp> {
       known &= (axes = getConstantInts(op.getAxes())).has_value();
     if (!isNone(op.getSteps()))
       known &= (steps = getConstantInts(op.getSteps())).has_value();
-    if (!known)
-      return rewriter.notifyMatchFailure(op, "slice parameters not constant");
-    return rewriteSlice(rewriter, op, op.getData(), *starts, *ends, axes,
-                        steps);
+    if (known)
+      return rewriteSlice(rewriter, op, op.getData(), *starts, *ends, axes,
+                          steps);
+    return rewriteDynamicSlice(rewriter, op, op.getData(), op.getStarts(),
+                               op.getEnds(), op.getAxes(), op.getSteps());
   }
 };
 

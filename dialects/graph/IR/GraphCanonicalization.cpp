@@ -2,7 +2,7 @@
 //
 // Rewrites that need more than a folder: batch_norm folded into the conv
 // that feeds it, and reshape's constant `shape` operand turned into the
-// `new_shape` attribute.
+// `new_shape` attribute, dynamic_slice with constant bounds into slice.
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/graph/IR/GraphDialect.h"
@@ -111,6 +111,41 @@ struct ConstantShapeToAttr : OpRewritePattern<ReshapeOp> {
 };
 
 } // namespace
+
+namespace {
+/// dynamic_slice whose starts and ends are constant -> slice, with the
+/// per-axis parameters spread over every dim (untouched dims are whole).
+struct StaticDynamicSlice : OpRewritePattern<DynamicSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(DynamicSliceOp op,
+                                PatternRewriter &rewriter) const override {
+    DenseIntElementsAttr starts, ends;
+    if (!matchPattern(op.getStarts(), m_Constant(&starts)) ||
+        !matchPattern(op.getEnds(), m_Constant(&ends)))
+      return rewriter.notifyMatchFailure(op, "bounds are not constant");
+    auto type = cast<RankedTensorType>(op.getInput().getType());
+    int64_t rank = type.getRank();
+    SmallVector<int64_t> b(rank, 0), e(rank, INT64_MAX), s(rank, 1);
+    auto startValues = llvm::to_vector(starts.getValues<APInt>());
+    auto endValues = llvm::to_vector(ends.getValues<APInt>());
+    for (auto [k, axis] : llvm::enumerate(op.getAxes())) {
+      int64_t a = axis < 0 ? axis + rank : axis;
+      b[a] = startValues[k].getSExtValue();
+      e[a] = endValues[k].getSExtValue();
+      s[a] = op.getSteps()[k];
+    }
+    rewriter.replaceOpWithNewOp<SliceOp>(op, op.getType(), op.getInput(),
+                                         b, e, s);
+    return success();
+  }
+};
+} // namespace
+
+void DynamicSliceOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                                 MLIRContext *context) {
+  patterns.add<StaticDynamicSlice>(context);
+}
 
 void BatchNormOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                               MLIRContext *context) {

@@ -58,6 +58,39 @@ LogicalResult SliceOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
                          getElementType(input), types);
 }
 
+LogicalResult DynamicSliceOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
+                                         SmallVectorImpl<Type> &types) {
+  Type input = adaptor.getInput().getType();
+  ShapeRef shape = ::mica::graph::getShape(input);
+  ArrayRef<int64_t> axes = adaptor.getAxes();
+  if (adaptor.getSteps().size() != axes.size())
+    return emitError() << "expects one step per axis (" << axes.size() << ")";
+  for (Value bound : {adaptor.getStarts(), adaptor.getEnds()}) {
+    ShapeRef boundShape = ::mica::graph::getShape(bound.getType());
+    if (boundShape.size() != 1 ||
+        (!ShapedType::isDynamic(boundShape[0]) &&
+         boundShape[0] != static_cast<int64_t>(axes.size())))
+      return emitError() << "expects 1-D starts and ends with one entry per "
+                            "axis ("
+                         << axes.size() << ")";
+  }
+  Shape result(shape.begin(), shape.end());
+  SmallVector<bool> seen(shape.size(), false);
+  for (auto [axis, step] : llvm::zip(axes, adaptor.getSteps())) {
+    FailureOr<int64_t> a = normalizeAxis(axis, shape.size(), emitError);
+    if (failed(a))
+      return failure();
+    if (seen[*a])
+      return emitError() << "axis " << axis << " is listed twice";
+    if (step == 0)
+      return emitError() << "steps must not be 0";
+    seen[*a] = true;
+    result[*a] = ShapedType::kDynamic;
+  }
+  return addTensorResult(FailureOr<Shape>(result), getElementType(input),
+                         types);
+}
+
 LogicalResult GatherOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
                                    SmallVectorImpl<Type> &types) {
   Type input = adaptor.getInput().getType();

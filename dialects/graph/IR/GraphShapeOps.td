@@ -65,6 +65,29 @@ def Graph_SliceOp : Graph_InferOp<"slice"> {
   let hasFolder = 1;
 }
 
+def Graph_DynamicSliceOp : Graph_InferOp<"dynamic_slice"> {
+  let summary = "Strided slice whose starts and ends are known at run time";
+  let description = [{
+    `starts` and `ends` are 1-D integer tensors with one entry per axis in
+    `axes`; `steps` has one (non-zero) entry per axis too. Axes not listed are
+    kept whole. Values follow ONNX Slice: negative ones count from the end and
+    out-of-range ones clamp. The sliced dims are `?`. When `starts` and `ends`
+    are constant it canonicalises to `graph.slice`.
+
+    ```mlir
+    %r = graph.dynamic_slice %x, %b, %e {axes = array<i64: 1>, steps = array<i64: 1>}
+        : (tensor<1x64xf32>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x?xf32>
+    ```
+  }];
+  let arguments = (ins Graph_Tensor:$input, Graph_IndexTensor:$starts,
+                   Graph_IndexTensor:$ends, DenseI64ArrayAttr:$axes,
+                   DenseI64ArrayAttr:$steps);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input `,` $starts `,` $ends attr-dict `:` "
+                       "functional-type(operands, results)";
+  let hasCanonicalizer = 1;
+}
+
 def Graph_GatherOp : Graph_InferOp<"gather"> {
   let summary = "Gather slices along an axis (ONNX Gather)";
   let description = [{

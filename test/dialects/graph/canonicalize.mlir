@@ -289,3 +289,15 @@ func.func @shape_of_dynamic_result(%x: tensor<2x3xf32>) -> tensor<?xi64> {
   %0 = graph.shape_of %x : (tensor<2x3xf32>) -> tensor<?xi64>
   return %0 : tensor<?xi64>
 }
+
+// -----
+
+// dynamic_slice with constant bounds becomes a static slice over every dim.
+// CHECK-LABEL: func @dynamic_slice_constant_bounds
+func.func @dynamic_slice_constant_bounds(%x: tensor<1x64xf32>) -> tensor<1x?xf32> {
+  %b = graph.constant dense<[2]> : tensor<1xi64>
+  %e = graph.constant dense<[10]> : tensor<1xi64>
+  // CHECK: graph.slice %{{.+}} {ends = array<i64: 9223372036854775807, 10>, starts = array<i64: 0, 2>, steps = array<i64: 1, 1>} : (tensor<1x64xf32>) -> tensor<1x?xf32>
+  %0 = graph.dynamic_slice %x, %b, %e {axes = array<i64: 1>, steps = array<i64: 1>} : (tensor<1x64xf32>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x?xf32>
+  return %0 : tensor<1x?xf32>
+}

@@ -496,3 +496,19 @@ func.func @dequantize_type(%x: tensor<4x!quant.uniform<i8:f32, 0.1>>) {
   %0 = graph.dequantize %x : tensor<4x!quant.uniform<i8:f32, 0.1>> -> tensor<4xf16>
   return
 }
+
+// -----
+
+func.func @dynamic_slice_axis_twice(%x: tensor<4x4xf32>, %b: tensor<2xi64>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{axis 0 is listed twice}}
+  %0 = graph.dynamic_slice %x, %b, %b {axes = array<i64: 0, 0>, steps = array<i64: 1, 1>} : (tensor<4x4xf32>, tensor<2xi64>, tensor<2xi64>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @dynamic_slice_bound_length(%x: tensor<4x4xf32>, %b: tensor<3xi64>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{expects 1-D starts and ends with one entry per axis (1)}}
+  %0 = graph.dynamic_slice %x, %b, %b {axes = array<i64: 0>, steps = array<i64: 1>} : (tensor<4x4xf32>, tensor<3xi64>, tensor<3xi64>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}

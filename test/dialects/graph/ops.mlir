@@ -278,3 +278,13 @@ func.func @constant() -> (tensor<2xi64>, tensor<2x2xf16>) {
   %1 = graph.constant dense<1.5> : tensor<2x2xf16>
   return %0, %1 : tensor<2xi64>, tensor<2x2xf16>
 }
+
+// -----
+
+// dynamic_slice: run-time starts/ends on the listed axes; sliced dims are `?`.
+// CHECK-LABEL: func @dynamic_slice
+func.func @dynamic_slice(%x: tensor<1x1x64x64xf32>, %b: tensor<2xi64>, %e: tensor<2xi64>) -> tensor<1x1x?x?xf32> {
+  // CHECK: graph.dynamic_slice %{{.+}}, %{{.+}}, %{{.+}} {axes = array<i64: 2, 3>, steps = array<i64: 1, 1>}
+  %0 = graph.dynamic_slice %x, %b, %e {axes = array<i64: 2, 3>, steps = array<i64: 1, 1>} : (tensor<1x1x64x64xf32>, tensor<2xi64>, tensor<2xi64>) -> tensor<1x1x?x?xf32>
+  return %0 : tensor<1x1x?x?xf32>
+}

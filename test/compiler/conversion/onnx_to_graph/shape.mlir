@@ -28,10 +28,10 @@ func.func @slice(%arg0: tensor<?x8xf32>) -> tensor<?x3xf32> {
 
 // -----
 
-// A Slice with ends computed at run time stays in onnx, but its unranked
-// result is refined so that the ops after it convert.
+// A Slice with ends computed at run time (a sequence length) becomes
+// graph.dynamic_slice over the listed axes, and the ops after it convert.
 // CHECK-LABEL: func.func @slice_dynamic_ends
-// CHECK: %[[S:.+]] = "onnx.Slice"({{.+}}) : ({{.+}}) -> tensor<1x?x8xf32>
+// CHECK: %[[S:.+]] = graph.dynamic_slice %{{.+}}, %{{.+}}, %arg1 {axes = array<i64: 1>, steps = array<i64: 1>} : ({{.+}}) -> tensor<1x?x8xf32>
 // CHECK: graph.add %arg0, %[[S]] : (tensor<1x?x8xf32>, tensor<1x?x8xf32>) -> tensor<1x?x8xf32>
 func.func @slice_dynamic_ends(%arg0: tensor<1x?x8xf32>, %arg1: tensor<1xi64>) -> tensor<1x?x8xf32> {
   %buf = "onnx.Constant"() <{value = dense<0.0> : tensor<1x64x8xf32>}> : () -> tensor<1x64x8xf32>
@@ -40,6 +40,18 @@ func.func @slice_dynamic_ends(%arg0: tensor<1x?x8xf32>, %arg1: tensor<1xi64>) ->
   %0 = "onnx.Slice"(%buf, %z, %arg1, %one, %one) : (tensor<1x64x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<*xf32>
   %1 = "onnx.Add"(%arg0, %0) : (tensor<1x?x8xf32>, tensor<*xf32>) -> tensor<1x?x8xf32>
   return %1 : tensor<1x?x8xf32>
+}
+
+// -----
+
+// A Slice whose axes are computed at run time has no graph form and stays.
+// CHECK-LABEL: func.func @slice_dynamic_axes
+// CHECK: "onnx.Slice"
+func.func @slice_dynamic_axes(%arg0: tensor<4x8xf32>, %arg1: tensor<1xi64>) -> tensor<?x?xf32> {
+  %z = "onnx.Constant"() <{value = dense<0> : tensor<1xi64>}> : () -> tensor<1xi64>
+  %e = "onnx.Constant"() <{value = dense<2> : tensor<1xi64>}> : () -> tensor<1xi64>
+  %0 = "onnx.Slice"(%arg0, %z, %e, %arg1, %z) : (tensor<4x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
 }
 
 // -----
