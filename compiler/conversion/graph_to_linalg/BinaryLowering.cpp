@@ -1,0 +1,171 @@
+//===- BinaryLowering.cpp - Broadcasting binary graph ops -> linalg -------===//
+//
+// Binary arithmetic, comparisons, logical ops and graph.select become one
+// `linalg.generic` each; numpy broadcasting is expressed in the indexing maps
+// (a static 1 against a larger or `?` result dim reads index 0).
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/conversion/graph_to_linalg/LoweringUtils.h"
+#include "dialects/graph/IR/GraphDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+
+namespace mica::graph_to_linalg {
+namespace {
+
+/// Integer `lhs mod rhs` with the sign of the divisor (ONNX Mod, fmod = 0).
+Value buildIntMod(OpBuilder &b, Location loc, Value lhs, Value rhs) {
+  Value zero = scalarConstant(b, loc, lhs.getType(), 0);
+  Value rem = arith::RemSIOp::create(b, loc, lhs, rhs);
+  Value nonZero =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, rem, zero);
+  Value remNeg =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, rem, zero);
+  Value rhsNeg =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, rhs, zero);
+  Value signsDiffer = arith::XOrIOp::create(b, loc, remNeg, rhsNeg);
+  Value fix = arith::AndIOp::create(b, loc, nonZero, signsDiffer);
+  Value adjusted = arith::AddIOp::create(b, loc, rem, rhs);
+  return arith::SelectOp::create(b, loc, fix, adjusted, rem);
+}
+
+Value compare(OpBuilder &b, Location loc, Value lhs, Value rhs,
+              arith::CmpFPredicate fp, arith::CmpIPredicate ip) {
+  if (isa<FloatType>(lhs.getType()))
+    return arith::CmpFOp::create(b, loc, fp, lhs, rhs);
+  return arith::CmpIOp::create(b, loc, ip, lhs, rhs);
+}
+
+/// The body of a binary op on scalars of the operands' element type.
+Value buildBinary(OpBuilder &b, Location loc, Operation *op, Value lhs,
+                  Value rhs) {
+  bool isFloat = isa<FloatType>(lhs.getType());
+  using FP = arith::CmpFPredicate;
+  using IP = arith::CmpIPredicate;
+  return llvm::TypeSwitch<Operation *, Value>(op)
+      .Case([&](graph::AddOp) -> Value {
+        if (isFloat)
+          return arith::AddFOp::create(b, loc, lhs, rhs);
+        return arith::AddIOp::create(b, loc, lhs, rhs);
+      })
+      .Case([&](graph::SubOp) -> Value {
+        if (isFloat)
+          return arith::SubFOp::create(b, loc, lhs, rhs);
+        return arith::SubIOp::create(b, loc, lhs, rhs);
+      })
+      .Case([&](graph::MulOp) -> Value {
+        if (isFloat)
+          return arith::MulFOp::create(b, loc, lhs, rhs);
+        return arith::MulIOp::create(b, loc, lhs, rhs);
+      })
+      .Case([&](graph::DivOp) -> Value {
+        if (isFloat)
+          return arith::DivFOp::create(b, loc, lhs, rhs);
+        return arith::DivSIOp::create(b, loc, lhs, rhs);
+      })
+      .Case([&](graph::MaxOp) -> Value {
+        if (isFloat)
+          return arith::MaximumFOp::create(b, loc, lhs, rhs);
+        return arith::MaxSIOp::create(b, loc, lhs, rhs);
+      })
+      .Case([&](graph::MinOp) -> Value {
+        if (isFloat)
+          return arith::MinimumFOp::create(b, loc, lhs, rhs);
+        return arith::MinSIOp::create(b, loc, lhs, rhs);
+      })
+      .Case([&](graph::ModOp) -> Value {
+        if (isFloat)
+          return arith::RemFOp::create(b, loc, lhs, rhs);
+        return buildIntMod(b, loc, lhs, rhs);
+      })
+      .Case([&](graph::PowOp) -> Value {
+        if (isFloat)
+          return math::PowFOp::create(b, loc, lhs, rhs);
+        return math::IPowIOp::create(b, loc, lhs, rhs);
+      })
+      .Case([&](graph::EqualOp) {
+        return compare(b, loc, lhs, rhs, FP::OEQ, IP::eq);
+      })
+      .Case([&](graph::LessOp) {
+        return compare(b, loc, lhs, rhs, FP::OLT, IP::slt);
+      })
+      .Case([&](graph::LessEqualOp) {
+        return compare(b, loc, lhs, rhs, FP::OLE, IP::sle);
+      })
+      .Case([&](graph::GreaterOp) {
+        return compare(b, loc, lhs, rhs, FP::OGT, IP::sgt);
+      })
+      .Case([&](graph::GreaterEqualOp) {
+        return compare(b, loc, lhs, rhs, FP::OGE, IP::sge);
+      })
+      .Case(
+          [&](graph::AndOp) { return arith::AndIOp::create(b, loc, lhs, rhs); })
+      .Case([&](graph::OrOp) { return arith::OrIOp::create(b, loc, lhs, rhs); })
+      .Case(
+          [&](graph::XorOp) { return arith::XOrIOp::create(b, loc, lhs, rhs); })
+      .Default([](Operation *) { return Value(); });
+}
+
+template <typename OpTy> struct BinaryLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Type element =
+        cast<RankedTensorType>(op.getLhs().getType()).getElementType();
+    if (!isArithmeticType(element))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    if (isa<graph::ModOp>(op) && element.isInteger(1))
+      return rewriter.notifyMatchFailure(op, "mod on i1");
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), type, {adaptor.getLhs(), adaptor.getRhs()},
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return buildBinary(b, loc, op, args[0], args[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct SelectLowering : OpConversionPattern<graph::SelectOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(graph::SelectOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), type,
+        {adaptor.getCondition(), adaptor.getTrueValue(),
+         adaptor.getFalseValue()},
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          return arith::SelectOp::create(b, loc, args[0], args[1], args[2]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateBinaryPatterns(RewritePatternSet &patterns) {
+  patterns
+      .add<BinaryLowering<graph::AddOp>, BinaryLowering<graph::SubOp>,
+           BinaryLowering<graph::MulOp>, BinaryLowering<graph::DivOp>,
+           BinaryLowering<graph::MaxOp>, BinaryLowering<graph::MinOp>,
+           BinaryLowering<graph::ModOp>, BinaryLowering<graph::PowOp>,
+           BinaryLowering<graph::EqualOp>, BinaryLowering<graph::LessOp>,
+           BinaryLowering<graph::LessEqualOp>, BinaryLowering<graph::GreaterOp>,
+           BinaryLowering<graph::GreaterEqualOp>, BinaryLowering<graph::AndOp>,
+           BinaryLowering<graph::OrOp>, BinaryLowering<graph::XorOp>,
+           SelectLowering>(patterns.getContext());
+}
+
+} // namespace mica::graph_to_linalg

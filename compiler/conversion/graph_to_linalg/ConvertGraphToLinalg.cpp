@@ -1,0 +1,51 @@
+//===- ConvertGraphToLinalg.cpp - The graph -> linalg pass ----------------===//
+//
+// A thin pass: a partial conversion in which every graph op is illegal and
+// the op families' patterns (one file each) produce upstream dialects.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/conversion/graph_to_linalg/LoweringUtils.h"
+#include "compiler/conversion/graph_to_linalg/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mica {
+#define GEN_PASS_DEF_CONVERTGRAPHTOLINALG
+#include "compiler/conversion/graph_to_linalg/Passes.h.inc"
+} // namespace mica
+
+using namespace mlir;
+
+void mica::populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
+  using namespace mica::graph_to_linalg;
+  populateUnaryPatterns(patterns);
+  populateBinaryPatterns(patterns);
+  populateNormalizationPatterns(patterns);
+  populateConvolutionPatterns(patterns);
+  populateMatmulPatterns(patterns);
+  populatePoolingPatterns(patterns);
+  populateReductionPatterns(patterns);
+  populateShapePatterns(patterns);
+  populateDataMovementPatterns(patterns);
+  populateDynamicSlicePatterns(patterns);
+}
+
+namespace {
+struct ConvertGraphToLinalgPass
+    : mica::impl::ConvertGraphToLinalgBase<ConvertGraphToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<mica::graph::GraphDialect>();
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
+                           math::MathDialect, tensor::TensorDialect,
+                           func::FuncDialect>();
+    RewritePatternSet patterns(ctx);
+    mica::populateGraphToLinalgPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

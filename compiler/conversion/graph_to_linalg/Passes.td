@@ -1,0 +1,38 @@
+//===- Passes.td - graph -> linalg lowering passes --------*- tablegen -*-===//
+#ifndef MICA_CONVERSION_GRAPH_TO_LINALG_PASSES
+#define MICA_CONVERSION_GRAPH_TO_LINALG_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertGraphToLinalg : Pass<"mica-convert-graph-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lower Mica's graph dialect to linalg, tensor, arith and math";
+  let description = [{
+    Rewrites every graph op into upstream tensor-level IR: convolutions and
+    pooling into linalg named ops (`linalg.conv_2d_nchw_fchw`,
+    `linalg.depthwise_conv_2d_nchw_chw`, `linalg.conv_2d_ngchw_gfchw`,
+    `linalg.pooling_nchw_max/sum`) on explicitly padded inputs, 2-D products
+    into `linalg.matmul`, and elementwise ops (with numpy broadcasting in the
+    indexing maps), reductions, norms, softmax and batched products into
+    `linalg.generic`s. Reshapes, slices and splits become `tensor` views
+    (collapse/expand_shape, extract_slice), concatenation `insert_slice`s into
+    a `tensor.empty`, constants `arith.constant`.
+
+    Dynamic (`?`) dims are read with `tensor.dim` and flow through index
+    arithmetic. Numerics: no fast-math flags, accumulation in the element
+    type, reductions in loop order, so results do not depend on any thread
+    count.
+
+    A graph op without a lowering (quantize/dequantize, attention, resize,
+    conv_transpose, unsigned element types, ...) makes the pass fail with a
+    "failed to legalize" error at the op, whose location carries the ONNX
+    node name. Ops of other dialects (leftover `onnx.*`) are left alone.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+#endif // MICA_CONVERSION_GRAPH_TO_LINALG_PASSES

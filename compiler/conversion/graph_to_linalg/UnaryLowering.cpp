@@ -1,0 +1,285 @@
+//===- UnaryLowering.cpp - Unary elementwise graph ops -> linalg.generic --===//
+//
+// Every unary graph op becomes one elementwise `linalg.generic` whose body is
+// the op's formula in arith/math (written out, no fast-math flags). Also
+// graph.cast and graph.constant (-> arith.constant).
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/conversion/graph_to_linalg/LoweringUtils.h"
+#include "dialects/graph/IR/GraphDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace mica::graph_to_linalg {
+namespace {
+
+/// `x > 0 ? 1 : (x < 0 ? -1 : 0)` for floats and integers.
+Value buildSign(OpBuilder &b, Location loc, Value x) {
+  Type type = x.getType();
+  Value zero = scalarConstant(b, loc, type, 0);
+  Value one = scalarConstant(b, loc, type, 1);
+  Value minusOne = scalarConstant(b, loc, type, -1);
+  Value positive, negative;
+  if (isa<FloatType>(type)) {
+    positive =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);
+    negative =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
+  } else {
+    positive =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, x, zero);
+    negative =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
+  }
+  Value inner = arith::SelectOp::create(b, loc, negative, minusOne, zero);
+  return arith::SelectOp::create(b, loc, positive, one, inner);
+}
+
+Value maxOf(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::MaximumFOp::create(b, loc, x, y);
+  return arith::MaxSIOp::create(b, loc, x, y);
+}
+
+Value minOf(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::MinimumFOp::create(b, loc, x, y);
+  return arith::MinSIOp::create(b, loc, x, y);
+}
+
+/// 1 / (1 + exp(-x)).
+Value buildSigmoid(OpBuilder &b, Location loc, Value x) {
+  Type type = x.getType();
+  Value one = scalarConstant(b, loc, type, 1);
+  Value negExp = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  return arith::DivFOp::create(b, loc, one,
+                               arith::AddFOp::create(b, loc, one, negExp));
+}
+
+/// The body of a unary op on scalar `x`; null when `x`'s type is not
+/// supported by the op (checked before any IR is built, see below).
+Value buildUnary(OpBuilder &b, Location loc, Operation *op, Value x) {
+  Type type = x.getType();
+  bool isFloat = isa<FloatType>(type);
+  auto cst = [&](double v) { return scalarConstant(b, loc, type, v); };
+  auto clamp01 = [&](Value v) {
+    return maxOf(b, loc, cst(0), minOf(b, loc, cst(1), v));
+  };
+  return llvm::TypeSwitch<Operation *, Value>(op)
+      .Case([&](graph::ReluOp) { return maxOf(b, loc, x, cst(0)); })
+      .Case([&](graph::SigmoidOp) { return buildSigmoid(b, loc, x); })
+      .Case([&](graph::TanhOp) { return math::TanhOp::create(b, loc, x); })
+      .Case([&](graph::ExpOp) { return math::ExpOp::create(b, loc, x); })
+      .Case([&](graph::LogOp) { return math::LogOp::create(b, loc, x); })
+      .Case([&](graph::SqrtOp) { return math::SqrtOp::create(b, loc, x); })
+      .Case([&](graph::RsqrtOp) { return math::RsqrtOp::create(b, loc, x); })
+      .Case([&](graph::AbsOp) -> Value {
+        if (isFloat)
+          return math::AbsFOp::create(b, loc, x);
+        return math::AbsIOp::create(b, loc, x);
+      })
+      .Case([&](graph::NegOp) -> Value {
+        if (isFloat)
+          return arith::NegFOp::create(b, loc, x);
+        return arith::SubIOp::create(b, loc, cst(0), x);
+      })
+      .Case([&](graph::ErfOp) { return math::ErfOp::create(b, loc, x); })
+      .Case([&](graph::ReciprocalOp) {
+        return arith::DivFOp::create(b, loc, cst(1), x);
+      })
+      .Case([&](graph::FloorOp) { return math::FloorOp::create(b, loc, x); })
+      .Case([&](graph::CeilOp) { return math::CeilOp::create(b, loc, x); })
+      .Case(
+          [&](graph::RoundOp) { return math::RoundEvenOp::create(b, loc, x); })
+      .Case([&](graph::SinOp) { return math::SinOp::create(b, loc, x); })
+      .Case([&](graph::CosOp) { return math::CosOp::create(b, loc, x); })
+      .Case([&](graph::SignOp) { return buildSign(b, loc, x); })
+      .Case([&](graph::NotOp) {
+        return arith::XOrIOp::create(b, loc, x, cst(1));
+      })
+      .Case([&](graph::SoftplusOp) {
+        return math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, x));
+      })
+      .Case([&](graph::HardSwishOp) {
+        Value t = arith::AddFOp::create(
+            b, loc, arith::MulFOp::create(b, loc, x, cst(1.0 / 6.0)), cst(0.5));
+        return arith::MulFOp::create(b, loc, x, clamp01(t));
+      })
+      .Case([&](graph::SiluOp) {
+        return arith::MulFOp::create(b, loc, x, buildSigmoid(b, loc, x));
+      })
+      .Case([&](graph::GeluOp gelu) {
+        Value inner;
+        if (gelu.getApproximate() == "tanh") {
+          Value cube = arith::MulFOp::create(
+              b, loc, arith::MulFOp::create(b, loc, x, x), x);
+          Value poly = arith::AddFOp::create(
+              b, loc, x, arith::MulFOp::create(b, loc, cube, cst(0.044715)));
+          inner = math::TanhOp::create(
+              b, loc,
+              arith::MulFOp::create(b, loc, poly, cst(std::sqrt(2.0 / M_PI))));
+        } else {
+          inner = math::ErfOp::create(
+              b, loc, arith::MulFOp::create(b, loc, x, cst(M_SQRT1_2)));
+        }
+        Value half = arith::MulFOp::create(b, loc, x, cst(0.5));
+        return arith::MulFOp::create(
+            b, loc, half, arith::AddFOp::create(b, loc, cst(1), inner));
+      })
+      .Case([&](graph::LeakyReluOp leaky) {
+        Value scaled = arith::MulFOp::create(
+            b, loc, x, cst(leaky.getAlpha().convertToDouble()));
+        Value positive =
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x, cst(0));
+        return arith::SelectOp::create(b, loc, positive, x, scaled);
+      })
+      .Case([&](graph::EluOp elu) {
+        Value expm1 = arith::SubFOp::create(
+            b, loc, math::ExpOp::create(b, loc, x), cst(1));
+        Value scaled = arith::MulFOp::create(
+            b, loc, expm1, cst(elu.getAlpha().convertToDouble()));
+        Value positive =
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x, cst(0));
+        return arith::SelectOp::create(b, loc, positive, x, scaled);
+      })
+      .Case([&](graph::HardSigmoidOp hs) {
+        Value t = arith::AddFOp::create(
+            b, loc,
+            arith::MulFOp::create(b, loc, x,
+                                  cst(hs.getAlpha().convertToDouble())),
+            cst(hs.getBeta().convertToDouble()));
+        return clamp01(t);
+      })
+      .Case([&](graph::ClampOp clamp) {
+        Value lower = maxOf(b, loc, x, cst(clamp.getMin().convertToDouble()));
+        return minOf(b, loc, lower, cst(clamp.getMax().convertToDouble()));
+      })
+      .Default([](Operation *) { return Value(); });
+}
+
+/// Ops whose formula only makes sense on floats.
+bool isFloatOnly(Operation *op) {
+  return !isa<graph::ReluOp, graph::AbsOp, graph::NegOp, graph::SignOp,
+              graph::NotOp, graph::ClampOp>(op);
+}
+
+template <typename OpTy> struct UnaryLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Type element = type.getElementType();
+    if (!isArithmeticType(element) ||
+        (isFloatOnly(op) && !isa<FloatType>(element)))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    Value input = adaptor.getInput();
+    Value result =
+        buildElementwise(rewriter, op.getLoc(), type, input,
+                         [&](OpBuilder &b, Location loc, ValueRange args) {
+                           return buildUnary(b, loc, op, args[0]);
+                         });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// ONNX Cast semantics on one scalar: floats to integers truncate toward zero,
+/// anything to bool is `!= 0`, bool to numbers is 0/1.
+Value buildCast(OpBuilder &b, Location loc, Value x, Type to) {
+  Type from = x.getType();
+  if (from == to)
+    return x;
+  bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
+  if (to.isInteger(1)) {
+    Value zero = scalarConstant(b, loc, from, 0);
+    if (fromFloat)
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x, zero);
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x, zero);
+  }
+  if (fromFloat && toFloat) {
+    if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+      return arith::ExtFOp::create(b, loc, to, x);
+    return arith::TruncFOp::create(b, loc, to, x);
+  }
+  if (fromFloat)
+    return arith::FPToSIOp::create(b, loc, to, x);
+  if (toFloat) {
+    if (from.isInteger(1))
+      return arith::UIToFPOp::create(b, loc, to, x);
+    return arith::SIToFPOp::create(b, loc, to, x);
+  }
+  if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()) {
+    if (from.isInteger(1))
+      return arith::ExtUIOp::create(b, loc, to, x);
+    return arith::ExtSIOp::create(b, loc, to, x);
+  }
+  return arith::TruncIOp::create(b, loc, to, x);
+}
+
+struct CastLowering : OpConversionPattern<graph::CastOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(graph::CastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Type from =
+        cast<RankedTensorType>(op.getInput().getType()).getElementType();
+    if (!isArithmeticType(from) || !isArithmeticType(type.getElementType()))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), type, adaptor.getInput(),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return buildCast(b, loc, args[0], type.getElementType());
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ConstantLowering : OpConversionPattern<graph::ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(graph::ConstantOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto value = cast<TypedAttr>(op.getValue());
+    auto type = cast<ShapedType>(value.getType());
+    if (isa<quant::QuantizedType>(type.getElementType()))
+      return rewriter.notifyMatchFailure(op, "quantized constants");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateUnaryPatterns(RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<UnaryLowering<graph::ReluOp>, UnaryLowering<graph::SigmoidOp>,
+               UnaryLowering<graph::TanhOp>, UnaryLowering<graph::ExpOp>,
+               UnaryLowering<graph::LogOp>, UnaryLowering<graph::SqrtOp>,
+               UnaryLowering<graph::RsqrtOp>, UnaryLowering<graph::AbsOp>,
+               UnaryLowering<graph::NegOp>, UnaryLowering<graph::ErfOp>,
+               UnaryLowering<graph::ReciprocalOp>,
+               UnaryLowering<graph::FloorOp>, UnaryLowering<graph::CeilOp>,
+               UnaryLowering<graph::RoundOp>, UnaryLowering<graph::SinOp>,
+               UnaryLowering<graph::CosOp>, UnaryLowering<graph::SignOp>,
+               UnaryLowering<graph::NotOp>, UnaryLowering<graph::SoftplusOp>,
+               UnaryLowering<graph::HardSwishOp>, UnaryLowering<graph::SiluOp>,
+               UnaryLowering<graph::GeluOp>, UnaryLowering<graph::LeakyReluOp>,
+               UnaryLowering<graph::EluOp>, UnaryLowering<graph::HardSigmoidOp>,
+               UnaryLowering<graph::ClampOp>, CastLowering, ConstantLowering>(
+      ctx);
+}
+
+} // namespace mica::graph_to_linalg
