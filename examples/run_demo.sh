@@ -34,5 +34,5 @@ if [[ ! -f "$MODEL" ]]; then
 fi
 
 echo "== Mica demo: tiny CNN (1x3x32x32 -> 10 classes) imported from examples/tiny_cnn/model.onnx;"
-echo "== shown: the model in Mica's graph dialect (mica import)"
-"$MICA" import "$MODEL"
+echo "== shown: the model in Mica's graph dialect (mica import --elide-constants; weights elided)"
+"$MICA" import --elide-constants "$MODEL"
