@@ -35,4 +35,23 @@ def ConvertGraphToLinalg : Pass<"mica-convert-graph-to-linalg", "::mlir::ModuleO
   ];
 }
 
+def ExpandShapeToReinterpretCast : Pass<"mica-expand-shape-to-reinterpret-cast"> {
+  let summary = "Rewrite memref.expand_shape with several ? sizes in one "
+                "group into a reinterpret_cast of its source";
+  let description = [{
+    Upstream `expand-strided-metadata` handles at most one dynamic size per
+    reassociation group of a `memref.expand_shape` (it divides the source size
+    by the group's static sizes and ignores `output_shape`); with two or more
+    it crashes. This pass rewrites exactly those expand_shapes into
+    `memref.extract_strided_metadata` + `memref.reinterpret_cast` with the
+    sizes of `output_shape` and the matching strides (the source dim's stride
+    for a group's innermost dim, times the inner sizes outwards). It must run
+    before `expand-strided-metadata`; other expand_shapes are left alone.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
 #endif // MICA_CONVERSION_GRAPH_TO_LINALG_PASSES

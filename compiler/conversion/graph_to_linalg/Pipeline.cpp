@@ -64,6 +64,11 @@ void mica::buildGraphToLLVMPipeline(OpPassManager &pm) {
   // 8. Views (subview, expand/collapse_shape) become explicit strided
   //    metadata, whose affine.apply index math lower-affine then expands; both
   //    must precede the memref -> LLVM conversion.
+  //    Upstream expand-strided-metadata assumes at most one `?` per
+  //    expand_shape group (reshapes to runtime shapes and split attention
+  //    heads have two or more) and crashes otherwise, so those expand_shapes
+  //    become reinterpret_casts from their output_shape first.
+  pm.addPass(createExpandShapeToReinterpretCast());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // 9. Structured control flow -> CFG, before the LLVM conversions.

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/graph/IR/GraphDialect.h"
+#include "dialects/graph/IR/FoldUtils.h"
 
 
 using namespace mlir;
@@ -14,17 +15,6 @@ using namespace mica::graph;
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
-static constexpr int64_t kMaxFoldElements = 4096;
-
-/// The static result type of a fold, or null when it is not static or too
-/// large to fold.
-static RankedTensorType foldableType(Type type) {
-  auto ranked = dyn_cast<RankedTensorType>(type);
-  if (!ranked || !ranked.hasStaticShape() ||
-      ranked.getNumElements() > kMaxFoldElements)
-    return {};
-  return ranked;
-}
 
 /// Row-major multi-index of `linear` in `shape`.
 static SmallVector<int64_t> delinearize(int64_t linear, ArrayRef<int64_t> shape) {

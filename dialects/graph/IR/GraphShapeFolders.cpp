@@ -7,19 +7,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/graph/IR/GraphDialect.h"
+#include "dialects/graph/IR/FoldUtils.h"
 
 using namespace mlir;
 using namespace mica::graph;
 
-static constexpr int64_t kMaxFoldElements = 4096;
-
-static RankedTensorType foldableType(Type type) {
-  auto ranked = dyn_cast<RankedTensorType>(type);
-  if (!ranked || !ranked.hasStaticShape() ||
-      ranked.getNumElements() > kMaxFoldElements)
-    return {};
-  return ranked;
-}
 
 /// All elements of a small dense constant, splats expanded.
 static std::optional<SmallVector<Attribute>> elementsOf(Attribute attr) {
