@@ -29,4 +29,4 @@ llvm_config.with_environment("PATH", config.mica_tools_dir, append_path=True)
 llvm_config.with_environment("PYTHONPATH", os.path.join(config.mica_src_root, "test", "tools"), append_path=True)
 
 tool_dirs = [config.mica_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["mica", "mica-opt"], tool_dirs)
+llvm_config.add_tool_substitutions(["mica", "mica-opt", "mica-codegen"], tool_dirs)
