@@ -48,45 +48,31 @@ Value buildBinary(OpBuilder &b, Location loc, Operation *op, Value lhs,
   using FP = arith::CmpFPredicate;
   using IP = arith::CmpIPredicate;
   return llvm::TypeSwitch<Operation *, Value>(op)
-      .Case([&](graph::AddOp) -> Value {
-        if (isFloat)
-          return arith::AddFOp::create(b, loc, lhs, rhs);
-        return arith::AddIOp::create(b, loc, lhs, rhs);
+      .Case([&](graph::AddOp) {
+        return floatOrIntOp<arith::AddFOp, arith::AddIOp>(b, loc, lhs, rhs);
       })
-      .Case([&](graph::SubOp) -> Value {
-        if (isFloat)
-          return arith::SubFOp::create(b, loc, lhs, rhs);
-        return arith::SubIOp::create(b, loc, lhs, rhs);
+      .Case([&](graph::SubOp) {
+        return floatOrIntOp<arith::SubFOp, arith::SubIOp>(b, loc, lhs, rhs);
       })
-      .Case([&](graph::MulOp) -> Value {
-        if (isFloat)
-          return arith::MulFOp::create(b, loc, lhs, rhs);
-        return arith::MulIOp::create(b, loc, lhs, rhs);
+      .Case([&](graph::MulOp) {
+        return floatOrIntOp<arith::MulFOp, arith::MulIOp>(b, loc, lhs, rhs);
       })
-      .Case([&](graph::DivOp) -> Value {
-        if (isFloat)
-          return arith::DivFOp::create(b, loc, lhs, rhs);
-        return arith::DivSIOp::create(b, loc, lhs, rhs);
+      .Case([&](graph::DivOp) {
+        return floatOrIntOp<arith::DivFOp, arith::DivSIOp>(b, loc, lhs, rhs);
       })
-      .Case([&](graph::MaxOp) -> Value {
-        if (isFloat)
-          return arith::MaximumFOp::create(b, loc, lhs, rhs);
-        return arith::MaxSIOp::create(b, loc, lhs, rhs);
+      .Case([&](graph::MaxOp) {
+        return floatOrIntOp<arith::MaximumFOp, arith::MaxSIOp>(b, loc, lhs, rhs);
       })
-      .Case([&](graph::MinOp) -> Value {
-        if (isFloat)
-          return arith::MinimumFOp::create(b, loc, lhs, rhs);
-        return arith::MinSIOp::create(b, loc, lhs, rhs);
+      .Case([&](graph::MinOp) {
+        return floatOrIntOp<arith::MinimumFOp, arith::MinSIOp>(b, loc, lhs, rhs);
       })
       .Case([&](graph::ModOp) -> Value {
         if (isFloat)
           return arith::RemFOp::create(b, loc, lhs, rhs);
         return buildIntMod(b, loc, lhs, rhs);
       })
-      .Case([&](graph::PowOp) -> Value {
-        if (isFloat)
-          return math::PowFOp::create(b, loc, lhs, rhs);
-        return math::IPowIOp::create(b, loc, lhs, rhs);
+      .Case([&](graph::PowOp) {
+        return floatOrIntOp<math::PowFOp, math::IPowIOp>(b, loc, lhs, rhs);
       })
       .Case([&](graph::EqualOp) {
         return compare(b, loc, lhs, rhs, FP::OEQ, IP::eq);

@@ -147,6 +147,16 @@ mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc,
                        llvm::ArrayRef<int64_t> extraEnd, mlir::Value value);
 
 // --- Pattern population, one function per op family -------------------------
+/// `FloatOp(x, y)` on floats, `IntOp(x, y)` on (signless, signed) integers:
+/// the one place that picks between the arith float and integer op pairs.
+template <typename FloatOp, typename IntOp>
+mlir::Value floatOrIntOp(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                         mlir::Value y) {
+  if (mlir::isa<mlir::FloatType>(x.getType()))
+    return FloatOp::create(b, loc, x, y);
+  return IntOp::create(b, loc, x, y);
+}
+
 void populateUnaryPatterns(mlir::RewritePatternSet &patterns);
 void populateBinaryPatterns(mlir::RewritePatternSet &patterns);
 void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);

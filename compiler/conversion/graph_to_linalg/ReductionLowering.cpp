@@ -21,15 +21,11 @@ namespace {
 using graph::ReduceKind;
 
 Value add(OpBuilder &b, Location loc, Value x, Value y) {
-  if (isa<FloatType>(x.getType()))
-    return arith::AddFOp::create(b, loc, x, y);
-  return arith::AddIOp::create(b, loc, x, y);
+  return floatOrIntOp<arith::AddFOp, arith::AddIOp>(b, loc, x, y);
 }
 
 Value mul(OpBuilder &b, Location loc, Value x, Value y) {
-  if (isa<FloatType>(x.getType()))
-    return arith::MulFOp::create(b, loc, x, y);
-  return arith::MulIOp::create(b, loc, x, y);
+  return floatOrIntOp<arith::MulFOp, arith::MulIOp>(b, loc, x, y);
 }
 
 /// One accumulation step of `kind` (for mean, l2, log_sum_exp: the sum part).

@@ -43,15 +43,11 @@ Value buildSign(OpBuilder &b, Location loc, Value x) {
 }
 
 Value maxOf(OpBuilder &b, Location loc, Value x, Value y) {
-  if (isa<FloatType>(x.getType()))
-    return arith::MaximumFOp::create(b, loc, x, y);
-  return arith::MaxSIOp::create(b, loc, x, y);
+  return floatOrIntOp<arith::MaximumFOp, arith::MaxSIOp>(b, loc, x, y);
 }
 
 Value minOf(OpBuilder &b, Location loc, Value x, Value y) {
-  if (isa<FloatType>(x.getType()))
-    return arith::MinimumFOp::create(b, loc, x, y);
-  return arith::MinSIOp::create(b, loc, x, y);
+  return floatOrIntOp<arith::MinimumFOp, arith::MinSIOp>(b, loc, x, y);
 }
 
 /// 1 / (1 + exp(-x)).
