@@ -54,4 +54,17 @@ def ExpandShapeToReinterpretCast : Pass<"mica-expand-shape-to-reinterpret-cast">
   ];
 }
 
+def MemrefCopyToLinalg : Pass<"mica-memref-copy-to-linalg"> {
+  let summary = "Rewrite memref.copy as linalg.copy so that no copy needs "
+                "MLIR's runtime library";
+  let description = [{
+    The memref -> LLVM conversion lowers a `memref.copy` into a non-contiguous
+    destination to a call of `memrefCopy`, a function of MLIR's runner-utils
+    library that Mica's runtime does not ship (generated code may import only
+    libc and libm). As `linalg.copy`, a copy becomes plain loops under
+    `convert-linalg-to-loops`; this pass must therefore run before it.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // MICA_CONVERSION_GRAPH_TO_LINALG_PASSES

@@ -58,7 +58,10 @@ void mica::buildGraphToLLVMPipeline(OpPassManager &pm) {
   //    precede the loop lowering, which would hide buffer lifetimes in CFG.
   bufferization::buildBufferDeallocationPipeline(pm);
   // 7. linalg on buffers -> scf loops (sequential: results do not depend on
-  //    any thread count).
+  //    any thread count). Copies become linalg.copy first, so that they are
+  //    loops too rather than calls into MLIR's runtime library (memrefCopy),
+  //    which Mica's runtime does not provide.
+  pm.addPass(createMemrefCopyToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
   // 8. Views (subview, expand/collapse_shape) become explicit strided

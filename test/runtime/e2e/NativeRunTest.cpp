@@ -48,57 +48,6 @@ using MainFn = MemRefDesc<2> (*)(float *, float *, int64_t, int64_t, int64_t,
                                  int64_t, int64_t, int64_t, int64_t, int64_t,
                                  int64_t);
 
-// --- memrefCopy -------------------------------------------------------------
-// The lowered code calls MLIR's runtime helper
-//   void memrefCopy(int64_t elemSize, UnrankedMemRefType *src,
-//                   UnrankedMemRefType *dst)
-// for memref.copy ops it could not turn into a memcpy or a loop. It lives in
-// libmlir_c_runner_utils, which a Mica runtime does not ship, so the test
-// supplies a minimal strided copy. The product should stop emitting it.
-struct UnrankedDesc {
-  int64_t rank;
-  void *descriptor; // -> {ptr allocated, ptr aligned, i64 offset,
-                    //     i64 sizes[rank], i64 strides[rank]}
-};
-
-int gMemrefCopyCalls = 0;
-
-extern "C" void testMemrefCopy(int64_t elemSize, UnrankedDesc *src,
-                               UnrankedDesc *dst) {
-  ++gMemrefCopyCalls;
-  struct Head {
-    char *allocated;
-    char *aligned;
-    int64_t offset;
-  };
-  const int64_t rank = src->rank;
-  const Head *s = static_cast<const Head *>(src->descriptor);
-  const Head *d = static_cast<const Head *>(dst->descriptor);
-  const int64_t *sSizes = reinterpret_cast<const int64_t *>(s + 1);
-  const int64_t *sStrides = sSizes + rank;
-  const int64_t *dStrides = reinterpret_cast<const int64_t *>(d + 1) + rank;
-  int64_t total = 1;
-  for (int64_t i = 0; i < rank; ++i)
-    total *= sSizes[i];
-  if (total == 0)
-    return;
-  std::vector<int64_t> index(static_cast<size_t>(rank), 0);
-  int64_t sOff = s->offset, dOff = d->offset;
-  for (int64_t n = 0; n < total; ++n) {
-    std::memcpy(d->aligned + dOff * elemSize, s->aligned + sOff * elemSize,
-                static_cast<size_t>(elemSize));
-    // Advance the multi-index (last dimension fastest).
-    for (int64_t dim = rank - 1; dim >= 0; --dim) {
-      sOff += sStrides[dim];
-      dOff += dStrides[dim];
-      if (++index[dim] < sSizes[dim])
-        break;
-      sOff -= sStrides[dim] * sSizes[dim];
-      dOff -= dStrides[dim] * sSizes[dim];
-      index[dim] = 0;
-    }
-  }
-}
 
 // --- The model's constants (same formulas as Inputs/conv_relu_fc.mlir) -------
 constexpr int kC = 3, kH = 8, kW = 8;     // input 1x3x8x8
@@ -159,10 +108,11 @@ TEST(NativeRunTest, ConvReluFcSoftmaxMatchesReference) {
   std::vector<char> object = readFile(MICA_E2E_OBJECT);
   ASSERT_FALSE(object.empty()) << "cannot read " << MICA_E2E_OBJECT;
 
+  // Only libc/libm: the pipeline lowers every copy to loops (no memrefCopy
+  // from MLIR's runtime library), so the default imports must suffice.
   size_t numDefaults = 0;
   const mica_import *defaults = mica_default_imports(&numDefaults);
   std::vector<mica_import> imports(defaults, defaults + numDefaults);
-  imports.push_back({"memrefCopy", reinterpret_cast<void *>(&testMemrefCopy)});
 
   mica_code *code = nullptr;
   char error[256] = "";
@@ -177,7 +127,6 @@ TEST(NativeRunTest, ConvReluFcSoftmaxMatchesReference) {
   for (size_t i = 0; i < x.size(); ++i)
     x[i] = input(static_cast<int>(i));
 
-  gMemrefCopyCalls = 0;
   MemRefDesc<2> out = entry(x.data(), x.data(), /*offset=*/0,
                             /*sizes=*/1, kC, kH, kW,
                             /*strides=*/kC * kH * kW, kH * kW, kW, 1);
@@ -196,7 +145,6 @@ TEST(NativeRunTest, ConvReluFcSoftmaxMatchesReference) {
     EXPECT_NEAR(got, ref[n], 1e-5 * std::fabs(ref[n])) << "class " << n;
   }
   EXPECT_NEAR(sum, 1.0, 1e-5);
-  std::printf("memrefCopy calls: %d\n", gMemrefCopyCalls);
 
   std::free(out.allocated); // malloc'd by the lowered code
   mica_code_unload(code);
