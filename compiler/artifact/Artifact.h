@@ -1,0 +1,78 @@
+//===- Artifact.h - In-memory form of a .mica artifact ----------*- C++ -*-===//
+//
+// What the compiler knows about an artifact before it is written: plain data
+// mirroring runtime/schema/mica_artifact.fbs. serializeArtifact() turns it
+// into the file layout of runtime/include/mica/artifact_format.h; the output
+// depends only on this data (no time stamps, no addresses), so equal inputs
+// give byte-identical files.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MICA_COMPILER_ARTIFACT_ARTIFACT_H
+#define MICA_COMPILER_ARTIFACT_ARTIFACT_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mica::artifact {
+
+enum class SegmentKind : uint8_t { Constants = 0, Code = 1 };
+
+struct Target {
+  std::string name, triple, arch, cpu;
+  std::vector<std::string> features;
+};
+
+struct Segment {
+  SegmentKind kind = SegmentKind::Constants;
+  int32_t target = -1; // index into Artifact::targets for code segments
+  std::vector<uint8_t> bytes;
+};
+
+struct TensorSpec {
+  std::string name;
+  int32_t dtype = 0; // ONNX TensorProto.DataType
+  std::vector<int64_t> shape;    // -1 = symbolic
+  std::vector<int64_t> maxShape; // upper bounds
+  std::vector<std::string> dimNames;
+};
+
+struct Step {
+  uint32_t target = 0, codeSegment = 0;
+  std::string symbol;
+  std::vector<uint32_t> nodes;
+};
+
+struct EntryPoint {
+  std::string name = "main";
+  std::vector<TensorSpec> inputs, outputs;
+  std::vector<Step> steps;
+  uint64_t arenaSize = 0, intermediatesSize = 0;
+  uint32_t arenaAlignment = 64;
+};
+
+struct Node {
+  std::string name, opType;
+  uint32_t step = 0, entryPoint = 0;
+};
+
+struct Artifact {
+  std::string producer;
+  std::vector<Target> targets;
+  std::vector<Segment> segments; // constants first, then code
+  std::vector<EntryPoint> entryPoints;
+  std::vector<Node> nodes;
+  std::string reportJson;
+};
+
+/// The bytes of the .mica file for `artifact`.
+std::vector<uint8_t> serializeArtifact(const Artifact &artifact);
+
+/// FNV-1a 64 of `size` bytes, continuing from `hash` (the offset basis when
+/// starting). The one hash function of the artifact format.
+uint64_t fnv1a64(const void *data, size_t size,
+                 uint64_t hash = 0xcbf29ce484222325ULL);
+
+} // namespace mica::artifact
+
+#endif // MICA_COMPILER_ARTIFACT_ARTIFACT_H

@@ -1,0 +1,37 @@
+/* The fixed header at offset 0 of every `.mica` file.
+ *
+ *   [0, 64)        this header (little-endian)
+ *   [64, ...)      the flatbuffer metadata (runtime/schema/mica_artifact.fbs),
+ *                  file identifier "MICA", padded to a multiple of 64
+ *   ...            segments, each at a 64-byte aligned offset: constants,
+ *                  then one ELF64 relocatable object per target
+ *
+ * content_hash is FNV-1a 64 over every byte of the file with the hash field
+ * itself taken as zero: it detects truncation and corruption, it is not a
+ * signature (see docs/artifact-format.md, "Trust model").
+ * A runtime refuses a format_major it does not know; format_minor only grows
+ * when fields are appended to the metadata, which older runtimes ignore.
+ */
+#ifndef MICA_ARTIFACT_FORMAT_H
+#define MICA_ARTIFACT_FORMAT_H
+
+#include <stdint.h>
+
+#define MICA_ARTIFACT_MAGIC "MICAART\0" /* 8 bytes */
+#define MICA_ARTIFACT_FORMAT_MAJOR 1
+#define MICA_ARTIFACT_FORMAT_MINOR 0
+#define MICA_ARTIFACT_HEADER_SIZE 64
+#define MICA_ARTIFACT_ALIGNMENT 64
+
+typedef struct mica_artifact_header {
+  char magic[8];            /* MICA_ARTIFACT_MAGIC */
+  uint32_t format_major;
+  uint32_t format_minor;
+  uint64_t file_size;       /* must equal the size of the file */
+  uint64_t metadata_offset; /* 64 */
+  uint64_t metadata_size;   /* bytes of the flatbuffer, without padding */
+  uint64_t content_hash;    /* FNV-1a 64, see above */
+  uint8_t reserved[16];     /* zero */
+} mica_artifact_header;
+
+#endif /* MICA_ARTIFACT_FORMAT_H */

@@ -1,0 +1,185 @@
+/* Mica runtime: loads a compiled `.mica` model and runs it.
+ *
+ * Objects
+ * - mica_model: an immutable loaded artifact (metadata, constants, relocated
+ *   code). Created once, validated in full before it can be used.
+ * - mica_context: per-run state of one entry point: the arena for
+ *   intermediates, bound inputs, output buffers and their shapes, hooks.
+ *
+ * Thread-safety
+ * - A mica_model is immutable after mica_model_load*: every mica_model_*
+ *   query and mica_context_create may be called from any number of threads
+ *   at once. mica_model_free must not race with any other use of the model or
+ *   of a context created from it (free contexts first).
+ * - A mica_context is NOT thread-safe: use one context per thread. Distinct
+ *   contexts of one model run concurrently without locks.
+ * - No global mutable state; no call starts a thread.
+ *
+ * Memory
+ * - mica_model_load borrows `data`: it must stay valid and unchanged until
+ *   mica_model_free (weights are used in place, never copied).
+ *   mica_model_load_file maps the file read-only and owns the mapping.
+ * - mica_context_create allocates the arena (unless the caller supplies one)
+ *   and the output buffers, sized for the signature's max_shape. After that,
+ *   mica_context_set_input / mica_context_run / mica_context_output never
+ *   allocate.
+ *
+ * Errors: every fallible call returns a mica_status (status.h) and writes a
+ * message into the caller's `error` buffer (may be NULL). On failure the
+ * out-parameters are set to NULL/0.
+ *
+ * This header is append-only; struct fields are only appended.
+ */
+#ifndef MICA_RUNTIME_H
+#define MICA_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mica/kernel_abi.h"
+#include "mica/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mica_model mica_model;
+typedef struct mica_context mica_context;
+
+/* Element types, numbered as ONNX's TensorProto.DataType. */
+typedef enum mica_dtype {
+  MICA_DTYPE_FLOAT32 = 1,
+  MICA_DTYPE_UINT8 = 2,
+  MICA_DTYPE_INT8 = 3,
+  MICA_DTYPE_UINT16 = 4,
+  MICA_DTYPE_INT16 = 5,
+  MICA_DTYPE_INT32 = 6,
+  MICA_DTYPE_INT64 = 7,
+  MICA_DTYPE_BOOL = 9, /* one byte per element, 0 or 1 */
+  MICA_DTYPE_FLOAT16 = 10,
+  MICA_DTYPE_FLOAT64 = 11,
+  MICA_DTYPE_UINT32 = 12,
+  MICA_DTYPE_UINT64 = 13,
+  MICA_DTYPE_BFLOAT16 = 16,
+} mica_dtype;
+
+/* Bytes per element of `dtype`; 0 when unknown. */
+size_t mica_dtype_size(int32_t dtype);
+/* "float32", "int64", ... (numpy names); "unknown" when unknown. */
+const char *mica_dtype_name(int32_t dtype);
+
+/* A tensor of a signature. Pointers are owned by the model. */
+typedef struct mica_tensor_info {
+  const char *name;
+  int32_t dtype;            /* mica_dtype */
+  int32_t rank;
+  const int64_t *shape;     /* -1 where the dimension is symbolic */
+  const int64_t *max_shape; /* upper bound of every dimension */
+  size_t max_bytes;         /* bytes of a tensor of max_shape */
+} mica_tensor_info;
+
+typedef struct mica_model_options {
+  /* Extra symbols for the loaded code, looked up before the runtime's own
+     table (libm, memcpy, mica_kernel_layer_hook). May be NULL. */
+  const void *reserved;
+} mica_model_options;
+
+/* Loads an artifact from memory (borrowed, see Memory) / from a file. Checks
+ * the header, format version, content hash, flatbuffer (verifier), every
+ * segment's bounds and alignment, the target's architecture and CPU features
+ * against the running CPU, then loads and relocates the code. */
+mica_status mica_model_load(const void *data, size_t size,
+                            mica_model **out_model, char *error,
+                            size_t error_size);
+mica_status mica_model_load_file(const char *path, mica_model **out_model,
+                                 char *error, size_t error_size);
+
+/* For static-lib builds: the artifact holds no code segment for this
+ * machine; its kernels were linked into the program and are given here by
+ * symbol name. */
+typedef struct mica_linked_kernel {
+  const char *symbol;
+  mica_kernel_fn fn;
+} mica_linked_kernel;
+mica_status mica_model_load_linked(const void *data, size_t size,
+                                   const mica_linked_kernel *kernels,
+                                   size_t num_kernels, mica_model **out_model,
+                                   char *error, size_t error_size);
+
+void mica_model_free(mica_model *model);
+
+/* Entry points: "main" is index 0 in artifacts with a single entry. */
+uint32_t mica_model_num_entry_points(const mica_model *model);
+const char *mica_model_entry_point_name(const mica_model *model,
+                                        uint32_t entry);
+/* Index of the entry named `name`, or -1. */
+int32_t mica_model_find_entry_point(const mica_model *model, const char *name);
+
+uint32_t mica_model_num_inputs(const mica_model *model, uint32_t entry);
+uint32_t mica_model_num_outputs(const mica_model *model, uint32_t entry);
+mica_status mica_model_input_info(const mica_model *model, uint32_t entry,
+                                  uint32_t index, mica_tensor_info *out_info);
+mica_status mica_model_output_info(const mica_model *model, uint32_t entry,
+                                   uint32_t index, mica_tensor_info *out_info);
+/* Index of the input/output named `name`, or -1. */
+int32_t mica_model_find_input(const mica_model *model, uint32_t entry,
+                              const char *name);
+int32_t mica_model_find_output(const mica_model *model, uint32_t entry,
+                               const char *name);
+
+/* Bytes of scratch a context of `entry` needs (its static memory plan). */
+size_t mica_model_arena_size(const mica_model *model, uint32_t entry);
+
+/* The ONNX nodes of the model (for profiles): name and op type. */
+uint32_t mica_model_num_nodes(const mica_model *model);
+const char *mica_model_node_name(const mica_model *model, uint32_t node);
+const char *mica_model_node_op_type(const mica_model *model, uint32_t node);
+
+/* The compile report (JSON) the artifact carries; "" when none. */
+const char *mica_model_report_json(const mica_model *model);
+/* Target the code was compiled for: name, triple, cpu. */
+const char *mica_model_target_name(const mica_model *model);
+
+/* Creates a context for `entry`. `arena` may be NULL (the context allocates
+ * it) or caller memory of at least mica_model_arena_size bytes, 64-byte
+ * aligned, owned by the caller. `num_threads` is the number of threads the
+ * context may use (0 = 1); results never depend on it. */
+mica_status mica_context_create(const mica_model *model, uint32_t entry,
+                                void *arena, size_t arena_size,
+                                uint32_t num_threads,
+                                mica_context **out_context, char *error,
+                                size_t error_size);
+void mica_context_free(mica_context *context);
+
+/* Binds input `index` to caller memory (borrowed until the next run
+ * returns): dense row-major data of the signature's dtype and the given
+ * shape, which must have the signature's rank, equal its static dimensions
+ * and stay within max_shape. */
+mica_status mica_context_set_input(mica_context *context, uint32_t index,
+                                   const void *data, const int64_t *shape,
+                                   int32_t rank, char *error,
+                                   size_t error_size);
+
+/* Runs the entry point on the bound inputs. */
+mica_status mica_context_run(mica_context *context, char *error,
+                             size_t error_size);
+
+/* Output `index` of the last successful run: data owned by the context
+ * (valid until the next run or mica_context_free) and its actual shape. */
+mica_status mica_context_output(const mica_context *context, uint32_t index,
+                                const void **out_data,
+                                const int64_t **out_shape, int32_t *out_rank);
+
+/* Hooks: called by the running code around each ONNX node (node indices as
+ * in mica_model_node_name). For per-layer timing; may be NULL. */
+typedef struct mica_hooks {
+  void *user;
+  void (*on_node)(void *user, uint32_t node, int32_t phase); /* 0 begin, 1 end */
+} mica_hooks;
+void mica_context_set_hooks(mica_context *context, const mica_hooks *hooks);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MICA_RUNTIME_H */
