@@ -106,7 +106,37 @@ mica_status mica_model_load_linked(const void *data, size_t size,
                                    size_t num_kernels, mica_model **out_model,
                                    char *error, size_t error_size);
 
+/* Validates an artifact like mica_model_load but neither checks the target
+ * against this machine nor loads code: for tools that describe artifacts of
+ * any target (`mica inspect`). Contexts cannot be created from it. */
+mica_status mica_model_load_metadata(const void *data, size_t size,
+                                     mica_model **out_model, char *error,
+                                     size_t error_size);
+
 void mica_model_free(mica_model *model);
+
+/* Artifact-level facts, for tools. */
+typedef struct mica_model_summary {
+  uint32_t format_major, format_minor;
+  const char *producer;
+  const char *target_name;   /* "host", "arm64" */
+  const char *target_triple;
+  const char *target_cpu;
+  const char *target_features; /* comma-separated, as compiled */
+  uint64_t file_size;
+  uint64_t content_hash;
+  uint32_t num_segments;
+} mica_model_summary;
+void mica_model_get_summary(const mica_model *model,
+                            mica_model_summary *out_summary);
+
+typedef struct mica_segment_info {
+  int32_t kind;   /* 0 constants, 1 code */
+  int32_t target; /* code: index of its target; -1 otherwise */
+  uint64_t offset, size;
+} mica_segment_info;
+mica_status mica_model_segment_info(const mica_model *model, uint32_t index,
+                                    mica_segment_info *out_info);
 
 /* Entry points: "main" is index 0 in artifacts with a single entry. */
 uint32_t mica_model_num_entry_points(const mica_model *model);
@@ -129,6 +159,13 @@ int32_t mica_model_find_output(const mica_model *model, uint32_t entry,
 
 /* Bytes of scratch a context of `entry` needs (its static memory plan). */
 size_t mica_model_arena_size(const mica_model *model, uint32_t entry);
+/* Sum of the sizes of all intermediates of `entry` without reuse (what the
+ * arena would be without the memory plan). */
+size_t mica_model_intermediates_size(const mica_model *model, uint32_t entry);
+/* Steps of the execution plan of `entry`: kernel symbol and its target. */
+uint32_t mica_model_num_steps(const mica_model *model, uint32_t entry);
+const char *mica_model_step_symbol(const mica_model *model, uint32_t entry,
+                                   uint32_t step);
 
 /* The ONNX nodes of the model (for profiles): name and op type. */
 uint32_t mica_model_num_nodes(const mica_model *model);
@@ -137,8 +174,6 @@ const char *mica_model_node_op_type(const mica_model *model, uint32_t node);
 
 /* The compile report (JSON) the artifact carries; "" when none. */
 const char *mica_model_report_json(const mica_model *model);
-/* Target the code was compiled for: name, triple, cpu. */
-const char *mica_model_target_name(const mica_model *model);
 
 /* Creates a context for `entry`. `arena` may be NULL (the context allocates
  * it) or caller memory of at least mica_model_arena_size bytes, 64-byte
