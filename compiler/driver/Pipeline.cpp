@@ -1,7 +1,11 @@
 //===- Pipeline.cpp - Mica's pass pipelines -------------------------------===//
 #include "compiler/driver/Pipeline.h"
 
+#include "compiler/conversion/graph_to_linalg/Passes.h"
 #include "compiler/conversion/onnx_to_graph/Passes.h"
+#include "compiler/kernel/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
 
 #include "mlir/Transforms/Passes.h"
 
@@ -14,4 +18,28 @@ void mica::buildOnnxToGraphPipeline(mlir::OpPassManager &pm) {
   // leaves behind, canonicalize removes what became dead.
   pm.addPass(mlir::createCSEPass());
   pm.addPass(mlir::createCanonicalizerPass());
+}
+
+void mica::buildGraphToKernelPipeline(mlir::OpPassManager &pm,
+                                      llvm::StringRef symbol) {
+  buildGraphToBuffersPipeline(pm);
+  // Right after bufferization, while every buffer is still a top-level
+  // memref.alloc and every op still carries its node's location.
+  pm.addPass(mica::createBindKernelInterface());
+  pm.addPass(mica::createInsertLayerHooks());
+  pm.addPass(mlir::createCanonicalizerPass());
+  buildBuffersToLLVMPipeline(pm);
+  EmitKernelEntryOptions entry;
+  entry.symbol = symbol.str();
+  pm.addPass(mica::createEmitKernelEntry(entry));
+}
+
+void mica::registerGraphToKernelPipeline() {
+  mlir::PassPipelineRegistration<>(
+      "mica-lower-to-kernel",
+      "Lower graph-dialect functions to an LLVM-dialect kernel with the "
+      "runtime's ABI (exported as mica_main)",
+      [](mlir::OpPassManager &pm) {
+        buildGraphToKernelPipeline(pm, "mica_main");
+      });
 }

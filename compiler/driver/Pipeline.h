@@ -14,6 +14,18 @@ namespace mica {
 /// constant shape subgraphs disappear.
 void buildOnnxToGraphPipeline(mlir::OpPassManager &pm);
 
+/// graph dialect -> an LLVM-dialect kernel with the ABI of
+/// runtime/include/mica/kernel_abi.h, exported as `symbol`: the host lowering
+/// up to bufferization, then the kernel interface (constants segment, static
+/// arena plan, caller output buffers), layer hooks, the rest of the lowering
+/// and the exported entry (see compiler/kernel/KernelAbi.h).
+void buildGraphToKernelPipeline(mlir::OpPassManager &pm,
+                                llvm::StringRef symbol);
+
+/// Registers `mica-lower-to-kernel` (buildGraphToKernelPipeline, symbol
+/// `mica_main`).
+void registerGraphToKernelPipeline();
+
 } // namespace mica
 
 #endif // MICA_COMPILER_DRIVER_PIPELINE_H

@@ -4,12 +4,14 @@
 // try/catch, so a malformed model ends in a LoadError, never std::terminate.
 //===----------------------------------------------------------------------===//
 #include "compiler/onnx/ModelLoader.h"
+#include "compiler/onnx/TensorFile.h"
 #include "compiler/onnx/ShapeInference.h"
 
 #include "dialects/onnx/OnnxNaming.h"
 
 #include "onnx/defs/schema.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -125,6 +127,42 @@ bool applyInputShapes(onnx::GraphProto &graph, const LoadOptions &options,
         dim->set_dim_value(shape.dims[i]);
       }
     }
+  }
+  return true;
+}
+
+bool applyFrozenInputs(onnx::GraphProto &graph, const LoadOptions &options,
+                       LoadError &error) {
+  for (const FrozenInput &frozen : options.frozenInputs) {
+    auto *inputs = graph.mutable_input();
+    auto it = std::find_if(inputs->begin(), inputs->end(), [&](const auto &in) {
+      return in.name() == frozen.name;
+    });
+    bool isInitializer = false;
+    for (const auto &init : graph.initializer())
+      isInitializer |= init.name() == frozen.name;
+    if (it == inputs->end() || isInitializer) {
+      error.message = "--freeze-input names '" + frozen.name +
+                      "', which is not a run-time input of the model";
+      return false;
+    }
+    onnx::TensorProto tensor;
+    std::string message;
+    if (!readTensorFile(frozen.path, tensor, message)) {
+      error.message = "--freeze-input " + frozen.name + ": " + message;
+      return false;
+    }
+    int declared = it->type().tensor_type().elem_type();
+    if (declared != 0 && declared != tensor.data_type()) {
+      error.message = "--freeze-input " + frozen.name + ": the file holds " +
+                      "data type " + std::to_string(tensor.data_type()) +
+                      ", the input is declared with data type " +
+                      std::to_string(declared);
+      return false;
+    }
+    tensor.set_name(frozen.name);
+    *graph.add_initializer() = std::move(tensor);
+    inputs->erase(it);
   }
   return true;
 }
@@ -282,6 +320,8 @@ bool loadImpl(const std::string &path, const LoadOptions &options,
   for (auto &tensor : *graph.mutable_initializer())
     if (!loadExternalData(tensor, dir, error))
       return false;
+  if (!applyFrozenInputs(graph, options, error))
+    return false;
   if (!applyInputShapes(graph, options, error))
     return false;
   if (!resolveGraph(graph, model, error))

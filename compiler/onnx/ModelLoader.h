@@ -26,8 +26,16 @@ struct InputShape {
   std::vector<int64_t> dims;
 };
 
+/// An input whose value is fixed at compile time (--freeze-input): it becomes
+/// an initializer before shape inference, so shapes it decides are static.
+struct FrozenInput {
+  std::string name;
+  std::string path; // .npy or TensorProto .pb
+};
+
 struct LoadOptions {
   std::vector<InputShape> inputShapes;
+  std::vector<FrozenInput> frozenInputs;
 };
 
 /// Why a model could not be loaded. `unsupported` errors (a model feature Mica

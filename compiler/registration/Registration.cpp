@@ -3,6 +3,8 @@
 
 #include "compiler/conversion/graph_to_linalg/Passes.h"
 #include "compiler/conversion/onnx_to_graph/Passes.h"
+#include "compiler/driver/Pipeline.h"
+#include "compiler/kernel/Passes.h"
 #include "dialects/exec/IR/ExecDialect.h"
 #include "dialects/graph/IR/GraphDialect.h"
 #include "dialects/onnx/IR/OnnxDialect.h"
@@ -39,6 +41,8 @@ void mica::registerAllPasses() {
   mica::registerOnnxToGraphPasses();
   mica::registerGraphToLinalgPasses();
   mica::registerGraphToLLVMPipeline();
+  mica::registerKernelPasses();
+  mica::registerGraphToKernelPipeline();
   // Upstream passes the lowering uses, for running its steps one by one.
   mlir::registerLinalgPasses();
   mlir::bufferization::registerBufferizationPasses();

@@ -26,6 +26,12 @@ void populateGraphToLinalgPatterns(mlir::RewritePatternSet &patterns);
 /// mlir-runner / the LLVM JIT.
 void buildGraphToLLVMPipeline(mlir::OpPassManager &pm);
 
+/// Its two halves: graph -> bufferized memref IR (steps 1-5), and memref IR
+/// -> LLVM dialect (steps 7-12). Deallocation (step 6) or a static memory
+/// plan goes between them.
+void buildGraphToBuffersPipeline(mlir::OpPassManager &pm);
+void buildBuffersToLLVMPipeline(mlir::OpPassManager &pm);
+
 /// Registers `mica-lower-to-llvm` (buildGraphToLLVMPipeline).
 void registerGraphToLLVMPipeline();
 

@@ -31,6 +31,16 @@
 using namespace mlir;
 
 void mica::buildGraphToLLVMPipeline(OpPassManager &pm) {
+  buildGraphToBuffersPipeline(pm);
+  // 6. Ownership-based deallocation: needs the memref IR of step 5 and must
+  //    precede the loop lowering, which would hide buffer lifetimes in CFG.
+  //    (Kernels for the runtime plan their buffers statically instead, see
+  //    compiler/kernel.)
+  bufferization::buildBufferDeallocationPipeline(pm);
+  buildBuffersToLLVMPipeline(pm);
+}
+
+void mica::buildGraphToBuffersPipeline(OpPassManager &pm) {
   // 1. graph -> linalg/tensor/arith/math. Everything after this is upstream.
   pm.addPass(createConvertGraphToLinalg());
   // 2. Fold the tensor.dim/cast/reshape chains the lowering leaves behind, so
@@ -54,9 +64,9 @@ void mica::buildGraphToLLVMPipeline(OpPassManager &pm) {
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  // 6. Ownership-based deallocation: needs the memref IR of step 5 and must
-  //    precede the loop lowering, which would hide buffer lifetimes in CFG.
-  bufferization::buildBufferDeallocationPipeline(pm);
+}
+
+void mica::buildBuffersToLLVMPipeline(OpPassManager &pm) {
   // 7. linalg on buffers -> scf loops (sequential: results do not depend on
   //    any thread count). Copies become linalg.copy first, so that they are
   //    loops too rather than calls into MLIR's runtime library (memrefCopy),

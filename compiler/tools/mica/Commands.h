@@ -13,6 +13,11 @@ extern llvm::cl::OptionCategory importCategory;
 /// the process exit code.
 int runImport();
 
+extern llvm::cl::SubCommand compileCommand;
+extern llvm::cl::OptionCategory compileCategory;
+/// Runs `mica compile`.
+int runCompile();
+
 } // namespace mica::cli
 
 #endif // MICA_COMPILER_TOOLS_MICA_COMMANDS_H

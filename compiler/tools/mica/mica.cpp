@@ -31,6 +31,7 @@ int main(int argc, char **argv) {
   static cl::OptionCategory noOptions("mica options");
   cl::HideUnrelatedOptions(noOptions);
   cl::HideUnrelatedOptions(importCategory, importCommand);
+  cl::HideUnrelatedOptions(compileCategory, compileCommand);
 
   if (argc < 2) {
     printError("no command given; run 'mica --help' for the commands");
@@ -41,6 +42,8 @@ int main(int argc, char **argv) {
   if (!cl::ParseCommandLineOptions(
           argc, argv,
           "Mica: an ahead-of-time neural-network compiler for edge devices.\n\n"
+          "  mica compile MODEL.onnx -o OUT     compile to a .mica artifact "
+          "or a static library\n"
           "  mica import MODEL.onnx [options]   import and print the IR\n\n"
           "Run 'mica COMMAND --help' for a command's options. Exit codes: 0 ok, "
           "1 error, 2 usage, 3 unsupported model feature.\n",
@@ -55,6 +58,8 @@ int main(int argc, char **argv) {
   }
   if (importCommand)
     return runImport();
+  if (compileCommand)
+    return runCompile();
   printError("unknown command '" + std::string(argv[1]) +
              "'; run 'mica --help' for the commands");
   return kUsage;

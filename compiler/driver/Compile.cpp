@@ -1,0 +1,373 @@
+//===- Compile.cpp - ONNX model in, .mica artifact out --------------------===//
+#include "compiler/driver/Compile.h"
+
+#include "compiler/codegen/ObjectEmitter.h"
+#include "compiler/diagnostics/NodeLocation.h"
+#include "compiler/driver/Pipeline.h"
+#include "compiler/kernel/KernelAbi.h"
+#include "compiler/onnx/Importer.h"
+#include "targets/TargetDescription.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+
+#include <chrono>
+
+using namespace mlir;
+using namespace mica;
+
+int32_t mica::onnxDataType(Type type) {
+  if (type.isF32()) return 1;
+  if (type.isF64()) return 11;
+  if (type.isF16()) return 10;
+  if (type.isBF16()) return 16;
+  if (type.isInteger(1)) return 9;
+  auto integer = dyn_cast<IntegerType>(type);
+  if (!integer)
+    return 0;
+  bool isUnsigned = integer.isUnsigned();
+  switch (integer.getWidth()) {
+  case 8: return isUnsigned ? 2 : 3;
+  case 16: return isUnsigned ? 4 : 5;
+  case 32: return isUnsigned ? 12 : 6;
+  case 64: return isUnsigned ? 13 : 7;
+  default: return 0;
+  }
+}
+
+namespace {
+
+const char *dtypeName(int32_t type) {
+  switch (type) {
+  case 1: return "float32";
+  case 2: return "uint8";
+  case 3: return "int8";
+  case 4: return "uint16";
+  case 5: return "int16";
+  case 6: return "int32";
+  case 7: return "int64";
+  case 9: return "bool";
+  case 10: return "float16";
+  case 11: return "float64";
+  case 12: return "uint32";
+  case 13: return "uint64";
+  case 16: return "bfloat16";
+  default: return "unknown";
+  }
+}
+
+class StageTimer {
+public:
+  StageTimer(CompileResult &result, const CompileOptions &options)
+      : result(result), options(options) {}
+  ~StageTimer() { stop(); }
+  void start(llvm::StringRef stage) {
+    stop();
+    if (options.progress)
+      options.progress(stage);
+    name = stage.str();
+    begin = std::chrono::steady_clock::now();
+  }
+  void stop() {
+    if (name.empty())
+      return;
+    auto end = std::chrono::steady_clock::now();
+    result.stageMillis.emplace_back(
+        name, std::chrono::duration<double, std::milli>(end - begin).count());
+    name.clear();
+  }
+
+private:
+  CompileResult &result;
+  const CompileOptions &options;
+  std::string name;
+  std::chrono::steady_clock::time_point begin;
+};
+
+/// The ONNX nodes in the order their ops appear, with their op types: the
+/// artifact's node table (hooks and profiles refer to nodes by index).
+void recordNodes(ModuleOp module) {
+  Builder b(module.getContext());
+  SmallVector<Attribute> names, types;
+  llvm::StringSet<> seen;
+  module.walk([&](Operation *op) {
+    NodeLocInfo info = getNodeLocInfo(op->getLoc());
+    if (info.node.empty() || info.isInitializer ||
+        !seen.insert(info.node).second)
+      return;
+    StringRef kind = info.domainAndOp;
+    names.push_back(b.getStringAttr(info.node));
+    types.push_back(b.getStringAttr(kind.substr(kind.rfind(':') + 1)));
+  });
+  module->setAttr(kernel::kNodeNamesAttr, b.getArrayAttr(names));
+  module->setAttr(kernel::kNodeOpTypesAttr, b.getArrayAttr(types));
+}
+
+/// Signature of the graph-level entry, with the upper bounds of symbolic
+/// dimensions attached as `mica.max_shape` for the memory plan. Inputs are
+/// marked read-only for bufferization: they are the caller's memory.
+LogicalResult prepareSignature(func::FuncOp func, const CompileOptions &options,
+                               artifact::EntryPoint &entry) {
+  Builder b(func.getContext());
+  llvm::StringSet<> used;
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    auto type = dyn_cast<RankedTensorType>(func.getArgument(i).getType());
+    auto nameAttr = func.getArgAttrOfType<StringAttr>(i, "onnx.name");
+    std::string name = nameAttr ? nameAttr.str() : "input_" + std::to_string(i);
+    if (!type || !onnxDataType(type.getElementType()))
+      return emitError(func.getLoc())
+             << "input '" << name << "' has type " << func.getArgument(i).getType()
+             << ", which Mica cannot pass to a compiled model";
+    artifact::TensorSpec spec;
+    spec.name = name;
+    spec.dtype = onnxDataType(type.getElementType());
+    spec.shape.assign(type.getShape().begin(), type.getShape().end());
+    for (int64_t &d : spec.shape)
+      if (ShapedType::isDynamic(d))
+        d = -1;
+    spec.maxShape = spec.shape;
+    for (const InputShape &bound : options.maxShapes) {
+      if (bound.name != name)
+        continue;
+      used.insert(name);
+      if (bound.dims.size() != spec.shape.size())
+        return emitError(func.getLoc())
+               << "--max-shape gives " << bound.dims.size() << " dims for '"
+               << name << "', which has rank " << spec.shape.size();
+      for (size_t d = 0; d < spec.shape.size(); ++d) {
+        if (bound.dims[d] < 0)
+          return emitError(func.getLoc())
+                 << "--max-shape for '" << name << "' must give every dim";
+        if (spec.shape[d] >= 0 && spec.shape[d] != bound.dims[d])
+          return emitError(func.getLoc())
+                 << "--max-shape " << name << ": dimension " << d << " is "
+                 << spec.shape[d] << ", not " << bound.dims[d];
+        spec.maxShape[d] = bound.dims[d];
+      }
+    }
+    for (size_t d = 0; d < spec.shape.size(); ++d)
+      if (spec.maxShape[d] < 0)
+        return emitError(func.getLoc())
+               << "dimension " << d << " of input '" << name
+               << "' is symbolic; give its upper bound with --max-shape "
+               << name << "=DIMS (or fix it with --input-shape)";
+    func.setArgAttr(i, kernel::kMaxShapeAttr,
+                    b.getDenseI64ArrayAttr(spec.maxShape));
+    func.setArgAttr(i, "bufferization.writable", b.getBoolAttr(false));
+    entry.inputs.push_back(std::move(spec));
+  }
+  for (const InputShape &bound : options.maxShapes)
+    if (!used.contains(bound.name))
+      return emitError(func.getLoc())
+             << "--max-shape names '" << bound.name
+             << "', which is not an input of the model";
+  for (unsigned i = 0; i < func.getNumResults(); ++i) {
+    auto type = dyn_cast<RankedTensorType>(func.getResultTypes()[i]);
+    auto nameAttr = func.getResultAttrOfType<StringAttr>(i, "onnx.name");
+    std::string name = nameAttr ? nameAttr.str() : "output_" + std::to_string(i);
+    if (!type || !onnxDataType(type.getElementType()))
+      return emitError(func.getLoc())
+             << "output '" << name << "' has type " << func.getResultTypes()[i]
+             << ", which a compiled model cannot return";
+    artifact::TensorSpec spec;
+    spec.name = name;
+    spec.dtype = onnxDataType(type.getElementType());
+    for (int64_t d : type.getShape())
+      spec.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+    entry.outputs.push_back(std::move(spec));
+  }
+  return success();
+}
+
+/// Ops no lowering handles: report them all as unsupported, at their node.
+bool reportUnlowerable(ModuleOp module) {
+  bool any = false;
+  module.walk([&](Operation *op) {
+    StringRef ns = op->getName().getDialectNamespace();
+    if (ns == "onnx" && op->getName().getStringRef() != "onnx.NoValue") {
+      op->emitError("no lowering for ") << op->getName()
+                                        << " in this version of Mica";
+      any = true;
+    }
+  });
+  return any;
+}
+
+llvm::json::Array specsJson(ArrayRef<artifact::TensorSpec> specs) {
+  llvm::json::Array out;
+  for (const artifact::TensorSpec &spec : specs) {
+    llvm::json::Array shape, maxShape;
+    for (int64_t d : spec.shape)
+      shape.push_back(d < 0 ? llvm::json::Value("?") : llvm::json::Value(d));
+    for (int64_t d : spec.maxShape)
+      maxShape.push_back(d);
+    out.push_back(llvm::json::Object{{"name", spec.name},
+                                     {"dtype", dtypeName(spec.dtype)},
+                                     {"shape", std::move(shape)},
+                                     {"max_shape", std::move(maxShape)}});
+  }
+  return out;
+}
+
+} // namespace
+
+CompileResult mica::compile(MLIRContext &context,
+                            const CompileOptions &options) {
+  CompileResult result;
+  StageTimer timer(result, options);
+  Location unknown = UnknownLoc::get(&context);
+
+  std::string error;
+  FailureOr<TargetDescription> target =
+      resolveTarget(options.target, options.cpuFeatures, error);
+  if (failed(target)) {
+    emitError(unknown) << error;
+    return result;
+  }
+
+  timer.start("importing " + options.modelPath);
+  ImportOptions importOptions;
+  importOptions.load.inputShapes = options.inputShapes;
+  importOptions.load.frozenInputs = options.frozenInputs;
+  ImportResult imported = importOnnxModel(context, options.modelPath, importOptions);
+  if (!imported.module) {
+    result.unsupported = imported.unsupported;
+    return result;
+  }
+  ModuleOp module = *imported.module;
+  recordNodes(module);
+
+  timer.start("normalising into the graph dialect");
+  {
+    PassManager pm(&context);
+    buildOnnxToGraphPipeline(pm);
+    if (failed(pm.run(module)))
+      return result;
+  }
+  if (reportUnlowerable(module)) {
+    result.unsupported = true;
+    return result;
+  }
+  auto func = module.lookupSymbol<func::FuncOp>("main");
+  artifact::EntryPoint entry;
+  entry.name = "main";
+  if (!func || failed(prepareSignature(func, options, entry)))
+    return result;
+
+  timer.start("lowering to " + target->name + " code");
+  std::string symbol = options.name + "_main";
+  {
+    // A pattern that finds no lowering ("failed to legalize") is an
+    // unsupported feature of the model, not an internal error.
+    bool legalizeFailure = false;
+    ScopedDiagnosticHandler watch(&context, [&](Diagnostic &diag) {
+      if (diag.getSeverity() == DiagnosticSeverity::Error &&
+          StringRef(diag.str()).contains("failed to legalize"))
+        legalizeFailure = true;
+      return failure(); // let the caller's handler print it
+    });
+    PassManager pm(&context);
+    buildGraphToKernelPipeline(pm, symbol);
+    if (failed(pm.run(module))) {
+      result.unsupported = legalizeFailure;
+      return result;
+    }
+  }
+  auto kernelAttr = module->getAttrOfType<DictionaryAttr>(kernel::kKernelAttr);
+  auto segmentAttr =
+      module->getAttrOfType<DenseResourceElementsAttr>(kernel::kConstantSegmentAttr);
+  if (!kernelAttr || !segmentAttr) {
+    emitError(unknown) << "internal error: the kernel plan is missing";
+    return result;
+  }
+  artifact::Segment constants;
+  constants.kind = artifact::SegmentKind::Constants;
+  if (AsmResourceBlob *blob = segmentAttr.getRawHandle().getBlob())
+    constants.bytes.assign(blob->getData().begin(), blob->getData().end());
+  auto outputMax = cast<ArrayAttr>(kernelAttr.get("output_max_shapes"));
+  for (auto [spec, attr] : llvm::zip(entry.outputs, outputMax)) {
+    ArrayRef<int64_t> bound = cast<DenseI64ArrayAttr>(attr).asArrayRef();
+    spec.maxShape.assign(bound.begin(), bound.end());
+  }
+  entry.arenaSize = cast<IntegerAttr>(kernelAttr.get("arena_size")).getInt();
+  entry.intermediatesSize =
+      cast<IntegerAttr>(kernelAttr.get("intermediates_size")).getInt();
+  auto nodeNames = module->getAttrOfType<ArrayAttr>(kernel::kNodeNamesAttr);
+  auto nodeTypes = module->getAttrOfType<ArrayAttr>(kernel::kNodeOpTypesAttr);
+  module->removeAttr(kernel::kConstantSegmentAttr);
+
+  timer.start("generating " + target->triple + " code");
+  ObjectEmitOptions emitOptions;
+  emitOptions.fpContract = options.fpContract;
+  FailureOr<std::string> object = emitObject(module, *target, emitOptions, error);
+  if (failed(object)) {
+    emitError(unknown) << error;
+    return result;
+  }
+
+  timer.start("writing the artifact");
+  artifact::Artifact &art = result.artifact;
+  art.producer = std::string("mica 0.1.0 (MLIR ") + LLVM_VERSION_STRING + ")";
+  std::string arch = StringRef(target->triple).split('-').first.str();
+  art.targets.push_back({target->name, target->triple, arch, target->cpu,
+                         target->requiredFeatures()});
+  art.segments.push_back(std::move(constants));
+  artifact::Segment code;
+  code.kind = artifact::SegmentKind::Code;
+  code.target = 0;
+  code.bytes.assign(object->begin(), object->end());
+  art.segments.push_back(std::move(code));
+  artifact::Step step;
+  step.target = 0;
+  step.codeSegment = 1;
+  step.symbol = symbol;
+  for (unsigned i = 0; i < nodeNames.size(); ++i) {
+    step.nodes.push_back(i);
+    art.nodes.push_back({cast<StringAttr>(nodeNames[i]).str(),
+                         cast<StringAttr>(nodeTypes[i]).str(), 0, 0});
+  }
+  entry.steps.push_back(std::move(step));
+  art.entryPoints.push_back(std::move(entry));
+
+  // The compile report: deterministic (no times, no paths beyond the model's
+  // file name), so the artifact that embeds it is reproducible.
+  const artifact::EntryPoint &e = art.entryPoints.front();
+  double saving = e.intermediatesSize
+                      ? 100.0 * (1.0 - double(e.arenaSize) / e.intermediatesSize)
+                      : 0.0;
+  llvm::json::Object report{
+      {"schema_version", 1},
+      {"producer", art.producer},
+      {"model", llvm::sys::path::filename(options.modelPath).str()},
+      {"target", llvm::json::Object{{"name", target->name},
+                                    {"triple", target->triple},
+                                    {"cpu", target->cpu}}},
+      {"entry_points",
+       llvm::json::Array{llvm::json::Object{
+           {"name", e.name},
+           {"symbol", symbol},
+           {"inputs", specsJson(e.inputs)},
+           {"outputs", specsJson(e.outputs)}}}},
+      {"memory",
+       llvm::json::Object{{"arena_bytes", e.arenaSize},
+                          {"intermediates_bytes", e.intermediatesSize},
+                          {"saving_percent", static_cast<int64_t>(std::lround(saving))}}},
+      {"constants_bytes", static_cast<int64_t>(art.segments[0].bytes.size())},
+      {"code_bytes", static_cast<int64_t>(art.segments[1].bytes.size())},
+      {"nodes", static_cast<int64_t>(art.nodes.size())},
+      {"frozen_inputs", static_cast<int64_t>(options.frozenInputs.size())},
+  };
+  std::string reportText;
+  llvm::raw_string_ostream os(reportText);
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report)));
+  art.reportJson = std::move(reportText);
+  result.bytes = artifact::serializeArtifact(art);
+  timer.stop();
+  result.ok = true;
+  return result;
+}

@@ -1,0 +1,220 @@
+//===- CompileCommand.cpp - `mica compile` --------------------------------===//
+//
+//   mica compile model.onnx [--target host|arm64] [--input-shape N=DIMS]...
+//                [--max-shape N=DIMS]... [--freeze-input N=FILE]...
+//                [--cpu-features +a,+b] [--emit mica|static-lib]
+//                [--name PREFIX] [--report FILE.json] -o OUT
+//
+// A thin shell over mica::compile (compiler/driver/Compile.h).
+//===----------------------------------------------------------------------===//
+#include "CliSupport.h"
+#include "Commands.h"
+#include "StaticLibrary.h"
+
+#include "compiler/driver/Compile.h"
+#include "compiler/registration/Registration.h"
+#include "targets/TargetDescription.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mica;
+namespace cl = llvm::cl;
+
+cl::SubCommand mica::cli::compileCommand(
+    "compile", "Compile an ONNX model into a .mica artifact or a static library");
+cl::OptionCategory mica::cli::compileCategory("mica compile options");
+
+namespace {
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
+                               cl::sub(cli::compileCommand), cl::Required,
+                               cl::cat(cli::compileCategory));
+cl::opt<std::string> outputFile(
+    "o",
+    cl::desc("Output: the .mica file, or for --emit static-lib the archive "
+             "(libNAME.a; the C header is written beside it as NAME.h)"),
+    cl::value_desc("file"), cl::Required, cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
+cl::opt<std::string> targetName(
+    "target",
+    cl::desc("Target: host (this machine's CPU, resolved to explicit "
+             "features now) or arm64 (aarch64-linux, NEON baseline). "
+             "Default: host"),
+    cl::init("host"), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
+cl::opt<std::string> cpuFeatures(
+    "cpu-features",
+    cl::desc("Extra CPU features, e.g. +dotprod,+i8mm for arm64; the runtime "
+             "refuses the artifact on a CPU without them"),
+    cl::value_desc("features"), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
+cl::list<std::string> inputShapes(
+    "input-shape",
+    cl::desc("Fix the shape of an input, NAME=DIMS like 1x3x224x224; ? keeps "
+             "a dimension symbolic (then give --max-shape). Repeatable"),
+    cl::value_desc("name=dims"), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
+cl::list<std::string> maxShapes(
+    "max-shape",
+    cl::desc("Upper bound of an input's symbolic dimensions, NAME=DIMS: the "
+             "memory plan is sized for it and the runtime refuses larger "
+             "inputs. Repeatable"),
+    cl::value_desc("name=dims"), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
+cl::list<std::string> frozenInputs(
+    "freeze-input",
+    cl::desc("Bake an input's value in as a constant, NAME=FILE (.npy or "
+             "TensorProto .pb): the input disappears from the signature and "
+             "shapes it decides become static. Repeatable"),
+    cl::value_desc("name=file"), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
+enum class Emit { Mica, StaticLib };
+cl::opt<Emit> emitKind(
+    "emit", cl::desc("What to write (default: mica)"),
+    cl::values(clEnumValN(Emit::Mica, "mica",
+                          "a .mica artifact for `mica run` / the runtime"),
+               clEnumValN(Emit::StaticLib, "static-lib",
+                          "an archive with NAME-prefixed symbols plus a C "
+                          "header, to link into an app")),
+    cl::init(Emit::Mica), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
+cl::opt<std::string> prefix(
+    "name",
+    cl::desc("Prefix of the exported symbols (a C identifier; default: "
+             "mica): the kernel is NAME_main, the static library's data "
+             "NAME_artifact"),
+    cl::init("mica"), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
+cl::opt<std::string> reportFile(
+    "report",
+    cl::desc("Also write the compile report (JSON: signature, memory plan, "
+             "sizes, stage times) to FILE"),
+    cl::value_desc("file"), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
+cl::opt<bool> fpContract(
+    "fp-contract",
+    cl::desc("Fuse a*b+c into fused multiply-adds (default: true; "
+             "--fp-contract=false reproduces unfused rounding)"),
+    cl::init(true), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
+cl::opt<bool> progressFlag(
+    "progress",
+    cl::desc("Print progress lines on stderr even when it is not a terminal"),
+    cl::sub(cli::compileCommand), cl::cat(cli::compileCategory));
+
+bool isIdentifier(llvm::StringRef s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0])))
+    return false;
+  return llvm::all_of(s, [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+bool parseNameEqualsFile(llvm::StringRef text, FrozenInput &out,
+                         std::string &error) {
+  auto [name, path] = text.split('=');
+  if (name.empty() || path.empty()) {
+    error = "--freeze-input expects NAME=FILE, got '" + text.str() + "'";
+    return false;
+  }
+  out.name = name.str();
+  out.path = path.str();
+  return true;
+}
+
+} // namespace
+
+int mica::cli::runCompile() {
+  setProgressForced(progressFlag);
+  CompileOptions options;
+  options.modelPath = inputFile;
+  options.target = targetName;
+  options.cpuFeatures = cpuFeatures;
+  options.name = prefix;
+  options.fpContract = fpContract;
+  if (!isIdentifier(options.name)) {
+    printError("--name must be a C identifier, got '" + options.name + "'");
+    return kUsage;
+  }
+  std::string error;
+  for (const std::string &text : inputShapes) {
+    InputShape shape;
+    if (!parseInputShape(text, shape, error)) {
+      printError(error);
+      return kUsage;
+    }
+    options.inputShapes.push_back(std::move(shape));
+  }
+  for (const std::string &text : maxShapes) {
+    InputShape shape;
+    if (!parseInputShape(text, shape, error)) {
+      printError("--max-shape: " + error);
+      return kUsage;
+    }
+    options.maxShapes.push_back(std::move(shape));
+  }
+  for (const std::string &text : frozenInputs) {
+    FrozenInput frozen;
+    if (!parseNameEqualsFile(text, frozen, error)) {
+      printError(error);
+      return kUsage;
+    }
+    options.frozenInputs.push_back(std::move(frozen));
+  }
+  options.progress = [](llvm::StringRef stage) { progress(stage); };
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  initializeCpuTargets();
+  DiagnosticPrinter diagnostics(context, inputFile);
+
+  CompileResult result = compile(context, options);
+  if (!result.ok)
+    return result.unsupported ? kUnsupported : kError;
+
+  if (emitKind == Emit::StaticLib) {
+    if (!writeStaticLibrary(result, options, outputFile, error)) {
+      printError(error);
+      return kError;
+    }
+  } else if (!writeOutput(outputFile,
+                          [&](llvm::raw_ostream &os) {
+                            os.write(reinterpret_cast<const char *>(
+                                         result.bytes.data()),
+                                     result.bytes.size());
+                          },
+                          error)) {
+    printError(error);
+    return kError;
+  }
+
+  if (!reportFile.empty()) {
+    llvm::Expected<llvm::json::Value> report =
+        llvm::json::parse(result.artifact.reportJson);
+    if (!report) {
+      llvm::consumeError(report.takeError());
+      printError("internal error: the compile report is not JSON");
+      return kError;
+    }
+    llvm::json::Object times;
+    for (auto &[stage, ms] : result.stageMillis)
+      times[stage] = std::round(ms * 10) / 10;
+    report->getAsObject()->insert({"stage_ms", std::move(times)});
+    report->getAsObject()->insert(
+        {"artifact_bytes", static_cast<int64_t>(result.bytes.size())});
+    if (!writeOutput(reportFile,
+                     [&](llvm::raw_ostream &os) {
+                       os << llvm::formatv("{0:2}", *report) << "\n";
+                     },
+                     error)) {
+      printError(error);
+      return kError;
+    }
+  }
+  return kOk;
+}
