@@ -1,0 +1,338 @@
+//===- inspect_command.cpp - `mica inspect` -------------------------------===//
+//
+//   mica inspect MODEL.mica [--json]
+//
+// Describes an artifact of any target without loading its code
+// (mica_model_load_metadata): format, producer, target, hash, segments,
+// entry points with their signatures, plans and memory plans, nodes and the
+// compile report. The contract is in docs/cli.md.
+//===----------------------------------------------------------------------===//
+#include "runtime/tools/runner/cli.h"
+#include "runtime/tools/runner/json.h"
+#include "runtime/tools/runner/runner.h"
+#include "runtime/tools/runner/tensor_file.h"
+
+#include "mica/runtime.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+using namespace mica::runner;
+
+namespace {
+
+const char *const kCommand = "inspect";
+
+const char kHelp[] =
+    "usage: mica inspect MODEL.mica [--json]\n"
+    "\n"
+    "Describes a compiled model of any target without running it: format\n"
+    "version, producer, target, content hash, segments, entry points with\n"
+    "their signatures, execution plans and memory plans, node count and the\n"
+    "compile report.\n"
+    "\n"
+    "options:\n"
+    "  --json   Print one JSON object on stdout (schema_version 1) that embeds\n"
+    "           the compile report as it is stored.\n"
+    "  --help   Show this help.\n"
+    "\n"
+    "Exit codes: 0 ok, 1 error (unreadable or invalid artifact), 2 usage.\n";
+
+struct ModelHandle {
+  mica_model *model = nullptr;
+  ~ModelHandle() { mica_model_free(model); }
+};
+
+std::vector<std::string> splitFeatures(const char *text) {
+  std::vector<std::string> out;
+  std::string all = text ? text : "";
+  size_t start = 0;
+  while (start < all.size()) {
+    size_t end = all.find(',', start);
+    if (end == std::string::npos)
+      end = all.size();
+    if (end > start)
+      out.push_back(all.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string str(const char *text) { return text ? text : ""; }
+
+const char *segmentKind(int32_t kind) {
+  return kind == 0 ? "constants" : kind == 1 ? "code" : "unknown";
+}
+
+double savingPercent(size_t arena, size_t intermediates) {
+  return intermediates ? 100.0 * (1.0 - (double)arena / (double)intermediates)
+                       : 0.0;
+}
+
+std::string formatBytes(uint64_t bytes) {
+  char buf[64];
+  if (bytes < 10 * 1024)
+    std::snprintf(buf, sizeof(buf), "%" PRIu64 " B", bytes);
+  else if (bytes < 10 * 1024 * 1024)
+    std::snprintf(buf, sizeof(buf), "%.1f KiB", (double)bytes / 1024);
+  else
+    std::snprintf(buf, sizeof(buf), "%.1f MiB", (double)bytes / 1048576);
+  return buf;
+}
+
+std::string maxShape(const mica_tensor_info &info) {
+  return formatShape(std::vector<int64_t>(info.max_shape,
+                                          info.max_shape + info.rank));
+}
+
+bool isDynamic(const mica_tensor_info &info) {
+  for (int32_t d = 0; d < info.rank; ++d)
+    if (info.shape[d] < 0)
+      return true;
+  return false;
+}
+
+void printTensorText(const mica_tensor_info &info) {
+  std::string shape =
+      formatShape(std::vector<int64_t>(info.shape, info.shape + info.rank));
+  std::printf("      %s: %s %s", info.name, dtypeName(info.dtype),
+              shape.c_str());
+  if (isDynamic(info))
+    std::printf(" (max %s)", maxShape(info).c_str());
+  std::printf("\n");
+}
+
+void printText(const std::string &path, const mica_model *model) {
+  mica_model_summary s;
+  mica_model_get_summary(model, &s);
+  std::printf("file: %s (%" PRIu64 " bytes)\n", path.c_str(), s.file_size);
+  std::printf("format: %u.%u\n", s.format_major, s.format_minor);
+  std::printf("producer: %s\n", str(s.producer).c_str());
+  std::printf("target: %s (%s, cpu %s, features %s)\n",
+              str(s.target_name).c_str(), str(s.target_triple).c_str(),
+              str(s.target_cpu).c_str(),
+              *str(s.target_features).c_str() ? s.target_features : "none");
+  std::printf("content hash: 0x%016" PRIx64 "\n", s.content_hash);
+  std::printf("segments: %u\n", s.num_segments);
+  for (uint32_t i = 0; i < s.num_segments; ++i) {
+    mica_segment_info seg;
+    if (mica_model_segment_info(model, i, &seg) != MICA_OK)
+      continue;
+    std::printf("  #%u %-9s offset %" PRIu64 " size %" PRIu64 " (%s)", i,
+                segmentKind(seg.kind), seg.offset, seg.size,
+                formatBytes(seg.size).c_str());
+    if (seg.kind == 1)
+      std::printf(" target %d", seg.target);
+    std::printf("\n");
+  }
+  uint32_t entries = mica_model_num_entry_points(model);
+  std::printf("entry points: %u\n", entries);
+  for (uint32_t e = 0; e < entries; ++e) {
+    std::printf("  %s\n", str(mica_model_entry_point_name(model, e)).c_str());
+    std::printf("    inputs:\n");
+    for (uint32_t i = 0; i < mica_model_num_inputs(model, e); ++i) {
+      mica_tensor_info info;
+      if (mica_model_input_info(model, e, i, &info) == MICA_OK)
+        printTensorText(info);
+    }
+    std::printf("    outputs:\n");
+    for (uint32_t i = 0; i < mica_model_num_outputs(model, e); ++i) {
+      mica_tensor_info info;
+      if (mica_model_output_info(model, e, i, &info) == MICA_OK)
+        printTensorText(info);
+    }
+    uint32_t steps = mica_model_num_steps(model, e);
+    std::printf("    plan: %u step%s\n", steps, steps == 1 ? "" : "s");
+    for (uint32_t i = 0; i < steps; ++i)
+      std::printf("      %u %s\n", i,
+                  str(mica_model_step_symbol(model, e, i)).c_str());
+    size_t arena = mica_model_arena_size(model, e);
+    size_t all = mica_model_intermediates_size(model, e);
+    std::printf("    memory: arena %s, intermediates %s without reuse "
+                "(saving %.1f%%)\n",
+                formatBytes(arena).c_str(), formatBytes(all).c_str(),
+                savingPercent(arena, all));
+  }
+  std::printf("nodes: %u\n", mica_model_num_nodes(model));
+  std::string report = str(mica_model_report_json(model));
+  if (report.empty())
+    std::printf("compile report: none\n");
+  else
+    std::printf("compile report: %zu bytes of JSON (shown with --json)\n",
+                report.size());
+}
+
+void writeTensorJson(JsonWriter &json, const mica_tensor_info &info) {
+  json.beginObject();
+  json.key("name");
+  json.value(info.name);
+  json.key("dtype");
+  json.value(dtypeName(info.dtype));
+  json.key("shape");
+  json.beginArray();
+  for (int32_t d = 0; d < info.rank; ++d) {
+    if (info.shape[d] < 0)
+      json.value("?");
+    else
+      json.value(info.shape[d]);
+  }
+  json.endArray();
+  json.key("max_shape");
+  json.beginArray();
+  for (int32_t d = 0; d < info.rank; ++d)
+    json.value(info.max_shape[d]);
+  json.endArray();
+  json.endObject();
+}
+
+void printJson(const std::string &path, const mica_model *model) {
+  mica_model_summary s;
+  mica_model_get_summary(model, &s);
+  JsonWriter json;
+  json.beginObject();
+  json.key("schema_version");
+  json.value(kJsonSchemaVersion);
+  json.key("file");
+  json.value(path);
+  json.key("file_size");
+  json.value(s.file_size);
+  json.key("format_version");
+  json.value(std::to_string(s.format_major) + "." +
+             std::to_string(s.format_minor));
+  json.key("producer");
+  json.value(s.producer);
+  json.key("target");
+  json.beginObject();
+  json.key("name");
+  json.value(s.target_name);
+  json.key("triple");
+  json.value(s.target_triple);
+  json.key("cpu");
+  json.value(s.target_cpu);
+  json.key("features");
+  json.beginArray();
+  for (const std::string &f : splitFeatures(s.target_features))
+    json.value(f);
+  json.endArray();
+  json.endObject();
+  char hash[24];
+  std::snprintf(hash, sizeof(hash), "%016" PRIx64, s.content_hash);
+  json.key("content_hash"); // a string: JSON numbers lose 64-bit precision
+  json.value(hash);
+  json.key("segments");
+  json.beginArray();
+  for (uint32_t i = 0; i < s.num_segments; ++i) {
+    mica_segment_info seg;
+    if (mica_model_segment_info(model, i, &seg) != MICA_OK)
+      continue;
+    json.beginObject();
+    json.key("kind");
+    json.value(segmentKind(seg.kind));
+    json.key("target");
+    json.value((int64_t)seg.target);
+    json.key("offset");
+    json.value(seg.offset);
+    json.key("size");
+    json.value(seg.size);
+    json.endObject();
+  }
+  json.endArray();
+  json.key("entry_points");
+  json.beginArray();
+  for (uint32_t e = 0; e < mica_model_num_entry_points(model); ++e) {
+    json.beginObject();
+    json.key("name");
+    json.value(mica_model_entry_point_name(model, e));
+    json.key("inputs");
+    json.beginArray();
+    for (uint32_t i = 0; i < mica_model_num_inputs(model, e); ++i) {
+      mica_tensor_info info;
+      if (mica_model_input_info(model, e, i, &info) == MICA_OK)
+        writeTensorJson(json, info);
+    }
+    json.endArray();
+    json.key("outputs");
+    json.beginArray();
+    for (uint32_t i = 0; i < mica_model_num_outputs(model, e); ++i) {
+      mica_tensor_info info;
+      if (mica_model_output_info(model, e, i, &info) == MICA_OK)
+        writeTensorJson(json, info);
+    }
+    json.endArray();
+    json.key("steps");
+    json.beginArray();
+    for (uint32_t i = 0; i < mica_model_num_steps(model, e); ++i)
+      json.value(mica_model_step_symbol(model, e, i));
+    json.endArray();
+    size_t arena = mica_model_arena_size(model, e);
+    size_t all = mica_model_intermediates_size(model, e);
+    json.key("arena_size");
+    json.value((uint64_t)arena);
+    json.key("intermediates_size");
+    json.value((uint64_t)all);
+    json.key("memory_saving_percent");
+    json.value(savingPercent(arena, all));
+    json.endObject();
+  }
+  json.endArray();
+  json.key("num_nodes");
+  json.value(mica_model_num_nodes(model));
+  // The report is embedded as it is stored; text that is not valid JSON is
+  // embedded as a string so that stdout stays one JSON document.
+  std::string report = str(mica_model_report_json(model));
+  json.key("report");
+  if (report.empty())
+    json.null();
+  else if (isValidJson(report))
+    json.raw(report);
+  else
+    json.value(report);
+  json.endObject();
+  std::printf("%s\n", json.str().c_str());
+}
+
+} // namespace
+
+extern "C" int mica_runner_inspect_main(int argc, char **argv) {
+  ArgScanner args(argc, argv);
+  std::string path;
+  bool json = false, help = false, havePath = false;
+  while (args.next()) {
+    if (!args.isOption()) {
+      if (havePath)
+        return fail(kCommand, kUsage,
+                    "more than one model given (run 'mica inspect --help')");
+      path = args.arg();
+      havePath = true;
+    } else if (args.arg() == "-h" || (args.is("--help") && !args.hasInlineValue())) {
+      help = true;
+    } else if (args.is("--json") && !args.hasInlineValue()) {
+      json = true;
+    } else {
+      return fail(kCommand, kUsage,
+                  "unknown option '" + args.arg() +
+                      "' (run 'mica inspect --help')");
+    }
+  }
+  if (help) {
+    std::fputs(kHelp, stdout);
+    return kOk;
+  }
+  if (!havePath)
+    return fail(kCommand, kUsage, "no model given (run 'mica inspect --help')");
+  MappedFile file;
+  std::string error;
+  if (!file.open(path, error))
+    return fail(kCommand, kError, error);
+  ModelHandle handle;
+  char message[512] = "";
+  if (mica_model_load_metadata(file.data(), file.size(), &handle.model,
+                               message, sizeof(message)) != MICA_OK)
+    return fail(kCommand, kError, path + ": " + message);
+  if (json)
+    printJson(path, handle.model);
+  else
+    printText(path, handle.model);
+  return kOk;
+}

@@ -1,0 +1,385 @@
+//===- run_command.cpp - `mica run` ---------------------------------------===//
+//
+//   mica run MODEL.mica [--input [NAME=]FILE]... [--output-dir DIR]
+//            [--repeat N] [--warmup N] [--threads T] [--entry NAME]
+//            [--profile] [--json]
+//
+// Loads a compiled model, binds inputs from .npy / TensorProto files, runs it
+// (timing each mica_context_run) and writes or summarises the outputs. The
+// contract is in docs/cli.md.
+//===----------------------------------------------------------------------===//
+#include "runtime/tools/runner/cli.h"
+#include "runtime/tools/runner/foreign_arch.h"
+#include "runtime/tools/runner/json.h"
+#include "runtime/tools/runner/run_report.h"
+#include "runtime/tools/runner/runner.h"
+#include "runtime/tools/runner/tensor_file.h"
+
+#include "mica/runtime.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace mica::runner;
+
+namespace {
+
+const char *const kCommand = "run";
+
+const char kHelp[] =
+    "usage: mica run MODEL.mica [options]\n"
+    "\n"
+    "Runs a compiled model on this machine (an arm64 model on an x86-64\n"
+    "machine runs under qemu-aarch64) and writes or summarises its outputs.\n"
+    "\n"
+    "options:\n"
+    "  --input [NAME=]FILE  An input from a .npy file (little-endian, C order)\n"
+    "                       or an ONNX TensorProto (.pb) file; its dtype must\n"
+    "                       match the model's. With NAME= it binds that input,\n"
+    "                       without it the next unbound input in signature\n"
+    "                       order. Repeatable; every input must be given.\n"
+    "  --output-dir DIR     Write each output to DIR/NAME.npy (NAME with\n"
+    "                       characters other than A-Z a-z 0-9 . _ - replaced\n"
+    "                       by _; DIR is created). Without it, print each\n"
+    "                       output's shape, dtype and first values.\n"
+    "  --repeat N           Run N times (default 1) and report the median and\n"
+    "                       minimum time of mica_context_run (loading and\n"
+    "                       input binding are not timed).\n"
+    "  --warmup N           Untimed runs before the timed ones (default 0).\n"
+    "  --threads T          Threads the model may use (default 1); results do\n"
+    "                       not depend on it.\n"
+    "  --entry NAME         The entry point to run (default: the first).\n"
+    "  --profile            Time each ONNX node of the timed runs and print a\n"
+    "                       table sorted by time (adds a little overhead).\n"
+    "  --json               Print one JSON object on stdout: {\"schema_version\":\n"
+    "                       1, \"outputs\": [{\"name\", \"file\", \"shape\",\n"
+    "                       \"dtype\"}], \"median_ms\", \"min_ms\", ...}.\n"
+    "  --help               Show this help.\n"
+    "\n"
+    "Exit codes: 0 ok, 1 error (unreadable file, missing or mismatched input,\n"
+    "a model the runtime refuses, a failed run), 2 usage.\n";
+
+struct RunOptions {
+  std::string model;
+  std::vector<std::string> inputs;
+  std::string outputDir;
+  bool haveOutputDir = false;
+  long repeat = 1, warmup = 0, threads = 1;
+  std::string entry;
+  bool profile = false, json = false, help = false;
+};
+
+int usage(const std::string &message) {
+  return fail(kCommand, kUsage, message + " (run 'mica run --help')");
+}
+
+// Returns -1 when the options are good, else the exit code.
+int parseOptions(int argc, char **argv, RunOptions &options) {
+  ArgScanner args(argc, argv);
+  std::string value;
+  bool haveModel = false;
+  while (args.next()) {
+    if (!args.isOption()) {
+      if (haveModel)
+        return usage("more than one model given ('" + options.model +
+                     "' and '" + args.arg() + "')");
+      options.model = args.arg();
+      haveModel = true;
+      continue;
+    }
+    const char *flag = nullptr;
+    for (const char *name : {"--profile", "--json", "--help"})
+      if (args.is(name))
+        flag = name;
+    if (args.arg() == "-h") {
+      options.help = true;
+      continue;
+    }
+    if (flag) {
+      if (args.hasInlineValue())
+        return usage(std::string(flag) + " takes no value");
+      bool &target = flag[2] == 'p' ? options.profile
+                     : flag[2] == 'j' ? options.json
+                                      : options.help;
+      target = true;
+      continue;
+    }
+    const char *valued = nullptr;
+    for (const char *name : {"--input", "--output-dir", "--repeat", "--warmup",
+                             "--threads", "--entry"})
+      if (args.is(name))
+        valued = name;
+    if (!valued)
+      return usage("unknown option '" + args.arg() + "'");
+    if (!args.takeValue(value))
+      return usage(std::string(valued) + " needs a value");
+    std::string name = valued;
+    if (name == "--input") {
+      if (value.empty())
+        return usage("--input needs a file");
+      options.inputs.push_back(value);
+    } else if (name == "--output-dir") {
+      if (value.empty())
+        return usage("--output-dir needs a directory");
+      options.outputDir = value;
+      options.haveOutputDir = true;
+    } else if (name == "--entry") {
+      options.entry = value;
+    } else {
+      long minimum = name == "--warmup" ? 0 : 1;
+      long &target = name == "--repeat"   ? options.repeat
+                     : name == "--warmup" ? options.warmup
+                                          : options.threads;
+      if (!parseCount(value, minimum, target))
+        return usage(name + " expects an integer of at least " +
+                     std::to_string(minimum) + ", got '" + value + "'");
+    }
+  }
+  if (options.help)
+    return -1;
+  if (!haveModel)
+    return usage("no model given");
+  return -1;
+}
+
+struct ModelDeleter {
+  void operator()(mica_model *m) const { mica_model_free(m); }
+};
+struct ContextDeleter {
+  void operator()(mica_context *c) const { mica_context_free(c); }
+};
+
+std::vector<int64_t> infoShape(const int64_t *dims, int32_t rank) {
+  return std::vector<int64_t>(dims, dims + rank);
+}
+
+// Checks `tensor` from `path` against input `info`; "" when it fits.
+std::string checkInput(const mica_tensor_info &info, const HostTensor &tensor,
+                       const std::string &path) {
+  std::string what = "input '" + std::string(info.name) + "': " + path;
+  if (tensor.dtype != info.dtype)
+    return what + " holds " + dtypeName(tensor.dtype) +
+           " data, the model expects " + dtypeName(info.dtype);
+  std::vector<int64_t> expected = infoShape(info.shape, info.rank);
+  std::string shapes = " has shape " + formatShape(tensor.shape) +
+                       ", the model expects " + formatShape(expected);
+  if ((int32_t)tensor.shape.size() != info.rank)
+    return what + shapes + " (rank " + std::to_string(info.rank) + ")";
+  for (int32_t d = 0; d < info.rank; ++d) {
+    if (info.shape[d] >= 0 && tensor.shape[d] != info.shape[d])
+      return what + shapes;
+    if (info.shape[d] < 0 && tensor.shape[d] > info.max_shape[d])
+      return what + shapes + " with dimension " + std::to_string(d) +
+             " at most " + std::to_string(info.max_shape[d]);
+  }
+  return "";
+}
+
+// Reads the --input files and assigns them to inputs; returns -1 or an exit
+// code.
+int readInputs(const mica_model *model, uint32_t entry,
+               const RunOptions &options, std::vector<HostTensor> &tensors) {
+  uint32_t count = mica_model_num_inputs(model, entry);
+  tensors.assign(count, HostTensor());
+  std::vector<std::string> paths(count);
+  std::vector<bool> bound(count, false);
+  std::vector<std::string> positional;
+  for (const std::string &spec : options.inputs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos) {
+      positional.push_back(spec);
+      continue;
+    }
+    std::string name = spec.substr(0, eq);
+    int32_t index = mica_model_find_input(model, entry, name.c_str());
+    if (index < 0) {
+      // A file whose name contains '=' is still a positional input.
+      if (access(spec.c_str(), F_OK) == 0) {
+        positional.push_back(spec);
+        continue;
+      }
+      std::string names;
+      for (uint32_t i = 0; i < count; ++i) {
+        mica_tensor_info info;
+        if (mica_model_input_info(model, entry, i, &info) == MICA_OK)
+          names += std::string(i ? ", '" : "'") + info.name + "'";
+      }
+      return fail(kCommand, kError,
+                  "--input " + spec + ": the model has no input named '" +
+                      name + "' (its inputs: " + names + ")");
+    }
+    if (bound[index])
+      return fail(kCommand, kError,
+                  "input '" + name + "' is given more than once");
+    bound[index] = true;
+    paths[index] = spec.substr(eq + 1);
+  }
+  uint32_t next = 0;
+  for (const std::string &path : positional) {
+    while (next < count && bound[next])
+      ++next;
+    if (next == count)
+      return fail(kCommand, kError,
+                  std::to_string(options.inputs.size()) +
+                      " --input files given, the model has " +
+                      std::to_string(count) + " input" +
+                      (count == 1 ? "" : "s"));
+    bound[next] = true;
+    paths[next] = path;
+  }
+  std::string missing;
+  for (uint32_t i = 0; i < count; ++i) {
+    mica_tensor_info info;
+    mica_model_input_info(model, entry, i, &info);
+    if (!bound[i])
+      missing += std::string(missing.empty() ? "" : ", ") + "'" + info.name +
+                 "' (" + dtypeName(info.dtype) + " " +
+                 formatShape(infoShape(info.shape, info.rank)) + ")";
+  }
+  if (!missing.empty())
+    return fail(kCommand, kError,
+                "missing input " + missing +
+                    "; give each with --input NAME=FILE.npy");
+  for (uint32_t i = 0; i < count; ++i) {
+    mica_tensor_info info;
+    mica_model_input_info(model, entry, i, &info);
+    std::string error;
+    if (!readTensorFile(paths[i], tensors[i], error))
+      return fail(kCommand, kError,
+                  "input '" + std::string(info.name) + "': " + error);
+    error = checkInput(info, tensors[i], paths[i]);
+    if (!error.empty())
+      return fail(kCommand, kError, error);
+  }
+  return -1;
+}
+
+// Loads the model; an artifact for another architecture is handed to qemu
+// (no return). Returns -1 or an exit code.
+int loadModel(int argc, char **argv, const RunOptions &options,
+              std::unique_ptr<mica_model, ModelDeleter> &model) {
+  char message[512] = "";
+  mica_model *loaded = nullptr;
+  if (mica_model_load_file(options.model.c_str(), &loaded, message,
+                           sizeof(message)) == MICA_OK) {
+    model.reset(loaded);
+    return -1;
+  }
+  // Is it an artifact for another architecture that qemu can run?
+  std::string loadError = message;
+  MappedFile file;
+  std::string error;
+  if (file.open(options.model, error) &&
+      mica_model_load_metadata(file.data(), file.size(), &loaded, nullptr,
+                               0) == MICA_OK) {
+    mica_model_summary summary;
+    mica_model_get_summary(loaded, &summary);
+    std::string triple = summary.target_triple ? summary.target_triple : "";
+    mica_model_free(loaded);
+    if (needsEmulation(triple)) {
+      execUnderQemu(argc, argv, error);
+      return fail(kCommand, kError,
+                  options.model + ": compiled for " + triple + "; " + error);
+    }
+  }
+  // The runtime's messages usually name the file already.
+  if (loadError.find(options.model) == std::string::npos)
+    loadError = options.model + ": " + loadError;
+  return fail(kCommand, kError, loadError);
+}
+
+} // namespace
+
+extern "C" int mica_runner_run_main(int argc, char **argv) {
+  RunOptions options;
+  int code = parseOptions(argc, argv, options);
+  if (code >= 0)
+    return code;
+  if (options.help) {
+    std::fputs(kHelp, stdout);
+    return kOk;
+  }
+  std::unique_ptr<mica_model, ModelDeleter> model;
+  code = loadModel(argc, argv, options, model);
+  if (code >= 0)
+    return code;
+
+  uint32_t entry = 0;
+  if (!options.entry.empty()) {
+    int32_t found = mica_model_find_entry_point(model.get(),
+                                                options.entry.c_str());
+    if (found < 0)
+      return fail(kCommand, kError,
+                  options.model + ": no entry point named '" + options.entry +
+                      "'");
+    entry = (uint32_t)found;
+  }
+  std::vector<HostTensor> inputs;
+  code = readInputs(model.get(), entry, options, inputs);
+  if (code >= 0)
+    return code;
+
+  char message[512] = "";
+  mica_context *rawContext = nullptr;
+  if (mica_context_create(model.get(), entry, nullptr, 0,
+                          (uint32_t)options.threads, &rawContext, message,
+                          sizeof(message)) != MICA_OK)
+    return fail(kCommand, kError, options.model + ": " + message);
+  std::unique_ptr<mica_context, ContextDeleter> context(rawContext);
+  for (uint32_t i = 0; i < inputs.size(); ++i) {
+    if (mica_context_set_input(context.get(), i, inputs[i].data.data(),
+                               inputs[i].shape.data(),
+                               (int32_t)inputs[i].shape.size(), message,
+                               sizeof(message)) != MICA_OK) {
+      mica_tensor_info info;
+      mica_model_input_info(model.get(), entry, i, &info);
+      return fail(kCommand, kError,
+                  "input '" + std::string(info.name) + "': " + message);
+    }
+  }
+
+  for (long i = 0; i < options.warmup; ++i)
+    if (mica_context_run(context.get(), message, sizeof(message)) != MICA_OK)
+      return fail(kCommand, kError, options.model + ": " + message);
+
+  NodeProfiler profiler(model.get());
+  mica_hooks hooks = {&profiler, &NodeProfiler::onNode};
+  if (options.profile)
+    mica_context_set_hooks(context.get(), &hooks);
+  std::vector<double> times;
+  for (long i = 0; i < options.repeat; ++i) {
+    double start = monotonicSeconds();
+    mica_status status = mica_context_run(context.get(), message,
+                                          sizeof(message));
+    double end = monotonicSeconds();
+    if (status != MICA_OK)
+      return fail(kCommand, kError, options.model + ": " + message);
+    times.push_back((end - start) * 1e3);
+  }
+  if (options.profile)
+    mica_context_set_hooks(context.get(), nullptr);
+
+  RunReport report;
+  report.model = options.model;
+  report.entry = mica_model_entry_point_name(model.get(), entry);
+  report.warmup = options.warmup;
+  report.threads = options.threads;
+  report.timesMs = times;
+  std::string error;
+  if (!collectOutputs(model.get(), entry, context.get(),
+                      options.haveOutputDir ? &options.outputDir : nullptr,
+                      report, error))
+    return fail(kCommand, kError, error);
+  if (options.profile)
+    report.profile = profiler.rows((size_t)options.repeat);
+  if (options.json)
+    printRunJson(report, options.profile);
+  else
+    printRunText(report, options.profile);
+  return kOk;
+}

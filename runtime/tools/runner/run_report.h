@@ -1,0 +1,69 @@
+//===- run_report.h - What `mica run` measured and produced -----*- C++ -*-===//
+#ifndef MICA_RUNTIME_TOOLS_RUNNER_RUN_REPORT_H
+#define MICA_RUNTIME_TOOLS_RUNNER_RUN_REPORT_H
+
+#include "mica/runtime.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mica::runner {
+
+struct ProfileRow {
+  uint32_t index = 0; // the node's index in the model
+  std::string node, opType;
+  double msPerRun = 0;
+  double percent = 0;       // of the time of all nodes
+  uint64_t callsPerRun = 0; // how often the node's code ran per run
+};
+
+/// Times each ONNX node through mica_context_set_hooks.
+class NodeProfiler {
+public:
+  explicit NodeProfiler(const mica_model *model);
+  /// The mica_hooks callback; `user` is the NodeProfiler.
+  static void onNode(void *user, uint32_t node, int32_t phase);
+  /// Nodes that ran, slowest first, averaged over `runs` runs.
+  std::vector<ProfileRow> rows(size_t runs) const;
+
+private:
+  const mica_model *model;
+  std::vector<double> begin, total;
+  std::vector<uint64_t> calls;
+};
+
+struct OutputRecord {
+  std::string name, file; // file: "" when not written
+  int32_t dtype = 0;
+  std::vector<int64_t> shape;
+  std::string preview; // the first values, "[1, 2, 3, ...]"
+};
+
+struct RunReport {
+  std::string model, entry;
+  long warmup = 0, threads = 1;
+  std::vector<double> timesMs;
+  std::vector<OutputRecord> outputs;
+  std::vector<ProfileRow> profile;
+};
+
+/// `name` with every character outside [A-Za-z0-9._-] replaced by '_'
+/// ("output" when empty).
+std::string sanitizeFileName(const std::string &name);
+
+/// Reads the outputs of the last run into `report`; with `outputDir`, writes
+/// each to outputDir/NAME.npy (creating the directory).
+bool collectOutputs(const mica_model *model, uint32_t entry,
+                    const mica_context *context, const std::string *outputDir,
+                    RunReport &report, std::string &error);
+
+/// Median and minimum of `times` (0 when empty).
+double median(std::vector<double> times);
+
+void printRunText(const RunReport &report, bool profile);
+void printRunJson(const RunReport &report, bool profile);
+
+} // namespace mica::runner
+
+#endif // MICA_RUNTIME_TOOLS_RUNNER_RUN_REPORT_H
