@@ -37,6 +37,11 @@ struct TensorSpec {
   std::vector<std::string> dimNames;
 };
 
+/// Step::codeSegment of a kernel linked into the program instead of carried
+/// by the artifact (static-library builds, mica_model_load_linked); equals
+/// MICA_ARTIFACT_NO_SEGMENT in runtime/include/mica/artifact_format.h.
+constexpr uint32_t kNoCodeSegment = 0xFFFFFFFFu;
+
 struct Step {
   uint32_t target = 0, codeSegment = 0;
   std::string symbol;
@@ -65,8 +70,14 @@ struct Artifact {
   std::string reportJson;
 };
 
-/// The bytes of the .mica file for `artifact`.
+/// The bytes of the .mica file for `artifact`. Writes exactly what it is
+/// given, without validating it: check the result with validateArtifactBytes.
 std::vector<uint8_t> serializeArtifact(const Artifact &artifact);
+
+/// Runs the runtime's own load-time validation (mica_model_load_metadata: every
+/// check except the target-machine check) on serialized bytes. Returns "" when
+/// the artifact is valid, else the runtime's message.
+std::string validateArtifactBytes(const std::vector<uint8_t> &bytes);
 
 /// FNV-1a 64 of `size` bytes, continuing from `hash` (the offset basis when
 /// starting). The one hash function of the artifact format.

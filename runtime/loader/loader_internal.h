@@ -22,8 +22,9 @@ typedef struct mica_msg {
 } mica_msg;
 
 /* Writes a message built from `fmt` and returns `status`. The format knows
- * %s (const char *), %u (uint64_t, decimal) and %x (uint64_t, 0x-prefixed
- * hex) and nothing else: pass every number as uint64_t. */
+ * %s (const char *), %u (uint64_t, decimal), %d (int64_t, decimal) and %x
+ * (uint64_t, 0x-prefixed hex) and nothing else: pass every number as a 64-bit
+ * integer. */
 mica_status mica_fail(const mica_msg *msg, mica_status status, const char *fmt,
                       ...);
 

@@ -20,6 +20,14 @@ const char *mica_status_name(mica_status status) {
     return "MICA_ERROR_OUT_OF_RANGE";
   case MICA_ERROR_SYSTEM:
     return "MICA_ERROR_SYSTEM";
+  case MICA_ERROR_VERSION:
+    return "MICA_ERROR_VERSION";
+  case MICA_ERROR_TARGET_MISMATCH:
+    return "MICA_ERROR_TARGET_MISMATCH";
+  case MICA_ERROR_KERNEL:
+    return "MICA_ERROR_KERNEL";
+  case MICA_ERROR_OUT_OF_MEMORY:
+    return "MICA_ERROR_OUT_OF_MEMORY";
   }
   return "MICA_ERROR_UNKNOWN";
 }
@@ -77,6 +85,13 @@ mica_status mica_fail(const mica_msg *msg, mica_status status, const char *fmt,
     case 'u':
       put_num(&w, va_arg(args, uint64_t), 10);
       break;
+    case 'd': {
+      int64_t v = va_arg(args, int64_t);
+      if (v < 0)
+        put(&w, '-');
+      put_num(&w, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, 10);
+      break;
+    }
     case 'x':
       put_num(&w, va_arg(args, uint64_t), 16);
       break;

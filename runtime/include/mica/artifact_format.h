@@ -23,6 +23,11 @@
 #define MICA_ARTIFACT_HEADER_SIZE 64
 #define MICA_ARTIFACT_ALIGNMENT 64
 
+/* Step.code_segment of a kernel that the artifact does not carry: it was
+ * linked into the program (static-library builds) and is given to
+ * mica_model_load_linked by symbol. mica_model_load refuses such steps. */
+#define MICA_ARTIFACT_NO_SEGMENT 0xFFFFFFFFu
+
 typedef struct mica_artifact_header {
   char magic[8];            /* MICA_ARTIFACT_MAGIC */
   uint32_t format_major;

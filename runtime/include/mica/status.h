@@ -27,8 +27,18 @@ typedef enum mica_status {
   MICA_ERROR_UNRESOLVED_SYMBOL = 4,
   /* A value does not fit where it must go (relocation overflow). */
   MICA_ERROR_OUT_OF_RANGE = 5,
-  /* The operating system refused a request (mmap, mprotect). */
+  /* The operating system refused a request (mmap, mprotect, open). */
   MICA_ERROR_SYSTEM = 6,
+  /* An artifact of a format major version this runtime does not read. */
+  MICA_ERROR_VERSION = 7,
+  /* An artifact compiled for another architecture, or for CPU features the
+     running CPU lacks. */
+  MICA_ERROR_TARGET_MISMATCH = 8,
+  /* A kernel returned a non-zero status or wrote an output shape outside
+     the signature's bounds. */
+  MICA_ERROR_KERNEL = 9,
+  /* A memory allocation failed. */
+  MICA_ERROR_OUT_OF_MEMORY = 10,
 } mica_status;
 
 /* A short constant name for a status ("MICA_OK", ...); never NULL. */

@@ -1,0 +1,156 @@
+/* Interfaces between the files of mica_runtime (runtime/model/). Not
+ * installed; tests and the fuzz harness include it for the seams below.
+ *
+ * The library is C++17 built without exceptions and RTTI because the
+ * flatbuffers verifier and accessors are C++ templates; the code itself is
+ * plain C in style: malloc/free, no STL containers, no global mutable state.
+ */
+#ifndef MICA_RUNTIME_MODEL_MODEL_INTERNAL_H
+#define MICA_RUNTIME_MODEL_MODEL_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mica/artifact_format.h"
+#include "mica/loader.h"
+#include "mica/runtime.h"
+#include "runtime/loader/loader_internal.h" /* mica_msg, mica_fail */
+
+#ifdef __cplusplus
+namespace mica {
+namespace fb {
+struct Model;
+struct Target;
+} // namespace fb
+} // namespace mica
+typedef mica::fb::Model mica_fb_model;
+typedef mica::fb::Target mica_fb_target;
+#else
+typedef struct mica_fb_model mica_fb_model;
+typedef struct mica_fb_target mica_fb_target;
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* --- hashing (validate.cpp) ------------------------------------------------ */
+#define MICA_FNV_OFFSET_BASIS 0xcbf29ce484222325ULL
+uint64_t mica_fnv1a64(const void *data, size_t size, uint64_t hash);
+
+/* --- CPU target check (target_check.cpp) ------------------------------------ */
+/* Answers whether the running CPU has the LLVM feature `name` (without its
+ * '+'; `len` bytes, not NUL-terminated): 1 yes, 0 no, -1 unknown to the
+ * checker (ignored). */
+typedef int (*mica_cpu_probe)(const char *name, size_t len, void *user);
+
+/* "x86_64" or "aarch64": the architecture this runtime was built for (the
+ * spelling of the schema's Target.arch). */
+const char *mica_host_arch(void);
+/* The probe for the running CPU (x86: __builtin_cpu_supports; AArch64:
+ * getauxval(AT_HWCAP/AT_HWCAP2)). */
+int mica_host_cpu_probe(const char *name, size_t len, void *user);
+/* Checks that target `index` can run here: its arch equals `arch` and every
+ * required ("+x" or bare "x") feature the probe knows is present; "-x"
+ * entries and features the probe does not know are ignored. */
+mica_status mica_check_target(const mica_fb_target *target, uint32_t index,
+                              const char *arch, mica_cpu_probe probe,
+                              void *probe_user, const mica_msg *msg);
+
+/* --- validation (validate.cpp) ------------------------------------------- */
+typedef struct mica_artifact_view {
+  const uint8_t *data;
+  size_t size;
+  uint32_t format_major, format_minor;
+  uint64_t content_hash;
+  const mica_fb_model *meta;
+} mica_artifact_view;
+
+/* Everything that does not depend on the running machine: header, version,
+ * size, content hash, flatbuffer verifier, segments (bounds, alignment,
+ * order, hashes), every index, every TensorSpec. With `skip_hashes` the
+ * content and segment hashes are not checked (fuzzing seam only). */
+mica_status mica_validate_artifact(const void *data, size_t size,
+                                   int skip_hashes, mica_artifact_view *out,
+                                   const mica_msg *msg);
+
+/* Bytes of a tensor of `max_shape`; validated, so it cannot overflow. */
+size_t mica_spec_max_bytes(int32_t dtype, const int64_t *max_shape,
+                           uint32_t rank);
+
+/* --- the model (model.cpp) ------------------------------------------------ */
+typedef enum mica_load_mode {
+  MICA_LOAD_CODE = 0,     /* mica_model_load: code from the artifact */
+  MICA_LOAD_LINKED = 1,   /* mica_model_load_linked: kernels by symbol */
+  MICA_LOAD_METADATA = 2, /* mica_model_load_metadata: no target, no code */
+} mica_load_mode;
+
+/* The one internal load call behind the public ones, and the test seam:
+ * `probe`/`probe_user` replace the running CPU's feature probe (NULL = the
+ * real CPU) so "missing feature" is testable on any machine, and
+ * `skip_hashes` lets a fuzzer reach the checks behind the hashes. */
+typedef struct mica_load_request {
+  mica_load_mode mode;
+  const mica_linked_kernel *kernels; /* MICA_LOAD_LINKED */
+  size_t num_kernels;
+  mica_cpu_probe probe;
+  void *probe_user;
+  int skip_hashes;
+} mica_load_request;
+
+mica_status mica_model_load_with(const void *data, size_t size,
+                                 const mica_load_request *request,
+                                 mica_model **out_model, const mica_msg *msg);
+
+/* One entry point, resolved at load. */
+typedef struct mica_entry {
+  const char *name;
+  uint32_t num_inputs, num_outputs, num_steps;
+  mica_tensor_info *inputs;  /* num_inputs, pointing into the metadata */
+  mica_tensor_info *outputs; /* num_outputs */
+  const char **step_symbols; /* num_steps */
+  mica_kernel_fn *kernels;   /* num_steps; NULL for metadata-only models */
+  size_t arena_size, arena_alignment, intermediates_size;
+} mica_entry;
+
+struct mica_model {
+  mica_artifact_view view;
+  mica_load_mode mode;
+  void *mapping; /* mica_model_load_file: the file's read-only mapping */
+  size_t mapping_size;
+  uint32_t num_targets, num_segments, num_entries, num_nodes;
+  const void **segment_bases; /* kernel ctx->segments: constants, else NULL */
+  mica_code **codes;          /* per segment: the loaded code, or NULL */
+  mica_entry *entries;
+  const char **node_names, **node_op_types;
+  char *target_features; /* target 0's features joined with ',' */
+};
+
+/* What ctx->hook_state points to while a context runs. */
+typedef struct mica_hook_state {
+  mica_hooks hooks;
+  uint32_t num_nodes;
+} mica_hook_state;
+
+#ifdef __cplusplus
+} /* extern "C" */
+
+#include <type_traits>
+
+/* Formats through mica_fail, widening every integer argument to the 64 bits
+ * its format requires (%u/%x/%d take 64-bit integers, %s a C string). */
+inline const char *mica_fmt_arg(const char *s) { return s; }
+template <typename T,
+          typename = typename std::enable_if<std::is_integral<T>::value ||
+                                             std::is_enum<T>::value>::type>
+inline uint64_t mica_fmt_arg(T value) {
+  return (uint64_t)value;
+}
+template <typename... Args>
+inline mica_status mica_failf(const mica_msg *msg, mica_status status,
+                              const char *fmt, Args... args) {
+  return mica_fail(msg, status, fmt, mica_fmt_arg(args)...);
+}
+#endif
+
+#endif /* MICA_RUNTIME_MODEL_MODEL_INTERNAL_H */

@@ -1,0 +1,60 @@
+/* Kernels of the runtime model tests, written by hand against
+ * runtime/include/mica/kernel_abi.h (what the compiler generates).
+ *
+ * The test model "affine" (test/runtime/model/ModelTestUtil.h):
+ *   input  0 "x"    float32 [N, 4], N symbolic, N <= 8
+ *   output 0 "y"    float32 [N, 4]: (x + w) * s
+ *   output 1 "rows" int64 scalar:   N
+ * segment 0 holds w (4 floats), segment 1 holds s (1 float); the arena holds
+ * the intermediate x + w. Nodes: 0 "add" (step 0), 1 "mul" and 2 "rows"
+ * (step 1).
+ *
+ * Compiled by clang for each architecture into an object the runtime loads,
+ * and linked into the test binary for mica_model_load_linked. */
+#include <stdint.h>
+
+#include "mica/kernel_abi.h"
+
+int32_t mica_test_add(const mica_kernel_ctx *ctx) {
+  const float *w = (const float *)ctx->segments[0];
+  const float *x = (const float *)ctx->inputs[0];
+  const int64_t n = ctx->input_dims[0][0];
+  float *t = (float *)ctx->arena;
+  mica_kernel_layer_hook(ctx, 0, MICA_KERNEL_LAYER_BEGIN);
+  for (int64_t i = 0; i < n * 4; ++i)
+    t[i] = x[i] + w[i % 4];
+  mica_kernel_layer_hook(ctx, 0, MICA_KERNEL_LAYER_END);
+  return 0;
+}
+
+int32_t mica_test_scale(const mica_kernel_ctx *ctx) {
+  const float s = *(const float *)ctx->segments[1];
+  const int64_t n = ctx->input_dims[0][0];
+  const float *t = (const float *)ctx->arena;
+  float *y = (float *)ctx->outputs[0];
+  mica_kernel_layer_hook(ctx, 1, MICA_KERNEL_LAYER_BEGIN);
+  for (int64_t i = 0; i < n * 4; ++i)
+    y[i] = t[i] * s;
+  ctx->output_dims[0][0] = n;
+  ctx->output_dims[0][1] = 4;
+  mica_kernel_layer_hook(ctx, 1, MICA_KERNEL_LAYER_END);
+  /* Out of the node table: the runtime must not pass it to on_node. */
+  mica_kernel_layer_hook(ctx, 99, MICA_KERNEL_LAYER_BEGIN);
+  mica_kernel_layer_hook(ctx, 2, MICA_KERNEL_LAYER_BEGIN);
+  *(int64_t *)ctx->outputs[1] = n;
+  mica_kernel_layer_hook(ctx, 2, MICA_KERNEL_LAYER_END);
+  return 0;
+}
+
+/* Entry "fail": a kernel that reports an error. */
+int32_t mica_test_fail(const mica_kernel_ctx *ctx) {
+  (void)ctx;
+  return 42;
+}
+
+/* Entry "bad_shape": writes a dimension above the signature's maximum. */
+int32_t mica_test_bad_shape(const mica_kernel_ctx *ctx) {
+  ctx->output_dims[0][0] = 1000;
+  ctx->output_dims[0][1] = 4;
+  return 0;
+}

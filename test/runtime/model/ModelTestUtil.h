@@ -1,0 +1,212 @@
+// Shared helpers of the runtime model tests: the test artifact "affine"
+// (kernels in Inputs/kernels.c, compiled by the build for x86-64 and
+// AArch64), aligned buffers, owning pointers and in-place corruption.
+#ifndef MICA_TEST_RUNTIME_MODEL_MODELTESTUTIL_H
+#define MICA_TEST_RUNTIME_MODEL_MODELTESTUTIL_H
+
+#include "compiler/artifact/Artifact.h"
+#include "mica/artifact_format.h"
+#include "mica/runtime.h"
+#include "runtime/model/model_internal.h"
+#include "runtime/schema/mica_artifact_generated.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+extern "C" {
+// Inputs/kernels.c, linked into the test binary (mica_model_load_linked).
+int32_t mica_test_add(const mica_kernel_ctx *ctx);
+int32_t mica_test_scale(const mica_kernel_ctx *ctx);
+int32_t mica_test_fail(const mica_kernel_ctx *ctx);
+int32_t mica_test_bad_shape(const mica_kernel_ctx *ctx);
+}
+
+namespace mica::test {
+
+using Bytes = std::vector<uint8_t>;
+
+#if defined(__x86_64__)
+inline const char *const kHostArch = "x86_64";
+inline const char *const kForeignArch = "aarch64";
+#else
+inline const char *const kHostArch = "aarch64";
+inline const char *const kForeignArch = "x86_64";
+#endif
+
+// Inputs/kernels.c compiled for `arch` by the build.
+inline Bytes kernelObject(const std::string &arch) {
+  std::ifstream file(std::string(MICA_MODEL_INPUTS_DIR) + "/kernels." + arch +
+                         ".o",
+                     std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(file), {});
+}
+
+inline Bytes floatBytes(std::initializer_list<float> values) {
+  Bytes bytes(values.size() * sizeof(float));
+  std::memcpy(bytes.data(), values.begin(), bytes.size());
+  return bytes;
+}
+
+inline constexpr float kWeights[4] = {1.0f, 2.0f, 3.0f, 4.0f};
+inline constexpr float kScale = 0.5f;
+inline constexpr int64_t kMaxRows = 8;
+inline constexpr uint32_t kCodeSegment = 2;
+
+struct AffineOptions {
+  std::string arch = kHostArch;
+  std::vector<std::string> features;
+  bool linked = false; // no code segment: kernels linked into the program
+};
+
+// The test model described in Inputs/kernels.c, with entries "main",
+// "fail" and "bad_shape".
+inline artifact::Artifact makeAffine(const AffineOptions &options = {}) {
+  using namespace artifact;
+  Artifact a;
+  a.producer = "mica-test";
+  std::string name = options.arch == "aarch64" ? "arm64" : "host";
+  a.targets.push_back({name,
+                       options.arch == "aarch64" ? "aarch64-unknown-linux-gnu"
+                                                 : "x86_64-unknown-linux-gnu",
+                       options.arch, "generic", options.features});
+  Segment w;
+  w.bytes = floatBytes({kWeights[0], kWeights[1], kWeights[2], kWeights[3]});
+  Segment s;
+  s.bytes = floatBytes({kScale});
+  a.segments = {w, s};
+  const uint32_t code = options.linked ? kNoCodeSegment : kCodeSegment;
+  if (!options.linked) {
+    Segment c;
+    c.kind = SegmentKind::Code;
+    c.target = 0;
+    c.bytes = kernelObject(options.arch);
+    a.segments.push_back(c);
+  }
+
+  TensorSpec x{"x", MICA_DTYPE_FLOAT32, {-1, 4}, {kMaxRows, 4}, {"N", ""}};
+  TensorSpec y{"y", MICA_DTYPE_FLOAT32, {-1, 4}, {kMaxRows, 4}, {"N", ""}};
+  TensorSpec rows{"rows", MICA_DTYPE_INT64, {}, {}, {}};
+  EntryPoint main;
+  main.name = "main";
+  main.inputs = {x};
+  main.outputs = {y, rows};
+  main.steps = {{0, code, "mica_test_add", {0}},
+                {0, code, "mica_test_scale", {1, 2}}};
+  main.arenaSize = kMaxRows * 4 * sizeof(float);
+  main.intermediatesSize = main.arenaSize;
+  EntryPoint fail;
+  fail.name = "fail";
+  fail.inputs = {x};
+  fail.outputs = {y};
+  fail.steps = {{0, code, "mica_test_fail", {}}};
+  EntryPoint badShape;
+  badShape.name = "bad_shape";
+  badShape.inputs = {x};
+  badShape.outputs = {y};
+  badShape.steps = {{0, code, "mica_test_bad_shape", {}}};
+  a.entryPoints = {main, fail, badShape};
+  a.nodes = {{"add", "Add", 0, 0}, {"mul", "Mul", 1, 0}, {"rows", "Shape", 1, 0}};
+  a.reportJson = "{\"version\":1}";
+  return a;
+}
+
+inline mica_linked_kernel kLinkedKernels[] = {
+    {"mica_test_add", &mica_test_add},
+    {"mica_test_scale", &mica_test_scale},
+    {"mica_test_fail", &mica_test_fail},
+    {"mica_test_bad_shape", &mica_test_bad_shape},
+};
+
+// A 64-byte aligned copy of an artifact (what a mapped file gives).
+class Aligned {
+public:
+  explicit Aligned(const Bytes &bytes) : size_(bytes.size()) {
+    data_ = static_cast<uint8_t *>(std::aligned_alloc(64, (size_ + 64) & ~63u));
+    if (size_)
+      std::memcpy(data_, bytes.data(), size_);
+  }
+  ~Aligned() { std::free(data_); }
+  Aligned(const Aligned &) = delete;
+  Aligned &operator=(const Aligned &) = delete;
+  const uint8_t *data() const { return data_; }
+  size_t size() const { return size_; }
+
+private:
+  uint8_t *data_;
+  size_t size_;
+};
+
+struct ModelDeleter {
+  void operator()(mica_model *m) const { mica_model_free(m); }
+};
+using ModelPtr = std::unique_ptr<mica_model, ModelDeleter>;
+struct ContextDeleter {
+  void operator()(mica_context *c) const { mica_context_free(c); }
+};
+using ContextPtr = std::unique_ptr<mica_context, ContextDeleter>;
+
+// A model loaded from an aligned copy that it keeps alive.
+struct Loaded {
+  std::unique_ptr<Aligned> bytes;
+  ModelPtr model;
+  mica_status status = MICA_OK;
+  std::string error;
+};
+
+enum class Mode { Code, Linked, Metadata };
+
+inline Loaded load(const Bytes &file, Mode mode = Mode::Code,
+                   mica_cpu_probe probe = nullptr, void *probeUser = nullptr) {
+  Loaded out;
+  out.bytes = std::make_unique<Aligned>(file);
+  char error[512] = {0};
+  mica_msg msg = {error, sizeof(error)};
+  mica_load_request request = {};
+  request.mode = mode == Mode::Code     ? MICA_LOAD_CODE
+                 : mode == Mode::Linked ? MICA_LOAD_LINKED
+                                        : MICA_LOAD_METADATA;
+  request.kernels = kLinkedKernels;
+  request.num_kernels = std::size(kLinkedKernels);
+  request.probe = probe;
+  request.probe_user = probeUser;
+  mica_model *model = nullptr;
+  out.status = mica_model_load_with(out.bytes->data(), out.bytes->size(),
+                                    &request, &model, &msg);
+  out.model.reset(model);
+  out.error = error;
+  return out;
+}
+
+// Recomputes the content hash after an edit, as a writer would.
+inline void rehash(Bytes &file) {
+  const size_t at = offsetof(mica_artifact_header, content_hash);
+  std::memset(file.data() + at, 0, 8);
+  uint64_t hash = artifact::fnv1a64(file.data(), file.size());
+  for (int i = 0; i < 8; ++i)
+    file[at + i] = static_cast<uint8_t>(hash >> (8 * i));
+}
+
+// The metadata of a serialized artifact, for in-place edits (every scalar
+// is stored: the writer uses ForceDefaults).
+inline fb::Model *mutableMeta(Bytes &file) {
+  return fb::GetMutableModel(file.data() + MICA_ARTIFACT_HEADER_SIZE);
+}
+
+inline void putLE32(Bytes &file, size_t at, uint32_t value) {
+  for (int i = 0; i < 4; ++i)
+    file[at + i] = static_cast<uint8_t>(value >> (8 * i));
+}
+inline void putLE64(Bytes &file, size_t at, uint64_t value) {
+  for (int i = 0; i < 8; ++i)
+    file[at + i] = static_cast<uint8_t>(value >> (8 * i));
+}
+
+} // namespace mica::test
+
+#endif // MICA_TEST_RUNTIME_MODEL_MODELTESTUTIL_H
