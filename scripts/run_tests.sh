@@ -14,6 +14,10 @@ trap 'rm -f "$LOG"' EXIT
 "$LIT" -sv --order=lexical "$@" "$BUILD_DIR/test" "$BUILD_DIR/test/unit" 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
 
+# The runtime under ASan+UBSan and bounded fuzzing, in a small build of its own.
+bash "$(dirname "$0")/run_runtime_checks.sh" "$BUILD_DIR" 2>&1 | tee -a "$LOG"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
 count() { grep -E "^ *$1: +[0-9]+" "$LOG" | sed -E 's/^ *[^:]+: +([0-9]+).*/\1/' | awk '{s += $1} END {print s + 0}'; }
 passed=$(count Passed)
 failed=$(( $(count Failed) + $(count "Unresolved") + $(count "Timed Out") + $(count "Unexpectedly Passed") ))
