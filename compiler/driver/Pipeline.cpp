@@ -18,6 +18,11 @@ void mica::buildOnnxToGraphPipeline(mlir::OpPassManager &pm) {
   // leaves behind, canonicalize removes what became dead.
   pm.addPass(mlir::createCSEPass());
   pm.addPass(mlir::createCanonicalizerPass());
+  // Canonicalisation can make types more static after their users were
+  // built (partially constant reshape shapes); propagate that forward, with
+  // the folds it enables, to a fixed point.
+  pm.addPass(mica::createRefineGraphTypes());
+  pm.addPass(mlir::createCanonicalizerPass());
 }
 
 void mica::buildGraphToKernelPipeline(mlir::OpPassManager &pm,

@@ -151,14 +151,10 @@ LogicalResult BindKernelInterfacePass::bind() {
     std::optional<int64_t> bytes = elementBytes(type.getElementType());
     if (!bytes)
       return std::nullopt;
-    int64_t total = *bytes;
-    for (int64_t d = 0; d < type.getRank(); ++d) {
-      std::optional<int64_t> dim = bounds.dimUpperBound(value, d);
-      if (!dim)
-        return std::nullopt;
-      total *= std::max<int64_t>(*dim, 0);
-    }
-    return total;
+    std::optional<int64_t> elements = bounds.elementsUpperBound(value);
+    if (!elements)
+      return std::nullopt;
+    return *elements * *bytes;
   };
 
   SmallVector<Attribute> outputMaxShapes;

@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/SmallBitVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -204,4 +205,69 @@ std::optional<int64_t> SizeBoundEvaluator::compute(Value value) {
             return best;
           })
       .Default([](Operation *) { return std::nullopt; });
+}
+
+std::optional<int64_t> SizeBoundEvaluator::elementsUpperBound(Value value) {
+  auto type = dyn_cast<ShapedType>(value.getType());
+  if (!type || !type.hasRank())
+    return std::nullopt;
+  int64_t product = 1;
+  bool bounded = true;
+  for (int64_t d = 0; d < type.getRank() && bounded; ++d) {
+    std::optional<int64_t> dim = dimUpperBound(value, d);
+    bounded = dim.has_value();
+    if (dim)
+      product *= std::max<int64_t>(*dim, 0);
+  }
+  if (bounded)
+    return product;
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return std::nullopt;
+  if (auto op = dyn_cast<memref::ExpandShapeOp>(def))
+    return elementsUpperBound(op.getSrc());
+  if (auto op = dyn_cast<memref::CollapseShapeOp>(def))
+    return elementsUpperBound(op.getSrc());
+  if (auto op = dyn_cast<memref::CastOp>(def))
+    return elementsUpperBound(op.getSource());
+  // A buffer whose dynamic sizes are exactly the dynamic dims of one other
+  // value V, each once (in any order), and whose static sizes multiply to
+  // V's: it has V's element count.
+  ValueRange sizes;
+  if (auto op = dyn_cast<memref::AllocOp>(def))
+    sizes = op.getDynamicSizes();
+  else if (auto op = dyn_cast<memref::AllocaOp>(def))
+    sizes = op.getDynamicSizes();
+  else
+    return std::nullopt;
+  Value source;
+  llvm::SmallBitVector seen;
+  for (Value size : sizes) {
+    auto dim = size.getDefiningOp<memref::DimOp>();
+    std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+    if (!index || (source && dim.getSource() != source))
+      return std::nullopt;
+    source = dim.getSource();
+    auto sourceType = cast<ShapedType>(source.getType());
+    if (seen.empty())
+      seen.resize(sourceType.getRank());
+    if (*index >= sourceType.getRank() || seen.test(*index) ||
+        !sourceType.isDynamicDim(*index))
+      return std::nullopt;
+    seen.set(*index);
+  }
+  if (!source)
+    return std::nullopt;
+  auto sourceType = cast<ShapedType>(source.getType());
+  int64_t staticOwn = 1, staticSource = 1;
+  for (int64_t d : type.getShape())
+    if (!ShapedType::isDynamic(d))
+      staticOwn *= d;
+  for (int64_t d : sourceType.getShape())
+    if (!ShapedType::isDynamic(d))
+      staticSource *= d;
+  if (static_cast<int64_t>(seen.count()) != sourceType.getNumDynamicDims() ||
+      staticOwn != staticSource)
+    return std::nullopt;
+  return elementsUpperBound(source);
 }

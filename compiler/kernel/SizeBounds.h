@@ -37,6 +37,13 @@ public:
   /// An upper bound of dimension `dim` of the shaped value `value`.
   std::optional<int64_t> dimUpperBound(mlir::Value value, int64_t dim);
 
+  /// An upper bound of the number of elements of the shaped value `value`.
+  /// Tighter than the product of dimUpperBound where a reshape's dims come
+  /// from run-time data (a Reshape whose shape input is computed): a reshape
+  /// keeps its source's element count, and a buffer allocated with the sizes
+  /// of another value (in any order, a transpose) has its element count.
+  std::optional<int64_t> elementsUpperBound(mlir::Value value);
+
 private:
   std::optional<int64_t> compute(mlir::Value value);
 

@@ -199,6 +199,11 @@ MODELS = {
 }
 
 
+# Extra sequence lengths per dynamic model (the first data set is at
+# GPT_REF_SEQ); the longest is the model's context, the bound to compile with.
+EXTRA_LENGTHS = {"gpt_decoder": (1, 7, 40, GPT_CONTEXT)}
+
+
 def stamp_value():
     h = hashlib.sha256()
     with open(os.path.abspath(__file__), "rb") as f:
@@ -287,6 +292,18 @@ def build_one(name, out_dir, stamp):
         os.makedirs(data_dir)
         save_tensor(x, in_name, os.path.join(data_dir, "input_0.pb"))
         save_tensor(ref, out_name, os.path.join(data_dir, "output_0.pb"))
+        # Models with a symbolic sequence length get references at more
+        # lengths (test_data_set_1...), for runs of one compiled artifact at
+        # several actual shapes.
+        if dyn and name in EXTRA_LENGTHS:
+            for k, length in enumerate(EXTRA_LENGTHS[name], start=1):
+                xk = rng.integers(0, GPT_VOCAB, size=(1, length), dtype=np.int64)
+                with torch.no_grad():
+                    refk = model(torch.from_numpy(xk)).numpy()
+                dk = os.path.join(tmp_dir, "test_data_set_%d" % k)
+                os.makedirs(dk)
+                save_tensor(xk, in_name, os.path.join(dk, "input_0.pb"))
+                save_tensor(refk, out_name, os.path.join(dk, "output_0.pb"))
         with open(os.path.join(tmp_dir, ".stamp"), "w") as f:
             f.write("%s\nparams %d\n" % (stamp, params))
 

@@ -26,4 +26,20 @@ def ConvertOnnxToGraph : Pass<"mica-convert-onnx-to-graph", "::mlir::ModuleOp"> 
                            "::mlir::func::FuncDialect"];
 }
 
+def RefineGraphTypes : Pass<"mica-refine-graph-types", "::mlir::ModuleOp"> {
+  let summary = "Re-infer graph op result types, making dims static where "
+                "operands now allow";
+  let description = [{
+    Canonicalisation can make a value's type more static after its users were
+    created (a Reshape whose shape operand became partially constant, say);
+    their result types then keep `?` dims they no longer need. This pass
+    walks graph ops in order and joins each result type with the type the
+    op's shape function infers from its current operands (a static dim wins
+    over `?`). A use that does not re-infer its own types (func.return, ops of
+    other dialects) keeps the old type through a tensor.cast. Static dims make
+    the memory plan of symbolic-dim models exact and let loops be specialised.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 #endif // MICA_CONVERSION_ONNX_TO_GRAPH_PASSES

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/graph/IR/GraphDialect.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -110,6 +111,132 @@ struct ConstantShapeToAttr : OpRewritePattern<ReshapeOp> {
   }
 };
 
+/// The values of a 1-D (or 0-D) i64 shape tensor where they are known at
+/// compile time, nullopt per unknown element; nullopt overall when even the
+/// element count is unknown. Looks through the shape arithmetic exporters
+/// emit: Concat of pieces, Reshape/Cast of a piece, Gather of a Shape.
+std::optional<SmallVector<std::optional<int64_t>>>
+partialShapeValues(Value value, int depth = 0) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || !type.hasStaticShape() || type.getRank() > 1 || depth > 8)
+    return std::nullopt;
+  SmallVector<std::optional<int64_t>> unknown(type.getNumElements());
+  DenseIntElementsAttr constant;
+  if (matchPattern(value, m_Constant(&constant))) {
+    SmallVector<std::optional<int64_t>> values;
+    for (const APInt &v : constant.getValues<APInt>())
+      values.push_back(v.getSExtValue());
+    return values;
+  }
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return unknown;
+  if (auto shapeOf = dyn_cast<ShapeOfOp>(def)) {
+    auto input = dyn_cast<RankedTensorType>(shapeOf.getInput().getType());
+    if (!input || input.getRank() != type.getNumElements())
+      return unknown;
+    SmallVector<std::optional<int64_t>> values;
+    for (int64_t d : input.getShape())
+      values.push_back(ShapedType::isDynamic(d) ? std::nullopt
+                                                : std::optional<int64_t>(d));
+    return values;
+  }
+  if (auto concat = dyn_cast<ConcatOp>(def)) {
+    SmallVector<std::optional<int64_t>> values;
+    for (Value piece : concat.getInputs()) {
+      auto part = partialShapeValues(piece, depth + 1);
+      if (!part)
+        return unknown;
+      values.append(part->begin(), part->end());
+    }
+    if (values.size() != unknown.size())
+      return unknown;
+    return values;
+  }
+  if (isa<ReshapeOp>(def)) {
+    auto part = partialShapeValues(def->getOperand(0), depth + 1);
+    if (part && part->size() == unknown.size())
+      return part;
+    return unknown;
+  }
+  if (auto gather = dyn_cast<GatherOp>(def)) {
+    DenseIntElementsAttr indices;
+    auto data = partialShapeValues(gather.getInput(), depth + 1);
+    if (!data || !matchPattern(gather.getIndices(), m_Constant(&indices)) ||
+        indices.getNumElements() != type.getNumElements())
+      return unknown;
+    SmallVector<std::optional<int64_t>> values;
+    for (const APInt &i : indices.getValues<APInt>()) {
+      int64_t index = i.getSExtValue();
+      if (index < 0)
+        index += data->size();
+      if (index < 0 || index >= static_cast<int64_t>(data->size()))
+        return unknown;
+      values.push_back((*data)[index]);
+    }
+    return values;
+  }
+  return unknown;
+}
+
+/// reshape(x, shape) where one element of `shape` is unknown and the others
+/// are known and neither 0 nor -1 -> reshape with new_shape, -1 at the
+/// unknown element. Sound: a valid reshape's unknown element can only be
+/// the count that -1 infers (0 copies a dim, which must then give the same
+/// element count). This keeps static dims static through reshapes whose
+/// shape is built from a Shape of a tensor with a symbolic dim (attention
+/// heads in transformers exported with a dynamic sequence length).
+struct PartiallyConstantShapeToAttr : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getShape())
+      return failure();
+    auto values = partialShapeValues(op.getShape());
+    if (!values)
+      return rewriter.notifyMatchFailure(op, "shape of unknown size");
+    SmallVector<int64_t> newShape;
+    int unknowns = 0;
+    for (std::optional<int64_t> v : *values) {
+      if (!v) {
+        ++unknowns;
+        newShape.push_back(-1);
+        continue;
+      }
+      if (*v <= 0)
+        return rewriter.notifyMatchFailure(op, "0 or -1 among known dims");
+      newShape.push_back(*v);
+    }
+    if (unknowns != 1)
+      return rewriter.notifyMatchFailure(op, "not exactly one unknown dim");
+    auto inferred = inferReshapeShape(getShape(op.getInput().getType()),
+                                      newShape,
+                                      [] { return InFlightDiagnostic(); });
+    if (failed(inferred))
+      return rewriter.notifyMatchFailure(op, "shape is invalid");
+    auto resultType = RankedTensorType::get(
+        *inferred, cast<ShapedType>(op.getType()).getElementType());
+    auto reshaped = ReshapeOp::create(rewriter, op.getLoc(), resultType,
+                                      op.getInput(), Value(),
+                                      rewriter.getDenseI64ArrayAttr(newShape));
+    // Users that infer their own result types from their operands take the
+    // refined type as it is; anything else keeps the old type through a cast.
+    bool usersRefine = llvm::all_of(op->getUsers(), [](Operation *user) {
+      StringRef dialect = user->getName().getDialectNamespace();
+      return dialect == "onnx" ||
+             (dialect == "graph" &&
+              !user->hasTrait<OpTrait::SameOperandsAndResultType>());
+    });
+    Value result = reshaped;
+    if (resultType != op.getType() && !usersRefine)
+      result = tensor::CastOp::create(rewriter, op.getLoc(), op.getType(),
+                                      reshaped);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 namespace {
@@ -154,5 +281,5 @@ void BatchNormOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
 
 void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                             MLIRContext *context) {
-  patterns.add<ConstantShapeToAttr>(context);
+  patterns.add<ConstantShapeToAttr, PartiallyConstantShapeToAttr>(context);
 }

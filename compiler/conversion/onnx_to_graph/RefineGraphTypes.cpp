@@ -1,0 +1,112 @@
+//===- RefineGraphTypes.cpp - Re-infer graph result types -----------------===//
+//
+// See Passes.td (mica-refine-graph-types).
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/conversion/onnx_to_graph/Passes.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mica {
+#define GEN_PASS_DEF_REFINEGRAPHTYPES
+#include "compiler/conversion/onnx_to_graph/Passes.h.inc"
+} // namespace mica
+
+using namespace mlir;
+
+namespace {
+
+bool isGraphInferOp(Operation *op) {
+  return op->getName().getDialectNamespace() == "graph" &&
+         isa<InferTypeOpInterface>(op) &&
+         !op->hasTrait<OpTrait::SameOperandsAndResultType>();
+}
+
+/// A unary graph op whose result has its operand's type (graph.erf).
+bool isGraphUnarySameType(Operation *op) {
+  return op->getName().getDialectNamespace() == "graph" &&
+         op->hasTrait<OpTrait::SameOperandsAndResultType>() &&
+         op->getNumOperands() == 1 && op->getNumResults() == 1;
+}
+
+/// Ops this pass re-types itself, so their operands may be refined.
+bool refinesItself(Operation *op) {
+  return isGraphInferOp(op) || isGraphUnarySameType(op);
+}
+
+/// `declared` with every `?` that `inferred` knows filled in; null when the
+/// two do not describe the same kind of tensor.
+RankedTensorType join(Type declared, Type inferred) {
+  auto a = dyn_cast<RankedTensorType>(declared);
+  auto b = dyn_cast<RankedTensorType>(inferred);
+  if (!a || !b || a.getRank() != b.getRank() ||
+      a.getElementType() != b.getElementType())
+    return nullptr;
+  SmallVector<int64_t> shape(a.getShape());
+  for (auto [d, size] : llvm::enumerate(shape))
+    if (ShapedType::isDynamic(size))
+      size = b.getDimSize(d);
+  return RankedTensorType::get(shape, a.getElementType(), a.getEncoding());
+}
+
+struct RefineGraphTypesPass
+    : mica::impl::RefineGraphTypesBase<RefineGraphTypesPass> {
+  void runOnOperation() override {
+    // Refining one type can let a canonicalisation make the next reshape's
+    // shape partially constant, whose refinement unlocks the next one (one
+    // transformer block at a time): iterate to a fixed point.
+    MLIRContext *context = &getContext();
+    RewritePatternSet patterns(context);
+    for (Dialect *dialect : context->getLoadedDialects())
+      dialect->getCanonicalizationPatterns(patterns);
+    for (RegisteredOperationName op : context->getRegisteredOperations())
+      op.getCanonicalizationPatterns(patterns, context);
+    FrozenRewritePatternSet frozen(std::move(patterns));
+    for (int round = 0; round < 64 && refineOnce(); ++round)
+      (void)applyPatternsGreedily(getOperation(), frozen);
+  }
+
+  /// One forward sweep; true when any type changed.
+  bool refineOnce() {
+    MLIRContext *context = &getContext();
+    bool changed = false;
+    getOperation()->walk([&](Operation *op) {
+      if (!refinesItself(op))
+        return;
+      SmallVector<Type> inferred;
+      if (isGraphUnarySameType(op)) {
+        inferred.push_back(op->getOperand(0).getType());
+      } else if (failed(cast<InferTypeOpInterface>(op).inferReturnTypes(
+                     context, std::nullopt, op->getOperands(),
+                     op->getAttrDictionary(), op->getPropertiesStorage(),
+                     op->getRegions(), inferred)) ||
+                 inferred.size() != op->getNumResults()) {
+        return;
+      }
+      for (auto [result, type] : llvm::zip(op->getResults(), inferred)) {
+        RankedTensorType refined = join(result.getType(), type);
+        if (!refined || refined == result.getType())
+          continue;
+        Type old = result.getType();
+        Value cast;
+        for (OpOperand &use : llvm::make_early_inc_range(result.getUses())) {
+          if (refinesItself(use.getOwner()))
+            continue;
+          if (!cast) {
+            OpBuilder b(op->getContext());
+            b.setInsertionPointAfter(op);
+            cast = tensor::CastOp::create(b, op->getLoc(), old, result);
+          }
+          use.set(cast);
+        }
+        result.setType(refined);
+        changed = true;
+      }
+    });
+    return changed;
+  }
+};
+
+} // namespace
