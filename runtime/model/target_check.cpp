@@ -14,12 +14,16 @@
  * register state); AArch64 reads the kernel's HWCAP/HWCAP2 words. */
 #include <string.h>
 
-#if defined(__aarch64__) && defined(__linux__)
-#include <sys/auxv.h>
-#endif
-
 #include "runtime/model/model_internal.h"
 #include "runtime/schema/mica_artifact_generated.h"
+
+#if defined(__aarch64__) && defined(__linux__)
+// <sys/auxv.h> would pull in <elf.h>, whose macros clash with the loader's
+// runtime/loader/elf_format.h: declare the one call and its two keys.
+extern "C" unsigned long getauxval(unsigned long type);
+#define MICA_AT_HWCAP 16
+#define MICA_AT_HWCAP2 26
+#endif
 
 namespace {
 
@@ -101,8 +105,8 @@ int probeAarch64(const char *name, size_t len) {
   for (const HwcapFeature &f : kAarch64Features) {
     if (!nameIs(name, len, f.name))
       continue;
-    const unsigned long hwcap = getauxval(AT_HWCAP);
-    const unsigned long hwcap2 = getauxval(AT_HWCAP2);
+    const unsigned long hwcap = getauxval(MICA_AT_HWCAP);
+    const unsigned long hwcap2 = getauxval(MICA_AT_HWCAP2);
     return (hwcap & f.hwcap) == f.hwcap && (hwcap2 & f.hwcap2) == f.hwcap2;
   }
   return -1;
