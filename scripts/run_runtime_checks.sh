@@ -32,14 +32,15 @@ if [ "${MICA_RUNTIME_CHECKS:-1}" = 0 ]; then
 fi
 echo "runtime checks: ASan+UBSan tests and fuzzing in $DIR"
 if [ ! -f "$DIR/build.ninja" ]; then
+  mkdir -p "$DIR"
   cmake -S "$ROOT" -B "$DIR" -G Ninja \
     -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
     -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld-22 \
     -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld-22 \
     -DMICA_SANITIZE=ON -DMICA_ENABLE_FUZZERS=ON \
-    -DMICA_BUILD_ARM64_RUNTIME=OFF >"$DIR.configure.log" 2>&1 || {
-    cat "$DIR.configure.log"
+    -DMICA_BUILD_ARM64_RUNTIME=OFF >"$DIR/configure.log" 2>&1 || {
+    cat "$DIR/configure.log"
     echo "runtime checks: configuring $DIR failed"
     echo "  Failed: 1"
     exit 1

@@ -87,7 +87,11 @@ typedef struct mica_model_options {
 /* Loads an artifact from memory (borrowed, see Memory) / from a file. Checks
  * the header, format version, content hash, flatbuffer (verifier), every
  * segment's bounds and alignment, the target's architecture and CPU features
- * against the running CPU, then loads and relocates the code. */
+ * against the running CPU, then loads and relocates the code.
+ * `data` must be 64-byte aligned (a mapped file is), so that segments keep
+ * the alignment the compiler planned for; unaligned data is refused with
+ * MICA_ERROR_INVALID_ARGUMENT. The full list of checks and their statuses:
+ * docs/artifact-format.md. */
 mica_status mica_model_load(const void *data, size_t size,
                             mica_model **out_model, char *error,
                             size_t error_size);
@@ -189,7 +193,9 @@ void mica_context_free(mica_context *context);
 /* Binds input `index` to caller memory (borrowed until the next run
  * returns): dense row-major data of the signature's dtype and the given
  * shape, which must have the signature's rank, equal its static dimensions
- * and stay within max_shape. */
+ * and stay within max_shape.
+ * The binding persists for later runs until it is replaced (the data must
+ * stay valid for every run that uses it); a failed call unbinds the input. */
 mica_status mica_context_set_input(mica_context *context, uint32_t index,
                                    const void *data, const int64_t *shape,
                                    int32_t rank, char *error,
