@@ -43,7 +43,9 @@ namespace {
 
 constexpr uint64_t kAlign = MICA_ARTIFACT_ALIGNMENT;
 
-uint64_t alignUp(uint64_t value) { return (value + kAlign - 1) & ~(kAlign - 1); }
+uint64_t alignUp(uint64_t value) {
+  return (value + kAlign - 1) & ~(kAlign - 1);
+}
 
 void putLE32(uint8_t *at, uint32_t value) {
   for (int i = 0; i < 4; ++i)
@@ -61,8 +63,7 @@ buildTensorSpec(flatbuffers::FlatBufferBuilder &fbb, const TensorSpec &spec) {
   auto shape = fbb.CreateVector(spec.shape);
   auto maxShape = fbb.CreateVector(spec.maxShape);
   auto dimNames = fbb.CreateVectorOfStrings(spec.dimNames);
-  return fb::CreateTensorSpec(fbb, name, spec.dtype, shape, maxShape,
-                              dimNames);
+  return fb::CreateTensorSpec(fbb, name, spec.dtype, shape, maxShape, dimNames);
 }
 
 std::vector<flatbuffers::Offset<fb::TensorSpec>>
@@ -92,8 +93,7 @@ buildMetadata(const Artifact &artifact,
     auto arch = fbb.CreateString(target.arch);
     auto cpu = fbb.CreateString(target.cpu);
     auto features = fbb.CreateVectorOfStrings(target.features);
-    targets.push_back(
-        fb::CreateTarget(fbb, name, triple, arch, cpu, features));
+    targets.push_back(fb::CreateTarget(fbb, name, triple, arch, cpu, features));
   }
   auto targetsVec = fbb.CreateVector(targets);
 
@@ -116,8 +116,8 @@ buildMetadata(const Artifact &artifact,
     for (const Step &step : entry.steps) {
       auto symbol = fbb.CreateString(step.symbol);
       auto nodes = fbb.CreateVector(step.nodes);
-      steps.push_back(fb::CreateStep(fbb, step.target, step.codeSegment,
-                                     symbol, nodes));
+      steps.push_back(
+          fb::CreateStep(fbb, step.target, step.codeSegment, symbol, nodes));
     }
     auto stepsVec = fbb.CreateVector(steps);
     entryPoints.push_back(fb::CreateEntryPoint(

@@ -19,12 +19,12 @@ struct mica_context {
   uint32_t num_threads;
   mica_hook_state hook_state;
   mica_kernel_ctx kctx;
-  void **inputs;            /* kctx.inputs */
+  void **inputs;              /* kctx.inputs */
   const int64_t **input_dims; /* kctx.input_dims, into input_dim_storage */
   int64_t *input_dim_storage;
-  uint8_t *bound;           /* per input: set_input succeeded */
-  void **outputs;           /* kctx.outputs */
-  int64_t **output_dims;    /* kctx.output_dims, into output_dim_storage */
+  uint8_t *bound;        /* per input: set_input succeeded */
+  void **outputs;        /* kctx.outputs */
+  int64_t **output_dims; /* kctx.output_dims, into output_dim_storage */
   int64_t *output_dim_storage;
 };
 
@@ -57,13 +57,13 @@ void layOut(mica_context *ctx, const mica_entry *entry, Carver *c) {
   c->take(sizeof(mica_context), 64);
   void **inputs = (void **)c->take(ni * sizeof(void *), 8);
   auto **inputDims = (const int64_t **)c->take(ni * sizeof(void *), 8);
-  auto *inputStorage = (int64_t *)c->take(
-      totalRank(entry->inputs, ni) * sizeof(int64_t), 8);
+  auto *inputStorage =
+      (int64_t *)c->take(totalRank(entry->inputs, ni) * sizeof(int64_t), 8);
   auto *bound = (uint8_t *)c->take(ni, 1);
   void **outputs = (void **)c->take(no * sizeof(void *), 8);
   auto **outputDims = (int64_t **)c->take(no * sizeof(void *), 8);
-  auto *outputStorage = (int64_t *)c->take(
-      totalRank(entry->outputs, no) * sizeof(int64_t), 8);
+  auto *outputStorage =
+      (int64_t *)c->take(totalRank(entry->outputs, no) * sizeof(int64_t), 8);
   for (uint32_t i = 0; i < no; ++i) {
     void *buffer = c->take(entry->outputs[i].max_bytes, 64);
     if (ctx)
@@ -156,8 +156,7 @@ mica_status mica_context_create(const mica_model *model, uint32_t entry,
   layOut(nullptr, e, &measure);
   if (measure.overflow)
     return mica_failf(&msg, MICA_ERROR_OUT_OF_MEMORY,
-                      "entry '%s': the outputs' total size overflows",
-                      e->name);
+                      "entry '%s': the outputs' total size overflows", e->name);
   void *block = NULL;
   if (posix_memalign(&block, 64, measure.at) != 0)
     return mica_failf(&msg, MICA_ERROR_OUT_OF_MEMORY,
@@ -218,15 +217,15 @@ mica_status mica_context_set_input(mica_context *context, uint32_t index,
   const mica_entry *e = context->entry;
   if (index >= e->num_inputs)
     return mica_failf(&msg, MICA_ERROR_INVALID_ARGUMENT,
-                      "input %u out of range (entry '%s' has %u inputs)",
-                      index, e->name, e->num_inputs);
+                      "input %u out of range (entry '%s' has %u inputs)", index,
+                      e->name, e->num_inputs);
   context->bound[index] = 0;
   context->inputs[index] = NULL;
   const mica_tensor_info *info = &e->inputs[index];
   if (rank != info->rank)
     return mica_failf(&msg, MICA_ERROR_INVALID_ARGUMENT,
-                      "input %u '%s': rank %d given, the model's is %d",
-                      index, info->name, rank, info->rank);
+                      "input %u '%s': rank %d given, the model's is %d", index,
+                      info->name, rank, info->rank);
   if (rank > 0 && !shape)
     return mica_failf(&msg, MICA_ERROR_INVALID_ARGUMENT,
                       "input %u '%s': shape is NULL", index, info->name);
@@ -295,8 +294,7 @@ mica_status mica_context_output(const mica_context *context, uint32_t index,
     *out_shape = NULL;
   if (out_rank)
     *out_rank = 0;
-  if (!context || index >= context->entry->num_outputs ||
-      !context->has_outputs)
+  if (!context || index >= context->entry->num_outputs || !context->has_outputs)
     return MICA_ERROR_INVALID_ARGUMENT;
   if (out_data)
     *out_data = context->outputs[index];

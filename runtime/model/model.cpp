@@ -67,11 +67,11 @@ mica_status buildEntries(mica_model *model, const mica_msg *msg) {
     entry->arena_size = ep->arena_size();
     entry->arena_alignment = ep->arena_alignment();
     entry->intermediates_size = ep->intermediates_size();
-    mica_status st = fillTensorInfos(ep->inputs(), &entry->inputs,
-                                     &entry->num_inputs, msg);
+    mica_status st =
+        fillTensorInfos(ep->inputs(), &entry->inputs, &entry->num_inputs, msg);
     if (st == MICA_OK)
-      st = fillTensorInfos(ep->outputs(), &entry->outputs,
-                           &entry->num_outputs, msg);
+      st = fillTensorInfos(ep->outputs(), &entry->outputs, &entry->num_outputs,
+                           msg);
     if (st != MICA_OK)
       return st;
     entry->num_steps = length(ep->steps());
@@ -147,9 +147,9 @@ mica_status checkStepTargets(const mica_model *model,
     }
     if (!used)
       continue;
-    mica_status st = mica_check_target(meta->targets()->Get(t), t,
-                                       mica_host_arch(), probe,
-                                       request->probe_user, msg);
+    mica_status st =
+        mica_check_target(meta->targets()->Get(t), t, mica_host_arch(), probe,
+                          request->probe_user, msg);
     if (st != MICA_OK)
       return st;
   }
@@ -172,8 +172,8 @@ mica_status loadCode(mica_model *model, uint32_t segment, const mica_msg *msg) {
 
   const fb::Segment *seg = model->view.meta->segments()->Get(segment);
   char inner[192] = {0};
-  mica_status st = mica_code_load(model->view.data + seg->offset(),
-                                  seg->size(), imports, numDefaults + 1,
+  mica_status st = mica_code_load(model->view.data + seg->offset(), seg->size(),
+                                  imports, numDefaults + 1,
                                   &model->codes[segment], inner, sizeof(inner));
   free(imports);
   if (st != MICA_OK)
@@ -344,8 +344,8 @@ mica_status mica_model_load_file(const char *path, mica_model **out_model,
   if (size < MICA_ARTIFACT_HEADER_SIZE) {
     close(fd);
     return mica_failf(&msg, MICA_ERROR_MALFORMED,
-                      "'%s' is %u bytes, shorter than the %u-byte header",
-                      path, size, MICA_ARTIFACT_HEADER_SIZE);
+                      "'%s' is %u bytes, shorter than the %u-byte header", path,
+                      size, MICA_ARTIFACT_HEADER_SIZE);
   }
   void *mapping = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);

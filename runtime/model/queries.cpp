@@ -13,8 +13,7 @@ namespace {
 const char *str(const flatbuffers::String *s) { return s ? s->c_str() : ""; }
 
 const mica_entry *entryAt(const mica_model *model, uint32_t entry) {
-  return model && entry < model->num_entries ? &model->entries[entry]
-                                             : nullptr;
+  return model && entry < model->num_entries ? &model->entries[entry] : nullptr;
 }
 
 int32_t findTensor(const mica_tensor_info *infos, uint32_t n,
@@ -135,8 +134,7 @@ const char *mica_model_entry_point_name(const mica_model *model,
   return e ? e->name : nullptr;
 }
 
-int32_t mica_model_find_entry_point(const mica_model *model,
-                                    const char *name) {
+int32_t mica_model_find_entry_point(const mica_model *model, const char *name) {
   if (!model || !name)
     return -1;
   for (uint32_t e = 0; e < model->num_entries; ++e)
@@ -196,8 +194,7 @@ size_t mica_model_arena_size(const mica_model *model, uint32_t entry) {
   return e ? e->arena_size : 0;
 }
 
-size_t mica_model_intermediates_size(const mica_model *model,
-                                     uint32_t entry) {
+size_t mica_model_intermediates_size(const mica_model *model, uint32_t entry) {
   const mica_entry *e = entryAt(model, entry);
   return e ? e->intermediates_size : 0;
 }

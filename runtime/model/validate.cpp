@@ -46,10 +46,10 @@ mica_status checkHeader(const uint8_t *bytes, size_t size,
   if (memcmp(bytes, MICA_ARTIFACT_MAGIC, 8) != 0)
     return mica_failf(msg, MICA_ERROR_MALFORMED,
                       "not a .mica artifact: bad magic at offset 0");
-  const uint32_t major = le32(bytes + offsetof(mica_artifact_header,
-                                               format_major));
-  const uint32_t minor = le32(bytes + offsetof(mica_artifact_header,
-                                               format_minor));
+  const uint32_t major =
+      le32(bytes + offsetof(mica_artifact_header, format_major));
+  const uint32_t minor =
+      le32(bytes + offsetof(mica_artifact_header, format_minor));
   if (major != MICA_ARTIFACT_FORMAT_MAJOR)
     return mica_failf(msg, MICA_ERROR_VERSION,
                       "unsupported format version %u.%u (this runtime reads "
@@ -103,15 +103,15 @@ mica_status checkTargets(const fb::Model *meta, const mica_msg *msg) {
   for (uint32_t i = 0; i < n; ++i) {
     const fb::Target *target = meta->targets()->Get(i);
     if (str(target->arch())[0] == '\0')
-      return mica_failf(msg, MICA_ERROR_MALFORMED,
-                        "target %u '%s' has no arch", i, str(target->name()));
+      return mica_failf(msg, MICA_ERROR_MALFORMED, "target %u '%s' has no arch",
+                        i, str(target->name()));
   }
   return MICA_OK;
 }
 
-mica_status checkSegments(const uint8_t *bytes, size_t size,
-                          uint64_t metaEnd, const fb::Model *meta,
-                          int skipHashes, const mica_msg *msg) {
+mica_status checkSegments(const uint8_t *bytes, size_t size, uint64_t metaEnd,
+                          const fb::Model *meta, int skipHashes,
+                          const mica_msg *msg) {
   const uint32_t n = length(meta->segments());
   const uint32_t numTargets = length(meta->targets());
   uint64_t previousEnd = metaEnd;
@@ -125,11 +125,10 @@ mica_status checkSegments(const uint8_t *bytes, size_t size,
                         "to 4096",
                         i, align);
     if (offset % MICA_ARTIFACT_ALIGNMENT || offset % align)
-      return mica_failf(msg, MICA_ERROR_MALFORMED,
-                        "segment %u: offset %u is not %u-byte aligned", i,
-                        offset,
-                        align > MICA_ARTIFACT_ALIGNMENT ? align
-                                                        : MICA_ARTIFACT_ALIGNMENT);
+      return mica_failf(
+          msg, MICA_ERROR_MALFORMED,
+          "segment %u: offset %u is not %u-byte aligned", i, offset,
+          align > MICA_ARTIFACT_ALIGNMENT ? align : MICA_ARTIFACT_ALIGNMENT);
     if (((uintptr_t)bytes + offset) % align)
       return mica_failf(msg, MICA_ERROR_INVALID_ARGUMENT,
                         "segment %u needs %u-byte alignment but the "
@@ -187,8 +186,8 @@ mica_status checkTensorSpec(const fb::TensorSpec *spec, const char *entry,
   const uint32_t numDimNames = length(spec->dim_names());
   if (numDimNames != 0 && numDimNames != rank)
     return mica_failf(msg, MICA_ERROR_MALFORMED,
-                      "entry '%s' %s %u '%s': %u dim_names for rank %u",
-                      entry, role, index, name, numDimNames, rank);
+                      "entry '%s' %s %u '%s': %u dim_names for rank %u", entry,
+                      role, index, name, numDimNames, rank);
   const size_t elementSize = mica_dtype_size(spec->dtype());
   if (elementSize == 0)
     return mica_failf(msg, MICA_ERROR_MALFORMED,
@@ -280,8 +279,8 @@ mica_status checkEntryPoints(const fb::Model *meta, const mica_msg *msg) {
     const fb::EntryPoint *ep = meta->entry_points()->Get(e);
     const char *name = str(ep->name());
     if (name[0] == '\0')
-      return mica_failf(msg, MICA_ERROR_MALFORMED,
-                        "entry point %u has no name", e);
+      return mica_failf(msg, MICA_ERROR_MALFORMED, "entry point %u has no name",
+                        e);
     if (!isPowerOfTwo(ep->arena_alignment()) || ep->arena_alignment() > 4096)
       return mica_failf(msg, MICA_ERROR_MALFORMED,
                         "entry '%s': arena alignment %u is not a power of two "
@@ -364,8 +363,8 @@ mica_status mica_validate_artifact(const void *data, size_t size,
 
   st = checkTargets(meta, msg);
   if (st == MICA_OK)
-    st = checkSegments(bytes, size, MICA_ARTIFACT_HEADER_SIZE + metaSize,
-                       meta, skip_hashes, msg);
+    st = checkSegments(bytes, size, MICA_ARTIFACT_HEADER_SIZE + metaSize, meta,
+                       skip_hashes, msg);
   if (st == MICA_OK)
     st = checkEntryPoints(meta, msg);
   if (st == MICA_OK)

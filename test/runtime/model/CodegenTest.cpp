@@ -26,7 +26,10 @@ mica::artifact::Artifact makeAdd(const std::string &arch, Bytes code) {
   Artifact a;
   a.producer = "mica-test (mica-codegen)";
   a.targets.push_back({arch == "aarch64" ? "arm64" : "host",
-                       arch + "-unknown-linux-gnu", arch, "generic", {}});
+                       arch + "-unknown-linux-gnu",
+                       arch,
+                       "generic",
+                       {}});
   Segment w;
   w.bytes = floatBytes({kWeights[0], kWeights[1], kWeights[2], kWeights[3]});
   Segment c;
@@ -55,19 +58,19 @@ TEST(ModelCodegenTest, RunsAMicaCodegenKernel) {
       << error;
   ContextPtr ctx(raw);
   std::vector<std::pair<uint32_t, int32_t>> calls;
-  mica_hooks hooks = {&calls, [](void *user, uint32_t node, int32_t phase) {
-                        static_cast<decltype(calls) *>(user)->push_back(
-                            {node, phase});
-                      }};
+  mica_hooks hooks = {
+      &calls, [](void *user, uint32_t node, int32_t phase) {
+        static_cast<decltype(calls) *>(user)->push_back({node, phase});
+      }};
   mica_context_set_hooks(ctx.get(), &hooks);
 
   float x[3 * 4];
   for (int i = 0; i < 12; ++i)
     x[i] = 0.25f * static_cast<float>(i);
   int64_t shape[2] = {3, 4};
-  ASSERT_EQ(mica_context_set_input(ctx.get(), 0, x, shape, 2, error,
-                                   sizeof(error)),
-            MICA_OK)
+  ASSERT_EQ(
+      mica_context_set_input(ctx.get(), 0, x, shape, 2, error, sizeof(error)),
+      MICA_OK)
       << error;
   ASSERT_EQ(mica_context_run(ctx.get(), error, sizeof(error)), MICA_OK)
       << error;

@@ -106,8 +106,8 @@ TEST(ModelCorruptionTest, EveryMetadataByteFlippedAndRehashed) {
       file[i] ^= mask;
       rehash(file);
       expectNoCrash(file,
-                    "byte " + std::to_string(i) + " ^ " +
-                        std::to_string(mask) + ", rehashed",
+                    "byte " + std::to_string(i) + " ^ " + std::to_string(mask) +
+                        ", rehashed",
                     &outcomes);
     }
   }
@@ -176,8 +176,7 @@ TEST(ModelCorruptionTest, FlatbufferFieldsRewrittenWithValidHashes) {
       putLE32(file, at, v);
       rehash(file);
       expectNoCrash(file,
-                    "word at " + std::to_string(at) + " = " +
-                        std::to_string(v),
+                    "word at " + std::to_string(at) + " = " + std::to_string(v),
                     &outcomes);
     }
   }

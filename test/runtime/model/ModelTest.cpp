@@ -1,4 +1,5 @@
-//===- ModelTest.cpp - Load and run .mica artifacts -------------------------===//
+//===- ModelTest.cpp - Load and run .mica artifacts
+//-------------------------===//
 //
 // The test model "affine" (ModelTestUtil.h, Inputs/kernels.c) written with
 // serializeArtifact and run through the public C API: outputs and shapes by
@@ -26,9 +27,9 @@ void runAffine(mica_context *ctx, int64_t rows) {
     x[i] = static_cast<float>(i) - 3.0f;
   int64_t shape[2] = {rows, 4};
   char error[256] = {0};
-  ASSERT_EQ(mica_context_set_input(ctx, 0, x.data(), shape, 2, error,
-                                   sizeof(error)),
-            MICA_OK)
+  ASSERT_EQ(
+      mica_context_set_input(ctx, 0, x.data(), shape, 2, error, sizeof(error)),
+      MICA_OK)
       << error;
   ASSERT_EQ(mica_context_run(ctx, error, sizeof(error)), MICA_OK) << error;
 
@@ -52,8 +53,8 @@ ContextPtr createContext(mica_model *model, uint32_t entry = 0,
                          void *arena = nullptr, size_t arenaSize = 0) {
   mica_context *ctx = nullptr;
   char error[256] = {0};
-  EXPECT_EQ(mica_context_create(model, entry, arena, arenaSize, 1, &ctx,
-                                error, sizeof(error)),
+  EXPECT_EQ(mica_context_create(model, entry, arena, arenaSize, 1, &ctx, error,
+                                sizeof(error)),
             MICA_OK)
       << error;
   return ContextPtr(ctx);
@@ -144,9 +145,9 @@ TEST(ModelTest, SetInputChecksRankStaticDimsAndBounds) {
             std::string::npos)
       << error;
   EXPECT_EQ(setInput({2, 4}, nullptr), MICA_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(mica_context_set_input(ctx.get(), 1, x, nullptr, 0, error,
-                                   sizeof(error)),
-            MICA_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(
+      mica_context_set_input(ctx.get(), 1, x, nullptr, 0, error, sizeof(error)),
+      MICA_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(error).find("input 1 out of range"), std::string::npos)
       << error;
   // A failed set_input unbinds the input: no run on stale data.
@@ -191,15 +192,15 @@ TEST(ModelTest, HooksSeeEveryNodeInOrder) {
   ASSERT_EQ(m.status, MICA_OK) << m.error;
   ContextPtr ctx = createContext(m.model.get());
   HookLog log;
-  mica_hooks hooks = {&log, [](void *user, uint32_t node, int32_t phase) {
-                        static_cast<HookLog *>(user)->calls.push_back(
-                            {node, phase});
-                      }};
+  mica_hooks hooks = {
+      &log, [](void *user, uint32_t node, int32_t phase) {
+        static_cast<HookLog *>(user)->calls.push_back({node, phase});
+      }};
   mica_context_set_hooks(ctx.get(), &hooks);
   runAffine(ctx.get(), 1);
   // Node 99 (out of the node table) is filtered out by the runtime.
-  std::vector<std::pair<uint32_t, int32_t>> expected = {
-      {0, 0}, {0, 1}, {1, 0}, {1, 1}, {2, 0}, {2, 1}};
+  std::vector<std::pair<uint32_t, int32_t>> expected = {{0, 0}, {0, 1}, {1, 0},
+                                                        {1, 1}, {2, 0}, {2, 1}};
   EXPECT_EQ(log.calls, expected);
   for (auto [node, phase] : log.calls)
     EXPECT_NE(mica_model_node_name(m.model.get(), node), nullptr);
@@ -222,9 +223,9 @@ TEST(ModelTest, KernelFailuresAreReported) {
   int32_t fail = mica_model_find_entry_point(m.model.get(), "fail");
   ASSERT_EQ(fail, 1);
   ContextPtr ctx = createContext(m.model.get(), fail);
-  ASSERT_EQ(mica_context_set_input(ctx.get(), 0, x, shape, 2, error,
-                                   sizeof(error)),
-            MICA_OK);
+  ASSERT_EQ(
+      mica_context_set_input(ctx.get(), 0, x, shape, 2, error, sizeof(error)),
+      MICA_OK);
   EXPECT_EQ(mica_context_run(ctx.get(), error, sizeof(error)),
             MICA_ERROR_KERNEL);
   EXPECT_NE(std::string(error).find("kernel 'mica_test_fail') failed with "
@@ -238,9 +239,9 @@ TEST(ModelTest, KernelFailuresAreReported) {
   int32_t bad = mica_model_find_entry_point(m.model.get(), "bad_shape");
   ASSERT_EQ(bad, 2);
   ctx = createContext(m.model.get(), bad);
-  ASSERT_EQ(mica_context_set_input(ctx.get(), 0, x, shape, 2, error,
-                                   sizeof(error)),
-            MICA_OK);
+  ASSERT_EQ(
+      mica_context_set_input(ctx.get(), 0, x, shape, 2, error, sizeof(error)),
+      MICA_OK);
   EXPECT_EQ(mica_context_run(ctx.get(), error, sizeof(error)),
             MICA_ERROR_KERNEL);
   EXPECT_NE(std::string(error).find("dimension 0 as 1000"), std::string::npos)
@@ -317,8 +318,8 @@ TEST(ModelTest, ForeignTargetLoadsAsMetadataOnly) {
                                           : "x86_64-unknown-linux-gnu");
   mica_context *ctx = nullptr;
   char error[256] = {0};
-  EXPECT_EQ(mica_context_create(meta.model.get(), 0, nullptr, 0, 1, &ctx,
-                                error, sizeof(error)),
+  EXPECT_EQ(mica_context_create(meta.model.get(), 0, nullptr, 0, 1, &ctx, error,
+                                sizeof(error)),
             MICA_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(ctx, nullptr);
   EXPECT_NE(std::string(error).find("mica_model_load_metadata"),
@@ -390,9 +391,9 @@ TEST(ModelTest, PublicCallsCheckTheirArguments) {
   EXPECT_EQ(mica_model_load(nullptr, 0, &model, error, sizeof(error)),
             MICA_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(model, nullptr);
-  EXPECT_EQ(mica_model_load(file.data(), file.size(), nullptr, error,
-                            sizeof(error)),
-            MICA_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(
+      mica_model_load(file.data(), file.size(), nullptr, error, sizeof(error)),
+      MICA_ERROR_INVALID_ARGUMENT);
   // Unaligned data is refused with a reason, not read.
   Aligned aligned(file);
   std::vector<uint8_t> shifted(file.size() + 128);
@@ -407,14 +408,13 @@ TEST(ModelTest, PublicCallsCheckTheirArguments) {
   // NULL error buffers are fine.
   EXPECT_EQ(mica_model_load(aligned.data(), 10, &model, nullptr, 0),
             MICA_ERROR_MALFORMED);
-  ASSERT_EQ(mica_model_load(aligned.data(), aligned.size(), &model, nullptr,
-                            0),
+  ASSERT_EQ(mica_model_load(aligned.data(), aligned.size(), &model, nullptr, 0),
             MICA_OK);
   ModelPtr owned(model);
   mica_context *ctx = nullptr;
-  EXPECT_EQ(mica_context_create(model, 3, nullptr, 0, 1, &ctx, error,
-                                sizeof(error)),
-            MICA_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(
+      mica_context_create(model, 3, nullptr, 0, 1, &ctx, error, sizeof(error)),
+      MICA_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(mica_context_create(nullptr, 0, nullptr, 0, 1, &ctx, error,
                                 sizeof(error)),
             MICA_ERROR_INVALID_ARGUMENT);

@@ -111,7 +111,8 @@ inline artifact::Artifact makeAffine(const AffineOptions &options = {}) {
   badShape.outputs = {y};
   badShape.steps = {{0, code, "mica_test_bad_shape", {}}};
   a.entryPoints = {main, fail, badShape};
-  a.nodes = {{"add", "Add", 0, 0}, {"mul", "Mul", 1, 0}, {"rows", "Shape", 1, 0}};
+  a.nodes = {
+      {"add", "Add", 0, 0}, {"mul", "Mul", 1, 0}, {"rows", "Shape", 1, 0}};
   a.reportJson = "{\"version\":1}";
   return a;
 }

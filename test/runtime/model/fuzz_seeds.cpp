@@ -31,8 +31,8 @@ int main(int argc, char **argv) {
     }
     std::string path = std::string(argv[1]) + "/" + seed.name;
     std::FILE *file = std::fopen(path.c_str(), "wb");
-    if (!file || std::fwrite(bytes.data(), 1, bytes.size(), file) !=
-                     bytes.size() ||
+    if (!file ||
+        std::fwrite(bytes.data(), 1, bytes.size(), file) != bytes.size() ||
         std::fclose(file) != 0) {
       std::fprintf(stderr, "cannot write %s\n", path.c_str());
       return 1;

@@ -65,15 +65,15 @@ void exercise(mica_model *model) {
       continue;
     char error[128];
     mica_context *ctx = NULL;
-    if (mica_context_create(model, e, NULL, 0, 1, &ctx, error,
-                            sizeof(error)) != MICA_OK)
+    if (mica_context_create(model, e, NULL, 0, 1, &ctx, error, sizeof(error)) !=
+        MICA_OK)
       continue;
     for (uint32_t i = 0; i < numInputs; ++i) {
       mica_tensor_info info;
       mica_model_input_info(model, e, i, &info);
       void *data = calloc(1, info.max_bytes ? info.max_bytes : 1);
-      if (mica_context_set_input(ctx, i, data, info.max_shape, info.rank,
-                                 error, sizeof(error)) != MICA_OK)
+      if (mica_context_set_input(ctx, i, data, info.max_shape, info.rank, error,
+                                 sizeof(error)) != MICA_OK)
         __builtin_trap(); // the max shape is always a valid input shape
       free(data);
     }
