@@ -177,6 +177,18 @@ mica_status checkTensorSpec(const fb::TensorSpec *spec, const char *entry,
                             const mica_msg *msg) {
   const char *name = str(spec->name());
   const uint32_t rank = length(spec->shape());
+  // The verifier checks a vector's length field (4-byte aligned), not the
+  // 8-byte alignment of int64 elements, which the runtime hands out as
+  // `const int64_t *` (mica_tensor_info.shape / max_shape). Empty vectors
+  // have no elements (and the builder does not align them).
+  if ((length(spec->shape()) &&
+       (uintptr_t)spec->shape()->data() % alignof(int64_t)) ||
+      (length(spec->max_shape()) &&
+       (uintptr_t)spec->max_shape()->data() % alignof(int64_t)))
+    return mica_failf(msg, MICA_ERROR_MALFORMED,
+                      "entry '%s' %s %u '%s': shape or max_shape is not "
+                      "8-byte aligned in the metadata",
+                      entry, role, index, name);
   if (length(spec->max_shape()) != rank)
     return mica_failf(msg, MICA_ERROR_MALFORMED,
                       "entry '%s' %s %u '%s': shape has %u dims but "

@@ -15,6 +15,7 @@
 using namespace mica::test;
 using mica::artifact::Artifact;
 using mica::artifact::serializeArtifact;
+namespace fb = mica::fb;
 
 namespace {
 
@@ -218,6 +219,31 @@ TEST(ModelValidationTest, TensorSpecs) {
                            {1ll << 30, 1ll << 30, 1ll << 30},
                            {}}),
                 MICA_ERROR_MALFORMED, "size of max_shape overflows");
+  // The shape vector moved by 4 bytes: its length (2) and its bytes still
+  // verify, but its int64 elements are misaligned, which the flatbuffers
+  // verifier does not check.
+  expectRefused(
+      build(
+          [](Artifact &a) {
+            a.entryPoints[0].inputs[0] = {
+                "x", MICA_DTYPE_FLOAT32, {2, 4}, {2, 4}, {}};
+          },
+          [](Bytes &f) {
+            auto *spec = mutableMeta(f)
+                             ->mutable_entry_points()
+                             ->GetMutableObject(0)
+                             ->mutable_inputs()
+                             ->GetMutableObject(0);
+            uint8_t *field =
+                reinterpret_cast<flatbuffers::Table *>(spec)->GetAddressOf(
+                    fb::TensorSpec::VT_SHAPE);
+            uint32_t offset;
+            std::memcpy(&offset, field, 4);
+            offset += 4;
+            std::memcpy(field, &offset, 4);
+          }),
+      MICA_ERROR_MALFORMED,
+      "entry 'main' input 0 'x': shape or max_shape is not 8-byte aligned");
   expectRefused(
       build([](Artifact &a) { a.entryPoints[1].outputs[0].maxShape[1] = 5; }),
       MICA_ERROR_MALFORMED,
