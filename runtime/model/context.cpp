@@ -143,14 +143,16 @@ mica_status mica_context_create(const mica_model *model, uint32_t entry,
                       "entry point %u out of range (%u entry points)", entry,
                       model->num_entries);
   const mica_entry *e = &model->entries[entry];
+  // At least 64 (runtime.h), more when the plan asks for it.
+  const size_t align = e->arena_alignment > 64 ? e->arena_alignment : 64;
   if (arena && arena_size < e->arena_size)
     return mica_failf(&msg, MICA_ERROR_INVALID_ARGUMENT,
                       "entry '%s' needs an arena of %u bytes, %u given",
                       e->name, e->arena_size, arena_size);
-  if (arena && (uintptr_t)arena % e->arena_alignment)
+  if (arena && (uintptr_t)arena % align)
     return mica_failf(&msg, MICA_ERROR_INVALID_ARGUMENT,
                       "entry '%s' needs a %u-byte aligned arena, got %x",
-                      e->name, e->arena_alignment, (uintptr_t)arena);
+                      e->name, align, (uintptr_t)arena);
 
   Carver measure = {nullptr, 0, false};
   layOut(nullptr, e, &measure);
@@ -175,9 +177,7 @@ mica_status mica_context_create(const mica_model *model, uint32_t entry,
     ctx->arena = arena;
   } else {
     // At least one alignment unit, so kernels always get a valid pointer.
-    size_t size = e->arena_size ? e->arena_size : e->arena_alignment;
-    size_t align = e->arena_alignment < sizeof(void *) ? sizeof(void *)
-                                                       : e->arena_alignment;
+    size_t size = e->arena_size ? e->arena_size : align;
     if (posix_memalign(&ctx->arena, align, size) != 0) {
       free(block);
       return mica_failf(&msg, MICA_ERROR_OUT_OF_MEMORY,
