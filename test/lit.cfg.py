@@ -20,6 +20,15 @@ config.substitutions.append(("%test_tools", os.path.join(config.mica_src_root, "
 # The ONNX backend test suite shipped by Debian's libonnx-testdata.
 config.substitutions.append(("%onnx_backend_data", "/usr/include/onnx/backend/test/data"))
 config.substitutions.append(("%zoo", os.path.join(config.mica_obj_root, "zoo")))
+# The runtime libraries (host build, and the arm64 cross build) for tests
+# that link programs against them.
+config.substitutions.append(("%runtime_libs", " ".join(
+    os.path.join(config.mica_obj_root, "runtime", d, "libmica_runtime%s.a" % s)
+    for d, s in (("model", ""), ("loader", "_loader")))))
+config.substitutions.append(("%arm64_runtime_libs", " ".join(
+    os.path.join(config.mica_obj_root, "runtime", "arm64", "build", "runtime", d,
+                 "libmica_runtime%s.a" % s)
+    for d, s in (("model", ""), ("loader", "_loader")))))
 
 llvm_config.with_system_environment(["HOME", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"])
 llvm_config.use_default_substitutions()
