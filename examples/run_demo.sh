@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Mica demo: import the bundled tiny CNN and print it in Mica's graph dialect.
-# (Later this will also compile it for the host and run it on input_0.pb.)
+# Mica demo: compile the bundled tiny CNN for this machine, run it on its
+# sample input with Mica's runtime, and compare with the reference output
+# that PyTorch computed (examples/tiny_cnn/expected_output_0.pb).
 #
 #   bash examples/run_demo.sh [BUILD_DIR]     (default BUILD_DIR: build)
 #
@@ -33,6 +34,39 @@ if [[ ! -f "$MODEL" ]]; then
   exit 1
 fi
 
-echo "== Mica demo: tiny CNN (1x3x32x32 -> 10 classes) imported from examples/tiny_cnn/model.onnx;"
-echo "== shown: the model in Mica's graph dialect (mica import --elide-constants; weights elided)"
-"$MICA" import --elide-constants "$MODEL"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+echo "== mica compile examples/tiny_cnn/model.onnx --target host -o tiny_cnn.mica"
+"$MICA" compile "$MODEL" --target host -o "$WORK/tiny_cnn.mica" --report "$WORK/report.json"
+/usr/bin/python3 - "$WORK/report.json" "$WORK/tiny_cnn.mica" <<'PY'
+import json, os, sys
+r = json.load(open(sys.argv[1]))
+m = r["memory"]
+print("   target %s (%s, cpu %s); artifact %d bytes: code %d, constants %d"
+      % (r["target"]["name"], r["target"]["triple"], r["target"]["cpu"],
+         os.path.getsize(sys.argv[2]), r["code_bytes"], r["constants_bytes"]))
+print("   memory plan: arena %d bytes for %d bytes of intermediates (%d%% saved)"
+      % (m["arena_bytes"], m["intermediates_bytes"], m["saving_percent"]))
+PY
+echo "== mica run tiny_cnn.mica --input examples/tiny_cnn/input_0.pb"
+"$MICA" run "$WORK/tiny_cnn.mica" --input "$ROOT/examples/tiny_cnn/input_0.pb" \
+  --output-dir "$WORK/out" --repeat 20 --warmup 2 --json > "$WORK/run.json"
+/usr/bin/python3 - "$WORK/run.json" "$ROOT/examples/tiny_cnn/expected_output_0.pb" <<'PY'
+import json, sys
+import numpy as np
+import onnx
+from onnx import numpy_helper
+run = json.load(open(sys.argv[1]))
+out = run["outputs"][0]
+got = np.load(out["file"]).ravel()
+ref_proto = onnx.TensorProto()
+ref_proto.ParseFromString(open(sys.argv[2], "rb").read())
+ref = numpy_helper.to_array(ref_proto).ravel()
+print("   output '%s' %s %s, median %.3f ms over %d runs"
+      % (out["name"], "x".join(map(str, out["shape"])), out["dtype"],
+         run["median_ms"], run["runs"]))
+print("   class probabilities:", " ".join("%.4f" % v for v in got))
+print("   top class %d (p=%.4f); PyTorch reference: top class %d, max |difference| %.2g"
+      % (int(got.argmax()), got.max(), int(ref.argmax()), float(np.abs(got - ref).max())))
+PY
