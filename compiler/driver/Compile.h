@@ -56,9 +56,6 @@ struct CompileResult {
 CompileResult compile(mlir::MLIRContext &context,
                       const CompileOptions &options);
 
-/// The ONNX TensorProto data type of an element type (0 when none).
-int32_t onnxDataType(mlir::Type elementType);
-
 } // namespace mica
 
 #endif // MICA_COMPILER_DRIVER_COMPILE_H

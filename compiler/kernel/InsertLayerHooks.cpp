@@ -4,10 +4,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/diagnostics/NodeLocation.h"
+#include "compiler/kernel/DataTypes.h"
 #include "compiler/kernel/KernelAbi.h"
 #include "compiler/kernel/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMTypes.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "llvm/ADT/StringMap.h"
 
 namespace mica {
@@ -19,6 +21,23 @@ using namespace mlir;
 using namespace mica::kernel;
 
 namespace {
+
+/// Taps of ranks above this are skipped (one stack buffer serves all taps).
+constexpr int64_t kMaxTapRank = 8;
+
+/// The buffer `op` writes last, if it is a memref: the last init of a
+/// destination-style op (linalg), the target of a copy.
+Value writtenBuffer(Operation &op) {
+  Value written;
+  if (auto dps = dyn_cast<DestinationStyleOpInterface>(op)) {
+    for (Value init : dps.getDpsInits())
+      if (isa<MemRefType>(init.getType()))
+        written = init;
+  } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
+    written = copy.getTarget();
+  }
+  return written;
+}
 
 /// Ops that do work (as opposed to views, constants and index math), whose
 /// node starts a new layer.
@@ -61,21 +80,67 @@ struct InsertLayerHooksPass
                                        hookType);
       decl.setPrivate();
     }
+    if (!module.lookupSymbol<func::FuncOp>(kTensorHookFn)) {
+      auto decl = func::FuncOp::create(
+          mb, module.getLoc(), kTensorHookFn,
+          b.getFunctionType({ptr, i32, ptr, i32, ptr, i32}, {}));
+      decl.setPrivate();
+    }
     Value ctx = func.getArgument(0);
-    auto call = [&](Operation *before, int32_t node, int32_t phase) {
+    Block &body = func.front();
+    // Sizes and strides of a tapped buffer, for the tensor hook.
+    OpBuilder eb = OpBuilder::atBlockBegin(&body);
+    Value dimsBuffer = memref::AllocaOp::create(
+        eb, func.getLoc(), MemRefType::get({2 * kMaxTapRank}, b.getI64Type()));
+    auto toPtr = [&](OpBuilder &ob, Location loc, Value index) -> Value {
+      Value i64 = arith::IndexCastOp::create(ob, loc, b.getI64Type(), index);
+      return LLVM::IntToPtrOp::create(ob, loc, ptr, i64);
+    };
+    auto call = [&](Operation *before, int32_t node, int32_t phase,
+                    Value written) {
       OpBuilder ob(before);
       Location loc = before->getLoc();
       Value n = arith::ConstantIntOp::create(ob, loc, i32, node);
       Value p = arith::ConstantIntOp::create(ob, loc, i32, phase);
       func::CallOp::create(ob, loc, kLayerHookFn, TypeRange{},
                            ValueRange{ctx, n, p});
+      auto type = written ? dyn_cast<MemRefType>(written.getType()) : nullptr;
+      if (phase != 1 || !type || type.getRank() > kMaxTapRank ||
+          !type.getElementType().isIntOrFloat())
+        return;
+      // The tensor hook: first element, sizes and strides, element type.
+      int64_t rank = type.getRank();
+      int64_t elementBytes =
+          std::max<int64_t>(1, (type.getElementType().getIntOrFloatBitWidth() + 7) / 8);
+      auto meta = memref::ExtractStridedMetadataOp::create(ob, loc, written);
+      Value base = memref::ExtractAlignedPointerAsIndexOp::create(ob, loc, written);
+      Value offset = arith::MulIOp::create(
+          ob, loc, meta.getOffset(),
+          arith::ConstantIndexOp::create(ob, loc, elementBytes));
+      Value data = toPtr(ob, loc, arith::AddIOp::create(ob, loc, base, offset));
+      for (int64_t d = 0; d < rank; ++d) {
+        for (auto [slot, value] : {std::pair<int64_t, Value>{d, meta.getSizes()[d]},
+                                   {rank + d, meta.getStrides()[d]}}) {
+          Value v = arith::IndexCastOp::create(ob, loc, b.getI64Type(), value);
+          memref::StoreOp::create(
+              ob, loc, v, dimsBuffer,
+              ValueRange{arith::ConstantIndexOp::create(ob, loc, slot)});
+        }
+      }
+      Value dims = toPtr(
+          ob, loc, memref::ExtractAlignedPointerAsIndexOp::create(ob, loc, dimsBuffer));
+      Value r = arith::ConstantIntOp::create(ob, loc, i32, rank);
+      Value dtype = arith::ConstantIntOp::create(
+          ob, loc, i32, mica::onnxDataType(type.getElementType()));
+      func::CallOp::create(ob, loc, kTensorHookFn, TypeRange{},
+                           ValueRange{ctx, n, data, r, dims, dtype});
     };
-    Block &body = func.front();
     int32_t current = -1;
+    Value written;
     for (Operation &op : llvm::make_early_inc_range(body)) {
       if (op.hasTrait<OpTrait::IsTerminator>()) {
         if (current >= 0)
-          call(&op, current, 1);
+          call(&op, current, 1, written);
         break;
       }
       if (!doesWork(op))
@@ -89,12 +154,15 @@ struct InsertLayerHooksPass
         StringRef kind = info.domainAndOp;
         opTypes.push_back(b.getStringAttr(kind.substr(kind.rfind(':') + 1)));
       }
-      if (it->second == current)
-        continue;
-      if (current >= 0)
-        call(&op, current, 1);
-      current = it->second;
-      call(&op, current, 0);
+      if (it->second != current) {
+        if (current >= 0)
+          call(&op, current, 1, written);
+        current = it->second;
+        written = Value();
+        call(&op, current, 0, Value());
+      }
+      if (Value buffer = writtenBuffer(op))
+        written = buffer;
     }
     module->setAttr(kNodeNamesAttr, b.getArrayAttr(names));
     module->setAttr(kNodeOpTypesAttr, b.getArrayAttr(opTypes));

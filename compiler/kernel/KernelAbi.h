@@ -63,6 +63,8 @@ constexpr llvm::StringLiteral kNodeOpTypesAttr = "mica.node_op_types";
 
 /// The runtime function generated code calls around each node.
 constexpr llvm::StringLiteral kLayerHookFn = "mica_kernel_layer_hook";
+/// The runtime function generated code calls with each node's result.
+constexpr llvm::StringLiteral kTensorHookFn = "mica_kernel_tensor_hook";
 
 } // namespace mica::kernel
 

@@ -123,6 +123,18 @@ void mica_kernel_layer_hook(const mica_kernel_ctx *ctx, int32_t node,
     state->hooks.on_node(state->hooks.user, (uint32_t)node, phase);
 }
 
+void mica_kernel_tensor_hook(const mica_kernel_ctx *ctx, int32_t node,
+                             const void *data, int32_t rank,
+                             const int64_t *dims, int32_t dtype) {
+  const mica_hook_state *state =
+      static_cast<const mica_hook_state *>(ctx->hook_state);
+  if (!state || !state->hooks.on_tensor || node < 0 ||
+      (uint32_t)node >= state->num_nodes || rank < 0)
+    return;
+  mica_tensor_view view = {dtype, rank, data, dims, dims + rank};
+  state->hooks.on_tensor(state->hooks.user, (uint32_t)node, &view);
+}
+
 mica_status mica_context_create(const mica_model *model, uint32_t entry,
                                 void *arena, size_t arena_size,
                                 uint32_t num_threads,

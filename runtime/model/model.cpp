@@ -156,24 +156,27 @@ mica_status checkStepTargets(const mica_model *model,
   return MICA_OK;
 }
 
-/* Loads one code segment with libc/libm and mica_kernel_layer_hook. */
+/* Loads one code segment with libc/libm and the kernel hooks. */
 mica_status loadCode(mica_model *model, uint32_t segment, const mica_msg *msg) {
   if (model->codes[segment])
     return MICA_OK;
   size_t numDefaults = 0;
   const mica_import *defaults = mica_default_imports(&numDefaults);
-  mica_import *imports = allocArray<mica_import>(numDefaults + 1);
+  const size_t numHooks = 2;
+  mica_import *imports = allocArray<mica_import>(numDefaults + numHooks);
   if (!imports)
     return mica_failf(msg, MICA_ERROR_OUT_OF_MEMORY,
                       "out of memory for the import table");
   imports[0].name = "mica_kernel_layer_hook";
   imports[0].address = (void *)&mica_kernel_layer_hook;
-  memcpy(imports + 1, defaults, numDefaults * sizeof(mica_import));
+  imports[1].name = "mica_kernel_tensor_hook";
+  imports[1].address = (void *)&mica_kernel_tensor_hook;
+  memcpy(imports + numHooks, defaults, numDefaults * sizeof(mica_import));
 
   const fb::Segment *seg = model->view.meta->segments()->Get(segment);
   char inner[192] = {0};
   mica_status st = mica_code_load(model->view.data + seg->offset(), seg->size(),
-                                  imports, numDefaults + 1,
+                                  imports, numDefaults + numHooks,
                                   &model->codes[segment], inner, sizeof(inner));
   free(imports);
   if (st != MICA_OK)

@@ -23,9 +23,10 @@
  * - hook_state: owned by the runtime; generated code only passes ctx back to
  *   mica_kernel_layer_hook.
  *
- * Generated code imports only libc/libm functions and mica_kernel_layer_hook,
+ * Generated code imports only libc/libm functions, mica_kernel_layer_hook,
  * which it calls with phase 0 before and phase 1 after the code of each ONNX
- * node (node = index into the artifact's node table). It never allocates and
+ * node (node = index into the artifact's node table), and
+ * mica_kernel_tensor_hook, which shows the node's result to tools. It never allocates and
  * never keeps state between calls, so one loaded kernel may run concurrently
  * on distinct contexts.
  */
@@ -57,6 +58,16 @@ typedef int32_t (*mica_kernel_fn)(const mica_kernel_ctx *ctx);
 /* Provided by the runtime; called by generated code around each node. */
 void mica_kernel_layer_hook(const mica_kernel_ctx *ctx, int32_t node,
                             int32_t phase);
+
+/* Provided by the runtime; called by generated code after each node that
+ * writes a buffer, right after its MICA_KERNEL_LAYER_END call, with the last
+ * buffer the node's code wrote: `data` points at its first element, `dims`
+ * holds `rank` sizes followed by `rank` strides (in elements), `dtype` is the
+ * ONNX element type (0 when it has none). Valid only during the call (the
+ * buffer may be reused by the memory plan afterwards). */
+void mica_kernel_tensor_hook(const mica_kernel_ctx *ctx, int32_t node,
+                             const void *data, int32_t rank,
+                             const int64_t *dims, int32_t dtype);
 
 #ifdef __cplusplus
 }

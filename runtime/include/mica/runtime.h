@@ -213,9 +213,23 @@ mica_status mica_context_output(const mica_context *context, uint32_t index,
 
 /* Hooks: called by the running code around each ONNX node (node indices as
  * in mica_model_node_name). For per-layer timing; may be NULL. */
+/* A view of an intermediate tensor, valid only during the on_tensor call
+ * (the memory plan reuses the buffer afterwards). */
+typedef struct mica_tensor_view {
+  int32_t dtype; /* mica_dtype; 0 when unknown */
+  int32_t rank;
+  const void *data;       /* first element */
+  const int64_t *shape;   /* rank sizes */
+  const int64_t *strides; /* rank strides, in elements */
+} mica_tensor_view;
+
 typedef struct mica_hooks {
   void *user;
   void (*on_node)(void *user, uint32_t node, int32_t phase); /* 0 begin, 1 end */
+  /* Called after a node's code with the last buffer it wrote (its result,
+     or the part of a larger buffer it wrote into); may be NULL. For
+     debugging tools, e.g. comparing intermediates with a reference. */
+  void (*on_tensor)(void *user, uint32_t node, const mica_tensor_view *tensor);
 } mica_hooks;
 void mica_context_set_hooks(mica_context *context, const mica_hooks *hooks);
 
