@@ -348,7 +348,9 @@ extern "C" int mica_runner_run_main(int argc, char **argv) {
       return fail(kCommand, kError, options.model + ": " + message);
 
   NodeProfiler profiler(model.get());
-  mica_hooks hooks = {&profiler, &NodeProfiler::onNode};
+  mica_hooks hooks = {}; // fields are only appended (runtime.h)
+  hooks.user = &profiler;
+  hooks.on_node = &NodeProfiler::onNode;
   if (options.profile)
     mica_context_set_hooks(context.get(), &hooks);
   std::vector<double> times;
