@@ -7,6 +7,7 @@
 #include "Commands.h"
 
 #include "compiler/registration/Registration.h"
+#include "runtime/tools/runner/runner.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -23,6 +24,12 @@ static void printVersion(llvm::raw_ostream &os) {
 }
 
 int main(int argc, char **argv) {
+  // `run` and `inspect` are the runtime's (runtime/tools/runner, also built
+  // as mica-run): they parse their own arguments and need no MLIR.
+  if (argc >= 2 && std::strcmp(argv[1], "run") == 0)
+    return mica_runner_run_main(argc - 1, argv + 1);
+  if (argc >= 2 && std::strcmp(argv[1], "inspect") == 0)
+    return mica_runner_inspect_main(argc - 1, argv + 1);
   llvm::InitLLVM init(argc, argv);
   mica::registerAllPasses();
   cl::SetVersionPrinter(printVersion);
@@ -44,7 +51,9 @@ int main(int argc, char **argv) {
           "Mica: an ahead-of-time neural-network compiler for edge devices.\n\n"
           "  mica compile MODEL.onnx -o OUT     compile to a .mica artifact "
           "or a static library\n"
-          "  mica import MODEL.onnx [options]   import and print the IR\n\n"
+          "  mica import MODEL.onnx [options]   import and print the IR\n"
+          "  mica run MODEL.mica [options]      run a compiled model\n"
+          "  mica inspect MODEL.mica [--json]   describe a compiled model\n\n"
           "Run 'mica COMMAND --help' for a command's options. Exit codes: 0 ok, "
           "1 error, 2 usage, 3 unsupported model feature.\n",
           &errs)) {

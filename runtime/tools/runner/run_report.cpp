@@ -205,6 +205,17 @@ double median(std::vector<double> times) {
   return n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
 }
 
+// Milliseconds with about four significant digits, never in e-notation.
+static std::string formatMs(double ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), ms >= 100 ? "%.1f" : ms >= 1 ? "%.3f" : "%.4f",
+                ms);
+  return buf;
+}
+
+// Durations in JSON, rounded to nanoseconds (clock noise below that).
+static double roundMs(double ms) { return std::round(ms * 1e6) / 1e6; }
+
 static double minimum(const std::vector<double> &times) {
   return times.empty() ? 0 : *std::min_element(times.begin(), times.end());
 }
@@ -219,9 +230,10 @@ void printRunText(const RunReport &report, bool profile) {
       std::printf("-> %s\n", out.file.c_str());
   }
   size_t runs = report.timesMs.size();
-  std::printf("time: median %.3f ms, min %.3f ms (%zu run%s, %ld warmup, %ld "
+  std::printf("time: median %s ms, min %s ms (%zu run%s, %ld warmup, %ld "
               "thread%s)\n",
-              median(report.timesMs), minimum(report.timesMs), runs,
+              formatMs(median(report.timesMs)).c_str(),
+              formatMs(minimum(report.timesMs)).c_str(), runs,
               runs == 1 ? "" : "s", report.warmup, report.threads,
               report.threads == 1 ? "" : "s");
   if (!profile)
@@ -276,9 +288,9 @@ void printRunJson(const RunReport &report, bool profile) {
   json.key("threads");
   json.value((int64_t)report.threads);
   json.key("median_ms");
-  json.value(median(report.timesMs));
+  json.value(roundMs(median(report.timesMs)));
   json.key("min_ms");
-  json.value(minimum(report.timesMs));
+  json.value(roundMs(minimum(report.timesMs)));
   if (profile) {
     json.key("profile");
     json.beginArray();
@@ -289,7 +301,7 @@ void printRunJson(const RunReport &report, bool profile) {
       json.key("op_type");
       json.value(row.opType);
       json.key("ms");
-      json.value(row.msPerRun);
+      json.value(roundMs(row.msPerRun));
       json.key("percent");
       json.value(row.percent);
       json.key("calls");
