@@ -33,7 +33,9 @@ public:
   bool takeValue(std::string &value);
   /// True when the current option was given as `--name=value`.
   bool hasInlineValue() const { return hasInline; }
-  bool isOption() const { return current.size() > 1 && current[0] == '-' && !afterDashes; }
+  bool isOption() const {
+    return current.size() > 1 && current[0] == '-' && !afterDashes;
+  }
   const std::string &arg() const { return current; }
 
 private:

@@ -66,8 +66,8 @@ void execUnderQemu(int argc, char **argv, std::string &error) {
     return;
   }
   const char *qemuEnv = std::getenv("MICA_QEMU_AARCH64");
-  std::string qemu = qemuEnv && *qemuEnv ? std::string(qemuEnv)
-                                         : findInPath("qemu-aarch64");
+  std::string qemu =
+      qemuEnv && *qemuEnv ? std::string(qemuEnv) : findInPath("qemu-aarch64");
   if (qemu.empty() || access(qemu.c_str(), X_OK) != 0) {
     error = "running it on this x86-64 machine needs qemu-aarch64 (Debian "
             "package qemu-user), which is not on the PATH";

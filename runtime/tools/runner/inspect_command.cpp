@@ -33,7 +33,8 @@ const char kHelp[] =
     "compile report.\n"
     "\n"
     "options:\n"
-    "  --json   Print one JSON object on stdout (schema_version 1) that embeds\n"
+    "  --json   Print one JSON object on stdout (schema_version 1) that "
+    "embeds\n"
     "           the compile report as it is stored.\n"
     "  --help   Show this help.\n"
     "\n"
@@ -82,8 +83,8 @@ std::string formatBytes(uint64_t bytes) {
 }
 
 std::string maxShape(const mica_tensor_info &info) {
-  return formatShape(std::vector<int64_t>(info.max_shape,
-                                          info.max_shape + info.rank));
+  return formatShape(
+      std::vector<int64_t>(info.max_shape, info.max_shape + info.rank));
 }
 
 bool isDynamic(const mica_tensor_info &info) {
@@ -305,7 +306,8 @@ extern "C" int mica_runner_inspect_main(int argc, char **argv) {
                     "more than one model given (run 'mica inspect --help')");
       path = args.arg();
       havePath = true;
-    } else if (args.arg() == "-h" || (args.is("--help") && !args.hasInlineValue())) {
+    } else if (args.arg() == "-h" ||
+               (args.is("--help") && !args.hasInlineValue())) {
       help = true;
     } else if (args.is("--json") && !args.hasInlineValue()) {
       json = true;
@@ -327,8 +329,8 @@ extern "C" int mica_runner_inspect_main(int argc, char **argv) {
     return fail(kCommand, kError, error);
   ModelHandle handle;
   char message[512] = "";
-  if (mica_model_load_metadata(file.data(), file.size(), &handle.model,
-                               message, sizeof(message)) != MICA_OK)
+  if (mica_model_load_metadata(file.data(), file.size(), &handle.model, message,
+                               sizeof(message)) != MICA_OK)
     return fail(kCommand, kError, path + ": " + message);
   if (json)
     printJson(path, handle.model);

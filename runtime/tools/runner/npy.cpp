@@ -21,8 +21,8 @@ struct Descr {
   int32_t dtype;
 };
 constexpr Descr kDescrs[] = {
-    {"f4", 1}, {"u1", 2},  {"i1", 3},  {"u2", 4},  {"i2", 5},
-    {"i4", 6}, {"i8", 7},  {"b1", 9},  {"f2", 10}, {"f8", 11},
+    {"f4", 1},  {"u1", 2},  {"i1", 3},  {"u2", 4},  {"i2", 5},
+    {"i4", 6},  {"i8", 7},  {"b1", 9},  {"f2", 10}, {"f8", 11},
     {"u4", 12}, {"u8", 13}, {"V2", 16},
 };
 
@@ -235,9 +235,9 @@ bool parseNpy(const uint8_t *bytes, size_t size, HostTensor &tensor,
   size_t dataSize = (size_t)count * elementSize;
   size_t available = size - prefix - headerSize;
   if (available != dataSize) {
-    error = "holds " + std::to_string(available) + " bytes of data, its shape " +
-            formatShape(shape) + " of " + dtypeName(tensor.dtype) + " needs " +
-            std::to_string(dataSize);
+    error = "holds " + std::to_string(available) +
+            " bytes of data, its shape " + formatShape(shape) + " of " +
+            dtypeName(tensor.dtype) + " needs " + std::to_string(dataSize);
     return false;
   }
   tensor.name.clear();

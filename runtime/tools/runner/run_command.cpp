@@ -38,9 +38,11 @@ const char kHelp[] =
     "machine runs under qemu-aarch64) and writes or summarises its outputs.\n"
     "\n"
     "options:\n"
-    "  --input [NAME=]FILE  An input from a .npy file (little-endian, C order)\n"
+    "  --input [NAME=]FILE  An input from a .npy file (little-endian, C "
+    "order)\n"
     "                       or an ONNX TensorProto (.pb) file; its dtype must\n"
-    "                       match the model's. With NAME= it binds that input,\n"
+    "                       match the model's. With NAME= it binds that "
+    "input,\n"
     "                       without it the next unbound input in signature\n"
     "                       order. Repeatable; every input must be given.\n"
     "  --output-dir DIR     Write each output to DIR/NAME.npy (NAME with\n"
@@ -56,7 +58,8 @@ const char kHelp[] =
     "  --entry NAME         The entry point to run (default: the first).\n"
     "  --profile            Time each ONNX node of the timed runs and print a\n"
     "                       table sorted by time (adds a little overhead).\n"
-    "  --json               Print one JSON object on stdout: {\"schema_version\":\n"
+    "  --json               Print one JSON object on stdout: "
+    "{\"schema_version\":\n"
     "                       1, \"outputs\": [{\"name\", \"file\", \"shape\",\n"
     "                       \"dtype\"}], \"median_ms\", \"min_ms\", ...}.\n"
     "  --help               Show this help.\n"
@@ -103,7 +106,7 @@ int parseOptions(int argc, char **argv, RunOptions &options) {
     if (flag) {
       if (args.hasInlineValue())
         return usage(std::string(flag) + " takes no value");
-      bool &target = flag[2] == 'p' ? options.profile
+      bool &target = flag[2] == 'p'   ? options.profile
                      : flag[2] == 'j' ? options.json
                                       : options.help;
       target = true;
@@ -275,8 +278,8 @@ int loadModel(int argc, char **argv, const RunOptions &options,
   MappedFile file;
   std::string error;
   if (file.open(options.model, error) &&
-      mica_model_load_metadata(file.data(), file.size(), &loaded, nullptr,
-                               0) == MICA_OK) {
+      mica_model_load_metadata(file.data(), file.size(), &loaded, nullptr, 0) ==
+          MICA_OK) {
     mica_model_summary summary;
     mica_model_get_summary(loaded, &summary);
     std::string triple = summary.target_triple ? summary.target_triple : "";
@@ -311,8 +314,8 @@ extern "C" int mica_runner_run_main(int argc, char **argv) {
 
   uint32_t entry = 0;
   if (!options.entry.empty()) {
-    int32_t found = mica_model_find_entry_point(model.get(),
-                                                options.entry.c_str());
+    int32_t found =
+        mica_model_find_entry_point(model.get(), options.entry.c_str());
     if (found < 0)
       return fail(kCommand, kError,
                   options.model + ": no entry point named '" + options.entry +
@@ -356,8 +359,8 @@ extern "C" int mica_runner_run_main(int argc, char **argv) {
   std::vector<double> times;
   for (long i = 0; i < options.repeat; ++i) {
     double start = monotonicSeconds();
-    mica_status status = mica_context_run(context.get(), message,
-                                          sizeof(message));
+    mica_status status =
+        mica_context_run(context.get(), message, sizeof(message));
     double end = monotonicSeconds();
     if (status != MICA_OK)
       return fail(kCommand, kError, options.model + ": " + message);

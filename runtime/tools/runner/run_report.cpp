@@ -16,8 +16,8 @@
 namespace mica::runner {
 
 NodeProfiler::NodeProfiler(const mica_model *model)
-    : model(model), begin(mica_model_num_nodes(model)),
-      total(begin.size()), calls(begin.size()) {}
+    : model(model), begin(mica_model_num_nodes(model)), total(begin.size()),
+      calls(begin.size()) {}
 
 void NodeProfiler::onNode(void *user, uint32_t node, int32_t phase) {
   double now = monotonicSeconds();
@@ -89,11 +89,26 @@ float halfToFloat(uint16_t h) {
 
 std::string formatElement(const uint8_t *p, int32_t dtype) {
   char buf[48];
-  auto load = [p](auto &v) { std::memcpy(&v, p, sizeof(v)); return v; };
+  auto load = [p](auto &v) {
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+  };
   switch (dtype) {
-  case 1: { float v; std::snprintf(buf, sizeof(buf), "%.6g", (double)load(v)); break; }
-  case 11: { double v; std::snprintf(buf, sizeof(buf), "%.6g", load(v)); break; }
-  case 10: { uint16_t v; std::snprintf(buf, sizeof(buf), "%.4g", (double)halfToFloat(load(v))); break; }
+  case 1: {
+    float v;
+    std::snprintf(buf, sizeof(buf), "%.6g", (double)load(v));
+    break;
+  }
+  case 11: {
+    double v;
+    std::snprintf(buf, sizeof(buf), "%.6g", load(v));
+    break;
+  }
+  case 10: {
+    uint16_t v;
+    std::snprintf(buf, sizeof(buf), "%.4g", (double)halfToFloat(load(v)));
+    break;
+  }
   case 16: {
     uint16_t v;
     uint32_t bits = (uint32_t)load(v) << 16;
@@ -102,16 +117,50 @@ std::string formatElement(const uint8_t *p, int32_t dtype) {
     std::snprintf(buf, sizeof(buf), "%.4g", (double)f);
     break;
   }
-  case 2: { uint8_t v; std::snprintf(buf, sizeof(buf), "%u", (unsigned)load(v)); break; }
-  case 3: { int8_t v; std::snprintf(buf, sizeof(buf), "%d", (int)load(v)); break; }
-  case 4: { uint16_t v; std::snprintf(buf, sizeof(buf), "%u", (unsigned)load(v)); break; }
-  case 5: { int16_t v; std::snprintf(buf, sizeof(buf), "%d", (int)load(v)); break; }
-  case 6: { int32_t v; std::snprintf(buf, sizeof(buf), "%d", (int)load(v)); break; }
-  case 7: { int64_t v; std::snprintf(buf, sizeof(buf), "%lld", (long long)load(v)); break; }
-  case 12: { uint32_t v; std::snprintf(buf, sizeof(buf), "%u", (unsigned)load(v)); break; }
-  case 13: { uint64_t v; std::snprintf(buf, sizeof(buf), "%llu", (unsigned long long)load(v)); break; }
-  case 9: return *p ? "true" : "false";
-  default: return "?";
+  case 2: {
+    uint8_t v;
+    std::snprintf(buf, sizeof(buf), "%u", (unsigned)load(v));
+    break;
+  }
+  case 3: {
+    int8_t v;
+    std::snprintf(buf, sizeof(buf), "%d", (int)load(v));
+    break;
+  }
+  case 4: {
+    uint16_t v;
+    std::snprintf(buf, sizeof(buf), "%u", (unsigned)load(v));
+    break;
+  }
+  case 5: {
+    int16_t v;
+    std::snprintf(buf, sizeof(buf), "%d", (int)load(v));
+    break;
+  }
+  case 6: {
+    int32_t v;
+    std::snprintf(buf, sizeof(buf), "%d", (int)load(v));
+    break;
+  }
+  case 7: {
+    int64_t v;
+    std::snprintf(buf, sizeof(buf), "%lld", (long long)load(v));
+    break;
+  }
+  case 12: {
+    uint32_t v;
+    std::snprintf(buf, sizeof(buf), "%u", (unsigned)load(v));
+    break;
+  }
+  case 13: {
+    uint64_t v;
+    std::snprintf(buf, sizeof(buf), "%llu", (unsigned long long)load(v));
+    break;
+  }
+  case 9:
+    return *p ? "true" : "false";
+  default:
+    return "?";
   }
   return buf;
 }
@@ -121,8 +170,8 @@ std::string preview(const HostTensor &tensor, size_t maxValues) {
   size_t count = size ? tensor.data.size() / size : 0;
   std::string text = "[";
   for (size_t i = 0; i < count && i < maxValues; ++i)
-    text += (i ? ", " : "") + formatElement(tensor.data.data() + i * size,
-                                            tensor.dtype);
+    text += (i ? ", " : "") +
+            formatElement(tensor.data.data() + i * size, tensor.dtype);
   if (count > maxValues)
     text += ", ...";
   return text + "]";
@@ -208,7 +257,10 @@ double median(std::vector<double> times) {
 // Milliseconds with about four significant digits, never in e-notation.
 static std::string formatMs(double ms) {
   char buf[32];
-  std::snprintf(buf, sizeof(buf), ms >= 100 ? "%.1f" : ms >= 1 ? "%.3f" : "%.4f",
+  std::snprintf(buf, sizeof(buf),
+                ms >= 100 ? "%.1f"
+                : ms >= 1 ? "%.3f"
+                          : "%.4f",
                 ms);
   return buf;
 }

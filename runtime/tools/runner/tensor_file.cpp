@@ -13,9 +13,9 @@ namespace mica::runner {
 
 size_t dtypeSize(int32_t dtype) {
   switch (dtype) {
-  case 2:  // uint8
-  case 3:  // int8
-  case 9:  // bool
+  case 2: // uint8
+  case 3: // int8
+  case 9: // bool
     return 1;
   case 4:  // uint16
   case 5:  // int16
@@ -37,20 +37,34 @@ size_t dtypeSize(int32_t dtype) {
 
 const char *dtypeName(int32_t dtype) {
   switch (dtype) {
-  case 1: return "float32";
-  case 2: return "uint8";
-  case 3: return "int8";
-  case 4: return "uint16";
-  case 5: return "int16";
-  case 6: return "int32";
-  case 7: return "int64";
-  case 9: return "bool";
-  case 10: return "float16";
-  case 11: return "float64";
-  case 12: return "uint32";
-  case 13: return "uint64";
-  case 16: return "bfloat16";
-  default: return "unknown";
+  case 1:
+    return "float32";
+  case 2:
+    return "uint8";
+  case 3:
+    return "int8";
+  case 4:
+    return "uint16";
+  case 5:
+    return "int16";
+  case 6:
+    return "int32";
+  case 7:
+    return "int64";
+  case 9:
+    return "bool";
+  case 10:
+    return "float16";
+  case 11:
+    return "float64";
+  case 12:
+    return "uint32";
+  case 13:
+    return "uint64";
+  case 16:
+    return "bfloat16";
+  default:
+    return "unknown";
   }
 }
 
@@ -121,13 +135,16 @@ bool readTensorFile(const std::string &path, HostTensor &tensor,
   if (!readFile(path, bytes, error))
     return false;
   std::string reason;
-  bool isNpy = bytes.size() >= 6 && std::memcmp(bytes.data(), "\x93NUMPY", 6) == 0;
-  bool ok = isNpy ? parseNpy(bytes.data(), bytes.size(), tensor, reason)
-                  : parseTensorProto(bytes.data(), bytes.size(), tensor, reason);
+  bool isNpy =
+      bytes.size() >= 6 && std::memcmp(bytes.data(), "\x93NUMPY", 6) == 0;
+  bool ok = isNpy
+                ? parseNpy(bytes.data(), bytes.size(), tensor, reason)
+                : parseTensorProto(bytes.data(), bytes.size(), tensor, reason);
   if (!ok)
-    error = path + ": " + (isNpy ? "invalid .npy file: "
-                                 : "not a .npy file and not a valid ONNX "
-                                   "TensorProto: ") +
+    error = path + ": " +
+            (isNpy ? "invalid .npy file: "
+                   : "not a .npy file and not a valid ONNX "
+                     "TensorProto: ") +
             reason;
   return ok;
 }

@@ -1,4 +1,5 @@
-//===- tensor_file.h - Tensors in .npy and ONNX TensorProto files -*- C++ -*-===//
+//===- tensor_file.h - Tensors in .npy and ONNX TensorProto files -*- C++
+//-*-===//
 //
 // The file formats `mica run` reads inputs from and writes outputs to:
 // - .npy (numpy's format, versions 1.0, 2.0 and 3.0): little-endian, C order;

@@ -59,11 +59,16 @@ public:
     const uint8_t *d;
     size_t n;
     switch (wireType) {
-    case kVarint: return varint(v);
-    case kFixed64: return fixed(8, v);
-    case kFixed32: return fixed(4, v);
-    case kBytes: return bytes(d, n);
-    default: return false; // groups (3, 4) are not used by onnx.proto
+    case kVarint:
+      return varint(v);
+    case kFixed64:
+      return fixed(8, v);
+    case kFixed32:
+      return fixed(4, v);
+    case kBytes:
+      return bytes(d, n);
+    default:
+      return false; // groups (3, 4) are not used by onnx.proto
     }
   }
 
@@ -75,8 +80,9 @@ private:
 // `fixedBytes` is 4 or 8 for fixed-width fields, 0 for varints.
 bool readRepeated(Reader &in, int wireType, int fixedBytes,
                   std::vector<uint64_t> &values) {
-  int scalarWire = fixedBytes == 4 ? kFixed32 : fixedBytes == 8 ? kFixed64
-                                                                 : kVarint;
+  int scalarWire = fixedBytes == 4   ? kFixed32
+                   : fixedBytes == 8 ? kFixed64
+                                     : kVarint;
   uint64_t v;
   if (wireType == scalarWire) {
     if (!(fixedBytes ? in.fixed(fixedBytes, v) : in.varint(v)))
@@ -123,13 +129,32 @@ bool parseTensorProto(const uint8_t *bytes, size_t size, HostTensor &tensor,
     int wire = (int)(key & 7);
     bool ok = true;
     switch (field) {
-    case 1: ok = readRepeated(in, wire, 0, dims); break;
-    case 2: ok = wire == kVarint && in.varint(dataType); break;
-    case 4: ok = readRepeated(in, wire, 4, typed[4]); haveTyped[4] = true; break;
-    case 5: ok = readRepeated(in, wire, 0, typed[5]); haveTyped[5] = true; break;
-    case 7: ok = readRepeated(in, wire, 0, typed[7]); haveTyped[7] = true; break;
-    case 10: ok = readRepeated(in, wire, 8, typed[10]); haveTyped[10] = true; break;
-    case 11: ok = readRepeated(in, wire, 0, typed[11]); haveTyped[11] = true; break;
+    case 1:
+      ok = readRepeated(in, wire, 0, dims);
+      break;
+    case 2:
+      ok = wire == kVarint && in.varint(dataType);
+      break;
+    case 4:
+      ok = readRepeated(in, wire, 4, typed[4]);
+      haveTyped[4] = true;
+      break;
+    case 5:
+      ok = readRepeated(in, wire, 0, typed[5]);
+      haveTyped[5] = true;
+      break;
+    case 7:
+      ok = readRepeated(in, wire, 0, typed[7]);
+      haveTyped[7] = true;
+      break;
+    case 10:
+      ok = readRepeated(in, wire, 8, typed[10]);
+      haveTyped[10] = true;
+      break;
+    case 11:
+      ok = readRepeated(in, wire, 0, typed[11]);
+      haveTyped[11] = true;
+      break;
     case 8:
     case 9: {
       const uint8_t *data;
@@ -144,15 +169,23 @@ bool parseTensorProto(const uint8_t *bytes, size_t size, HostTensor &tensor,
       }
       break;
     }
-    case 6: strings = true; ok = in.skip(wire); break;
-    case 13: external = true; ok = in.skip(wire); break;
+    case 6:
+      strings = true;
+      ok = in.skip(wire);
+      break;
+    case 13:
+      external = true;
+      ok = in.skip(wire);
+      break;
     case 14: {
       uint64_t location = 0;
       ok = wire == kVarint && in.varint(location);
       external |= location == 1;
       break;
     }
-    default: ok = in.skip(wire); break;
+    default:
+      ok = in.skip(wire);
+      break;
     }
     if (!ok) {
       error = "field " + std::to_string(field) + " is malformed or truncated";
@@ -207,8 +240,11 @@ bool parseTensorProto(const uint8_t *bytes, size_t size, HostTensor &tensor,
     return true;
   }
   // The typed field ONNX uses for this data type.
-  int field = dtype == 1 ? 4 : dtype == 7 ? 7 : dtype == 11 ? 10
-            : (dtype == 12 || dtype == 13) ? 11 : 5;
+  int field = dtype == 1                     ? 4
+              : dtype == 7                   ? 7
+              : dtype == 11                  ? 10
+              : (dtype == 12 || dtype == 13) ? 11
+                                             : 5;
   for (int other : {4, 5, 7, 10, 11}) {
     if (other != field && haveTyped[other] && !typed[other].empty()) {
       error = std::string("data of a ") + dtypeName(dtype) +

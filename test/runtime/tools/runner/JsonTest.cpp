@@ -40,8 +40,8 @@ TEST(JsonTest, NonFiniteNumbersBecomeNull) {
 
 TEST(JsonTest, Validator) {
   for (const char *good :
-       {"{}", "[]", "0", "-1.5e+3", "\"\\u00e9\"", " {\"a\" : [1, {\"b\": null}]} ",
-        "true", "[false,\"x\"]"})
+       {"{}", "[]", "0", "-1.5e+3", "\"\\u00e9\"",
+        " {\"a\" : [1, {\"b\": null}]} ", "true", "[false,\"x\"]"})
     EXPECT_TRUE(isValidJson(good)) << good;
   for (const char *bad :
        {"", "{", "[1,]", "{\"a\"}", "{a:1}", "01", "1.", "\"\x01\"", "nul",

@@ -19,8 +19,7 @@ std::vector<uint8_t> bytesOf(const std::string &text) {
 
 // A v1.0 file with `header` (padded like numpy) followed by `data`.
 std::vector<uint8_t> npyFile(const std::string &header,
-                             const std::vector<uint8_t> &data,
-                             int major = 1) {
+                             const std::vector<uint8_t> &data, int major = 1) {
   std::string text = header;
   size_t prefix = major == 1 ? 10 : 12;
   while ((prefix + text.size() + 1) % 64)
@@ -50,7 +49,8 @@ TEST(NpyTest, ReadsWhatNumpyWrites) {
                        "(2, 3), }";
   header.append(118 - 1 - header.size(), ' ');
   header += '\n';
-  std::vector<uint8_t> file = bytesOf(std::string("\x93NUMPY\x01\x00v\x00", 10));
+  std::vector<uint8_t> file =
+      bytesOf(std::string("\x93NUMPY\x01\x00v\x00", 10));
   file.insert(file.end(), header.begin(), header.end());
   float values[6] = {0, 1, 2, 3, 4, 5};
   const uint8_t *raw = reinterpret_cast<const uint8_t *>(values);
@@ -77,15 +77,20 @@ TEST(NpyTest, HeaderVariants) {
   } cases[] = {
       {"{'descr': '<i8', 'fortran_order': False, 'shape': (), }", 1, 7, {}},
       {"{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }", 1, 2, {3}},
-      {"{\"descr\": \"=i4\", \"fortran_order\": False, \"shape\": (2L, 1L)}", 1,
-       6, {2, 1}},
-      {"{'shape': (1, 2), 'fortran_order': False, 'descr': '<f8'}", 2, 11,
+      {"{\"descr\": \"=i4\", \"fortran_order\": False, \"shape\": (2L, 1L)}",
+       1,
+       6,
+       {2, 1}},
+      {"{'shape': (1, 2), 'fortran_order': False, 'descr': '<f8'}",
+       2,
+       11,
        {1, 2}},
       {"{'descr': '<f2', 'fortran_order': True, 'shape': (4,), }", 3, 10, {4}},
-      {"{'descr': '|b1', 'fortran_order': False, 'shape': (0, 3), }", 1, 9,
+      {"{'descr': '|b1', 'fortran_order': False, 'shape': (0, 3), }",
+       1,
+       9,
        {0, 3}},
-      {"{'descr': '<V2', 'fortran_order': False, 'shape': (1,), }", 1, 16,
-       {1}},
+      {"{'descr': '<V2', 'fortran_order': False, 'shape': (1,), }", 1, 16, {1}},
   };
   for (const Case &c : cases) {
     uint64_t count;
@@ -195,10 +200,10 @@ TEST(NpyTest, RejectsMalformedFiles) {
   EXPECT_NE(parseError(npyFile(good, {})).find("holds 0 bytes"),
             std::string::npos);
   parseError(npyFile("{'descr': '<f4', 'shape': (1,), }", four));
-  parseError(npyFile("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (1,), }",
-                     four));
-  parseError(npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }",
-                     four));
+  parseError(npyFile(
+      "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (1,), }", four));
+  parseError(npyFile(
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", four));
   parseError(npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': [1], }",
                      four));
   parseError(npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), "

@@ -115,16 +115,19 @@ std::string mixModel(const std::string &arch) {
   artifact::Artifact a;
   a.producer = "mica-runner-test";
   bool arm = arch == "aarch64";
-  a.targets.push_back({arm ? "arm64" : "host", arch + "-unknown-linux-gnu",
-                       arch, "generic", {}});
+  a.targets.push_back({arm ? "arm64" : "host",
+                       arch + "-unknown-linux-gnu",
+                       arch,
+                       "generic",
+                       {}});
   artifact::Segment constants;
   const uint8_t *bias = reinterpret_cast<const uint8_t *>(kBias);
   constants.bytes.assign(bias, bias + sizeof(kBias));
   artifact::Segment code;
   code.kind = artifact::SegmentKind::Code;
   code.target = 0;
-  code.bytes = fileBytes(std::string(MICA_RUNNER_INPUTS_DIR) +
-                         "/mix_kernels." + arch + ".o");
+  code.bytes = fileBytes(std::string(MICA_RUNNER_INPUTS_DIR) + "/mix_kernels." +
+                         arch + ".o");
   a.segments = {constants, code};
   artifact::EntryPoint main;
   main.inputs = {{"a", MICA_DTYPE_FLOAT32, {-1, 3}, {4, 3}, {"N", ""}},
@@ -257,12 +260,12 @@ TEST(RunnerCliTest, ErrorsExitWith1AndNameTheProblem) {
   std::string a = inputA(), b = inputB();
   std::string int64Input =
       npyPath("a_int64", MICA_DTYPE_INT64, {2, 3}, std::vector<uint8_t>(48));
-  std::string rank1 = npyPath("a_rank1", MICA_DTYPE_FLOAT32, {6},
-                              std::vector<uint8_t>(24));
-  std::string wide = npyPath("a_wide", MICA_DTYPE_FLOAT32, {2, 4},
-                             std::vector<uint8_t>(32));
-  std::string tall = npyPath("a_tall", MICA_DTYPE_FLOAT32, {5, 3},
-                             std::vector<uint8_t>(60));
+  std::string rank1 =
+      npyPath("a_rank1", MICA_DTYPE_FLOAT32, {6}, std::vector<uint8_t>(24));
+  std::string wide =
+      npyPath("a_wide", MICA_DTYPE_FLOAT32, {2, 4}, std::vector<uint8_t>(32));
+  std::string tall =
+      npyPath("a_tall", MICA_DTYPE_FLOAT32, {5, 3}, std::vector<uint8_t>(60));
   std::string garbage = tempDir() + "/garbage.npy";
   writeBytes(garbage, {0x93, 'N', 'U', 'M', 'P', 'Y', 9, 0});
   std::string notModel = tempDir() + "/not_a_model.mica";
@@ -321,8 +324,8 @@ TEST(RunnerCliTest, RunsAndWritesOutputs) {
   Result r = runTool({"run", model, "--input", "b=" + inputB(), "--input",
                       "a=" + inputA(), "--output-dir", dir});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(contains(r.out, "sum/out: float32 2x3 -> " + dir +
-                                  "/sum_out.npy"))
+  EXPECT_TRUE(
+      contains(r.out, "sum/out: float32 2x3 -> " + dir + "/sum_out.npy"))
       << r.out;
   EXPECT_TRUE(contains(r.out, "count: int64 scalar -> " + dir + "/count.npy"))
       << r.out;
@@ -343,8 +346,8 @@ TEST(RunnerCliTest, RunsAndWritesOutputs) {
 }
 
 TEST(RunnerCliTest, SummaryWithoutOutputDir) {
-  Result r = runTool({"run", mixModel("x86_64"), "--input", inputA(),
-                      "--input", inputB()});
+  Result r = runTool(
+      {"run", mixModel("x86_64"), "--input", inputA(), "--input", inputB()});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "sum/out: float32 2x3 [11.5, 22.25, 33.125, "
                               "14.5, 25.25, 36.125]"))
@@ -355,20 +358,21 @@ TEST(RunnerCliTest, SummaryWithoutOutputDir) {
 
 TEST(RunnerCliTest, JsonIsOneDocument) {
   std::string dir = tempDir() + "/json";
-  Result r = runTool({"run", mixModel("x86_64"), "--input", inputA(),
-                      "--input", inputB(), "--json", "--repeat", "5",
-                      "--warmup=2", "--threads", "2", "--output-dir", dir});
+  Result r = runTool({"run", mixModel("x86_64"), "--input", inputA(), "--input",
+                      inputB(), "--json", "--repeat", "5", "--warmup=2",
+                      "--threads", "2", "--output-dir", dir});
   ASSERT_EQ(r.code, 0) << r.err;
   ASSERT_FALSE(r.out.empty());
   std::string doc = r.out.substr(0, r.out.size() - 1);
   EXPECT_EQ(r.out.back(), '\n');
   EXPECT_TRUE(runner::isValidJson(doc)) << r.out;
   for (const char *part :
-       {"{\"schema_version\":1,", "\"outputs\":[{\"name\":\"sum/out\",\"file\":",
+       {"{\"schema_version\":1,",
+        "\"outputs\":[{\"name\":\"sum/out\",\"file\":",
         "\"shape\":[2,3],\"dtype\":\"float32\"}",
         "{\"name\":\"count\",\"file\":", "\"shape\":[],\"dtype\":\"int64\"}",
-        "\"runs\":5", "\"warmup\":2", "\"threads\":2", "\"median_ms\":",
-        "\"min_ms\":"})
+        "\"runs\":5", "\"warmup\":2", "\"threads\":2",
+        "\"median_ms\":", "\"min_ms\":"})
     EXPECT_TRUE(contains(doc, part)) << part << "\n" << doc;
   EXPECT_FALSE(contains(doc, "\"profile\""));
   expectOutputs(dir);
@@ -381,8 +385,8 @@ TEST(RunnerCliTest, JsonIsOneDocument) {
 }
 
 TEST(RunnerCliTest, Profile) {
-  Result r = runTool({"run", mixModel("x86_64"), "--input", inputA(),
-                      "--input", inputB(), "--profile", "--repeat", "3"});
+  Result r = runTool({"run", mixModel("x86_64"), "--input", inputA(), "--input",
+                      inputB(), "--profile", "--repeat", "3"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "profile (per run, slowest first):")) << r.out;
   EXPECT_TRUE(contains(r.out, "Add")) << r.out;
@@ -392,8 +396,7 @@ TEST(RunnerCliTest, Profile) {
   r = runTool({"run", mixModel("x86_64"), "--input", inputA(), "--input",
                inputB(), "--profile", "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(runner::isValidJson(r.out.substr(0, r.out.size() - 1)))
-      << r.out;
+  EXPECT_TRUE(runner::isValidJson(r.out.substr(0, r.out.size() - 1))) << r.out;
   EXPECT_TRUE(contains(r.out, "\"profile\":[{\"node\":")) << r.out;
   EXPECT_TRUE(contains(r.out, "\"op_type\":\"Shape\"")) << r.out;
   EXPECT_TRUE(contains(r.out, "\"calls\":1")) << r.out;
@@ -406,19 +409,22 @@ TEST(RunnerCliTest, Inspect) {
     ASSERT_EQ(r.code, 0) << r.err;
     for (std::string part :
          {std::string("format: 1."), std::string("producer: mica-runner-test"),
-          std::string("target: ") + (std::string(arch) == "aarch64"
-                                         ? "arm64 (aarch64-unknown-linux-gnu"
-                                         : "host (x86_64-unknown-linux-gnu") +
+          std::string("target: ") +
+              (std::string(arch) == "aarch64"
+                   ? "arm64 (aarch64-unknown-linux-gnu"
+                   : "host (x86_64-unknown-linux-gnu") +
               ", cpu generic, features none)",
           std::string("content hash: 0x"), std::string("segments: 2"),
           std::string("constants offset"), std::string("code      offset"),
-          std::string("entry points: 1"), std::string("      a: float32 ?x3 (max 4x3)"),
+          std::string("entry points: 1"),
+          std::string("      a: float32 ?x3 (max 4x3)"),
           std::string("      b: float32 3\n"),
           std::string("      count: int64 scalar"),
           std::string("plan: 1 step\n      0 mica_runner_test_mix"),
           std::string("memory: arena 64 B, intermediates 256 B without reuse "
                       "(saving 75.0%)"),
-          std::string("nodes: 2"), std::string("compile report: 38 bytes of JSON")})
+          std::string("nodes: 2"),
+          std::string("compile report: 38 bytes of JSON")})
       EXPECT_TRUE(contains(r.out, part)) << part << "\n" << r.out;
 
     r = runTool({"inspect", model, "--json"});
@@ -426,9 +432,8 @@ TEST(RunnerCliTest, Inspect) {
     std::string doc = r.out.substr(0, r.out.size() - 1);
     EXPECT_TRUE(runner::isValidJson(doc)) << doc;
     for (const char *part :
-         {"\"schema_version\":1", "\"format_version\":\"1.",
-          "\"features\":[]", "\"content_hash\":\"", "\"kind\":\"constants\"",
-          "\"kind\":\"code\"",
+         {"\"schema_version\":1", "\"format_version\":\"1.", "\"features\":[]",
+          "\"content_hash\":\"", "\"kind\":\"constants\"", "\"kind\":\"code\"",
           "{\"name\":\"a\",\"dtype\":\"float32\",\"shape\":[\"?\",3],"
           "\"max_shape\":[4,3]}",
           "\"steps\":[\"mica_runner_test_mix\"]", "\"arena_size\":64",
@@ -444,12 +449,13 @@ TEST(RunnerCliTest, NumpyReadsOutputs) {
   if (std::system("/usr/bin/python3 -c 'import numpy' 2>/dev/null") != 0)
     GTEST_SKIP() << "no python3-numpy";
   std::string dir = tempDir() + "/numpy";
-  Result r = runTool({"run", mixModel("x86_64"), "--input", inputA(),
-                      "--input", inputB(), "--output-dir", dir});
+  Result r = runTool({"run", mixModel("x86_64"), "--input", inputA(), "--input",
+                      inputB(), "--output-dir", dir});
   ASSERT_EQ(r.code, 0) << r.err;
   std::string script =
       "import numpy as n; s = n.load('" + dir + "/sum_out.npy'); c = n.load('" +
-      dir + "/count.npy'); "
+      dir +
+      "/count.npy'); "
       "assert s.dtype == n.float32 and s.shape == (2, 3), s; "
       "assert (s == n.array([[1, 2, 3], [4, 5, 6]], n.float32) + "
       "n.array([10.5, 20.25, 30.125], n.float32)).all(), s; "
@@ -469,12 +475,11 @@ TEST(RunnerCliTest, Arm64ArtifactRunsUnderQemu) {
   if (!haveQemu || access(runner.c_str(), X_OK) != 0)
     GTEST_SKIP() << "no qemu-aarch64 or no " << runner;
   std::string dir = tempDir() + "/arm64";
-  Result r = runTool({"run", model, "--input", inputA(), "--input",
-                      "b=" + inputB(), "--output-dir", dir, "--json",
-                      "--profile"});
+  Result r =
+      runTool({"run", model, "--input", inputA(), "--input", "b=" + inputB(),
+               "--output-dir", dir, "--json", "--profile"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(runner::isValidJson(r.out.substr(0, r.out.size() - 1)))
-      << r.out;
+  EXPECT_TRUE(runner::isValidJson(r.out.substr(0, r.out.size() - 1))) << r.out;
   expectOutputs(dir);
   // The arm64 runner's errors pass through with their exit code.
   r = runTool({"run", model, "--input", inputA()});
@@ -490,10 +495,11 @@ TEST(RunnerCliTest, Arm64WithoutRunnerOrQemu) {
   Result r = runTool({"run", model},
                      {"MICA_RUN_ARM64=" + tempDir() + "/no-such-runner"});
   EXPECT_EQ(r.code, 1);
-  EXPECT_TRUE(contains(r.err, "compiled for aarch64-unknown-linux-gnu")) << r.err;
+  EXPECT_TRUE(contains(r.err, "compiled for aarch64-unknown-linux-gnu"))
+      << r.err;
   EXPECT_TRUE(contains(r.err, "no-such-runner, which is missing")) << r.err;
-  r = runTool({"run", model}, {"MICA_RUN_ARM64=/bin/true",
-                               "MICA_QEMU_AARCH64=/no/such/qemu"});
+  r = runTool({"run", model},
+              {"MICA_RUN_ARM64=/bin/true", "MICA_QEMU_AARCH64=/no/such/qemu"});
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "needs qemu-aarch64")) << r.err;
 }
