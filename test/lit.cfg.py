@@ -9,7 +9,7 @@ from lit.llvm import llvm_config
 config.name = "Mica"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test", ".py"]
-config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "Inputs", "unit", "tools"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "lit.local.cfg", "CMakeLists.txt", "Inputs", "unit", "__pycache__"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.mica_obj_root, "test")
 
