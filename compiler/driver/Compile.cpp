@@ -6,6 +6,7 @@
 #include "compiler/driver/Pipeline.h"
 #include "compiler/kernel/DataTypes.h"
 #include "compiler/kernel/KernelAbi.h"
+#include "compiler/onnx/FunctionExpansion.h"
 #include "compiler/onnx/Importer.h"
 #include "targets/TargetDescription.h"
 
@@ -18,6 +19,7 @@
 #include "llvm/Support/Path.h"
 
 #include <chrono>
+#include <set>
 
 using namespace mlir;
 using namespace mica;
@@ -166,6 +168,26 @@ LogicalResult prepareSignature(func::FuncOp func, const CompileOptions &options,
   return success();
 }
 
+/// The ONNX op types of the onnx-dialect ops left after normalisation whose
+/// schema (at the model's opset) defines them by a function body.
+std::set<std::string> functionOpsLeft(ModuleOp module) {
+  int opset = 0;
+  if (auto attr = module->getAttrOfType<IntegerAttr>("onnx.opset"))
+    opset = attr.getInt();
+  std::set<std::string> types;
+  module.walk([&](Operation *op) {
+    if (op->getName().getDialectNamespace() != "onnx")
+      return;
+    NodeLocInfo info = getNodeLocInfo(op->getLoc());
+    auto [domain, type] = StringRef(info.domainAndOp).rsplit("::");
+    if (type.empty() || (domain != "ai.onnx" && !domain.empty()))
+      return;
+    if (hasFunctionBody(type.str(), opset))
+      types.insert(type.str());
+  });
+  return types;
+}
+
 /// Ops no lowering handles: report them all as unsupported, at their node.
 bool reportUnlowerable(ModuleOp module) {
   bool any = false;
@@ -212,25 +234,35 @@ CompileResult mica::compile(MLIRContext &context,
     return result;
   }
 
-  timer.start("importing " + options.modelPath);
+  // Import and normalise; ops left in the onnx dialect whose schema has a
+  // function body are then expanded into that body at import, and the
+  // model is imported again (bodies may use further function ops).
   ImportOptions importOptions;
   importOptions.load.inputShapes = options.inputShapes;
   importOptions.load.frozenInputs = options.frozenInputs;
-  ImportResult imported = importOnnxModel(context, options.modelPath, importOptions);
-  if (!imported.module) {
-    result.unsupported = imported.unsupported;
-    return result;
-  }
-  ModuleOp module = *imported.module;
-  recordNodes(module);
-
-  timer.start("normalising into the graph dialect");
-  {
+  OwningOpRef<ModuleOp> owned;
+  for (int attempt = 0;; ++attempt) {
+    timer.start("importing " + options.modelPath);
+    ImportResult imported =
+        importOnnxModel(context, options.modelPath, importOptions);
+    if (!imported.module) {
+      result.unsupported = imported.unsupported;
+      return result;
+    }
+    owned = std::move(imported.module);
+    recordNodes(*owned);
+    timer.start("normalising into the graph dialect");
     PassManager pm(&context);
     buildOnnxToGraphPipeline(pm);
-    if (failed(pm.run(module)))
+    if (failed(pm.run(*owned)))
       return result;
+    std::set<std::string> expand = functionOpsLeft(*owned);
+    size_t before = importOptions.load.expandFunctions.size();
+    importOptions.load.expandFunctions.insert(expand.begin(), expand.end());
+    if (attempt == 3 || importOptions.load.expandFunctions.size() == before)
+      break;
   }
+  ModuleOp module = *owned;
   if (reportUnlowerable(module)) {
     result.unsupported = true;
     return result;

@@ -392,6 +392,8 @@ LogicalResult GraphImporter::importMain(ModuleOp module) {
   const onnx::GraphProto &graph = model.proto.graph();
   collectTypes(graph, knownTypes);
   Location fileLoc = FileLineColLoc::get(&context, file, 0, 0);
+  // The default-domain opset the nodes were resolved at.
+  module->setAttr("onnx.opset", builder.getI64IntegerAttr(model.defaultOpset));
 
   llvm::StringSet<> initializers;
   for (const auto &t : graph.initializer())

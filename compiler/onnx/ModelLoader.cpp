@@ -329,7 +329,9 @@ bool loadImpl(const std::string &path, const LoadOptions &options,
 
   // Shape inference fills value_info for intermediate values (isolated in
   // a child process: see ShapeInference.h).
-  inferShapesIsolated(model.proto, model.warnings);
+  // It also expands the function ops the caller lists.
+  inferShapesIsolated(model.proto, model.warnings, options.expandFunctions,
+                      model.defaultOpset);
   // Inference may have rebuilt repeated fields; resolve node addresses again.
   model.nodes.clear();
   return resolveGraph(*model.proto.mutable_graph(), model, error);

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ struct FrozenInput {
 struct LoadOptions {
   std::vector<InputShape> inputShapes;
   std::vector<FrozenInput> frozenInputs;
+  /// Op types (default domain) to replace by their schema's function body
+  /// where they have one (FunctionExpansion.h).
+  std::set<std::string> expandFunctions;
 };
 
 /// Why a model could not be loaded. `unsupported` errors (a model feature Mica

@@ -5,6 +5,7 @@
 // (LLVM, MLIR) runs twice.
 //===----------------------------------------------------------------------===//
 #include "compiler/onnx/ShapeInference.h"
+#include "compiler/onnx/FunctionExpansion.h"
 
 #include "onnx/defs/schema.h"
 #include "onnx/shape_inference/implementation.h"
@@ -49,12 +50,7 @@ std::string readAll(int fd) {
 
 // Runs in the child. Reply: [u64 warning bytes][warnings, '\n'-separated]
 // [the inferred model without main-graph initializer data].
-[[noreturn]] void childMain(onnx::ModelProto &model, int fd) {
-  // The parent's crash handlers (LLVM's stack dumper) must not run here: a
-  // crash of the child is an expected outcome that the parent reports.
-  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT})
-    signal(sig, SIG_DFL);
-  std::string warnings;
+void infer(onnx::ModelProto &model, std::string &warnings) {
   try {
     onnx::shape_inference::InferShapes(
         model, onnx::OpSchemaRegistry::Instance(),
@@ -71,6 +67,33 @@ std::string readAll(int fd) {
     }
   } catch (...) {
     warnings += "shape inference failed\n";
+  }
+}
+
+[[noreturn]] void childMain(onnx::ModelProto &model, int fd,
+                            const std::set<std::string> &expandFunctions,
+                            int opset) {
+  // The parent's crash handlers (LLVM's stack dumper) must not run here: a
+  // crash of the child is an expected outcome that the parent reports.
+  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT})
+    signal(sig, SIG_DFL);
+  std::string warnings;
+  infer(model, warnings);
+  // Each round of expansion is typed by inference before the next one,
+  // whose context-dependent bodies need the types.
+  for (int round = 0; round < 8 && !expandFunctions.empty(); ++round) {
+    int expanded = 0;
+    try {
+      expanded = expandFunctionNodes(model, opset, expandFunctions);
+    } catch (const std::exception &e) {
+      warnings += std::string("expanding function ops failed: ") + e.what() +
+                  "\n";
+    } catch (...) {
+      warnings += "expanding function ops failed\n";
+    }
+    if (expanded == 0)
+      break;
+    infer(model, warnings);
   }
   // The parent still holds the weights; do not send them back.
   for (auto &tensor : *model.mutable_graph()->mutable_initializer()) {
@@ -94,7 +117,9 @@ std::string readAll(int fd) {
 } // namespace
 
 void mica::inferShapesIsolated(onnx::ModelProto &model,
-                               std::vector<std::string> &warnings) {
+                               std::vector<std::string> &warnings,
+                               const std::set<std::string> &expandFunctions,
+                               int opset) {
   int fds[2];
   if (pipe(fds) != 0) {
     warnings.push_back(std::string("shape inference skipped: pipe: ") +
@@ -111,13 +136,22 @@ void mica::inferShapesIsolated(onnx::ModelProto &model,
   }
   if (pid == 0) {
     close(fds[0]);
-    childMain(model, fds[1]);
+    childMain(model, fds[1], expandFunctions, opset);
   }
   close(fds[1]);
   std::string reply = readAll(fds[0]);
   close(fds[0]);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status) && !expandFunctions.empty()) {
+    // Expansion is an optimisation of coverage: without it the ops stay as
+    // they are and the compiler reports them.
+    warnings.push_back("expanding function ops crashed libonnx (signal " +
+                       std::to_string(WTERMSIG(status)) +
+                       "); importing without expanding them");
+    inferShapesIsolated(model, warnings);
+    return;
   }
   if (WIFSIGNALED(status)) {
     warnings.push_back("ONNX shape inference crashed on this model (signal " +
@@ -152,7 +186,8 @@ void mica::inferShapesIsolated(onnx::ModelProto &model,
     warnings.push_back("ONNX shape inference sent a malformed model");
     return;
   }
-  // Put the weights back: inference does not change initializers.
+  // Put the weights back: neither inference nor expansion changes
+  // initializers.
   inferred.mutable_graph()->mutable_initializer()->Swap(
       model.mutable_graph()->mutable_initializer());
   model.Swap(&inferred);

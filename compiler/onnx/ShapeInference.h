@@ -11,6 +11,7 @@
 
 #include "onnx/onnx_pb.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,15 @@ namespace mica {
 /// on `model` in a child process and, if it succeeds, replaces `model` with
 /// the inferred one. Problems are appended to `warnings`; the model is left
 /// as it was when inference fails.
+///
+/// With `expandFunctions`, the child also replaces the nodes of those op
+/// types by their schema's function body (FunctionExpansion.h), inferring
+/// again after each round; libonnx's body builders trust the model as much
+/// as its inference functions do.
 void inferShapesIsolated(onnx::ModelProto &model,
-                         std::vector<std::string> &warnings);
+                         std::vector<std::string> &warnings,
+                         const std::set<std::string> &expandFunctions = {},
+                         int opset = 0);
 
 } // namespace mica
 

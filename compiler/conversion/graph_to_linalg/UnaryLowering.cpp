@@ -96,6 +96,15 @@ Value buildUnary(OpBuilder &b, Location loc, Operation *op, Value x) {
           [&](graph::RoundOp) { return math::RoundEvenOp::create(b, loc, x); })
       .Case([&](graph::SinOp) { return math::SinOp::create(b, loc, x); })
       .Case([&](graph::CosOp) { return math::CosOp::create(b, loc, x); })
+      .Case([&](graph::TanOp) { return math::TanOp::create(b, loc, x); })
+      .Case([&](graph::AsinOp) { return math::AsinOp::create(b, loc, x); })
+      .Case([&](graph::AcosOp) { return math::AcosOp::create(b, loc, x); })
+      .Case([&](graph::AtanOp) { return math::AtanOp::create(b, loc, x); })
+      .Case([&](graph::SinhOp) { return math::SinhOp::create(b, loc, x); })
+      .Case([&](graph::CoshOp) { return math::CoshOp::create(b, loc, x); })
+      .Case([&](graph::AsinhOp) { return math::AsinhOp::create(b, loc, x); })
+      .Case([&](graph::AcoshOp) { return math::AcoshOp::create(b, loc, x); })
+      .Case([&](graph::AtanhOp) { return math::AtanhOp::create(b, loc, x); })
       .Case([&](graph::SignOp) { return buildSign(b, loc, x); })
       .Case([&](graph::NotOp) {
         return arith::XOrIOp::create(b, loc, x, cst(1));
@@ -269,7 +278,12 @@ void populateUnaryPatterns(RewritePatternSet &patterns) {
                UnaryLowering<graph::ReciprocalOp>,
                UnaryLowering<graph::FloorOp>, UnaryLowering<graph::CeilOp>,
                UnaryLowering<graph::RoundOp>, UnaryLowering<graph::SinOp>,
-               UnaryLowering<graph::CosOp>, UnaryLowering<graph::SignOp>,
+               UnaryLowering<graph::CosOp>, UnaryLowering<graph::TanOp>,
+               UnaryLowering<graph::AsinOp>, UnaryLowering<graph::AcosOp>,
+               UnaryLowering<graph::AtanOp>, UnaryLowering<graph::SinhOp>,
+               UnaryLowering<graph::CoshOp>, UnaryLowering<graph::AsinhOp>,
+               UnaryLowering<graph::AcoshOp>, UnaryLowering<graph::AtanhOp>,
+               UnaryLowering<graph::SignOp>,
                UnaryLowering<graph::NotOp>, UnaryLowering<graph::SoftplusOp>,
                UnaryLowering<graph::HardSwishOp>, UnaryLowering<graph::SiluOp>,
                UnaryLowering<graph::GeluOp>, UnaryLowering<graph::LeakyReluOp>,

@@ -3,6 +3,7 @@
 
 #include "dialects/onnx/IR/OnnxDialect.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 
 #include <cstdio>
@@ -85,11 +86,57 @@ LogicalResult forwardValue(PatternRewriter &rewriter, Operation *op,
                            Value value) {
   if (!onlyFirstResultUsed(op))
     return rewriter.notifyMatchFailure(op, "secondary outputs are used");
-  if (!canReplaceWith(op->getResult(0), value))
+  if (!canStandFor(op->getResult(0), value))
     return rewriter.notifyMatchFailure(
         op, "forwarded value's type differs from the result type");
-  replaceFirstResult(rewriter, op, value);
+  SmallVector<Value> values(op->getNumResults(), Value());
+  values[0] = value;
+  replaceResults(rewriter, op, values);
   return success();
+}
+
+bool canStandFor(Value result, Value value) {
+  if (canReplaceWith(result, value))
+    return true;
+  auto from = dyn_cast<RankedTensorType>(value.getType());
+  auto to = dyn_cast<TensorType>(result.getType());
+  if (!from || !to || from.getElementType() != to.getElementType())
+    return false;
+  return !to.hasRank() || (to.getRank() == from.getRank() &&
+                           succeeded(verifyCompatibleShape(from, to)));
+}
+
+void replaceResults(PatternRewriter &rewriter, Operation *op,
+                    ValueRange values) {
+  for (auto [result, value] : llvm::zip_equal(op->getResults(), values)) {
+    if (!value)
+      continue;
+    Value replacement = value;
+    if (!canReplaceWith(result, value))
+      replacement = tensor::CastOp::create(rewriter, op->getLoc(),
+                                           result.getType(), value);
+    rewriter.replaceAllUsesWith(result, replacement);
+  }
+  rewriter.eraseOp(op);
+}
+
+Value createConstant(PatternRewriter &rewriter, Location loc,
+                     RankedTensorType type, ArrayRef<double> values) {
+  Type element = type.getElementType();
+  SmallVector<Attribute> attrs;
+  for (double v : values) {
+    if (auto floatType = dyn_cast<FloatType>(element))
+      attrs.push_back(rewriter.getFloatAttr(floatType, v));
+    else if (element.isInteger(1))
+      attrs.push_back(rewriter.getBoolAttr(v != 0));
+    else
+      attrs.push_back(rewriter.getIntegerAttr(
+          element, APInt(element.getIntOrFloatBitWidth(),
+                         static_cast<uint64_t>(static_cast<int64_t>(v)),
+                         /*isSigned=*/true)));
+  }
+  return graph::ConstantOp::create(rewriter, loc,
+                                   DenseElementsAttr::get(type, attrs));
 }
 
 std::optional<DenseElementsAttr> getConstantAttr(Value value) {

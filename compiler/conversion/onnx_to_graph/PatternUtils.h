@@ -31,6 +31,7 @@ namespace mica::onnx_to_graph {
 
 // Per-family pattern sets, put together by populateOnnxToGraphPatterns.
 void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
+void populateActivationPatterns(mlir::RewritePatternSet &patterns);
 void populateArithmeticPatterns(mlir::RewritePatternSet &patterns);
 void populateNNPatterns(mlir::RewritePatternSet &patterns);
 void populateWindowPatterns(mlir::RewritePatternSet &patterns);
@@ -180,6 +181,34 @@ llvm::LogicalResult replaceOp(mlir::PatternRewriter &rewriter,
   replaceFirstResult(rewriter, op, newOp->getResult());
   return mlir::success();
 }
+
+/// createOp for an intermediate one-result op (typed by its shape function):
+/// its result, or null when an operand is not a graph tensor or the shape
+/// function rejects the op. Check what can fail before building anything.
+template <typename OpTy, typename... Args>
+mlir::Value createValue(mlir::PatternRewriter &rewriter, mlir::Location loc,
+                        Args &&...args) {
+  mlir::FailureOr<OpTy> op = createOp<OpTy>(rewriter, loc, mlir::Value(),
+                                            std::forward<Args>(args)...);
+  return mlir::succeeded(op) ? op->getResult() : mlir::Value();
+}
+
+/// Whether `value` can stand for `result`: equal types, or types that differ
+/// only in how static their dims are (replaceResults then inserts a
+/// tensor.cast to the result type).
+bool canStandFor(mlir::Value result, mlir::Value value);
+
+/// Replaces every result of `op` by the value at the same position and erases
+/// `op`; a null value marks a result that must be unused. Values of a
+/// different (compatible) type reach the old users through a tensor.cast.
+void replaceResults(mlir::PatternRewriter &rewriter, mlir::Operation *op,
+                    mlir::ValueRange values);
+
+/// A constant of `type` (static shape) whose elements are `values`
+/// (converted to the element type).
+mlir::Value createConstant(mlir::PatternRewriter &rewriter, mlir::Location loc,
+                           mlir::RankedTensorType type,
+                           llvm::ArrayRef<double> values);
 
 /// Replaces `op` (one used result) by the existing `value` when
 /// canReplaceWith allows it.
