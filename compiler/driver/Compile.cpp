@@ -218,6 +218,35 @@ llvm::json::Array specsJson(ArrayRef<artifact::TensorSpec> specs) {
   return out;
 }
 
+/// The CPU kernels' vector shape for a target: AVX-512 and AVX2 on x86-64
+/// (with their 32 and 16 vector registers), NEON on AArch64.
+KernelPipelineOptions kernelOptions(const TargetDescription &target) {
+  KernelPipelineOptions options;
+  auto has = [&](llvm::StringRef feature) {
+    return llvm::is_contained(target.features, ("+" + feature).str());
+  };
+  llvm::StringRef arch = llvm::StringRef(target.triple).split('-').first;
+  if (arch == "aarch64") {
+    options.vectorWidth = 4;
+    options.vectorRegisters = 32;
+  } else if (arch == "x86_64") {
+    if (has("avx512f")) {
+      options.vectorWidth = 16;
+      options.vectorRegisters = 32;
+    } else if (has("avx2") || has("avx")) {
+      options.vectorWidth = 8;
+      options.vectorRegisters = 16;
+    } else {
+      options.vectorWidth = 4;
+      options.vectorRegisters = 16;
+    }
+  }
+  // Experiments only: MICA_CPU_VECTOR_WIDTH=0 keeps the scalar loops.
+  if (const char *env = std::getenv("MICA_CPU_VECTOR_WIDTH"))
+    options.vectorWidth = std::atoi(env);
+  return options;
+}
+
 } // namespace
 
 CompileResult mica::compile(MLIRContext &context,
@@ -286,7 +315,7 @@ CompileResult mica::compile(MLIRContext &context,
       return failure(); // let the caller's handler print it
     });
     PassManager pm(&context);
-    buildGraphToKernelPipeline(pm, symbol);
+    buildGraphToKernelPipeline(pm, symbol, kernelOptions(*target));
     if (failed(pm.run(module))) {
       result.unsupported = legalizeFailure;
       return result;

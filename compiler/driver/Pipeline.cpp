@@ -4,6 +4,7 @@
 #include "compiler/conversion/graph_to_linalg/Passes.h"
 #include "compiler/conversion/onnx_to_graph/Passes.h"
 #include "compiler/kernel/Passes.h"
+#include "compiler/transforms/cpu/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
 
@@ -26,8 +27,26 @@ void mica::buildOnnxToGraphPipeline(mlir::OpPassManager &pm) {
 }
 
 void mica::buildGraphToKernelPipeline(mlir::OpPassManager &pm,
-                                      llvm::StringRef symbol) {
+                                      llvm::StringRef symbol,
+                                      const KernelPipelineOptions &options) {
   buildGraphToBuffersPipeline(pm);
+  if (options.vectorWidth) {
+    // CPU kernels on the bufferized ops, while each buffer is still one
+    // top-level allocation (the memory plan below then sees the fused
+    // kernels' real buffer uses). Copies become linalg.copy first so that
+    // they are vectorised too.
+    pm.addPass(mica::createMemrefCopyToLinalg());
+    CpuContractionCodegenOptions contraction;
+    contraction.vectorWidth = options.vectorWidth;
+    contraction.registers = options.vectorRegisters;
+    pm.addPass(mica::createCpuContractionCodegen(contraction));
+    CpuElementwiseCodegenOptions elementwise;
+    elementwise.vectorWidth = options.vectorWidth;
+    pm.addNestedPass<mlir::func::FuncOp>(
+        mica::createCpuElementwiseCodegen(elementwise));
+    pm.addPass(mlir::createCanonicalizerPass());
+    pm.addPass(mlir::createCSEPass());
+  }
   // Right after bufferization, while every buffer is still a top-level
   // memref.alloc and every op still carries its node's location.
   pm.addPass(mica::createBindKernelInterface());
@@ -39,12 +58,28 @@ void mica::buildGraphToKernelPipeline(mlir::OpPassManager &pm,
   pm.addPass(mica::createEmitKernelEntry(entry));
 }
 
+namespace {
+struct KernelPipelineCliOptions
+    : mlir::PassPipelineOptions<KernelPipelineCliOptions> {
+  Option<unsigned> vectorWidth{
+      *this, "vector-width",
+      llvm::cl::desc("f32 lanes of the CPU kernels (0: scalar loops)"),
+      llvm::cl::init(0)};
+  Option<unsigned> registers{*this, "registers",
+                             llvm::cl::desc("Vector registers of the target"),
+                             llvm::cl::init(32)};
+};
+} // namespace
+
 void mica::registerGraphToKernelPipeline() {
-  mlir::PassPipelineRegistration<>(
+  mlir::PassPipelineRegistration<KernelPipelineCliOptions>(
       "mica-lower-to-kernel",
       "Lower graph-dialect functions to an LLVM-dialect kernel with the "
       "runtime's ABI (exported as mica_main)",
-      [](mlir::OpPassManager &pm) {
-        buildGraphToKernelPipeline(pm, "mica_main");
+      [](mlir::OpPassManager &pm, const KernelPipelineCliOptions &cli) {
+        KernelPipelineOptions options;
+        options.vectorWidth = cli.vectorWidth;
+        options.vectorRegisters = cli.registers;
+        buildGraphToKernelPipeline(pm, "mica_main", options);
       });
 }

@@ -19,8 +19,18 @@ void buildOnnxToGraphPipeline(mlir::OpPassManager &pm);
 /// up to bufferization, then the kernel interface (constants segment, static
 /// arena plan, caller output buffers), layer hooks, the rest of the lowering
 /// and the exported entry (see compiler/kernel/KernelAbi.h).
+/// Options of the kernel pipeline that depend on the target.
+struct KernelPipelineOptions {
+  /// f32 lanes per vector of the CPU kernels (compiler/transforms/cpu):
+  /// 16 for AVX-512, 8 for AVX2, 4 for NEON; 0 keeps the scalar loops.
+  unsigned vectorWidth = 0;
+  /// Vector registers of the target (sizes the register tiles).
+  unsigned vectorRegisters = 32;
+};
+
 void buildGraphToKernelPipeline(mlir::OpPassManager &pm,
-                                llvm::StringRef symbol);
+                                llvm::StringRef symbol,
+                                const KernelPipelineOptions &options = {});
 
 /// Registers `mica-lower-to-kernel` (buildGraphToKernelPipeline, symbol
 /// `mica_main`).

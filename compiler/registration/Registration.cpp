@@ -5,6 +5,7 @@
 #include "compiler/conversion/onnx_to_graph/Passes.h"
 #include "compiler/driver/Pipeline.h"
 #include "compiler/kernel/Passes.h"
+#include "compiler/transforms/cpu/Passes.h"
 #include "dialects/exec/IR/ExecDialect.h"
 #include "dialects/graph/IR/GraphDialect.h"
 #include "dialects/onnx/IR/OnnxDialect.h"
@@ -42,6 +43,7 @@ void mica::registerAllPasses() {
   mica::registerGraphToLinalgPasses();
   mica::registerGraphToLLVMPipeline();
   mica::registerKernelPasses();
+  mica::registerCpuTransformsPasses();
   mica::registerGraphToKernelPipeline();
   // Upstream passes the lowering uses, for running its steps one by one.
   mlir::registerLinalgPasses();

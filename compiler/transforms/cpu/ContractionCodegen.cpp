@@ -1,0 +1,1010 @@
+//===- ContractionCodegen.cpp - Register-tiled reductions on vectors ------===//
+//
+// One kernel generator for every linalg op on buffers that reduces into its
+// output in place (see Passes.td, mica-cpu-contraction-codegen):
+//
+//   matmul / fully connected / batched matmul   out[m, n] += A[m, k] * B[k, n]
+//   convolution (NCHW)                          out[f, oh, ow] += W[f, c, kh, kw]
+//                                                   * X[c, oh*s + kh, ow*s + kw]
+//   depthwise convolution                       out[c, oh, ow] += W[c, kh, kw]
+//                                                   * X[c, oh*s + kh, ow*s + kw]
+//   pooling (max, sum)                          out[c, oh, ow] = max(out, X[...])
+//
+// The op's loops are classified against its output's innermost dimension n
+// (unit stride, vectorised):
+//   - the vector operand B depends on n; the broadcast operand A does not;
+//   - the row dimension m is register-tiled: preferably one A depends on and B
+//     does not (B's vectors are then reused by every row: GEMM), else one B
+//     depends on and A does not (A's scalar is reused: depthwise, pooling);
+//   - other parallel dims are plain loops outside the tile; reduction dims are
+//     loops (or unrolled when short) inside it, in the op's own order.
+// A tile holds MR x NV accumulator vectors in registers; per reduction step it
+// loads NV vectors of B (or MR x NV) and MR (or 1) scalars of A and applies
+// the op's own body to vectors. Partial tiles use masked loads and stores.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/transforms/cpu/CodegenUtils.h"
+#include "compiler/transforms/cpu/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+#include <cmath>
+#include <limits>
+
+namespace mica {
+#define GEN_PASS_DEF_CPUCONTRACTIONCODEGEN
+#include "compiler/transforms/cpu/Passes.h.inc"
+} // namespace mica
+
+using namespace mlir;
+using namespace mica::cpu;
+
+namespace {
+
+struct TargetShape {
+  int64_t lanes;     // f32 lanes per vector
+  int64_t registers; // vector registers
+};
+
+enum class BMode { Contiguous, Strided, Packed };
+
+/// The elementwise consumers fused after the reduction.
+struct EpilogueStep {
+  linalg::GenericOp op;
+  Value input; // the buffer holding the running value (C or the previous out)
+};
+
+struct Plan {
+  linalg::LinalgOp op;
+  unsigned numLoops = 0;
+  SmallVector<int64_t> extents; // static; kDynamic when dynamic
+  SmallVector<bool> reduction;
+  AffineMap cMap;
+  int aInput = -1, bInput = -1; // dps inputs read by the body
+  unsigned nDim = 0;
+  SmallVector<unsigned> merged; // dims folded into nDim (run at index 0)
+  int64_t nExtent = ShapedType::kDynamic;
+  int mDim = -1;
+  SmallVector<unsigned> outer, red;
+  BMode bMode = BMode::Contiguous;
+  // Initial value of the accumulators.
+  linalg::LinalgOp initOp;
+  int initInput = -1;  // dps input of initOp read elementwise
+  Value initScalar;    // otherwise: this scalar (captured or constant)
+  Attribute initConst; // ... or this constant from inside the init body
+  SmallVector<EpilogueStep> epilogue;
+  Value out; // the buffer stored to
+  // Tile.
+  int64_t mr = 1, nv = 1;
+  bool mOuter = false;
+};
+
+bool isFloatMemRef(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  return type && isa<FloatType>(type.getElementType());
+}
+
+/// All buffers reachable from `root` through view-like ops, and the ops
+/// that use any of them for something else than making a view.
+void collectUsers(Value root, SmallVectorImpl<Operation *> &users) {
+  SmallVector<Value> worklist{root};
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (Operation *user : v.getUsers()) {
+      bool view = isa<ViewLikeOpInterface, memref::CastOp, memref::ExpandShapeOp,
+                      memref::CollapseShapeOp, memref::ReinterpretCastOp,
+                      memref::TransposeOp, memref::ExtractStridedMetadataOp>(
+          user);
+      if (view) {
+        for (Value r : user->getResults())
+          if (isa<BaseMemRefType>(r.getType()))
+            worklist.push_back(r);
+        continue;
+      }
+      users.push_back(user);
+    }
+  }
+}
+
+/// True when `buffer` is a fresh allocation that only the ops in `allowed`
+/// (and deallocations) touch.
+bool onlyUsedBy(Value buffer, ArrayRef<Operation *> allowed) {
+  Value root = rootBuffer(buffer);
+  if (!root.getDefiningOp<memref::AllocOp>())
+    return false;
+  SmallVector<Operation *> users;
+  collectUsers(root, users);
+  // memref.dim only reads the shape.
+  return llvm::all_of(users, [&](Operation *user) {
+    return isa<memref::DeallocOp, memref::DimOp>(user) ||
+           llvm::is_contained(allowed, user);
+  });
+}
+
+/// The constant data of a global, as floats.
+std::optional<std::vector<float>> readConstant(memref::GlobalOp global) {
+  if (!global || !global.getConstant() || !global.getInitialValue())
+    return std::nullopt;
+  MemRefType type = global.getType();
+  if (!type.getElementType().isF32() || !type.hasStaticShape())
+    return std::nullopt;
+  int64_t n = type.getNumElements();
+  Attribute init = *global.getInitialValue();
+  if (auto dense = dyn_cast<DenseElementsAttr>(init)) {
+    auto values = dense.getValues<float>();
+    return std::vector<float>(values.begin(), values.end());
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(init)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || static_cast<int64_t>(blob->getData().size()) != n * 4)
+      return std::nullopt;
+    std::vector<float> data(n);
+    std::memcpy(data.data(), blob->getData().data(), n * 4);
+    return data;
+  }
+  return std::nullopt;
+}
+
+class Analyzer {
+public:
+  Analyzer(const TargetShape &target) : target(target) {}
+  std::optional<Plan> analyze(linalg::LinalgOp op);
+
+private:
+  void analyzeInit(Plan &p);
+  void analyzeEpilogue(Plan &p);
+  void mergeInnerDims(Plan &p);
+  void chooseRows(Plan &p);
+  void chooseTile(Plan &p);
+  /// The access patterns (in the op's loop dims) of every buffer the kernel
+  /// touches along n, for the merge check.
+  SmallVector<std::optional<AccessPattern>> nAccesses(Plan &p);
+
+  TargetShape target;
+  SmallVector<std::optional<AccessPattern>> inputPatterns;
+  std::optional<AccessPattern> cPattern;
+};
+
+std::optional<Plan> Analyzer::analyze(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumDpsInputs() > 2)
+    return std::nullopt;
+  Plan p;
+  p.op = op;
+  p.numLoops = op.getNumLoops();
+  Value c = op.getDpsInits()[0];
+  if (!isFloatMemRef(c) || cast<MemRefType>(c.getType()).getRank() == 0)
+    return std::nullopt;
+  for (utils::IteratorType it : op.getIteratorTypesArray())
+    p.reduction.push_back(it == utils::IteratorType::reduction);
+  if (llvm::none_of(p.reduction, [](bool r) { return r; }))
+    return std::nullopt;
+  p.extents = op.getStaticLoopRanges();
+
+  Block *body = op.getBlock();
+  if (!isVectorizableBody(*body))
+    return std::nullopt;
+  BlockArgument outArg = body->getArguments().back();
+  if (outArg.use_empty())
+    return std::nullopt; // not an accumulation
+
+  // The output: every result a loop dim, the innermost with unit stride.
+  p.cMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  for (AffineExpr e : p.cMap.getResults())
+    if (!isa<AffineDimExpr>(e))
+      return std::nullopt;
+  cPattern = analyzeAccess(cast<MemRefType>(c.getType()), p.cMap);
+  p.nDim = cast<AffineDimExpr>(p.cMap.getResults().back()).getPosition();
+  if (!cPattern || !cPattern->hasCoef(p.nDim, 1) || p.reduction[p.nDim])
+    return std::nullopt;
+
+  // Inputs the body reads: one depends on n (B), at most one does not (A).
+  inputPatterns.assign(op.getNumDpsInputs(), std::nullopt);
+  for (int64_t i = 0; i < op.getNumDpsInputs(); ++i) {
+    OpOperand *operand = op.getDpsInputOperand(i);
+    if (op.getMatchingBlockArgument(operand).use_empty())
+      continue;
+    if (!isFloatMemRef(operand->get()))
+      return std::nullopt;
+    inputPatterns[i] = analyzeAccess(cast<MemRefType>(operand->get().getType()),
+                                     op.getMatchingIndexingMap(operand));
+    if (!inputPatterns[i])
+      return std::nullopt;
+    if (inputPatterns[i]->dependsOn(p.nDim)) {
+      if (p.bInput >= 0)
+        return std::nullopt;
+      p.bInput = i;
+    } else {
+      if (p.aInput >= 0)
+        return std::nullopt;
+      p.aInput = i;
+    }
+    // Writing the output while reading an input of the same memory would
+    // need the op's exact order; bufferization never produces that.
+    if (rootBuffer(operand->get()) == rootBuffer(c))
+      return std::nullopt;
+  }
+  if (p.bInput < 0)
+    return std::nullopt;
+  const AccessPattern &b = *inputPatterns[p.bInput];
+  p.bMode = b.hasCoef(p.nDim, 1) ? BMode::Contiguous : BMode::Strided;
+
+  analyzeInit(p);
+  analyzeEpilogue(p);
+  mergeInnerDims(p);
+  p.nExtent = p.extents[p.nDim];
+  chooseRows(p);
+  for (unsigned d = 0; d < p.numLoops; ++d) {
+    if (d == p.nDim || static_cast<int>(d) == p.mDim ||
+        llvm::is_contained(p.merged, d))
+      continue;
+    (p.reduction[d] ? p.red : p.outer).push_back(d);
+  }
+
+  // B with a non-unit stride along n: a constant weight is packed into
+  // panels at compile time; otherwise only worth it when each gathered
+  // vector serves several rows.
+  if (p.bMode == BMode::Strided && !b.hasCoef(p.nDim, 2)) {
+    auto global =
+        rootBuffer(op.getDpsInputOperand(p.bInput)->get())
+            .getDefiningOp<memref::GetGlobalOp>();
+    bool packable = global && b.offset && !ShapedType::isDynamic(p.nExtent);
+    for (unsigned d = 0; d < p.numLoops && packable; ++d) {
+      if (!b.dependsOn(d))
+        continue;
+      if (!b.coef[d] || ShapedType::isDynamic(p.extents[d]) ||
+          (d != p.nDim && !p.reduction[d]))
+        packable = false;
+    }
+    if (packable)
+      p.bMode = BMode::Packed;
+    else if (p.mDim < 0 || b.dependsOn(p.mDim))
+      return std::nullopt;
+  }
+  chooseTile(p);
+  return p;
+}
+
+void Analyzer::analyzeInit(Plan &p) {
+  Value c = p.op.getDpsInits()[0];
+  auto init = dyn_cast_or_null<linalg::LinalgOp>(p.op->getPrevNode());
+  if (!init || !init.hasPureBufferSemantics() || init.getNumDpsInits() != 1 ||
+      init.getDpsInits()[0] != c || init.getNumDpsInputs() > 1 ||
+      init.getNumLoops() != init.getNumParallelLoops() ||
+      !init.getMatchingIndexingMap(init.getDpsInitOperand(0)).isIdentity())
+    return;
+  Block *body = init.getBlock();
+  Value yielded = body->getTerminator()->getOperand(0);
+  if (yielded.getType() != cast<MemRefType>(c.getType()).getElementType())
+    return;
+  if (auto arg = dyn_cast<BlockArgument>(yielded); arg && arg.getOwner() == body) {
+    if (init.getNumDpsInputs() != 1 || arg.getArgNumber() != 0 ||
+        std::next(body->begin()) != body->end())
+      return;
+    Value src = init.getDpsInputOperand(0)->get();
+    if (!isa<MemRefType>(src.getType())) {
+      p.initScalar = src; // linalg.fill
+    } else {
+      if (rootBuffer(src) == rootBuffer(c))
+        return;
+      AffineMap map = init.getMatchingIndexingMap(init.getDpsInputOperand(0))
+                          .compose(p.cMap);
+      if (!analyzeAccess(cast<MemRefType>(src.getType()), map))
+        return;
+      p.initInput = 0;
+    }
+  } else if (auto cst = yielded.getDefiningOp<arith::ConstantOp>();
+             cst && cst->getBlock() == body) {
+    p.initConst = cst.getValue();
+  } else if (!init->isAncestor(yielded.getParentBlock()->getParentOp()) &&
+             std::next(body->begin()) == body->end()) {
+    p.initScalar = yielded; // defined outside: the same value everywhere
+  } else {
+    return;
+  }
+  p.initOp = init;
+}
+
+void Analyzer::analyzeEpilogue(Plan &p) {
+  Value cur = p.op.getDpsInits()[0];
+  SmallVector<Operation *> fused{p.op};
+  if (p.initOp)
+    fused.push_back(p.initOp);
+  SmallVector<Value> readRoots;
+  for (int64_t i = 0; i < p.op.getNumDpsInputs(); ++i)
+    if (inputPatterns[i])
+      readRoots.push_back(rootBuffer(p.op.getDpsInputOperand(i)->get()));
+  auto cType = cast<MemRefType>(cur.getType());
+  Operation *next = p.op->getNextNode();
+  while (auto g = dyn_cast_or_null<linalg::GenericOp>(next)) {
+    if (!g.hasPureBufferSemantics() || g.getNumDpsInits() != 1 ||
+        g.getNumLoops() != g.getNumParallelLoops() ||
+        g.getNumLoops() != static_cast<unsigned>(cType.getRank()) ||
+        !isVectorizableBody(*g.getBody()))
+      break;
+    Value d = g.getDpsInits()[0];
+    if (!isFloatMemRef(d) ||
+        !g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity() ||
+        cast<MemRefType>(d.getType()).getShape() != cType.getShape())
+      break;
+    auto dPattern =
+        analyzeAccess(cast<MemRefType>(d.getType()), p.cMap);
+    if (!dPattern || !dPattern->hasCoef(p.nDim, 1))
+      break;
+    bool readsCur = false, ok = true;
+    for (OpOperand *inPtr : g.getDpsInputOperands()) {
+      OpOperand &in = *inPtr;
+      AffineMap map = g.getMatchingIndexingMap(&in);
+      if (in.get() == cur) {
+        ok &= map.isIdentity();
+        readsCur = true;
+        continue;
+      }
+      if (!isa<MemRefType>(in.get().getType()) ||
+          !analyzeAccess(cast<MemRefType>(in.get().getType()),
+                         map.compose(p.cMap))) {
+        ok = false;
+        continue;
+      }
+      // An input that shares memory with the output must be read at the
+      // very element being written (else a store could precede a read).
+      if (rootBuffer(in.get()) == rootBuffer(d) &&
+          !(map.isIdentity() && in.get() == d))
+        ok = false;
+    }
+    BlockArgument outArg = g.getBody()->getArguments().back();
+    if (!outArg.use_empty() && d != cur)
+      ok = false;
+    // The kernel writes `d` while it still reads its inputs.
+    for (Value root : readRoots)
+      if (root == rootBuffer(d))
+        ok = false;
+    if (!ok || !readsCur)
+      break;
+    fused.push_back(g);
+    if (d != cur && !onlyUsedBy(cur, fused))
+      break;
+    p.epilogue.push_back({g, cur});
+    for (OpOperand *in : g.getDpsInputOperands())
+      if (in->get() != cur)
+        readRoots.push_back(rootBuffer(in->get()));
+    cur = d;
+    next = g->getNextNode();
+  }
+  p.out = cur;
+}
+
+SmallVector<std::optional<AccessPattern>> Analyzer::nAccesses(Plan &p) {
+  SmallVector<std::optional<AccessPattern>> result;
+  result.push_back(inputPatterns[p.bInput]);
+  result.push_back(cPattern);
+  if (p.initOp && p.initInput >= 0) {
+    OpOperand *src = p.initOp.getDpsInputOperand(p.initInput);
+    result.push_back(analyzeAccess(
+        cast<MemRefType>(src->get().getType()),
+        p.initOp.getMatchingIndexingMap(src).compose(p.cMap)));
+  }
+  for (EpilogueStep &step : p.epilogue) {
+    for (OpOperand *in : step.op.getDpsInputOperands())
+      if (in->get() != step.input)
+        result.push_back(analyzeAccess(
+            cast<MemRefType>(in->get().getType()),
+            step.op.getMatchingIndexingMap(in).compose(p.cMap)));
+  }
+  result.push_back(analyzeAccess(cast<MemRefType>(p.out.getType()), p.cMap));
+  return result;
+}
+
+void Analyzer::mergeInnerDims(Plan &p) {
+  // Output dims just outside n merge into it while every buffer walks them
+  // contiguously (out[.., oh, ow] with X[.., oh, ow] of a 1x1 convolution):
+  // longer vectors and fewer partial tiles.
+  SmallVector<std::optional<AccessPattern>> accesses = nAccesses(p);
+  std::optional<AccessPattern> a =
+      p.aInput >= 0 ? inputPatterns[p.aInput] : std::nullopt;
+  int64_t inner = p.extents[p.nDim];
+  for (int64_t r = p.cMap.getNumResults() - 2; r >= 0; --r) {
+    unsigned d = cast<AffineDimExpr>(p.cMap.getResult(r)).getPosition();
+    if (ShapedType::isDynamic(inner) || ShapedType::isDynamic(p.extents[d]) ||
+        (a && a->dependsOn(d)))
+      break;
+    bool ok = true;
+    for (const std::optional<AccessPattern> &x : accesses) {
+      if (!x) {
+        ok = false;
+        break;
+      }
+      if (!x->dependsOn(d) && !x->dependsOn(p.nDim))
+        continue;
+      if (!x->coef[d] || !x->coef[p.nDim] ||
+          *x->coef[d] != inner * *x->coef[p.nDim]) {
+        ok = false;
+        break;
+      }
+    }
+    if (!ok)
+      break;
+    p.merged.push_back(d);
+    inner *= p.extents[d];
+  }
+  p.extents[p.nDim] = inner;
+  for (unsigned d : p.merged)
+    p.extents[d] = 1;
+}
+
+void Analyzer::chooseRows(Plan &p) {
+  std::optional<AccessPattern> a =
+      p.aInput >= 0 ? inputPatterns[p.aInput] : std::nullopt;
+  const AccessPattern &b = *inputPatterns[p.bInput];
+  auto extentOf = [&](unsigned d) {
+    return ShapedType::isDynamic(p.extents[d]) ? 64 : p.extents[d];
+  };
+  auto pick = [&](auto &&accept) {
+    int best = -1;
+    for (AffineExpr e : p.cMap.getResults()) {
+      unsigned d = cast<AffineDimExpr>(e).getPosition();
+      if (d == p.nDim || llvm::is_contained(p.merged, d) || extentOf(d) <= 1 ||
+          !accept(d))
+        continue;
+      if (best < 0 || extentOf(d) > extentOf(best))
+        best = d;
+    }
+    return best;
+  };
+  // B reuse across rows (GEMM) first, then A reuse (depthwise, pooling).
+  p.mDim = pick([&](unsigned d) { return a && a->dependsOn(d) && !b.dependsOn(d); });
+  if (p.mDim < 0)
+    p.mDim = pick([&](unsigned d) { return b.dependsOn(d) && !(a && a->dependsOn(d)); });
+}
+
+void Analyzer::chooseTile(Plan &p) {
+  const AccessPattern &b = *inputPatterns[p.bInput];
+  bool aRows = p.aInput >= 0 && p.mDim >= 0 &&
+               inputPatterns[p.aInput]->dependsOn(p.mDim);
+  bool bRows = p.mDim >= 0 && b.dependsOn(p.mDim);
+  int64_t lanes = target.lanes;
+  int64_t n = ShapedType::isDynamic(p.nExtent) ? 256 : p.nExtent;
+  int64_t m = p.mDim < 0 ? 1
+              : ShapedType::isDynamic(p.extents[p.mDim]) ? 64
+                                                          : p.extents[p.mDim];
+  int64_t maxAcc = target.registers >= 32 ? 24 : 12;
+  // Per reduction step: FMAs issue on two pipes (one for 512-bit vectors),
+  // two loads per cycle, and each accumulator waits out the FMA latency.
+  double fmaRate = lanes >= 16 ? 1.0 : 2.0;
+  double loadCost = p.bMode == BMode::Strided
+                        ? (b.hasCoef(p.nDim, 2) ? 2.5 : double(lanes))
+                        : 1.0;
+  auto step = [&](int64_t mr, int64_t nv) {
+    double fmas = double(mr * nv);
+    double loads = (p.aInput >= 0 ? (aRows ? mr : 1) : 0) +
+                   (bRows ? mr : 1) * nv * loadCost;
+    return std::max({fmas / fmaRate, loads / 2.0, 4.0}) + 0.5;
+  };
+  double best = std::numeric_limits<double>::infinity();
+  for (int64_t nv = 1; nv <= 4; ++nv) {
+    if (nv > 1 && (nv - 1) * lanes >= n)
+      break;
+    int64_t tilesN = (n + nv * lanes - 1) / (nv * lanes);
+    for (int64_t mr = 1; mr <= std::min<int64_t>(m, maxAcc / nv); ++mr) {
+      double cost = tilesN * ((m / mr) * step(mr, nv) +
+                              (m % mr ? step(m % mr, nv) : 0.0));
+      if (cost < best - 1e-9) {
+        best = cost;
+        p.mr = mr;
+        p.nv = nv;
+      }
+    }
+  }
+  // Loop order: keep the operand that is re-read per tile within L2.
+  if (p.mDim >= 0 && p.aInput >= 0 && aRows) {
+    auto bytes = [&](Value v) -> int64_t {
+      auto t = cast<MemRefType>(v.getType());
+      return t.hasStaticShape() ? t.getNumElements() * 4 : INT64_MAX;
+    };
+    int64_t aBytes = bytes(p.op.getDpsInputOperand(p.aInput)->get());
+    int64_t bBytes = bytes(p.op.getDpsInputOperand(p.bInput)->get());
+    p.mOuter = aBytes > 512 * 1024 && bBytes <= 512 * 1024;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Emission
+//===----------------------------------------------------------------------===//
+
+class Emitter {
+public:
+  Emitter(Plan &p, const TargetShape &target, OpBuilder &b, SymbolTable &symbols)
+      : p(p), lanes(target.lanes), b(b), loc(p.op.getLoc()), im(b, loc),
+        symbols(symbols) {}
+  LogicalResult run();
+
+private:
+  using Tail = std::optional<OpFoldResult>;
+  void loop(OpFoldResult lb, OpFoldResult ub, int64_t step,
+            function_ref<void(OpFoldResult)> body);
+  void tiles(ArrayRef<OpFoldResult> ivs);
+  void tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
+            OpFoldResult n0, int64_t vecs, Tail count);
+  OpFoldResult origin(const FlatAccess &x, ArrayRef<OpFoldResult> ivs,
+                      OpFoldResult m0, OpFoldResult n0);
+  OpFoldResult rowOffset(const FlatAccess &x, int64_t row) {
+    return p.mDim >= 0 && x.dependsOn(p.mDim)
+               ? im.mul(x.coef[p.mDim], im.constant(row))
+               : im.constant(0);
+  }
+  Tail vectorCount(Tail count, int64_t j) {
+    if (!count)
+      return std::nullopt;
+    return im.sub(*count, im.constant(j * lanes));
+  }
+  /// A vector of `x` at `index` (its position for lane 0) along n.
+  Value loadAlongN(const FlatAccess &x, OpFoldResult index, Tail count);
+  SmallVector<Value> reduce(unsigned level, OpFoldResult offA,
+                            OpFoldResult offB, ValueRange accs,
+                            int64_t rows, int64_t vecs, Tail count);
+  LogicalResult packB();
+
+  Plan &p;
+  int64_t lanes;
+  OpBuilder &b;
+  Location loc;
+  IndexMath im;
+  SymbolTable &symbols;
+  SmallVector<OpFoldResult> ext;
+  std::optional<FlatAccess> a, bAcc, c, init, out;
+  SmallVector<SmallVector<std::optional<FlatAccess>>> epi;
+  // Packed B: panels [tiles][kFlat][NR].
+  Value packed;
+  SmallVector<int64_t> packStride; // per loop dim, in the panel (red dims)
+  int64_t kFlat = 1;
+};
+
+Value Emitter::loadAlongN(const FlatAccess &x, OpFoldResult index, Tail count) {
+  if (!x.dependsOn(p.nDim)) {
+    Value s = memref::LoadOp::create(b, loc, x.flat, im.value(index));
+    return vector::BroadcastOp::create(
+        b, loc, VectorType::get({lanes}, s.getType()), s);
+  }
+  return loadStrided(b, loc, x.flat, index, x.coef[p.nDim], lanes, count);
+}
+
+void Emitter::loop(OpFoldResult lb, OpFoldResult ub, int64_t step,
+                   function_ref<void(OpFoldResult)> body) {
+  std::optional<int64_t> l = staticValue(lb), u = staticValue(ub);
+  if (l && u) {
+    if (*u <= *l)
+      return;
+    if (*u - *l <= step) {
+      body(lb);
+      return;
+    }
+  }
+  auto forOp = scf::ForOp::create(b, loc, im.value(lb), im.value(ub),
+                                  im.value(im.constant(step)));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forOp.getBody()->getTerminator());
+  body(forOp.getInductionVar());
+}
+
+OpFoldResult Emitter::origin(const FlatAccess &x, ArrayRef<OpFoldResult> ivs,
+                             OpFoldResult m0, OpFoldResult n0) {
+  OpFoldResult off = x.base;
+  for (unsigned d : p.outer)
+    if (x.dependsOn(d))
+      off = im.add(off, im.mul(x.coef[d], ivs[d]));
+  if (p.mDim >= 0 && x.dependsOn(p.mDim))
+    off = im.add(off, im.mul(x.coef[p.mDim], m0));
+  if (x.dependsOn(p.nDim))
+    off = im.add(off, im.mul(x.coef[p.nDim], n0));
+  return off;
+}
+
+LogicalResult Emitter::packB() {
+  // Panels of NR = nv * lanes columns: panel t holds, for every reduction
+  // index k (row-major over the reduction dims in loop order), the NR values
+  // B[k, t*NR .. t*NR+NR), zero past N.
+  OpOperand *operand = p.op.getDpsInputOperand(p.bInput);
+  auto getGlobal = rootBuffer(operand->get()).getDefiningOp<memref::GetGlobalOp>();
+  auto global = symbols.lookup<memref::GlobalOp>(getGlobal.getName());
+  std::optional<std::vector<float>> data = readConstant(global);
+  std::optional<AccessPattern> pattern =
+      analyzeAccess(cast<MemRefType>(operand->get().getType()),
+                    p.op.getMatchingIndexingMap(operand));
+  if (!data || !pattern || !pattern->offset)
+    return failure();
+  int64_t nr = p.nv * lanes;
+  int64_t n = p.nExtent;
+  int64_t panels = (n + nr - 1) / nr;
+  packStride.assign(p.numLoops, 0);
+  for (unsigned d : llvm::reverse(p.red)) {
+    packStride[d] = kFlat;
+    kFlat *= p.extents[d];
+  }
+  std::vector<float> panel(panels * kFlat * nr, 0.0f);
+  SmallVector<int64_t> k(p.red.size(), 0);
+  for (int64_t kk = 0; kk < kFlat; ++kk) {
+    int64_t rem = kk, base = *pattern->offset;
+    for (int64_t r = p.red.size() - 1; r >= 0; --r) {
+      unsigned d = p.red[r];
+      int64_t idx = rem % p.extents[d];
+      rem /= p.extents[d];
+      if (pattern->dependsOn(d))
+        base += *pattern->coef[d] * idx;
+    }
+    for (int64_t col = 0; col < n; ++col) {
+      int64_t src = base + *pattern->coef[p.nDim] * col;
+      if (src < 0 || src >= static_cast<int64_t>(data->size()))
+        return failure();
+      panel[(col / nr) * kFlat * nr + kk * nr + col % nr] = (*data)[src];
+    }
+  }
+  auto type = MemRefType::get({static_cast<int64_t>(panel.size())}, b.getF32Type());
+  auto tensorType = RankedTensorType::get(type.getShape(), b.getF32Type());
+  OpBuilder mb(global);
+  auto packedGlobal = memref::GlobalOp::create(
+      mb, global.getLoc(), (global.getSymName() + "_panels" + Twine(nr)).str(),
+      mb.getStringAttr("private"), type,
+      DenseResourceElementsAttr::get(
+          tensorType, (global.getSymName() + "_panels").str(),
+          HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(panel))),
+      /*constant=*/true, mb.getI64IntegerAttr(64));
+  symbols.insert(packedGlobal);
+  packed = memref::GetGlobalOp::create(b, loc, type, packedGlobal.getSymName());
+  return success();
+}
+
+LogicalResult Emitter::run() {
+  linalg::LinalgOp op = p.op;
+  b.setInsertionPoint(op);
+  // Extents.
+  SmallVector<Range> ranges = op.createLoopRanges(b, loc);
+  for (unsigned d = 0; d < p.numLoops; ++d)
+    ext.push_back(ShapedType::isDynamic(p.extents[d]) ? ranges[d].size
+                                                      : b.getIndexAttr(p.extents[d]));
+  // Accesses.
+  auto access = [&](Value memref, AffineMap map) {
+    return buildFlatAccess(b, loc, memref, map);
+  };
+  if (p.aInput >= 0) {
+    OpOperand *in = op.getDpsInputOperand(p.aInput);
+    a = access(in->get(), op.getMatchingIndexingMap(in));
+  }
+  if (p.bMode == BMode::Packed) {
+    if (failed(packB()))
+      return failure();
+  } else {
+    OpOperand *in = op.getDpsInputOperand(p.bInput);
+    bAcc = access(in->get(), op.getMatchingIndexingMap(in));
+  }
+  c = access(op.getDpsInits()[0], p.cMap);
+  if (p.initOp && p.initInput >= 0) {
+    OpOperand *src = p.initOp.getDpsInputOperand(p.initInput);
+    init = access(src->get(),
+                  p.initOp.getMatchingIndexingMap(src).compose(p.cMap));
+  }
+  for (EpilogueStep &step : p.epilogue) {
+    SmallVector<std::optional<FlatAccess>> ins;
+    for (OpOperand *in : step.op.getDpsInputOperands()) {
+      if (in->get() == step.input)
+        ins.push_back(std::nullopt);
+      else
+        ins.push_back(access(in->get(), step.op.getMatchingIndexingMap(in)
+                                            .compose(p.cMap)));
+    }
+    epi.push_back(std::move(ins));
+  }
+  out = p.epilogue.empty() ? *c : access(p.out, p.cMap);
+
+  // Loops over the outer dims, then the tiles.
+  SmallVector<OpFoldResult> ivs(p.numLoops, b.getIndexAttr(0));
+  std::function<void(unsigned)> nest = [&](unsigned level) {
+    if (level == p.outer.size()) {
+      tiles(ivs);
+      return;
+    }
+    unsigned d = p.outer[level];
+    loop(im.constant(0), ext[d], 1, [&](OpFoldResult iv) {
+      ivs[d] = iv;
+      nest(level + 1);
+    });
+  };
+  nest(0);
+
+  if (p.initOp)
+    p.initOp->erase();
+  for (const EpilogueStep &step : p.epilogue)
+    step.op->erase();
+  op->erase();
+  return success();
+}
+
+void Emitter::tiles(ArrayRef<OpFoldResult> ivs) {
+  int64_t nr = p.nv * lanes;
+  OpFoldResult n = ext[p.nDim];
+  OpFoldResult m = p.mDim >= 0 ? ext[p.mDim] : im.constant(1);
+  SmallVector<OpFoldResult> ivCopy(ivs);
+
+  auto overN = [&](function_ref<void(OpFoldResult, int64_t, Tail)> body) {
+    if (std::optional<int64_t> sn = staticValue(n)) {
+      int64_t full = *sn / nr * nr, rem = *sn % nr;
+      loop(im.constant(0), im.constant(full), nr,
+           [&](OpFoldResult n0) { body(n0, p.nv, std::nullopt); });
+      if (rem)
+        body(im.constant(full), (rem + lanes - 1) / lanes, im.constant(rem));
+      return;
+    }
+    Value nv = im.value(n);
+    Value full = arith::MulIOp::create(
+        b, loc,
+        arith::DivUIOp::create(b, loc, nv, im.value(im.constant(nr))),
+        im.value(im.constant(nr)));
+    loop(im.constant(0), full, nr,
+         [&](OpFoldResult n0) { body(n0, p.nv, std::nullopt); });
+    Value rem = arith::SubIOp::create(b, loc, nv, full);
+    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rem,
+                                      im.value(im.constant(0)));
+    auto ifOp = scf::IfOp::create(b, loc, any, /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    body(full, p.nv, OpFoldResult(rem));
+  };
+  auto overM = [&](function_ref<void(OpFoldResult, int64_t)> body) {
+    if (std::optional<int64_t> sm = staticValue(m)) {
+      int64_t full = *sm / p.mr * p.mr, rem = *sm % p.mr;
+      loop(im.constant(0), im.constant(full), p.mr,
+           [&](OpFoldResult m0) { body(m0, p.mr); });
+      if (rem)
+        body(im.constant(full), rem);
+      return;
+    }
+    Value mv = im.value(m);
+    Value full = arith::MulIOp::create(
+        b, loc,
+        arith::DivUIOp::create(b, loc, mv, im.value(im.constant(p.mr))),
+        im.value(im.constant(p.mr)));
+    loop(im.constant(0), full, p.mr, [&](OpFoldResult m0) { body(m0, p.mr); });
+    if (p.mr > 1)
+      loop(full, mv, 1, [&](OpFoldResult m0) { body(m0, 1); });
+  };
+  if (p.mOuter) {
+    overM([&](OpFoldResult m0, int64_t rows) {
+      overN([&](OpFoldResult n0, int64_t vecs, Tail count) {
+        tile(ivCopy, m0, rows, n0, vecs, count);
+      });
+    });
+  } else {
+    overN([&](OpFoldResult n0, int64_t vecs, Tail count) {
+      overM([&](OpFoldResult m0, int64_t rows) {
+        tile(ivCopy, m0, rows, n0, vecs, count);
+      });
+    });
+  }
+}
+
+void Emitter::tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
+                   OpFoldResult n0, int64_t vecs, Tail count) {
+  auto vecType = VectorType::get(
+      {lanes}, cast<MemRefType>(out->flat.getType()).getElementType());
+  // Initial accumulators.
+  SmallVector<Value> accs;
+  OpFoldResult cOrigin = origin(*c, ivs, m0, n0);
+  OpFoldResult initOrigin = init ? origin(*init, ivs, m0, n0) : OpFoldResult();
+  Value splat;
+  if (p.initOp && p.initInput < 0) {
+    Value scalar = p.initScalar;
+    if (!scalar)
+      scalar = arith::ConstantOp::create(b, loc, cast<TypedAttr>(p.initConst));
+    splat = vector::BroadcastOp::create(b, loc, vecType, scalar);
+  }
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < vecs; ++j) {
+      Tail cnt = vectorCount(count, j);
+      if (splat) {
+        accs.push_back(splat);
+      } else if (init) {
+        OpFoldResult idx = im.add(initOrigin, rowOffset(*init, i));
+        if (init->dependsOn(p.nDim))
+          idx = im.add(idx, im.mul(init->coef[p.nDim], im.constant(j * lanes)));
+        accs.push_back(loadAlongN(*init, idx, cnt));
+      } else {
+        OpFoldResult idx = im.add(im.add(cOrigin, rowOffset(*c, i)),
+                                  im.constant(j * lanes));
+        accs.push_back(loadVector(b, loc, c->flat, idx, lanes, cnt));
+      }
+    }
+  }
+  // The reduction.
+  OpFoldResult offA = a ? origin(*a, ivs, m0, n0) : OpFoldResult();
+  OpFoldResult offB;
+  if (p.bMode == BMode::Packed)
+    offB = im.mul(n0, im.constant(kFlat)); // panel n0 / NR of NR * kFlat
+  else
+    offB = origin(*bAcc, ivs, m0, n0);
+  accs = reduce(0, offA, offB, accs, rows, vecs, count);
+
+  // Epilogue and the one store.
+  OpFoldResult outOrigin = origin(*out, ivs, m0, n0);
+  SmallVector<OpFoldResult> epiOrigins;
+  for (auto [s, step] : llvm::enumerate(p.epilogue))
+    for (auto &x : epi[s])
+      epiOrigins.push_back(x ? origin(*x, ivs, m0, n0) : OpFoldResult());
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < vecs; ++j) {
+      Tail cnt = vectorCount(count, j);
+      Value v = accs[i * vecs + j];
+      unsigned originIndex = 0;
+      for (auto [s, step] : llvm::enumerate(p.epilogue)) {
+        SmallVector<Value> args;
+        for (auto [k, inPtr] : llvm::enumerate(step.op.getDpsInputOperands())) {
+          OpOperand &in = *inPtr;
+          OpFoldResult o = epiOrigins[originIndex++];
+          if (in.get() == step.input) {
+            args.push_back(v);
+            continue;
+          }
+          const FlatAccess &x = *epi[s][k];
+          if (step.op.getMatchingBlockArgument(&in).use_empty()) {
+            args.push_back(Value());
+            continue;
+          }
+          OpFoldResult idx = im.add(o, rowOffset(x, i));
+          if (x.dependsOn(p.nDim))
+            idx = im.add(idx, im.mul(x.coef[p.nDim], im.constant(j * lanes)));
+          args.push_back(loadAlongN(x, idx, cnt));
+        }
+        args.push_back(v); // the output argument (used only in place)
+        v = vectorizeBody(b, loc, *step.op.getBody(), args, lanes)[0];
+      }
+      OpFoldResult idx = im.add(im.add(outOrigin, rowOffset(*out, i)),
+                                im.constant(j * lanes));
+      storeVector(b, loc, v, out->flat, idx, cnt);
+    }
+  }
+}
+
+SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
+                                   OpFoldResult offB, ValueRange accs,
+                                   int64_t rows, int64_t vecs, Tail count) {
+  if (level == p.red.size()) {
+    // One reduction step: A scalars, B vectors, the body per accumulator.
+    bool aRows = a && p.mDim >= 0 && a->dependsOn(p.mDim);
+    bool bRows = bAcc && p.mDim >= 0 && bAcc->dependsOn(p.mDim);
+    auto vecType = cast<VectorType>(accs.front().getType());
+    SmallVector<Value> aVals;
+    if (a) {
+      for (int64_t i = 0; i < (aRows ? rows : 1); ++i) {
+        Value s = memref::LoadOp::create(
+            b, loc, a->flat, im.value(im.add(offA, rowOffset(*a, i))));
+        aVals.push_back(vector::BroadcastOp::create(b, loc, vecType, s));
+      }
+    }
+    SmallVector<Value> bVals;
+    for (int64_t i = 0; i < (bRows ? rows : 1); ++i) {
+      for (int64_t j = 0; j < vecs; ++j) {
+        if (p.bMode == BMode::Packed) {
+          bVals.push_back(vector::LoadOp::create(
+              b, loc, vecType, packed,
+              ValueRange{im.value(im.add(offB, im.constant(j * lanes)))}));
+          continue;
+        }
+        OpFoldResult idx = im.add(
+            im.add(offB, rowOffset(*bAcc, i)),
+            im.mul(bAcc->coef[p.nDim], im.constant(j * lanes)));
+        bVals.push_back(loadStrided(b, loc, bAcc->flat, idx,
+                                    bAcc->coef[p.nDim], lanes,
+                                    vectorCount(count, j)));
+      }
+    }
+    Block &body = *p.op.getBlock();
+    SmallVector<Value> result;
+    for (int64_t i = 0; i < rows; ++i) {
+      for (int64_t j = 0; j < vecs; ++j) {
+        SmallVector<Value> args(body.getNumArguments());
+        if (a)
+          args[p.aInput] = aVals[aRows ? i : 0];
+        args[p.bInput] = bVals[(bRows ? i : 0) * vecs + j];
+        args.back() = accs[i * vecs + j];
+        result.push_back(vectorizeBody(b, loc, body, args, lanes)[0]);
+      }
+    }
+    return result;
+  }
+
+  unsigned d = p.red[level];
+  auto advance = [&](OpFoldResult iv, OpFoldResult &nextA, OpFoldResult &nextB) {
+    nextA = offA;
+    if (a && a->dependsOn(d))
+      nextA = im.add(offA, im.mul(a->coef[d], iv));
+    nextB = offB;
+    if (p.bMode == BMode::Packed)
+      nextB = im.add(offB, im.mul(im.constant(packStride[d] * p.nv * lanes), iv));
+    else if (bAcc->dependsOn(d))
+      nextB = im.add(offB, im.mul(bAcc->coef[d], iv));
+  };
+  std::optional<int64_t> extent = staticValue(ext[d]);
+  if (extent && *extent == 1)
+    return reduce(level + 1, offA, offB, accs, rows, vecs, count);
+  // Short windows (3x3, 5x5 kernels) are unrolled: their offsets become
+  // constants folded into the addressing.
+  int64_t unrolled = 1;
+  for (unsigned l = level + 1; l < p.red.size(); ++l)
+    if (std::optional<int64_t> e = staticValue(ext[p.red[l]]); e && *e <= 7)
+      unrolled *= *e;
+  if (extent && *extent <= 7 && unrolled * *extent <= 64) {
+    SmallVector<Value> cur(accs);
+    for (int64_t v = 0; v < *extent; ++v) {
+      OpFoldResult nextA, nextB;
+      advance(im.constant(v), nextA, nextB);
+      cur = reduce(level + 1, nextA, nextB, cur, rows, vecs, count);
+    }
+    return cur;
+  }
+  auto forOp = scf::ForOp::create(b, loc, im.value(im.constant(0)),
+                                  im.value(ext[d]), im.value(im.constant(1)),
+                                  accs);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forOp.getBody());
+    OpFoldResult nextA, nextB;
+    advance(forOp.getInductionVar(), nextA, nextB);
+    SmallVector<Value> inner =
+        reduce(level + 1, nextA, nextB, forOp.getRegionIterArgs(), rows, vecs,
+               count);
+    scf::YieldOp::create(b, loc, inner);
+  }
+  return SmallVector<Value>(forOp.getResults());
+}
+
+struct CpuContractionCodegenPass
+    : mica::impl::CpuContractionCodegenBase<CpuContractionCodegenPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    TargetShape target{static_cast<int64_t>(vectorWidth),
+                       static_cast<int64_t>(registers)};
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      SmallVector<linalg::LinalgOp> candidates;
+      func.walk([&](linalg::LinalgOp op) { candidates.push_back(op); });
+      llvm::DenseSet<Operation *> erased;
+      for (linalg::LinalgOp op : candidates) {
+        // An earlier kernel may have fused (and erased) this op.
+        if (erased.contains(op))
+          continue;
+        Analyzer analyzer(target);
+        std::optional<Plan> plan = analyzer.analyze(op);
+        if (!plan)
+          continue;
+        erased.insert(op);
+        if (plan->initOp)
+          erased.insert(plan->initOp);
+        for (const EpilogueStep &step : plan->epilogue)
+          erased.insert(step.op);
+        OpBuilder b(op);
+        Emitter emitter(*plan, target, b, symbols);
+        if (failed(emitter.run())) {
+          op.emitError("CPU kernel generation failed");
+          return signalPassFailure();
+        }
+      }
+      for (Block &block : func.getBody())
+        eraseDeadBuffers(block);
+    }
+    // Weights that only packed panels use now are not part of the model.
+    for (auto global :
+         llvm::make_early_inc_range(module.getOps<memref::GlobalOp>()))
+      if (global.isPrivate() &&
+          SymbolTable::symbolKnownUseEmpty(global, module))
+        global.erase();
+  }
+};
+
+} // namespace

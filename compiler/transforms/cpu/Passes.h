@@ -1,0 +1,23 @@
+//===- Passes.h - CPU code generation passes --------------------*- C++ -*-===//
+#ifndef MICA_COMPILER_TRANSFORMS_CPU_PASSES_H
+#define MICA_COMPILER_TRANSFORMS_CPU_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mica {
+
+#define GEN_PASS_DECL
+#include "compiler/transforms/cpu/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "compiler/transforms/cpu/Passes.h.inc"
+
+} // namespace mica
+
+#endif // MICA_COMPILER_TRANSFORMS_CPU_PASSES_H

@@ -1,0 +1,83 @@
+//===- Passes.td - CPU code generation passes -------------*- tablegen -*-===//
+//
+// Mica's CPU kernels: register-tiled, vectorised loops generated from linalg
+// ops on buffers, with their producers' initialisation and their elementwise
+// consumers fused. They run between one-shot bufferization and the kernel
+// ABI binding (compiler/driver/Pipeline.cpp).
+//
+//===----------------------------------------------------------------------===//
+#ifndef MICA_COMPILER_TRANSFORMS_CPU_PASSES
+#define MICA_COMPILER_TRANSFORMS_CPU_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def CpuContractionCodegen
+    : Pass<"mica-cpu-contraction-codegen", "::mlir::ModuleOp"> {
+  let summary = "Register-tiled, vectorised loops for matmuls, convolutions "
+                "and depthwise convolutions on buffers, with fused "
+                "initialisation and elementwise epilogues";
+  let description = [{
+    Rewrites every float linalg op on buffers whose body is a
+    multiply-accumulate (`out + a * b`: linalg.matmul, the fully connected and
+    batched-matmul generics, linalg.conv_2d_nchw_fchw, depthwise and grouped
+    convolutions) or a windowed max/sum (pooling) into scf loops over vector
+    ops:
+
+    - the innermost output dimension (contiguous in memory) is vectorised with
+      `vector-width` lanes; adjacent output dimensions that are contiguous in
+      every operand are merged into it first (a 1x1 convolution becomes a
+      matmul over H*W);
+    - a register tile of MR rows x NV vectors accumulates in registers, with
+      MR and NV chosen per op by a small cost model under `registers`;
+    - a weight that is read with a non-unit stride along the vectorised
+      dimension (the [N, K] weight of a fully connected layer) is packed at
+      compile time into panels of the tile width;
+    - the op that initialises the output (a fill or a broadcast bias) becomes
+      the accumulators' initial value, and the all-parallel elementwise
+      generics that consume the output next (activation, residual add,
+      scaling) are applied to the accumulators before the one store, so
+      neither the initialised nor the pre-activation buffer is written.
+
+    Numerics (docs/numerics.md): only parallel dimensions are vectorised or
+    tiled; every output accumulates its reduction in the op's own loop order,
+    so results equal those of the scalar loops (multiply and add stay separate
+    ops; the backend contracts them into FMAs exactly as it does for the
+    scalar code).
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "unsigned", "8",
+           "f32 lanes per vector (16: AVX-512, 8: AVX2, 4: NEON)">,
+    Option<"registers", "registers", "unsigned", "32",
+           "Vector registers of the target (16: AVX2, 32: AVX-512/NEON)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def CpuElementwiseCodegen
+    : Pass<"mica-cpu-elementwise-codegen", "::mlir::func::FuncOp"> {
+  let summary = "Vectorised loops for all-parallel linalg ops on buffers";
+  let description = [{
+    Rewrites every all-parallel float linalg.generic / linalg.map on buffers
+    whose body is made of elementwise arith and math ops into loops over its
+    output, the innermost (contiguous) dimension vectorised with
+    `vector-width` lanes and a masked tail. Inputs read with a broadcast map
+    are splatted; inputs read with a non-unit stride along the innermost
+    dimension are gathered lane by lane. Each element's value is computed by
+    the same scalar ops as before, so results do not change.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "unsigned", "8",
+           "f32 lanes per vector">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+#endif // MICA_COMPILER_TRANSFORMS_CPU_PASSES
