@@ -266,7 +266,7 @@ std::optional<int64_t> SizeBoundEvaluator::elementsUpperBound(Value value) {
   for (int64_t d : sourceType.getShape())
     if (!ShapedType::isDynamic(d))
       staticSource *= d;
-  if (static_cast<int64_t>(seen.count()) != sourceType.getNumDynamicDims() ||
+  if (seen.count() != static_cast<size_t>(sourceType.getNumDynamicDims()) ||
       staticOwn != staticSource)
     return std::nullopt;
   return elementsUpperBound(source);
