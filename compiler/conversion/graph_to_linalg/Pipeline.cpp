@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/conversion/graph_to_linalg/Passes.h"
+#include "compiler/transforms/cpu/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -50,7 +51,10 @@ void mica::buildGraphToBuffersPipeline(OpPassManager &pm) {
   // 3. Fuse elementwise generics (bias + relu, hard_swish chains, softmax
   //    pieces) while ops are still on tensors, where fusion is a pure SSA
   //    rewrite; it never reorders a reduction, so numerics are unchanged.
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  //    Mica's variant of upstream's pass does not fuse a producer into a
+  //    consumer that would recompute it (a layer norm into the matmul it
+  //    feeds, once per output column).
+  pm.addPass(createFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // 4. Let concat's insert_slices write straight into the result buffer

@@ -80,4 +80,22 @@ def CpuElementwiseCodegen
                            "::mlir::vector::VectorDialect"];
 }
 
+def FuseElementwise : Pass<"mica-fuse-elementwise"> {
+  let summary = "Fuse elementwise linalg ops on tensors without recomputing "
+                "any element";
+  let description = [{
+    Upstream's `linalg-fuse-elementwise-ops` (elementwise producer into
+    consumer, reshape propagation, constant folding) with one restriction: a
+    producer is fused only when the consumer reads it through a permutation
+    map, i.e. once per element. Upstream also fuses into consumers that
+    broadcast the producer's result, which for a matmul fed by a layer norm
+    or a GELU computes that prologue once per output column (K x N times
+    instead of K). Fusion never changes values: each element is computed by
+    the same ops either way.
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // MICA_COMPILER_TRANSFORMS_CPU_PASSES
