@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: setup configure build demo test zoo clean
+.PHONY: setup configure build demo test zoo bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -31,6 +31,14 @@ demo: build
 
 test: build zoo
 	@bash scripts/run_tests.sh $(BUILD_DIR)
+
+# Mica against ONNX Runtime on the zoo (bench/README.md): latency ratios,
+# GFLOP/s against the measured peak, compile time, sizes, RSS. Takes minutes;
+# a measurement, not a test. BENCH_FLAGS e.g. "--threads 1 --rounds 3".
+BENCH_FLAGS ?=
+bench: build zoo
+	@cd bench && { [ -d node_modules/onnxruntime-node ] || npm install --ignore-scripts --no-audit --no-fund --silent; }
+	@/usr/bin/python3 bench/bench.py --mica $(BUILD_DIR)/bin --zoo $(BUILD_DIR)/zoo --out $(BUILD_DIR)/bench $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(BUILD_DIR)
