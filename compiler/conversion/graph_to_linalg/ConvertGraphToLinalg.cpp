@@ -8,6 +8,7 @@
 #include "compiler/conversion/graph_to_linalg/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace mica {
@@ -29,6 +30,7 @@ void mica::populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateShapePatterns(patterns);
   populateDataMovementPatterns(patterns);
   populateDynamicSlicePatterns(patterns);
+  populateIndexingPatterns(patterns);
 }
 
 namespace {
@@ -39,8 +41,8 @@ struct ConvertGraphToLinalgPass
     ConversionTarget target(*ctx);
     target.addIllegalDialect<mica::graph::GraphDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect,
-                           func::FuncDialect>();
+                           math::MathDialect, scf::SCFDialect,
+                           tensor::TensorDialect, func::FuncDialect>();
     RewritePatternSet patterns(ctx);
     mica::populateGraphToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,

@@ -31,6 +31,7 @@ def ConvertGraphToLinalg : Pass<"mica-convert-graph-to-linalg", "::mlir::ModuleO
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"
   ];
 }

@@ -32,6 +32,7 @@ namespace mica::onnx_to_graph {
 // Per-family pattern sets, put together by populateOnnxToGraphPatterns.
 void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
 void populateActivationPatterns(mlir::RewritePatternSet &patterns);
+void populateIndexingPatterns(mlir::RewritePatternSet &patterns);
 void populateArithmeticPatterns(mlir::RewritePatternSet &patterns);
 void populateNNPatterns(mlir::RewritePatternSet &patterns);
 void populateWindowPatterns(mlir::RewritePatternSet &patterns);

@@ -2,7 +2,8 @@
 //
 // The op list of the graph dialect, one file per family so that each stays
 // readable: elementwise ops, neural-network ops (conv, matmul, attention,
-// norms, pooling, resize, reductions) and shape/quantisation ops.
+// norms, pooling, resize, reductions), shape/quantisation ops and indexing
+// ops (gathers, scatters, cumsum).
 //
 //===----------------------------------------------------------------------===//
 #ifndef MICA_GRAPH_OPS
@@ -32,5 +33,6 @@ def Graph_ConstantOp : Graph_Op<"constant",
 include "dialects/graph/IR/GraphElementwiseOps.td"
 include "dialects/graph/IR/GraphNNOps.td"
 include "dialects/graph/IR/GraphShapeOps.td"
+include "dialects/graph/IR/GraphIndexingOps.td"
 
 #endif // MICA_GRAPH_OPS

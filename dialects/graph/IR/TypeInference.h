@@ -96,6 +96,22 @@ llvm::LogicalResult
 inferAxisPreservingTypes(mlir::Type input, int64_t axis, ErrorFn emitError,
                          llvm::SmallVectorImpl<mlir::Type> &types);
 
+/// The indexing ops (GraphIndexingOps.td, TypeInferenceIndexing.cpp).
+llvm::LogicalResult
+inferGatherElementsTypes(mlir::Type input, mlir::Type indices, int64_t axis,
+                         ErrorFn emitError,
+                         llvm::SmallVectorImpl<mlir::Type> &types);
+llvm::LogicalResult
+inferScatterElementsTypes(mlir::Type input, mlir::Type indices,
+                          mlir::Type updates, int64_t axis, ErrorFn emitError,
+                          llvm::SmallVectorImpl<mlir::Type> &types);
+llvm::LogicalResult
+inferGatherNdTypes(mlir::Type input, mlir::Type indices, int64_t batchDims,
+                   ErrorFn emitError, llvm::SmallVectorImpl<mlir::Type> &types);
+llvm::LogicalResult
+inferScatterNdTypes(mlir::Type input, mlir::Type indices, mlir::Type updates,
+                    ErrorFn emitError, llvm::SmallVectorImpl<mlir::Type> &types);
+
 } // namespace mica::graph
 
 #endif // MICA_DIALECTS_GRAPH_IR_TYPEINFERENCE_H

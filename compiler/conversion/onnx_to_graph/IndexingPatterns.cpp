@@ -1,0 +1,119 @@
+//===- IndexingPatterns.cpp - Gathers, scatters and CumSum ----------------===//
+//
+// GatherElements, ScatterElements (and its opset-9 name Scatter), GatherND,
+// ScatterND and CumSum (constant axis) map one to one onto the graph
+// indexing ops.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/conversion/onnx_to_graph/PatternUtils.h"
+
+#include "dialects/onnx/IR/OnnxDialect.h"
+
+using namespace mlir;
+using namespace mica;
+using namespace mica::onnx_to_graph;
+namespace onnx = mica::onnxir;
+
+namespace {
+
+bool isIndexTensor(Value value) {
+  Type element = getElementTypeOrSelf(value.getType());
+  return element.isInteger(32) || element.isInteger(64);
+}
+
+/// The `reduction` attribute of opset-16 scatters ("none" before).
+StringAttr reductionOf(PatternRewriter &rewriter, Operation *op) {
+  if (auto attr = op->getAttrOfType<StringAttr>("reduction"))
+    return attr;
+  return rewriter.getStringAttr("none");
+}
+
+template <typename OnnxOp>
+struct GatherElementsPattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isIndexTensor(op.getIndices()))
+      return rewriter.notifyMatchFailure(op, "indices are not i32/i64");
+    return replaceOp<graph::GatherElementsOp>(
+        rewriter, op, op.getData(), op.getIndices(),
+        rewriter.getI64IntegerAttr(static_cast<int64_t>(op.getAxis())));
+  }
+};
+
+template <typename OnnxOp>
+struct ScatterElementsPattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isIndexTensor(op.getIndices()))
+      return rewriter.notifyMatchFailure(op, "indices are not i32/i64");
+    return replaceOp<graph::ScatterElementsOp>(
+        rewriter, op, op.getData(), op.getIndices(), op.getUpdates(),
+        rewriter.getI64IntegerAttr(static_cast<int64_t>(op.getAxis())),
+        reductionOf(rewriter, op));
+  }
+};
+
+template <typename OnnxOp>
+struct GatherNdPattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getIndices().getType() ||
+        !getElementTypeOrSelf(op.getIndices().getType()).isInteger(64))
+      return rewriter.notifyMatchFailure(op, "indices are not i64");
+    auto batch = op->template getAttrOfType<IntegerAttr>("batch_dims");
+    return replaceOp<graph::GatherNdOp>(
+        rewriter, op, op.getData(), op.getIndices(),
+        rewriter.getI64IntegerAttr(batch ? batch.getInt() : 0));
+  }
+};
+
+template <typename OnnxOp>
+struct ScatterNdPattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isIndexTensor(op.getIndices()))
+      return rewriter.notifyMatchFailure(op, "indices are not i64");
+    return replaceOp<graph::ScatterNdOp>(rewriter, op, op.getData(),
+                                         op.getIndices(), op.getUpdates(),
+                                         reductionOf(rewriter, op));
+  }
+};
+
+template <typename OnnxOp>
+struct CumSumPattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<SmallVector<int64_t>> axis = getConstantInts(op.getAxis());
+    if (!axis || axis->size() != 1)
+      return rewriter.notifyMatchFailure(op, "axis is not a constant");
+    return replaceOp<graph::CumSumOp>(
+        rewriter, op, op.getX(), rewriter.getI64IntegerAttr(axis->front()),
+        rewriter.getBoolAttr(op.getExclusive() != 0),
+        rewriter.getBoolAttr(op.getReverse() != 0));
+  }
+};
+
+} // namespace
+
+void mica::onnx_to_graph::populateIndexingPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<GatherElementsPattern<onnx::GatherElements_v11Op>,
+               GatherElementsPattern<onnx::GatherElementsOp>,
+               ScatterElementsPattern<onnx::Scatter_v9Op>,
+               ScatterElementsPattern<onnx::ScatterElements_v11Op>,
+               ScatterElementsPattern<onnx::ScatterElements_v13Op>,
+               ScatterElementsPattern<onnx::ScatterElementsOp>,
+               GatherNdPattern<onnx::GatherND_v11Op>,
+               GatherNdPattern<onnx::GatherND_v12Op>,
+               GatherNdPattern<onnx::GatherNDOp>,
+               ScatterNdPattern<onnx::ScatterND_v11Op>,
+               ScatterNdPattern<onnx::ScatterND_v13Op>,
+               ScatterNdPattern<onnx::ScatterNDOp>,
+               CumSumPattern<onnx::CumSum_v11Op>, CumSumPattern<onnx::CumSumOp>>(
+      patterns.getContext());
+}

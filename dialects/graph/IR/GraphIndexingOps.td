@@ -1,0 +1,117 @@
+//===- GraphIndexingOps.td - Data-dependent indexing ops --*- tablegen -*-===//
+//
+// Ops that read or write elements at positions given by an index tensor
+// (gather_elements, scatter_elements, gather_nd, scatter_nd) and the running
+// sum along an axis (cumsum). Indices are i32/i64; negative ones count from
+// the end of their axis.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MICA_GRAPH_INDEXING_OPS
+#define MICA_GRAPH_INDEXING_OPS
+
+def Graph_ScatterReductionAttr : Graph_StrChoiceAttr<
+    ["none", "add", "mul", "max", "min"]>;
+
+def Graph_GatherElementsOp : Graph_InferOp<"gather_elements"> {
+  let summary = "Gather single elements along an axis (ONNX GatherElements)";
+  let description = [{
+    `result[i0, .., ik, ..] = input[i0, .., indices[i0, .., ik, ..], ..]`
+    with the index at `axis`; the result has the shape of `indices` and the
+    element type of `input`; both have one rank.
+  }];
+  let arguments = (ins Graph_Tensor:$input, Graph_IndexTensor:$indices,
+                   DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input `,` $indices attr-dict `:` "
+                       "functional-type(operands, results)";
+  let inferTypesBody = [{
+    return ::mica::graph::inferGatherElementsTypes(adaptor.getInput().getType(),
+        adaptor.getIndices().getType(), adaptor.getAxis(), emitError, types);
+  }];
+}
+
+def Graph_ScatterElementsOp : Graph_InferOp<"scatter_elements"> {
+  let summary = "Scatter single elements along an axis (ONNX ScatterElements)";
+  let description = [{
+    A copy of `input` where, for every position p of `updates`, the element
+    at p with p[axis] replaced by `indices[p]` becomes `updates[p]` (or is
+    combined with it by `reduction`). Updates are applied in row-major order,
+    so with `reduction = "none"` the last duplicate wins. `indices` and
+    `updates` share a shape.
+  }];
+  let arguments = (ins Graph_Tensor:$input, Graph_IndexTensor:$indices,
+                   Graph_Tensor:$updates,
+                   DefaultValuedAttr<I64Attr, "0">:$axis,
+                   DefaultValuedStrAttr<Graph_ScatterReductionAttr, "none">
+                       :$reduction);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input `,` $indices `,` $updates attr-dict `:` "
+                       "functional-type(operands, results)";
+  let inferTypesBody = [{
+    return ::mica::graph::inferScatterElementsTypes(
+        adaptor.getInput().getType(), adaptor.getIndices().getType(),
+        adaptor.getUpdates().getType(), adaptor.getAxis(), emitError, types);
+  }];
+}
+
+def Graph_GatherNdOp : Graph_InferOp<"gather_nd"> {
+  let summary = "Gather slices by index tuples (ONNX GatherND)";
+  let description = [{
+    The last dim of `indices` (K, static) holds index tuples into the dims
+    [batch_dims, batch_dims + K) of `input`; the first `batch_dims` dims of
+    both are shared. Result shape: indices.shape[:-1] ++
+    input.shape[batch_dims + K:].
+  }];
+  let arguments = (ins Graph_Tensor:$input, Graph_IndexTensor:$indices,
+                   DefaultValuedAttr<I64Attr, "0">:$batch_dims);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input `,` $indices attr-dict `:` "
+                       "functional-type(operands, results)";
+  let inferTypesBody = [{
+    return ::mica::graph::inferGatherNdTypes(adaptor.getInput().getType(),
+        adaptor.getIndices().getType(), adaptor.getBatchDims(), emitError,
+        types);
+  }];
+}
+
+def Graph_ScatterNdOp : Graph_InferOp<"scatter_nd"> {
+  let summary = "Scatter slices by index tuples (ONNX ScatterND)";
+  let description = [{
+    A copy of `input` where the slice addressed by each index tuple (the last
+    dim of `indices`, K entries, static) becomes the matching slice of
+    `updates` (or is combined with it by `reduction`), in row-major order.
+    updates.shape = indices.shape[:-1] ++ input.shape[K:].
+  }];
+  let arguments = (ins Graph_Tensor:$input, Graph_IndexTensor:$indices,
+                   Graph_Tensor:$updates,
+                   DefaultValuedStrAttr<Graph_ScatterReductionAttr, "none">
+                       :$reduction);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input `,` $indices `,` $updates attr-dict `:` "
+                       "functional-type(operands, results)";
+  let inferTypesBody = [{
+    return ::mica::graph::inferScatterNdTypes(adaptor.getInput().getType(),
+        adaptor.getIndices().getType(), adaptor.getUpdates().getType(),
+        emitError, types);
+  }];
+}
+
+def Graph_CumSumOp : Graph_InferOp<"cumsum"> {
+  let summary = "Running sum along an axis (ONNX CumSum)";
+  let description = [{
+    `result[.., k, ..] = sum of input[.., j, ..]` over j <= k (j < k with
+    `exclusive`; j >= k, or j > k, with `reverse`), summed in the order of
+    the axis. The result has the input's type.
+  }];
+  let arguments = (ins Graph_Tensor:$input, I64Attr:$axis,
+                   DefaultValuedAttr<BoolAttr, "false">:$exclusive,
+                   DefaultValuedAttr<BoolAttr, "false">:$reverse);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let inferTypesBody = [{
+    return ::mica::graph::inferAxisPreservingTypes(adaptor.getInput().getType(),
+        adaptor.getAxis(), emitError, types);
+  }];
+}
+
+#endif // MICA_GRAPH_INDEXING_OPS
