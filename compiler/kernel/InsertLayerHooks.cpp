@@ -9,6 +9,8 @@
 #include "compiler/kernel/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMTypes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "llvm/ADT/StringMap.h"
 
@@ -35,6 +37,24 @@ Value writtenBuffer(Operation &op) {
         written = init;
   } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
     written = copy.getTarget();
+  } else if (isa<vector::VectorDialect, scf::SCFDialect>(op.getDialect())) {
+    // The CPU kernels' loops and stores (compiler/transforms/cpu): the
+    // buffer of the last store, seen through the flat view they address it
+    // by.
+    op.walk([&](Operation *inner) {
+      Value base;
+      if (auto store = dyn_cast<vector::StoreOp>(inner))
+        base = store.getBase();
+      else if (auto store = dyn_cast<vector::MaskedStoreOp>(inner))
+        base = store.getBase();
+      else if (auto store = dyn_cast<memref::StoreOp>(inner))
+        base = store.getMemRef();
+      if (!base)
+        return;
+      if (auto flat = base.getDefiningOp<memref::ReinterpretCastOp>())
+        base = flat.getSource();
+      written = base;
+    });
   }
   return written;
 }
@@ -42,7 +62,8 @@ Value writtenBuffer(Operation &op) {
 /// Ops that do work (as opposed to views, constants and index math), whose
 /// node starts a new layer.
 bool doesWork(Operation &op) {
-  return op.getNumRegions() > 0 || isa<memref::CopyOp>(op) ||
+  return op.getNumRegions() > 0 ||
+         isa<memref::CopyOp, vector::StoreOp, vector::MaskedStoreOp>(op) ||
          op.getDialect()->getNamespace() == "linalg";
 }
 

@@ -220,6 +220,11 @@ bool isVectorizableBody(Block &body) {
         !op.hasTrait<OpTrait::Elementwise>() ||
         !op.hasTrait<OpTrait::Vectorizable>())
       return false;
+    // Integer division traps on zero, and masked-off lanes of a partial
+    // vector hold zeros.
+    if (isa<arith::DivSIOp, arith::DivUIOp, arith::RemSIOp, arith::RemUIOp,
+            arith::CeilDivSIOp, arith::CeilDivUIOp, arith::FloorDivSIOp>(op))
+      return false;
     for (Type type : op.getResultTypes())
       if (!isScalarIntOrFloat(type))
         return false;

@@ -79,8 +79,10 @@ struct Plan {
   Attribute initConst; // ... or this constant from inside the init body
   SmallVector<EpilogueStep> epilogue;
   Value out; // the buffer stored to
-  // Tile.
-  int64_t mr = 1, nv = 1;
+  // Tile: MR rows x NV vectors of `lanes` elements.
+  int64_t lanes = 8, mr = 1, nv = 1;
+  // Loop order: row blocks outermost (A stays in cache while every other
+  // loop runs) or innermost (B's tile stays while all rows pass).
   bool mOuter = false;
 };
 
@@ -408,7 +410,7 @@ void Analyzer::mergeInnerDims(Plan &p) {
   std::optional<AccessPattern> a =
       p.aInput >= 0 ? inputPatterns[p.aInput] : std::nullopt;
   int64_t inner = p.extents[p.nDim];
-  for (int64_t r = p.cMap.getNumResults() - 2; r >= 0; --r) {
+  for (int64_t r = static_cast<int64_t>(p.cMap.getNumResults()) - 2; r >= 0; --r) {
     unsigned d = cast<AffineDimExpr>(p.cMap.getResult(r)).getPosition();
     if (ShapedType::isDynamic(inner) || ShapedType::isDynamic(p.extents[d]) ||
         (a && a->dependsOn(d)))
@@ -467,48 +469,63 @@ void Analyzer::chooseTile(Plan &p) {
   bool aRows = p.aInput >= 0 && p.mDim >= 0 &&
                inputPatterns[p.aInput]->dependsOn(p.mDim);
   bool bRows = p.mDim >= 0 && b.dependsOn(p.mDim);
-  int64_t lanes = target.lanes;
   int64_t n = ShapedType::isDynamic(p.nExtent) ? 256 : p.nExtent;
   int64_t m = p.mDim < 0 ? 1
               : ShapedType::isDynamic(p.extents[p.mDim]) ? 64
                                                           : p.extents[p.mDim];
   int64_t maxAcc = target.registers >= 32 ? 24 : 12;
-  // Per reduction step: FMAs issue on two pipes (one for 512-bit vectors),
-  // two loads per cycle, and each accumulator waits out the FMA latency.
-  double fmaRate = lanes >= 16 ? 1.0 : 2.0;
-  double loadCost = p.bMode == BMode::Strided
-                        ? (b.hasCoef(p.nDim, 2) ? 2.5 : double(lanes))
-                        : 1.0;
-  auto step = [&](int64_t mr, int64_t nv) {
+  // Cycles per reduction step of a tile: FMAs issue on two pipes of half
+  // the widest vector (one full-width FMA per cycle: Zen 4's AVX-512, and
+  // NEON's two 128-bit pipes as two), two loads per cycle, and each
+  // accumulator waits out a 4-cycle FMA latency. Narrower vectors cost the
+  // same per element, so they win when n is short (7x7 feature maps).
+  auto cost = [&](int64_t lanes, int64_t mr, int64_t nv) {
+    double fmaRate = lanes == target.lanes && lanes >= 16 ? 1.0 : 2.0;
+    double loadCost = p.bMode == BMode::Strided
+                          ? (b.hasCoef(p.nDim, 2) ? 2.5 : double(lanes))
+                          : 1.0;
     double fmas = double(mr * nv);
     double loads = (p.aInput >= 0 ? (aRows ? mr : 1) : 0) +
                    (bRows ? mr : 1) * nv * loadCost;
     return std::max({fmas / fmaRate, loads / 2.0, 4.0}) + 0.5;
   };
   double best = std::numeric_limits<double>::infinity();
-  for (int64_t nv = 1; nv <= 4; ++nv) {
-    if (nv > 1 && (nv - 1) * lanes >= n)
-      break;
-    int64_t tilesN = (n + nv * lanes - 1) / (nv * lanes);
-    for (int64_t mr = 1; mr <= std::min<int64_t>(m, maxAcc / nv); ++mr) {
-      double cost = tilesN * ((m / mr) * step(mr, nv) +
-                              (m % mr ? step(m % mr, nv) : 0.0));
-      if (cost < best - 1e-9) {
-        best = cost;
-        p.mr = mr;
-        p.nv = nv;
+  SmallVector<int64_t, 2> widths{target.lanes};
+  if (target.lanes >= 16)
+    widths.push_back(target.lanes / 2);
+  for (int64_t lanes : widths) {
+    for (int64_t nv = 1; nv <= 4; ++nv) {
+      if (nv > 1 && (nv - 1) * lanes >= n)
+        break;
+      int64_t tilesN = (n + nv * lanes - 1) / (nv * lanes);
+      for (int64_t mr = 1; mr <= std::min<int64_t>(m, maxAcc / nv); ++mr) {
+        double total = tilesN * ((m / mr) * cost(lanes, mr, nv) +
+                                 (m % mr ? cost(lanes, m % mr, nv) : 0.0));
+        // Ties go to the wider vector (fewer instructions).
+        if (total < best * (1 - 1e-6)) {
+          best = total;
+          p.lanes = lanes;
+          p.mr = mr;
+          p.nv = nv;
+        }
       }
     }
   }
-  // Loop order: keep the operand that is re-read per tile within L2.
+  // Loop order. With rows innermost, A (all rows x K) is re-read for every
+  // n tile and every outer index (each output row of a convolution); when
+  // that is more than L2 keeps, the row blocks go outermost instead and B
+  // is re-read per row block.
   if (p.mDim >= 0 && p.aInput >= 0 && aRows) {
     auto bytes = [&](Value v) -> int64_t {
       auto t = cast<MemRefType>(v.getType());
       return t.hasStaticShape() ? t.getNumElements() * 4 : INT64_MAX;
     };
     int64_t aBytes = bytes(p.op.getDpsInputOperand(p.aInput)->get());
-    int64_t bBytes = bytes(p.op.getDpsInputOperand(p.bInput)->get());
-    p.mOuter = aBytes > 512 * 1024 && bBytes <= 512 * 1024;
+    int64_t passes = (n + p.nv * p.lanes - 1) / (p.nv * p.lanes);
+    for (unsigned d = 0; d < p.numLoops; ++d)
+      if (!p.reduction[d] && d != p.nDim && static_cast<int>(d) != p.mDim)
+        passes *= ShapedType::isDynamic(p.extents[d]) ? 1 : p.extents[d];
+    p.mOuter = passes > 1 && aBytes > 256 * 1024;
   }
 }
 
@@ -519,7 +536,7 @@ void Analyzer::chooseTile(Plan &p) {
 class Emitter {
 public:
   Emitter(Plan &p, const TargetShape &target, OpBuilder &b, SymbolTable &symbols)
-      : p(p), lanes(target.lanes), b(b), loc(p.op.getLoc()), im(b, loc),
+      : p(p), lanes(p.lanes), b(b), loc(p.op.getLoc()), im(b, loc),
         symbols(symbols) {}
   LogicalResult run();
 
@@ -527,7 +544,9 @@ private:
   using Tail = std::optional<OpFoldResult>;
   void loop(OpFoldResult lb, OpFoldResult ub, int64_t step,
             function_ref<void(OpFoldResult)> body);
-  void tiles(ArrayRef<OpFoldResult> ivs);
+  void overN(function_ref<void(OpFoldResult, int64_t, Tail)> body);
+  void overM(function_ref<void(OpFoldResult, int64_t)> body);
+  void tiles(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows);
   void tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
             OpFoldResult n0, int64_t vecs, Tail count);
   OpFoldResult origin(const FlatAccess &x, ArrayRef<OpFoldResult> ivs,
@@ -700,20 +719,25 @@ LogicalResult Emitter::run() {
   }
   out = p.epilogue.empty() ? *c : access(p.out, p.cMap);
 
-  // Loops over the outer dims, then the tiles.
+  // Loops over the outer dims, then the tiles; with mOuter the row blocks
+  // go around everything else.
   SmallVector<OpFoldResult> ivs(p.numLoops, b.getIndexAttr(0));
-  std::function<void(unsigned)> nest = [&](unsigned level) {
-    if (level == p.outer.size()) {
-      tiles(ivs);
-      return;
-    }
-    unsigned d = p.outer[level];
-    loop(im.constant(0), ext[d], 1, [&](OpFoldResult iv) {
-      ivs[d] = iv;
-      nest(level + 1);
-    });
-  };
-  nest(0);
+  std::function<void(unsigned, OpFoldResult, int64_t)> nest =
+      [&](unsigned level, OpFoldResult m0, int64_t rows) {
+        if (level == p.outer.size()) {
+          tiles(ivs, m0, rows);
+          return;
+        }
+        unsigned d = p.outer[level];
+        loop(im.constant(0), ext[d], 1, [&](OpFoldResult iv) {
+          ivs[d] = iv;
+          nest(level + 1, m0, rows);
+        });
+      };
+  if (p.mOuter)
+    overM([&](OpFoldResult m0, int64_t rows) { nest(0, m0, rows); });
+  else
+    nest(0, OpFoldResult(), 0);
 
   if (p.initOp)
     p.initOp->erase();
@@ -723,67 +747,64 @@ LogicalResult Emitter::run() {
   return success();
 }
 
-void Emitter::tiles(ArrayRef<OpFoldResult> ivs) {
+void Emitter::overN(function_ref<void(OpFoldResult, int64_t, Tail)> body) {
   int64_t nr = p.nv * lanes;
   OpFoldResult n = ext[p.nDim];
-  OpFoldResult m = p.mDim >= 0 ? ext[p.mDim] : im.constant(1);
-  SmallVector<OpFoldResult> ivCopy(ivs);
-
-  auto overN = [&](function_ref<void(OpFoldResult, int64_t, Tail)> body) {
-    if (std::optional<int64_t> sn = staticValue(n)) {
-      int64_t full = *sn / nr * nr, rem = *sn % nr;
-      loop(im.constant(0), im.constant(full), nr,
-           [&](OpFoldResult n0) { body(n0, p.nv, std::nullopt); });
-      if (rem)
-        body(im.constant(full), (rem + lanes - 1) / lanes, im.constant(rem));
-      return;
-    }
-    Value nv = im.value(n);
-    Value full = arith::MulIOp::create(
-        b, loc,
-        arith::DivUIOp::create(b, loc, nv, im.value(im.constant(nr))),
-        im.value(im.constant(nr)));
-    loop(im.constant(0), full, nr,
+  if (std::optional<int64_t> sn = staticValue(n)) {
+    int64_t full = *sn / nr * nr, rem = *sn % nr;
+    loop(im.constant(0), im.constant(full), nr,
          [&](OpFoldResult n0) { body(n0, p.nv, std::nullopt); });
-    Value rem = arith::SubIOp::create(b, loc, nv, full);
-    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rem,
-                                      im.value(im.constant(0)));
-    auto ifOp = scf::IfOp::create(b, loc, any, /*withElse=*/false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-    body(full, p.nv, OpFoldResult(rem));
-  };
-  auto overM = [&](function_ref<void(OpFoldResult, int64_t)> body) {
-    if (std::optional<int64_t> sm = staticValue(m)) {
-      int64_t full = *sm / p.mr * p.mr, rem = *sm % p.mr;
-      loop(im.constant(0), im.constant(full), p.mr,
-           [&](OpFoldResult m0) { body(m0, p.mr); });
-      if (rem)
-        body(im.constant(full), rem);
-      return;
-    }
-    Value mv = im.value(m);
-    Value full = arith::MulIOp::create(
-        b, loc,
-        arith::DivUIOp::create(b, loc, mv, im.value(im.constant(p.mr))),
-        im.value(im.constant(p.mr)));
-    loop(im.constant(0), full, p.mr, [&](OpFoldResult m0) { body(m0, p.mr); });
-    if (p.mr > 1)
-      loop(full, mv, 1, [&](OpFoldResult m0) { body(m0, 1); });
-  };
-  if (p.mOuter) {
-    overM([&](OpFoldResult m0, int64_t rows) {
-      overN([&](OpFoldResult n0, int64_t vecs, Tail count) {
-        tile(ivCopy, m0, rows, n0, vecs, count);
-      });
-    });
-  } else {
-    overN([&](OpFoldResult n0, int64_t vecs, Tail count) {
-      overM([&](OpFoldResult m0, int64_t rows) {
-        tile(ivCopy, m0, rows, n0, vecs, count);
-      });
-    });
+    if (rem)
+      body(im.constant(full), (rem + lanes - 1) / lanes, im.constant(rem));
+    return;
   }
+  Value nv = im.value(n);
+  Value full = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, nv, im.value(im.constant(nr))),
+      im.value(im.constant(nr)));
+  loop(im.constant(0), full, nr,
+       [&](OpFoldResult n0) { body(n0, p.nv, std::nullopt); });
+  Value rem = arith::SubIOp::create(b, loc, nv, full);
+  Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rem,
+                                    im.value(im.constant(0)));
+  auto ifOp = scf::IfOp::create(b, loc, any, /*withElse=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  body(full, p.nv, OpFoldResult(rem));
+}
+
+void Emitter::overM(function_ref<void(OpFoldResult, int64_t)> body) {
+  OpFoldResult m = p.mDim >= 0 ? ext[p.mDim] : im.constant(1);
+  if (std::optional<int64_t> sm = staticValue(m)) {
+    int64_t full = *sm / p.mr * p.mr, rem = *sm % p.mr;
+    loop(im.constant(0), im.constant(full), p.mr,
+         [&](OpFoldResult m0) { body(m0, p.mr); });
+    if (rem)
+      body(im.constant(full), rem);
+    return;
+  }
+  Value mv = im.value(m);
+  Value full = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, mv, im.value(im.constant(p.mr))),
+      im.value(im.constant(p.mr)));
+  loop(im.constant(0), full, p.mr, [&](OpFoldResult m0) { body(m0, p.mr); });
+  if (p.mr > 1)
+    loop(full, mv, 1, [&](OpFoldResult m0) { body(m0, 1); });
+}
+
+void Emitter::tiles(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows) {
+  SmallVector<OpFoldResult> ivCopy(ivs);
+  if (p.mOuter) {
+    overN([&](OpFoldResult n0, int64_t vecs, Tail count) {
+      tile(ivCopy, m0, rows, n0, vecs, count);
+    });
+    return;
+  }
+  overN([&](OpFoldResult n0, int64_t vecs, Tail count) {
+    overM([&](OpFoldResult mm, int64_t r) {
+      tile(ivCopy, mm, r, n0, vecs, count);
+    });
+  });
 }
 
 void Emitter::tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,

@@ -87,7 +87,7 @@ std::optional<ElementwisePlan> analyze(linalg::LinalgOp op) {
 
   // Merge the dims outside n while every operand is contiguous across them.
   int64_t inner = p.extents[p.nDim];
-  for (int64_t r = outMap.getNumResults() - 2; r >= 0; --r) {
+  for (int64_t r = static_cast<int64_t>(outMap.getNumResults()) - 2; r >= 0; --r) {
     unsigned d = cast<AffineDimExpr>(outMap.getResult(r)).getPosition();
     if (ShapedType::isDynamic(inner) || ShapedType::isDynamic(p.extents[d]))
       break;
