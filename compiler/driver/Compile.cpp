@@ -233,13 +233,19 @@ KernelPipelineOptions kernelOptions(const TargetDescription &target) {
     if (has("avx512f")) {
       options.vectorWidth = 16;
       options.vectorRegisters = 32;
+      options.vectorMathIsa = "avx512";
     } else if (has("avx2") || has("avx")) {
       options.vectorWidth = 8;
       options.vectorRegisters = 16;
+      options.vectorMathIsa = has("avx2") ? "avx2" : "avx";
     } else {
       options.vectorWidth = 4;
       options.vectorRegisters = 16;
+      options.vectorMathIsa = "sse";
     }
+    // libmvec is glibc's (linked by -lm there).
+    if (!llvm::StringRef(target.triple).ends_with("-gnu"))
+      options.vectorMathIsa.clear();
   }
   // Experiments only: MICA_CPU_VECTOR_WIDTH=0 keeps the scalar loops.
   if (const char *env = std::getenv("MICA_CPU_VECTOR_WIDTH"))

@@ -46,6 +46,11 @@ void mica::buildGraphToKernelPipeline(mlir::OpPassManager &pm,
         mica::createCpuElementwiseCodegen(elementwise));
     pm.addPass(mlir::createCanonicalizerPass());
     pm.addPass(mlir::createCSEPass());
+    if (!options.vectorMathIsa.empty()) {
+      CpuVectorMathOptions math;
+      math.isa = options.vectorMathIsa;
+      pm.addPass(mica::createCpuVectorMath(math));
+    }
   }
   // Right after bufferization, while every buffer is still a top-level
   // memref.alloc and every op still carries its node's location.
@@ -68,6 +73,11 @@ struct KernelPipelineCliOptions
   Option<unsigned> registers{*this, "registers",
                              llvm::cl::desc("Vector registers of the target"),
                              llvm::cl::init(32)};
+  Option<std::string> vectorMath{
+      *this, "vector-math",
+      llvm::cl::desc("x86-64 ISA of the libmvec variants to call (avx512, "
+                     "avx2, avx, sse; empty: none)"),
+      llvm::cl::init("")};
 };
 } // namespace
 
@@ -80,6 +90,7 @@ void mica::registerGraphToKernelPipeline() {
         KernelPipelineOptions options;
         options.vectorWidth = cli.vectorWidth;
         options.vectorRegisters = cli.registers;
+        options.vectorMathIsa = cli.vectorMath;
         buildGraphToKernelPipeline(pm, "mica_main", options);
       });
 }

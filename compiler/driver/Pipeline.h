@@ -26,6 +26,9 @@ struct KernelPipelineOptions {
   unsigned vectorWidth = 0;
   /// Vector registers of the target (sizes the register tiles).
   unsigned vectorRegisters = 32;
+  /// The x86-64 ISA whose libmvec vector math variants the kernels may call
+  /// (mica-cpu-vector-math: avx512, avx2, avx, sse); empty for none.
+  std::string vectorMathIsa;
 };
 
 void buildGraphToKernelPipeline(mlir::OpPassManager &pm,

@@ -11,6 +11,22 @@
 
 #define IMPORT(fn) {#fn, (void *)&fn}
 
+#if defined(__x86_64__) && defined(__GLIBC__)
+/* glibc's vector math (libmvec, which -lm links): the x86-64 vector ABI
+ * variants of the float functions that Mica's CPU kernels call on whole
+ * vectors (compiler/transforms/cpu, mica-cpu-vector-math). 'b' SSE 4 lanes,
+ * 'c' AVX / 'd' AVX2 8 lanes, 'e' AVX-512 16 lanes; only their addresses are
+ * taken here, so a plain declaration serves. */
+#define MICA_VECTOR_MATH(fn)                                                   \
+  X(_ZGVbN4v_##fn) X(_ZGVcN8v_##fn) X(_ZGVdN8v_##fn) X(_ZGVeN16v_##fn)
+#define MICA_VECTOR_MATH_ALL                                                   \
+  MICA_VECTOR_MATH(expf) MICA_VECTOR_MATH(logf) MICA_VECTOR_MATH(erff)         \
+  MICA_VECTOR_MATH(tanhf) MICA_VECTOR_MATH(sinf) MICA_VECTOR_MATH(cosf)
+#define X(name) extern void name(void);
+MICA_VECTOR_MATH_ALL
+#undef X
+#endif
+
 static const mica_import kDefaultImports[] = {
     /* memory */
     IMPORT(memcpy), IMPORT(memmove), IMPORT(memset), IMPORT(memcmp),
@@ -40,6 +56,11 @@ static const mica_import kDefaultImports[] = {
 #if defined(__GLIBC__)
     /* LLVM folds sin+cos into sincos and pow(10, x) into exp10 on GNU. */
     IMPORT(sincosf), IMPORT(sincos), IMPORT(exp10f), IMPORT(exp10),
+#endif
+#if defined(__x86_64__) && defined(__GLIBC__)
+#define X(name) IMPORT(name),
+    MICA_VECTOR_MATH_ALL
+#undef X
 #endif
 };
 

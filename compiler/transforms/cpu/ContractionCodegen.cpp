@@ -990,6 +990,8 @@ struct CpuContractionCodegenPass
     SymbolTable symbols(module);
     TargetShape target{static_cast<int64_t>(vectorWidth),
                        static_cast<int64_t>(registers)};
+    // Tuning aid: print every kernel's plan.
+    bool trace = std::getenv("MICA_CPU_CODEGEN_TRACE") != nullptr;
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
@@ -1004,6 +1006,17 @@ struct CpuContractionCodegenPass
         std::optional<Plan> plan = analyzer.analyze(op);
         if (!plan)
           continue;
+        if (trace) {
+          llvm::errs() << "mica-cpu-contraction-codegen: " << op->getName()
+                       << " at " << op.getLoc() << ": n=" << plan->nExtent
+                       << " (merged " << plan->merged.size() << ")"
+                       << " m=" << (plan->mDim >= 0 ? plan->extents[plan->mDim] : 1)
+                       << " tile " << plan->mr << "x" << plan->nv << "x"
+                       << plan->lanes << " B mode " << int(plan->bMode)
+                       << (plan->mOuter ? " rows outer" : "")
+                       << (plan->initOp ? " +init" : "") << " +"
+                       << plan->epilogue.size() << " epilogue\n";
+        }
         erased.insert(op);
         if (plan->initOp)
           erased.insert(plan->initOp);

@@ -80,6 +80,28 @@ def CpuElementwiseCodegen
                            "::mlir::vector::VectorDialect"];
 }
 
+def CpuVectorMath : Pass<"mica-cpu-vector-math", "::mlir::ModuleOp"> {
+  let summary = "Call the C library's vector variants of exp, log, erf, "
+                "tanh, sin and cos on f32 vectors";
+  let description = [{
+    LLVM lowers a math op on a vector lane by lane into calls of the scalar
+    libm function. On x86-64 with glibc, libmvec (linked by -lm) provides the
+    same functions for whole vectors under the vector function ABI's names
+    (`_ZGVeN16v_expf`: AVX-512, 16 lanes; `d`: AVX2, `c`: AVX, `b`: SSE).
+    This pass replaces math.exp/log/erf/tanh/sin/cos on vector<4|8|16xf32>
+    with calls of those, for the widths `isa` provides. They are the C
+    library's functions (docs/numerics.md): accurate to a few ulp like the
+    scalar ones, deterministic, and each lane's result depends only on that
+    lane's input.
+  }];
+  let options = [
+    Option<"isa", "isa", "std::string", "\"\"",
+           "The x86-64 vector ISA whose variants exist: avx512, avx2, avx, "
+           "sse; empty disables the pass">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def FuseElementwise : Pass<"mica-fuse-elementwise"> {
   let summary = "Fuse elementwise linalg ops on tensors without recomputing "
                 "any element";
