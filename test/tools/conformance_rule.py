@@ -107,14 +107,17 @@ DEFAULT_DOMAINS = ("", "ai.onnx")
 
 
 class Input(object):
-    __slots__ = ("name", "path", "dims", "frozen", "is_tensor")
+    __slots__ = ("name", "path", "dims", "frozen", "is_tensor", "bf16_bits")
 
-    def __init__(self, name, path, dims, frozen, is_tensor):
+    def __init__(self, name, path, dims, frozen, is_tensor, bf16_bits=False):
         self.name = name
         self.path = path
         self.dims = dims
         self.frozen = frozen
         self.is_tensor = is_tensor
+        # ONNX 1.12's test data stores bfloat16 tensors as uint16 bit patterns
+        # (data_type UINT16); the runner passes them on as bfloat16.
+        self.bf16_bits = bf16_bits
 
 
 class Case(object):
@@ -135,18 +138,24 @@ class Case(object):
                 continue
             is_tensor = value.type.HasField("tensor_type")
             dims = None
+            bf16_bits = False
             if is_tensor:
                 tensor = onnx.TensorProto()
                 with open(path, "rb") as f:
                     tensor.ParseFromString(f.read())
                 dims = list(tensor.dims)
+                bf16_bits = (value.type.tensor_type.elem_type == onnx.TensorProto.BFLOAT16
+                             and tensor.data_type == onnx.TensorProto.UINT16)
             self.inputs.append(Input(value.name, path, dims,
-                                     is_tensor and value.name in shape_values, is_tensor))
+                                     is_tensor and value.name in shape_values, is_tensor,
+                                     bf16_bits))
         self.outputs = []
         for k, value in enumerate(graph.output):
             path = os.path.join(data_set, "output_%d.pb" % k)
             if os.path.exists(path):
-                self.outputs.append((value.name, path, value.type.HasField("tensor_type")))
+                elem = value.type.tensor_type.elem_type if value.type.HasField("tensor_type") \
+                    else 0
+                self.outputs.append((value.name, path, elem))
 
     def compile_args(self):
         """The `mica compile` arguments after the model path (without -o)."""

@@ -165,14 +165,32 @@ def _load_output(path, dtype):
     return arr
 
 
-def _expected(path):
+def _expected(path, declared):
+    """(data type, array) of an expected output; bfloat16 outputs stored as
+    uint16 bit patterns (ONNX 1.12's test data) become float32 values."""
     tensor = onnx.TensorProto()
     with open(path, "rb") as f:
         tensor.ParseFromString(f.read())
     arr = numpy_helper.to_array(tensor)
+    if declared == onnx.TensorProto.BFLOAT16 and tensor.data_type == onnx.TensorProto.UINT16:
+        return onnx.TensorProto.BFLOAT16, _bf16_to_f32(np.asarray(arr).view(np.uint16))
     if tensor.data_type == onnx.TensorProto.BFLOAT16 and arr.dtype != np.float32:
         arr = _bf16_to_f32(np.asarray(arr).view(np.uint16))
     return tensor.data_type, arr
+
+
+def _write_bf16_npy(src, dst):
+    """A .npy of bfloat16 ('<V2', as mica run reads it) from a TensorProto
+    holding the bit patterns as uint16."""
+    tensor = onnx.TensorProto()
+    with open(src, "rb") as f:
+        tensor.ParseFromString(f.read())
+    bits = np.ascontiguousarray(numpy_helper.to_array(tensor).astype("<u2"))
+    header = "{'descr': '<V2', 'fortran_order': False, 'shape': %r, }" % (tuple(bits.shape),)
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    with open(dst, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode())
+        f.write(bits.tobytes())
 
 
 def compare(got, exp, exp_type):
@@ -240,8 +258,14 @@ def run_case(mica, data, case, timeout, tmp_root, keep):
         if failed:
             return finish(failed[0], failed[1], "compile")
         run_cmd = [mica, "run", artifact, "--output-dir", out_dir, "--json"]
-        for name, path in spec.run_inputs():
-            run_cmd += ["--input", "%s=%s" % (name, path)]
+        for inp in spec.inputs:
+            if inp.frozen or not inp.is_tensor:
+                continue
+            path = inp.path
+            if inp.bf16_bits:
+                path = os.path.join(work, "input_%s.npy" % len(run_cmd))
+                _write_bf16_npy(inp.path, path)
+            run_cmd += ["--input", "%s=%s" % (inp.name, path)]
         if keep:
             with open(os.path.join(work, "commands.sh"), "a") as f:
                 f.write(" ".join(run_cmd) + "\n")
@@ -259,11 +283,11 @@ def run_case(mica, data, case, timeout, tmp_root, keep):
         produced = {o["name"]: o for o in report["outputs"]}
     except (ValueError, KeyError, TypeError) as e:
         return finish("error", "run: unreadable --json output: %s" % e, "run")
-    for name, path, is_tensor in spec.outputs:
+    for name, path, declared in spec.outputs:
         if name not in produced:
             return finish("wrong", "output '%s' missing" % name, "compare")
         try:
-            exp_type, exp = _expected(path)
+            exp_type, exp = _expected(path, declared)
             got = _load_output(produced[name]["file"], produced[name]["dtype"])
         except Exception as e:
             return finish("error", "output '%s': cannot read: %s" % (name, e), "compare")

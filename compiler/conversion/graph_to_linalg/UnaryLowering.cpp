@@ -197,12 +197,50 @@ template <typename OpTy> struct UnaryLowering : OpConversionPattern<OpTy> {
   }
 };
 
+/// f32 -> bf16 rounding to nearest even (NaN stays a quiet NaN), in integer
+/// ops: LLVM would otherwise call a compiler-rt helper on targets without a
+/// bf16 conversion instruction, and the runtime imports none.
+Value truncToBF16(OpBuilder &b, Location loc, Value x) {
+  Type i32 = b.getI32Type(), i16 = b.getI16Type();
+  auto c = [&](int64_t v) { return scalarConstant(b, loc, i32, v); };
+  Value bits = arith::BitcastOp::create(b, loc, i32, x);
+  Value lsb = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, bits, c(16)), c(1));
+  Value rounded = arith::AddIOp::create(
+      b, loc, bits, arith::AddIOp::create(b, loc, lsb, c(0x7FFF)));
+  Value isNaN =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+  Value high = arith::SelectOp::create(
+      b, loc, isNaN, c(0x7FC00000), rounded);
+  Value half = arith::TruncIOp::create(
+      b, loc, i16, arith::ShRUIOp::create(b, loc, high, c(16)));
+  return arith::BitcastOp::create(b, loc, b.getBF16Type(), half);
+}
+
+/// bf16 -> f32 exactly: the bf16 bits are the high half of the f32.
+Value extendFromBF16(OpBuilder &b, Location loc, Value x) {
+  Type i32 = b.getI32Type();
+  Value bits = arith::BitcastOp::create(b, loc, b.getI16Type(), x);
+  Value wide = arith::ExtUIOp::create(b, loc, i32, bits);
+  Value shifted =
+      arith::ShLIOp::create(b, loc, wide, scalarConstant(b, loc, i32, 16));
+  return arith::BitcastOp::create(b, loc, b.getF32Type(), shifted);
+}
+
 /// ONNX Cast semantics on one scalar: floats to integers truncate toward zero,
 /// anything to bool is `!= 0`, bool to numbers is 0/1.
 Value buildCast(OpBuilder &b, Location loc, Value x, Type to) {
   Type from = x.getType();
   if (from == to)
     return x;
+  // Conversions to and from bf16 go through f32; f64 -> f16 too (no
+  // instruction does it in one step, and the runtime imports no helper).
+  if (from.isBF16())
+    return buildCast(b, loc, extendFromBF16(b, loc, x), to);
+  if (to.isBF16())
+    return truncToBF16(b, loc, buildCast(b, loc, x, b.getF32Type()));
+  if (from.isF64() && to.isF16())
+    return buildCast(b, loc, buildCast(b, loc, x, b.getF32Type()), to);
   bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
   if (to.isInteger(1)) {
     Value zero = scalarConstant(b, loc, from, 0);

@@ -20,6 +20,7 @@ struct ConvertOnnxToGraphPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     mica::populateOnnxToGraphPatterns(patterns);
+    mica::populateRefineResultTypePatterns(patterns);
     // Graph canonicalisations run in the same sweep so that constant shape
     // subgraphs fold and unlock the conversion of the ops they feed.
     for (RegisteredOperationName name :

@@ -15,6 +15,9 @@ namespace mica {
 
 /// Adds the patterns that rewrite onnx ops into graph ops.
 void populateOnnxToGraphPatterns(mlir::RewritePatternSet &patterns);
+/// Gives graph ops the more static result types their shape functions infer
+/// (users that need the old type get a tensor.cast).
+void populateRefineResultTypePatterns(mlir::RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "compiler/conversion/onnx_to_graph/Passes.h.inc"

@@ -140,6 +140,9 @@ Value createConstant(PatternRewriter &rewriter, Location loc,
 }
 
 std::optional<DenseElementsAttr> getConstantAttr(Value value) {
+  // tensor.cast only changes how static the type is, never the value.
+  while (auto cast = value.getDefiningOp<tensor::CastOp>())
+    value = cast.getSource();
   Attribute attr;
   if (matchPattern(value, m_Constant(&attr)))
     if (auto dense = dyn_cast<DenseElementsAttr>(attr))

@@ -51,6 +51,51 @@ RankedTensorType join(Type declared, Type inferred) {
   return RankedTensorType::get(shape, a.getElementType(), a.getEncoding());
 }
 
+/// The rewrite form of one refinement, for the onnx -> graph sweep: a graph
+/// op whose shape function knows more static dims than its result type
+/// declares gets the refined type (users that need the old one see it through
+/// a tensor.cast). Shape subgraphs then fold as they convert (a concat of
+/// constants typed `?` cannot fold into a static constant).
+struct RefineResultTypes : RewritePattern {
+  RefineResultTypes(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (!isGraphInferOp(op))
+      return failure();
+    SmallVector<Type> inferred;
+    if (failed(cast<InferTypeOpInterface>(op).inferReturnTypes(
+            op->getContext(), std::nullopt, op->getOperands(),
+            op->getAttrDictionary(), op->getPropertiesStorage(),
+            op->getRegions(), inferred)) ||
+        inferred.size() != op->getNumResults())
+      return failure();
+    bool changed = false;
+    for (auto [result, type] : llvm::zip(op->getResults(), inferred)) {
+      RankedTensorType refined = join(result.getType(), type);
+      if (!refined || refined == result.getType())
+        continue;
+      Type old = result.getType();
+      rewriter.setInsertionPointAfter(op);
+      SmallVector<OpOperand *> needOld;
+      for (OpOperand &use : result.getUses()) {
+        Operation *user = use.getOwner();
+        if (!refinesItself(user) &&
+            user->getName().getDialectNamespace() != "onnx")
+          needOld.push_back(&use);
+      }
+      if (!needOld.empty()) {
+        Value cast = tensor::CastOp::create(rewriter, op->getLoc(), old, result);
+        for (OpOperand *use : needOld)
+          rewriter.modifyOpInPlace(use->getOwner(), [&] { use->set(cast); });
+      }
+      rewriter.modifyOpInPlace(op, [&] { result.setType(refined); });
+      changed = true;
+    }
+    return success(changed);
+  }
+};
+
 struct RefineGraphTypesPass
     : mica::impl::RefineGraphTypesBase<RefineGraphTypesPass> {
   void runOnOperation() override {
@@ -110,3 +155,7 @@ struct RefineGraphTypesPass
 };
 
 } // namespace
+
+void mica::populateRefineResultTypePatterns(RewritePatternSet &patterns) {
+  patterns.add<RefineResultTypes>(patterns.getContext());
+}

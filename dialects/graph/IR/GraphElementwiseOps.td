@@ -33,7 +33,9 @@ def Graph_LogOp : Graph_UnaryOp<"log", "log(x)">;
 def Graph_SqrtOp : Graph_UnaryOp<"sqrt", "sqrt(x)">;
 def Graph_RsqrtOp : Graph_UnaryOp<"rsqrt", "1 / sqrt(x)">;
 def Graph_AbsOp : Graph_UnaryOp<"abs", "|x|">;
-def Graph_NegOp : Graph_UnaryOp<"neg", "-x">;
+def Graph_NegOp : Graph_UnaryOp<"neg", "-x"> {
+  let hasFolder = 1;
+}
 def Graph_ErfOp : Graph_UnaryOp<"erf", "erf(x)">;
 def Graph_ReciprocalOp : Graph_UnaryOp<"reciprocal", "1 / x">;
 def Graph_FloorOp : Graph_UnaryOp<"floor", "floor(x)">;

@@ -9,6 +9,8 @@
 #include "dialects/graph/IR/GraphDialect.h"
 #include "dialects/graph/IR/FoldUtils.h"
 
+#include "llvm/ADT/APSInt.h"
+
 
 using namespace mlir;
 using namespace mica::graph;
@@ -67,32 +69,75 @@ static OpFoldResult foldIntBinary(Attribute lhsAttr, Attribute rhsAttr,
 
 static APInt boolean(bool b) { return APInt(1, b ? 1 : 0); }
 
+/// The float counterpart of foldIntBinary: add/sub/mul/div/max/min of small
+/// float constants, in the element type's own precision (IEEE add, sub, mul
+/// and div round exactly as the generated code does).
+using FloatFn =
+    function_ref<std::optional<APFloat>(const APFloat &, const APFloat &)>;
+
+static OpFoldResult foldFloatBinary(Attribute lhsAttr, Attribute rhsAttr,
+                                    Type resultType, FloatFn fn) {
+  auto lhs = dyn_cast_or_null<DenseFPElementsAttr>(lhsAttr);
+  auto rhs = dyn_cast_or_null<DenseFPElementsAttr>(rhsAttr);
+  RankedTensorType type = foldableType(resultType);
+  if (!lhs || !rhs || !type)
+    return {};
+  SmallVector<APFloat> l(lhs.getValues<APFloat>()), r(rhs.getValues<APFloat>());
+  SmallVector<APFloat> values;
+  for (int64_t i = 0; i < type.getNumElements(); ++i) {
+    SmallVector<int64_t> index = delinearize(i, type.getShape());
+    std::optional<APFloat> v =
+        fn(l[broadcastSource(index, lhs.getType().getShape())],
+           r[broadcastSource(index, rhs.getType().getShape())]);
+    if (!v)
+      return {};
+    values.push_back(*v);
+  }
+  return DenseElementsAttr::get(type, values);
+}
+
+/// Folds with the integer function, else with the float one.
+static OpFoldResult foldBinary(Attribute lhs, Attribute rhs, Type resultType,
+                               IntFn intFn, FloatFn floatFn) {
+  if (OpFoldResult folded = foldIntBinary(lhs, rhs, resultType, intFn))
+    return folded;
+  return foldFloatBinary(lhs, rhs, resultType, floatFn);
+}
+
+static std::optional<APFloat> notNaN(APFloat v) {
+  return v.isNaN() ? std::nullopt : std::optional<APFloat>(v);
+}
+
 OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
-  return foldIntBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
+  return foldBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
                        [](const APInt &a, const APInt &b, bool) {
                          return std::optional<APInt>(a + b);
-                       });
+                       },
+      [](const APFloat &a, const APFloat &b) { return notNaN(a + b); });
 }
 OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
-  return foldIntBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
+  return foldBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
                        [](const APInt &a, const APInt &b, bool) {
                          return std::optional<APInt>(a - b);
-                       });
+                       },
+      [](const APFloat &a, const APFloat &b) { return notNaN(a - b); });
 }
 OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
-  return foldIntBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
+  return foldBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
                        [](const APInt &a, const APInt &b, bool) {
                          return std::optional<APInt>(a * b);
-                       });
+                       },
+      [](const APFloat &a, const APFloat &b) { return notNaN(a * b); });
 }
 OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
-  return foldIntBinary(
+  return foldBinary(
       adaptor.getLhs(), adaptor.getRhs(), getType(),
       [](const APInt &a, const APInt &b, bool u) -> std::optional<APInt> {
         if (b.isZero() || (!u && b.isAllOnes() && a.isMinSignedValue()))
           return std::nullopt;
         return u ? a.udiv(b) : a.sdiv(b);
-      });
+      },
+      [](const APFloat &a, const APFloat &b) { return notNaN(a / b); });
 }
 OpFoldResult ModOp::fold(FoldAdaptor adaptor) {
   // ONNX Mod with fmod = 0: the remainder takes the divisor's sign.
@@ -110,18 +155,28 @@ OpFoldResult ModOp::fold(FoldAdaptor adaptor) {
       });
 }
 OpFoldResult MaxOp::fold(FoldAdaptor adaptor) {
-  return foldIntBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
+  return foldBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
                        [](const APInt &a, const APInt &b, bool u) {
                          return std::optional<APInt>(
                              (u ? a.ugt(b) : a.sgt(b)) ? a : b);
-                       });
+                       },
+      [](const APFloat &a, const APFloat &b) -> std::optional<APFloat> {
+        if (a.isNaN() || b.isNaN())
+          return std::nullopt;
+        return llvm::maximum(a, b);
+      });
 }
 OpFoldResult MinOp::fold(FoldAdaptor adaptor) {
-  return foldIntBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
+  return foldBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
                        [](const APInt &a, const APInt &b, bool u) {
                          return std::optional<APInt>(
                              (u ? a.ult(b) : a.slt(b)) ? a : b);
-                       });
+                       },
+      [](const APFloat &a, const APFloat &b) -> std::optional<APFloat> {
+        if (a.isNaN() || b.isNaN())
+          return std::nullopt;
+        return llvm::minimum(a, b);
+      });
 }
 OpFoldResult EqualOp::fold(FoldAdaptor adaptor) {
   return foldIntBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
@@ -158,23 +213,89 @@ OpFoldResult GreaterEqualOp::fold(FoldAdaptor adaptor) {
                        });
 }
 
+OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
+  RankedTensorType type = foldableType(getType());
+  if (!type)
+    return {};
+  if (auto ints = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getInput())) {
+    if (type.getElementType().isInteger(1))
+      return {};
+    SmallVector<APInt> values;
+    for (const APInt &v : ints.getValues<APInt>())
+      values.push_back(-v);
+    return DenseElementsAttr::get(type, values);
+  }
+  if (auto floats = dyn_cast_or_null<DenseFPElementsAttr>(adaptor.getInput())) {
+    SmallVector<APFloat> values;
+    for (APFloat v : floats.getValues<APFloat>()) {
+      v.changeSign();
+      values.push_back(v);
+    }
+    return DenseElementsAttr::get(type, values);
+  }
+  return {};
+}
+
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
-  auto input = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getInput());
   RankedTensorType type = foldableType(getType());
-  auto to = type ? dyn_cast<IntegerType>(type.getElementType()) : nullptr;
-  if (!input || !to)
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  if (!dense || !type || isa<quant::QuantizedType>(type.getElementType()))
     return {};
-  bool isUnsigned = input.getElementType().isUnsignedInteger() ||
-                    input.getElementType().isInteger(1);
-  unsigned width = to.getWidth();
+  Type fromType = dense.getElementType(), toType = type.getElementType();
+  bool isUnsigned =
+      fromType.isUnsignedInteger() || fromType.isInteger(1);
+  if (auto input = dyn_cast<DenseIntElementsAttr>(dense)) {
+    if (auto to = dyn_cast<IntegerType>(toType)) {
+      unsigned width = to.getWidth();
+      SmallVector<APInt> values;
+      for (const APInt &v : input.getValues<APInt>()) {
+        if (width == 1)
+          values.push_back(boolean(!v.isZero()));
+        else
+          values.push_back(isUnsigned ? v.zextOrTrunc(width)
+                                      : v.sextOrTrunc(width));
+      }
+      return DenseElementsAttr::get(type, values);
+    }
+    auto to = cast<FloatType>(toType);
+    SmallVector<APFloat> values;
+    for (const APInt &v : input.getValues<APInt>()) {
+      APFloat f(to.getFloatSemantics());
+      f.convertFromAPInt(v, /*isSigned=*/!isUnsigned,
+                         APFloat::rmNearestTiesToEven);
+      values.push_back(f);
+    }
+    return DenseElementsAttr::get(type, values);
+  }
+  auto input = dyn_cast<DenseFPElementsAttr>(dense);
+  if (!input)
+    return {};
+  if (auto to = dyn_cast<FloatType>(toType)) {
+    SmallVector<APFloat> values;
+    for (APFloat v : input.getValues<APFloat>()) {
+      bool lost;
+      v.convert(to.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+      values.push_back(v);
+    }
+    return DenseElementsAttr::get(type, values);
+  }
+  // Floats to integers truncate toward zero; to bool is `!= 0`. NaN and
+  // out-of-range values have no defined result: leave those unfolded.
+  auto to = cast<IntegerType>(toType);
   SmallVector<APInt> values;
-  for (const APInt &v : input.getValues<APInt>()) {
-    if (width == 1)
+  for (const APFloat &v : input.getValues<APFloat>()) {
+    if (to.getWidth() == 1) {
       values.push_back(boolean(!v.isZero()));
-    else
-      values.push_back(isUnsigned ? v.zextOrTrunc(width) : v.sextOrTrunc(width));
+      continue;
+    }
+    APSInt result(to.getWidth(), to.isUnsigned());
+    bool exact;
+    if (v.convertToInteger(result, APFloat::rmTowardZero, &exact) &
+        APFloat::opInvalidOp)
+      return {};
+    values.push_back(result);
   }
   return DenseElementsAttr::get(type, values);
 }

@@ -62,12 +62,14 @@ func.func @clip(%arg0: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-// A Clip bound computed at run time keeps the op in onnx.
+// A Clip bound computed at run time becomes graph.max / graph.min.
 // CHECK-LABEL: func.func @clip_dynamic_bound
-// CHECK: "onnx.Clip"
-func.func @clip_dynamic_bound(%arg0: tensor<4xf32>, %arg1: tensor<f32>) -> tensor<4xf32> {
-  %none = "onnx.NoValue"() : () -> none
-  %0 = "onnx.Clip"(%arg0, %arg1, %none) : (tensor<4xf32>, tensor<f32>, none) -> tensor<4xf32>
+// CHECK-SAME: (%[[X:.+]]: tensor<4xf32>, %[[LO:.+]]: tensor<f32>, %[[HI:.+]]: tensor<f32>)
+// CHECK: %[[MAX:.+]] = graph.max %[[X]], %[[LO]]
+// CHECK: graph.min %[[MAX]], %[[HI]]
+// CHECK-NOT: onnx.Clip
+func.func @clip_dynamic_bound(%arg0: tensor<4xf32>, %arg1: tensor<f32>, %arg2: tensor<f32>) -> tensor<4xf32> {
+  %0 = "onnx.Clip"(%arg0, %arg1, %arg2) : (tensor<4xf32>, tensor<f32>, tensor<f32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
 

@@ -1,0 +1,341 @@
+//===- CompositePatterns.cpp - Ops built from several graph ops -----------===//
+//
+// ONNX ops whose graph form is a small composition of existing graph ops:
+// Size (a constant), EyeLike (a constant), Dropout with its mask output,
+// Trilu (a mask of constant positions against a run-time k), DepthToSpace /
+// SpaceToDepth (reshape-transpose-reshape), OneHot (positions compared with
+// the indices), Clip with run-time bounds (max/min) and LayerNormalization
+// whose Mean/InvStdDev outputs are used (written out as reductions).
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/conversion/onnx_to_graph/PatternUtils.h"
+
+#include "dialects/onnx/IR/OnnxDialect.h"
+
+using namespace mlir;
+using namespace mica;
+using namespace mica::onnx_to_graph;
+namespace onnx = mica::onnxir;
+
+namespace {
+
+/// Size: the element count of a static shape.
+template <typename OnnxOp>
+struct SizePattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+    if (!type || !type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "input shape is not static");
+    Value size = createScalarConstant(rewriter, op.getLoc(),
+                                      rewriter.getI64Type(),
+                                      static_cast<double>(type.getNumElements()));
+    return forwardValue(rewriter, op, size);
+  }
+};
+
+/// EyeLike: ones on the k-th diagonal of a static 2-D shape.
+struct EyeLikePattern : OpRewritePattern<onnx::EyeLikeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::EyeLikeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto input = dyn_cast<RankedTensorType>(op.getInput().getType());
+    auto result = dyn_cast<TensorType>(op.getType());
+    if (!input || !input.hasStaticShape() || input.getRank() != 2 || !result)
+      return rewriter.notifyMatchFailure(op, "input is not a static matrix");
+    auto type = RankedTensorType::get(input.getShape(), result.getElementType());
+    if (!isGraphTensor(type))
+      return rewriter.notifyMatchFailure(op, "element type has no graph form");
+    int64_t k = op.getK();
+    SmallVector<double> values;
+    for (int64_t i = 0; i < type.getDimSize(0); ++i)
+      for (int64_t j = 0; j < type.getDimSize(1); ++j)
+        values.push_back(j - i == k ? 1.0 : 0.0);
+    return forwardValue(rewriter, op,
+                        createConstant(rewriter, op.getLoc(), type, values));
+  }
+};
+
+/// Dropout that drops nothing (inference, or training with ratio 0): the
+/// output is the input and the mask is all true.
+template <typename OnnxOp>
+struct DropoutMaskPattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    Value data = op->getOperand(0);
+    if (op->getNumResults() < 2 || op->getResult(1).use_empty())
+      return rewriter.notifyMatchFailure(op, "no mask is used");
+    bool training = false;
+    if (op->getNumOperands() == 3 && !isNone(op->getOperand(2))) {
+      std::optional<SmallVector<int64_t>> mode =
+          getConstantInts(op->getOperand(2));
+      if (!mode || mode->size() != 1)
+        return rewriter.notifyMatchFailure(op, "training_mode not constant");
+      training = mode->front() != 0;
+    }
+    if (training) {
+      std::optional<double> ratio = isNone(op->getOperand(1))
+                                        ? std::optional<double>(0.5)
+                                        : getConstantScalar(op->getOperand(1));
+      if (!ratio || *ratio != 0.0)
+        return rewriter.notifyMatchFailure(op, "training mode drops values");
+    }
+    auto type = dyn_cast<RankedTensorType>(data.getType());
+    if (!type || !type.hasStaticShape() ||
+        !getElementTypeOrSelf(op->getResult(1).getType()).isInteger(1) ||
+        !canStandFor(op->getResult(0), data))
+      return rewriter.notifyMatchFailure(op, "input shape is not static");
+    auto maskType = RankedTensorType::get(type.getShape(), rewriter.getI1Type());
+    Value mask = graph::ConstantOp::create(
+        rewriter, op.getLoc(), DenseElementsAttr::get(maskType, true));
+    replaceResults(rewriter, op, {data, mask});
+    return success();
+  }
+};
+
+/// Trilu: keeps x where (col - row) >= k (upper) or <= k (lower), else 0;
+/// k is a run-time scalar or absent (0).
+struct TriluPattern : OpRewritePattern<onnx::TriluOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::TriluOp op,
+                                PatternRewriter &rewriter) const override {
+    Value x = op.getInput();
+    auto type = getGraphTensor(x.getType());
+    if (!type || type.getRank() < 2 ||
+        isa<quant::QuantizedType>(type.getElementType()))
+      return rewriter.notifyMatchFailure(op, "input is not a graph matrix");
+    int64_t rows = type.getDimSize(type.getRank() - 2);
+    int64_t cols = type.getDimSize(type.getRank() - 1);
+    if (ShapedType::isDynamic(rows) || ShapedType::isDynamic(cols))
+      return rewriter.notifyMatchFailure(op, "matrix dims are not static");
+    Location loc = op.getLoc();
+    SmallVector<double> diagonal;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        diagonal.push_back(static_cast<double>(j - i));
+    Value offsets = createConstant(
+        rewriter, loc, RankedTensorType::get({rows, cols}, rewriter.getI64Type()),
+        diagonal);
+    Value k = isNone(op.getK())
+                  ? createScalarConstant(rewriter, loc, rewriter.getI64Type(), 0)
+                  : op.getK();
+    if (auto kType = getGraphTensor(k.getType()); kType && kType.getRank() == 1)
+      k = createValue<graph::ReshapeOp>(rewriter, loc, k, Value(),
+                                        rewriter.getDenseI64ArrayAttr({}));
+    if (!k || !getGraphTensor(k.getType()))
+      return rewriter.notifyMatchFailure(op, "k is not an i64 scalar");
+    Value keep =
+        op.getUpper() != 0
+            ? createValue<graph::GreaterEqualOp>(rewriter, loc, offsets, k)
+            : createValue<graph::LessEqualOp>(rewriter, loc, offsets, k);
+    Value zero = createScalarConstant(rewriter, loc, type.getElementType(), 0);
+    return replaceOp<graph::SelectOp>(rewriter, op, keep, x, zero);
+  }
+};
+
+/// DepthToSpace (DCR or CRD) and SpaceToDepth on static NCHW shapes:
+/// reshape to 6-D, transpose, reshape back.
+template <typename OnnxOp, bool toSpace>
+struct DepthSpacePattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    Value x = op->getOperand(0);
+    auto type = getGraphTensor(x.getType());
+    int64_t b = op.getBlocksize();
+    if (!type || type.getRank() != 4 || !type.hasStaticShape() || b <= 0)
+      return rewriter.notifyMatchFailure(op, "input is not static 4-D");
+    int64_t n = type.getDimSize(0), c = type.getDimSize(1),
+            h = type.getDimSize(2), w = type.getDimSize(3);
+    SmallVector<int64_t> split, perm, merged;
+    if (toSpace) {
+      if (c % (b * b))
+        return rewriter.notifyMatchFailure(op, "C is not a multiple of b^2");
+      auto mode = op->template getAttrOfType<StringAttr>("mode");
+      if (mode && mode.getValue() == "CRD") {
+        split = {n, c / (b * b), b, b, h, w};
+        perm = {0, 1, 4, 2, 5, 3};
+      } else {
+        split = {n, b, b, c / (b * b), h, w};
+        perm = {0, 3, 4, 1, 5, 2};
+      }
+      merged = {n, c / (b * b), h * b, w * b};
+    } else {
+      if (h % b || w % b)
+        return rewriter.notifyMatchFailure(op, "H or W is not a multiple of b");
+      split = {n, c, h / b, b, w / b, b};
+      perm = {0, 3, 5, 1, 2, 4};
+      merged = {n, c * b * b, h / b, w / b};
+    }
+    Location loc = op.getLoc();
+    Value six = createValue<graph::ReshapeOp>(
+        rewriter, loc, x, Value(), rewriter.getDenseI64ArrayAttr(split));
+    Value moved = createValue<graph::TransposeOp>(
+        rewriter, loc, six, rewriter.getDenseI64ArrayAttr(perm));
+    return replaceOp<graph::ReshapeOp>(rewriter, op, moved, Value(),
+                                       rewriter.getDenseI64ArrayAttr(merged));
+  }
+};
+
+/// OneHot: values[1] where position == index along the new axis, values[0]
+/// elsewhere; indices of any numeric type (truncated), negative ones count
+/// from depth; depth must be constant.
+template <typename OnnxOp>
+struct OneHotPattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    Value indices = op.getIndices(), values = op.getValues();
+    auto indicesType = getGraphTensor(indices.getType());
+    auto valuesType = getGraphTensor(values.getType());
+    std::optional<double> depthValue = getConstantScalar(op.getDepth());
+    if (!indicesType || !valuesType || valuesType.getRank() != 1 ||
+        valuesType.getDimSize(0) != 2 || !depthValue)
+      return rewriter.notifyMatchFailure(op, "needs constant depth and a "
+                                             "2-element values tensor");
+    int64_t depth = static_cast<int64_t>(*depthValue);
+    int64_t rank = indicesType.getRank() + 1;
+    std::optional<int64_t> axis =
+        normalizeAxis(static_cast<int64_t>(op.getAxis()), rank);
+    if (!axis || depth <= 0)
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    Location loc = op.getLoc();
+    Type i64 = rewriter.getI64Type();
+    Value index = indices;
+    if (indicesType.getElementType() != i64)
+      index = graph::CastOp::create(rewriter, loc, indicesType.clone(i64),
+                                    indices);
+    Value depthConst = createScalarConstant(rewriter, loc, i64, depth);
+    Value zero = createScalarConstant(rewriter, loc, i64, 0);
+    Value negative = createValue<graph::LessOp>(rewriter, loc, index, zero);
+    Value wrapped = createValue<graph::AddOp>(rewriter, loc, index, depthConst);
+    index = createValue<graph::SelectOp>(rewriter, loc, negative, wrapped, index);
+    SmallVector<int64_t> expanded(indicesType.getShape());
+    expanded.insert(expanded.begin() + *axis, 1);
+    index = createValue<graph::ReshapeOp>(rewriter, loc, index, Value(),
+                                          rewriter.getDenseI64ArrayAttr(expanded));
+    SmallVector<int64_t> iotaShape(rank, 1);
+    iotaShape[*axis] = depth;
+    SmallVector<double> iota;
+    for (int64_t i = 0; i < depth; ++i)
+      iota.push_back(static_cast<double>(i));
+    Value positions = createConstant(
+        rewriter, loc, RankedTensorType::get(iotaShape, i64), iota);
+    Value hit = createValue<graph::EqualOp>(rewriter, loc, positions, index);
+    auto one = [&](int64_t i) {
+      return createValue<graph::SliceOp>(
+          rewriter, loc, values, rewriter.getDenseI64ArrayAttr({i}),
+          rewriter.getDenseI64ArrayAttr({i + 1}),
+          rewriter.getDenseI64ArrayAttr({1}));
+    };
+    Value off = one(0), on = one(1);
+    if (!hit || !off || !on)
+      return rewriter.notifyMatchFailure(op, "shapes do not combine");
+    return replaceOp<graph::SelectOp>(rewriter, op, hit, on, off);
+  }
+};
+
+/// Clip-11+ with a run-time min or max: max(x, min) then min(., max).
+template <typename OnnxOp>
+struct ClipTensorPattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    Value x = op->getOperand(0), lo = op.getMin(), hi = op.getMax();
+    auto type = getGraphTensor(x.getType());
+    if (!type)
+      return rewriter.notifyMatchFailure(op, "input is not a graph tensor");
+    bool runtime = (!isNone(lo) && !getConstantScalar(lo)) ||
+                   (!isNone(hi) && !getConstantScalar(hi));
+    if (!runtime)
+      return rewriter.notifyMatchFailure(op, "constant bounds (ClipInput)");
+    for (Value bound : {lo, hi})
+      if (!isNone(bound) &&
+          getElementTypeOrSelf(bound.getType()) != type.getElementType())
+        return rewriter.notifyMatchFailure(op, "bound type differs");
+    Location loc = op.getLoc();
+    Value result = x;
+    if (!isNone(lo))
+      result = createValue<graph::MaxOp>(rewriter, loc, result, lo);
+    if (!result)
+      return rewriter.notifyMatchFailure(op, "min does not broadcast");
+    if (isNone(hi))
+      return forwardValue(rewriter, op, result);
+    return replaceOp<graph::MinOp>(rewriter, op, result, hi);
+  }
+};
+
+/// LayerNormalization whose Mean or InvStdDev output is used:
+///   mean = reduce_mean(x, axes); d = x - mean;
+///   inv = 1 / sqrt(reduce_mean(d * d, axes) + epsilon);
+///   y = d * inv * scale (+ bias)
+/// over axes [axis, rank), keeping dims (the shape of Mean and InvStdDev).
+struct LayerNormStatsPattern : OpRewritePattern<onnx::LayerNormalizationOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::LayerNormalizationOp op,
+                                PatternRewriter &rewriter) const override {
+    if (onlyFirstResultUsed(op))
+      return rewriter.notifyMatchFailure(op, "graph.layer_norm handles it");
+    Value x = op.getX();
+    auto type = getGraphTensor(x.getType());
+    if (!type || !hasFloatElements(type) ||
+        !getGraphTensor(op.getScale().getType()))
+      return rewriter.notifyMatchFailure(op, "input is not a float tensor");
+    std::optional<int64_t> axis =
+        normalizeAxis(static_cast<int64_t>(op.getAxis()), type.getRank());
+    if (!axis)
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    Location loc = op.getLoc();
+    Type element = type.getElementType();
+    SmallVector<int64_t> axes;
+    for (int64_t i = *axis; i < type.getRank(); ++i)
+      axes.push_back(i);
+    auto mean = [&](Value v) {
+      return createValue<graph::ReduceOp>(
+          rewriter, loc,
+          graph::ReduceKindAttr::get(rewriter.getContext(),
+                                     graph::ReduceKind::mean),
+          v, rewriter.getDenseI64ArrayAttr(axes), rewriter.getBoolAttr(true));
+    };
+    Value mu = mean(x);
+    Value d = createValue<graph::SubOp>(rewriter, loc, x, mu);
+    Value var = mean(createValue<graph::MulOp>(rewriter, loc, d, d));
+    Value eps = createScalarConstant(rewriter, loc, element,
+                                     toDouble(op.getEpsilon()));
+    Value inv = createValue<graph::RsqrtOp>(
+        rewriter, loc, createValue<graph::AddOp>(rewriter, loc, var, eps));
+    Value y = createValue<graph::MulOp>(
+        rewriter, loc, createValue<graph::MulOp>(rewriter, loc, d, inv),
+        op.getScale());
+    if (y && !isNone(op.getB()))
+      y = createValue<graph::AddOp>(rewriter, loc, y, op.getB());
+    if (!y || !canStandFor(op->getResult(0), y) ||
+        !canStandFor(op->getResult(1), mu) ||
+        !canStandFor(op->getResult(2), inv))
+      return rewriter.notifyMatchFailure(op, "result types differ");
+    replaceResults(rewriter, op, {y, mu, inv});
+    return success();
+  }
+};
+
+} // namespace
+
+void mica::onnx_to_graph::populateCompositePatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<SizePattern<onnx::Size_v1Op>, SizePattern<onnx::SizeOp>,
+               EyeLikePattern, DropoutMaskPattern<onnx::Dropout_v12Op>,
+               DropoutMaskPattern<onnx::DropoutOp>,
+               DropoutMaskPattern<onnx::Dropout_v10Op>, TriluPattern,
+               DepthSpacePattern<onnx::DepthToSpace_v1Op, true>,
+               DepthSpacePattern<onnx::DepthToSpace_v11Op, true>,
+               DepthSpacePattern<onnx::DepthToSpaceOp, true>,
+               DepthSpacePattern<onnx::SpaceToDepth_v1Op, false>,
+               DepthSpacePattern<onnx::SpaceToDepthOp, false>,
+               OneHotPattern<onnx::OneHot_v9Op>, OneHotPattern<onnx::OneHotOp>,
+               ClipTensorPattern<onnx::Clip_v11Op>,
+               ClipTensorPattern<onnx::Clip_v12Op>,
+               ClipTensorPattern<onnx::ClipOp>, LayerNormStatsPattern>(
+      patterns.getContext());
+}
