@@ -57,6 +57,10 @@ void mica::buildGraphToKernelPipeline(mlir::OpPassManager &pm,
   pm.addPass(mica::createBindKernelInterface());
   pm.addPass(mica::createInsertLayerHooks());
   pm.addPass(mlir::createCanonicalizerPass());
+  // The kernels' parallel loops become tasks for the runtime's threads; it
+  // needs the bound signature (the tasks rebuild their buffers from it).
+  if (options.vectorWidth)
+    pm.addPass(mica::createCpuOutlineParallel());
   buildBuffersToLLVMPipeline(pm);
   EmitKernelEntryOptions entry;
   entry.symbol = symbol.str();

@@ -200,6 +200,10 @@ mica_status mica_context_create(const mica_model *model, uint32_t entry,
     ctx->owns_arena = 1;
   }
   ctx->hook_state.num_nodes = model->num_nodes;
+  // The run's caller is one of the threads: T - 1 workers. Fewer may start
+  // when the system refuses threads; results do not depend on how many.
+  if (ctx->num_threads > 1)
+    ctx->hook_state.pool = mica_thread_pool_create(ctx->num_threads);
   ctx->kctx.segments = model->segment_bases;
   ctx->kctx.arena = ctx->arena;
   ctx->kctx.inputs = ctx->inputs;
@@ -214,6 +218,7 @@ mica_status mica_context_create(const mica_model *model, uint32_t entry,
 void mica_context_free(mica_context *context) {
   if (!context)
     return;
+  mica_thread_pool_free(context->hook_state.pool);
   if (context->owns_arena)
     free(context->arena);
   free(context);

@@ -162,7 +162,7 @@ mica_status loadCode(mica_model *model, uint32_t segment, const mica_msg *msg) {
     return MICA_OK;
   size_t numDefaults = 0;
   const mica_import *defaults = mica_default_imports(&numDefaults);
-  const size_t numHooks = 2;
+  const size_t numHooks = 3;
   mica_import *imports = allocArray<mica_import>(numDefaults + numHooks);
   if (!imports)
     return mica_failf(msg, MICA_ERROR_OUT_OF_MEMORY,
@@ -171,6 +171,8 @@ mica_status loadCode(mica_model *model, uint32_t segment, const mica_msg *msg) {
   imports[0].address = (void *)&mica_kernel_layer_hook;
   imports[1].name = "mica_kernel_tensor_hook";
   imports[1].address = (void *)&mica_kernel_tensor_hook;
+  imports[2].name = "mica_kernel_parallel_for";
+  imports[2].address = (void *)&mica_kernel_parallel_for;
   memcpy(imports + numHooks, defaults, numDefaults * sizeof(mica_import));
 
   const fb::Segment *seg = model->view.meta->segments()->Get(segment);

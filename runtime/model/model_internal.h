@@ -128,10 +128,16 @@ struct mica_model {
   char *target_features; /* target 0's features joined with ',' */
 };
 
+/* A context's worker threads (thread_pool.cpp); NULL for one thread. */
+typedef struct mica_thread_pool mica_thread_pool;
+mica_thread_pool *mica_thread_pool_create(uint32_t threads);
+void mica_thread_pool_free(mica_thread_pool *pool);
+
 /* What ctx->hook_state points to while a context runs. */
 typedef struct mica_hook_state {
   mica_hooks hooks;
   uint32_t num_nodes;
+  mica_thread_pool *pool; /* mica_kernel_parallel_for's threads */
 } mica_hook_state;
 
 #ifdef __cplusplus

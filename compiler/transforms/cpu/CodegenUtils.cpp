@@ -2,6 +2,7 @@
 #include "compiler/transforms/cpu/CodegenUtils.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
@@ -382,6 +383,29 @@ Value loadStrided(OpBuilder &b, Location loc, Value flat, OpFoldResult index,
   return vector::GatherOp::create(b, loc, type, flat,
                                   ValueRange{im.value(index)}, offsets, mask,
                                   zeroVector(b, loc, type));
+}
+
+void emitParallelLoop(OpBuilder &b, Location loc, OpFoldResult lb,
+                      OpFoldResult ub, int64_t step,
+                      function_ref<void(OpFoldResult)> body) {
+  IndexMath im(b, loc);
+  // Trip count: ceil((ub - lb) / step).
+  OpFoldResult trips = im.sub(ub, lb);
+  if (step != 1) {
+    if (std::optional<int64_t> t = staticValue(trips))
+      trips = im.constant((*t + step - 1) / step);
+    else
+      trips = arith::CeilDivUIOp::create(b, loc, im.value(trips),
+                                         im.value(im.constant(step)))
+                  .getResult();
+  }
+  auto par = scf::ParallelOp::create(b, loc, ValueRange{im.value(im.constant(0))},
+                                     ValueRange{im.value(trips)},
+                                     ValueRange{im.value(im.constant(1))});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(par.getBody()->getTerminator());
+  Value iv = par.getInductionVars()[0];
+  body(im.add(lb, im.mul(iv, im.constant(step))));
 }
 
 void eraseDeadBuffers(Block &block) {

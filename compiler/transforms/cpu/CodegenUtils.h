@@ -130,6 +130,15 @@ mlir::Value loadStrided(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::OpFoldResult stride, int64_t lanes,
                         std::optional<mlir::OpFoldResult> count);
 
+/// A loop from `lb` to `ub` by `step` whose iterations are independent, as
+/// an scf.parallel over [0, trip count) (mica-cpu-outline-parallel turns the
+/// top-level ones into tasks for the runtime's threads); `body` gets the
+/// iteration's value lb + i * step.
+void emitParallelLoop(mlir::OpBuilder &b, mlir::Location loc,
+                      mlir::OpFoldResult lb, mlir::OpFoldResult ub,
+                      int64_t step,
+                      llvm::function_ref<void(mlir::OpFoldResult)> body);
+
 /// Erases view-like ops and allocations that nothing reads or writes any
 /// more (left behind when a kernel no longer needs an intermediate buffer).
 void eraseDeadBuffers(mlir::Block &block);

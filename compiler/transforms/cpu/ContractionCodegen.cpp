@@ -46,6 +46,10 @@ using namespace mica::cpu;
 
 namespace {
 
+/// Multiply-adds (or reduction steps) from which a kernel's outermost loop
+/// runs its iterations on the context's threads.
+constexpr int64_t kParallelWork = 1 << 18;
+
 struct TargetShape {
   int64_t lanes;     // f32 lanes per vector
   int64_t registers; // vector registers
@@ -574,6 +578,8 @@ private:
   Location loc;
   IndexMath im;
   SymbolTable &symbols;
+  // The first loop emitted (the outermost) becomes an scf.parallel.
+  bool parallel = false;
   SmallVector<OpFoldResult> ext;
   std::optional<FlatAccess> a, bAcc, c, init, out;
   SmallVector<SmallVector<std::optional<FlatAccess>>> epi;
@@ -602,6 +608,11 @@ void Emitter::loop(OpFoldResult lb, OpFoldResult ub, int64_t step,
       body(lb);
       return;
     }
+  }
+  if (parallel) {
+    parallel = false;
+    emitParallelLoop(b, loc, lb, ub, step, body);
+    return;
   }
   auto forOp = scf::ForOp::create(b, loc, im.value(lb), im.value(ub),
                                   im.value(im.constant(step)));
@@ -680,6 +691,12 @@ LogicalResult Emitter::packB() {
 LogicalResult Emitter::run() {
   linalg::LinalgOp op = p.op;
   b.setInsertionPoint(op);
+  // Worth splitting over threads? (A thread hand-off costs about a
+  // microsecond; this is some 20 of work.)
+  int64_t work = 1;
+  for (int64_t e : p.extents)
+    work = ShapedType::isDynamic(e) ? work * 64 : work * e;
+  parallel = work >= kParallelWork;
   // Extents.
   SmallVector<Range> ranges = op.createLoopRanges(b, loc);
   for (unsigned d = 0; d < p.numLoops; ++d)

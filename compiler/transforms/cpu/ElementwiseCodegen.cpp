@@ -23,6 +23,8 @@ using namespace mica::cpu;
 namespace {
 
 constexpr int64_t kUnroll = 4;
+/// Elements from which the outermost loop runs on the context's threads.
+constexpr int64_t kParallelElements = 1 << 16;
 
 struct ElementwisePlan {
   linalg::LinalgOp op;
@@ -119,6 +121,10 @@ public:
   void run() {
     linalg::LinalgOp op = p.op;
     b.setInsertionPoint(op);
+    int64_t elements = 1;
+    for (int64_t e : p.extents)
+      elements = ShapedType::isDynamic(e) ? elements * 64 : elements * e;
+    parallel = elements >= kParallelElements;
     SmallVector<Range> ranges = op.createLoopRanges(b, loc);
     for (unsigned d = 0; d < op.getNumLoops(); ++d)
       ext.push_back(ShapedType::isDynamic(p.extents[d]) ? ranges[d].size
@@ -159,6 +165,11 @@ private:
         body(lb);
         return;
       }
+    }
+    if (parallel) {
+      parallel = false;
+      emitParallelLoop(b, loc, lb, ub, step, body);
+      return;
     }
     auto forOp = scf::ForOp::create(b, loc, im.value(lb), im.value(ub),
                                     im.value(im.constant(step)));
@@ -255,6 +266,7 @@ private:
 
   ElementwisePlan &p;
   int64_t lanes;
+  bool parallel = false;
   OpBuilder &b;
   Location loc;
   IndexMath im;

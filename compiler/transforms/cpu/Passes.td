@@ -102,6 +102,41 @@ def CpuVectorMath : Pass<"mica-cpu-vector-math", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def CpuOutlineParallel
+    : Pass<"mica-cpu-outline-parallel", "::mlir::ModuleOp"> {
+  let summary = "Turn the kernels' top-level parallel loops into tasks for "
+                "the runtime's threads";
+  let description = [{
+    Runs on the bound entry function (after mica-bind-kernel-interface and
+    mica-insert-layer-hooks). Each top-level 1-D `scf.parallel` from 0 by 1
+    (the outermost loop of a CPU kernel big enough to share) becomes
+
+      func.func private @ENTRY_taskK(<the entry's arguments>, %begin: index,
+                                     %end: index)
+
+    holding an scf.for over [begin, end) with the loop's body, the values
+    it uses from outside recomputed from the arguments (views of the arena,
+    segment and inputs, shapes, index math: a loop that uses anything else
+    stays sequential); an external `llvm.func @ENTRY_taskK_thunk(ptr, i64,
+    i64)` tagged `mica.task = @ENTRY_taskK`, which mica-emit-kernel-entry
+    defines as the task's C entry; and in place of the loop
+
+      func.call @mica_kernel_parallel_for(%ctx, @ENTRY_taskK_thunk, %count)
+
+    (runtime/include/mica/kernel_abi.h), which runs disjoint ranges of the
+    iterations on the context's threads. Iterations are independent, so the
+    result does not depend on the split.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", "\"main\"",
+           "Name of the bound entry function">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def FuseElementwise : Pass<"mica-fuse-elementwise"> {
   let summary = "Fuse elementwise linalg ops on tensors without recomputing "
                 "any element";

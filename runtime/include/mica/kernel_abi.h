@@ -26,7 +26,10 @@
  * Generated code imports only libc/libm functions, mica_kernel_layer_hook,
  * which it calls with phase 0 before and phase 1 after the code of each ONNX
  * node (node = index into the artifact's node table), and
- * mica_kernel_tensor_hook, which shows the node's result to tools. It never allocates and
+ * mica_kernel_tensor_hook, which shows the node's result to tools, and
+ * mica_kernel_parallel_for, which runs a loop's iterations on the context's
+ * threads. On x86-64 with glibc, "libm" includes libmvec's vector variants
+ * (_ZGVeN16v_expf and the like, which -lm links). It never allocates and
  * never keeps state between calls, so one loaded kernel may run concurrently
  * on distinct contexts.
  */
@@ -68,6 +71,22 @@ void mica_kernel_layer_hook(const mica_kernel_ctx *ctx, int32_t node,
 void mica_kernel_tensor_hook(const mica_kernel_ctx *ctx, int32_t node,
                              const void *data, int32_t rank,
                              const int64_t *dims, int32_t dtype);
+
+/* A task of a parallel loop: runs iterations [begin, end) of it. `ctx` is
+ * the run's context, from which the task rebuilds every buffer it needs
+ * (the compiler outlines a loop's body into a function of the same
+ * arguments as the kernel, plus the range). */
+typedef void (*mica_kernel_task_fn)(const mica_kernel_ctx *ctx, int64_t begin,
+                                    int64_t end);
+
+/* Provided by the runtime; generated code calls it for a loop of `count`
+ * independent iterations (each writes its own outputs and keeps every
+ * reduction inside itself). It calls `fn` on disjoint ranges that together
+ * cover [0, count), in any order, on up to the context's number of threads
+ * (the calling thread included), and returns when all have returned. With
+ * one thread it is fn(ctx, 0, count). Results never depend on the split. */
+void mica_kernel_parallel_for(const mica_kernel_ctx *ctx,
+                              mica_kernel_task_fn fn, int64_t count);
 
 #ifdef __cplusplus
 }

@@ -13,7 +13,11 @@
  *   of a context created from it (free contexts first).
  * - A mica_context is NOT thread-safe: use one context per thread. Distinct
  *   contexts of one model run concurrently without locks.
- * - No global mutable state; no call starts a thread.
+ * - No global mutable state. The only threads are a context's workers:
+ *   mica_context_create with num_threads = T > 1 starts T - 1 of them (the
+ *   thread calling mica_context_run is the T-th), which run the parallel
+ *   loops of that context's runs (spinning briefly between loops, then
+ *   sleeping) and are joined by mica_context_free.
  *
  * Memory
  * - mica_model_load borrows `data`: it must stay valid and unchanged until
@@ -182,7 +186,8 @@ const char *mica_model_report_json(const mica_model *model);
 /* Creates a context for `entry`. `arena` may be NULL (the context allocates
  * it) or caller memory of at least mica_model_arena_size bytes, 64-byte
  * aligned, owned by the caller. `num_threads` is the number of threads the
- * context may use (0 = 1); results never depend on it. */
+ * context may use (0 = 1), the caller's included; results never depend on
+ * it. */
 mica_status mica_context_create(const mica_model *model, uint32_t entry,
                                 void *arena, size_t arena_size,
                                 uint32_t num_threads,

@@ -1,0 +1,114 @@
+// RUN: mica-opt %s --mica-cpu-contraction-codegen="vector-width=8 registers=16" --split-input-file | FileCheck %s
+
+// A matmul initialised by a fill and followed by a relu: one kernel, the
+// fill is the accumulators' start value, the relu is applied before the only
+// store, so neither the zeros nor the pre-activation values reach memory.
+// M = 6, N = 16 (two 8-lane vectors), K in a loop carrying the tile.
+// CHECK-LABEL: func.func @matmul_fill_relu
+// CHECK-NOT: linalg.
+// CHECK: %[[ZERO:.+]] = vector.broadcast %{{.+}} : f32 to vector<8xf32>
+// CHECK: scf.for {{.*}} iter_args(%{{.+}} = %[[ZERO]]
+// CHECK: memref.load {{.*}} : memref<?xf32>
+// CHECK: vector.broadcast {{.*}} : f32 to vector<8xf32>
+// CHECK: vector.load {{.*}} : memref<?xf32>, vector<8xf32>
+// CHECK: arith.mulf {{.*}} : vector<8xf32>
+// CHECK: arith.addf {{.*}} : vector<8xf32>
+// CHECK: scf.yield
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK: vector.store {{.*}} : memref<?xf32>, vector<8xf32>
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @matmul_fill_relu(%a: memref<6x32xf32>, %b: memref<32x16xf32>, %out: memref<6x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<6x16xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<6x16xf32>)
+  linalg.matmul ins(%a, %b : memref<6x32xf32>, memref<32x16xf32>) outs(%c : memref<6x16xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<6x16xf32>) outs(%out : memref<6x16xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %r = arith.maximumf %x, %zero : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %c : memref<6x16xf32>
+  return
+}
+
+// -----
+
+// A fully connected layer reads its constant [N, K] weight with stride K
+// along n: the weight is packed at compile time into panels of the tile
+// width (two 8-lane vectors: one panel of 16 columns x K = 8, zero past
+// N = 12) and the original global goes away. The bias broadcast along n
+// initialises the accumulators; the second vector of each row is partial
+// (a masked load of the bias, a masked store).
+// CHECK: memref.global "private" constant @w_panels16 : memref<128xf32>
+// CHECK-NOT: memref.global "private" constant @w :
+// CHECK-LABEL: func.func @fully_connected
+// CHECK: memref.get_global @w_panels16
+// CHECK: vector.maskedload
+// CHECK: vector.load %{{.+}}[%{{.+}}] : memref<128xf32>, vector<8xf32>
+// CHECK: vector.maskedstore
+memref.global "private" constant @w : memref<12x8xf32> = dense<1.0>
+func.func @fully_connected(%x: memref<4x8xf32>, %bias: memref<12xf32>, %out: memref<4x12xf32>) {
+  %w = memref.get_global @w : memref<12x8xf32>
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (n)>, affine_map<(m, n) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%bias : memref<12xf32>) outs(%out : memref<4x12xf32>) {
+  ^bb0(%b: f32, %o: f32):
+    linalg.yield %b : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<4x8xf32>, memref<12x8xf32>) outs(%out : memref<4x12xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A 1x1 convolution over a contiguous 4x4 map: H and W merge into the
+// vectorised dimension (16 positions, two full vectors), the 4 output
+// channels are the register rows: one 4x2 tile, the input channels a loop.
+// CHECK-LABEL: func.func @conv1x1
+// CHECK-NOT: linalg.conv
+// CHECK: scf.for {{.*}} iter_args
+// CHECK-COUNT-8: vector.store {{.*}} vector<8xf32>
+// CHECK-NOT: vector.maskedstore
+func.func @conv1x1(%x: memref<1x8x4x4xf32>, %w: memref<4x8x1x1xf32>, %out: memref<1x4x4x4xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : memref<1x8x4x4xf32>, memref<4x8x1x1xf32>) outs(%out : memref<1x4x4x4xf32>)
+  return
+}
+
+// -----
+
+// A depthwise convolution: the 8 output rows are the register rows (the
+// weight is the same for all), the 3x3 window is unrolled (no reduction
+// loop), channels are a loop around the tile.
+// CHECK-LABEL: func.func @depthwise
+// CHECK-NOT: linalg.depthwise
+// CHECK-NOT: iter_args
+// CHECK-COUNT-72: arith.mulf {{.*}} : vector<8xf32>
+func.func @depthwise(%x: memref<1x4x10x10xf32>, %w: memref<4x3x3xf32>, %out: memref<1x4x8x8xf32>) {
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : memref<1x4x10x10xf32>, memref<4x3x3xf32>) outs(%out : memref<1x4x8x8xf32>)
+  return
+}
+
+// -----
+
+// Stride 2 along the vectorised dimension: two loads and a shuffle of the
+// even lanes per vector of the input.
+// CHECK-LABEL: func.func @max_pool_stride2
+// CHECK: vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<8xf32>, vector<8xf32>
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
+func.func @max_pool_stride2(%x: memref<1x2x17x17xf32>, %window: memref<3x3xf32>, %out: memref<1x2x8x8xf32>) {
+  linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %window : memref<1x2x17x17xf32>, memref<3x3xf32>) outs(%out : memref<1x2x8x8xf32>)
+  return
+}
