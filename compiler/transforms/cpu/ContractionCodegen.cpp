@@ -59,7 +59,7 @@ enum class BMode { Contiguous, Strided, Packed };
 
 /// The elementwise consumers fused after the reduction.
 struct EpilogueStep {
-  linalg::GenericOp op;
+  linalg::LinalgOp op; // all-parallel: generic, map, copy
   Value input; // the buffer holding the running value (C or the previous out)
 };
 
@@ -82,6 +82,9 @@ struct Plan {
   Value initScalar;    // otherwise: this scalar (captured or constant)
   Attribute initConst; // ... or this constant from inside the init body
   SmallVector<EpilogueStep> epilogue;
+  // Ops between the epilogue steps that touch none of their buffers
+  // (allocations, views, fills of other buffers): moved before the kernel.
+  SmallVector<Operation *> hoist;
   Value out; // the buffer stored to
   // Tile: MR rows x NV vectors of `lanes` elements.
   int64_t lanes = 8, mr = 1, nv = 1;
@@ -117,19 +120,58 @@ void collectUsers(Value root, SmallVectorImpl<Operation *> &users) {
   }
 }
 
-/// True when `buffer` is a fresh allocation that only the ops in `allowed`
-/// (and deallocations) touch.
-bool onlyUsedBy(Value buffer, ArrayRef<Operation *> allowed) {
+/// True when the contents of `buffer` (a fresh allocation, or part of one)
+/// are never read after `after`: every later op that touches its memory
+/// first overwrites all of it without reading it (a fill or an
+/// initialisation reusing the buffer), or frees it, or nothing touches it
+/// and it is not returned. Bufferization reuses allocations, so "no other
+/// users" would be far too strict.
+bool deadAfter(Value buffer, Operation *after) {
   Value root = rootBuffer(buffer);
   if (!root.getDefiningOp<memref::AllocOp>())
     return false;
   SmallVector<Operation *> users;
   collectUsers(root, users);
-  // memref.dim only reads the shape.
-  return llvm::all_of(users, [&](Operation *user) {
-    return isa<memref::DeallocOp, memref::DimOp>(user) ||
-           llvm::is_contained(allowed, user);
-  });
+  llvm::SmallPtrSet<Operation *, 16> touching;
+  Block *block = after->getBlock();
+  for (Operation *user : users) {
+    Operation *top = block->findAncestorOpInBlock(*user);
+    if (!top)
+      return false;
+    touching.insert(top);
+  }
+  auto overwritesAll = [&](Operation *op) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (!linalgOp || !linalgOp.hasPureBufferSemantics() ||
+        linalgOp.getNumDpsInits() != 1 ||
+        linalgOp.getNumLoops() != linalgOp.getNumParallelLoops())
+      return false;
+    OpOperand *init = linalgOp.getDpsInitOperand(0);
+    if (init->get() != root ||
+        !linalgOp.getMatchingIndexingMap(init).isIdentity())
+      return false;
+    for (OpOperand *in : linalgOp.getDpsInputOperands())
+      if (isa<MemRefType>(in->get().getType()) &&
+          rootBuffer(in->get()) == root)
+        return false;
+    Block *body = linalgOp.getBlock();
+    return body->getNumArguments() == linalgOp.getNumDpsInputs() ||
+           body->getArguments().back().use_empty();
+  };
+  for (Operation *op = after->getNextNode(); op; op = op->getNextNode()) {
+    if (!touching.contains(op))
+      continue;
+    if (isa<memref::DeallocOp>(op) || overwritesAll(op))
+      return true;
+    // memref.dim only reads the shape; views are followed through their
+    // users (collectUsers), so a view op itself touches nothing.
+    if (isa<memref::DimOp, ViewLikeOpInterface, memref::CastOp,
+            memref::ExpandShapeOp, memref::CollapseShapeOp,
+            memref::ReinterpretCastOp, memref::ExtractStridedMetadataOp>(op))
+      continue;
+    return false;
+  }
+  return true;
 }
 
 /// The constant data of a global, as floats.
@@ -326,12 +368,44 @@ void Analyzer::analyzeEpilogue(Plan &p) {
     if (inputPatterns[i])
       readRoots.push_back(rootBuffer(p.op.getDpsInputOperand(i)->get()));
   auto cType = cast<MemRefType>(cur.getType());
+  // Roots of every buffer the kernel so far reads or writes.
+  llvm::SmallPtrSet<Value, 8> groupRoots;
+  for (Value root : readRoots)
+    groupRoots.insert(root);
+  groupRoots.insert(rootBuffer(cur));
+  // An op that can run before the kernel instead: it only defines buffers
+  // or views, or writes a buffer the kernel does not touch (yet) from
+  // buffers the kernel does not write.
+  auto independent = [&](Operation *op) {
+    if (isa<memref::AllocOp, arith::ConstantOp, memref::DimOp,
+            ViewLikeOpInterface, memref::CastOp, memref::ExpandShapeOp,
+            memref::CollapseShapeOp, memref::ReinterpretCastOp,
+            memref::ExtractStridedMetadataOp>(op))
+      return op->getNumRegions() == 0;
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (!linalgOp || !linalgOp.hasPureBufferSemantics())
+      return false;
+    for (Value v : linalgOp->getOperands())
+      if (isa<MemRefType>(v.getType()) && groupRoots.contains(rootBuffer(v)))
+        return false;
+    // Every operand must be defined before the kernel (or be hoisted).
+    return true;
+  };
+  SmallVector<Operation *> pending;
   Operation *next = p.op->getNextNode();
-  while (auto g = dyn_cast_or_null<linalg::GenericOp>(next)) {
+  while (next) {
+    auto g = dyn_cast<linalg::LinalgOp>(next);
+    if (!g || !llvm::is_contained(next->getOperands(), cur)) {
+      if (!independent(next))
+        break;
+      pending.push_back(next);
+      next = next->getNextNode();
+      continue;
+    }
     if (!g.hasPureBufferSemantics() || g.getNumDpsInits() != 1 ||
         g.getNumLoops() != g.getNumParallelLoops() ||
         g.getNumLoops() != static_cast<unsigned>(cType.getRank()) ||
-        !isVectorizableBody(*g.getBody()))
+        !isVectorizableBody(*g.getBlock()))
       break;
     Value d = g.getDpsInits()[0];
     if (!isFloatMemRef(d) ||
@@ -363,8 +437,10 @@ void Analyzer::analyzeEpilogue(Plan &p) {
           !(map.isIdentity() && in.get() == d))
         ok = false;
     }
-    BlockArgument outArg = g.getBody()->getArguments().back();
-    if (!outArg.use_empty() && d != cur)
+    // linalg.map has no block argument for its output.
+    Block *gBody = g.getBlock();
+    if (gBody->getNumArguments() > g.getNumDpsInputs() &&
+        !gBody->getArguments().back().use_empty() && d != cur)
       ok = false;
     // The kernel writes `d` while it still reads its inputs.
     for (Value root : readRoots)
@@ -373,12 +449,17 @@ void Analyzer::analyzeEpilogue(Plan &p) {
     if (!ok || !readsCur)
       break;
     fused.push_back(g);
-    if (d != cur && !onlyUsedBy(cur, fused))
+    if (d != cur && !deadAfter(cur, g))
       break;
     p.epilogue.push_back({g, cur});
+    llvm::append_range(p.hoist, pending);
+    pending.clear();
     for (OpOperand *in : g.getDpsInputOperands())
-      if (in->get() != cur)
+      if (in->get() != cur) {
         readRoots.push_back(rootBuffer(in->get()));
+        groupRoots.insert(rootBuffer(in->get()));
+      }
+    groupRoots.insert(rootBuffer(d));
     cur = d;
     next = g->getNextNode();
   }
@@ -690,6 +771,11 @@ LogicalResult Emitter::packB() {
 
 LogicalResult Emitter::run() {
   linalg::LinalgOp op = p.op;
+  // Ops from between the epilogue steps go before the kernel (they define
+  // the buffers and views it writes, or fill other buffers).
+  Operation *first = p.initOp ? p.initOp.getOperation() : op.getOperation();
+  for (Operation *h : p.hoist)
+    h->moveBefore(first);
   b.setInsertionPoint(op);
   // Worth splitting over threads? (A thread hand-off costs about a
   // microsecond; this is some 20 of work.)
@@ -877,6 +963,7 @@ void Emitter::tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
       Value v = accs[i * vecs + j];
       unsigned originIndex = 0;
       for (auto [s, step] : llvm::enumerate(p.epilogue)) {
+        Block &stepBody = *step.op.getBlock();
         SmallVector<Value> args;
         for (auto [k, inPtr] : llvm::enumerate(step.op.getDpsInputOperands())) {
           OpOperand &in = *inPtr;
@@ -895,8 +982,10 @@ void Emitter::tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
             idx = im.add(idx, im.mul(x.coef[p.nDim], im.constant(j * lanes)));
           args.push_back(loadAlongN(x, idx, cnt));
         }
-        args.push_back(v); // the output argument (used only in place)
-        v = vectorizeBody(b, loc, *step.op.getBody(), args, lanes)[0];
+        // The output argument, if the op has one (used only in place).
+        if (stepBody.getNumArguments() > args.size())
+          args.push_back(v);
+        v = vectorizeBody(b, loc, stepBody, args, lanes)[0];
       }
       OpFoldResult idx = im.add(im.add(outOrigin, rowOffset(*out, i)),
                                 im.constant(j * lanes));
