@@ -76,6 +76,9 @@ struct Plan {
   int mDim = -1;
   SmallVector<unsigned> outer, red;
   BMode bMode = BMode::Contiguous;
+  // A (a constant weight read per row) packed at compile time into blocks of
+  // MR rows: [M/MR][reduction][MR], so that a step's MR scalars are adjacent.
+  bool aPacked = false;
   // Initial value of the accumulators.
   linalg::LinalgOp initOp;
   int initInput = -1;  // dps input of initOp read elementwise
@@ -315,6 +318,24 @@ std::optional<Plan> Analyzer::analyze(linalg::LinalgOp op) {
       return std::nullopt;
   }
   chooseTile(p);
+
+  // Weights as A: one contiguous stream per row block instead of MR streams
+  // (convolutions read W[f, c, kh, kw] for MR filters at once).
+  if (p.aInput >= 0 && p.mDim >= 0 && p.mr > 1) {
+    const AccessPattern &a = *inputPatterns[p.aInput];
+    auto global = rootBuffer(op.getDpsInputOperand(p.aInput)->get())
+                      .getDefiningOp<memref::GetGlobalOp>();
+    bool packable = global && a.offset && a.dependsOn(p.mDim) &&
+                    !ShapedType::isDynamic(p.extents[p.mDim]);
+    for (unsigned d = 0; d < p.numLoops && packable; ++d) {
+      if (!a.dependsOn(d))
+        continue;
+      if (!a.coef[d] || ShapedType::isDynamic(p.extents[d]) ||
+          (static_cast<int>(d) != p.mDim && !p.reduction[d]))
+        packable = false;
+    }
+    p.aPacked = packable;
+  }
   return p;
 }
 
@@ -558,7 +579,16 @@ void Analyzer::chooseTile(Plan &p) {
   int64_t m = p.mDim < 0 ? 1
               : ShapedType::isDynamic(p.extents[p.mDim]) ? 64
                                                           : p.extents[p.mDim];
-  int64_t maxAcc = target.registers >= 32 ? 24 : 12;
+  // Accumulators a tile may hold: the vector registers less the B vectors
+  // and A broadcasts of a step, with room for LLVM's scheduler, which
+  // overlaps the loads of the unrolled window steps (12 x 2 on 32 registers
+  // spills).
+  auto maxAcc = [&](int64_t nv) -> int64_t {
+    int64_t regs = target.registers;
+    if (const char *env = std::getenv("MICA_CPU_MAX_ACC"))
+      return std::atoi(env);
+    return std::min<int64_t>(regs - regs / 4, regs - 4 - 4 * nv);
+  };
   // Cycles per reduction step of a tile: FMAs issue on two pipes of half
   // the widest vector (one full-width FMA per cycle: Zen 4's AVX-512, and
   // NEON's two 128-bit pipes as two), two loads per cycle, and each
@@ -583,7 +613,7 @@ void Analyzer::chooseTile(Plan &p) {
       if (nv > 1 && (nv - 1) * lanes >= n)
         break;
       int64_t tilesN = (n + nv * lanes - 1) / (nv * lanes);
-      for (int64_t mr = 1; mr <= std::min<int64_t>(m, maxAcc / nv); ++mr) {
+      for (int64_t mr = 1; mr <= std::min<int64_t>(m, maxAcc(nv) / nv); ++mr) {
         double total = tilesN * ((m / mr) * cost(lanes, mr, nv) +
                                  (m % mr ? cost(lanes, m % mr, nv) : 0.0));
         // Ties go to the wider vector (fewer instructions).
@@ -652,6 +682,13 @@ private:
                             OpFoldResult offB, ValueRange accs,
                             int64_t rows, int64_t vecs, Tail count);
   LogicalResult packB();
+  LogicalResult packA();
+  /// A new private constant global holding `data`, and its get_global.
+  Value packedConstant(memref::GlobalOp like, StringRef suffix,
+                       ArrayRef<float> data);
+  OpFoldResult aRowOffset(int64_t row) {
+    return p.aPacked ? im.constant(row) : rowOffset(*a, row);
+  }
 
   Plan &p;
   int64_t lanes;
@@ -668,6 +705,9 @@ private:
   Value packed;
   SmallVector<int64_t> packStride; // per loop dim, in the panel (red dims)
   int64_t kFlat = 1;
+  // Packed A: blocks [M/MR][aKFlat][MR].
+  SmallVector<int64_t> aPackStride;
+  int64_t aKFlat = 1;
 };
 
 Value Emitter::loadAlongN(const FlatAccess &x, OpFoldResult index, Tail count) {
@@ -754,18 +794,76 @@ LogicalResult Emitter::packB() {
       panel[(col / nr) * kFlat * nr + kk * nr + col % nr] = (*data)[src];
     }
   }
-  auto type = MemRefType::get({static_cast<int64_t>(panel.size())}, b.getF32Type());
+  packed = packedConstant(global, ("_panels" + Twine(nr)).str(), panel);
+  return success();
+}
+
+Value Emitter::packedConstant(memref::GlobalOp like, StringRef suffix,
+                              ArrayRef<float> data) {
+  auto type = MemRefType::get({static_cast<int64_t>(data.size())}, b.getF32Type());
   auto tensorType = RankedTensorType::get(type.getShape(), b.getF32Type());
-  OpBuilder mb(global);
-  auto packedGlobal = memref::GlobalOp::create(
-      mb, global.getLoc(), (global.getSymName() + "_panels" + Twine(nr)).str(),
-      mb.getStringAttr("private"), type,
+  OpBuilder mb(like);
+  std::string name = (like.getSymName() + suffix).str();
+  auto global = memref::GlobalOp::create(
+      mb, like.getLoc(), name, mb.getStringAttr("private"), type,
       DenseResourceElementsAttr::get(
-          tensorType, (global.getSymName() + "_panels").str(),
-          HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(panel))),
+          tensorType, name,
+          HeapAsmResourceBlob::allocateAndCopyInferAlign(data)),
       /*constant=*/true, mb.getI64IntegerAttr(64));
-  symbols.insert(packedGlobal);
-  packed = memref::GetGlobalOp::create(b, loc, type, packedGlobal.getSymName());
+  symbols.insert(global);
+  return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
+}
+
+LogicalResult Emitter::packA() {
+  // Blocks of MR rows: block t holds, for every reduction index k (row-major
+  // over the reduction dims in loop order), A[t*MR .. t*MR+MR), k], zero
+  // past M. A tile's step then reads MR adjacent scalars.
+  OpOperand *operand = p.op.getDpsInputOperand(p.aInput);
+  auto getGlobal = rootBuffer(operand->get()).getDefiningOp<memref::GetGlobalOp>();
+  auto global = symbols.lookup<memref::GlobalOp>(getGlobal.getName());
+  std::optional<std::vector<float>> data = readConstant(global);
+  std::optional<AccessPattern> pattern =
+      analyzeAccess(cast<MemRefType>(operand->get().getType()),
+                    p.op.getMatchingIndexingMap(operand));
+  if (!data || !pattern || !pattern->offset)
+    return failure();
+  int64_t mr = p.mr, m = p.extents[p.mDim];
+  int64_t blocks = (m + mr - 1) / mr;
+  aPackStride.assign(p.numLoops, 0);
+  for (unsigned d : llvm::reverse(p.red)) {
+    aPackStride[d] = aKFlat;
+    aKFlat *= p.extents[d];
+  }
+  std::vector<float> packedData(blocks * aKFlat * mr, 0.0f);
+  for (int64_t kk = 0; kk < aKFlat; ++kk) {
+    int64_t rem = kk, base = *pattern->offset;
+    for (int64_t r = p.red.size() - 1; r >= 0; --r) {
+      unsigned d = p.red[r];
+      int64_t idx = rem % p.extents[d];
+      rem /= p.extents[d];
+      if (pattern->dependsOn(d))
+        base += *pattern->coef[d] * idx;
+    }
+    for (int64_t row = 0; row < m; ++row) {
+      int64_t src = base + *pattern->coef[p.mDim] * row;
+      if (src < 0 || src >= static_cast<int64_t>(data->size()))
+        return failure();
+      packedData[(row / mr) * aKFlat * mr + kk * mr + row % mr] = (*data)[src];
+    }
+  }
+  FlatAccess access;
+  access.flat = packedConstant(global, ("_rows" + Twine(mr)).str(), packedData);
+  access.base = im.constant(0);
+  access.coef.assign(p.numLoops, im.constant(0));
+  access.depends.assign(p.numLoops, false);
+  // Row blocks start at multiples of MR: block m0 / MR begins at m0 * K.
+  access.coef[p.mDim] = im.constant(aKFlat);
+  access.depends[p.mDim] = true;
+  for (unsigned d : p.red) {
+    access.coef[d] = im.constant(aPackStride[d] * mr);
+    access.depends[d] = p.extents[d] > 1;
+  }
+  a = access;
   return success();
 }
 
@@ -792,7 +890,10 @@ LogicalResult Emitter::run() {
   auto access = [&](Value memref, AffineMap map) {
     return buildFlatAccess(b, loc, memref, map);
   };
-  if (p.aInput >= 0) {
+  if (p.aPacked) {
+    if (failed(packA()))
+      return failure();
+  } else if (p.aInput >= 0) {
     OpOperand *in = op.getDpsInputOperand(p.aInput);
     a = access(in->get(), op.getMatchingIndexingMap(in));
   }
@@ -1006,7 +1107,7 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
     if (a) {
       for (int64_t i = 0; i < (aRows ? rows : 1); ++i) {
         Value s = memref::LoadOp::create(
-            b, loc, a->flat, im.value(im.add(offA, rowOffset(*a, i))));
+            b, loc, a->flat, im.value(im.add(offA, aRowOffset(i))));
         aVals.push_back(vector::BroadcastOp::create(b, loc, vecType, s));
       }
     }
