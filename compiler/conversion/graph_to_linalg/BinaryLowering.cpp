@@ -41,9 +41,10 @@ Value compare(OpBuilder &b, Location loc, Value lhs, Value rhs,
   return arith::CmpIOp::create(b, loc, ip, lhs, rhs);
 }
 
-/// The body of a binary op on scalars of the operands' element type.
+/// The body of a binary op on (signless) scalars of the operands' element
+/// type; `u` says that the graph op's integers are unsigned.
 Value buildBinary(OpBuilder &b, Location loc, Operation *op, Value lhs,
-                  Value rhs) {
+                  Value rhs, bool u) {
   bool isFloat = isa<FloatType>(lhs.getType());
   using FP = arith::CmpFPredicate;
   using IP = arith::CmpIPredicate;
@@ -58,18 +59,35 @@ Value buildBinary(OpBuilder &b, Location loc, Operation *op, Value lhs,
         return floatOrIntOp<arith::MulFOp, arith::MulIOp>(b, loc, lhs, rhs);
       })
       .Case([&](graph::DivOp) {
-        return floatOrIntOp<arith::DivFOp, arith::DivSIOp>(b, loc, lhs, rhs);
+        return signedOrUnsignedOp<arith::DivFOp, arith::DivSIOp,
+                                  arith::DivUIOp>(b, loc, u, lhs, rhs);
       })
       .Case([&](graph::MaxOp) {
-        return floatOrIntOp<arith::MaximumFOp, arith::MaxSIOp>(b, loc, lhs, rhs);
+        return signedOrUnsignedOp<arith::MaximumFOp, arith::MaxSIOp,
+                                  arith::MaxUIOp>(b, loc, u, lhs, rhs);
       })
       .Case([&](graph::MinOp) {
-        return floatOrIntOp<arith::MinimumFOp, arith::MinSIOp>(b, loc, lhs, rhs);
+        return signedOrUnsignedOp<arith::MinimumFOp, arith::MinSIOp,
+                                  arith::MinUIOp>(b, loc, u, lhs, rhs);
       })
       .Case([&](graph::ModOp) -> Value {
         if (isFloat)
           return arith::RemFOp::create(b, loc, lhs, rhs);
+        if (u)
+          return arith::RemUIOp::create(b, loc, lhs, rhs);
         return buildIntMod(b, loc, lhs, rhs);
+      })
+      .Case([&](graph::RemOp) {
+        return signedOrUnsignedOp<arith::RemFOp, arith::RemSIOp,
+                                  arith::RemUIOp>(b, loc, u, lhs, rhs);
+      })
+      .Case([&](graph::ShiftLeftOp) -> Value {
+        return arith::ShLIOp::create(b, loc, lhs, rhs);
+      })
+      .Case([&](graph::ShiftRightOp) -> Value {
+        if (u)
+          return arith::ShRUIOp::create(b, loc, lhs, rhs);
+        return arith::ShRSIOp::create(b, loc, lhs, rhs);
       })
       .Case([&](graph::PowOp) {
         return floatOrIntOp<math::PowFOp, math::IPowIOp>(b, loc, lhs, rhs);
@@ -78,16 +96,16 @@ Value buildBinary(OpBuilder &b, Location loc, Operation *op, Value lhs,
         return compare(b, loc, lhs, rhs, FP::OEQ, IP::eq);
       })
       .Case([&](graph::LessOp) {
-        return compare(b, loc, lhs, rhs, FP::OLT, IP::slt);
+        return compare(b, loc, lhs, rhs, FP::OLT, u ? IP::ult : IP::slt);
       })
       .Case([&](graph::LessEqualOp) {
-        return compare(b, loc, lhs, rhs, FP::OLE, IP::sle);
+        return compare(b, loc, lhs, rhs, FP::OLE, u ? IP::ule : IP::sle);
       })
       .Case([&](graph::GreaterOp) {
-        return compare(b, loc, lhs, rhs, FP::OGT, IP::sgt);
+        return compare(b, loc, lhs, rhs, FP::OGT, u ? IP::ugt : IP::sgt);
       })
       .Case([&](graph::GreaterEqualOp) {
-        return compare(b, loc, lhs, rhs, FP::OGE, IP::sge);
+        return compare(b, loc, lhs, rhs, FP::OGE, u ? IP::uge : IP::sge);
       })
       .Case(
           [&](graph::AndOp) { return arith::AndIOp::create(b, loc, lhs, rhs); })
@@ -113,7 +131,8 @@ template <typename OpTy> struct BinaryLowering : OpConversionPattern<OpTy> {
     Value result = buildElementwise(
         rewriter, op.getLoc(), type, {adaptor.getLhs(), adaptor.getRhs()},
         [&](OpBuilder &b, Location loc, ValueRange args) {
-          return buildBinary(b, loc, op, args[0], args[1]);
+          return buildBinary(b, loc, op, args[0], args[1],
+                             isUnsignedInt(element));
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -151,6 +170,8 @@ void populateBinaryPatterns(RewritePatternSet &patterns) {
            BinaryLowering<graph::LessEqualOp>, BinaryLowering<graph::GreaterOp>,
            BinaryLowering<graph::GreaterEqualOp>, BinaryLowering<graph::AndOp>,
            BinaryLowering<graph::OrOp>, BinaryLowering<graph::XorOp>,
+           BinaryLowering<graph::RemOp>, BinaryLowering<graph::ShiftLeftOp>,
+           BinaryLowering<graph::ShiftRightOp>,
            SelectLowering>(patterns.getContext());
 }
 

@@ -31,6 +31,7 @@ void mica::populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateDataMovementPatterns(patterns);
   populateDynamicSlicePatterns(patterns);
   populateIndexingPatterns(patterns);
+  populateResizePatterns(patterns);
 }
 
 namespace {
@@ -40,14 +41,19 @@ struct ConvertGraphToLinalgPass
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<mica::graph::GraphDialect>();
+    // Signless <-> unsigned scalar casts inside linalg bodies (LoweringUtils.h).
+    target.addLegalOp<UnrealizedConversionCastOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect, func::FuncDialect>();
     RewritePatternSet patterns(ctx);
     mica::populateGraphToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
-                                      std::move(patterns))))
+                                      std::move(patterns)))) {
       signalPassFailure();
+      return;
+    }
+    mica::graph_to_linalg::convertUnsignedToSignless(getOperation());
   }
 };
 } // namespace

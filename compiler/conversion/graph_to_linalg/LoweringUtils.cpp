@@ -12,11 +12,39 @@ using namespace mlir;
 
 namespace mica::graph_to_linalg {
 
+bool isUnsignedInt(Type type) {
+  return getElementTypeOrSelf(type).isUnsignedInteger();
+}
+
+Type signlessType(Type type) {
+  auto convert = [](Type element) -> Type {
+    auto integer = dyn_cast<IntegerType>(element);
+    if (!integer || !integer.isUnsigned())
+      return element;
+    return IntegerType::get(element.getContext(), integer.getWidth());
+  };
+  if (auto shaped = dyn_cast<ShapedType>(type))
+    return shaped.clone(convert(shaped.getElementType()));
+  return convert(type);
+}
+
+Value castScalarTo(OpBuilder &b, Location loc, Value value, Type type) {
+  if (value.getType() == type)
+    return value;
+  return UnrealizedConversionCastOp::create(b, loc, type, value).getResult(0);
+}
+
+Value toSignless(OpBuilder &b, Location loc, Value value) {
+  return castScalarTo(b, loc, value, signlessType(value.getType()));
+}
+
 Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
   if (isa<FloatType>(type))
     return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
-  return arith::ConstantOp::create(
-      b, loc, b.getIntegerAttr(type, static_cast<int64_t>(value)));
+  Type signless = signlessType(type);
+  Value constant = arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(signless, static_cast<int64_t>(value)));
+  return castScalarTo(b, loc, constant, type);
 }
 
 static Value extremeValue(OpBuilder &b, Location loc, Type type,
@@ -29,9 +57,13 @@ static Value extremeValue(OpBuilder &b, Location loc, Type type,
   unsigned width = type.getIntOrFloatBitWidth();
   APInt bound = negative ? APInt::getSignedMinValue(width)
                          : APInt::getSignedMaxValue(width);
+  if (isUnsignedInt(type))
+    bound = negative ? APInt::getZero(width) : APInt::getMaxValue(width);
   if (width == 1)
     bound = negative ? APInt(1, 0) : APInt(1, 1);
-  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, bound));
+  Value constant = arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(signlessType(type), bound));
+  return castScalarTo(b, loc, constant, type);
 }
 
 Value lowestValue(OpBuilder &b, Location loc, Type type) {
@@ -46,7 +78,18 @@ bool isArithmeticType(Type type) {
   if (isa<FloatType>(type))
     return true;
   auto intType = dyn_cast<IntegerType>(type);
-  return intType && intType.isSignless();
+  return intType && !intType.isSigned();
+}
+
+/// A linalg body builder that hands `body` signless scalars and casts its
+/// result back to the output element type.
+static void buildSignlessBody(OpBuilder &b, Location loc, ValueRange args,
+                              Type resultElement, ScalarFn body) {
+  SmallVector<Value> signless;
+  for (Value arg : args)
+    signless.push_back(toSignless(b, loc, arg));
+  Value result = body(b, loc, signless);
+  linalg::YieldOp::create(b, loc, castScalarTo(b, loc, result, resultElement));
 }
 
 SmallVector<OpFoldResult> getSizes(OpBuilder &b, Location loc, Value value) {
@@ -136,8 +179,8 @@ Value buildMapped(OpBuilder &b, Location loc, RankedTensorType resultType,
       b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps,
       parallelIterators(resultType.getRank()),
       [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-        Value result = body(nested, nestedLoc, args);
-        linalg::YieldOp::create(nested, nestedLoc, result);
+        buildSignlessBody(nested, nestedLoc, args, resultType.getElementType(),
+                          body);
       });
   return generic.getResult(0);
 }
@@ -188,8 +231,7 @@ Value buildReduction(OpBuilder &b, Location loc, Value input,
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{reducedType}, inputs, ValueRange{acc}, maps, iterators,
       [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-        Value result = body(nested, nestedLoc, args);
-        linalg::YieldOp::create(nested, nestedLoc, result);
+        buildSignlessBody(nested, nestedLoc, args, init.getType(), body);
       });
   return generic.getResult(0);
 }

@@ -35,18 +35,46 @@ inline int64_t normalizedAxis(uint64_t axis, int64_t rank) {
   return value < 0 ? value + rank : value;
 }
 
-/// A float or signless-integer constant of scalar type `type`.
+// Unsigned integers (ui8 ... ui64) stay in tensor types through the
+// lowering; arith works on signless integers only, so scalars are moved to
+// the signless type of the same width (an unrealized_conversion_cast) where
+// they enter a linalg body and back where they leave it, and the patterns
+// pick the unsigned arith op (divui, maxui, cmpi ult, uitofp, ...) from the
+// graph op's types. At the end of the conversion every unsigned type is
+// rewritten to its signless twin (SignlessIntegers.cpp), which makes those
+// casts identities.
+
+/// Whether `type` (a scalar or the element type of a shaped type) is an
+/// unsigned integer.
+bool isUnsignedInt(mlir::Type type);
+/// `type` with an unsigned integer (element) type made signless.
+mlir::Type signlessType(mlir::Type type);
+/// `value` as its signless type, or as `type` (same width), through an
+/// unrealized_conversion_cast when the types differ.
+mlir::Value toSignless(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value value);
+mlir::Value castScalarTo(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value value, mlir::Type type);
+
+/// A float or integer constant of scalar type `type` (an unsigned `type`
+/// gets a signless constant cast to it).
 mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Type type, double value);
-/// The most negative / most positive value of `type` (-inf / +inf for floats).
+/// The lowest / highest value of `type` (-inf / +inf for floats, 0 / max for
+/// unsigned integers).
 mlir::Value lowestValue(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::Type type);
 mlir::Value highestValue(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Type type);
 
-/// True for element types the arithmetic lowerings handle: floats and
-/// signless integers (unsigned and quantised types are not supported yet).
+/// True for element types the arithmetic lowerings handle: floats, signless
+/// and unsigned integers (quantised types are not).
 bool isArithmeticType(mlir::Type type);
+
+/// Removes every unsigned integer type from `module` (values, block
+/// arguments, function types, constants), replacing it by the signless type
+/// of the same width, and drops the casts that became identities.
+void convertUnsignedToSignless(mlir::Operation *module);
 
 /// The sizes of a ranked tensor value (constants where static).
 llvm::SmallVector<mlir::OpFoldResult>
@@ -157,6 +185,17 @@ mlir::Value floatOrIntOp(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
   return IntOp::create(b, loc, x, y);
 }
 
+/// The three-way pick for ops whose integer form depends on signedness.
+template <typename FloatOp, typename SignedOp, typename UnsignedOp>
+mlir::Value signedOrUnsignedOp(mlir::OpBuilder &b, mlir::Location loc,
+                               bool isUnsigned, mlir::Value x, mlir::Value y) {
+  if (mlir::isa<mlir::FloatType>(x.getType()))
+    return FloatOp::create(b, loc, x, y);
+  if (isUnsigned)
+    return UnsignedOp::create(b, loc, x, y);
+  return SignedOp::create(b, loc, x, y);
+}
+
 void populateUnaryPatterns(mlir::RewritePatternSet &patterns);
 void populateBinaryPatterns(mlir::RewritePatternSet &patterns);
 void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
@@ -168,6 +207,7 @@ void populateShapePatterns(mlir::RewritePatternSet &patterns);
 void populateDataMovementPatterns(mlir::RewritePatternSet &patterns);
 void populateDynamicSlicePatterns(mlir::RewritePatternSet &patterns);
 void populateIndexingPatterns(mlir::RewritePatternSet &patterns);
+void populateResizePatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace mica::graph_to_linalg
 

@@ -1,9 +1,11 @@
 //===- PoolingLowering.cpp - max_pool / avg_pool -> linalg pooling ops ----===//
 //
-// 2-D pooling on NCHW: the input is padded explicitly (with -inf for max,
-// zeros for average), plus extra end padding so that every window of a
-// ceil-mode output lies inside the tensor, then linalg.pooling_nchw_{max,sum}
-// runs. Averages divide by the window size, or, when padding is involved, by
+// N-D pooling on [N, C, spatial...]: the input is padded explicitly (with
+// the lowest value for max, zeros for average), plus extra end padding so
+// that every window of a ceil-mode output lies inside the tensor, then
+// linalg.pooling_nchw_{max,sum} runs (2-D floats and signed integers), or a
+// linalg.generic over [N, C, outputs..., window...] with the same maps (1-D,
+// 3-D, unsigned integers). Averages divide by the window size, or, when padding is involved, by
 // a per-position count obtained by sum-pooling a ones tensor padded the same
 // way (padding counts only with count_include_pad; the ceil-mode extension
 // never counts, as in ONNX and PyTorch).
@@ -58,11 +60,60 @@ FailureOr<PoolParams> computePoolParams(OpBuilder &b, Location loc, OpTy op,
   return params;
 }
 
+/// Any-rank pooling as one linalg.generic: loops (n, c, o_1..o_k, w_1..w_k),
+/// the input read at o_i * stride_i + w_i * dilation_i, the window sizes
+/// given by an empty `kernel`-shaped operand (as linalg's named pooling ops
+/// do); `isMax` combines with max (unsigned with `u`), else with add.
+Value buildGenericPool(OpBuilder &b, Location loc, Value padded, Value init,
+                       ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                       ArrayRef<int64_t> dilations, bool isMax, bool u) {
+  Type element = cast<RankedTensorType>(padded.getType()).getElementType();
+  int64_t k = kernel.size(), loops = 2 + 2 * k;
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineExpr> in{getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)};
+  SmallVector<AffineExpr> out(in), window;
+  for (int64_t i = 0; i < k; ++i) {
+    AffineExpr o = getAffineDimExpr(2 + i, ctx);
+    AffineExpr w = getAffineDimExpr(2 + k + i, ctx);
+    in.push_back(o * strides[i] + w * dilations[i]);
+    out.push_back(o);
+    window.push_back(w);
+  }
+  SmallVector<AffineMap> maps{AffineMap::get(loops, 0, in, ctx),
+                              AffineMap::get(loops, 0, window, ctx),
+                              AffineMap::get(loops, 0, out, ctx)};
+  SmallVector<utils::IteratorType> iterators(2 + k,
+                                             utils::IteratorType::parallel);
+  iterators.append(k, utils::IteratorType::reduction);
+  Value windowTensor = tensor::EmptyOp::create(b, loc, kernel, element);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()},
+             ValueRange{padded, windowTensor}, ValueRange{init}, maps,
+             iterators,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value x = toSignless(nb, nl, args[0]);
+               Value acc = toSignless(nb, nl, args[2]);
+               Value r =
+                   isMax ? signedOrUnsignedOp<arith::MaximumFOp,
+                                              arith::MaxSIOp, arith::MaxUIOp>(
+                               nb, nl, u, acc, x)
+                         : floatOrIntOp<arith::AddFOp, arith::AddIOp>(nb, nl,
+                                                                      acc, x);
+               linalg::YieldOp::create(nb, nl,
+                                       castScalarTo(nb, nl, r, element));
+             })
+      .getResult(0);
+}
+
 template <typename PoolOpTy>
 Value buildPool(OpBuilder &b, Location loc, Value padded, Value init,
                 ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
                 ArrayRef<int64_t> dilations) {
   Type element = cast<RankedTensorType>(padded.getType()).getElementType();
+  constexpr bool isMax = std::is_same_v<PoolOpTy, linalg::PoolingNchwMaxOp>;
+  if (kernel.size() != 2 || isUnsignedInt(element))
+    return buildGenericPool(b, loc, padded, init, kernel, strides, dilations,
+                            isMax, isUnsignedInt(element));
   Value window = tensor::EmptyOp::create(b, loc, kernel, element);
   return PoolOpTy::create(b, loc, TypeRange{init.getType()},
                           ValueRange{padded, window}, ValueRange{init},
@@ -80,8 +131,9 @@ struct MaxPoolLowering : OpConversionPattern<graph::MaxPoolOp> {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     Type element = type.getElementType();
-    if (type.getRank() != 4 || !isArithmeticType(element))
-      return rewriter.notifyMatchFailure(op, "only 2-D pooling of numbers");
+    if (type.getRank() < 3 || !isArithmeticType(element) ||
+        element.isInteger(1))
+      return rewriter.notifyMatchFailure(op, "only pooling of numbers");
     Value input = adaptor.getInput();
     FailureOr<PoolParams> params = computePoolParams(rewriter, loc, op, input);
     if (failed(params))
@@ -107,8 +159,8 @@ struct AvgPoolLowering : OpConversionPattern<graph::AvgPoolOp> {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     Type element = type.getElementType();
-    if (type.getRank() != 4 || !isa<FloatType>(element))
-      return rewriter.notifyMatchFailure(op, "only 2-D pooling of floats");
+    if (type.getRank() < 3 || !isa<FloatType>(element))
+      return rewriter.notifyMatchFailure(op, "only pooling of floats");
     Value input = adaptor.getInput();
     FailureOr<PoolParams> params = computePoolParams(rewriter, loc, op, input);
     if (failed(params))
@@ -155,11 +207,12 @@ struct AvgPoolLowering : OpConversionPattern<graph::AvgPoolOp> {
     SmallVector<OpFoldResult> inSizes = getSizes(b, loc, input);
     ArrayRef<int64_t> pads = op.getPads();
     bool includePad = op.getCountIncludePad();
+    int64_t k = type.getRank() - 2;
     SmallVector<int64_t> onesShape{1, 1};
     SmallVector<OpFoldResult> onesSizes{b.getIndexAttr(1), b.getIndexAttr(1)};
-    SmallVector<int64_t> onesPads(4, 0);
-    for (int64_t i = 0; i < 2; ++i) {
-      int64_t extra = includePad ? pads[i] + pads[i + 2] : 0;
+    SmallVector<int64_t> onesPads(2 * k, 0);
+    for (int64_t i = 0; i < k; ++i) {
+      int64_t extra = includePad ? pads[i] + pads[i + k] : 0;
       int64_t dim = inputType.getDimSize(i + 2);
       onesShape.push_back(ShapedType::isDynamic(dim) ? dim : dim + extra);
       OpFoldResult size = inSizes[i + 2];
@@ -173,7 +226,7 @@ struct AvgPoolLowering : OpConversionPattern<graph::AvgPoolOp> {
       onesSizes.push_back(size);
       if (!includePad) {
         onesPads[i] = pads[i];
-        onesPads[i + 2] = pads[i + 2];
+        onesPads[i + k] = pads[i + k];
       }
     }
     auto onesType = RankedTensorType::get(onesShape, element);
@@ -182,11 +235,13 @@ struct AvgPoolLowering : OpConversionPattern<graph::AvgPoolOp> {
     Value zero = scalarConstant(b, loc, element, 0);
     Value paddedOnes =
         padSpatial(b, loc, ones, onesPads, params.extraEnd, zero);
-    auto countType = RankedTensorType::get(
-        {1, 1, type.getDimSize(2), type.getDimSize(3)}, element);
-    SmallVector<OpFoldResult> countSizes{b.getIndexAttr(1), b.getIndexAttr(1),
-                                         params.outSizes[2],
-                                         params.outSizes[3]};
+    SmallVector<int64_t> countShape{1, 1};
+    SmallVector<OpFoldResult> countSizes{b.getIndexAttr(1), b.getIndexAttr(1)};
+    for (int64_t i = 0; i < k; ++i) {
+      countShape.push_back(type.getDimSize(2 + i));
+      countSizes.push_back(params.outSizes[2 + i]);
+    }
+    auto countType = RankedTensorType::get(countShape, element);
     Value countInit = createFilled(b, loc, countType, countSizes, zero);
     Value counts = buildPool<linalg::PoolingNchwSumOp>(
         b, loc, paddedOnes, countInit, op.getKernel(), op.getStrides(),

@@ -20,7 +20,7 @@ using namespace mlir;
 namespace mica::graph_to_linalg {
 namespace {
 
-/// `x > 0 ? 1 : (x < 0 ? -1 : 0)` for floats and integers.
+/// `x > 0 ? 1 : (x < 0 ? -1 : 0)` for floats and signed integers.
 Value buildSign(OpBuilder &b, Location loc, Value x) {
   Type type = x.getType();
   Value zero = scalarConstant(b, loc, type, 0);
@@ -42,12 +42,33 @@ Value buildSign(OpBuilder &b, Location loc, Value x) {
   return arith::SelectOp::create(b, loc, positive, one, inner);
 }
 
-Value maxOf(OpBuilder &b, Location loc, Value x, Value y) {
-  return floatOrIntOp<arith::MaximumFOp, arith::MaxSIOp>(b, loc, x, y);
+Value maxOf(OpBuilder &b, Location loc, Value x, Value y, bool u = false) {
+  return signedOrUnsignedOp<arith::MaximumFOp, arith::MaxSIOp, arith::MaxUIOp>(
+      b, loc, u, x, y);
 }
 
-Value minOf(OpBuilder &b, Location loc, Value x, Value y) {
-  return floatOrIntOp<arith::MinimumFOp, arith::MinSIOp>(b, loc, x, y);
+Value minOf(OpBuilder &b, Location loc, Value x, Value y, bool u = false) {
+  return signedOrUnsignedOp<arith::MinimumFOp, arith::MinSIOp, arith::MinUIOp>(
+      b, loc, u, x, y);
+}
+
+/// A clamp bound as a constant of integer type `type`, saturated to the
+/// type's range (an unbounded Clip side is the type's extreme).
+Value intBound(OpBuilder &b, Location loc, Type type, double value, bool u) {
+  unsigned width = type.getIntOrFloatBitWidth();
+  APInt lo = u ? APInt::getZero(width) : APInt::getSignedMinValue(width);
+  APInt hi = u ? APInt::getMaxValue(width) : APInt::getSignedMaxValue(width);
+  double loD = u ? lo.roundToDouble(false) : lo.roundToDouble(true);
+  double hiD = u ? hi.roundToDouble(false) : hi.roundToDouble(true);
+  APInt bound;
+  if (value <= loD)
+    bound = lo;
+  else if (value >= hiD)
+    bound = hi;
+  else
+    bound = APInt(width, static_cast<uint64_t>(static_cast<int64_t>(value)),
+                  /*isSigned=*/true);
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, bound));
 }
 
 /// 1 / (1 + exp(-x)).
@@ -59,9 +80,10 @@ Value buildSigmoid(OpBuilder &b, Location loc, Value x) {
                                arith::AddFOp::create(b, loc, one, negExp));
 }
 
-/// The body of a unary op on scalar `x`; null when `x`'s type is not
-/// supported by the op (checked before any IR is built, see below).
-Value buildUnary(OpBuilder &b, Location loc, Operation *op, Value x) {
+/// The body of a unary op on (signless) scalar `x`; `u` says that the graph
+/// op's integers are unsigned. Null when `x`'s type is not supported by the
+/// op (checked before any IR is built, see below).
+Value buildUnary(OpBuilder &b, Location loc, Operation *op, Value x, bool u) {
   Type type = x.getType();
   bool isFloat = isa<FloatType>(type);
   auto cst = [&](double v) { return scalarConstant(b, loc, type, v); };
@@ -69,7 +91,7 @@ Value buildUnary(OpBuilder &b, Location loc, Operation *op, Value x) {
     return maxOf(b, loc, cst(0), minOf(b, loc, cst(1), v));
   };
   return llvm::TypeSwitch<Operation *, Value>(op)
-      .Case([&](graph::ReluOp) { return maxOf(b, loc, x, cst(0)); })
+      .Case([&](graph::ReluOp) { return u ? x : maxOf(b, loc, x, cst(0)); })
       .Case([&](graph::SigmoidOp) { return buildSigmoid(b, loc, x); })
       .Case([&](graph::TanhOp) { return math::TanhOp::create(b, loc, x); })
       .Case([&](graph::ExpOp) { return math::ExpOp::create(b, loc, x); })
@@ -77,6 +99,8 @@ Value buildUnary(OpBuilder &b, Location loc, Operation *op, Value x) {
       .Case([&](graph::SqrtOp) { return math::SqrtOp::create(b, loc, x); })
       .Case([&](graph::RsqrtOp) { return math::RsqrtOp::create(b, loc, x); })
       .Case([&](graph::AbsOp) -> Value {
+        if (u)
+          return x;
         if (isFloat)
           return math::AbsFOp::create(b, loc, x);
         return math::AbsIOp::create(b, loc, x);
@@ -105,7 +129,13 @@ Value buildUnary(OpBuilder &b, Location loc, Operation *op, Value x) {
       .Case([&](graph::AsinhOp) { return math::AsinhOp::create(b, loc, x); })
       .Case([&](graph::AcoshOp) { return math::AcoshOp::create(b, loc, x); })
       .Case([&](graph::AtanhOp) { return math::AtanhOp::create(b, loc, x); })
-      .Case([&](graph::SignOp) { return buildSign(b, loc, x); })
+      .Case([&](graph::SignOp) -> Value {
+        if (!u)
+          return buildSign(b, loc, x);
+        Value nonZero =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x, cst(0));
+        return arith::ExtUIOp::create(b, loc, x.getType(), nonZero);
+      })
       .Case([&](graph::NotOp) {
         return arith::XOrIOp::create(b, loc, x, cst(1));
       })
@@ -163,8 +193,12 @@ Value buildUnary(OpBuilder &b, Location loc, Operation *op, Value x) {
         return clamp01(t);
       })
       .Case([&](graph::ClampOp clamp) {
-        Value lower = maxOf(b, loc, x, cst(clamp.getMin().convertToDouble()));
-        return minOf(b, loc, lower, cst(clamp.getMax().convertToDouble()));
+        double lo = clamp.getMin().convertToDouble();
+        double hi = clamp.getMax().convertToDouble();
+        if (isFloat)
+          return minOf(b, loc, maxOf(b, loc, x, cst(lo)), cst(hi));
+        Value lower = maxOf(b, loc, x, intBound(b, loc, type, lo, u), u);
+        return minOf(b, loc, lower, intBound(b, loc, type, hi, u), u);
       })
       .Default([](Operation *) { return Value(); });
 }
@@ -190,7 +224,8 @@ template <typename OpTy> struct UnaryLowering : OpConversionPattern<OpTy> {
     Value result =
         buildElementwise(rewriter, op.getLoc(), type, input,
                          [&](OpBuilder &b, Location loc, ValueRange args) {
-                           return buildUnary(b, loc, op, args[0]);
+                           return buildUnary(b, loc, op, args[0],
+                                             isUnsignedInt(element));
                          });
     rewriter.replaceOp(op, result);
     return success();
@@ -227,18 +262,21 @@ Value extendFromBF16(OpBuilder &b, Location loc, Value x) {
   return arith::BitcastOp::create(b, loc, b.getF32Type(), shifted);
 }
 
-/// ONNX Cast semantics on one scalar: floats to integers truncate toward zero,
-/// anything to bool is `!= 0`, bool to numbers is 0/1.
-Value buildCast(OpBuilder &b, Location loc, Value x, Type to) {
+/// ONNX Cast semantics on one (signless) scalar: floats to integers truncate
+/// toward zero, anything to bool is `!= 0`, bool to numbers is 0/1.
+/// `fromUnsigned` / `toUnsigned` give the signedness of integer types.
+Value buildCast(OpBuilder &b, Location loc, Value x, Type to,
+                bool fromUnsigned = false, bool toUnsigned = false) {
   Type from = x.getType();
   if (from == to)
     return x;
   // Conversions to and from bf16 go through f32; f64 -> f16 too (no
   // instruction does it in one step, and the runtime imports no helper).
   if (from.isBF16())
-    return buildCast(b, loc, extendFromBF16(b, loc, x), to);
+    return buildCast(b, loc, extendFromBF16(b, loc, x), to, false, toUnsigned);
   if (to.isBF16())
-    return truncToBF16(b, loc, buildCast(b, loc, x, b.getF32Type()));
+    return truncToBF16(b, loc,
+                       buildCast(b, loc, x, b.getF32Type(), fromUnsigned));
   if (from.isF64() && to.isF16())
     return buildCast(b, loc, buildCast(b, loc, x, b.getF32Type()), to);
   bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
@@ -253,15 +291,20 @@ Value buildCast(OpBuilder &b, Location loc, Value x, Type to) {
       return arith::ExtFOp::create(b, loc, to, x);
     return arith::TruncFOp::create(b, loc, to, x);
   }
-  if (fromFloat)
+  if (fromFloat) {
+    if (toUnsigned)
+      return arith::FPToUIOp::create(b, loc, to, x);
     return arith::FPToSIOp::create(b, loc, to, x);
+  }
   if (toFloat) {
-    if (from.isInteger(1))
+    if (from.isInteger(1) || fromUnsigned)
       return arith::UIToFPOp::create(b, loc, to, x);
     return arith::SIToFPOp::create(b, loc, to, x);
   }
+  if (from.getIntOrFloatBitWidth() == to.getIntOrFloatBitWidth())
+    return x;
   if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()) {
-    if (from.isInteger(1))
+    if (from.isInteger(1) || fromUnsigned)
       return arith::ExtUIOp::create(b, loc, to, x);
     return arith::ExtSIOp::create(b, loc, to, x);
   }
@@ -282,7 +325,10 @@ struct CastLowering : OpConversionPattern<graph::CastOp> {
     Value result = buildElementwise(
         rewriter, op.getLoc(), type, adaptor.getInput(),
         [&](OpBuilder &b, Location loc, ValueRange args) {
-          return buildCast(b, loc, args[0], type.getElementType());
+          return buildCast(b, loc, args[0],
+                           signlessType(type.getElementType()),
+                           isUnsignedInt(from),
+                           isUnsignedInt(type.getElementType()));
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -299,6 +345,15 @@ struct ConstantLowering : OpConversionPattern<graph::ConstantOp> {
     auto type = cast<ShapedType>(value.getType());
     if (isa<quant::QuantizedType>(type.getElementType()))
       return rewriter.notifyMatchFailure(op, "quantized constants");
+    auto dense = dyn_cast<DenseElementsAttr>(value);
+    if (dense && isUnsignedInt(type)) {
+      // arith wants signless integers: the same bits, cast back for the
+      // users (an identity once the types become signless).
+      Value constant = arith::ConstantOp::create(
+          rewriter, op.getLoc(), dense.bitcast(signlessType(type.getElementType())));
+      rewriter.replaceOp(op, castScalarTo(rewriter, op.getLoc(), constant, type));
+      return success();
+    }
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
     return success();
   }

@@ -46,9 +46,16 @@ struct BinaryPattern : OpRewritePattern<OnnxOp> {
     Type lhsElement = getElementTypeOrSelf(lhs.getType());
     Type rhsElement = getElementTypeOrSelf(rhs.getType());
     if constexpr (std::is_same_v<GraphOp, graph::ModOp>) {
+      // fmod = 1 is C's fmod (the dividend's sign): graph.rem; floats
+      // require it.
       auto fmod = op->template getAttrOfType<IntegerAttr>("fmod");
-      if (!isa<IntegerType>(lhsElement) || (fmod && fmod.getInt() != 0))
-        return rewriter.notifyMatchFailure(op, "only integer Mod (fmod = 0)");
+      if (fmod && fmod.getInt() != 0) {
+        if (lhsElement != rhsElement)
+          return rewriter.notifyMatchFailure(op, "operand element types differ");
+        return replaceOp<graph::RemOp>(rewriter, op, lhs, rhs);
+      }
+      if (!isa<IntegerType>(lhsElement))
+        return rewriter.notifyMatchFailure(op, "float Mod needs fmod = 1");
     }
     if constexpr (std::is_same_v<GraphOp, graph::PowOp>) {
       // ONNX Pow may raise to an exponent of another numeric type.
@@ -104,6 +111,23 @@ struct VariadicPattern : OpRewritePattern<OnnxOp> {
     }
     replaceFirstResult(rewriter, op, acc);
     return success();
+  }
+};
+
+/// BitShift: direction "LEFT" or "RIGHT" (logical on the unsigned types
+/// ONNX allows).
+struct BitShiftPattern : OpRewritePattern<onnx::BitShiftOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::BitShiftOp op,
+                                PatternRewriter &rewriter) const override {
+    if (getElementTypeOrSelf(op.getX().getType()) !=
+        getElementTypeOrSelf(op.getY().getType()))
+      return rewriter.notifyMatchFailure(op, "operand element types differ");
+    if (op.getDirection() == "LEFT")
+      return replaceOp<graph::ShiftLeftOp>(rewriter, op, op.getX(), op.getY());
+    if (op.getDirection() == "RIGHT")
+      return replaceOp<graph::ShiftRightOp>(rewriter, op, op.getX(), op.getY());
+    return rewriter.notifyMatchFailure(op, "unknown direction");
   }
 };
 
@@ -248,7 +272,7 @@ void mica::onnx_to_graph::populateArithmeticPatterns(
   BINARY(Or_v1Op, OrOp) BINARY(OrOp, OrOp)
   BINARY(Xor_v1Op, XorOp) BINARY(XorOp, XorOp)
 #undef BINARY
-  patterns.add<FoldConstantSelect, VariadicPattern<onnx::Max_v1Op, graph::MaxOp>,
+  patterns.add<BitShiftPattern, FoldConstantSelect, VariadicPattern<onnx::Max_v1Op, graph::MaxOp>,
                VariadicPattern<onnx::Max_v6Op, graph::MaxOp>,
                VariadicPattern<onnx::Max_v8Op, graph::MaxOp>,
                VariadicPattern<onnx::Max_v12Op, graph::MaxOp>,

@@ -61,10 +61,12 @@ struct RefineResultTypes : RewritePattern {
       : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
   LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rewriter) const override {
-    if (!isGraphInferOp(op))
+    if (!refinesItself(op))
       return failure();
     SmallVector<Type> inferred;
-    if (failed(cast<InferTypeOpInterface>(op).inferReturnTypes(
+    if (isGraphUnarySameType(op)) {
+      inferred.push_back(op->getOperand(0).getType());
+    } else if (failed(cast<InferTypeOpInterface>(op).inferReturnTypes(
             op->getContext(), std::nullopt, op->getOperands(),
             op->getAttrDictionary(), op->getPropertiesStorage(),
             op->getRegions(), inferred)) ||

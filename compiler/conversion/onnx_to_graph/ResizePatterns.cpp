@@ -4,7 +4,8 @@
 // constant `scales` input, or as constant `sizes` that become scales when the
 // input dims are static. Resize-10 and Upsample (every opset) have the
 // semantics of Resize-11 with asymmetric coordinates and floor rounding.
-// tf_crop_and_resize (which reads `roi`) stays in onnx.
+// tf_crop_and_resize needs a constant `roi`; its width is folded into the
+// scales (the output dims are floor(in * roi width * scale)).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/conversion/onnx_to_graph/PatternUtils.h"
@@ -24,6 +25,8 @@ struct ResizeModes {
   StringRef nearest = "floor";
   double cubicCoeffA = -0.75;
   bool excludeOutside = false;
+  SmallVector<double> roi;
+  double extrapolationValue = 0.0;
 };
 
 LogicalResult rewriteResize(PatternRewriter &rewriter, Operation *op,
@@ -33,7 +36,8 @@ LogicalResult rewriteResize(PatternRewriter &rewriter, Operation *op,
   if (!llvm::is_contained({"nearest", "linear", "cubic"}, modes.mode) ||
       !llvm::is_contained({"half_pixel", "half_pixel_symmetric",
                            "pytorch_half_pixel", "align_corners",
-                           "asymmetric"},
+                           "asymmetric", "tf_half_pixel_for_nn",
+                           "tf_crop_and_resize"},
                           modes.coordinates) ||
       !llvm::is_contained(
           {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"},
@@ -41,13 +45,21 @@ LogicalResult rewriteResize(PatternRewriter &rewriter, Operation *op,
     return rewriter.notifyMatchFailure(op, "unsupported resize mode");
   if (llvm::any_of(scales, [](double s) { return !(s > 0.0); }))
     return rewriter.notifyMatchFailure(op, "non-positive scale");
+  DenseF64ArrayAttr roi;
+  if (modes.coordinates == "tf_crop_and_resize") {
+    if (modes.roi.size() != 2 * scales.size())
+      return rewriter.notifyMatchFailure(op, "roi is not a constant of 2 * "
+                                             "rank entries");
+    roi = rewriter.getDenseF64ArrayAttr(modes.roi);
+  }
   return replaceOp<graph::ResizeOp>(
       rewriter, op, op->getOperand(0), rewriter.getDenseF64ArrayAttr(scales),
       rewriter.getStringAttr(modes.mode),
       rewriter.getStringAttr(modes.coordinates),
       rewriter.getStringAttr(modes.nearest),
       getF64Attr(rewriter, modes.cubicCoeffA),
-      rewriter.getBoolAttr(modes.excludeOutside));
+      rewriter.getBoolAttr(modes.excludeOutside), roi,
+      getF64Attr(rewriter, modes.extrapolationValue));
 }
 
 /// Scales from a constant `scales` operand, else from constant `sizes` over
@@ -91,6 +103,20 @@ struct ResizePattern : OpRewritePattern<OnnxOp> {
     modes.nearest = op.getNearestMode();
     modes.cubicCoeffA = toDouble(op.getCubicCoeffA());
     modes.excludeOutside = op.getExcludeOutside() != 0;
+    modes.extrapolationValue = toDouble(op.getExtrapolationValue());
+    if (modes.coordinates == "tf_crop_and_resize") {
+      std::optional<SmallVector<double>> roi = getConstantDoubles(op.getRoi());
+      if (!roi || roi->size() != 2 * scales->size())
+        return rewriter.notifyMatchFailure(op, "roi is not constant");
+      modes.roi = *roi;
+      // With `scales` the output covers the roi: floor(in * width * scale).
+      bool fromSizes = isNone(op.getScales()) ||
+                       !getConstantDoubles(op.getScales()) ||
+                       getConstantDoubles(op.getScales())->empty();
+      if (!fromSizes)
+        for (size_t i = 0; i < scales->size(); ++i)
+          (*scales)[i] *= modes.roi[i + scales->size()] - modes.roi[i];
+    }
     return rewriteResize(rewriter, op, *scales, modes);
   }
 };

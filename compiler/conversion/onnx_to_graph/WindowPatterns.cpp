@@ -69,11 +69,12 @@ FailureOr<Window> readWindow(Operation *op, ArrayRef<int64_t> spatial,
     int64_t extent = (w.kernel[i] - 1) * w.dilations[i] + 1;
     int64_t total, small;
     if (transposed) {
-      // ConvTranspose: output = in * stride; the larger half goes first for
-      // SAME_UPPER (the ONNX spec's convention for this op).
+      // ConvTranspose: output = in * stride; as for Conv, the larger half
+      // goes last for SAME_UPPER (what ONNX Runtime and the backend tests
+      // do; the ConvTranspose spec text says the opposite).
       total = s * (in - 1) + extra[i] + extent - in * s;
       small = total / 2;
-      w.pads[i] = autoPad == "SAME_UPPER" ? total - small : small;
+      w.pads[i] = autoPad == "SAME_UPPER" ? small : total - small;
       w.pads[i + k] = total - w.pads[i];
     } else {
       int64_t out = (in + s - 1) / s;
@@ -125,10 +126,27 @@ struct ConvPattern : OpRewritePattern<OnnxOp> {
           rewriter.getDenseI64ArrayAttr(w->dilations),
           rewriter.getDenseI64ArrayAttr(w->pads), groups);
     } else {
-      if (op.getOutputShape())
-        return rewriter.notifyMatchFailure(op, "explicit output_shape");
       SmallVector<int64_t> outputPadding = getI64s(
           op.getOutputPadding(), SmallVector<int64_t>(kernel.size(), 0));
+      if (op.getOutputShape()) {
+        // The pads that give the requested output size, the larger half
+        // (a negative total grows the output) at the end unless auto_pad is
+        // SAME_LOWER (as the backend tests expect).
+        SmallVector<int64_t> outShape = getI64s(op.getOutputShape());
+        ArrayRef<int64_t> spatial = xType.getShape().drop_front(2);
+        size_t k = kernel.size();
+        if (outShape.size() != k || llvm::any_of(spatial, ShapedType::isDynamic))
+          return rewriter.notifyMatchFailure(op, "output_shape needs static "
+                                                 "spatial dims of its rank");
+        auto autoPad = op->template getAttrOfType<StringAttr>("auto_pad");
+        bool upper = !autoPad || autoPad.getValue() != "SAME_LOWER";
+        for (size_t i = 0; i < k; ++i) {
+          int64_t total = w->strides[i] * (spatial[i] - 1) + outputPadding[i] +
+                          (kernel[i] - 1) * w->dilations[i] + 1 - outShape[i];
+          w->pads[i] = upper ? total / 2 : total - total / 2;
+          w->pads[i + k] = total - w->pads[i];
+        }
+      }
       return replaceOp<graph::ConvTransposeOp>(
           rewriter, op, op.getX(), op.getW(), bias,
           rewriter.getDenseI64ArrayAttr(w->strides),

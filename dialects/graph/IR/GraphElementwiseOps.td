@@ -141,6 +141,12 @@ def Graph_LessEqualOp : Graph_BinaryOp<"less_equal", "lhs <= rhs", 1>;
 def Graph_GreaterOp : Graph_BinaryOp<"greater", "lhs > rhs", 1>;
 def Graph_GreaterEqualOp : Graph_BinaryOp<"greater_equal", "lhs >= rhs", 1>;
 }
+def Graph_RemOp : Graph_BinaryOp<"rem",
+    "lhs - trunc(lhs / rhs) * rhs (the sign of the dividend, as C fmod and "
+    "ONNX Mod fmod=1)">;
+def Graph_ShiftLeftOp : Graph_BinaryOp<"shift_left", "lhs << rhs (integers)">;
+def Graph_ShiftRightOp : Graph_BinaryOp<"shift_right",
+    "lhs >> rhs (integers; logical for unsigned types)">;
 def Graph_PowOp : Graph_BinaryOp<"pow", "lhs ^ rhs">;
 def Graph_AndOp : Graph_BinaryOp<"and", "lhs && rhs", 1, Graph_BoolTensor>;
 def Graph_OrOp : Graph_BinaryOp<"or", "lhs || rhs", 1, Graph_BoolTensor>;

@@ -215,20 +215,27 @@ def Graph_ResizeOp : Graph_InferOp<"resize"> {
   let description = [{
     One `scales` entry per input dim; output dim = floor(in * scale) (a
     relative tolerance of 1e-9 absorbs the rounding of scales computed as
-    sizes / in). The string attributes keep the ONNX spellings.
+    sizes / in). The string attributes keep the ONNX spellings. With
+    `tf_crop_and_resize`, `roi` (2 * rank entries: starts then ends, as
+    fractions of each dim) selects the region that is resized and positions
+    outside the input read `extrapolation_value`; its scales already include
+    the roi width.
   }];
   let arguments = (ins Graph_Tensor:$input, DenseF64ArrayAttr:$scales,
       DefaultValuedStrAttr<Graph_StrChoiceAttr<["nearest", "linear", "cubic"]>,
                            "nearest">:$mode,
       DefaultValuedStrAttr<Graph_StrChoiceAttr<["half_pixel",
           "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
-          "asymmetric", "tf_crop_and_resize"]>, "half_pixel">
+          "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize"]>,
+          "half_pixel">
           :$coordinate_transformation_mode,
       DefaultValuedStrAttr<Graph_StrChoiceAttr<["round_prefer_floor",
           "round_prefer_ceil", "floor", "ceil"]>, "round_prefer_floor">
           :$nearest_mode,
       DefaultValuedAttr<F64Attr, "-0.75">:$cubic_coeff_a,
-      DefaultValuedAttr<BoolAttr, "false">:$exclude_outside);
+      DefaultValuedAttr<BoolAttr, "false">:$exclude_outside,
+      OptionalAttr<DenseF64ArrayAttr>:$roi,
+      DefaultValuedAttr<F64Attr, "0.0">:$extrapolation_value);
   let results = (outs Graph_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
