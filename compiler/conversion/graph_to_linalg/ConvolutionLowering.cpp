@@ -39,8 +39,9 @@ struct ConvLowering : OpConversionPattern<graph::ConvOp> {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     Type element = type.getElementType();
-    if (!isa<FloatType>(element))
-      return rewriter.notifyMatchFailure(op, "non-float convolution");
+    if (!isArithmeticType(element) || isUnsignedInt(element) ||
+        element.isInteger(1))
+      return rewriter.notifyMatchFailure(op, "non-numeric convolution");
     Value input = adaptor.getInput(), weight = adaptor.getWeight();
     auto weightType = cast<RankedTensorType>(weight.getType());
     if (!weightType.hasStaticShape())
@@ -175,10 +176,12 @@ struct ConvLowering : OpConversionPattern<graph::ConvOp> {
                        splitGroups(b, loc, weight, true, groups)},
             ValueRange{groupedInit}, maps, iterators,
             [](OpBuilder &nb, Location nl, ValueRange args) {
-              Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
+              Value product = floatOrIntOp<arith::MulFOp, arith::MulIOp>(
+                  nb, nl, args[0], args[1]);
               linalg::YieldOp::create(
                   nb, nl,
-                  ValueRange{arith::AddFOp::create(nb, nl, args[2], product)});
+                  ValueRange{floatOrIntOp<arith::AddFOp, arith::AddIOp>(
+                      nb, nl, args[2], product)});
             })
             .getResult(0);
     SmallVector<ReassociationIndices> merge{{0}, {1, 2}};

@@ -124,7 +124,11 @@ struct SliceLowering : OpConversionPattern<graph::SliceOp> {
       sizes.push_back(size);
     }
     Value result;
-    if (!reversed) {
+    if (type.hasStaticShape() && type.getNumElements() == 0) {
+      // An empty slice reads nothing (its start may lie past the end).
+      result = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                       type.getElementType());
+    } else if (!reversed) {
       result = tensor::ExtractSliceOp::create(rewriter, loc, x, offsets, sizes,
                                               strides);
     } else {
@@ -166,8 +170,14 @@ struct SplitLowering : OpConversionPattern<graph::SplitOp> {
       SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
       offsets[axis] = rewriter.getIndexAttr(offset);
       sizes[axis] = rewriter.getIndexAttr(size);
-      Value piece = tensor::ExtractSliceOp::create(rewriter, loc, x, offsets,
-                                                   sizes, strides);
+      // An empty piece reads nothing (and its offset may be past the end).
+      Value piece =
+          size == 0 ? createEmpty(rewriter, loc,
+                                  cast<RankedTensorType>(result.getType()),
+                                  sizes)
+                    : tensor::ExtractSliceOp::create(rewriter, loc, x, offsets,
+                                                     sizes, strides)
+                          .getResult();
       results.push_back(castTo(rewriter, loc, piece, result.getType()));
       offset += size;
     }

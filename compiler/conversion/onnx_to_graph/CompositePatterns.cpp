@@ -320,6 +320,148 @@ struct LayerNormStatsPattern : OpRewritePattern<onnx::LayerNormalizationOp> {
   }
 };
 
+/// Pad-11/13 in constant mode with a run-time constant_value: pad with 0,
+/// then pick the value where a constant mask marks padding.
+template <typename OnnxOp>
+struct PadRuntimeValuePattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    Value x = op.getData(), value = op.getConstantValue();
+    auto type = getGraphTensor(x.getType());
+    std::optional<SmallVector<int64_t>> pads = getConstantInts(op.getPads());
+    if (isNone(value) || getConstantScalar(value) || !pads ||
+        op.getMode() != "constant" || !type || !type.hasStaticShape() ||
+        pads->size() != 2 * size_t(type.getRank()) ||
+        getElementTypeOrSelf(value.getType()) != type.getElementType())
+      return rewriter.notifyMatchFailure(op, "not a run-time pad value");
+    int64_t rank = type.getRank();
+    SmallVector<int64_t> shape;
+    for (int64_t i = 0; i < rank; ++i)
+      shape.push_back(type.getDimSize(i) + (*pads)[i] + (*pads)[i + rank]);
+    if (llvm::any_of(shape, [](int64_t d) { return d < 0; }))
+      return rewriter.notifyMatchFailure(op, "pads crop below zero");
+    // mask[p] = p lies outside the (cropped) input.
+    SmallVector<double> mask;
+    int64_t count = 1;
+    for (int64_t d : shape)
+      count *= d;
+    SmallVector<int64_t> index(rank, 0);
+    for (int64_t linear = 0; linear < count; ++linear) {
+      int64_t rest = linear;
+      for (int64_t i = rank - 1; i >= 0; --i) {
+        index[i] = rest % shape[i];
+        rest /= shape[i];
+      }
+      bool outside = false;
+      for (int64_t i = 0; i < rank; ++i) {
+        int64_t source = index[i] - (*pads)[i];
+        outside |= source < 0 || source >= type.getDimSize(i);
+      }
+      mask.push_back(outside ? 1.0 : 0.0);
+    }
+    Location loc = op.getLoc();
+    Value padded = createValue<graph::PadOp>(
+        rewriter, loc, x, rewriter.getDenseI64ArrayAttr(*pads),
+        rewriter.getStringAttr("constant"), getF64Attr(rewriter, 0.0));
+    Value maskConst = createConstant(
+        rewriter, loc, RankedTensorType::get(shape, rewriter.getI1Type()), mask);
+    return replaceOp<graph::SelectOp>(rewriter, op, maskConst, value, padded);
+  }
+};
+
+/// Reshape with allowzero = 1 and a literal 0 in a static shape: the result
+/// has no elements, a constant.
+template <typename OnnxOp>
+struct ReshapeAllowZeroPattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    auto allowZero = op->template getAttrOfType<IntegerAttr>("allowzero");
+    std::optional<SmallVector<int64_t>> shape = getConstantInts(op.getShape());
+    auto type = getGraphTensor(op.getData().getType());
+    if (!allowZero || allowZero.getInt() == 0 || !shape || !type ||
+        !llvm::is_contained(*shape, 0) ||
+        llvm::any_of(*shape, [](int64_t d) { return d < 0; }))
+      return rewriter.notifyMatchFailure(op, "not an empty allowzero reshape");
+    auto resultType = RankedTensorType::get(*shape, type.getElementType());
+    return forwardValue(rewriter, op,
+                        createConstant(rewriter, op.getLoc(), resultType, {}));
+  }
+};
+
+/// BatchNormalization in training mode (opset 14/15): normalise with the
+/// batch statistics over every axis but 1, and return the updated running
+/// mean and variance (input * momentum + batch * (1 - momentum); the batch
+/// variance is the population variance).
+template <typename OnnxOp>
+struct BatchNormTrainingPattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    auto training = op->template getAttrOfType<IntegerAttr>("training_mode");
+    ValueRange in = op->getOperands();
+    auto type = getGraphTensor(in[0].getType());
+    if (!training || training.getInt() == 0 || !type ||
+        !hasFloatElements(type) || type.getRank() < 2)
+      return rewriter.notifyMatchFailure(op, "not training-mode batch norm");
+    for (Value v : in.drop_front())
+      if (!getGraphTensor(v.getType()) || !hasFloatElements(v.getType()))
+        return rewriter.notifyMatchFailure(op, "parameters are not floats");
+    Location loc = op.getLoc();
+    int64_t rank = type.getRank();
+    Type element = type.getElementType();
+    SmallVector<int64_t> axes{0};
+    for (int64_t i = 2; i < rank; ++i)
+      axes.push_back(i);
+    auto mean = [&](Value v) {
+      return createValue<graph::ReduceOp>(
+          rewriter, loc,
+          graph::ReduceKindAttr::get(rewriter.getContext(),
+                                     graph::ReduceKind::mean),
+          v, rewriter.getDenseI64ArrayAttr(axes), rewriter.getBoolAttr(true));
+    };
+    auto perChannel = [&](Value v) {
+      return alongAxis(rewriter, loc, v, 1, rank);
+    };
+    Value mu = mean(in[0]);
+    Value d = createValue<graph::SubOp>(rewriter, loc, in[0], mu);
+    Value var = mean(createValue<graph::MulOp>(rewriter, loc, d, d));
+    Value eps = createScalarConstant(rewriter, loc, element,
+                                     toDouble(op.getEpsilon()));
+    Value inv = createValue<graph::RsqrtOp>(
+        rewriter, loc, createValue<graph::AddOp>(rewriter, loc, var, eps));
+    Value y = createValue<graph::AddOp>(
+        rewriter, loc,
+        createValue<graph::MulOp>(
+            rewriter, loc, createValue<graph::MulOp>(rewriter, loc, d, inv),
+            perChannel(in[1])),
+        perChannel(in[2]));
+    double momentum = toDouble(op.getMomentum());
+    auto flat = [&](Value v) {
+      return createValue<graph::ReshapeOp>(rewriter, loc, v, Value(),
+                                           rewriter.getDenseI64ArrayAttr({-1}));
+    };
+    auto running = [&](Value old, Value batch) {
+      Value kept = createValue<graph::MulOp>(
+          rewriter, loc, old, createScalarConstant(rewriter, loc, element, momentum));
+      Value added = createValue<graph::MulOp>(
+          rewriter, loc, flat(batch),
+          createScalarConstant(rewriter, loc, element, 1.0 - momentum));
+      return createValue<graph::AddOp>(rewriter, loc, kept, added);
+    };
+    SmallVector<Value> results{y, running(in[3], mu), running(in[4], var)};
+    for (auto [result, value] : llvm::zip(op->getResults(), results))
+      if (!value || (!result.use_empty() && !canStandFor(result, value)))
+        return rewriter.notifyMatchFailure(op, "result types differ");
+    SmallVector<Value> used;
+    for (auto [result, value] : llvm::zip(op->getResults(), results))
+      used.push_back(result.use_empty() ? Value() : value);
+    replaceResults(rewriter, op, used);
+    return success();
+  }
+};
+
 } // namespace
 
 void mica::onnx_to_graph::populateCompositePatterns(
@@ -336,6 +478,11 @@ void mica::onnx_to_graph::populateCompositePatterns(
                OneHotPattern<onnx::OneHot_v9Op>, OneHotPattern<onnx::OneHotOp>,
                ClipTensorPattern<onnx::Clip_v11Op>,
                ClipTensorPattern<onnx::Clip_v12Op>,
-               ClipTensorPattern<onnx::ClipOp>, LayerNormStatsPattern>(
+               ClipTensorPattern<onnx::ClipOp>, LayerNormStatsPattern,
+               PadRuntimeValuePattern<onnx::Pad_v11Op>,
+               PadRuntimeValuePattern<onnx::PadOp>,
+               ReshapeAllowZeroPattern<onnx::ReshapeOp>,
+               BatchNormTrainingPattern<onnx::BatchNormalization_v14Op>,
+               BatchNormTrainingPattern<onnx::BatchNormalizationOp>>(
       patterns.getContext());
 }

@@ -34,6 +34,7 @@ void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
 void populateActivationPatterns(mlir::RewritePatternSet &patterns);
 void populateIndexingPatterns(mlir::RewritePatternSet &patterns);
 void populateCompositePatterns(mlir::RewritePatternSet &patterns);
+void populateQuantizationPatterns(mlir::RewritePatternSet &patterns);
 void populateArithmeticPatterns(mlir::RewritePatternSet &patterns);
 void populateNNPatterns(mlir::RewritePatternSet &patterns);
 void populateWindowPatterns(mlir::RewritePatternSet &patterns);
@@ -211,6 +212,24 @@ void replaceResults(mlir::PatternRewriter &rewriter, mlir::Operation *op,
 mlir::Value createConstant(mlir::PatternRewriter &rewriter, mlir::Location loc,
                            mlir::RankedTensorType type,
                            llvm::ArrayRef<double> values);
+
+/// Quantised arithmetic helpers (QuantizationPatterns.cpp).
+/// A 1-D per-channel tensor reshaped to broadcast along `axis` of a rank
+/// `rank` tensor ([C, 1, ..., 1]); other values unchanged.
+mlir::Value alongAxis(mlir::PatternRewriter &rewriter, mlir::Location loc,
+                      mlir::Value value, int64_t axis, int64_t rank);
+/// `value` with its elements cast to `element` (itself when they are).
+mlir::Value castElements(mlir::PatternRewriter &rewriter, mlir::Location loc,
+                         mlir::Value value, mlir::Type element);
+/// cast(x, i32) - cast(zeroPoint, i32) (no subtraction for an absent zero
+/// point).
+mlir::Value widenMinusZeroPoint(mlir::PatternRewriter &rewriter,
+                                mlir::Location loc, mlir::Value x,
+                                mlir::Value zeroPoint);
+/// cast(clamp(round(real) + zeroPoint)) to the integer `resultElement`.
+mlir::Value requantize(mlir::PatternRewriter &rewriter, mlir::Location loc,
+                       mlir::Value real, mlir::Value zeroPoint,
+                       mlir::Type resultElement);
 
 /// Replaces `op` (one used result) by the existing `value` when
 /// canReplaceWith allows it.

@@ -157,6 +157,98 @@ struct ConvPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
+/// A graph.conv of `x` (already in its final element type) and `w` with the
+/// window attributes of `op` (an ONNX Conv-like op), or null.
+Value createConvLike(PatternRewriter &rewriter, Operation *op, Value x,
+                     Value w, Value bias) {
+  auto xType = getSpatialInput(x);
+  auto wType = getGraphTensor(w.getType());
+  if (!xType || !wType || wType.getRank() != xType.getRank())
+    return Value();
+  SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
+  if (auto attr = op->getAttrOfType<ArrayAttr>("kernel_shape"))
+    kernel = getI64s(attr);
+  if (llvm::any_of(kernel, ShapedType::isDynamic))
+    return Value();
+  std::string why;
+  FailureOr<Window> window = readWindow(op, xType.getShape().drop_front(2),
+                                        kernel, /*transposed=*/false, why);
+  if (failed(window))
+    return Value();
+  auto group = op->getAttrOfType<IntegerAttr>("group");
+  return createValue<graph::ConvOp>(
+      rewriter, op->getLoc(), x, w, bias,
+      rewriter.getDenseI64ArrayAttr(window->strides),
+      rewriter.getDenseI64ArrayAttr(window->dilations),
+      rewriter.getDenseI64ArrayAttr(window->pads),
+      rewriter.getI64IntegerAttr(group ? group.getInt() : 1));
+}
+
+/// ConvInteger: an i32 convolution of the operands minus their zero points
+/// (a 1-D weight zero point is per output channel), so padding adds zeros
+/// after the shift, as if the input were padded with its zero point.
+struct ConvIntegerPattern : OpRewritePattern<onnx::ConvIntegerOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::ConvIntegerOp op,
+                                PatternRewriter &rewriter) const override {
+    Value x = op->getOperand(0), w = op->getOperand(1);
+    auto wType = getGraphTensor(w.getType());
+    if (!getSpatialInput(x) || !wType)
+      return rewriter.notifyMatchFailure(op, "operands are not N-D tensors");
+    Location loc = op.getLoc();
+    Value wZero = op->getOperand(3);
+    if (!isNone(wZero))
+      wZero = alongAxis(rewriter, loc, wZero, 0, wType.getRank());
+    Value conv = createConvLike(
+        rewriter, op, widenMinusZeroPoint(rewriter, loc, x, op->getOperand(2)),
+        widenMinusZeroPoint(rewriter, loc, w, wZero), Value());
+    if (!conv)
+      return rewriter.notifyMatchFailure(op, "window attributes");
+    return forwardValue(rewriter, op, conv);
+  }
+};
+
+/// QLinearConv: the integer convolution plus the i32 bias, requantised with
+/// x_scale * w_scale / y_scale (w_scale may be per output channel).
+struct QLinearConvPattern : OpRewritePattern<onnx::QLinearConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::QLinearConvOp op,
+                                PatternRewriter &rewriter) const override {
+    ValueRange in = op->getOperands();
+    auto resultType = dyn_cast<TensorType>(op.getType());
+    auto xType = getSpatialInput(in[0]);
+    auto wType = getGraphTensor(in[3].getType());
+    if (!xType || !wType || !resultType ||
+        !isa<IntegerType>(resultType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "operands are not N-D tensors");
+    Location loc = op.getLoc();
+    int64_t rank = xType.getRank();
+    Value bias = in.size() > 8 && !isNone(in[8])
+                     ? castElements(rewriter, loc, in[8], rewriter.getI32Type())
+                     : Value();
+    Value acc = createConvLike(
+        rewriter, op, widenMinusZeroPoint(rewriter, loc, in[0], in[2]),
+        widenMinusZeroPoint(rewriter, loc, in[3],
+                            alongAxis(rewriter, loc, in[5], 0, rank)),
+        bias);
+    if (!acc)
+      return rewriter.notifyMatchFailure(op, "window attributes");
+    Type fp = getElementTypeOrSelf(in[1].getType());
+    Value wScale = alongAxis(rewriter, loc, in[4], 1, rank);
+    Value multiplier = createValue<graph::DivOp>(
+        rewriter, loc, createValue<graph::MulOp>(rewriter, loc, in[1], wScale),
+        in[6]);
+    Value real = createValue<graph::MulOp>(
+        rewriter, loc, castElements(rewriter, loc, acc, fp), multiplier);
+    Value q = real ? requantize(rewriter, loc, real, in[7],
+                                resultType.getElementType())
+                   : Value();
+    if (!q)
+      return rewriter.notifyMatchFailure(op, "scales do not broadcast");
+    return forwardValue(rewriter, op, q);
+  }
+};
+
 /// MaxPool (Indices output unused) and AveragePool of every opset.
 template <typename OnnxOp, typename GraphOp>
 struct PoolPattern : OpRewritePattern<OnnxOp> {
@@ -226,6 +318,7 @@ void mica::onnx_to_graph::populateWindowPatterns(RewritePatternSet &patterns) {
       PoolPattern<onnx::AveragePool_v10Op, graph::AvgPoolOp>,
       PoolPattern<onnx::AveragePoolOp, graph::AvgPoolOp>,
       GlobalPoolPattern<onnx::GlobalAveragePoolOp, ReduceKind::mean>,
-      GlobalPoolPattern<onnx::GlobalMaxPoolOp, ReduceKind::max>>(
+      GlobalPoolPattern<onnx::GlobalMaxPoolOp, ReduceKind::max>,
+      ConvIntegerPattern, QLinearConvPattern>(
       patterns.getContext());
 }
