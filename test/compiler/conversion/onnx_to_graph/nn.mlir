@@ -63,9 +63,17 @@ func.func @batch_norm(%arg0: tensor<1x3x4x4xf32>, %arg1: tensor<3xf32>) -> tenso
 
 // -----
 
-// Training-mode BatchNormalization stays in onnx.
+// Training-mode BatchNormalization: batch statistics over every axis but 1;
+// the running mean is input_mean * momentum + batch_mean * (1 - momentum).
 // CHECK-LABEL: func.func @batch_norm_training
-// CHECK: "onnx.BatchNormalization"
+// CHECK-DAG: %[[M:.+]] = graph.constant dense<0.899999976> : tensor<f32>
+// CHECK-DAG: %[[B:.+]] = graph.constant dense<1.000000e-01> : tensor<f32>
+// CHECK: %[[MEAN:.+]] = graph.reduce <mean> %arg0 {axes = array<i64: 0, 2, 3>}
+// CHECK: %[[KEPT:.+]] = graph.mul %arg1, %[[M]]
+// CHECK: %[[FLAT:.+]] = graph.reshape %[[MEAN]] {new_shape = array<i64: -1>}
+// CHECK: %[[NEW:.+]] = graph.mul %[[FLAT]], %[[B]]
+// CHECK: graph.add %[[KEPT]], %[[NEW]]
+// CHECK-NOT: onnx.BatchNormalization
 func.func @batch_norm_training(%arg0: tensor<1x3x4x4xf32>, %arg1: tensor<3xf32>) -> tensor<3xf32> {
   %0, %1, %2 = "onnx.BatchNormalization"(%arg0, %arg1, %arg1, %arg1, %arg1) <{training_mode = 1 : i64}> : (tensor<1x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<1x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>)
   return %1 : tensor<3xf32>
