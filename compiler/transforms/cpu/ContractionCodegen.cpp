@@ -71,6 +71,7 @@ struct Plan {
   AffineMap cMap;
   int aInput = -1, bInput = -1; // dps inputs read by the body
   unsigned nDim = 0;
+  unsigned nPos = 0; // n's position among the output's dims
   SmallVector<unsigned> merged; // dims folded into nDim (run at index 0)
   int64_t nExtent = ShapedType::kDynamic;
   int mDim = -1;
@@ -250,8 +251,16 @@ std::optional<Plan> Analyzer::analyze(linalg::LinalgOp op) {
     if (!isa<AffineDimExpr>(e))
       return std::nullopt;
   cPattern = analyzeAccess(cast<MemRefType>(c.getType()), p.cMap);
-  p.nDim = cast<AffineDimExpr>(p.cMap.getResults().back()).getPosition();
-  if (!cPattern || !cPattern->hasCoef(p.nDim, 1) || p.reduction[p.nDim])
+  if (!cPattern)
+    return std::nullopt;
+  // n: the innermost output dim longer than 1 (a [N, C, 1, 1] pooling
+  // result vectorises along C), which must be contiguous.
+  p.nPos = p.cMap.getNumResults() - 1;
+  while (p.nPos > 0 &&
+         p.extents[cast<AffineDimExpr>(p.cMap.getResult(p.nPos)).getPosition()] == 1)
+    --p.nPos;
+  p.nDim = cast<AffineDimExpr>(p.cMap.getResult(p.nPos)).getPosition();
+  if (!cPattern->hasCoef(p.nDim, 1) || p.reduction[p.nDim])
     return std::nullopt;
 
   // Inputs the body reads: one depends on n (B), at most one does not (A).
@@ -312,9 +321,13 @@ std::optional<Plan> Analyzer::analyze(linalg::LinalgOp op) {
           (d != p.nDim && !p.reduction[d]))
         packable = false;
     }
+    // A plain reduction (pooling, the sums of a softmax or a norm over the
+    // innermost dim) gathers too: lane by lane it is the scalar loop, but
+    // the lanes' chains run side by side instead of one add's latency per
+    // element.
     if (packable)
       p.bMode = BMode::Packed;
-    else if (p.mDim < 0 || b.dependsOn(p.mDim))
+    else if ((p.mDim < 0 || b.dependsOn(p.mDim)) && p.aInput >= 0)
       return std::nullopt;
   }
   chooseTile(p);
@@ -516,7 +529,7 @@ void Analyzer::mergeInnerDims(Plan &p) {
   std::optional<AccessPattern> a =
       p.aInput >= 0 ? inputPatterns[p.aInput] : std::nullopt;
   int64_t inner = p.extents[p.nDim];
-  for (int64_t r = static_cast<int64_t>(p.cMap.getNumResults()) - 2; r >= 0; --r) {
+  for (int64_t r = static_cast<int64_t>(p.nPos) - 1; r >= 0; --r) {
     unsigned d = cast<AffineDimExpr>(p.cMap.getResult(r)).getPosition();
     if (ShapedType::isDynamic(inner) || ShapedType::isDynamic(p.extents[d]) ||
         (a && a->dependsOn(d)))
@@ -1159,11 +1172,15 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
     return reduce(level + 1, offA, offB, accs, rows, vecs, count);
   // Short windows (3x3, 5x5 kernels) are unrolled: their offsets become
   // constants folded into the addressing.
+  // Not when a step is big (gathered B vectors are a dozen instructions
+  // each): LLVM's code generation slows down badly on huge blocks.
   int64_t unrolled = 1;
   for (unsigned l = level + 1; l < p.red.size(); ++l)
     if (std::optional<int64_t> e = staticValue(ext[p.red[l]]); e && *e <= 7)
       unrolled *= *e;
-  if (extent && *extent <= 7 && unrolled * *extent <= 64) {
+  bool gathered = p.bMode == BMode::Strided &&
+                  !(bAcc && staticValue(bAcc->coef[p.nDim]) == 2);
+  if (extent && *extent <= 7 && unrolled * *extent <= 64 && !gathered) {
     SmallVector<Value> cur(accs);
     for (int64_t v = 0; v < *extent; ++v) {
       OpFoldResult nextA, nextB;

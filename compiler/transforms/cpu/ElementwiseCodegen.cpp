@@ -52,7 +52,12 @@ std::optional<ElementwisePlan> analyze(linalg::LinalgOp op) {
   AffineMap outMap = op.getMatchingIndexingMap(init);
   if (!outMap.isPermutation())
     return std::nullopt;
-  p.nDim = cast<AffineDimExpr>(outMap.getResults().back()).getPosition();
+  // The innermost dim longer than 1 is vectorised.
+  int64_t nPos = outMap.getNumResults() - 1;
+  while (nPos > 0 &&
+         p.extents[cast<AffineDimExpr>(outMap.getResult(nPos)).getPosition()] == 1)
+    --nPos;
+  p.nDim = cast<AffineDimExpr>(outMap.getResult(nPos)).getPosition();
   SmallVector<AccessPattern> patterns;
   std::optional<AccessPattern> outPattern = analyzeAccess(outType, outMap);
   if (!outPattern || !outPattern->hasCoef(p.nDim, 1))
@@ -89,7 +94,7 @@ std::optional<ElementwisePlan> analyze(linalg::LinalgOp op) {
 
   // Merge the dims outside n while every operand is contiguous across them.
   int64_t inner = p.extents[p.nDim];
-  for (int64_t r = static_cast<int64_t>(outMap.getNumResults()) - 2; r >= 0; --r) {
+  for (int64_t r = nPos - 1; r >= 0; --r) {
     unsigned d = cast<AffineDimExpr>(outMap.getResult(r)).getPosition();
     if (ShapedType::isDynamic(inner) || ShapedType::isDynamic(p.extents[d]))
       break;
