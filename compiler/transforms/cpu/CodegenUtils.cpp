@@ -3,6 +3,7 @@
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
@@ -208,8 +209,16 @@ static bool isScalarIntOrFloat(Type type) {
   return isa<FloatType>(type) || type.isSignlessInteger();
 }
 
+/// A pure op whose results nothing uses (the linalg.index ops a pad's fill
+/// keeps): neither vectorised nor emitted.
+static bool isDead(Operation &op) {
+  return op.use_empty() && isPure(&op) && op.getNumRegions() == 0;
+}
+
 bool isVectorizableBody(Block &body) {
   for (Operation &op : body.without_terminator()) {
+    if (isDead(op))
+      continue;
     if (op.getNumRegions() != 0)
       return false;
     if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
@@ -261,6 +270,8 @@ SmallVector<Value> vectorizeBody(OpBuilder &b, Location loc, Block &body,
     return splat;
   };
   for (Operation &op : body.without_terminator()) {
+    if (isDead(op))
+      continue;
     if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
       auto type = vectorOf(cst.getType());
       Value splat = arith::ConstantOp::create(

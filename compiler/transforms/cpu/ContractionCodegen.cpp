@@ -70,6 +70,9 @@ struct Plan {
   SmallVector<bool> reduction;
   AffineMap cMap;
   int aInput = -1, bInput = -1; // dps inputs read by the body
+  // Further inputs that vary along n (the mean in a variance's sum), loaded
+  // like B but never packed.
+  SmallVector<int> extraInputs;
   unsigned nDim = 0;
   unsigned nPos = 0; // n's position among the output's dims
   SmallVector<unsigned> merged; // dims folded into nDim (run at index 0)
@@ -277,8 +280,9 @@ std::optional<Plan> Analyzer::analyze(linalg::LinalgOp op) {
       return std::nullopt;
     if (inputPatterns[i]->dependsOn(p.nDim)) {
       if (p.bInput >= 0)
-        return std::nullopt;
-      p.bInput = i;
+        p.extraInputs.push_back(i);
+      else
+        p.bInput = i;
     } else {
       if (p.aInput >= 0)
         return std::nullopt;
@@ -503,6 +507,8 @@ void Analyzer::analyzeEpilogue(Plan &p) {
 SmallVector<std::optional<AccessPattern>> Analyzer::nAccesses(Plan &p) {
   SmallVector<std::optional<AccessPattern>> result;
   result.push_back(inputPatterns[p.bInput]);
+  for (int i : p.extraInputs)
+    result.push_back(inputPatterns[i]);
   result.push_back(cPattern);
   if (p.initOp && p.initInput >= 0) {
     OpOperand *src = p.initOp.getDpsInputOperand(p.initInput);
@@ -615,6 +621,13 @@ void Analyzer::chooseTile(Plan &p) {
     double fmas = double(mr * nv);
     double loads = (p.aInput >= 0 ? (aRows ? mr : 1) : 0) +
                    (bRows ? mr : 1) * nv * loadCost;
+    for (int i : p.extraInputs) {
+      const AccessPattern &x = *inputPatterns[i];
+      double cost = x.hasCoef(p.nDim, 1)   ? 1.0
+                    : x.hasCoef(p.nDim, 2) ? 2.5
+                                           : double(lanes);
+      loads += (p.mDim >= 0 && x.dependsOn(p.mDim) ? mr : 1) * nv * cost;
+    }
     return std::max({fmas / fmaRate, loads / 2.0, 4.0}) + 0.5;
   };
   double best = std::numeric_limits<double>::infinity();
@@ -692,8 +705,9 @@ private:
   /// A vector of `x` at `index` (its position for lane 0) along n.
   Value loadAlongN(const FlatAccess &x, OpFoldResult index, Tail count);
   SmallVector<Value> reduce(unsigned level, OpFoldResult offA,
-                            OpFoldResult offB, ValueRange accs,
-                            int64_t rows, int64_t vecs, Tail count);
+                            OpFoldResult offB, ArrayRef<OpFoldResult> offX,
+                            ValueRange accs, int64_t rows, int64_t vecs,
+                            Tail count);
   LogicalResult packB();
   LogicalResult packA();
   /// A new private constant global holding `data`, and its get_global.
@@ -713,6 +727,7 @@ private:
   bool parallel = false;
   SmallVector<OpFoldResult> ext;
   std::optional<FlatAccess> a, bAcc, c, init, out;
+  SmallVector<FlatAccess> extras; // per Plan::extraInputs
   SmallVector<SmallVector<std::optional<FlatAccess>>> epi;
   // Packed B: panels [tiles][kFlat][NR].
   Value packed;
@@ -917,6 +932,10 @@ LogicalResult Emitter::run() {
     OpOperand *in = op.getDpsInputOperand(p.bInput);
     bAcc = access(in->get(), op.getMatchingIndexingMap(in));
   }
+  for (int i : p.extraInputs) {
+    OpOperand *in = op.getDpsInputOperand(i);
+    extras.push_back(access(in->get(), op.getMatchingIndexingMap(in)));
+  }
   c = access(op.getDpsInits()[0], p.cMap);
   if (p.initOp && p.initInput >= 0) {
     OpOperand *src = p.initOp.getDpsInputOperand(p.initInput);
@@ -1063,7 +1082,10 @@ void Emitter::tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
     offB = im.mul(n0, im.constant(kFlat)); // panel n0 / NR of NR * kFlat
   else
     offB = origin(*bAcc, ivs, m0, n0);
-  accs = reduce(0, offA, offB, accs, rows, vecs, count);
+  SmallVector<OpFoldResult> offX;
+  for (const FlatAccess &x : extras)
+    offX.push_back(origin(x, ivs, m0, n0));
+  accs = reduce(0, offA, offB, offX, accs, rows, vecs, count);
 
   // Epilogue and the one store.
   OpFoldResult outOrigin = origin(*out, ivs, m0, n0);
@@ -1109,7 +1131,8 @@ void Emitter::tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
 }
 
 SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
-                                   OpFoldResult offB, ValueRange accs,
+                                   OpFoldResult offB,
+                                   ArrayRef<OpFoldResult> offX, ValueRange accs,
                                    int64_t rows, int64_t vecs, Tail count) {
   if (level == p.red.size()) {
     // One reduction step: A scalars, B vectors, the body per accumulator.
@@ -1141,6 +1164,20 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
                                     vectorCount(count, j)));
       }
     }
+    // The other inputs along n, per row when they vary with it.
+    SmallVector<SmallVector<Value>> xVals;
+    for (auto [x, off] : llvm::zip(extras, offX)) {
+      bool xRows = p.mDim >= 0 && x.dependsOn(p.mDim);
+      SmallVector<Value> vals;
+      for (int64_t i = 0; i < (xRows ? rows : 1); ++i)
+        for (int64_t j = 0; j < vecs; ++j)
+          vals.push_back(loadStrided(
+              b, loc, x.flat,
+              im.add(im.add(off, rowOffset(x, i)),
+                     im.mul(x.coef[p.nDim], im.constant(j * lanes))),
+              x.coef[p.nDim], lanes, vectorCount(count, j)));
+      xVals.push_back(std::move(vals));
+    }
     Block &body = *p.op.getBlock();
     SmallVector<Value> result;
     for (int64_t i = 0; i < rows; ++i) {
@@ -1149,6 +1186,10 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
         if (a)
           args[p.aInput] = aVals[aRows ? i : 0];
         args[p.bInput] = bVals[(bRows ? i : 0) * vecs + j];
+        for (auto [k, input] : llvm::enumerate(p.extraInputs)) {
+          bool xRows = p.mDim >= 0 && extras[k].dependsOn(p.mDim);
+          args[input] = xVals[k][(xRows ? i : 0) * vecs + j];
+        }
         args.back() = accs[i * vecs + j];
         result.push_back(vectorizeBody(b, loc, body, args, lanes)[0]);
       }
@@ -1157,7 +1198,11 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
   }
 
   unsigned d = p.red[level];
+  SmallVector<OpFoldResult> nextX(offX);
   auto advance = [&](OpFoldResult iv, OpFoldResult &nextA, OpFoldResult &nextB) {
+    for (auto [k, x] : llvm::enumerate(extras))
+      nextX[k] = x.dependsOn(d) ? im.add(offX[k], im.mul(x.coef[d], iv))
+                                : offX[k];
     nextA = offA;
     if (a && a->dependsOn(d))
       nextA = im.add(offA, im.mul(a->coef[d], iv));
@@ -1169,7 +1214,7 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
   };
   std::optional<int64_t> extent = staticValue(ext[d]);
   if (extent && *extent == 1)
-    return reduce(level + 1, offA, offB, accs, rows, vecs, count);
+    return reduce(level + 1, offA, offB, offX, accs, rows, vecs, count);
   // Short windows (3x3, 5x5 kernels) are unrolled: their offsets become
   // constants folded into the addressing.
   // Not when a step is big (gathered B vectors are a dozen instructions
@@ -1178,14 +1223,18 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
   for (unsigned l = level + 1; l < p.red.size(); ++l)
     if (std::optional<int64_t> e = staticValue(ext[p.red[l]]); e && *e <= 7)
       unrolled *= *e;
-  bool gathered = p.bMode == BMode::Strided &&
-                  !(bAcc && staticValue(bAcc->coef[p.nDim]) == 2);
+  auto gatheredAccess = [&](const FlatAccess &x) {
+    std::optional<int64_t> s = staticValue(x.coef[p.nDim]);
+    return !s || (*s != 1 && *s != 2);
+  };
+  bool gathered = (p.bMode == BMode::Strided && gatheredAccess(*bAcc)) ||
+                  llvm::any_of(extras, gatheredAccess);
   if (extent && *extent <= 7 && unrolled * *extent <= 64 && !gathered) {
     SmallVector<Value> cur(accs);
     for (int64_t v = 0; v < *extent; ++v) {
       OpFoldResult nextA, nextB;
       advance(im.constant(v), nextA, nextB);
-      cur = reduce(level + 1, nextA, nextB, cur, rows, vecs, count);
+      cur = reduce(level + 1, nextA, nextB, nextX, cur, rows, vecs, count);
     }
     return cur;
   }
@@ -1198,7 +1247,7 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
     OpFoldResult nextA, nextB;
     advance(forOp.getInductionVar(), nextA, nextB);
     SmallVector<Value> inner =
-        reduce(level + 1, nextA, nextB, forOp.getRegionIterArgs(), rows, vecs,
+        reduce(level + 1, nextA, nextB, nextX, forOp.getRegionIterArgs(), rows, vecs,
                count);
     scf::YieldOp::create(b, loc, inner);
   }
