@@ -38,14 +38,14 @@ func.func @matmul_fill_relu(%a: memref<6x32xf32>, %b: memref<32x16xf32>, %out: m
 
 // A fully connected layer reads its constant [N, K] weight with stride K
 // along n: the weight is packed at compile time into panels of the tile
-// width (two 8-lane vectors: one panel of 16 columns x K = 8, zero past
+// width (one 8-lane vector: two panels of 8 columns x K = 8, zero past
 // N = 12) and the original global goes away. The bias broadcast along n
-// initialises the accumulators; the second vector of each row is partial
-// (a masked load of the bias, a masked store).
-// CHECK: memref.global "private" constant @w_panels16 : memref<128xf32>
+// initialises the accumulators; the second panel is partial (a masked load
+// of the bias, a masked store).
+// CHECK: memref.global "private" constant @w_panels8 : memref<128xf32>
 // CHECK-NOT: memref.global "private" constant @w :
 // CHECK-LABEL: func.func @fully_connected
-// CHECK: memref.get_global @w_panels16
+// CHECK: memref.get_global @w_panels8
 // CHECK: vector.maskedload
 // CHECK: vector.load %{{.+}}[%{{.+}}] : memref<128xf32>, vector<8xf32>
 // CHECK: vector.maskedstore
