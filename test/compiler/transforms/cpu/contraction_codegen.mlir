@@ -73,11 +73,13 @@ func.func @fully_connected(%x: memref<4x8xf32>, %bias: memref<12xf32>, %out: mem
 
 // A 1x1 convolution over a contiguous 4x4 map: H and W merge into the
 // vectorised dimension (16 positions, two full vectors), the 4 output
-// channels are the register rows: one 4x2 tile, the input channels a loop.
+// channels are the register rows: 4x1 tiles in a loop over the two vectors
+// of positions, the input channels a loop inside.
 // CHECK-LABEL: func.func @conv1x1
 // CHECK-NOT: linalg.conv
+// CHECK: scf.for
 // CHECK: scf.for {{.*}} iter_args
-// CHECK-COUNT-8: vector.store {{.*}} vector<8xf32>
+// CHECK-COUNT-4: vector.store {{.*}} vector<8xf32>
 // CHECK-NOT: vector.maskedstore
 func.func @conv1x1(%x: memref<1x8x4x4xf32>, %w: memref<4x8x1x1xf32>, %out: memref<1x4x4x4xf32>) {
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
