@@ -59,8 +59,12 @@ enum class BMode { Contiguous, Strided, Packed };
 
 /// The elementwise consumers fused after the reduction.
 struct EpilogueStep {
-  linalg::LinalgOp op; // all-parallel: generic, map, copy
+  linalg::LinalgOp op; // all-parallel: generic, map, copy, transpose
   Value input; // the buffer holding the running value (C or the previous out)
+  // The step's loop indices as a function of the kernel's: the step reads
+  // `input` through a permutation (a transpose), so its loops are the
+  // kernel's output position permuted back.
+  AffineMap pos;
 };
 
 struct Plan {
@@ -93,6 +97,7 @@ struct Plan {
   // (allocations, views, fills of other buffers): moved before the kernel.
   SmallVector<Operation *> hoist;
   Value out; // the buffer stored to
+  AffineMap outPos; // its indices as a function of the kernel's loops
   // Tile: MR rows x NV vectors of `lanes` elements.
   int64_t lanes = 8, mr = 1, nv = 1;
   // Loop order: row blocks outermost (A stays in cache while every other
@@ -319,7 +324,7 @@ std::optional<Plan> Analyzer::analyze(linalg::LinalgOp op) {
             .getDefiningOp<memref::GetGlobalOp>();
     bool packable = global && b.offset && !ShapedType::isDynamic(p.nExtent);
     for (unsigned d = 0; d < p.numLoops && packable; ++d) {
-      if (!b.dependsOn(d))
+      if (!b.dependsOn(d) || p.extents[d] == 1)
         continue;
       if (!b.coef[d] || ShapedType::isDynamic(p.extents[d]) ||
           (d != p.nDim && !p.reduction[d]))
@@ -345,7 +350,7 @@ std::optional<Plan> Analyzer::analyze(linalg::LinalgOp op) {
     bool packable = global && a.offset && a.dependsOn(p.mDim) &&
                     !ShapedType::isDynamic(p.extents[p.mDim]);
     for (unsigned d = 0; d < p.numLoops && packable; ++d) {
-      if (!a.dependsOn(d))
+      if (!a.dependsOn(d) || p.extents[d] == 1)
         continue;
       if (!a.coef[d] || ShapedType::isDynamic(p.extents[d]) ||
           (static_cast<int>(d) != p.mDim && !p.reduction[d]))
@@ -430,6 +435,8 @@ void Analyzer::analyzeEpilogue(Plan &p) {
     return true;
   };
   SmallVector<Operation *> pending;
+  // Position of the running value in terms of the kernel's loops.
+  AffineMap curPos = p.cMap;
   Operation *next = p.op->getNextNode();
   while (next) {
     auto g = dyn_cast<linalg::LinalgOp>(next);
@@ -447,25 +454,35 @@ void Analyzer::analyzeEpilogue(Plan &p) {
       break;
     Value d = g.getDpsInits()[0];
     if (!isFloatMemRef(d) ||
-        !g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity() ||
-        cast<MemRefType>(d.getType()).getShape() != cType.getShape())
+        !g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity())
       break;
-    auto dPattern =
-        analyzeAccess(cast<MemRefType>(d.getType()), p.cMap);
+    // How the step reads the running value: the same permutation wherever
+    // it reads it.
+    AffineMap curMap;
+    bool ok = true;
+    for (OpOperand *in : g.getDpsInputOperands()) {
+      if (in->get() != cur)
+        continue;
+      AffineMap map = g.getMatchingIndexingMap(in);
+      if (!map.isPermutation() || (curMap && map != curMap))
+        ok = false;
+      curMap = map;
+    }
+    if (!ok || !curMap)
+      break;
+    AffineMap pos = inversePermutation(curMap).compose(curPos);
+    auto dPattern = analyzeAccess(cast<MemRefType>(d.getType()), pos);
     if (!dPattern || !dPattern->hasCoef(p.nDim, 1))
       break;
-    bool readsCur = false, ok = true;
+    bool readsCur = true;
     for (OpOperand *inPtr : g.getDpsInputOperands()) {
       OpOperand &in = *inPtr;
       AffineMap map = g.getMatchingIndexingMap(&in);
-      if (in.get() == cur) {
-        ok &= map.isIdentity();
-        readsCur = true;
+      if (in.get() == cur)
         continue;
-      }
       if (!isa<MemRefType>(in.get().getType()) ||
           !analyzeAccess(cast<MemRefType>(in.get().getType()),
-                         map.compose(p.cMap))) {
+                         map.compose(pos))) {
         ok = false;
         continue;
       }
@@ -489,7 +506,8 @@ void Analyzer::analyzeEpilogue(Plan &p) {
     fused.push_back(g);
     if (d != cur && !deadAfter(cur, g))
       break;
-    p.epilogue.push_back({g, cur});
+    p.epilogue.push_back({g, cur, pos});
+    curPos = pos;
     llvm::append_range(p.hoist, pending);
     pending.clear();
     for (OpOperand *in : g.getDpsInputOperands())
@@ -502,6 +520,7 @@ void Analyzer::analyzeEpilogue(Plan &p) {
     next = g->getNextNode();
   }
   p.out = cur;
+  p.outPos = curPos;
 }
 
 SmallVector<std::optional<AccessPattern>> Analyzer::nAccesses(Plan &p) {
@@ -521,9 +540,10 @@ SmallVector<std::optional<AccessPattern>> Analyzer::nAccesses(Plan &p) {
       if (in->get() != step.input)
         result.push_back(analyzeAccess(
             cast<MemRefType>(in->get().getType()),
-            step.op.getMatchingIndexingMap(in).compose(p.cMap)));
+            step.op.getMatchingIndexingMap(in).compose(step.pos)));
   }
-  result.push_back(analyzeAccess(cast<MemRefType>(p.out.getType()), p.cMap));
+  result.push_back(
+      analyzeAccess(cast<MemRefType>(p.out.getType()), p.outPos));
   return result;
 }
 
@@ -949,11 +969,11 @@ LogicalResult Emitter::run() {
         ins.push_back(std::nullopt);
       else
         ins.push_back(access(in->get(), step.op.getMatchingIndexingMap(in)
-                                            .compose(p.cMap)));
+                                            .compose(step.pos)));
     }
     epi.push_back(std::move(ins));
   }
-  out = p.epilogue.empty() ? *c : access(p.out, p.cMap);
+  out = p.epilogue.empty() ? *c : access(p.out, p.outPos);
 
   // Loops over the outer dims, then the tiles; with mOuter the row blocks
   // go around everything else.
