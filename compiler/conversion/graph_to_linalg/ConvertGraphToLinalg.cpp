@@ -32,6 +32,7 @@ void mica::populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateDynamicSlicePatterns(patterns);
   populateIndexingPatterns(patterns);
   populateResizePatterns(patterns);
+  populateEinsumPatterns(patterns);
 }
 
 namespace {

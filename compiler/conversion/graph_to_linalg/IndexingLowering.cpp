@@ -272,12 +272,116 @@ struct CumSumLowering : OpConversionPattern<graph::CumSumOp> {
   }
 };
 
+/// top_k: output position j along the axis holds the best element that
+/// ranks after the one at j - 1 (value first, then index), found by a scan
+/// of the axis: k scans of n elements, no scratch memory, the order of
+/// equal values by index as ONNX wants.
+struct TopKLowering : OpConversionPattern<graph::TopKOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(graph::TopKOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto valuesType = cast<RankedTensorType>(op.getValues().getType());
+    auto indicesType = cast<RankedTensorType>(op.getIndices().getType());
+    Type element = valuesType.getElementType();
+    if (!isArithmeticType(element) || element.isInteger(1))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    bool u = isUnsignedInt(element), largest = op.getLargest();
+    int64_t axis = normalizedAxis(op.getAxis(), valuesType.getRank());
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    Value n = dimValue(rewriter, loc, input, axis);
+    SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, input);
+    sizes[axis] = rewriter.getIndexAttr(op.getK());
+    Value values = createEmpty(rewriter, loc, valuesType, sizes);
+    Value indices = createEmpty(rewriter, loc, indicesType, sizes);
+    SmallVector<Value> lbs, ubs, steps;
+    for (int64_t i = 0; i < valuesType.getRank(); ++i) {
+      lbs.push_back(indexConst(rewriter, loc, 0));
+      ubs.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, sizes[i]));
+      steps.push_back(indexConst(rewriter, loc, 1));
+    }
+    // `a` ranks before `b`: more extreme, or equal with a smaller index.
+    auto before = [&](OpBuilder &b, Location l, Value va, Value ia, Value vb,
+                      Value ib) -> Value {
+      Value strict, equal;
+      if (isa<FloatType>(va.getType())) {
+        strict = arith::CmpFOp::create(
+            b, l, largest ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT,
+            va, vb);
+        equal = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, va, vb);
+      } else {
+        using P = arith::CmpIPredicate;
+        P pred = largest ? (u ? P::ugt : P::sgt) : (u ? P::ult : P::slt);
+        strict = arith::CmpIOp::create(b, l, pred, va, vb);
+        equal = arith::CmpIOp::create(b, l, P::eq, va, vb);
+      }
+      Value smaller = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                            ia, ib);
+      return arith::OrIOp::create(b, l, strict,
+                                  arith::AndIOp::create(b, l, equal, smaller));
+    };
+    scf::LoopNest nest = scf::buildLoopNest(
+        rewriter, loc, lbs, ubs, steps, ValueRange{values, indices},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange acc) {
+          Value j = ivs[axis];
+          Value zero = indexConst(b, l, 0), one = indexConst(b, l, 1);
+          Value first =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, j, zero);
+          SmallVector<Value> prev(ivs);
+          prev[axis] = arith::SelectOp::create(
+              b, l, first, j, arith::SubIOp::create(b, l, j, one));
+          Value prevValue = toSignless(
+              b, l, tensor::ExtractOp::create(b, l, acc[0], prev));
+          Value prevIndex = arith::IndexCastOp::create(
+              b, l, b.getIndexType(),
+              tensor::ExtractOp::create(b, l, acc[1], prev));
+          Value init = toSignless(b, l, lowestValue(b, l, element));
+          auto scan = scf::ForOp::create(
+              b, l, zero, n, one,
+              ValueRange{init, zero, arith::ConstantOp::create(
+                                         b, l, b.getBoolAttr(false))},
+              [&](OpBuilder &sb, Location sl, Value i, ValueRange best) {
+                SmallVector<Value> at(ivs);
+                at[axis] = i;
+                Value v = toSignless(
+                    sb, sl, tensor::ExtractOp::create(sb, sl, input, at));
+                Value eligible = arith::OrIOp::create(
+                    sb, sl, first,
+                    before(sb, sl, prevValue, prevIndex, v, i));
+                Value better = arith::OrIOp::create(
+                    sb, sl,
+                    arith::XOrIOp::create(
+                        sb, sl, best[2],
+                        arith::ConstantOp::create(sb, sl, sb.getBoolAttr(true))),
+                    before(sb, sl, v, i, best[0], best[1]));
+                Value take = arith::AndIOp::create(sb, sl, eligible, better);
+                scf::YieldOp::create(
+                    sb, sl,
+                    ValueRange{
+                        arith::SelectOp::create(sb, sl, take, v, best[0]),
+                        arith::SelectOp::create(sb, sl, take, i, best[1]),
+                        arith::OrIOp::create(sb, sl, best[2], take)});
+              });
+          Value bestValue =
+              castScalarTo(b, l, scan.getResult(0), element);
+          Value bestIndex = arith::IndexCastOp::create(
+              b, l, b.getI64Type(), scan.getResult(1));
+          return scf::ValueVector{
+              tensor::InsertOp::create(b, l, bestValue, acc[0], ivs),
+              tensor::InsertOp::create(b, l, bestIndex, acc[1], ivs)};
+        });
+    rewriter.replaceOp(op, nest.results);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateIndexingPatterns(RewritePatternSet &patterns) {
   patterns.add<GatherElementsLowering, ScatterElementsLowering,
-               GatherNdLowering, ScatterNdLowering, CumSumLowering>(
-      patterns.getContext());
+               GatherNdLowering, ScatterNdLowering, CumSumLowering,
+               TopKLowering>(patterns.getContext());
 }
 
 } // namespace mica::graph_to_linalg

@@ -208,6 +208,7 @@ void populateDataMovementPatterns(mlir::RewritePatternSet &patterns);
 void populateDynamicSlicePatterns(mlir::RewritePatternSet &patterns);
 void populateIndexingPatterns(mlir::RewritePatternSet &patterns);
 void populateResizePatterns(mlir::RewritePatternSet &patterns);
+void populateEinsumPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace mica::graph_to_linalg
 

@@ -462,6 +462,95 @@ struct BatchNormTrainingPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
+/// LRN: x / (bias + alpha / size * sum of x^2 over `size` channels around
+/// c)^beta. The channel window sum is an average pool (padding counted) of
+/// x^2 viewed as [N, 1, C, rest] with a [size, 1] kernel, times size.
+template <typename OnnxOp>
+struct LrnPattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    Value x = op->getOperand(0);
+    auto type = getGraphTensor(x.getType());
+    int64_t size = op.getSize();
+    if (!type || !hasFloatElements(type) || type.getRank() < 3 ||
+        !type.hasStaticShape() || size <= 0)
+      return rewriter.notifyMatchFailure(op, "needs a static float N-D input");
+    Location loc = op.getLoc();
+    Type element = type.getElementType();
+    int64_t n = type.getDimSize(0), c = type.getDimSize(1);
+    int64_t rest = type.getNumElements() / (n * c);
+    Value square = createValue<graph::MulOp>(rewriter, loc, x, x);
+    Value view = createValue<graph::ReshapeOp>(
+        rewriter, loc, square, Value(),
+        rewriter.getDenseI64ArrayAttr({n, 1, c, rest}));
+    int64_t before = (size - 1) / 2, after = size - 1 - before;
+    Value avg = createValue<graph::AvgPoolOp>(
+        rewriter, loc, view, rewriter.getDenseI64ArrayAttr({size, 1}),
+        rewriter.getDenseI64ArrayAttr({1, 1}),
+        rewriter.getDenseI64ArrayAttr({before, 0, after, 0}),
+        rewriter.getDenseI64ArrayAttr({1, 1}), rewriter.getBoolAttr(false),
+        rewriter.getBoolAttr(true));
+    Value sum = createValue<graph::ReshapeOp>(
+        rewriter, loc, avg, Value(),
+        rewriter.getDenseI64ArrayAttr(type.getShape()));
+    // alpha / size * (avg * size) = alpha * avg.
+    Value scaled = createValue<graph::MulOp>(
+        rewriter, loc, sum,
+        createScalarConstant(rewriter, loc, element, toDouble(op.getAlpha())));
+    Value base = createValue<graph::AddOp>(
+        rewriter, loc, scaled,
+        createScalarConstant(rewriter, loc, element, toDouble(op.getBias())));
+    Value denom = createValue<graph::PowOp>(
+        rewriter, loc, base,
+        createScalarConstant(rewriter, loc, element, toDouble(op.getBeta())));
+    return replaceOp<graph::DivOp>(rewriter, op, x, denom);
+  }
+};
+
+/// ReverseSequence: along the time axis, batch entry b reads index
+/// len[b] - 1 - t for t < len[b] and t otherwise (a gather_elements).
+struct ReverseSequencePattern : OpRewritePattern<onnx::ReverseSequenceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::ReverseSequenceOp op,
+                                PatternRewriter &rewriter) const override {
+    Value x = op->getOperand(0), lens = op->getOperand(1);
+    auto type = getGraphTensor(x.getType());
+    auto lensType = getGraphTensor(lens.getType());
+    int64_t time = op.getTimeAxis(), batch = op.getBatchAxis();
+    if (!type || !type.hasStaticShape() || !lensType ||
+        !lensType.getElementType().isInteger(64) || time == batch ||
+        time < 0 || batch < 0 || time > 1 || batch > 1)
+      return rewriter.notifyMatchFailure(op, "needs a static input");
+    Location loc = op.getLoc();
+    int64_t rank = type.getRank(), steps = type.getDimSize(time);
+    Type i64 = rewriter.getI64Type();
+    SmallVector<int64_t> iotaShape(rank, 1);
+    iotaShape[time] = steps;
+    SmallVector<double> iota;
+    for (int64_t t = 0; t < steps; ++t)
+      iota.push_back(static_cast<double>(t));
+    Value t = createConstant(rewriter, loc,
+                             RankedTensorType::get(iotaShape, i64), iota);
+    Value len = alongAxis(rewriter, loc, lens, batch, rank);
+    SmallVector<int64_t> lenShape(rank, 1);
+    lenShape[batch] = type.getDimSize(batch);
+    len = createValue<graph::ReshapeOp>(rewriter, loc, len, Value(),
+                                        rewriter.getDenseI64ArrayAttr(lenShape));
+    Value inside = createValue<graph::LessOp>(rewriter, loc, t, len);
+    Value last = createValue<graph::SubOp>(
+        rewriter, loc, len, createScalarConstant(rewriter, loc, i64, 1));
+    Value mirrored = createValue<graph::SubOp>(rewriter, loc, last, t);
+    Value index = createValue<graph::SelectOp>(rewriter, loc, inside, mirrored, t);
+    index = createValue<graph::BroadcastToOp>(
+        rewriter, loc, index, rewriter.getDenseI64ArrayAttr(type.getShape()));
+    if (!index)
+      return rewriter.notifyMatchFailure(op, "shapes do not combine");
+    return replaceOp<graph::GatherElementsOp>(rewriter, op, x, index,
+                                              rewriter.getI64IntegerAttr(time));
+  }
+};
+
 } // namespace
 
 void mica::onnx_to_graph::populateCompositePatterns(
@@ -483,6 +572,8 @@ void mica::onnx_to_graph::populateCompositePatterns(
                PadRuntimeValuePattern<onnx::PadOp>,
                ReshapeAllowZeroPattern<onnx::ReshapeOp>,
                BatchNormTrainingPattern<onnx::BatchNormalization_v14Op>,
-               BatchNormTrainingPattern<onnx::BatchNormalizationOp>>(
+               BatchNormTrainingPattern<onnx::BatchNormalizationOp>,
+               LrnPattern<onnx::LRN_v1Op>, LrnPattern<onnx::LRNOp>,
+               ReverseSequencePattern>(
       patterns.getContext());
 }

@@ -98,6 +98,44 @@ struct CumSumPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
+/// TopK with a constant k (an attribute before opset 10). `sorted = 0`
+/// allows any order; the sorted one is a valid answer.
+template <typename OnnxOp>
+struct TopKPattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<int64_t> k;
+    if (auto attr = op->template getAttrOfType<IntegerAttr>("k"))
+      k = attr.getInt();
+    else if (op->getNumOperands() > 1)
+      if (std::optional<double> value = getConstantScalar(op->getOperand(1)))
+        k = static_cast<int64_t>(*value);
+    if (!k)
+      return rewriter.notifyMatchFailure(op, "k is not a constant");
+    auto largest = op->template getAttrOfType<IntegerAttr>("largest");
+    auto axis = op->template getAttrOfType<IntegerAttr>("axis");
+    FailureOr<graph::TopKOp> topk = createOp<graph::TopKOp>(
+        rewriter, op.getLoc(), op->getResults(), op->getOperand(0),
+        rewriter.getI64IntegerAttr(*k),
+        rewriter.getI64IntegerAttr(axis ? axis.getInt() : -1),
+        rewriter.getBoolAttr(!largest || largest.getInt() != 0));
+    if (failed(topk))
+      return rewriter.notifyMatchFailure(op, "shape function rejects it");
+    replaceResults(rewriter, op, topk->getResults());
+    return success();
+  }
+};
+
+struct EinsumPattern : OpRewritePattern<onnx::EinsumOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::EinsumOp op,
+                                PatternRewriter &rewriter) const override {
+    return replaceOp<graph::EinsumOp>(rewriter, op, ValueRange(op->getOperands()),
+                                      op.getEquationAttr());
+  }
+};
+
 } // namespace
 
 void mica::onnx_to_graph::populateIndexingPatterns(
@@ -114,6 +152,8 @@ void mica::onnx_to_graph::populateIndexingPatterns(
                ScatterNdPattern<onnx::ScatterND_v11Op>,
                ScatterNdPattern<onnx::ScatterND_v13Op>,
                ScatterNdPattern<onnx::ScatterNDOp>,
-               CumSumPattern<onnx::CumSum_v11Op>, CumSumPattern<onnx::CumSumOp>>(
+               CumSumPattern<onnx::CumSum_v11Op>, CumSumPattern<onnx::CumSumOp>,
+               TopKPattern<onnx::TopK_v1Op>, TopKPattern<onnx::TopK_v10Op>,
+               TopKPattern<onnx::TopKOp>, EinsumPattern>(
       patterns.getContext());
 }

@@ -114,4 +114,40 @@ def Graph_CumSumOp : Graph_InferOp<"cumsum"> {
   }];
 }
 
+def Graph_TopKOp : Graph_InferOp<"top_k"> {
+  let summary = "The k largest (or smallest) elements along an axis";
+  let description = [{
+    `values` holds the k largest elements along `axis` (smallest with
+    `largest = false`), sorted from the most extreme, equal values ordered
+    by index; `indices` (i64) their positions. The results have the input's
+    shape with `k` at `axis`.
+  }];
+  let arguments = (ins Graph_Tensor:$input, I64Attr:$k,
+                   DefaultValuedAttr<I64Attr, "-1">:$axis,
+                   DefaultValuedAttr<BoolAttr, "true">:$largest);
+  let results = (outs Graph_Tensor:$values, Graph_I64Tensor:$indices);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let inferTypesBody = [{
+    return ::mica::graph::inferTopKTypes(adaptor.getInput().getType(),
+        adaptor.getK(), adaptor.getAxis(), emitError, types);
+  }];
+}
+
+def Graph_EinsumOp : Graph_InferOp<"einsum"> {
+  let summary = "Einstein summation (ONNX Einsum)";
+  let description = [{
+    `equation` in ONNX syntax (`"bij,bjk->bik"`, `...` for broadcast dims,
+    an implicit output when `->` is absent): the product of the operands
+    summed over the labels missing from the output. All operands share one
+    element type.
+  }];
+  let arguments = (ins Variadic<Graph_Tensor>:$inputs, StrAttr:$equation);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let inferTypesBody = [{
+    return ::mica::graph::inferEinsumTypes(adaptor.getInputs().getTypes(),
+        adaptor.getEquation(), emitError, types);
+  }];
+}
+
 #endif // MICA_GRAPH_INDEXING_OPS

@@ -20,6 +20,7 @@
 #include "llvm/ADT/SmallVector.h"
 
 #include <optional>
+#include <string>
 
 namespace mica::graph {
 
@@ -111,6 +112,25 @@ inferGatherNdTypes(mlir::Type input, mlir::Type indices, int64_t batchDims,
 llvm::LogicalResult
 inferScatterNdTypes(mlir::Type input, mlir::Type indices, mlir::Type updates,
                     ErrorFn emitError, llvm::SmallVectorImpl<mlir::Type> &types);
+
+llvm::LogicalResult
+inferTopKTypes(mlir::Type input, int64_t k, int64_t axis, ErrorFn emitError,
+               llvm::SmallVectorImpl<mlir::Type> &types);
+
+/// A parsed Einsum equation: one label list per operand and for the result;
+/// the label '.' stands for each dim of the ellipsis, which is expanded to
+/// one label per broadcast dim ('0', '1', ...) by parseEinsum.
+struct EinsumSpec {
+  llvm::SmallVector<std::string> inputs;
+  std::string output;
+};
+/// Parses `equation` for operands of the given ranks; failure with a reason.
+mlir::FailureOr<EinsumSpec> parseEinsum(llvm::StringRef equation,
+                                        llvm::ArrayRef<int64_t> ranks,
+                                        std::string &error);
+llvm::LogicalResult
+inferEinsumTypes(mlir::TypeRange inputs, llvm::StringRef equation,
+                 ErrorFn emitError, llvm::SmallVectorImpl<mlir::Type> &types);
 
 } // namespace mica::graph
 

@@ -7,6 +7,10 @@
 #include "dialects/graph/IR/ShapeFunctions.h"
 #include "dialects/graph/IR/TypeInference.h"
 
+#include "llvm/ADT/DenseMap.h"
+
+#include <cctype>
+
 using namespace mlir;
 
 namespace mica::graph {
@@ -95,6 +99,132 @@ LogicalResult inferScatterNdTypes(Type input, Type indices, Type updates,
     return emitError() << "updates have rank " << upd.size() << ", expected "
                        << expectedRank;
   types.push_back(input);
+  return success();
+}
+
+LogicalResult inferTopKTypes(Type input, int64_t k, int64_t axis,
+                             ErrorFn emitError, SmallVectorImpl<Type> &types) {
+  ShapeRef in = getShape(input);
+  FailureOr<int64_t> a = normalizeAxis(axis, in.size(), emitError);
+  if (failed(a))
+    return failure();
+  if (k < 0 || (in[*a] != kDynamic && k > in[*a]))
+    return emitError() << "k = " << k << " does not fit axis " << *a;
+  Shape shape(in);
+  shape[*a] = k;
+  types.push_back(RankedTensorType::get(shape, getElementType(input)));
+  types.push_back(
+      RankedTensorType::get(shape, IntegerType::get(input.getContext(), 64)));
+  return success();
+}
+
+FailureOr<EinsumSpec> parseEinsum(StringRef equation, ArrayRef<int64_t> ranks,
+                                  std::string &error) {
+  std::string text;
+  for (char c : equation)
+    if (c != ' ')
+      text.push_back(c);
+  StringRef eq(text);
+  auto [lhs, rhs] = eq.split("->");
+  bool explicitOutput = eq.contains("->");
+  SmallVector<StringRef> terms;
+  lhs.split(terms, ',');
+  if (terms.size() != ranks.size()) {
+    error = "the equation has " + std::to_string(terms.size()) +
+            " operands, the op " + std::to_string(ranks.size());
+    return failure();
+  }
+  // The ellipsis covers the dims a term does not name; broadcast dims get
+  // labels '0', '1', ... aligned from the right across operands.
+  int64_t ellipsisRank = 0;
+  SmallVector<int64_t> termEllipsis;
+  for (auto [term, rank] : llvm::zip(terms, ranks)) {
+    int64_t named = 0;
+    for (char c : term)
+      named += std::isalpha(static_cast<unsigned char>(c)) ? 1 : 0;
+    int64_t dots = term.contains("...") ? rank - named : 0;
+    if (dots < 0 || (!term.contains("...") && named != rank)) {
+      error = "term '" + term.str() + "' does not match its operand's rank " +
+              std::to_string(rank);
+      return failure();
+    }
+    termEllipsis.push_back(dots);
+    ellipsisRank = std::max(ellipsisRank, dots);
+  }
+  auto expand = [&](StringRef term, int64_t dots) {
+    std::string out;
+    for (size_t i = 0; i < term.size(); ++i) {
+      if (term.substr(i).starts_with("...")) {
+        for (int64_t d = ellipsisRank - dots; d < ellipsisRank; ++d)
+          out.push_back(static_cast<char>('0' + d));
+        i += 2;
+        continue;
+      }
+      out.push_back(term[i]);
+    }
+    return out;
+  };
+  EinsumSpec spec;
+  for (auto [term, dots] : llvm::zip(terms, termEllipsis))
+    spec.inputs.push_back(expand(term, dots));
+  if (explicitOutput) {
+    spec.output = expand(rhs, ellipsisRank);
+  } else {
+    // Implicit output: the ellipsis, then the labels used once, sorted.
+    for (int64_t d = 0; d < ellipsisRank; ++d)
+      spec.output.push_back(static_cast<char>('0' + d));
+    std::string once;
+    for (char c = 'A'; c <= 'z'; ++c) {
+      if (!std::isalpha(static_cast<unsigned char>(c)))
+        continue;
+      int count = 0;
+      for (const std::string &in : spec.inputs)
+        count += llvm::count(in, c);
+      if (count == 1)
+        once.push_back(c);
+    }
+    spec.output += once;
+  }
+  return spec;
+}
+
+LogicalResult inferEinsumTypes(TypeRange inputs, StringRef equation,
+                               ErrorFn emitError,
+                               SmallVectorImpl<Type> &types) {
+  if (inputs.empty())
+    return emitError() << "expects at least one operand";
+  SmallVector<int64_t> ranks;
+  for (Type t : inputs)
+    ranks.push_back(getShape(t).size());
+  std::string error;
+  FailureOr<EinsumSpec> spec = parseEinsum(equation, ranks, error);
+  if (failed(spec))
+    return emitError() << error;
+  Type element = getElementType(inputs.front());
+  llvm::DenseMap<char, int64_t> sizes;
+  for (auto [labels, type] : llvm::zip(spec->inputs, inputs)) {
+    if (getElementType(type) != element)
+      return emitError() << "operands must share an element type";
+    ShapeRef shape = getShape(type);
+    for (auto [c, d] : llvm::zip(labels, shape)) {
+      auto [it, inserted] = sizes.try_emplace(c, d);
+      if (inserted || d == kDynamic)
+        continue;
+      if (it->second == kDynamic || it->second == 1)
+        it->second = d;
+      else if (d != 1 && it->second != d)
+        return emitError() << "label '" << c << "' has sizes " << it->second
+                           << " and " << d;
+    }
+  }
+  Shape shape;
+  for (char c : spec->output) {
+    auto it = sizes.find(c);
+    if (it == sizes.end())
+      return emitError() << "output label '" << c << "' is not an input label";
+    shape.push_back(it->second);
+  }
+  types.push_back(RankedTensorType::get(shape, element));
   return success();
 }
 
