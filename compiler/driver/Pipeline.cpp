@@ -36,6 +36,7 @@ void mica::buildGraphToKernelPipeline(mlir::OpPassManager &pm,
     // kernels' real buffer uses). Copies become linalg.copy first so that
     // they are vectorised too.
     pm.addPass(mica::createMemrefCopyToLinalg());
+    pm.addNestedPass<mlir::func::FuncOp>(mica::createCpuShrinkFills());
     CpuContractionCodegenOptions contraction;
     contraction.vectorWidth = options.vectorWidth;
     contraction.registers = options.vectorRegisters;

@@ -80,6 +80,23 @@ def CpuElementwiseCodegen
                            "::mlir::vector::VectorDialect"];
 }
 
+def CpuShrinkFills : Pass<"mica-cpu-shrink-fills", "::mlir::func::FuncOp"> {
+  let summary = "Fill only the border of a buffer whose interior is "
+                "overwritten next (padded inputs of convolutions)";
+  let description = [{
+    One-shot bufferization turns `tensor.pad` into a fill of the whole
+    padded buffer followed by a copy into its interior, so the interior is
+    written twice (for a depthwise convolution's input, the fill costs about
+    as much as the convolution). When the next op that touches a freshly
+    allocated, filled buffer overwrites a static subview of it without
+    reading it, the fill becomes fills of the subview's complement: per
+    dim, the slabs before and after the interior (with the dims before it
+    restricted to the interior). Values are unchanged.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def CpuVectorMath : Pass<"mica-cpu-vector-math", "::mlir::ModuleOp"> {
   let summary = "Call the C library's vector variants of exp, log, erf, "
                 "tanh, sin and cos on f32 vectors";
