@@ -626,6 +626,12 @@ void Analyzer::chooseTile(Plan &p) {
     int64_t regs = target.registers;
     if (const char *env = std::getenv("MICA_CPU_MAX_ACC"))
       return std::atoi(env);
+    // Rows that read their own B (depthwise: output rows of one channel)
+    // share input rows: LLVM keeps the shared loads live across rows, so
+    // such tiles stay smaller (measured on mobilenet_v2's depthwise layers:
+    // 12 accumulators 20% faster than 24).
+    if (bRows)
+      return regs * 3 / 8;
     return std::min<int64_t>(regs - regs / 4, regs - 4 - 4 * nv);
   };
   // Cycles per reduction step of a tile: FMAs issue on two pipes of half
