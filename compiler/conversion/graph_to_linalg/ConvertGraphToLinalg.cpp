@@ -33,6 +33,7 @@ void mica::populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateIndexingPatterns(patterns);
   populateResizePatterns(patterns);
   populateEinsumPatterns(patterns);
+  populateGridSamplePatterns(patterns);
 }
 
 namespace {

@@ -551,6 +551,21 @@ struct ReverseSequencePattern : OpRewritePattern<onnx::ReverseSequenceOp> {
   }
 };
 
+struct GridSamplePattern : OpRewritePattern<onnx::GridSampleOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::GridSampleOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!hasFloatElements(op->getOperand(0).getType()) ||
+        !hasFloatElements(op->getOperand(1).getType()))
+      return rewriter.notifyMatchFailure(op, "non-float operands");
+    return replaceOp<graph::GridSampleOp>(
+        rewriter, op, op->getOperand(0), op->getOperand(1),
+        rewriter.getStringAttr(op.getMode()),
+        rewriter.getStringAttr(op.getPaddingMode()),
+        rewriter.getBoolAttr(op.getAlignCorners() != 0));
+  }
+};
+
 } // namespace
 
 void mica::onnx_to_graph::populateCompositePatterns(
@@ -574,6 +589,6 @@ void mica::onnx_to_graph::populateCompositePatterns(
                BatchNormTrainingPattern<onnx::BatchNormalization_v14Op>,
                BatchNormTrainingPattern<onnx::BatchNormalizationOp>,
                LrnPattern<onnx::LRN_v1Op>, LrnPattern<onnx::LRNOp>,
-               ReverseSequencePattern>(
+               ReverseSequencePattern, GridSamplePattern>(
       patterns.getContext());
 }

@@ -16,6 +16,7 @@ void mica::populateOnnxToGraphPatterns(RewritePatternSet &patterns) {
   onnx_to_graph::populateCompositePatterns(patterns);
   onnx_to_graph::populateQuantizationPatterns(patterns);
   onnx_to_graph::populateRecurrentPatterns(patterns);
+  onnx_to_graph::populateSpectralPatterns(patterns);
   onnx_to_graph::populateArithmeticPatterns(patterns);
   onnx_to_graph::populateNNPatterns(patterns);
   onnx_to_graph::populateWindowPatterns(patterns);

@@ -240,6 +240,34 @@ def Graph_ResizeOp : Graph_InferOp<"resize"> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
+def Graph_GridSampleOp : Graph_InferOp<"grid_sample"> {
+  let summary = "Sample an image at grid positions (ONNX GridSample-16)";
+  let description = [{
+    `input` [N, C, H, W], `grid` [N, Ho, Wo, 2] of (x, y) positions in
+    [-1, 1]; the result is [N, C, Ho, Wo]. `mode`, `padding_mode` and
+    `align_corners` keep their ONNX (and PyTorch grid_sample) meaning.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$grid,
+      DefaultValuedStrAttr<Graph_StrChoiceAttr<["bilinear", "nearest",
+          "bicubic"]>, "bilinear">:$mode,
+      DefaultValuedStrAttr<Graph_StrChoiceAttr<["zeros", "border",
+          "reflection"]>, "zeros">:$padding_mode,
+      DefaultValuedAttr<BoolAttr, "false">:$align_corners);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $grid attr-dict `:` "
+                       "functional-type(operands, results)";
+  let inferTypesBody = [{
+    auto in = ::mica::graph::getShape(adaptor.getInput().getType());
+    auto grid = ::mica::graph::getShape(adaptor.getGrid().getType());
+    if (in.size() != 4 || grid.size() != 4 || grid[3] != 2)
+      return emitError() << "expects a 4-D input and an [N, Ho, Wo, 2] grid";
+    types.push_back(::mlir::RankedTensorType::get(
+        {in[0], in[1], grid[1], grid[2]},
+        ::mica::graph::getElementType(adaptor.getInput().getType())));
+    return ::mlir::success();
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//
