@@ -376,9 +376,83 @@ struct TopKLowering : OpConversionPattern<graph::TopKOp> {
   }
 };
 
+/// nonzero: one row-major scan that appends the coordinates of each
+/// non-zero element to a [rank, numel] buffer; the result is its first
+/// `count` columns, with count clamped to numel so that the memory plan sees
+/// the bound.
+struct NonZeroLowering : OpConversionPattern<graph::NonZeroOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(graph::NonZeroOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value input = adaptor.getInput();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    Type element = inputType.getElementType();
+    if (!inputType.hasStaticShape() || !isArithmeticType(element))
+      return rewriter.notifyMatchFailure(op, "needs a static numeric input");
+    Location loc = op.getLoc();
+    int64_t rank = inputType.getRank(), numel = inputType.getNumElements();
+    Type i64 = rewriter.getI64Type();
+    auto fullType = RankedTensorType::get({rank, numel}, i64);
+    Value buffer = tensor::EmptyOp::create(rewriter, loc, fullType.getShape(), i64);
+    SmallVector<Value> lbs, ubs, steps;
+    for (int64_t d : inputType.getShape()) {
+      lbs.push_back(indexConst(rewriter, loc, 0));
+      ubs.push_back(indexConst(rewriter, loc, d));
+      steps.push_back(indexConst(rewriter, loc, 1));
+    }
+    Value zeroIndex = indexConst(rewriter, loc, 0);
+    scf::LoopNest nest = scf::buildLoopNest(
+        rewriter, loc, lbs, ubs, steps, ValueRange{buffer, zeroIndex},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange acc) {
+          Value v = toSignless(b, l, tensor::ExtractOp::create(b, l, input, ivs));
+          Value zero = scalarConstant(b, l, v.getType(), 0);
+          Value nonZero =
+              isa<FloatType>(v.getType())
+                  ? arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNE, v,
+                                          zero)
+                        .getResult()
+                  : arith::CmpIOp::create(b, l, arith::CmpIPredicate::ne, v,
+                                          zero)
+                        .getResult();
+          auto ifOp = scf::IfOp::create(
+              b, l, nonZero,
+              [&](OpBuilder &tb, Location tl) {
+                Value updated = acc[0];
+                for (int64_t d = 0; d < rank; ++d) {
+                  Value coord =
+                      arith::IndexCastOp::create(tb, tl, tb.getI64Type(), ivs[d]);
+                  updated = tensor::InsertOp::create(
+                      tb, tl, coord, updated,
+                      ValueRange{indexConst(tb, tl, d), acc[1]});
+                }
+                Value next = arith::AddIOp::create(tb, tl, acc[1],
+                                                   indexConst(tb, tl, 1));
+                scf::YieldOp::create(tb, tl, ValueRange{updated, next});
+              },
+              [&](OpBuilder &eb, Location el) {
+                scf::YieldOp::create(eb, el, ValueRange{acc[0], acc[1]});
+              });
+          return scf::ValueVector{ifOp.getResult(0), ifOp.getResult(1)};
+        });
+    Value filled = nest.results.empty() ? buffer : nest.results[0];
+    Value count = nest.results.empty() ? zeroIndex : nest.results[1];
+    count = arith::MinUIOp::create(rewriter, loc, count,
+                                   indexConst(rewriter, loc, numel));
+    SmallVector<OpFoldResult> offsets(2, rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes{rewriter.getIndexAttr(rank), count};
+    SmallVector<OpFoldResult> strides(2, rewriter.getIndexAttr(1));
+    Value result = tensor::ExtractSliceOp::create(rewriter, loc, filled,
+                                                  offsets, sizes, strides);
+    rewriter.replaceOp(op, castTo(rewriter, loc, result, op.getType()));
+    return success();
+  }
+};
+
 } // namespace
 
 void populateIndexingPatterns(RewritePatternSet &patterns) {
+  patterns.add<NonZeroLowering>(patterns.getContext());
   patterns.add<GatherElementsLowering, ScatterElementsLowering,
                GatherNdLowering, ScatterNdLowering, CumSumLowering,
                TopKLowering>(patterns.getContext());

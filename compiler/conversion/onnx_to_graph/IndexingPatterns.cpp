@@ -136,6 +136,58 @@ struct EinsumPattern : OpRewritePattern<onnx::EinsumOp> {
   }
 };
 
+template <typename OnnxOp>
+struct NonZeroPattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    return replaceOp<graph::NonZeroOp>(rewriter, op, op->getOperand(0));
+  }
+};
+
+/// Compress: gather the slices along `axis` (of the flattened input when
+/// there is none) at the positions where `condition` is true; a condition
+/// shorter than the axis selects among its first entries, a longer one must
+/// be false beyond it.
+template <typename OnnxOp>
+struct CompressPattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    Value input = op->getOperand(0), condition = op->getOperand(1);
+    auto type = getGraphTensor(input.getType());
+    auto condType = getGraphTensor(condition.getType());
+    if (!type || !type.hasStaticShape() || !condType ||
+        condType.getRank() != 1 || !condType.hasStaticShape() ||
+        !condType.getElementType().isInteger(1))
+      return rewriter.notifyMatchFailure(op, "needs static shapes");
+    Location loc = op.getLoc();
+    auto axisAttr = op->template getAttrOfType<IntegerAttr>("axis");
+    int64_t axis = 0;
+    if (axisAttr) {
+      std::optional<int64_t> a = normalizeAxis(axisAttr.getInt(), type.getRank());
+      if (!a)
+        return rewriter.notifyMatchFailure(op, "axis out of range");
+      axis = *a;
+    } else {
+      input = createValue<graph::ReshapeOp>(
+          rewriter, loc, input, Value(),
+          rewriter.getDenseI64ArrayAttr({type.getNumElements()}));
+    }
+    int64_t extent = cast<RankedTensorType>(input.getType()).getDimSize(axis);
+    if (condType.getDimSize(0) > extent)
+      condition = createValue<graph::SliceOp>(
+          rewriter, loc, condition, rewriter.getDenseI64ArrayAttr({0}),
+          rewriter.getDenseI64ArrayAttr({extent}),
+          rewriter.getDenseI64ArrayAttr({1}));
+    Value positions = createValue<graph::NonZeroOp>(rewriter, loc, condition);
+    Value flat = createValue<graph::ReshapeOp>(
+        rewriter, loc, positions, Value(), rewriter.getDenseI64ArrayAttr({-1}));
+    return replaceOp<graph::GatherOp>(rewriter, op, input, flat,
+                                      rewriter.getI64IntegerAttr(axis));
+  }
+};
+
 } // namespace
 
 void mica::onnx_to_graph::populateIndexingPatterns(
@@ -154,6 +206,9 @@ void mica::onnx_to_graph::populateIndexingPatterns(
                ScatterNdPattern<onnx::ScatterNDOp>,
                CumSumPattern<onnx::CumSum_v11Op>, CumSumPattern<onnx::CumSumOp>,
                TopKPattern<onnx::TopK_v1Op>, TopKPattern<onnx::TopK_v10Op>,
-               TopKPattern<onnx::TopKOp>, EinsumPattern>(
+               TopKPattern<onnx::TopKOp>, EinsumPattern,
+               NonZeroPattern<onnx::NonZero_v9Op>, NonZeroPattern<onnx::NonZeroOp>,
+               CompressPattern<onnx::Compress_v9Op>,
+               CompressPattern<onnx::CompressOp>>(
       patterns.getContext());
 }

@@ -150,4 +150,23 @@ def Graph_EinsumOp : Graph_InferOp<"einsum"> {
   }];
 }
 
+def Graph_NonZeroOp : Graph_InferOp<"nonzero"> {
+  let summary = "Coordinates of the non-zero elements (ONNX NonZero)";
+  let description = [{
+    The result is [rank, count] (i64): column j holds the coordinates of the
+    j-th non-zero element in row-major order. `count` is known at run time
+    only (at most the input's element count, which bounds the buffer).
+  }];
+  let arguments = (ins Graph_Tensor:$input);
+  let results = (outs Graph_I64Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let inferTypesBody = [{
+    int64_t rank = ::mica::graph::getShape(adaptor.getInput().getType()).size();
+    types.push_back(::mlir::RankedTensorType::get(
+        {rank, ::mlir::ShapedType::kDynamic},
+        ::mlir::IntegerType::get(adaptor.getInput().getContext(), 64)));
+    return ::mlir::success();
+  }];
+}
+
 #endif // MICA_GRAPH_INDEXING_OPS
