@@ -34,6 +34,7 @@ void mica::populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateResizePatterns(patterns);
   populateEinsumPatterns(patterns);
   populateGridSamplePatterns(patterns);
+  populateNmsPatterns(patterns);
 }
 
 namespace {

@@ -210,6 +210,7 @@ void populateIndexingPatterns(mlir::RewritePatternSet &patterns);
 void populateResizePatterns(mlir::RewritePatternSet &patterns);
 void populateEinsumPatterns(mlir::RewritePatternSet &patterns);
 void populateGridSamplePatterns(mlir::RewritePatternSet &patterns);
+void populateNmsPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace mica::graph_to_linalg
 

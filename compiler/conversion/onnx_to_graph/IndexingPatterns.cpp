@@ -188,6 +188,38 @@ struct CompressPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
+/// NonMaxSuppression with a constant max_output_boxes_per_class (absent or
+/// 0 selects nothing).
+template <typename OnnxOp>
+struct NonMaxSuppressionPattern : OpRewritePattern<OnnxOp> {
+  using OpRewritePattern<OnnxOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    auto operand = [&](unsigned i) -> Value {
+      return i < op->getNumOperands() && !isNone(op->getOperand(i))
+                 ? op->getOperand(i)
+                 : Value();
+    };
+    int64_t maxOutput = 0;
+    if (Value m = operand(2)) {
+      std::optional<double> value = getConstantScalar(m);
+      if (!value)
+        return rewriter.notifyMatchFailure(op, "max boxes is not constant");
+      maxOutput = static_cast<int64_t>(*value);
+    }
+    Location loc = op.getLoc();
+    Value iou = operand(3);
+    Type element = getElementTypeOrSelf(op->getOperand(0).getType());
+    if (!iou)
+      iou = createScalarConstant(rewriter, loc, element, 0.0);
+    auto center = op->template getAttrOfType<IntegerAttr>("center_point_box");
+    return replaceOp<graph::NonMaxSuppressionOp>(
+        rewriter, op, op->getOperand(0), op->getOperand(1), iou, operand(4),
+        rewriter.getI64IntegerAttr(maxOutput),
+        rewriter.getBoolAttr(center && center.getInt() != 0));
+  }
+};
+
 } // namespace
 
 void mica::onnx_to_graph::populateIndexingPatterns(
@@ -209,6 +241,8 @@ void mica::onnx_to_graph::populateIndexingPatterns(
                TopKPattern<onnx::TopKOp>, EinsumPattern,
                NonZeroPattern<onnx::NonZero_v9Op>, NonZeroPattern<onnx::NonZeroOp>,
                CompressPattern<onnx::Compress_v9Op>,
-               CompressPattern<onnx::CompressOp>>(
+               CompressPattern<onnx::CompressOp>,
+               NonMaxSuppressionPattern<onnx::NonMaxSuppression_v10Op>,
+               NonMaxSuppressionPattern<onnx::NonMaxSuppressionOp>>(
       patterns.getContext());
 }

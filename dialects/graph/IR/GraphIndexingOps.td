@@ -169,4 +169,36 @@ def Graph_NonZeroOp : Graph_InferOp<"nonzero"> {
   }];
 }
 
+def Graph_NonMaxSuppressionOp : Graph_InferOp<"non_max_suppression"> {
+  let summary = "Greedy non-maximum suppression (ONNX NonMaxSuppression)";
+  let description = [{
+    `boxes` [B, N, 4] (corners in any order, or centre and size with
+    `center_point_box`), `scores` [B, C, N], scalar `iou_threshold` and
+    optional `score_threshold`. For each batch and class, boxes scoring above
+    the threshold are selected best first (ties: lower index) unless their
+    IoU with an already selected box exceeds `iou_threshold`, at most
+    `max_output` per class. The result lists (batch, class, box) rows (i64)
+    in that order; its row count is known at run time only.
+  }];
+  let arguments = (ins Graph_FloatTensor:$boxes, Graph_FloatTensor:$scores,
+                   Graph_FloatTensor:$iou_threshold,
+                   Optional<Graph_FloatTensor>:$score_threshold,
+                   I64Attr:$max_output,
+                   DefaultValuedAttr<BoolAttr, "false">:$center_point_box);
+  let results = (outs Graph_I64Tensor:$result);
+  let assemblyFormat = "$boxes `,` $scores `,` $iou_threshold "
+                       "(`,` $score_threshold^)? attr-dict `:` "
+                       "functional-type(operands, results)";
+  let inferTypesBody = [{
+    auto boxes = ::mica::graph::getShape(adaptor.getBoxes().getType());
+    auto scores = ::mica::graph::getShape(adaptor.getScores().getType());
+    if (boxes.size() != 3 || scores.size() != 3 || boxes[2] != 4)
+      return emitError() << "expects [B, N, 4] boxes and [B, C, N] scores";
+    types.push_back(::mlir::RankedTensorType::get(
+        {::mlir::ShapedType::kDynamic, 3},
+        ::mlir::IntegerType::get(adaptor.getBoxes().getContext(), 64)));
+    return ::mlir::success();
+  }];
+}
+
 #endif // MICA_GRAPH_INDEXING_OPS
