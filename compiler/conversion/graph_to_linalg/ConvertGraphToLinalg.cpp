@@ -35,6 +35,7 @@ void mica::populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateEinsumPatterns(patterns);
   populateGridSamplePatterns(patterns);
   populateNmsPatterns(patterns);
+  populateUniquePatterns(patterns);
 }
 
 namespace {

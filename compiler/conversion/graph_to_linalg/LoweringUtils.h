@@ -211,6 +211,7 @@ void populateResizePatterns(mlir::RewritePatternSet &patterns);
 void populateEinsumPatterns(mlir::RewritePatternSet &patterns);
 void populateGridSamplePatterns(mlir::RewritePatternSet &patterns);
 void populateNmsPatterns(mlir::RewritePatternSet &patterns);
+void populateUniquePatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace mica::graph_to_linalg
 

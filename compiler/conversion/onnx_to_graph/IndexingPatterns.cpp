@@ -220,6 +220,48 @@ struct NonMaxSuppressionPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
+
+/// Unique: without an axis, of the flattened input along axis 0.
+struct UniquePattern : OpRewritePattern<onnx::UniqueOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::UniqueOp op,
+                                PatternRewriter &rewriter) const override {
+    Value input = op.getX();
+    auto type = getGraphTensor(input.getType());
+    if (!type || !type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "needs a static input shape");
+    Location loc = op.getLoc();
+    int64_t axis = 0;
+    if (auto attr = op->getAttrOfType<IntegerAttr>("axis")) {
+      std::optional<int64_t> a = normalizeAxis(attr.getInt(), type.getRank());
+      if (!a)
+        return rewriter.notifyMatchFailure(op, "axis out of range");
+      axis = *a;
+    } else if (type.getRank() != 1) {
+      input = createValue<graph::ReshapeOp>(
+          rewriter, loc, input, Value(),
+          rewriter.getDenseI64ArrayAttr({type.getNumElements()}));
+    }
+    // Absent optional outputs (type none) are typed by the shape function.
+    SmallVector<Value> replaced;
+    for (Value result : op->getResults())
+      replaced.push_back(isa<TensorType>(result.getType()) ? result : Value());
+    auto sorted = op->getAttrOfType<IntegerAttr>("sorted");
+    FailureOr<graph::UniqueOp> unique = createOp<graph::UniqueOp>(
+        rewriter, loc, replaced, input,
+        rewriter.getI64IntegerAttr(axis),
+        rewriter.getBoolAttr(!sorted || sorted.getInt() != 0));
+    if (failed(unique))
+      return rewriter.notifyMatchFailure(op, "shape function rejects it");
+    SmallVector<Value> values(unique->getResults());
+    for (auto [value, result] : llvm::zip_equal(values, replaced))
+      if (!result)
+        value = Value();
+    replaceResults(rewriter, op, values);
+    return success();
+  }
+};
+
 } // namespace
 
 void mica::onnx_to_graph::populateIndexingPatterns(
@@ -243,6 +285,7 @@ void mica::onnx_to_graph::populateIndexingPatterns(
                CompressPattern<onnx::Compress_v9Op>,
                CompressPattern<onnx::CompressOp>,
                NonMaxSuppressionPattern<onnx::NonMaxSuppression_v10Op>,
-               NonMaxSuppressionPattern<onnx::NonMaxSuppressionOp>>(
+               NonMaxSuppressionPattern<onnx::NonMaxSuppressionOp>,
+               UniquePattern>(
       patterns.getContext());
 }

@@ -201,4 +201,44 @@ def Graph_NonMaxSuppressionOp : Graph_InferOp<"non_max_suppression"> {
   }];
 }
 
+def Graph_UniqueOp : Graph_InferOp<"unique"> {
+  let summary = "Distinct slices along an axis (ONNX Unique)";
+  let description = [{
+    The distinct slices of `input` along `axis` (ONNX flattens the input
+    first when it has no axis), in ascending lexicographic order with
+    `sorted`, else in the order of their first occurrence. `unique` holds
+    them (the input's shape with `count` at `axis`), `indices` the position
+    of each one's first occurrence, `inverse` the position in `unique` of
+    every input slice and `counts` how often each one occurs (all i64).
+    `count` is known at run time only (at most the axis extent, which bounds
+    the buffers).
+  }];
+  let arguments = (ins Graph_Tensor:$input, I64Attr:$axis,
+                   DefaultValuedAttr<BoolAttr, "true">:$sorted);
+  let results = (outs Graph_Tensor:$unique, Graph_I64Tensor:$indices,
+                      Graph_I64Tensor:$inverse, Graph_I64Tensor:$counts);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let inferTypesBody = [{
+    auto inputType = ::llvm::dyn_cast<::mlir::RankedTensorType>(
+        adaptor.getInput().getType());
+    if (!inputType)
+      return emitError() << "expects a ranked input";
+    int64_t rank = inputType.getRank(), axis = adaptor.getAxis();
+    if (axis < 0 || axis >= rank)
+      return emitError() << "axis " << axis << " is out of range for rank "
+                         << rank;
+    ::llvm::SmallVector<int64_t> shape(inputType.getShape());
+    int64_t extent = shape[axis];
+    shape[axis] = ::mlir::ShapedType::kDynamic;
+    auto i64 = ::mlir::IntegerType::get(inputType.getContext(), 64);
+    auto dynamic = ::mlir::RankedTensorType::get(
+        {::mlir::ShapedType::kDynamic}, i64);
+    types.push_back(inputType.clone(shape));
+    types.push_back(dynamic);
+    types.push_back(::mlir::RankedTensorType::get({extent}, i64));
+    types.push_back(dynamic);
+    return ::mlir::success();
+  }];
+}
+
 #endif // MICA_GRAPH_INDEXING_OPS

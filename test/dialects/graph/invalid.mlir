@@ -512,3 +512,11 @@ func.func @dynamic_slice_bound_length(%x: tensor<4x4xf32>, %b: tensor<3xi64>) ->
   %0 = graph.dynamic_slice %x, %b, %b {axes = array<i64: 0>, steps = array<i64: 1>} : (tensor<4x4xf32>, tensor<3xi64>, tensor<3xi64>) -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
+
+// -----
+
+func.func @unique_axis(%x: tensor<4xf32>) {
+  // expected-error @+1 {{axis 1 is out of range for rank 1}}
+  %0:4 = graph.unique %x {axis = 1 : i64} : (tensor<4xf32>) -> (tensor<?xf32>, tensor<?xi64>, tensor<4xi64>, tensor<?xi64>)
+  return
+}

@@ -288,3 +288,14 @@ func.func @dynamic_slice(%x: tensor<1x1x64x64xf32>, %b: tensor<2xi64>, %e: tenso
   %0 = graph.dynamic_slice %x, %b, %e {axes = array<i64: 2, 3>, steps = array<i64: 1, 1>} : (tensor<1x1x64x64xf32>, tensor<2xi64>, tensor<2xi64>) -> tensor<1x1x?x?xf32>
   return %0 : tensor<1x1x?x?xf32>
 }
+
+// -----
+
+// unique: the distinct slices along the axis (a run-time count there), the
+// first-occurrence indices, the inverse map (one per input slice) and counts.
+// CHECK-LABEL: func @unique
+func.func @unique(%x: tensor<2x4xf32>) -> (tensor<2x?xf32>, tensor<?xi64>, tensor<4xi64>, tensor<?xi64>) {
+  // CHECK: graph.unique %{{.+}} {axis = 1 : i64, sorted = false} : (tensor<2x4xf32>) -> (tensor<2x?xf32>, tensor<?xi64>, tensor<4xi64>, tensor<?xi64>)
+  %0:4 = graph.unique %x {axis = 1 : i64, sorted = false} : (tensor<2x4xf32>) -> (tensor<2x?xf32>, tensor<?xi64>, tensor<4xi64>, tensor<?xi64>)
+  return %0#0, %0#1, %0#2, %0#3 : tensor<2x?xf32>, tensor<?xi64>, tensor<4xi64>, tensor<?xi64>
+}
