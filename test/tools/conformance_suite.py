@@ -184,13 +184,21 @@ def _expected(path, declared):
     return tensor.data_type, arr
 
 
-def _write_bf16_npy(src, dst):
-    """A .npy of bfloat16 ('<V2', as mica run reads it) from a TensorProto
-    holding the bit patterns as uint16."""
+def _write_input_npy(src, dst, bf16_bits, zeros_shape=None):
+    """A .npy of the TensorProto `src`: bfloat16 ('<V2', as mica run reads
+    it) when it holds the bit patterns as uint16; zeros of `zeros_shape`
+    and the same type when given (a type-only input, see
+    conformance_rule.py)."""
     tensor = onnx.TensorProto()
     with open(src, "rb") as f:
         tensor.ParseFromString(f.read())
-    bits = np.ascontiguousarray(numpy_helper.to_array(tensor).astype("<u2"))
+    arr = numpy_helper.to_array(tensor)
+    if zeros_shape is not None:
+        arr = np.zeros(zeros_shape, dtype=arr.dtype)
+    if not bf16_bits:
+        np.save(dst, arr)
+        return
+    bits = np.ascontiguousarray(arr.astype("<u2"))
     header = "{'descr': '<V2', 'fortran_order': False, 'shape': %r, }" % (tuple(bits.shape),)
     header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
     with open(dst, "wb") as f:
@@ -268,9 +276,10 @@ def run_case(mica, data, case, timeout, tmp_root, keep):
             if inp.frozen or not inp.is_tensor:
                 continue
             path = inp.path
-            if inp.bf16_bits:
+            if inp.bf16_bits or inp.zeros:
                 path = os.path.join(work, "input_%s.npy" % len(run_cmd))
-                _write_bf16_npy(inp.path, path)
+                _write_input_npy(inp.path, path, inp.bf16_bits,
+                                 inp.dims if inp.zeros else None)
             run_cmd += ["--input", "%s=%s" % (inp.name, path)]
         if keep:
             with open(os.path.join(work, "commands.sh"), "a") as f:
