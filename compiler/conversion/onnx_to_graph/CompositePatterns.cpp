@@ -67,21 +67,8 @@ struct DropoutMaskPattern : OpRewritePattern<OnnxOp> {
     Value data = op->getOperand(0);
     if (op->getNumResults() < 2 || op->getResult(1).use_empty())
       return rewriter.notifyMatchFailure(op, "no mask is used");
-    bool training = false;
-    if (op->getNumOperands() == 3 && !isNone(op->getOperand(2))) {
-      std::optional<SmallVector<int64_t>> mode =
-          getConstantInts(op->getOperand(2));
-      if (!mode || mode->size() != 1)
-        return rewriter.notifyMatchFailure(op, "training_mode not constant");
-      training = mode->front() != 0;
-    }
-    if (training) {
-      std::optional<double> ratio = isNone(op->getOperand(1))
-                                        ? std::optional<double>(0.5)
-                                        : getConstantScalar(op->getOperand(1));
-      if (!ratio || *ratio != 0.0)
-        return rewriter.notifyMatchFailure(op, "training mode drops values");
-    }
+    if (!isIdentityDropout(op))
+      return rewriter.notifyMatchFailure(op, "training mode drops values");
     auto type = dyn_cast<RankedTensorType>(data.getType());
     if (!type || !type.hasStaticShape() ||
         !getElementTypeOrSelf(op->getResult(1).getType()).isInteger(1) ||

@@ -138,19 +138,14 @@ struct IdentityPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-/// Dropout in inference: the mask is unused and (opset >= 12)
-/// training_mode is absent or a constant false.
+/// Dropout that drops nothing (isIdentityDropout) and whose mask is unused.
 template <typename OnnxOp>
 struct DropoutPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op->getNumOperands() == 3 && !isNone(op->getOperand(2))) {
-      std::optional<SmallVector<int64_t>> training =
-          getConstantInts(op->getOperand(2));
-      if (!training || training->size() != 1 || training->front() != 0)
-        return rewriter.notifyMatchFailure(op, "training mode");
-    }
+    if (!isIdentityDropout(op))
+      return rewriter.notifyMatchFailure(op, "training mode drops values");
     return forwardValue(rewriter, op, op->getOperand(0));
   }
 };

@@ -71,6 +71,22 @@ bool canReplaceWith(Value oldValue, Value newValue) {
   return canRetype(oldValue, newValue.getType());
 }
 
+bool isIdentityDropout(Operation *op) {
+  // Operands: data, then (opset >= 12) ratio and training_mode.
+  if (op->getNumOperands() < 3 || isNone(op->getOperand(2)))
+    return true;
+  std::optional<SmallVector<int64_t>> training =
+      getConstantInts(op->getOperand(2));
+  if (!training || training->size() != 1)
+    return false;
+  if (training->front() == 0)
+    return true;
+  std::optional<double> ratio = isNone(op->getOperand(1))
+                                    ? std::optional<double>(0.5)
+                                    : getConstantScalar(op->getOperand(1));
+  return ratio && *ratio == 0.0;
+}
+
 bool onlyFirstResultUsed(Operation *op) {
   return llvm::all_of(op->getResults().drop_front(),
                       [](Value result) { return result.use_empty(); });

@@ -66,6 +66,11 @@ bool usersAcceptRefinement(mlir::Value value);
 bool canReplaceWith(mlir::Value oldValue, mlir::Value newValue);
 /// canReplaceWith for a value of type `newType` that does not exist yet.
 bool canRetype(mlir::Value oldValue, mlir::Type newType);
+/// Whether a Dropout drops nothing: inference (training_mode absent or a
+/// constant false) or training with a constant ratio of 0. A run-time
+/// training_mode or ratio, or a non-zero ratio in training, draws a random
+/// mask: false.
+bool isIdentityDropout(mlir::Operation *op);
 /// Whether all results of `op` but the first are unused (absent optional
 /// outputs, or outputs nobody reads).
 bool onlyFirstResultUsed(mlir::Operation *op);

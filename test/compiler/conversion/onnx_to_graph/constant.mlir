@@ -49,3 +49,31 @@ func.func @identity_dropout(%arg0: tensor<4xf32>) -> tensor<4xf32> {
   %1, %2 = "onnx.Dropout"(%0, %none, %none) : (tensor<4xf32>, none, none) -> (tensor<4xf32>, none)
   return %1 : tensor<4xf32>
 }
+
+// -----
+
+// Training with a constant ratio of 0 drops nothing: the input, and an
+// all-true mask.
+// CHECK-LABEL: func.func @training_dropout_zero_ratio
+// CHECK: %[[MASK:.+]] = graph.constant dense<true> : tensor<4xi1>
+// CHECK: return %arg0, %[[MASK]]
+func.func @training_dropout_zero_ratio(%arg0: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xi1>) {
+  %r = "onnx.Constant"() <{value = dense<0.0> : tensor<f32>}> : () -> tensor<f32>
+  %t = "onnx.Constant"() <{value = dense<true> : tensor<i1>}> : () -> tensor<i1>
+  %0, %1 = "onnx.Dropout"(%arg0, %r, %t) : (tensor<4xf32>, tensor<f32>, tensor<i1>) -> (tensor<4xf32>, tensor<4xi1>)
+  return %0, %1 : tensor<4xf32>, tensor<4xi1>
+}
+
+// -----
+
+// Training with a non-zero or run-time ratio draws a random mask: it stays.
+// CHECK-LABEL: func.func @training_dropout_random
+// CHECK: "onnx.Dropout"
+// CHECK: "onnx.Dropout"
+func.func @training_dropout_random(%arg0: tensor<4xf32>, %ratio: tensor<f32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %r = "onnx.Constant"() <{value = dense<0.5> : tensor<f32>}> : () -> tensor<f32>
+  %t = "onnx.Constant"() <{value = dense<true> : tensor<i1>}> : () -> tensor<i1>
+  %0, %1 = "onnx.Dropout"(%arg0, %r, %t) : (tensor<4xf32>, tensor<f32>, tensor<i1>) -> (tensor<4xf32>, none)
+  %2, %3 = "onnx.Dropout"(%arg0, %ratio, %t) : (tensor<4xf32>, tensor<f32>, tensor<i1>) -> (tensor<4xf32>, none)
+  return %0, %2 : tensor<4xf32>, tensor<4xf32>
+}
