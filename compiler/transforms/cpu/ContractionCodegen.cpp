@@ -410,6 +410,12 @@ void Analyzer::analyzeEpilogue(Plan &p) {
   for (int64_t i = 0; i < p.op.getNumDpsInputs(); ++i)
     if (inputPatterns[i])
       readRoots.push_back(rootBuffer(p.op.getDpsInputOperand(i)->get()));
+  // The fused initialisation reads its source where the kernel starts: an op
+  // hoisted before the kernel must not write it (average pooling's window
+  // counts, summed into the buffer the sums' zero-initialisation copies).
+  if (p.initOp && p.initInput >= 0)
+    readRoots.push_back(
+        rootBuffer(p.initOp.getDpsInputOperand(p.initInput)->get()));
   auto cType = cast<MemRefType>(cur.getType());
   // Roots of every buffer the kernel so far reads or writes.
   llvm::SmallPtrSet<Value, 8> groupRoots;

@@ -115,3 +115,40 @@ func.func @max_pool_stride2(%x: memref<1x2x17x17xf32>, %window: memref<3x3xf32>,
       ins(%x, %window : memref<1x2x17x17xf32>, memref<3x3xf32>) outs(%out : memref<1x2x8x8xf32>)
   return
 }
+
+// -----
+
+// Average pooling with ceil mode: the sums start from a copy of %zeros,
+// which the window counts' pooling overwrites next. The counts' pooling
+// must stay after the sums' kernel (it touches the buffer the fused
+// initialisation reads), so the sums are not fused with the division: two
+// kernels, the first reading %zeros before the second stores to it.
+// CHECK-LABEL: func.func @avg_pool_counts_after_init
+// CHECK-SAME: (%[[X:.+]]: memref<1x1x5x5xf32>, %[[ONES:.+]]: memref<1x1x5x5xf32>, %[[ZEROS:.+]]: memref<1x1x2x2xf32>
+// CHECK-NOT: linalg.
+// CHECK-NOT: memref.reinterpret_cast %[[ONES]]
+// CHECK: memref.reinterpret_cast %[[X]]
+// CHECK-NOT: memref.reinterpret_cast %[[ONES]]
+// CHECK: vector.maskedstore
+// CHECK-NOT: arith.divf
+// CHECK: memref.reinterpret_cast %[[ONES]]
+// CHECK: arith.divf
+// CHECK: vector.maskedstore
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @avg_pool_counts_after_init(%x: memref<1x1x5x5xf32>, %ones: memref<1x1x5x5xf32>, %zeros: memref<1x1x2x2xf32>, %window: memref<3x3xf32>) {
+  %sums = memref.alloc() {alignment = 64 : i64} : memref<1x1x2x2xf32>
+  linalg.copy ins(%zeros : memref<1x1x2x2xf32>) outs(%sums : memref<1x1x2x2xf32>)
+  linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %window : memref<1x1x5x5xf32>, memref<3x3xf32>) outs(%sums : memref<1x1x2x2xf32>)
+  linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%ones, %window : memref<1x1x5x5xf32>, memref<3x3xf32>) outs(%zeros : memref<1x1x2x2xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%sums, %zeros : memref<1x1x2x2xf32>, memref<1x1x2x2xf32>) outs(%zeros : memref<1x1x2x2xf32>) {
+  ^bb0(%s: f32, %c: f32, %o: f32):
+    %q = arith.divf %s, %c : f32
+    linalg.yield %q : f32
+  }
+  memref.dealloc %sums : memref<1x1x2x2xf32>
+  return
+}
