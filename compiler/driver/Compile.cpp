@@ -321,7 +321,9 @@ CompileResult mica::compile(MLIRContext &context,
       return failure(); // let the caller's handler print it
     });
     PassManager pm(&context);
-    buildGraphToKernelPipeline(pm, symbol, kernelOptions(*target));
+    KernelPipelineOptions kernel = kernelOptions(*target);
+    kernel.winograd = options.winograd;
+    buildGraphToKernelPipeline(pm, symbol, kernel);
     if (failed(pm.run(module))) {
       result.unsupported = legalizeFailure;
       return result;

@@ -36,6 +36,9 @@ struct CompileOptions {
   std::string name = "mica";
   /// Contract a * b + c into fused multiply-adds (see ObjectEmitter.h).
   bool fpContract = true;
+  /// 3x3 convolutions as Winograd F(4x4, 3x3) where it pays (numerics:
+  /// docs/numerics.md).
+  bool winograd = true;
   /// Called with a short description of each stage as it starts.
   std::function<void(llvm::StringRef)> progress;
 };

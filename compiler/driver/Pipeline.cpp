@@ -5,6 +5,7 @@
 #include "compiler/conversion/onnx_to_graph/Passes.h"
 #include "compiler/kernel/Passes.h"
 #include "compiler/transforms/cpu/Passes.h"
+#include "compiler/transforms/graph/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
 
@@ -29,6 +30,10 @@ void mica::buildOnnxToGraphPipeline(mlir::OpPassManager &pm) {
 void mica::buildGraphToKernelPipeline(mlir::OpPassManager &pm,
                                       llvm::StringRef symbol,
                                       const KernelPipelineOptions &options) {
+  // Graph rewrites for speed first: what they produce is lowered like any
+  // other graph op. Only with the CPU kernels, which make their pieces fast.
+  if (options.vectorWidth && options.winograd)
+    pm.addPass(mica::createWinogradConv());
   buildGraphToBuffersPipeline(pm);
   if (options.vectorWidth) {
     // CPU kernels on the bufferized ops, while each buffer is still one
@@ -83,6 +88,10 @@ struct KernelPipelineCliOptions
       llvm::cl::desc("x86-64 ISA of the libmvec variants to call (avx512, "
                      "avx2, avx, sse; empty: none)"),
       llvm::cl::init("")};
+  Option<bool> winograd{
+      *this, "winograd",
+      llvm::cl::desc("3x3 convolutions as Winograd F(4x4, 3x3) where it pays"),
+      llvm::cl::init(true)};
 };
 } // namespace
 
@@ -96,6 +105,7 @@ void mica::registerGraphToKernelPipeline() {
         options.vectorWidth = cli.vectorWidth;
         options.vectorRegisters = cli.registers;
         options.vectorMathIsa = cli.vectorMath;
+        options.winograd = cli.winograd;
         buildGraphToKernelPipeline(pm, "mica_main", options);
       });
 }

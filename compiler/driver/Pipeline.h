@@ -29,6 +29,9 @@ struct KernelPipelineOptions {
   /// The x86-64 ISA whose libmvec vector math variants the kernels may call
   /// (mica-cpu-vector-math: avx512, avx2, avx, sse); empty for none.
   std::string vectorMathIsa;
+  /// 3x3 convolutions as Winograd F(4x4, 3x3) where the cost model of
+  /// mica-winograd-conv says it pays (with the CPU kernels only).
+  bool winograd = true;
 };
 
 void buildGraphToKernelPipeline(mlir::OpPassManager &pm,

@@ -6,6 +6,7 @@
 #include "compiler/driver/Pipeline.h"
 #include "compiler/kernel/Passes.h"
 #include "compiler/transforms/cpu/Passes.h"
+#include "compiler/transforms/graph/Passes.h"
 #include "dialects/exec/IR/ExecDialect.h"
 #include "dialects/graph/IR/GraphDialect.h"
 #include "dialects/onnx/IR/OnnxDialect.h"
@@ -44,6 +45,7 @@ void mica::registerAllPasses() {
   mica::registerGraphToLLVMPipeline();
   mica::registerKernelPasses();
   mica::registerCpuTransformsPasses();
+  mica::registerGraphTransformsPasses();
   mica::registerGraphToKernelPipeline();
   // Upstream passes the lowering uses, for running its steps one by one.
   mlir::registerLinalgPasses();

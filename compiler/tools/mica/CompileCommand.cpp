@@ -100,6 +100,14 @@ cl::opt<bool> fpContract(
              "--fp-contract=false reproduces unfused rounding)"),
     cl::init(true), cl::sub(cli::compileCommand),
     cl::cat(cli::compileCategory));
+cl::opt<bool> winograd(
+    "winograd",
+    cl::desc("Compute 3x3 stride-1 convolutions with Winograd F(4x4, 3x3) "
+             "where the cost model says it pays (default: true; changes "
+             "rounding, relative error ~1e-5; --winograd=false keeps them "
+             "direct)"),
+    cl::init(true), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
 cl::opt<bool> progressFlag(
     "progress",
     cl::desc("Print progress lines on stderr even when it is not a terminal"),
@@ -135,6 +143,7 @@ int mica::cli::runCompile() {
   options.cpuFeatures = cpuFeatures;
   options.name = prefix;
   options.fpContract = fpContract;
+  options.winograd = winograd;
   if (!isIdentifier(options.name)) {
     printError("--name must be a C identifier, got '" + options.name + "'");
     return kUsage;
