@@ -28,9 +28,10 @@ def WinogradConv : Pass<"mica-winograd-conv", "::mlir::ModuleOp"> {
     3. 36 independent products with the weight transformed at compile time,
        U = G g G^T ([36, K, C]): one `graph.einsum`, 36 x K x C x tiles
        multiply-adds where the direct convolution does 144 per 4x4 outputs;
-    4. the output transform A^T m A, separably, as two matmuls with the 4x6
-       A^T, then the 4x4 blocks put back in place (transpose + reshape),
-       cropped to the output size, plus the bias.
+    4. the output transform A^T m A, separably: a matmul with the 4x6 A^T,
+       then an einsum with A^T that writes the 4x4 blocks in place
+       ([N, K, th, 4, tw, 4], a reshape away from the output), cropped to
+       the output size, plus the bias.
 
     Numerics: the transforms change the rounding (relative error about
     1e-5 against the direct convolution in f32; docs/numerics.md).

@@ -177,7 +177,7 @@ public:
       }
     Value uConst = constant({kTile * kTile, c.k, c.c}, u);
     Value m;
-    int64_t flat = c.k * c.n * tiles; // the columns of every later matmul
+    int64_t flat = c.k * c.n * tiles; // the columns of the A^T matmul
     if (c.n == 1) {
       m = EinsumOp::create(
           b, loc, RankedTensorType::get({kTile * kTile, c.k, tiles}, f32),
@@ -191,8 +191,10 @@ public:
           b.getStringAttr("xoc,ncxt->xont"));
     }
 
-    // 4. A^T m A: A^T on the first tile index (one [4, 6] x [6, 6 * flat]
-    //    matmul), then on the second (a batch of 4 [4, 6] x [6, flat]).
+    // 4. A^T m A: A^T on the first tile index as one [4, 6] x [6, 6 * flat]
+    //    matmul, then on the second as an einsum that writes the 4x4 blocks
+    //    in place, [N, K, th, a, tw, b] (a matmul there would leave them
+    //    [a, b, K, N, th, tw] for a separate transpose: 3x slower).
     SmallVector<float> at;
     for (int64_t i = 0; i < kOut; ++i)
       for (int64_t j = 0; j < kTile; ++j)
@@ -201,15 +203,12 @@ public:
     Value o1 = MatmulOp::create(
         b, loc, RankedTensorType::get({kOut, kTile * flat}, f32), atConst,
         reshape(m, {kTile, kTile * flat}));
-    Value o2 = MatmulOp::create(
-        b, loc, RankedTensorType::get({kOut, kOut, flat}, f32), atConst,
-        reshape(o1, {kOut, kTile, flat}));
-    // [a, b, K, N, th, tw] -> [N, K, th, a, tw, b] -> [N, K, 4 th, 4 tw].
-    Value blocks = TransposeOp::create(
+    Value blocks = EinsumOp::create(
         b, loc,
         RankedTensorType::get({c.n, c.k, c.th, kOut, c.tw, kOut}, f32),
-        reshape(o2, {kOut, kOut, c.k, c.n, c.th, c.tw}),
-        b.getDenseI64ArrayAttr({3, 2, 4, 0, 5, 1}));
+        ValueRange{atConst,
+                   reshape(o1, {kOut, kTile, c.k, c.n, c.th, c.tw})},
+        b.getStringAttr("bv,avknhw->nkhawb"));
     Value y = reshape(blocks, {c.n, c.k, kOut * c.th, kOut * c.tw});
     if (kOut * c.th != c.outH || kOut * c.tw != c.outW)
       y = SliceOp::create(
