@@ -315,21 +315,28 @@ std::optional<Plan> Analyzer::analyze(linalg::LinalgOp op) {
     (p.reduction[d] ? p.red : p.outer).push_back(d);
   }
 
-  // B with a non-unit stride along n: a constant weight is packed into
-  // panels at compile time; otherwise only worth it when each gathered
-  // vector serves several rows.
+  // A constant B (a weight) is packed into panels of the tile width at
+  // compile time: a panel is then one contiguous stream, where reading
+  // [K, N] row-major takes one cache line from every row, K rows apart (for
+  // the 4096-wide head of a decoder, a page apart: weights that stream from
+  // memory stream at a fraction of the bandwidth). A B gathered lane by lane
+  // must be packed, or be worth it: each gathered vector serving several
+  // rows.
+  auto bGlobal = rootBuffer(op.getDpsInputOperand(p.bInput)->get())
+                     .getDefiningOp<memref::GetGlobalOp>();
+  bool bPackable = bGlobal && b.offset && !ShapedType::isDynamic(p.extents[p.nDim]);
+  for (unsigned d = 0; d < p.numLoops && bPackable; ++d) {
+    if (!b.dependsOn(d) || p.extents[d] == 1)
+      continue;
+    if (!b.coef[d] || ShapedType::isDynamic(p.extents[d]) ||
+        (d != p.nDim && !p.reduction[d]))
+      bPackable = false;
+  }
+  if (bPackable && p.bMode == BMode::Contiguous &&
+      llvm::any_of(p.red, [&](unsigned d) { return p.extents[d] > 1; }))
+    p.bMode = BMode::Packed;
   if (p.bMode == BMode::Strided && !b.hasCoef(p.nDim, 2)) {
-    auto global =
-        rootBuffer(op.getDpsInputOperand(p.bInput)->get())
-            .getDefiningOp<memref::GetGlobalOp>();
-    bool packable = global && b.offset && !ShapedType::isDynamic(p.nExtent);
-    for (unsigned d = 0; d < p.numLoops && packable; ++d) {
-      if (!b.dependsOn(d) || p.extents[d] == 1)
-        continue;
-      if (!b.coef[d] || ShapedType::isDynamic(p.extents[d]) ||
-          (d != p.nDim && !p.reduction[d]))
-        packable = false;
-    }
+    bool packable = bPackable;
     // A plain reduction (pooling, the sums of a softmax or a norm over the
     // innermost dim) gathers too: lane by lane it is the scalar loop, but
     // the lanes' chains run side by side instead of one add's latency per
@@ -1056,8 +1063,28 @@ void Emitter::overM(function_ref<void(OpFoldResult, int64_t)> body) {
       b, loc, arith::DivUIOp::create(b, loc, mv, im.value(im.constant(p.mr))),
       im.value(im.constant(p.mr)));
   loop(im.constant(0), full, p.mr, [&](OpFoldResult m0) { body(m0, p.mr); });
-  if (p.mr > 1)
-    loop(full, mv, 1, [&](OpFoldResult m0) { body(m0, 1); });
+  // The remaining rows (fewer than MR, known at run time only: a sequence
+  // length) in blocks of descending powers of two, each under an scf.if:
+  // at most log2(MR) tiles instead of one single-row tile per row, whose one
+  // accumulator would wait out the FMA latency at every step.
+  Value rem = arith::SubIOp::create(b, loc, mv, full);
+  Value at = full;
+  for (int64_t size = llvm::PowerOf2Ceil(p.mr) / 2; size >= 1; size /= 2) {
+    if (size >= p.mr)
+      continue;
+    Value bit = arith::AndIOp::create(b, loc, rem,
+                                      im.value(im.constant(size)));
+    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, bit,
+                                      im.value(im.constant(0)));
+    auto ifOp = scf::IfOp::create(b, loc, any, /*withElse=*/false);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      body(at, size);
+    }
+    // Rows taken so far: full + (rem's bits above and at `size`).
+    at = arith::AddIOp::create(b, loc, at, bit);
+  }
 }
 
 void Emitter::tiles(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows) {
