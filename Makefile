@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: setup configure build demo test zoo bench clean
+.PHONY: setup configure build demo test zoo bench bench-halide clean
 
 setup:
 	@bash scripts/setup.sh
@@ -39,6 +39,11 @@ BENCH_FLAGS ?=
 bench: build zoo
 	@cd bench && { [ -d node_modules/onnxruntime-node ] || npm install --ignore-scripts --no-audit --no-fund --silent; }
 	@/usr/bin/python3 bench/bench.py --mica $(BUILD_DIR)/bin --zoo $(BUILD_DIR)/zoo --out $(BUILD_DIR)/bench $(BENCH_FLAGS)
+
+# Halide's generated matmul against Mica's on the zoo's hot shapes
+# (bench/halide/README.md): installs Debian's Halide 14 if missing.
+bench-halide: build
+	@bash bench/halide/run.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR)
