@@ -631,14 +631,31 @@ void Analyzer::chooseTile(Plan &p) {
   int64_t m = p.mDim < 0 ? 1
               : ShapedType::isDynamic(p.extents[p.mDim]) ? 64
                                                           : p.extents[p.mDim];
+  // A read row by row where it lies (activations: the left operand of a
+  // matmul, not a weight packed into row blocks): each row is a stream of
+  // its own and costs a broadcast load per row and step. Rows a multiple of
+  // 4 KiB apart also share one L1 set (8 ways). Such tiles take few rows and
+  // several vectors (gpt_decoder's matmuls, M = 16: 16x1 tiles 1.5x slower
+  // than 6x4).
+  bool aStreams = aRows && !rootBuffer(p.op.getDpsInputOperand(p.aInput)->get())
+                                .getDefiningOp<memref::GetGlobalOp>();
+  const int64_t kMaxStreamRows = 8;
+  // Reduction steps unrolled (short windows) keep several steps' loads live.
+  bool unrolledSteps = llvm::any_of(p.red, [&](unsigned d) {
+    return !ShapedType::isDynamic(p.extents[d]) && p.extents[d] > 1 &&
+           p.extents[d] <= 7;
+  });
   // Accumulators a tile may hold: the vector registers less the B vectors
   // and A broadcasts of a step, with room for LLVM's scheduler, which
   // overlaps the loads of the unrolled window steps (12 x 2 on 32 registers
-  // spills).
+  // spills). A plain loop over K holds one step: 6 x 4 accumulators, 4 B
+  // vectors and a broadcast fit 32 registers.
   auto maxAcc = [&](int64_t nv) -> int64_t {
     int64_t regs = target.registers;
     if (const char *env = std::getenv("MICA_CPU_MAX_ACC"))
       return std::atoi(env);
+    if (aStreams && !unrolledSteps)
+      return regs - regs / 4;
     // Rows that read their own B (depthwise: output rows of one channel)
     // share input rows: LLVM keeps the shared loads live across rows, so
     // such tiles stay smaller (measured on mobilenet_v2's depthwise layers:
@@ -658,7 +675,7 @@ void Analyzer::chooseTile(Plan &p) {
                           ? (b.hasCoef(p.nDim, 2) ? 2.5 : double(lanes))
                           : 1.0;
     double fmas = double(mr * nv);
-    double loads = (p.aInput >= 0 ? (aRows ? mr : 1) : 0) +
+    double loads = (p.aInput >= 0 ? (aRows ? (aStreams ? 2 : 1) * mr : 1) : 0) +
                    (bRows ? mr : 1) * nv * loadCost;
     for (int i : p.extraInputs) {
       const AccessPattern &x = *inputPatterns[i];
@@ -678,7 +695,10 @@ void Analyzer::chooseTile(Plan &p) {
       if (nv > 1 && (nv - 1) * lanes >= n)
         break;
       int64_t tilesN = (n + nv * lanes - 1) / (nv * lanes);
-      for (int64_t mr = 1; mr <= std::min<int64_t>(m, maxAcc(nv) / nv); ++mr) {
+      int64_t maxRows = std::min<int64_t>(m, maxAcc(nv) / nv);
+      if (aStreams)
+        maxRows = std::min(maxRows, kMaxStreamRows);
+      for (int64_t mr = 1; mr <= maxRows; ++mr) {
         double total = tilesN * ((m / mr) * cost(lanes, mr, nv) +
                                  (m % mr ? cost(lanes, m % mr, nv) : 0.0));
         // Ties go to the wider vector (fewer instructions).
@@ -696,9 +716,12 @@ void Analyzer::chooseTile(Plan &p) {
   // that is more than L2 keeps, the row blocks go outermost instead and B
   // is re-read per row block.
   if (p.mDim >= 0 && p.aInput >= 0 && aRows) {
+    // Dynamic dims at the size the tile model assumes (a sequence of 64).
     auto bytes = [&](Value v) -> int64_t {
-      auto t = cast<MemRefType>(v.getType());
-      return t.hasStaticShape() ? t.getNumElements() * 4 : INT64_MAX;
+      int64_t elements = 4;
+      for (int64_t d : cast<MemRefType>(v.getType()).getShape())
+        elements *= ShapedType::isDynamic(d) ? 64 : d;
+      return elements;
     };
     int64_t aBytes = bytes(p.op.getDpsInputOperand(p.aInput)->get());
     int64_t passes = (n + p.nv * p.lanes - 1) / (p.nv * p.lanes);

@@ -38,14 +38,14 @@ func.func @matmul_fill_relu(%a: memref<6x32xf32>, %b: memref<32x16xf32>, %out: m
 
 // A fully connected layer reads its constant [N, K] weight with stride K
 // along n: the weight is packed at compile time into panels of the tile
-// width (one 8-lane vector: two panels of 8 columns x K = 8, zero past
+// width (two 8-lane vectors: one panel of 16 columns x K = 8, zero past
 // N = 12) and the original global goes away. The bias broadcast along n
-// initialises the accumulators; the second panel is partial (a masked load
+// initialises the accumulators; the second vector is partial (a masked load
 // of the bias, a masked store).
-// CHECK: memref.global "private" constant @w_panels8 : memref<128xf32>
+// CHECK: memref.global "private" constant @w_panels16 : memref<128xf32>
 // CHECK-NOT: memref.global "private" constant @w :
 // CHECK-LABEL: func.func @fully_connected
-// CHECK: memref.get_global @w_panels8
+// CHECK: memref.get_global @w_panels16
 // CHECK: vector.maskedload
 // CHECK: vector.load %{{.+}}[%{{.+}}] : memref<128xf32>, vector<8xf32>
 // CHECK: vector.maskedstore
@@ -73,13 +73,13 @@ func.func @fully_connected(%x: memref<4x8xf32>, %bias: memref<12xf32>, %out: mem
 
 // A 1x1 convolution over a contiguous 4x4 map: H and W merge into the
 // vectorised dimension (16 positions, two full vectors), the 4 output
-// channels are the register rows: 4x1 tiles in a loop over the two vectors
-// of positions, the input channels a loop inside.
+// channels are the register rows: one 4x2 tile (the weight is no constant:
+// each filter a stream of its own, so few rows and several vectors), the
+// input channels a loop inside.
 // CHECK-LABEL: func.func @conv1x1
 // CHECK-NOT: linalg.conv
-// CHECK: scf.for
 // CHECK: scf.for {{.*}} iter_args
-// CHECK-COUNT-4: vector.store {{.*}} vector<8xf32>
+// CHECK-COUNT-8: vector.store {{.*}} vector<8xf32>
 // CHECK-NOT: vector.maskedstore
 func.func @conv1x1(%x: memref<1x8x4x4xf32>, %w: memref<4x8x1x1xf32>, %out: memref<1x4x4x4xf32>) {
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
