@@ -68,4 +68,30 @@ def MemrefCopyToLinalg : Pass<"mica-memref-copy-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def LoopCarriedInPlace : Pass<"mica-loop-carried-in-place"> {
+  let summary = "Write each scf.for-carried tensor into its iteration "
+                "argument, so that it bufferizes to one buffer";
+  let description = [{
+    A yielded tensor that is not already written into its iteration argument
+    (through destination-style ops, scf.if branches or inner loops) is
+    materialized in it with `bufferization.materialize_in_destination`:
+    one-shot bufferization then keeps the loop in place (it refuses
+    non-equivalent yields), and the temporaries of an iteration never outlive
+    it (see mica-hoist-region-allocs). Runs right before empty-tensor
+    elimination, which lets the producer write into the argument directly.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
+def HoistRegionAllocs : Pass<"mica-hoist-region-allocs"> {
+  let summary = "Move static-shaped buffers out of loop and branch bodies";
+  let description = [{
+    A `memref.alloc` with a static shape inside an scf region, none of whose
+    aliases flows out of an iteration of an enclosing loop, moves to the start
+    of its function's entry block: the static memory plan needs every buffer
+    at the top level, and such a buffer can be reused by every iteration.
+    Others stay (the memory plan reports them).
+  }];
+}
+
 #endif // MICA_CONVERSION_GRAPH_TO_LINALG_PASSES

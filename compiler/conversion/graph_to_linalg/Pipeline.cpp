@@ -57,7 +57,12 @@ void mica::buildGraphToBuffersPipeline(OpPassManager &pm) {
   pm.addPass(createFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  // 4. Let concat's insert_slices write straight into the result buffer
+  // 4. Loop-carried tensors are written into their iteration arguments
+  //    (one-shot bufferization refuses other yields; one buffer per carried
+  //    value is what the static memory plan can place). Before empty-tensor
+  //    elimination, which then lets their producers write there directly.
+  pm.addPass(createLoopCarriedInPlace());
+  //    Let concat's insert_slices write straight into the result buffer
   //    instead of into a tensor.empty that is copied afterwards; must run
   //    right before bufferization, on the final tensor IR.
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
@@ -69,6 +74,9 @@ void mica::buildGraphToBuffersPipeline(OpPassManager &pm) {
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  //    Temporaries of loop and branch bodies move to the top level, where the
+  //    static memory plan places buffers (iterations reuse them).
+  pm.addPass(createHoistRegionAllocs());
 }
 
 void mica::buildBuffersToLLVMPipeline(OpPassManager &pm) {

@@ -25,4 +25,5 @@ void mica::populateOnnxToGraphPatterns(RewritePatternSet &patterns) {
   onnx_to_graph::populateReshapePatterns(patterns);
   onnx_to_graph::populateShapePatterns(patterns);
   onnx_to_graph::populateConstantPatterns(patterns);
+  onnx_to_graph::populateControlFlowPatterns(patterns);
 }

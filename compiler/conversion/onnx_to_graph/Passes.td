@@ -23,7 +23,10 @@ def ConvertOnnxToGraph : Pass<"mica-convert-onnx-to-graph", "::mlir::ModuleOp"> 
            "Fail if any onnx op is left unconverted">
   ];
   let dependentDialects = ["::mica::graph::GraphDialect",
-                           "::mlir::func::FuncDialect"];
+                           "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 def RefineGraphTypes : Pass<"mica-refine-graph-types", "::mlir::ModuleOp"> {

@@ -25,7 +25,9 @@ class Graph_UnaryOp<string mnemonic, string formula,
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
-def Graph_ReluOp : Graph_UnaryOp<"relu", "max(x, 0)">;
+def Graph_ReluOp : Graph_UnaryOp<"relu", "max(x, 0)"> {
+  let hasFolder = 1;
+}
 def Graph_SigmoidOp : Graph_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
 def Graph_TanhOp : Graph_UnaryOp<"tanh", "tanh(x)">;
 def Graph_ExpOp : Graph_UnaryOp<"exp", "exp(x)">;
@@ -38,8 +40,12 @@ def Graph_NegOp : Graph_UnaryOp<"neg", "-x"> {
 }
 def Graph_ErfOp : Graph_UnaryOp<"erf", "erf(x)">;
 def Graph_ReciprocalOp : Graph_UnaryOp<"reciprocal", "1 / x">;
-def Graph_FloorOp : Graph_UnaryOp<"floor", "floor(x)">;
-def Graph_CeilOp : Graph_UnaryOp<"ceil", "ceil(x)">;
+def Graph_FloorOp : Graph_UnaryOp<"floor", "floor(x)"> {
+  let hasFolder = 1;
+}
+def Graph_CeilOp : Graph_UnaryOp<"ceil", "ceil(x)"> {
+  let hasFolder = 1;
+}
 def Graph_RoundOp : Graph_UnaryOp<"round", "round half to even(x)">;
 def Graph_SinOp : Graph_UnaryOp<"sin", "sin(x)">;
 def Graph_CosOp : Graph_UnaryOp<"cos", "cos(x)">;

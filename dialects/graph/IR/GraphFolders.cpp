@@ -236,6 +236,42 @@ OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
+/// `fn` applied to every element of a constant float tensor.
+static OpFoldResult
+foldFloatUnary(Attribute input, Type resultType,
+               llvm::function_ref<APFloat(const APFloat &)> fn) {
+  RankedTensorType type = foldableType(resultType);
+  auto floats = dyn_cast_or_null<DenseFPElementsAttr>(input);
+  if (!type || !floats)
+    return {};
+  SmallVector<APFloat> values;
+  for (const APFloat &v : floats.getValues<APFloat>())
+    values.push_back(fn(v));
+  return DenseElementsAttr::get(type, values);
+}
+
+OpFoldResult FloorOp::fold(FoldAdaptor adaptor) {
+  return foldFloatUnary(adaptor.getInput(), getType(), [](APFloat v) {
+    v.roundToIntegral(APFloat::rmTowardNegative);
+    return v;
+  });
+}
+
+OpFoldResult CeilOp::fold(FoldAdaptor adaptor) {
+  return foldFloatUnary(adaptor.getInput(), getType(), [](APFloat v) {
+    v.roundToIntegral(APFloat::rmTowardPositive);
+    return v;
+  });
+}
+
+OpFoldResult ReluOp::fold(FoldAdaptor adaptor) {
+  // NaN stays NaN; -0 and negatives become +0.
+  return foldFloatUnary(adaptor.getInput(), getType(), [](const APFloat &v) {
+    return v.isNegative() && !v.isNaN() ? APFloat::getZero(v.getSemantics())
+                                        : v;
+  });
+}
+
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();

@@ -301,3 +301,22 @@ func.func @dynamic_slice_constant_bounds(%x: tensor<1x64xf32>) -> tensor<1x?xf32
   %0 = graph.dynamic_slice %x, %b, %e {axes = array<i64: 1>, steps = array<i64: 1>} : (tensor<1x64xf32>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x?xf32>
   return %0 : tensor<1x?xf32>
 }
+
+// -----
+
+// floor, ceil and relu of float constants fold (Range's expanded trip
+// count: ceil((limit - start) / delta) clamped at 0).
+// CHECK-LABEL: func @fold_rounding_relu
+// CHECK-DAG: graph.constant dense<[-2.000000e+00, 1.000000e+00]> : tensor<2xf32>
+// CHECK-DAG: graph.constant dense<[-1.000000e+00, 2.000000e+00]> : tensor<2xf32>
+// CHECK-DAG: graph.constant dense<[0.000000e+00, 1.500000e+00]> : tensor<2xf32>
+// CHECK-NOT: graph.floor
+// CHECK-NOT: graph.ceil
+// CHECK-NOT: graph.relu
+func.func @fold_rounding_relu() -> (tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) {
+  %c = graph.constant dense<[-1.5, 1.5]> : tensor<2xf32>
+  %0 = graph.floor %c : tensor<2xf32>
+  %1 = graph.ceil %c : tensor<2xf32>
+  %2 = graph.relu %c : tensor<2xf32>
+  return %0, %1, %2 : tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
+}
