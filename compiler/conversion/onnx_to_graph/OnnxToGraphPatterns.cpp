@@ -26,4 +26,5 @@ void mica::populateOnnxToGraphPatterns(RewritePatternSet &patterns) {
   onnx_to_graph::populateShapePatterns(patterns);
   onnx_to_graph::populateConstantPatterns(patterns);
   onnx_to_graph::populateControlFlowPatterns(patterns);
+  onnx_to_graph::populateMatrixPatterns(patterns);
 }
