@@ -134,17 +134,21 @@ struct UniqueLowering : OpConversionPattern<graph::UniqueOp> {
     if (n == 0)
       return rewriter.notifyMatchFailure(op, "empty axis");
     Location loc = op.getLoc();
-    auto c = [&](OpBuilder &b, int64_t v) { return UniqueBuilder::idx(b, loc, v); };
+    auto c = [&](OpBuilder &b, int64_t v) {
+      return UniqueBuilder::idx(b, loc, v);
+    };
     Type i64 = rewriter.getI64Type();
     auto vectorType = RankedTensorType::get({n}, i64);
-    Value firstInit = tensor::EmptyOp::create(rewriter, loc, vectorType.getShape(), i64);
-    Value posInit = tensor::EmptyOp::create(rewriter, loc, vectorType.getShape(), i64);
-    Value zero64 = arith::ConstantOp::create(rewriter, loc, rewriter.getI64IntegerAttr(0));
+    auto vector = [&]() -> Value {
+      return tensor::EmptyOp::create(rewriter, loc, vectorType.getShape(), i64);
+    };
+    Value firstInit = vector(), posInit = vector();
+    Value indicesInit = vector(), inverseInit = vector();
+    Value zero64 =
+        arith::ConstantOp::create(rewriter, loc, rewriter.getI64IntegerAttr(0));
     Value countsInit = createFilled(rewriter, loc, vectorType, {}, zero64);
-    Value indicesInit = tensor::EmptyOp::create(rewriter, loc, vectorType.getShape(), i64);
-    Value inverseInit = tensor::EmptyOp::create(rewriter, loc, vectorType.getShape(), i64);
-    Value uniqueInit = tensor::EmptyOp::create(rewriter, loc, inputType.getShape(),
-                                               inputType.getElementType());
+    Value uniqueInit = tensor::EmptyOp::create(
+        rewriter, loc, inputType.getShape(), inputType.getElementType());
 
     // 1. first[i], pos[i] in the order of first occurrence, and the count.
     auto firsts = scf::ForOp::create(
@@ -203,7 +207,8 @@ struct UniqueLowering : OpConversionPattern<graph::UniqueOp> {
                             tb, tl, less, c(tb, 1), c(tb, 0));
                         scf::YieldOp::create(
                             tb, tl,
-                            ValueRange{arith::AddIOp::create(tb, tl, acc[0], one)});
+                            ValueRange{
+                                arith::AddIOp::create(tb, tl, acc[0], one)});
                       },
                       [&](OpBuilder &eb, Location el) {
                         scf::YieldOp::create(eb, el, acc);
@@ -215,8 +220,8 @@ struct UniqueLowering : OpConversionPattern<graph::UniqueOp> {
                 b, l, arith::CmpIPredicate::eq, readI64(b, l, first, i), i);
             Value old = readI64(b, l, state[0], i);
             Value chosen = arith::SelectOp::create(b, l, isNew, rank, old);
-            scf::YieldOp::create(b, l,
-                                 ValueRange{writeI64(b, l, chosen, state[0], i)});
+            scf::YieldOp::create(
+                b, l, ValueRange{writeI64(b, l, chosen, state[0], i)});
           });
       pos = ranks.getResult(0);
     }
@@ -265,12 +270,14 @@ struct UniqueLowering : OpConversionPattern<graph::UniqueOp> {
     count = arith::MinUIOp::create(rewriter, loc, count, c(rewriter, n));
     auto leading = [&](Value tensor, int64_t dim) -> Value {
       auto type = cast<RankedTensorType>(tensor.getType());
-      SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> offsets(type.getRank(),
+                                        rewriter.getIndexAttr(0));
       SmallVector<OpFoldResult> sizes;
       for (int64_t size : type.getShape())
         sizes.push_back(rewriter.getIndexAttr(size));
       sizes[dim] = count;
-      SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
+      SmallVector<OpFoldResult> strides(type.getRank(),
+                                        rewriter.getIndexAttr(1));
       return tensor::ExtractSliceOp::create(rewriter, loc, tensor, offsets,
                                             sizes, strides);
     };

@@ -317,7 +317,8 @@ struct LoopPattern : OpRewritePattern<OnnxOp> {
              llvm::zip_equal(body.getArguments().drop_front(2),
                              state.slice(1, numCarried)))
           args.push_back(castOrNull(rewriter, loc, value, arg.getType()));
-        SmallVector<Value> outs = inlineBody(rewriter, op.getBody(), block, args);
+        SmallVector<Value> outs =
+            inlineBody(rewriter, op.getBody(), block, args);
         SmallVector<Value> next{castOrNull(rewriter, loc, outs[0], boolType)};
         for (unsigned i = 0; i < numCarried; ++i)
           next.push_back(
@@ -345,8 +346,8 @@ struct LoopPattern : OpRewritePattern<OnnxOp> {
     }
 
     SmallVector<Value> results(forOp.getResults().slice(1, numCarried));
-    Value count = arith::MinUIOp::create(rewriter, loc, forOp.getResults().back(),
-                                         idx(tripCount));
+    Value count = arith::MinUIOp::create(
+        rewriter, loc, forOp.getResults().back(), idx(tripCount));
     for (unsigned k = 0; k < numScan; ++k) {
       Value buffer = forOp.getResult(1 + numCarried + k);
       if (!alwaysRuns) {

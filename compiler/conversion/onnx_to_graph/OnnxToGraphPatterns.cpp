@@ -27,4 +27,5 @@ void mica::populateOnnxToGraphPatterns(RewritePatternSet &patterns) {
   onnx_to_graph::populateConstantPatterns(patterns);
   onnx_to_graph::populateControlFlowPatterns(patterns);
   onnx_to_graph::populateMatrixPatterns(patterns);
+  onnx_to_graph::populatePoolIndexPatterns(patterns);
 }

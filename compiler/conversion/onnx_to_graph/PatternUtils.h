@@ -26,6 +26,7 @@
 #include "mlir/IR/TypeUtilities.h"
 
 #include <optional>
+#include <string>
 
 namespace mica::onnx_to_graph {
 
@@ -47,6 +48,7 @@ void populateShapePatterns(mlir::RewritePatternSet &patterns);
 void populateConstantPatterns(mlir::RewritePatternSet &patterns);
 void populateControlFlowPatterns(mlir::RewritePatternSet &patterns);
 void populateMatrixPatterns(mlir::RewritePatternSet &patterns);
+void populatePoolIndexPatterns(mlir::RewritePatternSet &patterns);
 
 //===----------------------------------------------------------------------===//
 // Values and types
@@ -106,6 +108,21 @@ mlir::Value createScalarConstant(mlir::PatternRewriter &rewriter,
 /// A 1-D i64 constant.
 mlir::Value createI64Constant(mlir::PatternRewriter &rewriter,
                               mlir::Location loc, llvm::ArrayRef<int64_t> values);
+
+/// Kernel, strides, dilations and explicit pads of a window op.
+struct Window {
+  llvm::SmallVector<int64_t> kernel, strides, dilations, pads;
+};
+
+/// Reads the window attributes of `op` (an ONNX op with `auto_pad`,
+/// `strides`, `pads` and optionally `dilations`) for an input whose spatial
+/// dims are `spatial`, with `kernel` already known. `transposed` selects the
+/// ConvTranspose flavour of SAME padding. Returns a reason on failure
+/// (WindowPatterns.cpp).
+mlir::FailureOr<Window> readWindow(mlir::Operation *op,
+                                   llvm::ArrayRef<int64_t> spatial,
+                                   llvm::SmallVector<int64_t> kernel,
+                                   bool transposed, std::string &why);
 
 /// Normalises `axis` in [-rank, rank) to [0, rank); nullopt when out of range.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);

@@ -15,20 +15,10 @@ using namespace mica;
 using namespace mica::onnx_to_graph;
 namespace onnx = mica::onnxir;
 
-namespace {
-
-/// Kernel, strides, dilations and explicit pads of a window op.
-struct Window {
-  SmallVector<int64_t> kernel, strides, dilations, pads;
-};
-
-/// Reads the window attributes of `op` (an ONNX op with `auto_pad`,
-/// `strides`, `pads` and optionally `dilations`) for an input whose spatial
-/// dims are `spatial`, with `kernel` already known. `transposed` selects the
-/// ConvTranspose flavour of SAME padding. Returns a reason on failure.
-FailureOr<Window> readWindow(Operation *op, ArrayRef<int64_t> spatial,
-                             SmallVector<int64_t> kernel, bool transposed,
-                             std::string &why) {
+FailureOr<Window>
+mica::onnx_to_graph::readWindow(Operation *op, ArrayRef<int64_t> spatial,
+                                SmallVector<int64_t> kernel, bool transposed,
+                                std::string &why) {
   size_t k = spatial.size();
   Window w;
   w.kernel = std::move(kernel);
@@ -90,6 +80,8 @@ FailureOr<Window> readWindow(Operation *op, ArrayRef<int64_t> spatial,
   }
   return w;
 }
+
+namespace {
 
 /// The input of a window op as a graph tensor with spatial dims, or null.
 RankedTensorType getSpatialInput(Value input) {
@@ -300,95 +292,6 @@ struct GlobalPoolPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-/// MaxUnpool: the values scattered at their flat indices (MaxPool's
-/// Indices, row-major over the natural unpooled shape: per spatial dim
-/// (in - 1) * stride + kernel - pad_begin - pad_end) into zeros of the output
-/// shape, that one or a constant `output_shape` at least as large.
-template <typename OnnxOp>
-struct MaxUnpoolPattern : OpRewritePattern<OnnxOp> {
-  using OpRewritePattern<OnnxOp>::OpRewritePattern;
-  LogicalResult matchAndRewrite(OnnxOp op,
-                                PatternRewriter &rewriter) const override {
-    Value x = op->getOperand(0), indices = op->getOperand(1);
-    auto type = getGraphTensor(x.getType());
-    auto indexType = getGraphTensor(indices.getType());
-    if (!type || !type.hasStaticShape() || type.getRank() < 3 || !indexType ||
-        indexType.getShape() != type.getShape() ||
-        !indexType.getElementType().isInteger(64))
-      return rewriter.notifyMatchFailure(op, "needs static shapes");
-    int64_t spatial = type.getRank() - 2;
-    SmallVector<int64_t> kernel = getI64s(op.getKernelShape());
-    SmallVector<int64_t> strides =
-        getI64s(op.getStrides(), SmallVector<int64_t>(spatial, 1));
-    SmallVector<int64_t> pads =
-        getI64s(op.getPads(), SmallVector<int64_t>(2 * spatial, 0));
-    if (static_cast<int64_t>(kernel.size()) != spatial ||
-        static_cast<int64_t>(strides.size()) != spatial ||
-        static_cast<int64_t>(pads.size()) != 2 * spatial)
-      return rewriter.notifyMatchFailure(op, "bad window attributes");
-    SmallVector<int64_t> natural(type.getShape().take_front(2));
-    for (int64_t d = 0; d < spatial; ++d)
-      natural.push_back((type.getDimSize(2 + d) - 1) * strides[d] + kernel[d] -
-                        pads[d] - pads[spatial + d]);
-    SmallVector<int64_t> shape = natural;
-    Value outputShape = op->getOperand(2);
-    if (!isNone(outputShape)) {
-      std::optional<SmallVector<int64_t>> given = getConstantInts(outputShape);
-      if (!given)
-        return rewriter.notifyMatchFailure(op, "output_shape not constant");
-      shape = *given;
-    }
-    if (static_cast<int64_t>(shape.size()) != type.getRank() ||
-        llvm::any_of(llvm::zip(shape, natural), [](auto dims) {
-          return std::get<0>(dims) < std::get<1>(dims);
-        }))
-      return rewriter.notifyMatchFailure(op, "bad output shape");
-    auto resultType = type.clone(shape);
-    if (!canRetype(op->getResult(0), resultType))
-      return rewriter.notifyMatchFailure(op, "result type differs");
-    Location loc = op.getLoc();
-    int64_t total = resultType.getNumElements();
-    Value zeros = createConstant(
-        rewriter, loc, RankedTensorType::get({total}, type.getElementType()),
-        {0.0});
-    auto flat = [&](Value v) {
-      return createValue<graph::ReshapeOp>(
-          rewriter, loc, v, Value(),
-          rewriter.getDenseI64ArrayAttr({type.getNumElements()}));
-    };
-    // The indices count in the natural shape; a larger output_shape keeps
-    // each coordinate (the extra rows and columns stay zero).
-    Value positions = flat(indices);
-    if (shape != natural) {
-      Type i64 = rewriter.getI64Type();
-      auto scalar = [&](int64_t v) {
-        return createScalarConstant(rewriter, loc, i64, static_cast<double>(v));
-      };
-      Value moved;
-      int64_t innerNatural = 1, innerShape = 1;
-      for (int64_t d = type.getRank() - 1; d >= 0; --d) {
-        Value coord = createValue<graph::ModOp>(
-            rewriter, loc,
-            createValue<graph::DivOp>(rewriter, loc, positions,
-                                      scalar(innerNatural)),
-            scalar(natural[d]));
-        Value term =
-            createValue<graph::MulOp>(rewriter, loc, coord, scalar(innerShape));
-        moved = moved ? createValue<graph::AddOp>(rewriter, loc, moved, term)
-                      : term;
-        innerNatural *= natural[d];
-        innerShape *= shape[d];
-      }
-      positions = moved;
-    }
-    Value scattered = createValue<graph::ScatterElementsOp>(
-        rewriter, loc, zeros, positions, flat(x),
-        rewriter.getI64IntegerAttr(0), rewriter.getStringAttr("none"));
-    return replaceOp<graph::ReshapeOp>(rewriter, op, scattered, Value(),
-                                       rewriter.getDenseI64ArrayAttr(shape));
-  }
-};
-
 } // namespace
 
 void mica::onnx_to_graph::populateWindowPatterns(RewritePatternSet &patterns) {
@@ -406,7 +309,6 @@ void mica::onnx_to_graph::populateWindowPatterns(RewritePatternSet &patterns) {
       PoolPattern<onnx::AveragePool_v7Op, graph::AvgPoolOp>,
       PoolPattern<onnx::AveragePool_v10Op, graph::AvgPoolOp>,
       PoolPattern<onnx::AveragePoolOp, graph::AvgPoolOp>,
-      MaxUnpoolPattern<onnx::MaxUnpool_v9Op>, MaxUnpoolPattern<onnx::MaxUnpoolOp>,
       GlobalPoolPattern<onnx::GlobalAveragePoolOp, ReduceKind::mean>,
       GlobalPoolPattern<onnx::GlobalMaxPoolOp, ReduceKind::max>,
       ConvIntegerPattern, QLinearConvPattern>(

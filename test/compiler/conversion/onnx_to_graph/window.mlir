@@ -64,34 +64,3 @@ func.func @conv_transpose(%arg0: tensor<1x2x4x4xf32>, %arg1: tensor<2x3x3x3xf32>
   %0 = "onnx.ConvTranspose"(%arg0, %arg1, %none) <{output_padding = [1, 1], pads = [1, 1, 1, 1], strides = [2, 2]}> : (tensor<1x2x4x4xf32>, tensor<2x3x3x3xf32>, none) -> tensor<1x3x8x8xf32>
   return %0 : tensor<1x3x8x8xf32>
 }
-
-// -----
-
-// MaxUnpool: the values scattered at their flat indices into zeros of the
-// natural shape ((2 - 1) * 2 + 2 = 4 per spatial dim).
-// CHECK-LABEL: func.func @max_unpool
-// CHECK-DAG: %[[Z:.+]] = graph.constant dense<0.000000e+00> : tensor<16xf32>
-// CHECK-DAG: %[[I:.+]] = graph.reshape %arg1 {new_shape = array<i64: 4>}
-// CHECK-DAG: %[[X:.+]] = graph.reshape %arg0 {new_shape = array<i64: 4>}
-// CHECK: %[[S:.+]] = graph.scatter_elements %[[Z]], %[[I]], %[[X]] :
-// CHECK: graph.reshape %[[S]] {new_shape = array<i64: 1, 1, 4, 4>}
-func.func @max_unpool(%x: tensor<1x1x2x2xf32>, %i: tensor<1x1x2x2xi64>) -> tensor<1x1x4x4xf32> {
-  %none = "onnx.NoValue"() : () -> none
-  %0 = "onnx.MaxUnpool"(%x, %i, %none) <{kernel_shape = [2, 2], strides = [2, 2]}> : (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>, none) -> tensor<1x1x4x4xf32>
-  return %0 : tensor<1x1x4x4xf32>
-}
-
-// -----
-
-// A larger output_shape keeps each index's coordinates: the flat indices are
-// re-raveled from the natural 4x4 into 5x5.
-// CHECK-LABEL: func.func @max_unpool_output_shape
-// CHECK: graph.div
-// CHECK: graph.mod
-// CHECK: graph.scatter_elements {{.*}} : (tensor<25xf32>, tensor<4xi64>, tensor<4xf32>)
-// CHECK: graph.reshape {{.*}} {new_shape = array<i64: 1, 1, 5, 5>}
-func.func @max_unpool_output_shape(%x: tensor<1x1x2x2xf32>, %i: tensor<1x1x2x2xi64>) -> tensor<1x1x5x5xf32> {
-  %shape = "onnx.Constant"() <{value = dense<[1, 1, 5, 5]> : tensor<4xi64>}> : () -> tensor<4xi64>
-  %0 = "onnx.MaxUnpool"(%x, %i, %shape) <{kernel_shape = [2, 2], strides = [2, 2]}> : (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>, tensor<4xi64>) -> tensor<1x1x5x5xf32>
-  return %0 : tensor<1x1x5x5xf32>
-}
