@@ -671,8 +671,17 @@ void Analyzer::chooseTile(Plan &p) {
   // same per element, so they win when n is short (7x7 feature maps).
   auto cost = [&](int64_t lanes, int64_t mr, int64_t nv) {
     double fmaRate = lanes == target.lanes && lanes >= 16 ? 1.0 : 2.0;
+    // Gathered B that walks the innermost reduction dim contiguously is
+    // loaded in blocks of `lanes` steps and transposed (log2(lanes) shuffle
+    // rounds, Emitter::transposedReduce); otherwise lane by lane.
+    unsigned inner = p.red.empty() ? 0 : p.red.back();
+    bool transposed = !p.red.empty() && !bRows && b.hasCoef(inner, 1) &&
+                      (ShapedType::isDynamic(p.extents[inner]) ||
+                       p.extents[inner] >= lanes);
+    double gatherCost =
+        transposed ? 1.0 + std::log2(double(lanes)) / 2 : double(lanes);
     double loadCost = p.bMode == BMode::Strided
-                          ? (b.hasCoef(p.nDim, 2) ? 2.5 : double(lanes))
+                          ? (b.hasCoef(p.nDim, 2) ? 2.5 : gatherCost)
                           : 1.0;
     double fmas = double(mr * nv);
     double loads = (p.aInput >= 0 ? (aRows ? (aStreams ? 2 : 1) * mr : 1) : 0) +
@@ -770,6 +779,18 @@ private:
                             OpFoldResult offB, ArrayRef<OpFoldResult> offX,
                             ValueRange accs, int64_t rows, int64_t vecs,
                             Tail count);
+  /// `lanes` vectors of `x` along n for reduction steps k0 .. k0 + lanes - 1
+  /// of the innermost reduction dim, which `x` walks with unit stride: one
+  /// contiguous load per lane, transposed in registers.
+  SmallVector<Value> transposedSteps(const FlatAccess &x, OpFoldResult index,
+                                     Tail count);
+  /// reduce() for the innermost reduction dim in blocks of transposed
+  /// steps; empty when the operands do not allow it.
+  SmallVector<Value> transposedReduce(unsigned level, OpFoldResult offA,
+                                      OpFoldResult offB,
+                                      ArrayRef<OpFoldResult> offX,
+                                      ValueRange accs, int64_t rows,
+                                      int64_t vecs, Tail count);
   LogicalResult packB();
   LogicalResult packA();
   /// A new private constant global holding `data`, and its get_global.
@@ -790,6 +811,10 @@ private:
   SmallVector<OpFoldResult> ext;
   std::optional<FlatAccess> a, bAcc, c, init, out;
   SmallVector<FlatAccess> extras; // per Plan::extraInputs
+  // Vectors of a reduction step already loaded (by transposeGathered): B's
+  // per vector of the tile, each extra's (empty: load as usual).
+  SmallVector<Value> bGiven;
+  SmallVector<SmallVector<Value>> xGiven;
   SmallVector<SmallVector<std::optional<FlatAccess>>> epi;
   // Packed B: panels [tiles][kFlat][NR].
   Value packed;
@@ -1229,8 +1254,8 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
         aVals.push_back(vector::BroadcastOp::create(b, loc, vecType, s));
       }
     }
-    SmallVector<Value> bVals;
-    for (int64_t i = 0; i < (bRows ? rows : 1); ++i) {
+    SmallVector<Value> bVals(bGiven);
+    for (int64_t i = 0; i < (bRows ? rows : 1) && bGiven.empty(); ++i) {
       for (int64_t j = 0; j < vecs; ++j) {
         if (p.bMode == BMode::Packed) {
           bVals.push_back(vector::LoadOp::create(
@@ -1248,7 +1273,11 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
     }
     // The other inputs along n, per row when they vary with it.
     SmallVector<SmallVector<Value>> xVals;
-    for (auto [x, off] : llvm::zip(extras, offX)) {
+    for (auto [k, x, off] : llvm::enumerate(extras, offX)) {
+      if (k < xGiven.size() && !xGiven[k].empty()) {
+        xVals.push_back(xGiven[k]);
+        continue;
+      }
       bool xRows = p.mDim >= 0 && x.dependsOn(p.mDim);
       SmallVector<Value> vals;
       for (int64_t i = 0; i < (xRows ? rows : 1); ++i)
@@ -1297,6 +1326,15 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
   std::optional<int64_t> extent = staticValue(ext[d]);
   if (extent && *extent == 1)
     return reduce(level + 1, offA, offB, offX, accs, rows, vecs, count);
+  // A gathered operand that walks the innermost reduction dim contiguously
+  // (the row sums and maxima of a softmax or a norm: n runs across rows):
+  // blocks of `lanes` steps load one contiguous vector per lane and
+  // transpose them in registers, a few shuffles per vector instead of one
+  // scalar load and insert per element. The steps still run in order.
+  if (SmallVector<Value> blocked = transposedReduce(level, offA, offB, offX,
+                                                    accs, rows, vecs, count);
+      !blocked.empty())
+    return blocked;
   // Short windows (3x3, 5x5 kernels) are unrolled: their offsets become
   // constants folded into the addressing.
   // Not when a step is big (gathered B vectors are a dozen instructions
@@ -1334,6 +1372,144 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
     scf::YieldOp::create(b, loc, inner);
   }
   return SmallVector<Value>(forOp.getResults());
+}
+
+SmallVector<Value> Emitter::transposedSteps(const FlatAccess &x,
+                                            OpFoldResult index, Tail count) {
+  auto vecType = VectorType::get(
+      {lanes}, cast<MemRefType>(x.flat.getType()).getElementType());
+  // Row l holds the lanes steps of lane l; lanes past a partial vector's
+  // count re-read the last valid lane (their results are never stored).
+  SmallVector<Value> rows;
+  for (int64_t l = 0; l < lanes; ++l) {
+    OpFoldResult lane = im.constant(l);
+    if (count) {
+      Value last = arith::SubIOp::create(b, loc, im.value(*count),
+                                         im.value(im.constant(1)));
+      lane = arith::MinUIOp::create(b, loc, im.value(lane), last).getResult();
+    }
+    OpFoldResult at = im.add(index, im.mul(x.coef[p.nDim], lane));
+    rows.push_back(vector::LoadOp::create(b, loc, vecType, x.flat,
+                                          ValueRange{im.value(at)}));
+  }
+  // Swap bit `bit` of the row and the column index, for each bit: after all
+  // rounds element (l, t) sits at (t, l).
+  for (int64_t bit = lanes / 2; bit >= 1; bit /= 2) {
+    SmallVector<int64_t> lowMask, highMask;
+    for (int64_t q = 0; q < lanes; ++q) {
+      lowMask.push_back(q & bit ? lanes + q - bit : q);
+      highMask.push_back(q & bit ? lanes + q : q + bit);
+    }
+    for (int64_t i = 0; i < lanes; ++i) {
+      if (i & bit)
+        continue;
+      Value lo = rows[i], hi = rows[i + bit];
+      rows[i] = vector::ShuffleOp::create(b, loc, lo, hi, lowMask);
+      rows[i + bit] = vector::ShuffleOp::create(b, loc, lo, hi, highMask);
+    }
+  }
+  return rows;
+}
+
+SmallVector<Value> Emitter::transposedReduce(unsigned level, OpFoldResult offA,
+                                             OpFoldResult offB,
+                                             ArrayRef<OpFoldResult> offX,
+                                             ValueRange accs, int64_t rows,
+                                             int64_t vecs, Tail count) {
+  unsigned d = p.red[level];
+  if (level + 1 != p.red.size() || !bAcc || p.bMode == BMode::Packed ||
+      !llvm::isPowerOf2_64(lanes) || lanes < 4)
+    return {};
+  std::optional<int64_t> extent = staticValue(ext[d]);
+  if (extent && *extent < lanes)
+    return {};
+  auto unitAlongD = [&](const FlatAccess &x) {
+    std::optional<int64_t> s = staticValue(x.coef[d]);
+    return s && *s == 1;
+  };
+  // Gathered along n (a static stride other than 1 and 2) and contiguous
+  // along d: transposed. Not depending on d: loaded per step as usual.
+  auto transposable = [&](const FlatAccess &x) {
+    std::optional<int64_t> s = staticValue(x.coef[p.nDim]);
+    return x.dependsOn(p.nDim) && s && *s != 1 && *s != 2 && unitAlongD(x) &&
+           !(p.mDim >= 0 && x.dependsOn(p.mDim) && rows > 1);
+  };
+  if (!transposable(*bAcc))
+    return {};
+  for (const FlatAccess &x : extras)
+    if (x.dependsOn(d) && !transposable(x))
+      return {};
+
+  Value step = im.value(im.constant(lanes));
+  Value extentV = im.value(ext[d]);
+  Value full = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, extentV, step), step);
+  auto forOp = scf::ForOp::create(b, loc, im.value(im.constant(0)), full, step,
+                                  accs);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forOp.getBody());
+    Value k0 = forOp.getInductionVar();
+    // Per vector of the tile: lanes transposed steps of B and of each extra.
+    SmallVector<SmallVector<Value>> bBlocks;
+    for (int64_t j = 0; j < vecs; ++j)
+      bBlocks.push_back(transposedSteps(
+          *bAcc,
+          im.add(im.add(offB, im.mul(bAcc->coef[p.nDim], im.constant(j * lanes))),
+                 k0),
+          vectorCount(count, j)));
+    SmallVector<SmallVector<SmallVector<Value>>> xBlocks(extras.size());
+    for (auto [k, x] : llvm::enumerate(extras)) {
+      if (!x.dependsOn(d))
+        continue;
+      for (int64_t j = 0; j < vecs; ++j)
+        xBlocks[k].push_back(transposedSteps(
+            x,
+            im.add(im.add(offX[k], im.mul(x.coef[p.nDim], im.constant(j * lanes))),
+                   k0),
+            vectorCount(count, j)));
+    }
+    SmallVector<Value> cur(forOp.getRegionIterArgs());
+    for (int64_t t = 0; t < lanes; ++t) {
+      OpFoldResult iv = im.add(k0, im.constant(t));
+      bGiven.clear();
+      for (int64_t j = 0; j < vecs; ++j)
+        bGiven.push_back(bBlocks[j][t]);
+      xGiven.assign(extras.size(), {});
+      SmallVector<OpFoldResult> nextX(offX);
+      for (auto [k, x] : llvm::enumerate(extras)) {
+        if (!x.dependsOn(d))
+          continue;
+        for (int64_t j = 0; j < vecs; ++j)
+          xGiven[k].push_back(xBlocks[k][j][t]);
+      }
+      OpFoldResult nextA =
+          a && a->dependsOn(d) ? im.add(offA, im.mul(a->coef[d], iv)) : offA;
+      cur = reduce(level + 1, nextA, offB, nextX, cur, rows, vecs, count);
+    }
+    bGiven.clear();
+    xGiven.clear();
+    scf::YieldOp::create(b, loc, cur);
+  }
+  // The remaining steps one by one, gathered.
+  auto rest = scf::ForOp::create(b, loc, full, extentV, im.value(im.constant(1)),
+                                 forOp.getResults());
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(rest.getBody());
+    Value iv = rest.getInductionVar();
+    SmallVector<OpFoldResult> nextX(offX);
+    for (auto [k, x] : llvm::enumerate(extras))
+      if (x.dependsOn(d))
+        nextX[k] = im.add(offX[k], im.mul(x.coef[d], iv));
+    OpFoldResult nextA =
+        a && a->dependsOn(d) ? im.add(offA, im.mul(a->coef[d], iv)) : offA;
+    OpFoldResult nextB = im.add(offB, im.mul(bAcc->coef[d], iv));
+    SmallVector<Value> inner = reduce(level + 1, nextA, nextB, nextX,
+                                      rest.getRegionIterArgs(), rows, vecs, count);
+    scf::YieldOp::create(b, loc, inner);
+  }
+  return SmallVector<Value>(rest.getResults());
 }
 
 struct CpuContractionCodegenPass

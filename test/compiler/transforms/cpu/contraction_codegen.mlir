@@ -152,3 +152,31 @@ func.func @avg_pool_counts_after_init(%x: memref<1x1x5x5xf32>, %ones: memref<1x1
   memref.dealloc %sums : memref<1x1x2x2xf32>
   return
 }
+
+// -----
+
+// Row sums over the contiguous innermost dim: n runs across rows (stride 37),
+// so B is gathered along n. Blocks of 8 steps load one contiguous vector per
+// row and transpose them in registers (3 rounds of 8 shuffles), then add the
+// 8 steps in order; the last 37 mod 8 steps are gathered one by one.
+// CHECK-LABEL: func.func @row_sums_transposed
+// CHECK: scf.for {{.*}} step %{{.+}} iter_args
+// CHECK-COUNT-8: vector.load {{.*}} : memref<?xf32>, vector<8xf32>
+// CHECK-COUNT-24: vector.shuffle
+// CHECK-COUNT-8: arith.addf {{.*}} : vector<8xf32>
+// CHECK: scf.yield
+// CHECK: scf.for
+// CHECK: memref.load
+// CHECK: vector.from_elements
+func.func @row_sums_transposed(%x: memref<16x37xf32>, %out: memref<16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%out : memref<16xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<16x37xf32>) outs(%out : memref<16xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %s = arith.addf %acc, %v : f32
+    linalg.yield %s : f32
+  }
+  return
+}
