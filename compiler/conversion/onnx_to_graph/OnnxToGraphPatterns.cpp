@@ -28,4 +28,5 @@ void mica::populateOnnxToGraphPatterns(RewritePatternSet &patterns) {
   onnx_to_graph::populateControlFlowPatterns(patterns);
   onnx_to_graph::populateMatrixPatterns(patterns);
   onnx_to_graph::populatePoolIndexPatterns(patterns);
+  onnx_to_graph::populateRoiAlignPatterns(patterns);
 }

@@ -49,6 +49,7 @@ void populateConstantPatterns(mlir::RewritePatternSet &patterns);
 void populateControlFlowPatterns(mlir::RewritePatternSet &patterns);
 void populateMatrixPatterns(mlir::RewritePatternSet &patterns);
 void populatePoolIndexPatterns(mlir::RewritePatternSet &patterns);
+void populateRoiAlignPatterns(mlir::RewritePatternSet &patterns);
 
 //===----------------------------------------------------------------------===//
 // Values and types
