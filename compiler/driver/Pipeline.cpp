@@ -32,8 +32,11 @@ void mica::buildGraphToKernelPipeline(mlir::OpPassManager &pm,
                                       const KernelPipelineOptions &options) {
   // Graph rewrites for speed first: what they produce is lowered like any
   // other graph op. Only with the CPU kernels, which make their pieces fast.
-  if (options.vectorWidth && options.winograd)
-    pm.addPass(mica::createWinogradConv());
+  if (options.vectorWidth) {
+    pm.addPass(mica::createFoldTransposes());
+    if (options.winograd)
+      pm.addPass(mica::createWinogradConv());
+  }
   buildGraphToBuffersPipeline(pm);
   if (options.vectorWidth) {
     // CPU kernels on the bufferized ops, while each buffer is still one

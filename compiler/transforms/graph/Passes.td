@@ -51,4 +51,26 @@ def WinogradConv : Pass<"mica-winograd-conv", "::mlir::ModuleOp"> {
   ];
 }
 
+def FoldTransposes : Pass<"mica-fold-transposes", "::mlir::ModuleOp"> {
+  let summary = "Transposes folded into reshapes, scalar ops and matmuls";
+  let description = [{
+    Removes the layout copies exporters put around attention and other
+    matmuls (each `graph.transpose` is a copy once lowered):
+
+    - a transpose that only moves dims of extent 1 becomes a reshape;
+    - an elementwise add/sub/mul/div with a one-element operand commutes
+      with the transpose that feeds it (the transpose moves after it), so
+      that the transpose reaches the matmul that reads it;
+    - `matmul(transpose(a), transpose(b))` and `transpose(matmul(a, b))`
+      become one `graph.einsum` whose subscripts carry the permutations.
+      The left operand is always folded (the CPU kernels broadcast its
+      elements one by one, in any layout); the right operand and the result
+      only when their innermost dim stays innermost (the vectorised, unit-
+      stride one), otherwise the transpose stays and the product reads a
+      contiguous copy.
+
+    Values and summation order are unchanged.
+  }];
+}
+
 #endif // MICA_COMPILER_TRANSFORMS_GRAPH_PASSES
