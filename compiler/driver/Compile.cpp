@@ -188,16 +188,37 @@ std::set<std::string> functionOpsLeft(ModuleOp module) {
   return types;
 }
 
+/// What a control-flow op needs to lower (ControlFlowPatterns.cpp), or "".
+StringRef controlFlowNeeds(Operation *op) {
+  StringRef name = op->getName().getStringRef();
+  if (name.starts_with("onnx.Loop"))
+    return "a constant trip count, loop-carried values that keep their type "
+           "and static scan outputs; freeze the inputs that decide the trip "
+           "count";
+  if (name.starts_with("onnx.Scan"))
+    return "static inputs, states that keep their type and static scan "
+           "outputs";
+  if (name.starts_with("onnx.If"))
+    return "a one-element condition and branches yielding compatible tensors";
+  return "";
+}
+
 /// Ops no lowering handles: report them all as unsupported, at their node.
+/// The onnx.Yield of an unconverted If/Loop/Scan body goes with its op.
 bool reportUnlowerable(ModuleOp module) {
   bool any = false;
   module.walk([&](Operation *op) {
     StringRef ns = op->getName().getDialectNamespace();
-    if (ns == "onnx" && op->getName().getStringRef() != "onnx.NoValue") {
-      op->emitError("no lowering for ") << op->getName()
-                                        << " in this version of Mica";
-      any = true;
-    }
+    if (ns != "onnx" || op->getName().getStringRef() == "onnx.NoValue")
+      return;
+    if (op->getName().getStringRef() == "onnx.Yield" && op->getParentOp() &&
+        op->getParentOp()->getName().getDialectNamespace() == "onnx")
+      return;
+    InFlightDiagnostic diag = op->emitError("no lowering for ")
+                              << op->getName() << " in this version of Mica";
+    if (StringRef needs = controlFlowNeeds(op); !needs.empty())
+      diag << " (it needs " << needs << ")";
+    any = true;
   });
   return any;
 }

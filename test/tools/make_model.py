@@ -19,6 +19,9 @@ Kinds (all deterministic; the same KIND always gives the same bytes):
   symbolic        Relu on X ['N', 3] -> Y ['N', 3] (dim_param N)
   if_subgraph     If(cond) with then = Add(X, X), else = Neg(X); X float [2]
                   comes from the outer scope
+  loop_runtime_trip
+                  Loop(M, '', X) doubling X float [2] M times, with M an int64
+                  graph input (a run-time trip count)
   optional_input  Clip(X, '', max) with the optional min input omitted ('')
                   and max = 6 as an initializer
   truncated       the conv_relu model's bytes cut in half
@@ -116,6 +119,22 @@ def _if_subgraph(path):
     ob.save_model(model, path)
 
 
+def _loop_runtime_trip(path):
+    body = helper.make_graph(
+        [helper.make_node("Add", ["x_in", "x_in"], ["x_out"], name="double"),
+         helper.make_node("Identity", ["cond_in"], ["cond_out"], name="keep")],
+        "body", [ob.value_info("i", "int64", []), ob.value_info("cond_in", "bool", []),
+                 ob.value_info("x_in", "float32", [2])],
+        [ob.value_info("cond_out", "bool", []), ob.value_info("x_out", "float32", [2])])
+    node = helper.make_node("Loop", ["M", "", "X"], ["Y"], name="loop", body=body)
+    graph = ob.make_graph([node], [("M", TensorProto.INT64, []), ("X", "float32", [2])],
+                          [("Y", "float32", [2])], name="loop_runtime_trip")
+    model = ob.make_model(graph)
+    import onnx
+    onnx.checker.check_model(model, full_check=True)
+    ob.save_model(model, path)
+
+
 def _optional_input(path):
     ob.make_node_model("Clip", [("X", "float32", [2, 3])], [("Y", "float32", [2, 3])],
                        initializers={"max": np.array(6.0, dtype=np.float32)},
@@ -140,6 +159,7 @@ KINDS = {
     "external_data": _external_data,
     "symbolic": _symbolic,
     "if_subgraph": _if_subgraph,
+    "loop_runtime_trip": _loop_runtime_trip,
     "optional_input": _optional_input,
     "truncated": _truncated,
     "garbage": _garbage,
