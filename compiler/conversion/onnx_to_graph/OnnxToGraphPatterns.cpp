@@ -29,4 +29,5 @@ void mica::populateOnnxToGraphPatterns(RewritePatternSet &patterns) {
   onnx_to_graph::populateMatrixPatterns(patterns);
   onnx_to_graph::populatePoolIndexPatterns(patterns);
   onnx_to_graph::populateRoiAlignPatterns(patterns);
+  onnx_to_graph::populateMelWeightMatrixPatterns(patterns);
 }

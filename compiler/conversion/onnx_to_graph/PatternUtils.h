@@ -50,6 +50,7 @@ void populateControlFlowPatterns(mlir::RewritePatternSet &patterns);
 void populateMatrixPatterns(mlir::RewritePatternSet &patterns);
 void populatePoolIndexPatterns(mlir::RewritePatternSet &patterns);
 void populateRoiAlignPatterns(mlir::RewritePatternSet &patterns);
+void populateMelWeightMatrixPatterns(mlir::RewritePatternSet &patterns);
 
 //===----------------------------------------------------------------------===//
 // Values and types
