@@ -30,4 +30,5 @@ void mica::populateOnnxToGraphPatterns(RewritePatternSet &patterns) {
   onnx_to_graph::populatePoolIndexPatterns(patterns);
   onnx_to_graph::populateRoiAlignPatterns(patterns);
   onnx_to_graph::populateMelWeightMatrixPatterns(patterns);
+  onnx_to_graph::populateTfIdfPatterns(patterns);
 }

@@ -51,6 +51,7 @@ void populateMatrixPatterns(mlir::RewritePatternSet &patterns);
 void populatePoolIndexPatterns(mlir::RewritePatternSet &patterns);
 void populateRoiAlignPatterns(mlir::RewritePatternSet &patterns);
 void populateMelWeightMatrixPatterns(mlir::RewritePatternSet &patterns);
+void populateTfIdfPatterns(mlir::RewritePatternSet &patterns);
 
 //===----------------------------------------------------------------------===//
 // Values and types
