@@ -95,18 +95,22 @@ void recordNodes(ModuleOp module) {
 /// Signature of the graph-level entry, with the upper bounds of symbolic
 /// dimensions attached as `mica.max_shape` for the memory plan. Inputs are
 /// marked read-only for bufferization: they are the caller's memory.
+/// `unsupported` is set when an input or output has a type (sequence,
+/// optional, string) a compiled model cannot pass.
 LogicalResult prepareSignature(func::FuncOp func, const CompileOptions &options,
-                               artifact::EntryPoint &entry) {
+                               artifact::EntryPoint &entry, bool &unsupported) {
   Builder b(func.getContext());
   llvm::StringSet<> used;
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {
     auto type = dyn_cast<RankedTensorType>(func.getArgument(i).getType());
     auto nameAttr = func.getArgAttrOfType<StringAttr>(i, "onnx.name");
     std::string name = nameAttr ? nameAttr.str() : "input_" + std::to_string(i);
-    if (!type || !onnxDataType(type.getElementType()))
+    if (!type || !onnxDataType(type.getElementType())) {
+      unsupported = true;
       return emitError(func.getLoc())
              << "input '" << name << "' has type " << func.getArgument(i).getType()
              << ", which Mica cannot pass to a compiled model";
+    }
     artifact::TensorSpec spec;
     spec.name = name;
     spec.dtype = onnxDataType(type.getElementType());
@@ -154,10 +158,12 @@ LogicalResult prepareSignature(func::FuncOp func, const CompileOptions &options,
     auto type = dyn_cast<RankedTensorType>(func.getResultTypes()[i]);
     auto nameAttr = func.getResultAttrOfType<StringAttr>(i, "onnx.name");
     std::string name = nameAttr ? nameAttr.str() : "output_" + std::to_string(i);
-    if (!type || !onnxDataType(type.getElementType()))
+    if (!type || !onnxDataType(type.getElementType())) {
+      unsupported = true;
       return emitError(func.getLoc())
              << "output '" << name << "' has type " << func.getResultTypes()[i]
              << ", which a compiled model cannot return";
+    }
     artifact::TensorSpec spec;
     spec.name = name;
     spec.dtype = onnxDataType(type.getElementType());
@@ -326,7 +332,7 @@ CompileResult mica::compile(MLIRContext &context,
   auto func = module.lookupSymbol<func::FuncOp>("main");
   artifact::EntryPoint entry;
   entry.name = "main";
-  if (!func || failed(prepareSignature(func, options, entry)))
+  if (!func || failed(prepareSignature(func, options, entry, result.unsupported)))
     return result;
 
   timer.start("lowering to " + target->name + " code");
