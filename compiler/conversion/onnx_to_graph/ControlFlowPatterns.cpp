@@ -190,6 +190,9 @@ struct IfPattern : OpRewritePattern<OnnxOp> {
     Region *branches[2] = {&op.getThenBranch(), &op.getElseBranch()};
     for (Region *branch : branches) {
       auto yield = cast<onnx::YieldOp>(branch->front().getTerminator());
+      if (yield->getNumOperands() != types.size() ||
+          branch->front().getNumArguments() != 0)
+        return rewriter.notifyMatchFailure(op, "branch output count differs");
       for (auto [value, type] : llvm::zip_equal(yield->getOperands(), types))
         if (!tensor::CastOp::areCastCompatible(value.getType(), type))
           return rewriter.notifyMatchFailure(op, "branch result type differs");
