@@ -17,9 +17,10 @@ Inputs
     Split split, TopK k, Range bounds, ConstantOfShape input, OneHot depth,
     CumSum axis, Loop trip count, MaxUnpool output_shape, window-function
     size, DFT/STFT lengths, MelWeightMatrix bins/length, NonMaxSuppression
-    max boxes), or decides which computation an op is (MODE_OPERANDS: a
-    Dropout's ratio and training_mode, which choose between the identity and
-    a random mask; the core classification below reads them the same way).
+    max boxes). Operands that only choose what an op computes (Dropout's
+    ratio and training_mode: the identity or a random mask) are not frozen:
+    the rule freezes what decides shapes, nothing else, so such a Dropout is
+    compiled with run-time ratio and mode and Mica refuses it (exit 3).
     The walk stops at ops whose result depends only on the shape
     or type of an operand, never on its values (Shape, Size, the first
     operand of EyeLike/RandomNormalLike/RandomUniformLike, the second of
@@ -94,11 +95,6 @@ SHAPE_OPERANDS = {
     "NonMaxSuppression": (2,),
     "CenterCropPad": (1,),
     "Col2Im": (1, 2),
-}
-
-# op type -> operand positions whose values choose what the op computes.
-MODE_OPERANDS = {
-    "Dropout": (1, 2),
 }
 
 # op type -> operand positions whose shape or type matters, never their values.
@@ -241,7 +237,7 @@ def _shape_deciding_values(graph):
 
     def walk(g):
         for node in g.node:
-            shape_pos = (SHAPE_OPERANDS.get(node.op_type, ()) + MODE_OPERANDS.get(node.op_type, ())
+            shape_pos = (SHAPE_OPERANDS.get(node.op_type, ())
                          if node.domain in DEFAULT_DOMAINS else ())
             only_pos = SHAPE_ONLY_OPERANDS.get(node.op_type, ())
             for pos, name in enumerate(node.input):
