@@ -732,7 +732,17 @@ void Analyzer::chooseTile(Plan &p) {
         elements *= ShapedType::isDynamic(d) ? 64 : d;
       return elements;
     };
-    int64_t aBytes = bytes(p.op.getDpsInputOperand(p.aInput)->get());
+    OpOperand *aOperand = p.op.getDpsInputOperand(p.aInput);
+    int64_t aBytes = bytes(aOperand->get());
+    // What one pass over the tiles re-reads is A's slice at one index of
+    // the outer dims it depends on (a batched product's own matrix), not
+    // the whole buffer.
+    AffineMap aMap = p.op.getMatchingIndexingMap(aOperand);
+    for (unsigned d = 0; d < p.numLoops; ++d)
+      if (!p.reduction[d] && d != p.nDim && static_cast<int>(d) != p.mDim &&
+          !ShapedType::isDynamic(p.extents[d]) && p.extents[d] > 1 &&
+          aMap.isFunctionOfDim(d))
+        aBytes /= p.extents[d];
     int64_t passes = (n + p.nv * p.lanes - 1) / (p.nv * p.lanes);
     for (unsigned d = 0; d < p.numLoops; ++d)
       if (!p.reduction[d] && d != p.nDim && static_cast<int>(d) != p.mDim)
