@@ -803,6 +803,13 @@ private:
                                       int64_t vecs, Tail count);
   LogicalResult packB();
   LogicalResult packA();
+  /// The constant `operand` packed into panels of `width` along loop dim
+  /// `dim` (extent `count`): panel t holds, for every flattened reduction
+  /// index, the values at t*width .. t*width+width along `dim`, zero past
+  /// `count`; sets redStride and kFlat. Null when the operand is not a
+  /// constant with a static access.
+  Value packPanels(OpOperand *operand, unsigned dim, int64_t count,
+                   int64_t width, StringRef suffix);
   /// A new private constant global holding `data`, and its get_global.
   Value packedConstant(memref::GlobalOp like, StringRef suffix,
                        ArrayRef<float> data);
@@ -826,13 +833,12 @@ private:
   SmallVector<Value> bGiven;
   SmallVector<SmallVector<Value>> xGiven;
   SmallVector<SmallVector<std::optional<FlatAccess>>> epi;
-  // Packed B: panels [tiles][kFlat][NR].
+  // Packed B: panels [N/NR][kFlat][NR]; packed A: blocks [M/MR][kFlat][MR].
   Value packed;
-  SmallVector<int64_t> packStride; // per loop dim, in the panel (red dims)
+  // Per loop dim: its stride in the flattened reduction index (reduction
+  // dims only); kFlat reduction indices in all.
+  SmallVector<int64_t> redStride;
   int64_t kFlat = 1;
-  // Packed A: blocks [M/MR][aKFlat][MR].
-  SmallVector<int64_t> aPackStride;
-  int64_t aKFlat = 1;
 };
 
 Value Emitter::loadAlongN(const FlatAccess &x, OpFoldResult index, Tail count) {
@@ -882,9 +888,15 @@ OpFoldResult Emitter::origin(const FlatAccess &x, ArrayRef<OpFoldResult> ivs,
 
 LogicalResult Emitter::packB() {
   // Panels of NR = nv * lanes columns: panel t holds, for every reduction
-  // index k (row-major over the reduction dims in loop order), the NR values
-  // B[k, t*NR .. t*NR+NR), zero past N.
-  OpOperand *operand = p.op.getDpsInputOperand(p.bInput);
+  // index k, the NR values B[k, t*NR .. t*NR+NR), zero past N.
+  int64_t nr = p.nv * lanes;
+  packed = packPanels(p.op.getDpsInputOperand(p.bInput), p.nDim, p.nExtent,
+                      nr, ("_panels" + Twine(nr)).str());
+  return success(packed != nullptr);
+}
+
+Value Emitter::packPanels(OpOperand *operand, unsigned dim, int64_t count,
+                          int64_t width, StringRef suffix) {
   auto getGlobal = rootBuffer(operand->get()).getDefiningOp<memref::GetGlobalOp>();
   auto global = symbols.lookup<memref::GlobalOp>(getGlobal.getName());
   std::optional<std::vector<float>> data = readConstant(global);
@@ -892,17 +904,16 @@ LogicalResult Emitter::packB() {
       analyzeAccess(cast<MemRefType>(operand->get().getType()),
                     p.op.getMatchingIndexingMap(operand));
   if (!data || !pattern || !pattern->offset)
-    return failure();
-  int64_t nr = p.nv * lanes;
-  int64_t n = p.nExtent;
-  int64_t panels = (n + nr - 1) / nr;
-  packStride.assign(p.numLoops, 0);
+    return Value();
+  // The reduction dims flattened row-major in loop order.
+  redStride.assign(p.numLoops, 0);
+  kFlat = 1;
   for (unsigned d : llvm::reverse(p.red)) {
-    packStride[d] = kFlat;
+    redStride[d] = kFlat;
     kFlat *= p.extents[d];
   }
-  std::vector<float> panel(panels * kFlat * nr, 0.0f);
-  SmallVector<int64_t> k(p.red.size(), 0);
+  int64_t panels = (count + width - 1) / width;
+  std::vector<float> panel(panels * kFlat * width, 0.0f);
   for (int64_t kk = 0; kk < kFlat; ++kk) {
     int64_t rem = kk, base = *pattern->offset;
     for (int64_t r = p.red.size() - 1; r >= 0; --r) {
@@ -912,15 +923,14 @@ LogicalResult Emitter::packB() {
       if (pattern->dependsOn(d))
         base += *pattern->coef[d] * idx;
     }
-    for (int64_t col = 0; col < n; ++col) {
-      int64_t src = base + *pattern->coef[p.nDim] * col;
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t src = base + *pattern->coef[dim] * i;
       if (src < 0 || src >= static_cast<int64_t>(data->size()))
-        return failure();
-      panel[(col / nr) * kFlat * nr + kk * nr + col % nr] = (*data)[src];
+        return Value();
+      panel[(i / width) * kFlat * width + kk * width + i % width] = (*data)[src];
     }
   }
-  packed = packedConstant(global, ("_panels" + Twine(nr)).str(), panel);
-  return success();
+  return packedConstant(global, suffix, panel);
 }
 
 Value Emitter::packedConstant(memref::GlobalOp like, StringRef suffix,
@@ -940,52 +950,23 @@ Value Emitter::packedConstant(memref::GlobalOp like, StringRef suffix,
 }
 
 LogicalResult Emitter::packA() {
-  // Blocks of MR rows: block t holds, for every reduction index k (row-major
-  // over the reduction dims in loop order), A[t*MR .. t*MR+MR), k], zero
-  // past M. A tile's step then reads MR adjacent scalars.
-  OpOperand *operand = p.op.getDpsInputOperand(p.aInput);
-  auto getGlobal = rootBuffer(operand->get()).getDefiningOp<memref::GetGlobalOp>();
-  auto global = symbols.lookup<memref::GlobalOp>(getGlobal.getName());
-  std::optional<std::vector<float>> data = readConstant(global);
-  std::optional<AccessPattern> pattern =
-      analyzeAccess(cast<MemRefType>(operand->get().getType()),
-                    p.op.getMatchingIndexingMap(operand));
-  if (!data || !pattern || !pattern->offset)
+  // Blocks of MR rows: block t holds, for every reduction index k, A[t*MR ..
+  // t*MR+MR), k], zero past M. A tile's step then reads MR adjacent scalars.
+  int64_t mr = p.mr;
+  Value flat = packPanels(p.op.getDpsInputOperand(p.aInput), p.mDim,
+                          p.extents[p.mDim], mr, ("_rows" + Twine(mr)).str());
+  if (!flat)
     return failure();
-  int64_t mr = p.mr, m = p.extents[p.mDim];
-  int64_t blocks = (m + mr - 1) / mr;
-  aPackStride.assign(p.numLoops, 0);
-  for (unsigned d : llvm::reverse(p.red)) {
-    aPackStride[d] = aKFlat;
-    aKFlat *= p.extents[d];
-  }
-  std::vector<float> packedData(blocks * aKFlat * mr, 0.0f);
-  for (int64_t kk = 0; kk < aKFlat; ++kk) {
-    int64_t rem = kk, base = *pattern->offset;
-    for (int64_t r = p.red.size() - 1; r >= 0; --r) {
-      unsigned d = p.red[r];
-      int64_t idx = rem % p.extents[d];
-      rem /= p.extents[d];
-      if (pattern->dependsOn(d))
-        base += *pattern->coef[d] * idx;
-    }
-    for (int64_t row = 0; row < m; ++row) {
-      int64_t src = base + *pattern->coef[p.mDim] * row;
-      if (src < 0 || src >= static_cast<int64_t>(data->size()))
-        return failure();
-      packedData[(row / mr) * aKFlat * mr + kk * mr + row % mr] = (*data)[src];
-    }
-  }
   FlatAccess access;
-  access.flat = packedConstant(global, ("_rows" + Twine(mr)).str(), packedData);
+  access.flat = flat;
   access.base = im.constant(0);
   access.coef.assign(p.numLoops, im.constant(0));
   access.depends.assign(p.numLoops, false);
   // Row blocks start at multiples of MR: block m0 / MR begins at m0 * K.
-  access.coef[p.mDim] = im.constant(aKFlat);
+  access.coef[p.mDim] = im.constant(kFlat);
   access.depends[p.mDim] = true;
   for (unsigned d : p.red) {
-    access.coef[d] = im.constant(aPackStride[d] * mr);
+    access.coef[d] = im.constant(redStride[d] * mr);
     access.depends[d] = p.extents[d] > 1;
   }
   a = access;
@@ -1329,7 +1310,7 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
       nextA = im.add(offA, im.mul(a->coef[d], iv));
     nextB = offB;
     if (p.bMode == BMode::Packed)
-      nextB = im.add(offB, im.mul(im.constant(packStride[d] * p.nv * lanes), iv));
+      nextB = im.add(offB, im.mul(im.constant(redStride[d] * p.nv * lanes), iv));
     else if (bAcc->dependsOn(d))
       nextB = im.add(offB, im.mul(bAcc->coef[d], iv));
   };
