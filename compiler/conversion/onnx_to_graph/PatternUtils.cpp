@@ -313,4 +313,17 @@ LogicalResult detail::chooseResultTypes(
   return success();
 }
 
+Value sliceAlong(PatternRewriter &rewriter, Location loc, Value v,
+                 int64_t axis, int64_t start, int64_t end) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> starts(type.getRank(), 0), steps(type.getRank(), 1);
+  SmallVector<int64_t> ends(type.getShape());
+  starts[axis] = start;
+  ends[axis] = end;
+  return createValue<graph::SliceOp>(rewriter, loc, v,
+                                     rewriter.getDenseI64ArrayAttr(starts),
+                                     rewriter.getDenseI64ArrayAttr(ends),
+                                     rewriter.getDenseI64ArrayAttr(steps));
+}
+
 } // namespace mica::onnx_to_graph

@@ -260,6 +260,11 @@ mlir::Value requantize(mlir::PatternRewriter &rewriter, mlir::Location loc,
                        mlir::Value real, mlir::Value zeroPoint,
                        mlir::Type resultElement);
 
+/// `v`[start:end] along `axis` (static shape), every other dim whole.
+mlir::Value sliceAlong(mlir::PatternRewriter &rewriter, mlir::Location loc,
+                       mlir::Value v, int64_t axis, int64_t start,
+                       int64_t end);
+
 /// Replaces `op` (one used result) by the existing `value` when
 /// canReplaceWith allows it.
 llvm::LogicalResult forwardValue(mlir::PatternRewriter &rewriter,

@@ -36,15 +36,7 @@ public:
                                            rw.getDenseI64ArrayAttr(perm));
   }
   Value slice(Value v, int64_t axis, int64_t start, int64_t end) {
-    auto type = cast<RankedTensorType>(v.getType());
-    SmallVector<int64_t> starts(type.getRank(), 0), steps(type.getRank(), 1);
-    SmallVector<int64_t> ends(type.getShape());
-    starts[axis] = start;
-    ends[axis] = end;
-    return createValue<graph::SliceOp>(rw, loc, v,
-                                       rw.getDenseI64ArrayAttr(starts),
-                                       rw.getDenseI64ArrayAttr(ends),
-                                       rw.getDenseI64ArrayAttr(steps));
+    return sliceAlong(rw, loc, v, axis, start, end);
   }
   Value matmul(Value a, Value b) {
     return createValue<graph::MatmulOp>(rw, loc, a, b);
