@@ -396,6 +396,29 @@ Value loadStrided(OpBuilder &b, Location loc, Value flat, OpFoldResult index,
                                   zeroVector(b, loc, type));
 }
 
+void storeStrided(OpBuilder &b, Location loc, Value value, Value flat,
+                  OpFoldResult index, OpFoldResult stride,
+                  std::optional<OpFoldResult> count) {
+  std::optional<int64_t> s = staticValue(stride);
+  if (s && *s == 1) {
+    storeVector(b, loc, value, flat, index, count);
+    return;
+  }
+  IndexMath im(b, loc);
+  int64_t lanes = cast<VectorType>(value.getType()).getNumElements();
+  if (count) {
+    std::optional<int64_t> c = staticValue(*count);
+    assert(c && "a strided store of a partial vector needs a static count");
+    lanes = std::min(lanes, *c);
+  }
+  for (int64_t l = 0; l < lanes; ++l) {
+    Value element = vector::ExtractOp::create(b, loc, value, l);
+    memref::StoreOp::create(
+        b, loc, element, flat,
+        im.value(im.add(index, im.mul(stride, im.constant(l)))));
+  }
+}
+
 void emitParallelLoop(OpBuilder &b, Location loc, OpFoldResult lb,
                       OpFoldResult ub, int64_t step,
                       function_ref<void(OpFoldResult)> body) {

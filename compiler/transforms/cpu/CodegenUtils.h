@@ -130,6 +130,13 @@ mlir::Value loadStrided(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::OpFoldResult stride, int64_t lanes,
                         std::optional<mlir::OpFoldResult> count);
 
+/// Stores the lanes of `value` to `flat` at index + l * stride (only the
+/// first `count`): a contiguous store for stride 1, scalar stores otherwise
+/// (`count` must then be static).
+void storeStrided(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                  mlir::Value flat, mlir::OpFoldResult index,
+                  mlir::OpFoldResult stride,
+                  std::optional<mlir::OpFoldResult> count);
 /// A loop from `lb` to `ub` by `step` whose iterations are independent, as
 /// an scf.parallel over [0, trip count) (mica-cpu-outline-parallel turns the
 /// top-level ones into tasks for the runtime's threads); `body` gets the

@@ -72,9 +72,11 @@ struct CpuContractionCodegenPass
                        << " m=" << (plan->mDim >= 0 ? plan->extents[plan->mDim] : 1)
                        << " tile " << plan->mr << "x" << plan->nv << "x"
                        << plan->lanes << " B mode " << int(plan->bMode)
+                       << (plan->stridedN ? " strided n" : "")
                        << (plan->mOuter ? " rows outer" : "")
                        << (plan->initOp ? " +init" : "") << " +"
-                       << plan->epilogue.size() << " epilogue\n";
+                       << plan->epilogue.size() << " epilogue, ~"
+                       << static_cast<int64_t>(plan->cycles) << " cycles\n";
         }
         erased.insert(op);
         if (plan->initOp)

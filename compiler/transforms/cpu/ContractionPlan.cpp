@@ -110,7 +110,10 @@ bool deadAfter(Value buffer, Operation *after) {
 
 class Analyzer {
 public:
-  Analyzer(const TargetShape &target) : target(target) {}
+  /// `forcedN`: vectorise along this loop dim of the output instead of
+  /// its innermost (the output then is written lane by lane).
+  Analyzer(const TargetShape &target, std::optional<unsigned> forcedN)
+      : target(target), forcedN(forcedN) {}
   std::optional<Plan> analyze(linalg::LinalgOp op);
 
 private:
@@ -118,12 +121,16 @@ private:
   void analyzeEpilogue(Plan &p);
   void mergeInnerDims(Plan &p);
   void chooseRows(Plan &p);
+  void mergeRowDims(Plan &p);
   void chooseTile(Plan &p);
+  /// Plan::cycles from the tile model's cost per reduction step.
+  void estimateCycles(Plan &p, double perStep);
   /// The access patterns (in the op's loop dims) of every buffer the kernel
   /// touches along n, for the merge check.
   SmallVector<std::optional<AccessPattern>> nAccesses(Plan &p);
 
   TargetShape target;
+  std::optional<unsigned> forcedN;
   SmallVector<std::optional<AccessPattern>> inputPatterns;
   std::optional<AccessPattern> cPattern;
 };
@@ -165,8 +172,17 @@ std::optional<Plan> Analyzer::analyze(linalg::LinalgOp op) {
   while (p.nPos > 0 &&
          p.extents[cast<AffineDimExpr>(p.cMap.getResult(p.nPos)).getPosition()] == 1)
     --p.nPos;
+  if (forcedN) {
+    std::optional<unsigned> pos =
+        p.cMap.getResultPosition(getAffineDimExpr(*forcedN, op.getContext()));
+    if (!pos)
+      return std::nullopt;
+    p.nPos = *pos;
+  }
   p.nDim = cast<AffineDimExpr>(p.cMap.getResult(p.nPos)).getPosition();
-  if (!cPattern->hasCoef(p.nDim, 1) || p.reduction[p.nDim])
+  p.stridedN = !cPattern->hasCoef(p.nDim, 1);
+  if (p.reduction[p.nDim] || !cPattern->coef[p.nDim] ||
+      (p.stridedN && !forcedN))
     return std::nullopt;
 
   // Inputs the body reads: one depends on n (B), at most one does not (A).
@@ -203,12 +219,15 @@ std::optional<Plan> Analyzer::analyze(linalg::LinalgOp op) {
 
   analyzeInit(p);
   analyzeEpilogue(p);
-  mergeInnerDims(p);
+  if (!p.stridedN)
+    mergeInnerDims(p);
   p.nExtent = p.extents[p.nDim];
   chooseRows(p);
+  if (p.stridedN)
+    mergeRowDims(p);
   for (unsigned d = 0; d < p.numLoops; ++d) {
     if (d == p.nDim || static_cast<int>(d) == p.mDim ||
-        llvm::is_contained(p.merged, d))
+        llvm::is_contained(p.merged, d) || llvm::is_contained(p.mergedRows, d))
       continue;
     (p.reduction[d] ? p.red : p.outer).push_back(d);
   }
@@ -244,6 +263,10 @@ std::optional<Plan> Analyzer::analyze(linalg::LinalgOp op) {
     else if ((p.mDim < 0 || b.dependsOn(p.mDim)) && p.aInput >= 0)
       return std::nullopt;
   }
+  // Along a strided output dim, only a weight packed into panels gives the
+  // unit-stride vectors that make it pay.
+  if (p.stridedN && (p.bMode != BMode::Packed || p.mDim < 0))
+    return std::nullopt;
   chooseTile(p);
 
   // Weights as A: one contiguous stream per row block instead of MR streams
@@ -383,7 +406,8 @@ void Analyzer::analyzeEpilogue(Plan &p) {
       break;
     AffineMap pos = inversePermutation(curMap).compose(curPos);
     auto dPattern = analyzeAccess(cast<MemRefType>(d.getType()), pos);
-    if (!dPattern || !dPattern->hasCoef(p.nDim, 1))
+    if (!dPattern || !dPattern->coef[p.nDim] ||
+        (!p.stridedN && !dPattern->hasCoef(p.nDim, 1)))
       break;
     bool readsCur = true;
     for (OpOperand *inPtr : g.getDpsInputOperands()) {
@@ -509,7 +533,9 @@ void Analyzer::chooseRows(Plan &p) {
       if (d == p.nDim || llvm::is_contained(p.merged, d) || extentOf(d) <= 1 ||
           !accept(d))
         continue;
-      if (best < 0 || extentOf(d) > extentOf(best))
+      // With n strided, the innermost dim: the rows are then the
+      // contiguous columns of the output (merged outwards by mergeRowDims).
+      if (best < 0 || extentOf(d) > extentOf(best) || p.stridedN)
         best = d;
     }
     return best;
@@ -518,6 +544,70 @@ void Analyzer::chooseRows(Plan &p) {
   p.mDim = pick([&](unsigned d) { return a && a->dependsOn(d) && !b.dependsOn(d); });
   if (p.mDim < 0)
     p.mDim = pick([&](unsigned d) { return b.dependsOn(d) && !(a && a->dependsOn(d)); });
+}
+
+void Analyzer::mergeRowDims(Plan &p) {
+  // Like mergeInnerDims for the rows: the output dims just outside m fold
+  // into it while every buffer walks them contiguously (a 7x7 map: 49 rows).
+  if (p.mDim < 0)
+    return;
+  unsigned m = p.mDim;
+  SmallVector<std::optional<AccessPattern>> accesses = nAccesses(p);
+  if (p.aInput >= 0)
+    accesses.push_back(inputPatterns[p.aInput]);
+  std::optional<unsigned> mPos =
+      p.cMap.getResultPosition(getAffineDimExpr(m, p.op.getContext()));
+  int64_t inner = p.extents[m];
+  for (int64_t r = static_cast<int64_t>(*mPos) - 1; r >= 0; --r) {
+    unsigned d = cast<AffineDimExpr>(p.cMap.getResult(r)).getPosition();
+    if (d == p.nDim || ShapedType::isDynamic(inner) ||
+        ShapedType::isDynamic(p.extents[d]))
+      break;
+    bool ok = llvm::all_of(accesses, [&](const std::optional<AccessPattern> &x) {
+      if (!x)
+        return false;
+      if (!x->dependsOn(d) && !x->dependsOn(m))
+        return true;
+      return x->coef[d] && x->coef[m] && *x->coef[d] == inner * *x->coef[m];
+    });
+    if (!ok)
+      break;
+    p.mergedRows.push_back(d);
+    inner *= p.extents[d];
+  }
+  p.extents[m] = inner;
+  for (unsigned d : p.mergedRows)
+    p.extents[d] = 1;
+}
+
+void Analyzer::estimateCycles(Plan &p, double perStep) {
+  auto extent = [&](unsigned d) {
+    return ShapedType::isDynamic(p.extents[d]) ? 64.0 : double(p.extents[d]);
+  };
+  double steps = 1, outer = 1, elements = 1;
+  for (unsigned d = 0; d < p.numLoops; ++d) {
+    if (p.reduction[d])
+      steps *= extent(d);
+    else
+      elements *= extent(d);
+  }
+  for (unsigned d : p.outer)
+    outer *= extent(d);
+  p.cycles = perStep * steps * outer;
+  if (!p.stridedN)
+    return;
+  // Lane-by-lane stores, and loads of epilogue operands strided along n:
+  // about half a cycle per element each (two stores per cycle; fitted on
+  // 1x1 convolutions on 7x7 maps, K = 192 .. 1152).
+  // nAccesses: B (packed, skipped), the extra inputs (in the tile cost),
+  // then the ones per output element.
+  SmallVector<std::optional<AccessPattern>> accesses = nAccesses(p);
+  int strided = 0;
+  for (const std::optional<AccessPattern> &x :
+       ArrayRef(accesses).drop_front(1 + p.extraInputs.size()))
+    if (x && x->dependsOn(p.nDim) && !x->hasCoef(p.nDim, 1))
+      ++strided;
+  p.cycles += 0.5 * strided * elements;
 }
 
 void Analyzer::chooseTile(Plan &p) {
@@ -618,6 +708,7 @@ void Analyzer::chooseTile(Plan &p) {
       }
     }
   }
+  estimateCycles(p, best);
   // Loop order. With rows innermost, A (all rows x K) is re-read for every
   // n tile and every outer index (each output row of a convolution); when
   // that is more than L2 keeps, the row blocks go outermost instead and B
@@ -653,7 +744,30 @@ void Analyzer::chooseTile(Plan &p) {
 
 std::optional<Plan> mica::cpu::planContraction(linalg::LinalgOp op,
                                                const TargetShape &target) {
-  return Analyzer(target).analyze(op);
+  std::optional<Plan> plan = Analyzer(target, std::nullopt).analyze(op);
+  if (!plan || ShapedType::isDynamic(plan->nExtent))
+    return plan;
+  // Short rows fill the vectors poorly (49 columns: 77% of 16-lane and 88%
+  // of 8-lane vectors). Another output dim may fill them (the output
+  // channels): the plan along it, when the model finds it cheaper.
+  auto fill = [&](int64_t lanes) {
+    return double(plan->nExtent) /
+           double((plan->nExtent + lanes - 1) / lanes * lanes);
+  };
+  if (std::max(fill(target.lanes), fill(std::max<int64_t>(target.lanes / 2, 1))) >=
+      0.95)
+    return plan;
+  std::optional<Plan> best = plan;
+  for (AffineExpr e : plan->cMap.getResults()) {
+    unsigned d = cast<AffineDimExpr>(e).getPosition();
+    if (d == plan->nDim || ShapedType::isDynamic(plan->extents[d]) ||
+        plan->extents[d] < 2 * target.lanes)
+      continue;
+    std::optional<Plan> alt = Analyzer(target, d).analyze(op);
+    if (alt && alt->cycles < 0.95 * best->cycles)
+      best = std::move(alt);
+  }
+  return best;
 }
 
 std::optional<std::vector<float>> mica::cpu::readConstant(memref::GlobalOp global) {

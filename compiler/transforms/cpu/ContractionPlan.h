@@ -63,6 +63,12 @@ struct Plan {
   unsigned nDim = 0;
   unsigned nPos = 0; // n's position among the output's dims
   SmallVector<unsigned> merged; // dims folded into nDim (run at index 0)
+  // The output is not contiguous along n: n is another output dim than the
+  // innermost (the output channels of a 1x1 convolution on a 7x7 map, whose
+  // 49 columns fill 16-lane vectors to 77%); stores and epilogue loads along
+  // n go lane by lane.
+  bool stridedN = false;
+  SmallVector<unsigned> mergedRows; // dims folded into mDim (index 0)
   int64_t nExtent = ShapedType::kDynamic;
   int mDim = -1;
   SmallVector<unsigned> outer, red;
@@ -86,6 +92,10 @@ struct Plan {
   // Loop order: row blocks outermost (A stays in cache while every other
   // loop runs) or innermost (B's tile stays while all rows pass).
   bool mOuter = false;
+  // Estimated cycles of the whole kernel (the tile model's cost per
+  // reduction step times the steps and outer iterations, plus lane-by-lane
+  // stores): compares the plans of one op.
+  double cycles = 0;
 };
 
 /// The plan for `op`, or nullopt when it is not a kernel this pass makes.
