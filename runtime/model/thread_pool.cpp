@@ -3,12 +3,18 @@
  * A context created with T > 1 threads owns T - 1 worker threads; the thread
  * that calls mica_context_run is the T-th, so a run never has more than T
  * threads busy (no oversubscription). Generated code hands a parallel loop
- * of `count` independent iterations to mica_kernel_parallel_for; every
- * thread takes chunks of iterations from one atomic counter until none are
- * left, and the call returns when all chunks are done. Which thread runs an
- * iteration never changes its result (iterations write disjoint outputs and
- * each output's reduction stays inside one iteration), so results do not
- * depend on T.
+ * of `count` independent iterations to mica_kernel_parallel_for, which
+ * splits them into T contiguous blocks: thread t runs block t, then any
+ * block nobody has started (a thread another process delays costs one
+ * block, not the loop), and the call returns when all blocks are done.
+ * Every loop splits the same way, so a thread keeps working on the part of
+ * the data it produced in the previous loop (consecutive layers split the
+ * same channels or rows): with chunks claimed in arrival order instead,
+ * half the data crossed between the cores' caches at every layer
+ * (mobilenet_v2 at 2 threads 4.35 -> 4.2 ms, resnet18 16.7 -> 16.2). Which
+ * thread runs an iteration never changes its result (iterations write
+ * disjoint outputs and each output's reduction stays inside one
+ * iteration), so results do not depend on T.
  *
  * Between loops workers spin for a short while (loops of one run follow each
  * other within microseconds), then sleep on a condition variable until the
@@ -39,24 +45,35 @@ inline void cpuRelax() {
 } // namespace
 
 /* The loop being run. Two slots, so that a worker that wakes up late reads
- * either its own loop's slot or fails to claim anything (the ticket's
- * generation tells). Relaxed atomics: the ticket orders them. */
+ * either its own loop's slot or fails to claim anything (the blocks' claim
+ * generations tell). Relaxed atomics: the generation orders them. */
 struct Job {
   std::atomic<mica_kernel_task_fn> fn;
   std::atomic<const mica_kernel_ctx *> ctx;
-  std::atomic<int64_t> count, grain;
+  std::atomic<int64_t> count;
+};
+
+struct WorkerArgs {
+  mica_thread_pool *pool;
+  uint32_t self;
+};
+
+/* One block of the current loop: the last loop generation that claimed it,
+ * on a cache line of its own. */
+struct alignas(64) Block {
+  std::atomic<uint64_t> claimed{0};
 };
 
 struct mica_thread_pool {
   uint32_t threads; /* including the caller */
   pthread_t *workers;
+  WorkerArgs *args; /* per worker: the pool and its thread index */
   pthread_mutex_t mutex;
   pthread_cond_t wake;
   uint64_t started; /* loops started (the caller's own counter) */
   Job jobs[2];
-  /* (generation << kIndexBits) | next unclaimed iteration. */
-  std::atomic<uint64_t> ticket;
-  std::atomic<uint64_t> generation; /* what sleeping workers wait for */
+  Block *blocks; /* one per thread */
+  std::atomic<uint64_t> generation; /* the current loop; workers wait for it */
   std::atomic<int64_t> done;        /* iterations finished in this loop */
   std::atomic<uint32_t> sleepers;
   std::atomic<bool> stop;
@@ -64,38 +81,43 @@ struct mica_thread_pool {
 
 namespace {
 
-constexpr int kIndexBits = 40;
-constexpr uint64_t kIndexMask = (uint64_t(1) << kIndexBits) - 1;
-constexpr uint64_t kGenerationMask = (uint64_t(1) << (64 - kIndexBits)) - 1;
+/* Claims block `b` for loop `generation`: false when a thread already did
+ * (or the loop is over, and a newer one claimed it). */
+bool claim(mica_thread_pool *pool, uint32_t b, uint64_t generation) {
+  uint64_t seen = pool->blocks[b].claimed.load(std::memory_order_acquire);
+  while (seen < generation)
+    if (pool->blocks[b].claimed.compare_exchange_weak(
+            seen, generation, std::memory_order_acq_rel))
+      return true;
+  return false;
+}
 
-/* Claims chunks of loop `generation` and runs them until none are left (or
- * the loop is over: a newer generation in the ticket). */
-void work(mica_thread_pool *pool, uint64_t generation) {
+/* Runs the blocks of loop `generation` that thread `self` can claim: its
+ * own first, then the others in order. */
+void work(mica_thread_pool *pool, uint64_t generation, uint32_t self) {
   const Job &job = pool->jobs[generation & 1];
-  for (;;) {
-    uint64_t ticket = pool->ticket.load(std::memory_order_acquire);
-    if ((ticket >> kIndexBits) != (generation & kGenerationMask))
-      return;
-    const int64_t count = job.count.load(std::memory_order_relaxed);
-    const int64_t grain = job.grain.load(std::memory_order_relaxed);
-    const int64_t begin = (int64_t)(ticket & kIndexMask);
-    if (begin >= count)
-      return;
-    const int64_t end = begin + grain < count ? begin + grain : count;
-    const uint64_t claimed = (ticket & ~kIndexMask) | (uint64_t)end;
-    if (!pool->ticket.compare_exchange_weak(ticket, claimed,
-                                            std::memory_order_acq_rel))
+  const uint32_t threads = pool->threads;
+  for (uint32_t i = 0; i < threads; ++i) {
+    const uint32_t b = (self + i) % threads;
+    // Fields first, then the claim: a successful claim means the loop was
+    // not over (its blocks are not all done), so the slot still held this
+    // loop's fields when they were read.
+    const int64_t count = job.count.load(std::memory_order_acquire);
+    mica_kernel_task_fn fn = job.fn.load(std::memory_order_relaxed);
+    const mica_kernel_ctx *ctx = job.ctx.load(std::memory_order_relaxed);
+    if (!claim(pool, b, generation))
       continue;
-    // The claim succeeded while the ticket still named this loop, so the
-    // slot held this loop's fields when they were read above.
-    job.fn.load(std::memory_order_relaxed)(
-        job.ctx.load(std::memory_order_relaxed), begin, end);
+    const int64_t begin = count * b / threads;
+    const int64_t end = count * (b + 1) / threads;
+    if (end > begin)
+      fn(ctx, begin, end);
     pool->done.fetch_add(end - begin, std::memory_order_release);
   }
 }
 
 void *workerMain(void *arg) {
-  auto *pool = static_cast<mica_thread_pool *>(arg);
+  auto *pool = static_cast<WorkerArgs *>(arg)->pool;
+  const uint32_t self = static_cast<WorkerArgs *>(arg)->self;
   uint64_t seen = 0;
   for (;;) {
     int spins = 0;
@@ -117,7 +139,7 @@ void *workerMain(void *arg) {
     if (pool->stop.load(std::memory_order_acquire))
       return nullptr;
     seen = pool->generation.load(std::memory_order_acquire);
-    work(pool, seen);
+    work(pool, seen, self);
   }
 }
 
@@ -134,8 +156,16 @@ mica_thread_pool *mica_thread_pool_create(uint32_t threads) {
   auto *pool = new (memory) mica_thread_pool();
   pool->workers =
       static_cast<pthread_t *>(calloc(threads - 1, sizeof(pthread_t)));
-  if (!pool->workers || pthread_mutex_init(&pool->mutex, nullptr) != 0) {
+  pool->args =
+      static_cast<WorkerArgs *>(calloc(threads - 1, sizeof(WorkerArgs)));
+  void *blocks = nullptr;
+  if (posix_memalign(&blocks, alignof(Block), threads * sizeof(Block)) == 0)
+    pool->blocks = new (blocks) Block[threads];
+  if (!pool->workers || !pool->args || !pool->blocks ||
+      pthread_mutex_init(&pool->mutex, nullptr) != 0) {
     free(pool->workers);
+    free(pool->args);
+    free(pool->blocks);
     pool->~mica_thread_pool();
     free(memory);
     return nullptr;
@@ -143,7 +173,9 @@ mica_thread_pool *mica_thread_pool_create(uint32_t threads) {
   pthread_cond_init(&pool->wake, nullptr);
   pool->threads = 1;
   for (uint32_t i = 0; i + 1 < threads; ++i) {
-    if (pthread_create(&pool->workers[i], nullptr, workerMain, pool) != 0)
+    pool->args[i] = {pool, i + 1}; // the caller is thread 0
+    if (pthread_create(&pool->workers[i], nullptr, workerMain,
+                       &pool->args[i]) != 0)
       break;
     ++pool->threads;
   }
@@ -162,6 +194,8 @@ void mica_thread_pool_free(mica_thread_pool *pool) {
   pthread_cond_destroy(&pool->wake);
   pthread_mutex_destroy(&pool->mutex);
   free(pool->workers);
+  free(pool->args);
+  free(pool->blocks); // Block is trivially destructible
   pool->~mica_thread_pool();
   free(pool);
 }
@@ -172,30 +206,23 @@ void mica_kernel_parallel_for(const mica_kernel_ctx *ctx,
     return;
   const auto *state = static_cast<const mica_hook_state *>(ctx->hook_state);
   mica_thread_pool *pool = state ? state->pool : nullptr;
-  if (!pool || pool->threads < 2 || count == 1 ||
-      (uint64_t)count > kIndexMask) {
+  if (!pool || pool->threads < 2 || count == 1) {
     fn(ctx, 0, count);
     return;
   }
-  const uint64_t generation = ++pool->started & kGenerationMask;
+  const uint64_t generation = ++pool->started;
   Job &job = pool->jobs[generation & 1];
   job.fn.store(fn, std::memory_order_relaxed);
   job.ctx.store(ctx, std::memory_order_relaxed);
   job.count.store(count, std::memory_order_relaxed);
-  // Some eight chunks per thread: a thread another process delays holds
-  // up the loop by one small chunk at most, and a worker that wakes too late
-  // takes nothing (the caller claims every chunk it finds).
-  int64_t grain = count / (8 * (int64_t)pool->threads);
-  job.grain.store(grain > 0 ? grain : 1, std::memory_order_relaxed);
   pool->done.store(0, std::memory_order_relaxed);
-  pool->ticket.store(generation << kIndexBits, std::memory_order_release);
   pool->generation.store(generation, std::memory_order_seq_cst);
   if (pool->sleepers.load(std::memory_order_seq_cst) != 0) {
     pthread_mutex_lock(&pool->mutex);
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->mutex);
   }
-  work(pool, generation);
+  work(pool, generation, 0);
   while (pool->done.load(std::memory_order_acquire) < count)
     cpuRelax();
 }
