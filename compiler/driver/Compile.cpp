@@ -350,6 +350,7 @@ CompileResult mica::compile(MLIRContext &context,
     PassManager pm(&context);
     KernelPipelineOptions kernel = kernelOptions(*target);
     kernel.winograd = options.winograd;
+    kernel.polynomialExp = options.polynomialExp;
     buildGraphToKernelPipeline(pm, symbol, kernel);
     if (failed(pm.run(module))) {
       result.unsupported = legalizeFailure;

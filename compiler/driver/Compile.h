@@ -39,6 +39,8 @@ struct CompileOptions {
   /// 3x3 convolutions as Winograd F(4x4, 3x3) where it pays (numerics:
   /// docs/numerics.md).
   bool winograd = true;
+  /// exp as MLIR's polynomial approximation (docs/numerics.md item 4).
+  bool polynomialExp = true;
   /// Called with a short description of each stage as it starts.
   std::function<void(llvm::StringRef)> progress;
 };

@@ -55,6 +55,8 @@ void mica::buildGraphToKernelPipeline(mlir::OpPassManager &pm,
         mica::createCpuElementwiseCodegen(elementwise));
     pm.addPass(mlir::createCanonicalizerPass());
     pm.addPass(mlir::createCSEPass());
+    if (options.polynomialExp)
+      pm.addPass(mica::createCpuPolynomialExp());
     if (!options.vectorMathIsa.empty()) {
       CpuVectorMathOptions math;
       math.isa = options.vectorMathIsa;
@@ -95,6 +97,10 @@ struct KernelPipelineCliOptions
       *this, "winograd",
       llvm::cl::desc("3x3 convolutions as Winograd F(4x4, 3x3) where it pays"),
       llvm::cl::init(true)};
+  Option<bool> polynomialExp{
+      *this, "polynomial-exp",
+      llvm::cl::desc("f32 exp as MLIR's polynomial approximation"),
+      llvm::cl::init(true)};
 };
 } // namespace
 
@@ -109,6 +115,7 @@ void mica::registerGraphToKernelPipeline() {
         options.vectorRegisters = cli.registers;
         options.vectorMathIsa = cli.vectorMath;
         options.winograd = cli.winograd;
+        options.polynomialExp = cli.polynomialExp;
         buildGraphToKernelPipeline(pm, "mica_main", options);
       });
 }

@@ -32,6 +32,9 @@ struct KernelPipelineOptions {
   /// 3x3 convolutions as Winograd F(4x4, 3x3) where the cost model of
   /// mica-winograd-conv says it pays (with the CPU kernels only).
   bool winograd = true;
+  /// f32 exp as MLIR's polynomial approximation instead of the C library's
+  /// (mica-cpu-polynomial-exp; with the CPU kernels only).
+  bool polynomialExp = true;
 };
 
 void buildGraphToKernelPipeline(mlir::OpPassManager &pm,

@@ -108,6 +108,14 @@ cl::opt<bool> winograd(
              "direct)"),
     cl::init(true), cl::sub(cli::compileCommand),
     cl::cat(cli::compileCategory));
+cl::opt<bool> polynomialExp(
+    "polynomial-exp",
+    cl::desc("Compute exp (softmax, sigmoid, swish, ...) with MLIR's "
+             "polynomial approximation, inline (default: true; <= 1 ulp for "
+             "|x| < 80, results below FLT_MIN flushed to zero; "
+             "--polynomial-exp=false calls the C library's expf)"),
+    cl::init(true), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
 cl::opt<bool> progressFlag(
     "progress",
     cl::desc("Print progress lines on stderr even when it is not a terminal"),
@@ -144,6 +152,7 @@ int mica::cli::runCompile() {
   options.name = prefix;
   options.fpContract = fpContract;
   options.winograd = winograd;
+  options.polynomialExp = polynomialExp;
   if (!isIdentifier(options.name)) {
     printError("--name must be a C identifier, got '" + options.name + "'");
     return kUsage;
