@@ -258,8 +258,8 @@ LogicalResult Emitter::run() {
   for (Operation *h : p.hoist)
     h->moveBefore(first);
   b.setInsertionPoint(op);
-  // Worth splitting over threads? (A thread hand-off costs about a
-  // microsecond; this is some 20 of work.)
+  // Worth splitting over threads? (kParallelWork: a hand-off costs a
+  // microsecond or two, keeping each thread's data in its own cache more.)
   int64_t work = 1;
   for (int64_t e : p.extents)
     work = ShapedType::isDynamic(e) ? work * 64 : work * e;

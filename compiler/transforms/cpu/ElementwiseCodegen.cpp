@@ -23,8 +23,9 @@ using namespace mica::cpu;
 namespace {
 
 constexpr int64_t kUnroll = 4;
-/// Elements from which the outermost loop runs on the context's threads.
-constexpr int64_t kParallelElements = 1 << 16;
+/// Elements from which the outermost loop runs on the context's threads
+/// (low for the data's sake: see kParallelWork in ContractionPlan.h).
+constexpr int64_t kParallelElements = 1 << 13;
 
 struct ElementwisePlan {
   linalg::LinalgOp op;
