@@ -638,10 +638,31 @@ void Analyzer::chooseTile(Plan &p) {
   // overlaps the loads of the unrolled window steps (12 x 2 on 32 registers
   // spills). A plain loop over K holds one step: 6 x 4 accumulators, 4 B
   // vectors and a broadcast fit 32 registers.
+  // An epilogue with transcendentals (swish, sigmoid, GELU) runs a long
+  // chain per accumulator with constants of its own: with the
+  // accumulators of a full tile live around it, LLVM spills constants and
+  // temporaries at every step (efficientnet_b0's stem, 16 accumulators and
+  // an inline exp: 0.50 ms; 8 accumulators: 0.35 ms). Only for short
+  // reductions: over a long one (K >= 128) the spills are amortised and a
+  // full tile's reuse counts more (a 192->1152 1x1 conv with swish: 8
+  // accumulators 0.265 ms, 24: 0.228).
+  int64_t steps = 1;
+  for (unsigned d : p.red)
+    steps *= ShapedType::isDynamic(p.extents[d]) ? 64 : p.extents[d];
+  bool heavyEpilogue = steps < 128 && llvm::any_of(p.epilogue, [](EpilogueStep &step) {
+    bool heavy = false;
+    step.op.getBlock()->walk([&](Operation *op) {
+      if (op->getDialect()->getNamespace() == "math")
+        heavy = true;
+    });
+    return heavy;
+  });
   auto maxAcc = [&](int64_t nv) -> int64_t {
     int64_t regs = target.registers;
     if (const char *env = std::getenv("MICA_CPU_MAX_ACC"))
       return std::atoi(env);
+    if (heavyEpilogue)
+      return regs / 4;
     if (aStreams && !unrolledSteps)
       return regs - regs / 4;
     // Rows that read their own B (depthwise: output rows of one channel)

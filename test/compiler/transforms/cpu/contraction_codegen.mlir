@@ -180,3 +180,33 @@ func.func @row_sums_transposed(%x: memref<16x37xf32>, %out: memref<16xf32>) {
   }
   return
 }
+
+// -----
+
+// A short reduction (K = 16) followed by a sigmoid: the exp's chain and
+// constants need registers of their own, so the tile keeps at most a
+// quarter of the 16 registers as accumulators (4 here, where the plain
+// matmul above takes more).
+// CHECK-LABEL: func.func @matmul_sigmoid_small_tile
+// CHECK: scf.for {{.*}} iter_args({{[^,]+}}, {{[^,]+}}, {{[^,]+}}, {{[^,]+}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: math.exp {{.*}} : vector<8xf32>
+// CHECK: return
+func.func @matmul_sigmoid_small_tile(%a: memref<64x16xf32>, %b: memref<16x64xf32>, %out: memref<64x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %c = memref.alloc() : memref<64x64xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<64x64xf32>)
+  linalg.matmul ins(%a, %b : memref<64x16xf32>, memref<16x64xf32>) outs(%c : memref<64x64xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<64x64xf32>) outs(%out : memref<64x64xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %n = arith.negf %x : f32
+    %e = math.exp %n : f32
+    %d = arith.addf %e, %one : f32
+    %s = arith.divf %one, %d : f32
+    linalg.yield %s : f32
+  }
+  memref.dealloc %c : memref<64x64xf32>
+  return
+}
