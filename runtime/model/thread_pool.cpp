@@ -4,9 +4,11 @@
  * that calls mica_context_run is the T-th, so a run never has more than T
  * threads busy (no oversubscription). Generated code hands a parallel loop
  * of `count` independent iterations to mica_kernel_parallel_for, which
- * splits them into T contiguous blocks: thread t runs block t, then any
- * block nobody has started (a thread another process delays costs one
- * block, not the loop), and the call returns when all blocks are done.
+ * splits them into T contiguous blocks: thread t runs block t from its
+ * front in a few chunks, and a thread with nothing left takes chunks from
+ * the back of the others' blocks (a thread another process delays holds up
+ * the loop by one chunk, not by its block); the call returns when all
+ * iterations are done.
  * Every loop splits the same way, so a thread keeps working on the part of
  * the data it produced in the previous loop (consecutive layers split the
  * same channels or rows): with chunks claimed in arrival order instead,
@@ -45,12 +47,14 @@ inline void cpuRelax() {
 } // namespace
 
 /* The loop being run. Two slots, so that a worker that wakes up late reads
- * either its own loop's slot or fails to claim anything (the blocks' claim
- * generations tell). Relaxed atomics: the generation orders them. */
+ * either its own loop's slot or fails to claim anything (the generation in
+ * each block's state tells). Relaxed atomics: the generation orders them.
+ * Blocks count in units of `unit` iterations, so that a unit index fits in
+ * kIndexBits. */
 struct Job {
   std::atomic<mica_kernel_task_fn> fn;
   std::atomic<const mica_kernel_ctx *> ctx;
-  std::atomic<int64_t> count;
+  std::atomic<int64_t> count, unit;
 };
 
 struct WorkerArgs {
@@ -58,10 +62,11 @@ struct WorkerArgs {
   uint32_t self;
 };
 
-/* One block of the current loop: the last loop generation that claimed it,
- * on a cache line of its own. */
+/* One block of the current loop, on a cache line of its own: the loop's
+ * generation (low kGenerationBits) and the units not yet taken, [front,
+ * back): the owner takes from the front, the others from the back. */
 struct alignas(64) Block {
-  std::atomic<uint64_t> claimed{0};
+  std::atomic<uint64_t> state{0};
 };
 
 struct mica_thread_pool {
@@ -81,37 +86,69 @@ struct mica_thread_pool {
 
 namespace {
 
-/* Claims block `b` for loop `generation`: false when a thread already did
- * (or the loop is over, and a newer one claimed it). */
-bool claim(mica_thread_pool *pool, uint32_t b, uint64_t generation) {
-  uint64_t seen = pool->blocks[b].claimed.load(std::memory_order_acquire);
-  while (seen < generation)
-    if (pool->blocks[b].claimed.compare_exchange_weak(
-            seen, generation, std::memory_order_acq_rel))
-      return true;
-  return false;
+constexpr int kGenerationBits = 20;
+constexpr int kIndexBits = 22;
+constexpr uint64_t kGenerationMask = (uint64_t(1) << kGenerationBits) - 1;
+constexpr uint64_t kIndexMask = (uint64_t(1) << kIndexBits) - 1;
+/* Chunks per block: how finely a late thread's block can be taken over. */
+constexpr uint64_t kChunks = 4;
+
+uint64_t packState(uint64_t generation, uint64_t front, uint64_t back) {
+  return (generation & kGenerationMask) | (front << kGenerationBits) |
+         (back << (kGenerationBits + kIndexBits));
 }
 
-/* Runs the blocks of loop `generation` that thread `self` can claim: its
- * own first, then the others in order. */
+/* Takes a chunk of block `b` of loop `generation` (from the front for its
+ * owner, else from the back) into [first, last) units; false when the block
+ * is empty or belongs to another loop. */
+bool take(mica_thread_pool *pool, uint32_t b, uint64_t generation, bool owner,
+          uint64_t chunk, uint64_t &first, uint64_t &last) {
+  std::atomic<uint64_t> &state = pool->blocks[b].state;
+  uint64_t seen = state.load(std::memory_order_acquire);
+  for (;;) {
+    if ((seen & kGenerationMask) != (generation & kGenerationMask))
+      return false;
+    uint64_t front = (seen >> kGenerationBits) & kIndexMask;
+    uint64_t back = seen >> (kGenerationBits + kIndexBits);
+    if (front >= back)
+      return false;
+    uint64_t n = back - front < chunk ? back - front : chunk;
+    first = owner ? front : back - n;
+    last = first + n;
+    uint64_t next = owner ? packState(generation, last, back)
+                          : packState(generation, front, first);
+    if (state.compare_exchange_weak(seen, next, std::memory_order_acq_rel))
+      return true;
+  }
+}
+
+/* Runs what thread `self` can take of loop `generation`: its own block
+ * first, then chunks of the others'. */
 void work(mica_thread_pool *pool, uint64_t generation, uint32_t self) {
   const Job &job = pool->jobs[generation & 1];
   const uint32_t threads = pool->threads;
   for (uint32_t i = 0; i < threads; ++i) {
     const uint32_t b = (self + i) % threads;
-    // Fields first, then the claim: a successful claim means the loop was
-    // not over (its blocks are not all done), so the slot still held this
-    // loop's fields when they were read.
-    const int64_t count = job.count.load(std::memory_order_acquire);
-    mica_kernel_task_fn fn = job.fn.load(std::memory_order_relaxed);
-    const mica_kernel_ctx *ctx = job.ctx.load(std::memory_order_relaxed);
-    if (!claim(pool, b, generation))
-      continue;
-    const int64_t begin = count * b / threads;
-    const int64_t end = count * (b + 1) / threads;
-    if (end > begin)
+    for (;;) {
+      // Fields first, then the take: a successful take means the loop was
+      // not over (not all its iterations were done), so the slot still held
+      // this loop's fields when they were read.
+      const int64_t count = job.count.load(std::memory_order_acquire);
+      const int64_t unit = job.unit.load(std::memory_order_relaxed);
+      mica_kernel_task_fn fn = job.fn.load(std::memory_order_relaxed);
+      const mica_kernel_ctx *ctx = job.ctx.load(std::memory_order_relaxed);
+      const uint64_t units = (uint64_t)((count + unit - 1) / unit);
+      const uint64_t per = (units + threads - 1) / threads;
+      const uint64_t chunk = per / kChunks > 0 ? per / kChunks : 1;
+      uint64_t first, last;
+      if (!take(pool, b, generation, i == 0, chunk, first, last))
+        break;
+      const int64_t begin = (int64_t)first * unit;
+      const int64_t end = (int64_t)last * unit < count ? (int64_t)last * unit
+                                                        : count;
       fn(ctx, begin, end);
-    pool->done.fetch_add(end - begin, std::memory_order_release);
+      pool->done.fetch_add(end - begin, std::memory_order_release);
+    }
   }
 }
 
@@ -215,6 +252,14 @@ void mica_kernel_parallel_for(const mica_kernel_ctx *ctx,
   job.fn.store(fn, std::memory_order_relaxed);
   job.ctx.store(ctx, std::memory_order_relaxed);
   job.count.store(count, std::memory_order_relaxed);
+  const int64_t unit = count / (int64_t)kIndexMask + 1;
+  job.unit.store(unit, std::memory_order_relaxed);
+  const uint64_t units = (uint64_t)((count + unit - 1) / unit);
+  const uint32_t threads = pool->threads;
+  for (uint32_t b = 0; b < threads; ++b)
+    pool->blocks[b].state.store(
+        packState(generation, units * b / threads, units * (b + 1) / threads),
+        std::memory_order_relaxed);
   pool->done.store(0, std::memory_order_relaxed);
   pool->generation.store(generation, std::memory_order_seq_cst);
   if (pool->sleepers.load(std::memory_order_seq_cst) != 0) {

@@ -1,10 +1,10 @@
 //===- ThreadPoolTest.cpp - mica_kernel_parallel_for on a context's pool --===//
 //
 // runtime/model/thread_pool.cpp: every iteration of a loop runs exactly
-// once, as one of T contiguous blocks (thread t's block t, or another
-// thread's when it was late), over thousands of back-to-back loops of
-// changing sizes (the two job slots and the per-block claim generations),
-// and with more threads than cores.
+// once, in chunks that never cross the T contiguous blocks (thread t's
+// block t, taken over chunk by chunk by others when it is late), over
+// thousands of back-to-back loops of changing sizes (the two job slots and
+// the generation in each block's state), and with more threads than cores.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/model/model_internal.h"
@@ -41,7 +41,7 @@ struct PoolDeleter {
   void operator()(mica_thread_pool *pool) const { mica_thread_pool_free(pool); }
 };
 
-TEST(ThreadPoolTest, EveryIterationOnceInContiguousBlocks) {
+TEST(ThreadPoolTest, EveryIterationOnceInsideItsBlock) {
   for (uint32_t threads : {2u, 3u, 5u}) {
     std::unique_ptr<mica_thread_pool, PoolDeleter> pool(
         mica_thread_pool_create(threads));
@@ -59,16 +59,48 @@ TEST(ThreadPoolTest, EveryIterationOnceInContiguousBlocks) {
         ASSERT_EQ(record.hits[i].load(), 1)
             << "iteration " << i << " of " << count << ", " << threads
             << " threads, round " << round;
-      // The blocks: [count * b / T, count * (b + 1) / T), empty ones skipped.
-      std::set<std::pair<int64_t, int64_t>> expected;
-      for (uint32_t b = 0; b < threads; ++b) {
-        int64_t begin = count * b / threads, end = count * (b + 1) / threads;
-        if (end > begin)
-          expected.insert({begin, end});
+      // Every chunk lies inside one block [count * b / T, count * (b + 1) /
+      // T): a thread's iterations stay contiguous, whoever runs them.
+      for (auto [begin, end] : record.ranges) {
+        int64_t b = begin * threads / count;
+        while (count * (b + 1) / threads <= begin)
+          ++b;
+        EXPECT_LE(end, count * (b + 1) / threads)
+            << "chunk [" << begin << ", " << end << ") of " << count
+            << " crosses a block boundary, " << threads << " threads";
       }
-      ASSERT_EQ(record.ranges, expected) << count << " iterations, " << threads
-                                         << " threads";
     }
+  }
+}
+
+// More iterations than a block's state can index (2^22): blocks count in
+// units of several iterations; the chunks still tile [0, count) exactly.
+TEST(ThreadPoolTest, HugeCountTilesExactly) {
+  std::unique_ptr<mica_thread_pool, PoolDeleter> pool(
+      mica_thread_pool_create(3));
+  ASSERT_NE(pool, nullptr);
+  mica_hook_state state{};
+  state.pool = pool.get();
+  for (int64_t count : {(int64_t(1) << 22) + 5, int64_t(3) << 23}) {
+    Record record(0);
+    mica_kernel_ctx ctx{};
+    ctx.arena = &record;
+    ctx.hook_state = &state;
+    mica_kernel_parallel_for(
+        &ctx,
+        [](const mica_kernel_ctx *c, int64_t begin, int64_t end) {
+          auto *r = static_cast<Record *>(c->arena);
+          std::lock_guard<std::mutex> lock(r->mutex);
+          r->ranges.insert({begin, end});
+        },
+        count);
+    int64_t next = 0;
+    for (auto [begin, end] : record.ranges) {
+      ASSERT_EQ(begin, next);
+      ASSERT_GT(end, begin);
+      next = end;
+    }
+    EXPECT_EQ(next, count);
   }
 }
 
