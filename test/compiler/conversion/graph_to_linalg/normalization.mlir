@@ -5,7 +5,9 @@
 // reduced dims.
 
 // Softmax over the last axis of a tensor with a dynamic sequence length:
-// max-reduce, exp(x - max), sum-reduce, divide.
+// max-reduce (as x > m ? x : m, one vmaxps: the maximum only shifts the
+// exponents, and a NaN still reaches its row through exp and the sum),
+// exp(x - max), sum-reduce, divide.
 // CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-DAG: #[[KEPT:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func @softmax
@@ -13,7 +15,8 @@
 // CHECK: %[[MAXINIT:.+]] = linalg.fill ins(%[[NEG]] : f32) outs(%{{.+}} : tensor<2x?xf32>)
 // CHECK: %[[MAX:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[KEPT]]], iterator_types = ["parallel", "parallel", "reduction"]}
 // CHECK-SAME: outs(%[[MAXINIT]] : tensor<2x?xf32>)
-// CHECK: arith.maximumf
+// CHECK: %[[GT:.+]] = arith.cmpf ogt, %[[IN:.+]], %[[ACC:.+]] : f32
+// CHECK: arith.select %[[GT]], %[[IN]], %[[ACC]] : f32
 // CHECK: %[[EXP:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[KEPT]], #[[ID]]]{{.*}} ins(%{{.+}}, %[[MAX]] :
 // CHECK: arith.subf
 // CHECK: math.exp
