@@ -7,7 +7,7 @@ where rel err = max|out - ref| / max|ref| and strided says whether the
 compile trace (MICA_CPU_CODEGEN_TRACE) shows a kernel along a strided
 output dim; exits 1 if an error exceeds 1e-4.
 
-  strided_n_check.py MICA WORKDIR
+  strided_n_check.py MICA WORKDIR [COMPILE FLAGS...]
 """
 import os
 import subprocess
@@ -65,7 +65,7 @@ def build(name, shape, k, ksize, stride, pad, epilogue, rng):
 
 
 def main():
-    mica, work = sys.argv[1], sys.argv[2]
+    mica, work, flags = sys.argv[1], sys.argv[2], sys.argv[3:]
     rng = np.random.default_rng(11)
     worst = 0.0
     for case in CASES:
@@ -77,7 +77,7 @@ def main():
             np.save(f"{work}/{name}.{key}.npy", value)
             args += ["--input", f"{key}={work}/{name}.{key}.npy"]
         art = f"{work}/{name}.mica"
-        trace = subprocess.run([mica, "compile", f"{work}/{name}.onnx", "-o", art],
+        trace = subprocess.run([mica, "compile", f"{work}/{name}.onnx", "-o", art, *flags],
                                check=True, capture_output=True, text=True,
                                env=dict(os.environ, MICA_CPU_CODEGEN_TRACE="1")).stderr
         strided = "yes" if " strided n " in trace else "no"
