@@ -659,7 +659,8 @@ void Analyzer::chooseTile(Plan &p) {
   });
   auto maxAcc = [&](int64_t nv) -> int64_t {
     int64_t regs = target.registers;
-    if (const char *env = std::getenv("MICA_CPU_MAX_ACC"))
+    // Tuning aid: a positive number overrides the budget.
+    if (const char *env = std::getenv("MICA_CPU_MAX_ACC"); env && std::atoi(env) > 0)
       return std::atoi(env);
     if (heavyEpilogue)
       return regs / 4;
