@@ -18,31 +18,39 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
-# name, (N, C, H, W), K, kernel, stride, pad, epilogue
+# name, (N, C, H, W), K, kernel, stride, pad, epilogue[, groups, dilation]
 CASES = [
     # 72 channels: four full 16-lane vectors and a partial one; bias, swish
     # and a residual input read along the strided channels.
     ("pointwise_swish_residual", (2, 256, 7, 7), 72, 1, 1, 0, "swish_add"),
     ("conv3x3_relu", (1, 64, 7, 7), 96, 3, 1, 1, "relu"),
     ("pointwise_stride2", (1, 128, 14, 14), 64, 1, 2, 0, "none"),
+    # Two groups of 64 channels each way, and a dilated window: other
+    # convolution forms whose plans may take the channels as vectors.
+    ("grouped3x3", (1, 128, 7, 7), 128, 3, 1, 1, "relu", 2, 1),
+    ("dilated3x3", (1, 64, 7, 7), 64, 3, 1, 2, "none", 1, 2),
 ]
 
 
-def build(name, shape, k, ksize, stride, pad, epilogue, rng):
+def build(name, shape, k, ksize, stride, pad, epilogue, rng, groups=1, dilation=1):
     n, c, h, w = shape
-    weight = (rng.standard_normal((k, c, ksize, ksize)) / np.sqrt(c * ksize * ksize)).astype(np.float32)
+    weight = (rng.standard_normal((k, c // groups, ksize, ksize)) /
+              np.sqrt(c // groups * ksize * ksize)).astype(np.float32)
     bias = rng.standard_normal(k).astype(np.float32)
-    oh = (h + 2 * pad - ksize) // stride + 1
-    ow = (w + 2 * pad - ksize) // stride + 1
+    span = dilation * (ksize - 1) + 1
+    oh = (h + 2 * pad - span) // stride + 1
+    ow = (w + 2 * pad - span) // stride + 1
     out_shape = [n, k, oh, ow]
     inits = [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(bias, "b")]
     inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)]
     nodes = [helper.make_node("Conv", ["x", "w", "b"], ["conv"], kernel_shape=[ksize, ksize],
-                              strides=[stride, stride], pads=[pad] * 4, name=name + "_conv")]
+                              strides=[stride, stride], pads=[pad] * 4, group=groups,
+                              dilations=[dilation, dilation], name=name + "_conv")]
     feeds = {"x": rng.standard_normal(shape).astype(np.float32)}
     xt = torch.from_numpy(feeds["x"]).double()
     ref = torch.nn.functional.conv2d(xt, torch.from_numpy(weight).double(),
-                                     torch.from_numpy(bias).double(), stride, pad)
+                                     torch.from_numpy(bias).double(), stride, pad,
+                                     dilation, groups)
     last = "conv"
     if epilogue == "relu":
         nodes.append(helper.make_node("Relu", ["conv"], ["y"], name=name + "_relu"))
@@ -70,7 +78,7 @@ def main():
     worst = 0.0
     for case in CASES:
         name = case[0]
-        model, feeds, out_name, ref = build(*case, rng)
+        model, feeds, out_name, ref = build(*case[:7], rng, *case[7:])
         onnx.save(model, f"{work}/{name}.onnx")
         args = []
         for key, value in feeds.items():
