@@ -419,6 +419,60 @@ void storeStrided(OpBuilder &b, Location loc, Value value, Value flat,
   }
 }
 
+void emitLoop(OpBuilder &b, Location loc, OpFoldResult lb, OpFoldResult ub,
+              int64_t step, bool &parallel,
+              function_ref<void(OpFoldResult)> body) {
+  std::optional<int64_t> l = staticValue(lb), u = staticValue(ub);
+  if (l && u) {
+    if (*u <= *l)
+      return;
+    if (*u - *l <= step) {
+      body(lb);
+      return;
+    }
+  }
+  if (parallel) {
+    parallel = false;
+    emitParallelLoop(b, loc, lb, ub, step, body);
+    return;
+  }
+  IndexMath im(b, loc);
+  auto forOp = scf::ForOp::create(b, loc, im.value(lb), im.value(ub),
+                                  im.value(im.constant(step)));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forOp.getBody()->getTerminator());
+  body(forOp.getInductionVar());
+}
+
+void mergeOuterDims(AffineMap outMap, unsigned pos,
+                    ArrayRef<std::optional<AccessPattern>> accesses,
+                    function_ref<bool(unsigned)> stop,
+                    SmallVectorImpl<int64_t> &extents,
+                    SmallVectorImpl<unsigned> &merged) {
+  unsigned dim = cast<AffineDimExpr>(outMap.getResult(pos)).getPosition();
+  int64_t inner = extents[dim];
+  for (int64_t r = static_cast<int64_t>(pos) - 1; r >= 0; --r) {
+    unsigned d = cast<AffineDimExpr>(outMap.getResult(r)).getPosition();
+    if (ShapedType::isDynamic(inner) || ShapedType::isDynamic(extents[d]) ||
+        stop(d))
+      break;
+    bool ok = llvm::all_of(accesses, [&](const std::optional<AccessPattern> &x) {
+      if (!x)
+        return false;
+      if (!x->dependsOn(d) && !x->dependsOn(dim))
+        return true;
+      return x->coef[d] && x->coef[dim] && *x->coef[d] == inner * *x->coef[dim];
+    });
+    if (!ok)
+      break;
+    merged.push_back(d);
+    inner *= extents[d];
+  }
+  extents[dim] = inner;
+  for (unsigned d : merged)
+    extents[d] = 1;
+}
+
 void emitParallelLoop(OpBuilder &b, Location loc, OpFoldResult lb,
                       OpFoldResult ub, int64_t step,
                       function_ref<void(OpFoldResult)> body) {

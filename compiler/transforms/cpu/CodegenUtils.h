@@ -146,6 +146,25 @@ void emitParallelLoop(mlir::OpBuilder &b, mlir::Location loc,
                       int64_t step,
                       llvm::function_ref<void(mlir::OpFoldResult)> body);
 
+/// A loop from `lb` to `ub` by `step` for the kernels' loop nests: nothing
+/// for an empty range, the body inline for a single trip, the runtime's
+/// threads (emitParallelLoop) when `parallel` is set (then cleared: only
+/// the outermost loop is shared), else an scf.for.
+void emitLoop(mlir::OpBuilder &b, mlir::Location loc, mlir::OpFoldResult lb,
+              mlir::OpFoldResult ub, int64_t step, bool &parallel,
+              llvm::function_ref<void(mlir::OpFoldResult)> body);
+/// Folds the dims just outside `dim` in `outMap` (result `pos` is `dim`)
+/// into `dim` while every access walks them contiguously: stride along the
+/// outer dim = extent of `dim` so far x stride along `dim` (or neither is
+/// used), both static. Stops at a dynamic extent, a missing access pattern
+/// or a dim `stop` rejects. Appends the folded dims to `merged` and leaves
+/// their extents 1 and `dim`'s the product (a 1x1 convolution over 56x56:
+/// 3136 columns).
+void mergeOuterDims(mlir::AffineMap outMap, unsigned pos,
+                    llvm::ArrayRef<std::optional<AccessPattern>> accesses,
+                    llvm::function_ref<bool(unsigned)> stop,
+                    llvm::SmallVectorImpl<int64_t> &extents,
+                    llvm::SmallVectorImpl<unsigned> &merged);
 /// Erases view-like ops and allocations that nothing reads or writes any
 /// more (left behind when a kernel no longer needs an intermediate buffer).
 void eraseDeadBuffers(mlir::Block &block);

@@ -129,25 +129,7 @@ Value Emitter::loadAlongN(const FlatAccess &x, OpFoldResult index, Tail count) {
 
 void Emitter::loop(OpFoldResult lb, OpFoldResult ub, int64_t step,
                    function_ref<void(OpFoldResult)> body) {
-  std::optional<int64_t> l = staticValue(lb), u = staticValue(ub);
-  if (l && u) {
-    if (*u <= *l)
-      return;
-    if (*u - *l <= step) {
-      body(lb);
-      return;
-    }
-  }
-  if (parallel) {
-    parallel = false;
-    emitParallelLoop(b, loc, lb, ub, step, body);
-    return;
-  }
-  auto forOp = scf::ForOp::create(b, loc, im.value(lb), im.value(ub),
-                                  im.value(im.constant(step)));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(forOp.getBody()->getTerminator());
-  body(forOp.getInductionVar());
+  emitLoop(b, loc, lb, ub, step, parallel, body);
 }
 
 OpFoldResult Emitter::origin(const FlatAccess &x, ArrayRef<OpFoldResult> ivs,

@@ -483,40 +483,13 @@ SmallVector<std::optional<AccessPattern>> Analyzer::nAccesses(Plan &p) {
 }
 
 void Analyzer::mergeInnerDims(Plan &p) {
-  // Output dims just outside n merge into it while every buffer walks them
-  // contiguously (out[.., oh, ow] with X[.., oh, ow] of a 1x1 convolution):
-  // longer vectors and fewer partial tiles.
-  SmallVector<std::optional<AccessPattern>> accesses = nAccesses(p);
+  // Output dims just outside n merge into it (longer vectors, fewer partial
+  // tiles), except those A varies along: they are its rows.
   std::optional<AccessPattern> a =
       p.aInput >= 0 ? inputPatterns[p.aInput] : std::nullopt;
-  int64_t inner = p.extents[p.nDim];
-  for (int64_t r = static_cast<int64_t>(p.nPos) - 1; r >= 0; --r) {
-    unsigned d = cast<AffineDimExpr>(p.cMap.getResult(r)).getPosition();
-    if (ShapedType::isDynamic(inner) || ShapedType::isDynamic(p.extents[d]) ||
-        (a && a->dependsOn(d)))
-      break;
-    bool ok = true;
-    for (const std::optional<AccessPattern> &x : accesses) {
-      if (!x) {
-        ok = false;
-        break;
-      }
-      if (!x->dependsOn(d) && !x->dependsOn(p.nDim))
-        continue;
-      if (!x->coef[d] || !x->coef[p.nDim] ||
-          *x->coef[d] != inner * *x->coef[p.nDim]) {
-        ok = false;
-        break;
-      }
-    }
-    if (!ok)
-      break;
-    p.merged.push_back(d);
-    inner *= p.extents[d];
-  }
-  p.extents[p.nDim] = inner;
-  for (unsigned d : p.merged)
-    p.extents[d] = 1;
+  mergeOuterDims(
+      p.cMap, p.nPos, nAccesses(p),
+      [&](unsigned d) { return a && a->dependsOn(d); }, p.extents, p.merged);
 }
 
 void Analyzer::chooseRows(Plan &p) {
@@ -548,36 +521,18 @@ void Analyzer::chooseRows(Plan &p) {
 
 void Analyzer::mergeRowDims(Plan &p) {
   // Like mergeInnerDims for the rows: the output dims just outside m fold
-  // into it while every buffer walks them contiguously (a 7x7 map: 49 rows).
+  // into it while every buffer, A included, walks them contiguously (a 7x7
+  // map: 49 rows).
   if (p.mDim < 0)
     return;
-  unsigned m = p.mDim;
   SmallVector<std::optional<AccessPattern>> accesses = nAccesses(p);
   if (p.aInput >= 0)
     accesses.push_back(inputPatterns[p.aInput]);
-  std::optional<unsigned> mPos =
-      p.cMap.getResultPosition(getAffineDimExpr(m, p.op.getContext()));
-  int64_t inner = p.extents[m];
-  for (int64_t r = static_cast<int64_t>(*mPos) - 1; r >= 0; --r) {
-    unsigned d = cast<AffineDimExpr>(p.cMap.getResult(r)).getPosition();
-    if (d == p.nDim || ShapedType::isDynamic(inner) ||
-        ShapedType::isDynamic(p.extents[d]))
-      break;
-    bool ok = llvm::all_of(accesses, [&](const std::optional<AccessPattern> &x) {
-      if (!x)
-        return false;
-      if (!x->dependsOn(d) && !x->dependsOn(m))
-        return true;
-      return x->coef[d] && x->coef[m] && *x->coef[d] == inner * *x->coef[m];
-    });
-    if (!ok)
-      break;
-    p.mergedRows.push_back(d);
-    inner *= p.extents[d];
-  }
-  p.extents[m] = inner;
-  for (unsigned d : p.mergedRows)
-    p.extents[d] = 1;
+  std::optional<unsigned> mPos = p.cMap.getResultPosition(
+      getAffineDimExpr(p.mDim, p.op.getContext()));
+  mergeOuterDims(
+      p.cMap, *mPos, accesses, [&](unsigned d) { return d == p.nDim; },
+      p.extents, p.mergedRows);
 }
 
 void Analyzer::estimateCycles(Plan &p, double perStep) {

@@ -94,25 +94,11 @@ std::optional<ElementwisePlan> analyze(linalg::LinalgOp op) {
     return std::nullopt;
 
   // Merge the dims outside n while every operand is contiguous across them.
-  int64_t inner = p.extents[p.nDim];
-  for (int64_t r = nPos - 1; r >= 0; --r) {
-    unsigned d = cast<AffineDimExpr>(outMap.getResult(r)).getPosition();
-    if (ShapedType::isDynamic(inner) || ShapedType::isDynamic(p.extents[d]))
-      break;
-    bool ok = llvm::all_of(patterns, [&](const AccessPattern &x) {
-      if (!x.dependsOn(d) && !x.dependsOn(p.nDim))
-        return true;
-      return x.coef[d] && x.coef[p.nDim] &&
-             *x.coef[d] == inner * *x.coef[p.nDim];
-    });
-    if (!ok)
-      break;
-    p.merged.push_back(d);
-    inner *= p.extents[d];
-  }
-  p.extents[p.nDim] = inner;
-  for (unsigned d : p.merged)
-    p.extents[d] = 1;
+  SmallVector<std::optional<AccessPattern>> accesses(patterns.begin(),
+                                                     patterns.end());
+  mergeOuterDims(
+      outMap, nPos, accesses, [](unsigned) { return false; }, p.extents,
+      p.merged);
   for (unsigned d = 0; d < op.getNumLoops(); ++d)
     if (d != p.nDim && !llvm::is_contained(p.merged, d))
       p.outer.push_back(d);
@@ -163,25 +149,7 @@ private:
 
   void loop(OpFoldResult lb, OpFoldResult ub, int64_t step,
             function_ref<void(OpFoldResult)> body) {
-    std::optional<int64_t> l = staticValue(lb), u = staticValue(ub);
-    if (l && u) {
-      if (*u <= *l)
-        return;
-      if (*u - *l <= step) {
-        body(lb);
-        return;
-      }
-    }
-    if (parallel) {
-      parallel = false;
-      emitParallelLoop(b, loc, lb, ub, step, body);
-      return;
-    }
-    auto forOp = scf::ForOp::create(b, loc, im.value(lb), im.value(ub),
-                                    im.value(im.constant(step)));
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(forOp.getBody()->getTerminator());
-    body(forOp.getInductionVar());
+    emitLoop(b, loc, lb, ub, step, parallel, body);
   }
 
   void inner(ArrayRef<OpFoldResult> ivs) {
