@@ -5,9 +5,19 @@
 # aarch64-linux-gnu-size counts them. Unwind tables (.eh_frame) and .bss (no
 # file space) are left out; libc/libm, which a program links anyway, too.
 #
-#   scripts/runtime_size.sh [BUILD_DIR]     (default: build)
+#   scripts/runtime_size.sh [BUILD_DIR] [--budget BYTES]   (default: build)
+#
+# With --budget it fails (exit 1) when the total exceeds BYTES: the runtime's
+# size is tracked like latency (test/runtime/arm64/size_budget.test).
 set -euo pipefail
-BUILD_DIR="${1:-build}"
+BUILD_DIR=build
+BUDGET=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --budget) BUDGET="$2"; shift 2 ;;
+    *) BUILD_DIR="$1"; shift ;;
+  esac
+done
 ARM64="$BUILD_DIR/runtime/arm64/build/runtime"
 LIBS=("$ARM64/loader/libmica_runtime_loader.a" "$ARM64/model/libmica_runtime.a")
 for tool in aarch64-linux-gnu-strip aarch64-linux-gnu-size; do
@@ -37,3 +47,7 @@ for lib in "${LIBS[@]}"; do
 done
 printf '%-28s %9s %9s %9s %9d bytes (%.1f KiB)\n' "runtime total" "" "" "" "$total" \
   "$(awk -v t="$total" 'BEGIN { print t / 1024 }')"
+if [ -n "$BUDGET" ] && [ "$total" -gt "$BUDGET" ]; then
+  echo "runtime_size: $total bytes exceed the budget of $BUDGET bytes" >&2
+  exit 1
+fi

@@ -54,11 +54,6 @@ std::vector<std::string> TargetDescription::requiredFeatures() const {
   return result;
 }
 
-ArrayRef<StringRef> getKnownTargetNames() {
-  static const StringRef names[] = {"host", "arm64", "vulkan", "npu"};
-  return names;
-}
-
 void initializeCpuTargets() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -71,32 +66,6 @@ void initializeCpuTargets() {
     LLVMInitializeAArch64Target();
     LLVMInitializeAArch64AsmPrinter();
   });
-}
-
-FailureOr<TargetDescription> resolveTarget(StringRef name,
-                                           StringRef extraFeatures,
-                                           std::string &error) {
-  initializeCpuTargets();
-  if (name == "host")
-    return resolveHostTarget(extraFeatures, error);
-  if (name == "arm64")
-    return resolveArm64Target(extraFeatures, error);
-  // Skeleton targets: known names that report cleanly until their folders
-  // gain a lowering and a serialiser.
-  if (name == "vulkan") {
-    error = "target 'vulkan' is not implemented yet (SPIR-V compute code "
-            "generation is planned); available targets: host, arm64";
-    return failure();
-  }
-  if (name == "npu") {
-    error = "target 'npu' is not implemented yet (integer-only NPU programs "
-            "are planned); available targets: host, arm64";
-    return failure();
-  }
-  error = ("unknown target '" + name + "'; known targets: " +
-           join(getKnownTargetNames(), ", "))
-              .str();
-  return failure();
 }
 
 //===----------------------------------------------------------------------===//

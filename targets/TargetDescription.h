@@ -56,19 +56,6 @@ struct TargetDescription {
   std::vector<std::string> requiredFeatures() const;
 };
 
-/// The target names Mica knows, in the order `--help` lists them.
-llvm::ArrayRef<llvm::StringRef> getKnownTargetNames();
-
-/// Resolves `name` ("host", "arm64", "vulkan", "npu") to an explicit
-/// description. `extraFeatures` is a comma-separated list such as
-/// "+dotprod,+i8mm" (a bare "dotprod" means "+dotprod"); each entry is checked
-/// against the target's LLVM feature table and overrides the baseline.
-/// On failure, `error` says why (unknown target, unknown feature, target not
-/// implemented yet).
-llvm::FailureOr<TargetDescription>
-resolveTarget(llvm::StringRef name, llvm::StringRef extraFeatures,
-              std::string &error);
-
 /// Registers the X86 and AArch64 LLVM backends (target info, MC layer, code
 /// generator, object writer) with LLVM's TargetRegistry. Idempotent and
 /// thread-safe; only these two backends are initialised.

@@ -68,6 +68,8 @@ struct Artifact {
   std::vector<EntryPoint> entryPoints;
   std::vector<Node> nodes;
   std::string reportJson;
+  /// MICA_FEATURE_* names the runtime must implement to run this artifact.
+  std::vector<std::string> requiredFeatures;
 };
 
 /// The bytes of the .mica file for `artifact`. Writes exactly what it is
@@ -78,11 +80,6 @@ std::vector<uint8_t> serializeArtifact(const Artifact &artifact);
 /// check except the target-machine check) on serialized bytes. Returns "" when
 /// the artifact is valid, else the runtime's message.
 std::string validateArtifactBytes(const std::vector<uint8_t> &bytes);
-
-/// FNV-1a 64 of `size` bytes, continuing from `hash` (the offset basis when
-/// starting). The one hash function of the artifact format.
-uint64_t fnv1a64(const void *data, size_t size,
-                 uint64_t hash = 0xcbf29ce484222325ULL);
 
 } // namespace mica::artifact
 

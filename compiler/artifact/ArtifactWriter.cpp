@@ -30,14 +30,6 @@
 
 namespace mica::artifact {
 
-uint64_t fnv1a64(const void *data, size_t size, uint64_t hash) {
-  const auto *bytes = static_cast<const uint8_t *>(data);
-  for (size_t i = 0; i < size; ++i) {
-    hash ^= bytes[i];
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
 
 namespace {
 
@@ -135,9 +127,15 @@ buildMetadata(const Artifact &artifact,
   }
   auto nodesVec = fbb.CreateVector(nodes);
   auto report = fbb.CreateString(artifact.reportJson);
+  // Absent, not empty, when nothing is required: such an artifact's
+  // metadata is what a format 1.0 writer gave.
+  flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>>
+      required;
+  if (!artifact.requiredFeatures.empty())
+    required = fbb.CreateVectorOfStrings(artifact.requiredFeatures);
 
   auto model = fb::CreateModel(fbb, producer, targetsVec, segmentsVec,
-                               entryPointsVec, nodesVec, report);
+                               entryPointsVec, nodesVec, report, required);
   fb::FinishModelBuffer(fbb, model);
   return fbb.Release();
 }
@@ -163,7 +161,8 @@ std::vector<uint8_t> serializeArtifact(const Artifact &artifact) {
   std::vector<uint64_t> hashes;
   hashes.reserve(artifact.segments.size());
   for (const Segment &segment : artifact.segments)
-    hashes.push_back(fnv1a64(segment.bytes.data(), segment.bytes.size()));
+    hashes.push_back(mica_fnv1a64(segment.bytes.data(), segment.bytes.size(),
+                                  MICA_FNV_OFFSET_BASIS));
 
   // Offsets depend on the metadata's size, which (with ForceDefaults) does
   // not depend on the offsets' values: start from a guess and rebuild until
@@ -200,7 +199,7 @@ std::vector<uint8_t> serializeArtifact(const Artifact &artifact) {
   }
   // The hash field is still zero here, as the definition requires.
   putLE64(header + offsetof(mica_artifact_header, content_hash),
-          fnv1a64(file.data(), file.size()));
+          mica_fnv1a64(file.data(), file.size(), MICA_FNV_OFFSET_BASIS));
   return file;
 }
 

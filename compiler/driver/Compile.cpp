@@ -1,49 +1,34 @@
 //===- Compile.cpp - ONNX model in, .mica artifact out --------------------===//
+//
+// compile() runs the stages of Pipeline.h once per entry point up to the
+// graph dialect, gathers the entry points into one module, then compresses,
+// optimises and lowers them together (so constants are stored once) and
+// turns the module's exec ops and the target's code into the artifact.
+//
+//===----------------------------------------------------------------------===//
 #include "compiler/driver/Compile.h"
 
-#include "compiler/codegen/ObjectEmitter.h"
+#include "compiler/artifact/PlanToArtifact.h"
 #include "compiler/diagnostics/NodeLocation.h"
 #include "compiler/driver/Pipeline.h"
-#include "compiler/kernel/DataTypes.h"
-#include "compiler/kernel/KernelAbi.h"
-#include "compiler/onnx/FunctionExpansion.h"
-#include "compiler/onnx/Importer.h"
-#include "targets/TargetDescription.h"
+#include "compiler/support/DataTypes.h"
+#include "dialects/exec/IR/ExecDialect.h"
+#include "dialects/graph/Analysis/MultiplyAdds.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 
 #include <chrono>
-#include <set>
 
 using namespace mlir;
 using namespace mica;
 
 namespace {
-
-const char *dtypeName(int32_t type) {
-  switch (type) {
-  case 1: return "float32";
-  case 2: return "uint8";
-  case 3: return "int8";
-  case 4: return "uint16";
-  case 5: return "int16";
-  case 6: return "int32";
-  case 7: return "int64";
-  case 9: return "bool";
-  case 10: return "float16";
-  case 11: return "float64";
-  case 12: return "uint32";
-  case 13: return "uint64";
-  case 16: return "bfloat16";
-  default: return "unknown";
-  }
-}
 
 class StageTimer {
 public:
@@ -73,6 +58,23 @@ private:
   std::chrono::steady_clock::time_point begin;
 };
 
+/// Remembers the argument of the pass that failed: a failing conversion
+/// (mica-convert-*) met an op it has no lowering for, a model feature Mica
+/// does not handle; any other failing pass is a bug.
+struct FailedPass : PassInstrumentation {
+  std::string &argument;
+  explicit FailedPass(std::string &argument) : argument(argument) {}
+  void runAfterPassFailed(Pass *pass, Operation *) override {
+    if (argument.empty())
+      argument = pass->getArgument().str();
+  }
+};
+
+ErrorKind kindOfFailedPass(StringRef argument) {
+  return argument.starts_with("mica-convert-") ? ErrorKind::Unsupported
+                                               : ErrorKind::Internal;
+}
+
 /// The ONNX nodes in the order their ops appear, with their op types: the
 /// artifact's node table (hooks and profiles refer to nodes by index).
 void recordNodes(ModuleOp module) {
@@ -88,25 +90,26 @@ void recordNodes(ModuleOp module) {
     names.push_back(b.getStringAttr(info.node));
     types.push_back(b.getStringAttr(kind.substr(kind.rfind(':') + 1)));
   });
-  module->setAttr(kernel::kNodeNamesAttr, b.getArrayAttr(names));
-  module->setAttr(kernel::kNodeOpTypesAttr, b.getArrayAttr(types));
+  OpBuilder ob = OpBuilder::atBlockEnd(module.getBody());
+  exec::NodeTableOp::create(ob, module.getLoc(), b.getArrayAttr(names),
+                            b.getArrayAttr(types));
 }
 
-/// Signature of the graph-level entry, with the upper bounds of symbolic
+/// Signature of an entry function, with the upper bounds of symbolic
 /// dimensions attached as `mica.max_shape` for the memory plan. Inputs are
 /// marked read-only for bufferization: they are the caller's memory.
-/// `unsupported` is set when an input or output has a type (sequence,
-/// optional, string) a compiled model cannot pass.
 LogicalResult prepareSignature(func::FuncOp func, const CompileOptions &options,
-                               artifact::EntryPoint &entry, bool &unsupported) {
+                               artifact::EntryPoint &entry,
+                               CompileError &error) {
   Builder b(func.getContext());
   llvm::StringSet<> used;
+  error.kind = ErrorKind::Usage;
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {
     auto type = dyn_cast<RankedTensorType>(func.getArgument(i).getType());
     auto nameAttr = func.getArgAttrOfType<StringAttr>(i, "onnx.name");
     std::string name = nameAttr ? nameAttr.str() : "input_" + std::to_string(i);
     if (!type || !onnxDataType(type.getElementType())) {
-      unsupported = true;
+      error.kind = ErrorKind::Unsupported;
       return emitError(func.getLoc())
              << "input '" << name << "' has type " << func.getArgument(i).getType()
              << ", which Mica cannot pass to a compiled model";
@@ -144,7 +147,7 @@ LogicalResult prepareSignature(func::FuncOp func, const CompileOptions &options,
                << "dimension " << d << " of input '" << name
                << "' is symbolic; give its upper bound with --max-shape "
                << name << "=DIMS (or fix it with --input-shape)";
-    func.setArgAttr(i, kernel::kMaxShapeAttr,
+    func.setArgAttr(i, exec::kMaxShapeAttr,
                     b.getDenseI64ArrayAttr(spec.maxShape));
     func.setArgAttr(i, "bufferization.writable", b.getBoolAttr(false));
     entry.inputs.push_back(std::move(spec));
@@ -159,7 +162,7 @@ LogicalResult prepareSignature(func::FuncOp func, const CompileOptions &options,
     auto nameAttr = func.getResultAttrOfType<StringAttr>(i, "onnx.name");
     std::string name = nameAttr ? nameAttr.str() : "output_" + std::to_string(i);
     if (!type || !onnxDataType(type.getElementType())) {
-      unsupported = true;
+      error.kind = ErrorKind::Unsupported;
       return emitError(func.getLoc())
              << "output '" << name << "' has type " << func.getResultTypes()[i]
              << ", which a compiled model cannot return";
@@ -172,26 +175,6 @@ LogicalResult prepareSignature(func::FuncOp func, const CompileOptions &options,
     entry.outputs.push_back(std::move(spec));
   }
   return success();
-}
-
-/// The ONNX op types of the onnx-dialect ops left after normalisation whose
-/// schema (at the model's opset) defines them by a function body.
-std::set<std::string> functionOpsLeft(ModuleOp module) {
-  int opset = 0;
-  if (auto attr = module->getAttrOfType<IntegerAttr>("onnx.opset"))
-    opset = attr.getInt();
-  std::set<std::string> types;
-  module.walk([&](Operation *op) {
-    if (op->getName().getDialectNamespace() != "onnx")
-      return;
-    NodeLocInfo info = getNodeLocInfo(op->getLoc());
-    auto [domain, type] = StringRef(info.domainAndOp).rsplit("::");
-    if (type.empty() || (domain != "ai.onnx" && !domain.empty()))
-      return;
-    if (hasFunctionBody(type.str(), opset))
-      types.insert(type.str());
-  });
-  return types;
 }
 
 /// What a control-flow op needs to lower (ControlFlowPatterns.cpp), or "".
@@ -229,6 +212,47 @@ bool reportUnlowerable(ModuleOp module) {
   return any;
 }
 
+/// Checks the --entry list: names are C identifiers (they become symbol
+/// suffixes), unique, and each names inputs at most once.
+LogicalResult checkEntries(ArrayRef<EntrySpec> entries, CompileError &error) {
+  llvm::StringSet<> names;
+  for (const EntrySpec &entry : entries) {
+    bool identifier =
+        !entry.name.empty() && !isdigit(static_cast<unsigned char>(entry.name[0])) &&
+        llvm::all_of(entry.name, [](char c) {
+          return isalnum(static_cast<unsigned char>(c)) || c == '_';
+        });
+    if (!identifier) {
+      error = {ErrorKind::Usage, "entry point name '" + entry.name +
+                                     "' is not a C identifier"};
+      return failure();
+    }
+    if (!names.insert(entry.name).second) {
+      error = {ErrorKind::Usage, "two entry points are named '" + entry.name +
+                                     "'"};
+      return failure();
+    }
+  }
+  return success();
+}
+
+/// The input shapes of one entry point: the common ones, overridden by the
+/// entry's own.
+std::vector<InputShape> entryShapes(const CompileOptions &options,
+                                    const EntrySpec &entry) {
+  std::vector<InputShape> shapes = options.inputShapes;
+  for (const InputShape &shape : entry.inputShapes) {
+    auto known = llvm::find_if(shapes, [&](const InputShape &s) {
+      return s.name == shape.name;
+    });
+    if (known != shapes.end())
+      *known = shape;
+    else
+      shapes.push_back(shape);
+  }
+  return shapes;
+}
+
 llvm::json::Array specsJson(ArrayRef<artifact::TensorSpec> specs) {
   llvm::json::Array out;
   for (const artifact::TensorSpec &spec : specs) {
@@ -238,46 +262,69 @@ llvm::json::Array specsJson(ArrayRef<artifact::TensorSpec> specs) {
     for (int64_t d : spec.maxShape)
       maxShape.push_back(d);
     out.push_back(llvm::json::Object{{"name", spec.name},
-                                     {"dtype", dtypeName(spec.dtype)},
+                                     {"dtype", dataTypeName(spec.dtype)},
                                      {"shape", std::move(shape)},
                                      {"max_shape", std::move(maxShape)}});
   }
   return out;
 }
 
-/// The CPU kernels' vector shape for a target: AVX-512 and AVX2 on x86-64
-/// (with their 32 and 16 vector registers), NEON on AArch64.
-KernelPipelineOptions kernelOptions(const TargetDescription &target) {
-  KernelPipelineOptions options;
-  auto has = [&](llvm::StringRef feature) {
-    return llvm::is_contained(target.features, ("+" + feature).str());
-  };
-  llvm::StringRef arch = llvm::StringRef(target.triple).split('-').first;
-  if (arch == "aarch64") {
-    options.vectorWidth = 4;
-    options.vectorRegisters = 32;
-  } else if (arch == "x86_64") {
-    if (has("avx512f")) {
-      options.vectorWidth = 16;
-      options.vectorRegisters = 32;
-      options.vectorMathIsa = "avx512";
-    } else if (has("avx2") || has("avx")) {
-      options.vectorWidth = 8;
-      options.vectorRegisters = 16;
-      options.vectorMathIsa = has("avx2") ? "avx2" : "avx";
-    } else {
-      options.vectorWidth = 4;
-      options.vectorRegisters = 16;
-      options.vectorMathIsa = "sse";
-    }
-    // libmvec is glibc's (linked by -lm there).
-    if (!llvm::StringRef(target.triple).ends_with("-gnu"))
-      options.vectorMathIsa.clear();
+llvm::json::Object memoryJson(const artifact::EntryPoint &entry) {
+  double saving =
+      entry.intermediatesSize
+          ? 100.0 * (1.0 - double(entry.arenaSize) / entry.intermediatesSize)
+          : 0.0;
+  return llvm::json::Object{
+      {"arena_bytes", static_cast<int64_t>(entry.arenaSize)},
+      {"intermediates_bytes", static_cast<int64_t>(entry.intermediatesSize)},
+      {"saving_percent", static_cast<int64_t>(std::lround(saving))}};
+}
+
+/// The compile report: deterministic (no times, no paths beyond the model's
+/// file name), so the artifact that embeds it is reproducible. `memory` is
+/// the entry point with the largest arena (what any context needs at most);
+/// each entry point also has its own.
+std::string reportJson(const artifact::Artifact &art,
+                       const CompileOptions &options,
+                       const TargetDescription &target, int64_t flopsOriginal,
+                       int64_t flopsCompiled) {
+  llvm::json::Array entries;
+  const artifact::EntryPoint *largest = &art.entryPoints.front();
+  int64_t constants = 0, code = 0;
+  for (const artifact::EntryPoint &e : art.entryPoints) {
+    llvm::json::Object entry{{"name", e.name},
+                             {"symbol", e.steps.front().symbol},
+                             {"inputs", specsJson(e.inputs)},
+                             {"outputs", specsJson(e.outputs)}};
+    if (art.entryPoints.size() > 1)
+      entry["memory"] = memoryJson(e);
+    entries.push_back(std::move(entry));
+    if (e.arenaSize > largest->arenaSize)
+      largest = &e;
   }
-  // Experiments only: MICA_CPU_VECTOR_WIDTH=0 keeps the scalar loops.
-  if (const char *env = std::getenv("MICA_CPU_VECTOR_WIDTH"))
-    options.vectorWidth = std::atoi(env);
-  return options;
+  for (const artifact::Segment &segment : art.segments)
+    (segment.kind == artifact::SegmentKind::Code ? code : constants) +=
+        segment.bytes.size();
+  llvm::json::Object report{
+      {"schema_version", 1},
+      {"producer", art.producer},
+      {"model", llvm::sys::path::filename(options.modelPath).str()},
+      {"target", llvm::json::Object{{"name", target.name},
+                                    {"triple", target.triple},
+                                    {"cpu", target.cpu}}},
+      {"entry_points", std::move(entries)},
+      {"memory", memoryJson(*largest)},
+      {"flops", llvm::json::Object{{"original", flopsOriginal},
+                                   {"compiled", flopsCompiled}}},
+      {"constants_bytes", constants},
+      {"code_bytes", code},
+      {"nodes", static_cast<int64_t>(art.nodes.size())},
+      {"frozen_inputs", static_cast<int64_t>(options.frozenInputs.size())},
+  };
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report)));
+  return text;
 }
 
 } // namespace
@@ -287,166 +334,133 @@ CompileResult mica::compile(MLIRContext &context,
   CompileResult result;
   StageTimer timer(result, options);
   Location unknown = UnknownLoc::get(&context);
-
-  std::string error;
-  FailureOr<TargetDescription> target =
-      resolveTarget(options.target, options.cpuFeatures, error);
-  if (failed(target)) {
-    emitError(unknown) << error;
+  auto fail = [&]() -> CompileResult & {
+    if (!result.error.message.empty())
+      emitError(unknown) << result.error.message;
     return result;
-  }
+  };
 
-  // Import and normalise; ops left in the onnx dialect whose schema has a
-  // function body are then expanded into that body at import, and the
-  // model is imported again (bodies may use further function ops).
-  ImportOptions importOptions;
-  importOptions.load.inputShapes = options.inputShapes;
-  importOptions.load.frozenInputs = options.frozenInputs;
-  OwningOpRef<ModuleOp> owned;
-  for (int attempt = 0;; ++attempt) {
-    timer.start("importing " + options.modelPath);
-    ImportResult imported =
-        importOnnxModel(context, options.modelPath, importOptions);
-    if (!imported.module) {
-      result.unsupported = imported.unsupported;
-      return result;
+  // The target, resolved before any work so that a typo costs nothing.
+  FailureOr<TargetDescription> description =
+      resolveTarget(options.target, options.cpuFeatures, result.error);
+  if (failed(description))
+    return fail();
+  result.target = *description;
+  const Target &target = *lookupTarget(options.target);
+
+  // Stages 1-2 per entry point, gathered into one module: the first entry's,
+  // to which the others' functions move (named after their entry points).
+  std::vector<EntrySpec> entries = options.entries;
+  bool named = !entries.empty();
+  if (entries.empty())
+    entries.push_back({"main", {}});
+  if (failed(checkEntries(entries, result.error)))
+    return fail();
+  OwningOpRef<ModuleOp> program;
+  std::vector<artifact::EntryPoint> signatures;
+  int64_t flopsOriginal = 0;
+  for (const EntrySpec &entry : entries) {
+    LoadOptions load;
+    load.inputShapes = entryShapes(options, entry);
+    load.frozenInputs = options.frozenInputs;
+    std::string suffix = named ? " (entry point " + entry.name + ")" : "";
+    // The node table lists the nodes of the model as imported (before
+    // normalisation folds constant subgraphs away), once.
+    FailureOr<OwningOpRef<ModuleOp>> imported = importAndNormalize(
+        context, options.modelPath, load, result.error,
+        [&](StringRef stage) { timer.start((stage + suffix).str()); },
+        [&](ModuleOp fresh) {
+          if (!program)
+            recordNodes(fresh);
+        });
+    if (failed(imported))
+      return fail();
+    ModuleOp module = **imported;
+    if (reportUnlowerable(module)) {
+      result.error.kind = ErrorKind::Unsupported;
+      return fail();
     }
-    owned = std::move(imported.module);
-    recordNodes(*owned);
-    timer.start("normalising into the graph dialect");
-    PassManager pm(&context);
-    buildOnnxToGraphPipeline(pm);
-    if (failed(pm.run(*owned)))
-      return result;
-    std::set<std::string> expand = functionOpsLeft(*owned);
-    size_t before = importOptions.load.expandFunctions.size();
-    importOptions.load.expandFunctions.insert(expand.begin(), expand.end());
-    if (attempt == 3 || importOptions.load.expandFunctions.size() == before)
-      break;
-  }
-  ModuleOp module = *owned;
-  if (reportUnlowerable(module)) {
-    result.unsupported = true;
-    return result;
-  }
-  auto func = module.lookupSymbol<func::FuncOp>("main");
-  artifact::EntryPoint entry;
-  entry.name = "main";
-  if (!func || failed(prepareSignature(func, options, entry, result.unsupported)))
-    return result;
-
-  timer.start("lowering to " + target->name + " code");
-  std::string symbol = options.name + "_main";
-  {
-    // A pattern that finds no lowering ("failed to legalize") is an
-    // unsupported feature of the model, not an internal error.
-    bool legalizeFailure = false;
-    ScopedDiagnosticHandler watch(&context, [&](Diagnostic &diag) {
-      if (diag.getSeverity() == DiagnosticSeverity::Error &&
-          StringRef(diag.str()).contains("failed to legalize"))
-        legalizeFailure = true;
-      return failure(); // let the caller's handler print it
-    });
-    PassManager pm(&context);
-    KernelPipelineOptions kernel = kernelOptions(*target);
-    kernel.winograd = options.winograd;
-    kernel.polynomialExp = options.polynomialExp;
-    buildGraphToKernelPipeline(pm, symbol, kernel);
-    if (failed(pm.run(module))) {
-      result.unsupported = legalizeFailure;
-      return result;
+    auto func = module.lookupSymbol<func::FuncOp>("main");
+    if (!func) {
+      result.error = {ErrorKind::Internal, "internal error: no @main"};
+      return fail();
     }
+    artifact::EntryPoint signature;
+    signature.name = entry.name;
+    if (failed(prepareSignature(func, options, signature, result.error)))
+      return fail();
+    signatures.push_back(std::move(signature));
+    flopsOriginal += graph::countAllMultiplyAdds(func);
+    if (func.getSymName() != entry.name)
+      func.setSymName(entry.name);
+    if (!program)
+      program = std::move(*imported);
+    else
+      func->moveBefore(program->getBody(), program->getBody()->end());
   }
-  auto kernelAttr = module->getAttrOfType<DictionaryAttr>(kernel::kKernelAttr);
-  auto segmentAttr =
-      module->getAttrOfType<DenseResourceElementsAttr>(kernel::kConstantSegmentAttr);
-  if (!kernelAttr || !segmentAttr) {
-    emitError(unknown) << "internal error: the kernel plan is missing";
-    return result;
-  }
-  artifact::Segment constants;
-  constants.kind = artifact::SegmentKind::Constants;
-  if (AsmResourceBlob *blob = segmentAttr.getRawHandle().getBlob())
-    constants.bytes.assign(blob->getData().begin(), blob->getData().end());
-  auto outputMax = cast<ArrayAttr>(kernelAttr.get("output_max_shapes"));
-  for (auto [spec, attr] : llvm::zip(entry.outputs, outputMax)) {
-    ArrayRef<int64_t> bound = cast<DenseI64ArrayAttr>(attr).asArrayRef();
-    spec.maxShape.assign(bound.begin(), bound.end());
-  }
-  entry.arenaSize = cast<IntegerAttr>(kernelAttr.get("arena_size")).getInt();
-  entry.intermediatesSize =
-      cast<IntegerAttr>(kernelAttr.get("intermediates_size")).getInt();
-  auto nodeNames = module->getAttrOfType<ArrayAttr>(kernel::kNodeNamesAttr);
-  auto nodeTypes = module->getAttrOfType<ArrayAttr>(kernel::kNodeOpTypesAttr);
-  module->removeAttr(kernel::kConstantSegmentAttr);
+  ModuleOp module = *program;
 
-  timer.start("generating " + target->triple + " code");
-  ObjectEmitOptions emitOptions;
-  emitOptions.fpContract = options.fpContract;
-  FailureOr<std::string> object = emitObject(module, *target, emitOptions, error);
-  if (failed(object)) {
-    emitError(unknown) << error;
-    return result;
-  }
+  // Stage 3.
+  std::string failedPass;
+  auto runStage = [&](PassManager &pm) -> LogicalResult {
+    pm.addInstrumentation(std::make_unique<FailedPass>(failedPass));
+    if (succeeded(pm.run(module)))
+      return success();
+    result.error.kind = kindOfFailedPass(failedPass);
+    return failure();
+  };
+  timer.start("compressing");
+  PassManager compress(&context);
+  buildCompressionPipeline(compress, options.lowering);
+  if (failed(runStage(compress)))
+    return fail();
+  int64_t flopsCompiled = graph::countAllMultiplyAdds(module);
+
+  // Stages 4-5.
+  timer.start("lowering to " + description->name + " code");
+  PassManager lower(&context);
+  buildGraphOptimizationPipeline(
+      lower, options.lowering,
+      target.wantsGraphOptimizations(*description, options.lowering));
+  if (failed(target.buildLoweringPipeline(lower, *description, options.lowering,
+                                          result.error)) ||
+      failed(runStage(lower)))
+    return fail();
+
+  timer.start("generating " + description->triple + " code");
+  FailureOr<std::vector<uint8_t>> code =
+      target.serialize(module, *description, options.lowering, result.error);
+  if (failed(code))
+    return fail();
 
   timer.start("writing the artifact");
-  artifact::Artifact &art = result.artifact;
-  art.producer = std::string("mica 0.1.0 (MLIR ") + LLVM_VERSION_STRING + ")";
-  std::string arch = StringRef(target->triple).split('-').first.str();
-  art.targets.push_back({target->name, target->triple, arch, target->cpu,
-                         target->requiredFeatures()});
-  art.segments.push_back(std::move(constants));
-  artifact::Segment code;
-  code.kind = artifact::SegmentKind::Code;
-  code.target = 0;
-  code.bytes.assign(object->begin(), object->end());
-  art.segments.push_back(std::move(code));
-  artifact::Step step;
-  step.target = 0;
-  step.codeSegment = 1;
-  step.symbol = symbol;
-  for (unsigned i = 0; i < nodeNames.size(); ++i) {
-    step.nodes.push_back(i);
-    art.nodes.push_back({cast<StringAttr>(nodeNames[i]).str(),
-                         cast<StringAttr>(nodeTypes[i]).str(), 0, 0});
-  }
-  entry.steps.push_back(std::move(step));
-  art.entryPoints.push_back(std::move(entry));
-
-  // The compile report: deterministic (no times, no paths beyond the model's
-  // file name), so the artifact that embeds it is reproducible.
-  const artifact::EntryPoint &e = art.entryPoints.front();
-  double saving = e.intermediatesSize
-                      ? 100.0 * (1.0 - double(e.arenaSize) / e.intermediatesSize)
-                      : 0.0;
-  llvm::json::Object report{
-      {"schema_version", 1},
-      {"producer", art.producer},
-      {"model", llvm::sys::path::filename(options.modelPath).str()},
-      {"target", llvm::json::Object{{"name", target->name},
-                                    {"triple", target->triple},
-                                    {"cpu", target->cpu}}},
-      {"entry_points",
-       llvm::json::Array{llvm::json::Object{
-           {"name", e.name},
-           {"symbol", symbol},
-           {"inputs", specsJson(e.inputs)},
-           {"outputs", specsJson(e.outputs)}}}},
-      {"memory",
-       llvm::json::Object{{"arena_bytes", e.arenaSize},
-                          {"intermediates_bytes", e.intermediatesSize},
-                          {"saving_percent", static_cast<int64_t>(std::lround(saving))}}},
-      {"constants_bytes", static_cast<int64_t>(art.segments[0].bytes.size())},
-      {"code_bytes", static_cast<int64_t>(art.segments[1].bytes.size())},
-      {"nodes", static_cast<int64_t>(art.nodes.size())},
-      {"frozen_inputs", static_cast<int64_t>(options.frozenInputs.size())},
-  };
-  std::string reportText;
-  llvm::raw_string_ostream os(reportText);
-  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report)));
-  art.reportJson = std::move(reportText);
-  result.bytes = artifact::serializeArtifact(art);
+  TargetCode targetCode;
+  targetCode.target = {description->name, description->triple,
+                       StringRef(description->triple).split('-').first.str(),
+                       description->cpu, description->requiredFeatures()};
+  targetCode.bytes = std::move(*code);
+  FailureOr<artifact::Artifact> art =
+      buildArtifact(module, signatures, {targetCode}, result.error);
+  if (failed(art))
+    return fail();
+  result.artifact = std::move(*art);
+  result.artifact.reportJson = reportJson(result.artifact, options,
+                                          *description, flopsOriginal,
+                                          flopsCompiled);
+  result.bytes = artifact::serializeArtifact(result.artifact);
   timer.stop();
   result.ok = true;
   return result;
+}
+
+FailureOr<StaticLibrary> mica::packageStaticLibrary(const CompileResult &result,
+                                                    const CompileOptions &options,
+                                                    CompileError &error) {
+  const Target *target = lookupTarget(result.target.name);
+  if (!target) {
+    error = {ErrorKind::Internal, "internal error: no compiled target"};
+    return failure();
+  }
+  return target->packageStaticLibrary(result.artifact, result.target,
+                                      options.lowering.symbolPrefix, error);
 }

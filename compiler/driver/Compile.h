@@ -3,17 +3,20 @@
 // The one entry point of the compiler as a library: the CLI (`mica compile`),
 // the tests and the Python package all call mica::compile. Errors are
 // reported as MLIR diagnostics on the given context (attach a handler to see
-// them); the result says whether the failure is an unsupported model feature.
+// them) or, where no IR carried them, as the result's message; the result's
+// error kind decides the CLI's exit code. This header pulls in no libonnx or
+// protobuf header.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MICA_COMPILER_DRIVER_COMPILE_H
 #define MICA_COMPILER_DRIVER_COMPILE_H
 
 #include "compiler/artifact/Artifact.h"
-#include "compiler/onnx/ModelLoader.h"
+#include "compiler/onnx/ImportOptions.h"
+#include "compiler/support/ErrorKind.h"
+#include "targets/Target.h"
 
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/Types.h"
 
 #include <functional>
 #include <string>
@@ -21,36 +24,41 @@
 
 namespace mica {
 
+/// One entry point of the artifact: the model compiled at these input
+/// shapes (`--entry NAME:INPUT=DIMS,...`), on top of CompileOptions'
+/// inputShapes.
+struct EntrySpec {
+  std::string name;
+  std::vector<InputShape> inputShapes;
+};
+
 struct CompileOptions {
   std::string modelPath;
-  /// --input-shape: fix or free (-1) input dimensions.
+  /// --input-shape: fix or free (-1) input dimensions (every entry point).
   std::vector<InputShape> inputShapes;
   /// --max-shape: upper bounds of symbolic dimensions.
   std::vector<InputShape> maxShapes;
   /// --freeze-input: inputs baked in as constants.
   std::vector<FrozenInput> frozenInputs;
-  /// Target name (`host`, `arm64`) and extra features (`+dotprod,+i8mm`).
+  /// --entry: the entry points; empty means one, `main`, at inputShapes.
+  /// Their constants are stored once and shared.
+  std::vector<EntrySpec> entries;
+  /// Target name (`host`, `arm64`, ...) and extra features (`+dotprod`).
   std::string target = "host";
   std::string cpuFeatures;
-  /// Prefix of the exported symbols: the kernel is NAME_main.
-  std::string name = "mica";
-  /// Contract a * b + c into fused multiply-adds (see ObjectEmitter.h).
-  bool fpContract = true;
-  /// 3x3 convolutions as Winograd F(4x4, 3x3) where it pays (numerics:
-  /// docs/numerics.md).
-  bool winograd = true;
-  /// exp as MLIR's polynomial approximation (docs/numerics.md item 4).
-  bool polynomialExp = true;
+  /// The lowering's options (symbol prefix, the .def-declared options).
+  LoweringOptions lowering;
   /// Called with a short description of each stage as it starts.
   std::function<void(llvm::StringRef)> progress;
 };
 
 struct CompileResult {
   bool ok = false;
-  /// The failure is an unsupported model feature (CLI exit code 3).
-  bool unsupported = false;
-  /// The artifact's content, before serialisation (the code segment holds
-  /// the object; static-lib packaging reuses the parts).
+  /// Why it failed (when !ok); `message` is set when no diagnostic said it.
+  CompileError error;
+  /// The resolved target (for packaging).
+  TargetDescription target;
+  /// The artifact's content, before serialisation.
   artifact::Artifact artifact;
   /// The serialised .mica file.
   std::vector<uint8_t> bytes;
@@ -60,6 +68,12 @@ struct CompileResult {
 
 CompileResult compile(mlir::MLIRContext &context,
                       const CompileOptions &options);
+
+/// The compiled model as a static library (`--emit static-lib`), from the
+/// target that compiled it.
+llvm::FailureOr<StaticLibrary> packageStaticLibrary(const CompileResult &result,
+                                                    const CompileOptions &options,
+                                                    CompileError &error);
 
 } // namespace mica
 

@@ -1,121 +1,173 @@
-//===- Pipeline.cpp - Mica's pass pipelines -------------------------------===//
+//===- Pipeline.cpp - The stages of `mica compile` ------------------------===//
 #include "compiler/driver/Pipeline.h"
 
-#include "compiler/conversion/graph_to_linalg/Passes.h"
 #include "compiler/conversion/onnx_to_graph/Passes.h"
-#include "compiler/kernel/Passes.h"
-#include "compiler/transforms/cpu/Passes.h"
-#include "compiler/transforms/graph/Passes.h"
+#include "compiler/diagnostics/NodeLocation.h"
+#include "compiler/onnx/FunctionExpansion.h"
+#include "compiler/onnx/Importer.h"
+#include "passes/graph_opt/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
-
 #include "mlir/Transforms/Passes.h"
 
-void mica::buildOnnxToGraphPipeline(mlir::OpPassManager &pm) {
+#include <set>
+
+using namespace mlir;
+using namespace mica;
+
+void mica::buildNormalizePipeline(OpPassManager &pm) {
   // The conversion runs graph canonicalisations in the same rewrite sweep
   // (shape subgraphs fold as their producers convert, which unlocks the
   // conversion of the Reshape/Expand/Slice they feed).
-  pm.addPass(mica::createConvertOnnxToGraph());
+  pm.addPass(createConvertOnnxToGraph());
   // Then a general clean-up: CSE merges the duplicated constants conversion
   // leaves behind, canonicalize removes what became dead.
-  pm.addPass(mlir::createCSEPass());
-  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
   // Canonicalisation can make types more static after their users were
   // built (partially constant reshape shapes); propagate that forward, with
   // the folds it enables, to a fixed point.
-  pm.addPass(mica::createRefineGraphTypes());
-  pm.addPass(mlir::createCanonicalizerPass());
-}
-
-void mica::buildGraphToKernelPipeline(mlir::OpPassManager &pm,
-                                      llvm::StringRef symbol,
-                                      const KernelPipelineOptions &options) {
-  // Graph rewrites for speed first: what they produce is lowered like any
-  // other graph op. Only with the CPU kernels, which make their pieces fast.
-  if (options.vectorWidth) {
-    pm.addPass(mica::createFoldTransposes());
-    if (options.winograd)
-      pm.addPass(mica::createWinogradConv());
-  }
-  buildGraphToBuffersPipeline(pm);
-  if (options.vectorWidth) {
-    // CPU kernels on the bufferized ops, while each buffer is still one
-    // top-level allocation (the memory plan below then sees the fused
-    // kernels' real buffer uses). Copies become linalg.copy first so that
-    // they are vectorised too.
-    pm.addPass(mica::createMemrefCopyToLinalg());
-    pm.addNestedPass<mlir::func::FuncOp>(mica::createCpuShrinkFills());
-    CpuContractionCodegenOptions contraction;
-    contraction.vectorWidth = options.vectorWidth;
-    contraction.registers = options.vectorRegisters;
-    pm.addPass(mica::createCpuContractionCodegen(contraction));
-    CpuElementwiseCodegenOptions elementwise;
-    elementwise.vectorWidth = options.vectorWidth;
-    pm.addNestedPass<mlir::func::FuncOp>(
-        mica::createCpuElementwiseCodegen(elementwise));
-    pm.addPass(mlir::createCanonicalizerPass());
-    pm.addPass(mlir::createCSEPass());
-    if (options.polynomialExp)
-      pm.addPass(mica::createCpuPolynomialExp());
-    if (!options.vectorMathIsa.empty()) {
-      CpuVectorMathOptions math;
-      math.isa = options.vectorMathIsa;
-      pm.addPass(mica::createCpuVectorMath(math));
-    }
-  }
-  // Right after bufferization, while every buffer is still a top-level
-  // memref.alloc and every op still carries its node's location.
-  pm.addPass(mica::createBindKernelInterface());
-  pm.addPass(mica::createInsertLayerHooks());
-  pm.addPass(mlir::createCanonicalizerPass());
-  // The kernels' parallel loops become tasks for the runtime's threads; it
-  // needs the bound signature (the tasks rebuild their buffers from it).
-  if (options.vectorWidth)
-    pm.addPass(mica::createCpuOutlineParallel());
-  buildBuffersToLLVMPipeline(pm);
-  EmitKernelEntryOptions entry;
-  entry.symbol = symbol.str();
-  pm.addPass(mica::createEmitKernelEntry(entry));
+  pm.addPass(createRefineGraphTypes());
+  pm.addPass(createCanonicalizerPass());
 }
 
 namespace {
-struct KernelPipelineCliOptions
-    : mlir::PassPipelineOptions<KernelPipelineCliOptions> {
-  Option<unsigned> vectorWidth{
-      *this, "vector-width",
-      llvm::cl::desc("f32 lanes of the CPU kernels (0: scalar loops)"),
-      llvm::cl::init(0)};
-  Option<unsigned> registers{*this, "registers",
-                             llvm::cl::desc("Vector registers of the target"),
-                             llvm::cl::init(32)};
-  Option<std::string> vectorMath{
-      *this, "vector-math",
-      llvm::cl::desc("x86-64 ISA of the libmvec variants to call (avx512, "
-                     "avx2, avx, sse; empty: none)"),
-      llvm::cl::init("")};
-  Option<bool> winograd{
-      *this, "winograd",
-      llvm::cl::desc("3x3 convolutions as Winograd F(4x4, 3x3) where it pays"),
-      llvm::cl::init(true)};
-  Option<bool> polynomialExp{
-      *this, "polynomial-exp",
-      llvm::cl::desc("f32 exp as MLIR's polynomial approximation"),
-      llvm::cl::init(true)};
-};
+
+/// The ONNX op types of the onnx-dialect ops left after normalisation whose
+/// schema (at the model's opset) defines them by a function body.
+std::set<std::string> functionOpsLeft(ModuleOp module) {
+  int opset = 0;
+  if (auto attr = module->getAttrOfType<IntegerAttr>("onnx.opset"))
+    opset = attr.getInt();
+  std::set<std::string> types;
+  module.walk([&](Operation *op) {
+    if (op->getName().getDialectNamespace() != "onnx")
+      return;
+    NodeLocInfo info = getNodeLocInfo(op->getLoc());
+    auto [domain, type] = StringRef(info.domainAndOp).rsplit("::");
+    if (type.empty() || (domain != "ai.onnx" && !domain.empty()))
+      return;
+    if (hasFunctionBody(type.str(), opset))
+      types.insert(type.str());
+  });
+  return types;
+}
+
 } // namespace
 
-void mica::registerGraphToKernelPipeline() {
-  mlir::PassPipelineRegistration<KernelPipelineCliOptions>(
+FailureOr<OwningOpRef<ModuleOp>>
+mica::importAndNormalize(MLIRContext &context, const std::string &path,
+                         const LoadOptions &options, CompileError &error,
+                         const std::function<void(StringRef)> &progress,
+                         const std::function<void(ModuleOp)> &onImported) {
+  ImportOptions importOptions;
+  importOptions.load = options;
+  OwningOpRef<ModuleOp> module;
+  for (int attempt = 0;; ++attempt) {
+    if (progress)
+      progress("importing " + path);
+    ImportResult imported = importOnnxModel(context, path, importOptions);
+    if (!imported.module) {
+      error.kind = imported.unsupported ? ErrorKind::Unsupported
+                                        : ErrorKind::InvalidModel;
+      return failure();
+    }
+    module = std::move(imported.module);
+    if (onImported)
+      onImported(*module);
+    if (progress)
+      progress("normalising into the graph dialect");
+    PassManager pm(&context);
+    buildNormalizePipeline(pm);
+    if (failed(pm.run(*module))) {
+      // What the normaliser rejects is ill-typed or contradictory in the
+      // model (the diagnostic names the node); an op it cannot convert stays
+      // in the onnx dialect instead and is reported as unsupported later.
+      error.kind = ErrorKind::InvalidModel;
+      return failure();
+    }
+    std::set<std::string> expand = functionOpsLeft(*module);
+    size_t before = importOptions.load.expandFunctions.size();
+    importOptions.load.expandFunctions.insert(expand.begin(), expand.end());
+    if (attempt == 3 || importOptions.load.expandFunctions.size() == before)
+      break;
+  }
+  return module;
+}
+
+void mica::buildCompressionPipeline(OpPassManager &pm,
+                                    const LoweringOptions &options) {
+  // The families land here in the documented order (prune, token merge,
+  // equivalence transforms, quantize, partition), each behind its options.
+  (void)pm;
+  (void)options;
+}
+
+void mica::buildGraphOptimizationPipeline(OpPassManager &pm,
+                                          const LoweringOptions &options,
+                                          bool enabled) {
+  if (!enabled)
+    return;
+  // Transposes first: folding them into matmuls changes which ops are
+  // convolutions' neighbours, not the convolutions Winograd looks at.
+  pm.addPass(createFoldTransposes());
+  if (options.winograd)
+    pm.addPass(createWinogradConv());
+}
+
+namespace {
+
+/// `mica-opt --mica-lower-to-kernel="target=arm64 winograd=false ..."`: the
+/// same options as `mica compile`, from the same declarations.
+struct LowerToKernelOptions : PassPipelineOptions<LowerToKernelOptions> {
+  Option<std::string> target{*this, "target",
+                             llvm::cl::desc("Target to lower for"),
+                             llvm::cl::init("host")};
+  Option<std::string> cpuFeatures{
+      *this, "cpu-features",
+      llvm::cl::desc("Extra CPU features, e.g. +dotprod,+i8mm")};
+  Option<std::string> prefix{*this, "prefix",
+                             llvm::cl::desc("Prefix of the exported kernels"),
+                             llvm::cl::init("mica")};
+#define MICA_OPTION(TYPE, FIELD, FLAG, DEFAULT, HELP)                          \
+  Option<TYPE> FIELD{*this, FLAG, llvm::cl::desc(HELP), llvm::cl::init(DEFAULT)};
+#include "passes/graph_opt/Options.def"
+#include "targets/cpu/Options.def"
+#undef MICA_OPTION
+};
+
+} // namespace
+
+void mica::registerCompilePipelines() {
+  auto build = [](OpPassManager &pm, StringRef text,
+                  function_ref<LogicalResult(const Twine &)> errorHandler) {
+    LowerToKernelOptions cli;
+    if (failed(cli.parseFromString(text)))
+      return errorHandler("invalid options of mica-lower-to-kernel");
+    LoweringOptions options;
+    options.symbolPrefix = cli.prefix;
+#define MICA_OPTION(TYPE, FIELD, FLAG, DEFAULT, HELP) options.FIELD = cli.FIELD;
+#include "passes/graph_opt/Options.def"
+#include "targets/cpu/Options.def"
+#undef MICA_OPTION
+    CompileError error;
+    FailureOr<TargetDescription> description =
+        resolveTarget(cli.target, cli.cpuFeatures, error);
+    if (failed(description))
+      return errorHandler(error.message);
+    const Target *target = lookupTarget(cli.target);
+    buildGraphOptimizationPipeline(
+        pm, options, target->wantsGraphOptimizations(*description, options));
+    if (failed(target->buildLoweringPipeline(pm, *description, options, error)))
+      return errorHandler(error.message);
+    return success();
+  };
+  registerPassPipeline(
       "mica-lower-to-kernel",
-      "Lower graph-dialect functions to an LLVM-dialect kernel with the "
-      "runtime's ABI (exported as mica_main)",
-      [](mlir::OpPassManager &pm, const KernelPipelineCliOptions &cli) {
-        KernelPipelineOptions options;
-        options.vectorWidth = cli.vectorWidth;
-        options.vectorRegisters = cli.registers;
-        options.vectorMathIsa = cli.vectorMath;
-        options.winograd = cli.winograd;
-        options.polynomialExp = cli.polynomialExp;
-        buildGraphToKernelPipeline(pm, "mica_main", options);
+      "Stages 4 and 5 of `mica compile`: graph optimisations and the "
+      "target's lowering to kernels with the runtime's ABI (PREFIX_ENTRY per "
+      "public function), the plan as exec ops",
+      build, [](function_ref<void(const detail::PassOptions &)> printOptions) {
+        printOptions(LowerToKernelOptions());
       });
 }

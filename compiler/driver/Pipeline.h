@@ -1,49 +1,78 @@
-//===- Pipeline.h - Mica's pass pipelines -----------------------*- C++ -*-===//
+//===- Pipeline.h - The stages of `mica compile` ----------------*- C++ -*-===//
 //
 // Pipelines are assembled here and nowhere else, so that the CLI, the tests
-// and the Python package run the same passes in the same order.
+// and the Python package run the same passes in the same order. A compile
+// is five stages, each a function below, run in this order by compile()
+// (Compile.cpp):
+//
+//   1. import      ONNX file -> onnx dialect (compiler/onnx)
+//   2. normalise   onnx -> graph dialect, shape subgraphs folded
+//   3. compress    the compression families, in a fixed order (below)
+//   4. optimise    graph rewrites for fast kernels (passes/graph_opt),
+//                  where the target says they pay
+//   5. lower       the target's own pipeline (targets/Target.h), which
+//                  writes the plan as exec ops
+//
+// Why this order: compression works on the semantic graph the user exported
+// (a pruning mask or a quantization scale refers to an ONNX weight, not to a
+// Winograd-transformed one), so it precedes every rewrite made for speed;
+// the rewrites for speed precede the lowering because what they produce is
+// lowered like any other graph op.
+//
 //===----------------------------------------------------------------------===//
 #ifndef MICA_COMPILER_DRIVER_PIPELINE_H
 #define MICA_COMPILER_DRIVER_PIPELINE_H
 
+#include "compiler/onnx/ImportOptions.h"
+#include "compiler/support/ErrorKind.h"
+#include "targets/Target.h"
+
+#include "mlir/IR/OwningOpRef.h"
 #include "mlir/Pass/PassManager.h"
+
+#include <functional>
 
 namespace mica {
 
-/// onnx dialect -> graph dialect: normalisation plus the folds that make
-/// constant shape subgraphs disappear.
-void buildOnnxToGraphPipeline(mlir::OpPassManager &pm);
+/// Stage 2: onnx dialect -> graph dialect, plus the folds that make constant
+/// shape subgraphs disappear.
+void buildNormalizePipeline(mlir::OpPassManager &pm);
 
-/// graph dialect -> an LLVM-dialect kernel with the ABI of
-/// runtime/include/mica/kernel_abi.h, exported as `symbol`: the host lowering
-/// up to bufferization, then the kernel interface (constants segment, static
-/// arena plan, caller output buffers), layer hooks, the rest of the lowering
-/// and the exported entry (see compiler/kernel/KernelAbi.h).
-/// Options of the kernel pipeline that depend on the target.
-struct KernelPipelineOptions {
-  /// f32 lanes per vector of the CPU kernels (compiler/transforms/cpu):
-  /// 16 for AVX-512, 8 for AVX2, 4 for NEON; 0 keeps the scalar loops.
-  unsigned vectorWidth = 0;
-  /// Vector registers of the target (sizes the register tiles).
-  unsigned vectorRegisters = 32;
-  /// The x86-64 ISA whose libmvec vector math variants the kernels may call
-  /// (mica-cpu-vector-math: avx512, avx2, avx, sse); empty for none.
-  std::string vectorMathIsa;
-  /// 3x3 convolutions as Winograd F(4x4, 3x3) where the cost model of
-  /// mica-winograd-conv says it pays (with the CPU kernels only).
-  bool winograd = true;
-  /// f32 exp as MLIR's polynomial approximation instead of the C library's
-  /// (mica-cpu-polynomial-exp; with the CPU kernels only).
-  bool polynomialExp = true;
-};
+/// Stages 1 and 2 for `path`: import, normalise, and where ops that ONNX
+/// defines by a function body are left in the onnx dialect, import again
+/// with those expanded into their bodies (bodies may use further function
+/// ops; at most three rounds). `mica import --to graph` and `mica compile`
+/// share it. `progress` is called as each stage of a round starts,
+/// `onImported` with each freshly imported module (onnx dialect).
+mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
+importAndNormalize(mlir::MLIRContext &context, const std::string &path,
+                   const LoadOptions &options, CompileError &error,
+                   const std::function<void(llvm::StringRef)> &progress = {},
+                   const std::function<void(mlir::ModuleOp)> &onImported = {});
 
-void buildGraphToKernelPipeline(mlir::OpPassManager &pm,
-                                llvm::StringRef symbol,
-                                const KernelPipelineOptions &options = {});
+/// Stage 3: the compression families, in this fixed order (each lands with
+/// its issue; none is enabled yet):
+///   prune         removes weights, so later stages see the smaller graph;
+///   token merge   changes activation shapes, which calibration must see;
+///   equivalence   transforms (scale migration, rotations) prepare weights
+///                 and activations for quantization without changing results;
+///   quantize      calibrates and rewrites to integer ops last among the
+///                 numeric changes, on the final float graph;
+///   partition     splits the compressed graph into blocks under a memory
+///                 budget, on the sizes the steps before produced.
+void buildCompressionPipeline(mlir::OpPassManager &pm,
+                              const LoweringOptions &options);
 
-/// Registers `mica-lower-to-kernel` (buildGraphToKernelPipeline, symbol
-/// `mica_main`).
-void registerGraphToKernelPipeline();
+/// Stage 4: transpose folding, then Winograd (whose cost model sees the
+/// convolutions as they will be lowered), when `enabled` (the target wants
+/// graph optimisations).
+void buildGraphOptimizationPipeline(mlir::OpPassManager &pm,
+                                    const LoweringOptions &options,
+                                    bool enabled);
+
+/// Registers `mica-lower-to-kernel`: stages 4 and 5 for a target (options
+/// `target`, `cpu-features` and those of the .def files).
+void registerCompilePipelines();
 
 } // namespace mica
 

@@ -5,7 +5,7 @@
 // the window functions, Range, Celu, ...). Mica lowers most ops directly; an
 // op it has no lowering for but whose schema has a body is replaced by that
 // body, node by node, before import (the driver decides which op types, see
-// compiler/driver/Compile.cpp). Part of the libonnx border: built with
+// importAndNormalize in compiler/driver/Pipeline.cpp). Part of the libonnx border: built with
 // -fexceptions, called from ModelLoader.cpp inside its try/catch.
 //===----------------------------------------------------------------------===//
 #ifndef MICA_COMPILER_ONNX_FUNCTIONEXPANSION_H

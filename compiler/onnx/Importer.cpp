@@ -7,6 +7,7 @@
 #include "compiler/onnx/Importer.h"
 
 #include "compiler/diagnostics/NodeLocation.h"
+#include "compiler/onnx/ModelLoader.h"
 #include "compiler/onnx/TypeConversion.h"
 #include "dialects/onnx/IR/OnnxDialect.h"
 #include "dialects/onnx/OnnxNaming.h"

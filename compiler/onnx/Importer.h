@@ -2,7 +2,7 @@
 #ifndef MICA_COMPILER_ONNX_IMPORTER_H
 #define MICA_COMPILER_ONNX_IMPORTER_H
 
-#include "compiler/onnx/ModelLoader.h"
+#include "compiler/onnx/ImportOptions.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"

@@ -9,6 +9,8 @@
 #ifndef MICA_COMPILER_ONNX_MODELLOADER_H
 #define MICA_COMPILER_ONNX_MODELLOADER_H
 
+#include "compiler/onnx/ImportOptions.h"
+
 #include "onnx/onnx_pb.h"
 
 #include <cstdint>
@@ -19,28 +21,6 @@
 #include <vector>
 
 namespace mica {
-
-/// `--input-shape name=1x3x224x224`; kDynamicDim marks a `?`.
-struct InputShape {
-  static constexpr int64_t kDynamicDim = -1;
-  std::string name;
-  std::vector<int64_t> dims;
-};
-
-/// An input whose value is fixed at compile time (--freeze-input): it becomes
-/// an initializer before shape inference, so shapes it decides are static.
-struct FrozenInput {
-  std::string name;
-  std::string path; // .npy or TensorProto .pb
-};
-
-struct LoadOptions {
-  std::vector<InputShape> inputShapes;
-  std::vector<FrozenInput> frozenInputs;
-  /// Op types (default domain) to replace by their schema's function body
-  /// where they have one (FunctionExpansion.h).
-  std::set<std::string> expandFunctions;
-};
 
 /// Why a model could not be loaded. `unsupported` errors (a model feature Mica
 /// does not handle) map to exit code 3, the others to 1.

@@ -4,9 +4,11 @@
 #include "compiler/conversion/graph_to_linalg/Passes.h"
 #include "compiler/conversion/onnx_to_graph/Passes.h"
 #include "compiler/driver/Pipeline.h"
-#include "compiler/kernel/Passes.h"
-#include "compiler/transforms/cpu/Passes.h"
-#include "compiler/transforms/graph/Passes.h"
+#include "passes/fusion/Passes.h"
+#include "passes/graph_opt/Passes.h"
+#include "targets/cpu/Pipeline.h"
+#include "targets/cpu/kernel/Passes.h"
+#include "targets/cpu/transforms/Passes.h"
 #include "dialects/exec/IR/ExecDialect.h"
 #include "dialects/graph/IR/GraphDialect.h"
 #include "dialects/onnx/IR/OnnxDialect.h"
@@ -42,11 +44,12 @@ void mica::registerAllPasses() {
   mlir::registerTransformsPasses(); // canonicalize, cse, inline, ...
   mica::registerOnnxToGraphPasses();
   mica::registerGraphToLinalgPasses();
-  mica::registerGraphToLLVMPipeline();
+  mica::registerFusionPasses();
+  mica::registerGraphOptPasses();
   mica::registerKernelPasses();
   mica::registerCpuTransformsPasses();
-  mica::registerGraphTransformsPasses();
-  mica::registerGraphToKernelPipeline();
+  mica::cpu::registerCpuPipelines();
+  mica::registerCompilePipelines();
   // Upstream passes the lowering uses, for running its steps one by one.
   mlir::registerLinalgPasses();
   mlir::bufferization::registerBufferizationPasses();

@@ -14,7 +14,7 @@
 #if defined(__x86_64__) && defined(__GLIBC__)
 /* glibc's vector math (libmvec, which -lm links): the x86-64 vector ABI
  * variants of the float functions that Mica's CPU kernels call on whole
- * vectors (compiler/transforms/cpu, mica-cpu-vector-math). 'b' SSE 4 lanes,
+ * vectors (targets/cpu/transforms, mica-cpu-vector-math). 'b' SSE 4 lanes,
  * 'c' AVX / 'd' AVX2 8 lanes, 'e' AVX-512 16 lanes; only their addresses are
  * taken here, so a plain declaration serves. */
 #define MICA_VECTOR_MATH(fn)                                                   \

@@ -12,15 +12,16 @@
 #include <unistd.h>
 
 #include "runtime/model/model_internal.h"
+#include "runtime/model/flatbuffer_access.h"
 #include "runtime/schema/mica_artifact_generated.h"
 
 namespace fb = mica::fb;
 
 namespace {
 
-const char *str(const flatbuffers::String *s) { return s ? s->c_str() : ""; }
+using mica_rt::str;
 
-template <typename V> uint32_t length(const V *v) { return v ? v->size() : 0; }
+using mica_rt::length;
 
 template <typename T> T *allocArray(size_t n) {
   // calloc(0) may return NULL: always ask for at least one element.

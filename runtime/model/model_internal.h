@@ -34,11 +34,6 @@ typedef struct mica_fb_target mica_fb_target;
 extern "C" {
 #endif
 
-/* --- hashing (validate.cpp) ------------------------------------------------
- */
-#define MICA_FNV_OFFSET_BASIS 0xcbf29ce484222325ULL
-uint64_t mica_fnv1a64(const void *data, size_t size, uint64_t hash);
-
 /* --- CPU target check (target_check.cpp) ------------------------------------
  */
 /* Answers whether the running CPU has the LLVM feature `name` (without its

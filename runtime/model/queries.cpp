@@ -4,13 +4,15 @@
 #include <string.h>
 
 #include "runtime/model/model_internal.h"
+#include "runtime/model/flatbuffer_access.h"
 #include "runtime/schema/mica_artifact_generated.h"
 
 namespace fb = mica::fb;
 
 namespace {
 
-const char *str(const flatbuffers::String *s) { return s ? s->c_str() : ""; }
+using mica_rt::length;
+using mica_rt::str;
 
 const mica_entry *entryAt(const mica_model *model, uint32_t entry) {
   return model && entry < model->num_entries ? &model->entries[entry] : nullptr;
@@ -225,6 +227,17 @@ const char *mica_model_node_op_type(const mica_model *model, uint32_t node) {
 
 const char *mica_model_report_json(const mica_model *model) {
   return model ? str(model->view.meta->report_json()) : "";
+}
+
+uint32_t mica_model_num_required_features(const mica_model *model) {
+  return model ? length(model->view.meta->required_features()) : 0;
+}
+
+const char *mica_model_required_feature(const mica_model *model,
+                                        uint32_t index) {
+  return index < mica_model_num_required_features(model)
+             ? str(model->view.meta->required_features()->Get(index))
+             : nullptr;
 }
 
 } // extern "C"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "runtime/model/model_internal.h"
+#include "runtime/model/flatbuffer_access.h"
 #include "runtime/schema/mica_artifact_generated.h"
 
 namespace fb = mica::fb;
@@ -33,9 +34,9 @@ uint64_t le64(const uint8_t *p) {
 
 bool isPowerOfTwo(uint64_t v) { return v && !(v & (v - 1)); }
 
-const char *str(const flatbuffers::String *s) { return s ? s->c_str() : ""; }
+using mica_rt::str;
 
-template <typename V> uint32_t length(const V *v) { return v ? v->size() : 0; }
+using mica_rt::length;
 
 mica_status checkHeader(const uint8_t *bytes, size_t size,
                         mica_artifact_view *out, const mica_msg *msg) {
@@ -285,6 +286,25 @@ mica_status checkSteps(const fb::Model *meta, const fb::EntryPoint *ep,
   return MICA_OK;
 }
 
+/* The features an artifact may require (MICA_FEATURE_* in
+ * artifact_format.h) that this runtime implements. */
+const char *const kSupportedFeatures[] = {MICA_FEATURE_ENTRY_POINTS};
+
+mica_status checkRequiredFeatures(const fb::Model *meta, const mica_msg *msg) {
+  for (uint32_t i = 0; i < length(meta->required_features()); ++i) {
+    const flatbuffers::String *feature = meta->required_features()->Get(i);
+    bool known = false;
+    for (const char *supported : kSupportedFeatures)
+      known = known || mica_rt::equals(feature, supported);
+    if (!known)
+      return mica_failf(msg, MICA_ERROR_UNSUPPORTED,
+                        "the artifact requires the feature '%s', which this "
+                        "runtime does not implement (a newer runtime runs it)",
+                        str(feature));
+  }
+  return MICA_OK;
+}
+
 mica_status checkEntryPoints(const fb::Model *meta, const mica_msg *msg) {
   const uint32_t n = length(meta->entry_points());
   for (uint32_t e = 0; e < n; ++e) {
@@ -293,6 +313,11 @@ mica_status checkEntryPoints(const fb::Model *meta, const mica_msg *msg) {
     if (name[0] == '\0')
       return mica_failf(msg, MICA_ERROR_MALFORMED, "entry point %u has no name",
                         e);
+    for (uint32_t other = 0; other < e; ++other)
+      if (mica_rt::equals(meta->entry_points()->Get(other)->name(), name))
+        return mica_failf(msg, MICA_ERROR_MALFORMED,
+                          "entry points %u and %u are both named '%s'", other,
+                          e, name);
     if (!isPowerOfTwo(ep->arena_alignment()) || ep->arena_alignment() > 4096)
       return mica_failf(msg, MICA_ERROR_MALFORMED,
                         "entry '%s': arena alignment %u is not a power of two "
@@ -373,7 +398,9 @@ mica_status mica_validate_artifact(const void *data, size_t size,
                       metaSize, MICA_ARTIFACT_HEADER_SIZE);
   const fb::Model *meta = fb::GetModel(metaBytes);
 
-  st = checkTargets(meta, msg);
+  st = checkRequiredFeatures(meta, msg);
+  if (st == MICA_OK)
+    st = checkTargets(meta, msg);
   if (st == MICA_OK)
     st = checkSegments(bytes, size, MICA_ARTIFACT_HEADER_SIZE + metaSize, meta,
                        skip_hashes, msg);

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "targets/TargetSupport.h"
+#include "targets/cpu/CpuTarget.h"
 
 #include "llvm/TargetParser/Triple.h"
 
@@ -30,4 +31,9 @@ mica::resolveArm64Target(StringRef extraFeatures, std::string &error) {
     return failure();
   target.features = detail::toFeatureList(features);
   return target;
+}
+
+void mica::registerArm64Target() {
+  registerTarget(std::make_unique<cpu::CpuTarget>(
+      "arm64", "AArch64 Linux, NEON baseline (add features with --cpu-features)", resolveArm64Target));
 }

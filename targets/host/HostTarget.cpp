@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "targets/TargetSupport.h"
+#include "targets/cpu/CpuTarget.h"
 
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
@@ -51,4 +52,9 @@ mica::resolveHostTarget(StringRef extraFeatures, std::string &error) {
     return failure();
   }
   return target;
+}
+
+void mica::registerHostTarget() {
+  registerTarget(std::make_unique<cpu::CpuTarget>(
+      "host", "this machine's CPU, resolved now to an explicit CPU name and feature list", resolveHostTarget));
 }

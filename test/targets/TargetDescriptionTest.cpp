@@ -1,5 +1,5 @@
 //===- TargetDescriptionTest.cpp - Target names to explicit descriptions --===//
-#include "targets/TargetDescription.h"
+#include "targets/Target.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringRef.h"
@@ -85,13 +85,24 @@ TEST(TargetDescriptionTest, HostValidatesAdditions) {
       << error;
 }
 
+// The skeletons are registered targets that fail through the interface as
+// unsupported (exit 3), not as unknown names.
 TEST(TargetDescriptionTest, SkeletonTargetsReportNotImplemented) {
   for (llvm::StringRef name : {"vulkan", "npu"}) {
-    std::string error;
+    mica::CompileError error;
     EXPECT_TRUE(failed(resolveTarget(name, "", error)));
-    EXPECT_NE(error.find("is not implemented yet"), std::string::npos)
-        << error;
+    EXPECT_EQ(error.kind, mica::ErrorKind::Unsupported);
+    EXPECT_NE(error.message.find("is not implemented yet"), std::string::npos)
+        << error.message;
+    ASSERT_NE(mica::lookupTarget(name), nullptr);
   }
+}
+
+// A typo in a feature is the user's mistake, not a missing feature of Mica.
+TEST(TargetDescriptionTest, BadFeatureIsUsageError) {
+  mica::CompileError error;
+  EXPECT_TRUE(failed(resolveTarget("arm64", "+dotprd", error)));
+  EXPECT_EQ(error.kind, mica::ErrorKind::Usage);
 }
 
 TEST(TargetDescriptionTest, UnknownTargetListsKnownOnes) {

@@ -66,6 +66,26 @@ def _conv_relu(path):
     ob.save_model(model, path)
 
 
+def _mlp_symbolic(path):
+    """A two-layer perceptron over a symbolic batch N: X [N, 16] -> 32 -> 8."""
+    rng = np.random.default_rng(0)
+    inits = {"W1": rng.standard_normal((16, 32)).astype(np.float32),
+             "B1": rng.standard_normal(32).astype(np.float32),
+             "W2": rng.standard_normal((32, 8)).astype(np.float32)}
+    nodes = [
+        helper.make_node("MatMul", ["X", "W1"], ["H"], name="fc1"),
+        helper.make_node("Add", ["H", "B1"], ["HB"], name="bias1"),
+        helper.make_node("Relu", ["HB"], ["R"], name="relu1"),
+        helper.make_node("MatMul", ["R", "W2"], ["Y"], name="fc2"),
+    ]
+    graph = ob.make_graph(nodes, [("X", "float32", ["N", 16])],
+                          [("Y", "float32", ["N", 8])], inits, name="mlp")
+    model = ob.make_model(graph)
+    import onnx
+    onnx.checker.check_model(model, full_check=True)
+    ob.save_model(model, path)
+
+
 def _unknown_op(path):
     ob.make_node_model("Foo", [("X", "float32", [2, 3])], [("Y", "float32", [2, 3])],
                        node_name="my_foo", path=path)
@@ -153,6 +173,7 @@ def _garbage(path):
 KINDS = {
     "add": _add,
     "conv_relu": _conv_relu,
+    "mlp_symbolic": _mlp_symbolic,
     "unknown_op": _unknown_op,
     "custom_domain": _custom_domain,
     "opset18": _opset18,

@@ -3,7 +3,7 @@
 compare every output with the reference saved beside the model.
 
     zoo_run.py --zoo DIR --target host|arm64 --work DIR [--repeat N]
-               [--json FILE] MODEL...
+               [--json FILE] [--entry NAME:K]... MODEL...
 
 Each model is compiled once; a model with a symbolic dimension (the GPT
 decoder: input_ids=1x?) is compiled with its upper bound and run on every
@@ -11,6 +11,11 @@ test_data_set_K (several sequence lengths) with the same artifact. Pass rule:
 max |got - ref| <= 1e-3 * max |ref| + 1e-5. Prints one line per run and a
 table (compile time, artifact size, latency); exits 1 on any mismatch or
 failure.
+
+With --entry NAME:K (repeatable) each model is compiled once with one entry
+point NAME per data set K, at that data set's input shapes (`mica compile
+--entry NAME:INPUT=DIMS,...`, one artifact whose entry points share their
+weights), and data set K is run on entry point NAME.
 """
 import argparse
 import glob
@@ -45,6 +50,8 @@ def main():
     parser.add_argument("--datasets", type=int, default=0,
                         help="run at most this many data sets per model (0: all)")
     parser.add_argument("--json")
+    parser.add_argument("--entry", action="append", default=[],
+                        help="NAME:K: an entry point at data set K's shapes")
     parser.add_argument("models", nargs="+")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
@@ -54,10 +61,27 @@ def main():
         model = os.path.join(args.zoo, name, "model.onnx")
         artifact = os.path.join(args.work, "%s.%s.mica" % (name, args.target))
         report = artifact + ".json"
+        datasets = sorted(glob.glob(os.path.join(args.zoo, name, "test_data_set_*")))
+        entry_of = {}  # data set -> entry point
+        flags = MAX_SHAPES.get(name, [])
+        if args.entry:
+            flags = []
+            for spec in args.entry:
+                entry, k = spec.split(":")
+                data = datasets[int(k)]
+                shapes = []
+                for path in sorted(glob.glob(os.path.join(data, "input_*.pb"))):
+                    tensor = onnx.TensorProto()
+                    with open(path, "rb") as f:
+                        tensor.ParseFromString(f.read())
+                    shapes.append("%s=%s" % (tensor.name, "x".join(map(str, tensor.dims))))
+                flags += ["--entry", "%s:%s" % (entry, ",".join(shapes))]
+                entry_of[data] = entry
+            datasets = [d for d in datasets if d in entry_of]
         start = time.monotonic()
         proc = subprocess.run(
             [args.mica, "compile", model, "--target", args.target, "-o", artifact,
-             "--report", report] + MAX_SHAPES.get(name, []),
+             "--report", report] + flags,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         compile_s = time.monotonic() - start
         if proc.returncode != 0:
@@ -66,7 +90,6 @@ def main():
             continue
         with open(report) as f:
             memory = json.load(f)["memory"]
-        datasets = sorted(glob.glob(os.path.join(args.zoo, name, "test_data_set_*")))
         if args.datasets:
             datasets = datasets[:args.datasets]
         for data in datasets:
@@ -74,6 +97,8 @@ def main():
             out_dir = os.path.join(args.work, "%s.%s.%s" % (name, args.target, os.path.basename(data)))
             cmd = [args.mica, "run", artifact, "--output-dir", out_dir, "--json",
                    "--repeat", str(args.repeat)]
+            if data in entry_of:
+                cmd += ["--entry", entry_of[data]]
             for path in inputs:
                 cmd += ["--input", path]
             proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -98,9 +123,10 @@ def main():
                 worst = max(worst, err)
                 ok = ok and err <= bound
             shape = "x".join(str(d) for d in load_pb(inputs[0]).shape)
-            print("%s %s %s input %s max_abs_err=%.3g median_ms=%.1f"
-                  % ("PASS" if ok else "FAIL", name, args.target, shape, worst,
-                     result["median_ms"]))
+            where = " entry %s" % entry_of[data] if data in entry_of else ""
+            print("%s %s %s%s input %s max_abs_err=%.3g median_ms=%.1f"
+                  % ("PASS" if ok else "FAIL", name, args.target, where, shape,
+                     worst, result["median_ms"]))
             failures += 0 if ok else 1
             rows.append({"model": name, "target": args.target, "input": shape,
                          "compile_s": round(compile_s, 2),

@@ -23,19 +23,11 @@ namespace mica {
 /// Adds the patterns that lower graph ops to linalg/tensor/arith/math.
 void populateGraphToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
-/// graph dialect -> LLVM dialect on the host: graph-to-linalg, fusion,
-/// one-shot bufferization, deallocation, loops, LLVM. The result runs under
-/// mlir-runner / the LLVM JIT.
-void buildGraphToLLVMPipeline(mlir::OpPassManager &pm);
-
-/// Its two halves: graph -> bufferized memref IR (steps 1-5), and memref IR
-/// -> LLVM dialect (steps 7-12). Deallocation (step 6) or a static memory
-/// plan goes between them.
+/// graph dialect -> bufferized memref IR: graph-to-linalg, fusion, one-shot
+/// bufferization (function boundaries with identity layouts), region
+/// temporaries hoisted. Every target's lowering starts with it; the CPU
+/// targets continue in targets/cpu/Pipeline.h.
 void buildGraphToBuffersPipeline(mlir::OpPassManager &pm);
-void buildBuffersToLLVMPipeline(mlir::OpPassManager &pm);
-
-/// Registers `mica-lower-to-llvm` (buildGraphToLLVMPipeline).
-void registerGraphToLLVMPipeline();
 
 /// The dialects and bufferization interface models the pipeline needs in the
 /// context's registry (tools call this next to their own registrations).

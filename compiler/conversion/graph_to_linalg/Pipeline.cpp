@@ -1,12 +1,12 @@
-//===- Pipeline.cpp - graph -> LLVM lowering pipeline ---------------------===//
+//===- Pipeline.cpp - graph -> buffers lowering pipeline ------------------===//
 //
-// The one place where the host lowering is assembled. Each step's position is
-// explained beside it; the order is: tensor-level rewrites, bufferization,
-// memory management, loops, then the dialect-by-dialect LLVM conversion.
+// The target-independent half of every lowering: graph ops to linalg on
+// tensors, fusion, one-shot bufferization. Each step's position is explained
+// beside it. The CPU targets continue with targets/cpu/Pipeline.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/conversion/graph_to_linalg/Passes.h"
-#include "compiler/transforms/cpu/Passes.h"
+#include "passes/fusion/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -31,16 +31,6 @@
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
-
-void mica::buildGraphToLLVMPipeline(OpPassManager &pm) {
-  buildGraphToBuffersPipeline(pm);
-  // 6. Ownership-based deallocation: needs the memref IR of step 5 and must
-  //    precede the loop lowering, which would hide buffer lifetimes in CFG.
-  //    (Kernels for the runtime plan their buffers statically instead, see
-  //    compiler/kernel.)
-  bufferization::buildBufferDeallocationPipeline(pm);
-  buildBuffersToLLVMPipeline(pm);
-}
 
 void mica::buildGraphToBuffersPipeline(OpPassManager &pm) {
   // 1. graph -> linalg/tensor/arith/math. Everything after this is upstream.
@@ -79,50 +69,6 @@ void mica::buildGraphToBuffersPipeline(OpPassManager &pm) {
   pm.addPass(createHoistRegionAllocs());
 }
 
-void mica::buildBuffersToLLVMPipeline(OpPassManager &pm) {
-  // 7. linalg on buffers -> scf loops (sequential: results do not depend on
-  //    any thread count). Copies become linalg.copy first, so that they are
-  //    loops too rather than calls into MLIR's runtime library (memrefCopy),
-  //    which Mica's runtime does not provide.
-  pm.addPass(createMemrefCopyToLinalg());
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  pm.addPass(createCanonicalizerPass());
-  // 8. Views (subview, expand/collapse_shape) become explicit strided
-  //    metadata, whose affine.apply index math lower-affine then expands; both
-  //    must precede the memref -> LLVM conversion.
-  //    Upstream expand-strided-metadata assumes at most one `?` per
-  //    expand_shape group (reshapes to runtime shapes and split attention
-  //    heads have two or more) and crashes otherwise, so those expand_shapes
-  //    become reinterpret_casts from their output_shape first.
-  pm.addPass(createExpandShapeToReinterpretCast());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  // 9. Structured control flow -> CFG, before the LLVM conversions.
-  pm.addPass(createSCFToControlFlowPass());
-  // 10. arith ops without a direct LLVM counterpart (ceildivsi, maximumf
-  //     with NaN semantics) are expanded into ones that have one.
-  pm.addPass(arith::createArithExpandOpsPass());
-  // 11. math: integer powers become helper functions; ops with LLVM
-  //     intrinsics (exp, log, sqrt, ...) become intrinsics; the rest (erf,
-  //     tanh, ...) become libm calls (accurate and deterministic). Order
-  //     matters: libm last so that it only takes what LLVM cannot express.
-  pm.addPass(createConvertMathToFuncs());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
-  // 12. The remaining dialects -> LLVM; func last but one because math-to-libm
-  //     adds func.func declarations; casts between the partial conversions are
-  //     reconciled at the very end.
-  // Vector ops (from the CPU kernels, compiler/transforms/cpu) need the
-  // memref descriptors still in place.
-  pm.addPass(createConvertVectorToLLVMPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
-}
-
 void mica::registerGraphToLLVMDialects(DialectRegistry &registry) {
   registry.insert<affine::AffineDialect, arith::ArithDialect,
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
@@ -138,10 +84,3 @@ void mica::registerGraphToLLVMDialects(DialectRegistry &registry) {
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
 }
 
-void mica::registerGraphToLLVMPipeline() {
-  PassPipelineRegistration<>(
-      "mica-lower-to-llvm",
-      "Lower graph-dialect functions to the LLVM dialect for the host "
-      "(graph-to-linalg, fusion, bufferization, loops, LLVM)",
-      buildGraphToLLVMPipeline);
-}

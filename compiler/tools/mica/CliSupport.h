@@ -6,7 +6,8 @@
 #ifndef MICA_COMPILER_TOOLS_MICA_CLISUPPORT_H
 #define MICA_COMPILER_TOOLS_MICA_CLISUPPORT_H
 
-#include "compiler/onnx/ModelLoader.h"
+#include "compiler/onnx/ImportOptions.h"
+#include "compiler/support/Version.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/StringRef.h"
@@ -24,7 +25,7 @@ enum ExitCode : int {
 };
 
 /// The version `mica --version` prints and JSON output carries.
-constexpr const char *kMicaVersion = "0.1.0";
+constexpr const char *kMicaVersion = MICA_VERSION;
 /// Bumped when a JSON output changes incompatibly.
 constexpr int kJsonSchemaVersion = 1;
 

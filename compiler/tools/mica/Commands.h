@@ -17,6 +17,8 @@ extern llvm::cl::SubCommand compileCommand;
 extern llvm::cl::OptionCategory compileCategory;
 /// Runs `mica compile`.
 int runCompile();
+/// Fills in --target's help from the target registry (before parsing).
+void describeTargets();
 
 } // namespace mica::cli
 

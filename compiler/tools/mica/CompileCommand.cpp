@@ -3,20 +3,21 @@
 //   mica compile model.onnx [--target host|arm64] [--input-shape N=DIMS]...
 //                [--max-shape N=DIMS]... [--freeze-input N=FILE]...
 //                [--cpu-features +a,+b] [--emit mica|static-lib]
-//                [--name PREFIX] [--report FILE.json] -o OUT
+//                [--entry NAME:INPUT=DIMS,...]... [--name PREFIX]
+//                [--report FILE.json] [lowering options] -o OUT
 //
 // A thin shell over mica::compile (compiler/driver/Compile.h).
 //===----------------------------------------------------------------------===//
 #include "CliSupport.h"
 #include "Commands.h"
-#include "StaticLibrary.h"
 
 #include "compiler/driver/Compile.h"
 #include "compiler/registration/Registration.h"
-#include "targets/TargetDescription.h"
+#include "targets/Target.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -38,13 +39,10 @@ cl::opt<std::string> outputFile(
              "(libNAME.a; the C header is written beside it as NAME.h)"),
     cl::value_desc("file"), cl::Required, cl::sub(cli::compileCommand),
     cl::cat(cli::compileCategory));
-cl::opt<std::string> targetName(
-    "target",
-    cl::desc("Target: host (this machine's CPU, resolved to explicit "
-             "features now) or arm64 (aarch64-linux, NEON baseline). "
-             "Default: host"),
-    cl::init("host"), cl::sub(cli::compileCommand),
-    cl::cat(cli::compileCategory));
+/// Described by describeTargets() from the registry.
+cl::opt<std::string> targetName("target", cl::init("host"),
+                                cl::sub(cli::compileCommand),
+                                cl::cat(cli::compileCategory));
 cl::opt<std::string> cpuFeatures(
     "cpu-features",
     cl::desc("Extra CPU features, e.g. +dotprod,+i8mm for arm64; the runtime "
@@ -94,28 +92,23 @@ cl::opt<std::string> reportFile(
              "sizes, stage times) to FILE"),
     cl::value_desc("file"), cl::sub(cli::compileCommand),
     cl::cat(cli::compileCategory));
-cl::opt<bool> fpContract(
-    "fp-contract",
-    cl::desc("Fuse a*b+c into fused multiply-adds (default: true; "
-             "--fp-contract=false reproduces unfused rounding)"),
-    cl::init(true), cl::sub(cli::compileCommand),
+cl::list<std::string> entries(
+    "entry",
+    cl::desc("Compile the model at these input shapes as an entry point "
+             "NAME of the artifact, NAME:INPUT=DIMS[,INPUT=DIMS...] (on top "
+             "of --input-shape). Repeatable: the entry points share one copy "
+             "of the weights; `mica run --entry NAME` picks one. Without "
+             "--entry the artifact has one entry point, main"),
+    cl::value_desc("name:input=dims,..."), cl::sub(cli::compileCommand),
     cl::cat(cli::compileCategory));
-cl::opt<bool> winograd(
-    "winograd",
-    cl::desc("Compute 3x3 stride-1 convolutions with Winograd F(4x4, 3x3) "
-             "where the cost model says it pays (default: true; changes "
-             "rounding, relative error ~1e-5; --winograd=false keeps them "
-             "direct)"),
-    cl::init(true), cl::sub(cli::compileCommand),
-    cl::cat(cli::compileCategory));
-cl::opt<bool> polynomialExp(
-    "polynomial-exp",
-    cl::desc("Compute exp (softmax, sigmoid, swish, ...) with MLIR's "
-             "polynomial approximation, inline (default: true; <= 1 ulp for "
-             "|x| < 80, results below FLT_MIN flushed to zero; "
-             "--polynomial-exp=false calls the C library's expf)"),
-    cl::init(true), cl::sub(cli::compileCommand),
-    cl::cat(cli::compileCategory));
+// The lowering's options, declared once in their pass family's .def file.
+#define MICA_OPTION(TYPE, FIELD, FLAG, DEFAULT, HELP)                          \
+  cl::opt<TYPE> FIELD##Flag(FLAG, cl::desc(HELP), cl::init(DEFAULT),           \
+                            cl::sub(cli::compileCommand),                      \
+                            cl::cat(cli::compileCategory));
+#include "passes/graph_opt/Options.def"
+#include "targets/cpu/Options.def"
+#undef MICA_OPTION
 cl::opt<bool> progressFlag(
     "progress",
     cl::desc("Print progress lines on stderr even when it is not a terminal"),
@@ -141,7 +134,50 @@ bool parseNameEqualsFile(llvm::StringRef text, FrozenInput &out,
   return true;
 }
 
+/// `NAME:INPUT=DIMS[,INPUT=DIMS...]` (a lone `NAME` compiles the model at
+/// the common shapes).
+bool parseEntry(llvm::StringRef text, EntrySpec &out, std::string &error) {
+  auto [name, shapes] = text.split(':');
+  out.name = name.str();
+  if (!isIdentifier(name)) {
+    error = "--entry: entry point name '" + name.str() +
+            "' is not a C identifier";
+    return false;
+  }
+  if (shapes.empty())
+    return true;
+  llvm::SmallVector<llvm::StringRef> parts;
+  shapes.split(parts, ',');
+  for (llvm::StringRef part : parts) {
+    InputShape shape;
+    if (!cli::parseInputShape(part, shape, error)) {
+      error = "--entry " + text.str() + ": " + error;
+      return false;
+    }
+    out.inputShapes.push_back(std::move(shape));
+  }
+  return true;
+}
+
+/// The CLI's exit code for a failure of the compiler library.
+int exitCode(ErrorKind kind) {
+  return kind == ErrorKind::Unsupported ? cli::kUnsupported : cli::kError;
+}
+
 } // namespace
+
+void mica::cli::describeTargets() {
+  registerAllTargets();
+  static std::string text = [] {
+    std::string out = "Target (default: host):";
+    for (llvm::StringRef name : getTargetNames())
+      out += " " + name.str() + " (" + lookupTarget(name)->getSummary().str() +
+             ");";
+    out.back() = '.';
+    return out;
+  }();
+  targetName.setDescription(text);
+}
 
 int mica::cli::runCompile() {
   setProgressForced(progressFlag);
@@ -149,12 +185,14 @@ int mica::cli::runCompile() {
   options.modelPath = inputFile;
   options.target = targetName;
   options.cpuFeatures = cpuFeatures;
-  options.name = prefix;
-  options.fpContract = fpContract;
-  options.winograd = winograd;
-  options.polynomialExp = polynomialExp;
-  if (!isIdentifier(options.name)) {
-    printError("--name must be a C identifier, got '" + options.name + "'");
+  options.lowering.symbolPrefix = prefix;
+#define MICA_OPTION(TYPE, FIELD, FLAG, DEFAULT, HELP)                          \
+  options.lowering.FIELD = FIELD##Flag;
+#include "passes/graph_opt/Options.def"
+#include "targets/cpu/Options.def"
+#undef MICA_OPTION
+  if (!isIdentifier(prefix)) {
+    printError("--name must be a C identifier, got '" + prefix + "'");
     return kUsage;
   }
   std::string error;
@@ -182,21 +220,43 @@ int mica::cli::runCompile() {
     }
     options.frozenInputs.push_back(std::move(frozen));
   }
+  for (const std::string &text : entries) {
+    EntrySpec entry;
+    if (!parseEntry(text, entry, error)) {
+      printError(error);
+      return kUsage;
+    }
+    options.entries.push_back(std::move(entry));
+  }
   options.progress = [](llvm::StringRef stage) { progress(stage); };
 
   DialectRegistry registry;
   registerAllDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
-  initializeCpuTargets();
   DiagnosticPrinter diagnostics(context, inputFile);
 
   CompileResult result = compile(context, options);
   if (!result.ok)
-    return result.unsupported ? kUnsupported : kError;
+    return exitCode(result.error.kind);
 
   if (emitKind == Emit::StaticLib) {
-    if (!writeStaticLibrary(result, options, outputFile, error)) {
+    CompileError packError;
+    FailureOr<StaticLibrary> library =
+        packageStaticLibrary(result, options, packError);
+    if (failed(library)) {
+      printError(packError.message);
+      return exitCode(packError.kind);
+    }
+    llvm::SmallString<256> headerPath(outputFile.getValue());
+    llvm::sys::path::remove_filename(headerPath);
+    llvm::sys::path::append(headerPath, prefix + ".h");
+    if (!writeOutput(outputFile,
+                     [&](llvm::raw_ostream &os) { os << library->archive; },
+                     error) ||
+        !writeOutput(headerPath.str(),
+                     [&](llvm::raw_ostream &os) { os << library->header; },
+                     error)) {
       printError(error);
       return kError;
     }

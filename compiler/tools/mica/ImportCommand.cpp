@@ -171,19 +171,23 @@ int mica::cli::runImport() {
   context.loadAllAvailableDialects();
   DiagnosticPrinter diagnostics(context, inputFile);
 
-  progress("importing " + inputFile);
-  ImportResult imported = importOnnxModel(context, inputFile, options);
-  if (!imported.module)
-    return imported.unsupported ? kUnsupported : kError;
-  ModuleOp module = *imported.module;
-
+  OwningOpRef<ModuleOp> owned;
   if (toDialect == OutputDialect::Graph) {
-    progress("normalising into the graph dialect");
-    PassManager pm(&context);
-    buildOnnxToGraphPipeline(pm);
-    if (failed(pm.run(module)))
-      return kError;
+    CompileError error;
+    FailureOr<OwningOpRef<ModuleOp>> normalized = importAndNormalize(
+        context, inputFile, options.load, error,
+        [](llvm::StringRef stage) { progress(stage); });
+    if (failed(normalized))
+      return error.kind == ErrorKind::Unsupported ? kUnsupported : kError;
+    owned = std::move(*normalized);
+  } else {
+    progress("importing " + inputFile);
+    ImportResult imported = importOnnxModel(context, inputFile, options);
+    if (!imported.module)
+      return imported.unsupported ? kUnsupported : kError;
+    owned = std::move(imported.module);
   }
+  ModuleOp module = *owned;
 
   OpPrintingFlags flags;
   if (printLocations)

@@ -32,6 +32,7 @@ int main(int argc, char **argv) {
     return mica_runner_inspect_main(argc - 1, argv + 1);
   llvm::InitLLVM init(argc, argv);
   mica::registerAllPasses();
+  describeTargets();
   cl::SetVersionPrinter(printVersion);
   // Only Mica's own options appear in --help; the many options that LLVM and
   // MLIR register globally stay hidden.

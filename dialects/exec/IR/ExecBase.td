@@ -1,10 +1,10 @@
 //===- ExecBase.td - Mica execution dialect definition ----*- tablegen -*-===//
 //
-// The `exec` dialect describes how a compiled model executes: which blocks of
-// ops run where, which weight segments they touch, and the load/compute
-// schedule that streams weights under a memory budget. The compile-and-run
-// work fills it in; today it holds the ops that name those concepts so that
-// passes and tests can refer to them.
+// The `exec` dialect describes how a compiled model executes: its entry
+// points, the steps that run each one on a target, the constants segments
+// they read and the static memory plan. A target's kernel-interface passes
+// write it; compiler/artifact turns it into the artifact. The memory-budget
+// work adds the load/compute schedule that streams weights.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MICA_EXEC_BASE
@@ -17,9 +17,10 @@ def Exec_Dialect : Dialect {
   let cppNamespace = "::mica::exec";
   let summary = "Blocks, weight segments and the load/compute schedule of a compiled model";
   let description = [{
-    A compiled model is a list of blocks (groups of graph ops compiled for one
-    target), the weight segments they read, and a schedule that orders loads
-    and computations. The memory-budget partitioner produces this form.
+    A compiled model is a set of entry points, each a list of steps (kernels
+    compiled for one target), the constants segments they read, and the
+    static memory plan of each entry point. The kernel-interface passes of a
+    target write these ops; the artifact is built from them alone.
   }];
 }
 

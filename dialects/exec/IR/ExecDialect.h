@@ -10,6 +10,13 @@
 
 #include "dialects/exec/IR/ExecDialect.h.inc"
 
+namespace mica::exec {
+/// Argument attribute of an entry function (set by the driver, read by a
+/// target's kernel-interface pass): the upper bound of every dimension of
+/// that input, as a DenseI64ArrayAttr; what the memory plan is sized for.
+constexpr llvm::StringLiteral kMaxShapeAttr = "exec.max_shape";
+} // namespace mica::exec
+
 #define GET_OP_CLASSES
 #include "dialects/exec/IR/ExecOps.h.inc"
 

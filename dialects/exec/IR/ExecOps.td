@@ -1,40 +1,126 @@
 //===- ExecOps.td - Mica execution dialect ops ------------*- tablegen -*-===//
+//
+// The execution plan of a compiled model, written by the kernel-interface
+// passes of a target (targets/cpu/kernel) and read by the one function that
+// builds the artifact (compiler/artifact/PlanToArtifact.cpp):
+//
+//   exec.segment      constants stored together (one segment shared by every
+//                     entry point; a constant is stored once per distinct
+//                     byte content)
+//   exec.entry_point  one callable graph: its signature bounds and its static
+//                     memory plan, with the steps that run it
+//   exec.step         one kernel of an entry point, on one target
+//   exec.node_table   the ONNX nodes that hooks and profiles refer to by index
+//
+//===----------------------------------------------------------------------===//
 #ifndef MICA_EXEC_OPS
 #define MICA_EXEC_OPS
 
 include "dialects/exec/IR/ExecBase.td"
+include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/IR/SymbolInterfaces.td"
 
+def Exec_ShapeArrayAttr : TypedArrayAttrBase<DenseI64ArrayAttr,
+                                             "array of shapes">;
+
 def Exec_SegmentOp : Exec_Op<"segment", [Symbol]> {
-  let summary = "A weight segment: constants stored together in the artifact";
+  let summary = "A constants segment: weights stored together in the artifact";
   let description = [{
     A segment is a 64-byte aligned, separately mappable range of the artifact
     holding constants. Generated code reaches a constant through
-    (segment, offset), never through a global symbol.
+    (segment, offset), never through a global symbol, so one segment serves
+    every entry point of a model. `data`, when present, holds the bytes
+    (`size` of them, a multiple of 64); a plan written by hand or read back
+    with elided resources may leave it out.
 
     ```mlir
-    exec.segment @weights_0 size 4096
+    exec.segment @constants size 4096
+    exec.segment @constants size 64 data dense_resource<blob> : tensor<64xi8>
     ```
   }];
-  let arguments = (ins SymbolNameAttr:$sym_name, I64Attr:$size);
-  let assemblyFormat = "$sym_name `size` $size attr-dict";
+  let arguments = (ins SymbolNameAttr:$sym_name, I64Attr:$size,
+                       OptionalAttr<ElementsAttr>:$data);
+  let assemblyFormat = "$sym_name `size` $size (`data` $data^)? attr-dict";
   let hasVerifier = 1;
 }
 
-def Exec_BlockOp : Exec_Op<"block", [Symbol]> {
-  let summary = "A group of ops compiled together for one target";
+def Exec_EntryPointOp : Exec_Op<"entry_point", [
+    SingleBlock, NoTerminator, IsolatedFromAbove,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "A callable graph of the model, its bounds and memory plan";
   let description = [{
-    A block names a unit of the schedule. `target` is the target that runs it
-    (`host`, `arm64`, `vulkan`, `npu`); `segments` lists the weight segments it
-    reads, so the scheduler knows what must be resident before it runs.
+    One entry point of the artifact, called by `name` (unique in the
+    module; the runtime's mica_model_find_entry_point): `function` is the bound function that
+    computes it; `input_shapes` the shapes of its inputs (dynamic dims as
+    `?`, i.e. the minimum int64), `input_max_shapes` and `output_max_shapes`
+    the upper bounds the memory plan was sized for, `output_elem_bytes` the
+    bytes per element of each result. `arena_size` is the scratch a context
+    needs (the static memory plan), `intermediates_size` the sum of all
+    intermediates without reuse. The region lists the steps, in run order.
 
     ```mlir
-    exec.block @block_0 target "arm64" segments [@weights_0]
+    exec.entry_point "main" function @main arena 128 intermediates 192
+        attributes {input_shapes = [array<i64: 4>], ...} {
+      exec.step target "host" kernel "mica_main" segments [@constants]
+    }
     ```
   }];
-  let arguments = (ins SymbolNameAttr:$sym_name, StrAttr:$target,
+  let arguments = (ins StrAttr:$name,
+                       FlatSymbolRefAttr:$function,
+                       Exec_ShapeArrayAttr:$input_shapes,
+                       Exec_ShapeArrayAttr:$input_max_shapes,
+                       Exec_ShapeArrayAttr:$output_max_shapes,
+                       DenseI64ArrayAttr:$output_elem_bytes,
+                       I64Attr:$arena_size,
+                       I64Attr:$intermediates_size);
+  let regions = (region SizedRegion<1>:$steps);
+  let assemblyFormat = [{
+    $name `function` $function `arena` $arena_size
+    `intermediates` $intermediates_size attr-dict-with-keyword $steps
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The steps of the entry point, in run order.
+    auto getStepOps() { return getSteps().front().getOps<StepOp>(); }
+  }];
+}
+
+def Exec_StepOp : Exec_Op<"step", [
+    HasParent<"EntryPointOp">,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "One kernel of an entry point, run on one target";
+  let description = [{
+    `target` names the target that runs the step (`host`, `arm64`, ...),
+    `kernel` the symbol of its code in that target's code (for the CPU
+    targets a function with the ABI of runtime/include/mica/kernel_abi.h),
+    `segments` the constants segments it reads, in the order of the
+    kernel's segment table.
+
+    ```mlir
+    exec.step target "arm64" kernel "mica_main" segments [@constants]
+    ```
+  }];
+  let arguments = (ins StrAttr:$target, StrAttr:$kernel,
                        SymbolRefArrayAttr:$segments);
-  let assemblyFormat = "$sym_name `target` $target `segments` $segments attr-dict";
+  let assemblyFormat =
+      "`target` $target `kernel` $kernel `segments` $segments attr-dict";
+  let hasVerifier = 1;
+}
+
+def Exec_NodeTableOp : Exec_Op<"node_table"> {
+  let summary = "The ONNX nodes of the source model, by index";
+  let description = [{
+    The artifact's node table: names and op types of the ONNX nodes, in the
+    order hooks and profiles index them. Generated code passes a node's index
+    to the runtime's layer and tensor hooks. One per module.
+
+    ```mlir
+    exec.node_table names ["conv1", "relu1"] op_types ["Conv", "Relu"]
+    ```
+  }];
+  let arguments = (ins StrArrayAttr:$names, StrArrayAttr:$op_types);
+  let assemblyFormat = "`names` $names `op_types` $op_types attr-dict";
+  let hasVerifier = 1;
 }
 
 #endif // MICA_EXEC_OPS

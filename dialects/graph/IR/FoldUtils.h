@@ -20,6 +20,17 @@ inline mlir::RankedTensorType foldableType(mlir::Type type) {
   return ranked;
 }
 
+/// Row-major multi-index of `linear` in `shape`.
+inline llvm::SmallVector<int64_t> delinearize(int64_t linear,
+                                              llvm::ArrayRef<int64_t> shape) {
+  llvm::SmallVector<int64_t> index(shape.size());
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 1; i >= 0; --i) {
+    index[i] = linear % shape[i];
+    linear /= shape[i];
+  }
+  return index;
+}
+
 } // namespace mica::graph
 
 #endif // MICA_DIALECTS_GRAPH_IR_FOLDUTILS_H

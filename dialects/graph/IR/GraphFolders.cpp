@@ -18,15 +18,6 @@ using namespace mica::graph;
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
 
-/// Row-major multi-index of `linear` in `shape`.
-static SmallVector<int64_t> delinearize(int64_t linear, ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> index(shape.size());
-  for (int64_t i = shape.size() - 1; i >= 0; --i) {
-    index[i] = linear % shape[i];
-    linear /= shape[i];
-  }
-  return index;
-}
 
 /// Index into an operand of `operandShape` broadcast to the result index.
 static int64_t broadcastSource(ArrayRef<int64_t> resultIndex,

@@ -21,14 +21,6 @@ static std::optional<SmallVector<Attribute>> elementsOf(Attribute attr) {
   return SmallVector<Attribute>(dense.getValues<Attribute>());
 }
 
-static SmallVector<int64_t> delinearize(int64_t linear, ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> index(shape.size());
-  for (int64_t i = shape.size() - 1; i >= 0; --i) {
-    index[i] = linear % shape[i];
-    linear /= shape[i];
-  }
-  return index;
-}
 
 static int64_t linearize(ArrayRef<int64_t> index, ArrayRef<int64_t> shape) {
   int64_t linear = 0;

@@ -11,17 +11,25 @@
  * signature (see docs/artifact-format.md, "Trust model").
  * A runtime refuses a format_major it does not know; format_minor only grows
  * when fields are appended to the metadata, which older runtimes ignore.
+ * What an artifact needs beyond the format (Model.required_features, since
+ * minor 1) is named by the MICA_FEATURE_* strings below: a runtime refuses
+ * an artifact that requires a feature it does not list (validate.cpp).
  */
 #ifndef MICA_ARTIFACT_FORMAT_H
 #define MICA_ARTIFACT_FORMAT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define MICA_ARTIFACT_MAGIC "MICAART\0" /* 8 bytes */
 #define MICA_ARTIFACT_FORMAT_MAJOR 1
-#define MICA_ARTIFACT_FORMAT_MINOR 0
+#define MICA_ARTIFACT_FORMAT_MINOR 1
 #define MICA_ARTIFACT_HEADER_SIZE 64
 #define MICA_ARTIFACT_ALIGNMENT 64
+
+/* Features an artifact may require (Model.required_features). Append only. */
+/* Several entry points sharing the constants segments. */
+#define MICA_FEATURE_ENTRY_POINTS "entry_points"
 
 /* Step.code_segment of a kernel that the artifact does not carry: it was
  * linked into the program (static-library builds) and is given to
@@ -38,5 +46,17 @@ typedef struct mica_artifact_header {
   uint64_t content_hash;    /* FNV-1a 64, see above */
   uint8_t reserved[16];     /* zero */
 } mica_artifact_header;
+
+/* FNV-1a 64 of `size` bytes, continuing from `hash` (MICA_FNV_OFFSET_BASIS
+ * when starting): the one hash function of the format (segment hashes and
+ * content_hash), shared by the runtime and the compiler's writer. */
+#define MICA_FNV_OFFSET_BASIS 0xcbf29ce484222325ULL
+#ifdef __cplusplus
+extern "C" {
+#endif
+uint64_t mica_fnv1a64(const void *data, size_t size, uint64_t hash);
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MICA_ARTIFACT_FORMAT_H */

@@ -4,7 +4,8 @@
  *
  *     int32_t SYMBOL(const mica_kernel_ctx *ctx);   // 0 on success
  *
- * The compiler (compiler/codegen/KernelAbi.cpp) builds the function from this
+ * The compiler builds the function (targets/cpu/kernel/KernelAbi.h: the
+ * passes mica-bind-kernel-interface and mica-emit-kernel-entry) from this
  * layout, so the struct below is frozen: fields are only ever appended, and
  * the offsets are the same on every LP64 target (x86-64, AArch64).
  *

@@ -183,6 +183,13 @@ const char *mica_model_node_op_type(const mica_model *model, uint32_t node);
 /* The compile report (JSON) the artifact carries; "" when none. */
 const char *mica_model_report_json(const mica_model *model);
 
+/* What the artifact needs beyond its format (MICA_FEATURE_* names of
+ * mica/artifact_format.h, e.g. "entry_points"); loading checked that this
+ * runtime implements each. */
+uint32_t mica_model_num_required_features(const mica_model *model);
+const char *mica_model_required_feature(const mica_model *model,
+                                        uint32_t index);
+
 /* Creates a context for `entry`. `arena` may be NULL (the context allocates
  * it) or caller memory of at least mica_model_arena_size bytes, 64-byte
  * aligned, owned by the caller. `num_threads` is the number of threads the

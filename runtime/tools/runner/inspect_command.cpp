@@ -97,7 +97,7 @@ bool isDynamic(const mica_tensor_info &info) {
 void printTensorText(const mica_tensor_info &info) {
   std::string shape =
       formatShape(std::vector<int64_t>(info.shape, info.shape + info.rank));
-  std::printf("      %s: %s %s", info.name, dtypeName(info.dtype),
+  std::printf("      %s: %s %s", info.name, mica_dtype_name(info.dtype),
               shape.c_str());
   if (isDynamic(info))
     std::printf(" (max %s)", maxShape(info).c_str());
@@ -115,6 +115,12 @@ void printText(const std::string &path, const mica_model *model) {
               str(s.target_cpu).c_str(),
               *str(s.target_features).c_str() ? s.target_features : "none");
   std::printf("content hash: 0x%016" PRIx64 "\n", s.content_hash);
+  std::string required;
+  for (uint32_t i = 0; i < mica_model_num_required_features(model); ++i)
+    required += std::string(required.empty() ? "" : ", ") +
+                mica_model_required_feature(model, i);
+  std::printf("requires: %s\n", required.empty() ? "nothing beyond the format"
+                                                  : required.c_str());
   std::printf("segments: %u\n", s.num_segments);
   for (uint32_t i = 0; i < s.num_segments; ++i) {
     mica_segment_info seg;
@@ -169,7 +175,7 @@ void writeTensorJson(JsonWriter &json, const mica_tensor_info &info) {
   json.key("name");
   json.value(info.name);
   json.key("dtype");
-  json.value(dtypeName(info.dtype));
+  json.value(mica_dtype_name(info.dtype));
   json.key("shape");
   json.beginArray();
   for (int32_t d = 0; d < info.rank; ++d) {
@@ -221,6 +227,11 @@ void printJson(const std::string &path, const mica_model *model) {
   std::snprintf(hash, sizeof(hash), "%016" PRIx64, s.content_hash);
   json.key("content_hash"); // a string: JSON numbers lose 64-bit precision
   json.value(hash);
+  json.key("required_features");
+  json.beginArray();
+  for (uint32_t i = 0; i < mica_model_num_required_features(model); ++i)
+    json.value(mica_model_required_feature(model, i));
+  json.endArray();
   json.key("segments");
   json.beginArray();
   for (uint32_t i = 0; i < s.num_segments; ++i) {

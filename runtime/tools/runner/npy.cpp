@@ -221,7 +221,7 @@ bool parseNpy(const uint8_t *bytes, size_t size, HostTensor &tensor,
   }
   if (!parseDescr(descr, tensor.dtype, error))
     return false;
-  size_t elementSize = dtypeSize(tensor.dtype);
+  size_t elementSize = mica_dtype_size(tensor.dtype);
   uint64_t count;
   if (!elementCount(shape, elementSize, count)) {
     error = "shape " + formatShape(shape) + " is too large";
@@ -237,7 +237,7 @@ bool parseNpy(const uint8_t *bytes, size_t size, HostTensor &tensor,
   if (available != dataSize) {
     error = "holds " + std::to_string(available) +
             " bytes of data, its shape " + formatShape(shape) + " of " +
-            dtypeName(tensor.dtype) + " needs " + std::to_string(dataSize);
+            mica_dtype_name(tensor.dtype) + " needs " + std::to_string(dataSize);
     return false;
   }
   tensor.name.clear();
@@ -253,10 +253,10 @@ bool encodeNpy(const HostTensor &tensor, std::vector<uint8_t> &bytes,
     if (d.dtype == tensor.dtype)
       code = d.code;
   uint64_t count;
-  size_t elementSize = dtypeSize(tensor.dtype);
+  size_t elementSize = mica_dtype_size(tensor.dtype);
   if (!code || !elementCount(tensor.shape, elementSize, count) ||
       count * elementSize != tensor.data.size()) {
-    error = "cannot write a " + std::string(dtypeName(tensor.dtype)) +
+    error = "cannot write a " + std::string(mica_dtype_name(tensor.dtype)) +
             " tensor of shape " + formatShape(tensor.shape) + " and " +
             std::to_string(tensor.data.size()) + " bytes as .npy";
     return false;

@@ -166,8 +166,8 @@ std::string checkInput(const mica_tensor_info &info, const HostTensor &tensor,
                        const std::string &path) {
   std::string what = "input '" + std::string(info.name) + "': " + path;
   if (tensor.dtype != info.dtype)
-    return what + " holds " + dtypeName(tensor.dtype) +
-           " data, the model expects " + dtypeName(info.dtype);
+    return what + " holds " + mica_dtype_name(tensor.dtype) +
+           " data, the model expects " + mica_dtype_name(info.dtype);
   std::vector<int64_t> expected = infoShape(info.shape, info.rank);
   std::string shapes = " has shape " + formatShape(tensor.shape) +
                        ", the model expects " + formatShape(expected);
@@ -241,7 +241,7 @@ int readInputs(const mica_model *model, uint32_t entry,
     mica_model_input_info(model, entry, i, &info);
     if (!bound[i])
       missing += std::string(missing.empty() ? "" : ", ") + "'" + info.name +
-                 "' (" + dtypeName(info.dtype) + " " +
+                 "' (" + mica_dtype_name(info.dtype) + " " +
                  formatShape(infoShape(info.shape, info.rank)) + ")";
   }
   if (!missing.empty())

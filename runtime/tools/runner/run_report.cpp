@@ -166,7 +166,7 @@ std::string formatElement(const uint8_t *p, int32_t dtype) {
 }
 
 std::string preview(const HostTensor &tensor, size_t maxValues) {
-  size_t size = dtypeSize(tensor.dtype);
+  size_t size = mica_dtype_size(tensor.dtype);
   size_t count = size ? tensor.data.size() / size : 0;
   std::string text = "[";
   for (size_t i = 0; i < count && i < maxValues; ++i)
@@ -218,12 +218,12 @@ bool collectOutputs(const mica_model *model, uint32_t entry,
     tensor.dtype = info.dtype;
     tensor.shape.assign(shape, shape + rank);
     uint64_t elements;
-    if (!elementCount(tensor.shape, dtypeSize(info.dtype), elements)) {
+    if (!elementCount(tensor.shape, mica_dtype_size(info.dtype), elements)) {
       error = "output '" + std::string(info.name) + "' has an invalid shape";
       return false;
     }
     const uint8_t *bytes = static_cast<const uint8_t *>(data);
-    tensor.data.assign(bytes, bytes + elements * dtypeSize(info.dtype));
+    tensor.data.assign(bytes, bytes + elements * mica_dtype_size(info.dtype));
     OutputRecord record;
     record.name = info.name;
     record.dtype = info.dtype;
@@ -274,7 +274,7 @@ static double minimum(const std::vector<double> &times) {
 
 void printRunText(const RunReport &report, bool profile) {
   for (const OutputRecord &out : report.outputs) {
-    std::printf("%s: %s %s ", out.name.c_str(), dtypeName(out.dtype),
+    std::printf("%s: %s %s ", out.name.c_str(), mica_dtype_name(out.dtype),
                 formatShape(out.shape).c_str());
     if (out.file.empty())
       std::printf("%s\n", out.preview.c_str());
@@ -329,7 +329,7 @@ void printRunJson(const RunReport &report, bool profile) {
       json.value(d);
     json.endArray();
     json.key("dtype");
-    json.value(dtypeName(out.dtype));
+    json.value(mica_dtype_name(out.dtype));
     json.endObject();
   }
   json.endArray();

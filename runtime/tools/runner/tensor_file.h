@@ -12,6 +12,8 @@
 #ifndef MICA_RUNTIME_TOOLS_RUNNER_TENSOR_FILE_H
 #define MICA_RUNTIME_TOOLS_RUNNER_TENSOR_FILE_H
 
+#include "mica/runtime.h" // mica_dtype_size, mica_dtype_name
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -27,10 +29,6 @@ struct HostTensor {
   std::vector<uint8_t> data;
 };
 
-/// Bytes per element of an ONNX data type the runner handles; 0 otherwise.
-size_t dtypeSize(int32_t dtype);
-/// numpy's name of the type ("float32"); "unknown" otherwise.
-const char *dtypeName(int32_t dtype);
 /// Number of elements of `shape` (1 for a scalar); false on a negative
 /// dimension or when the count times `elementSize` overflows.
 bool elementCount(const std::vector<int64_t> &shape, size_t elementSize,

@@ -205,7 +205,7 @@ bool parseTensorProto(const uint8_t *bytes, size_t size, HostTensor &tensor,
     error = "no data_type (an empty or foreign file?)";
     return false;
   }
-  size_t elementSize = dtypeSize((int32_t)dataType);
+  size_t elementSize = mica_dtype_size((int32_t)dataType);
   if (dataType > INT32_MAX || elementSize == 0) {
     error = "unsupported data_type " + std::to_string(dataType);
     return false;
@@ -231,7 +231,7 @@ bool parseTensorProto(const uint8_t *bytes, size_t size, HostTensor &tensor,
   if (haveRaw) {
     if (rawSize != tensor.data.size()) {
       error = "raw_data holds " + std::to_string(rawSize) + " bytes, shape " +
-              formatShape(shape) + " of " + dtypeName(dtype) + " needs " +
+              formatShape(shape) + " of " + mica_dtype_name(dtype) + " needs " +
               std::to_string(tensor.data.size());
       return false;
     }
@@ -247,7 +247,7 @@ bool parseTensorProto(const uint8_t *bytes, size_t size, HostTensor &tensor,
                                              : 5;
   for (int other : {4, 5, 7, 10, 11}) {
     if (other != field && haveTyped[other] && !typed[other].empty()) {
-      error = std::string("data of a ") + dtypeName(dtype) +
+      error = std::string("data of a ") + mica_dtype_name(dtype) +
               " tensor in field " + std::to_string(other) + ", expected " +
               std::to_string(field);
       return false;

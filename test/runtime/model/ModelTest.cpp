@@ -257,7 +257,7 @@ TEST(ModelTest, QueriesDescribeTheArtifact) {
   mica_model_summary summary;
   mica_model_get_summary(model, &summary);
   EXPECT_EQ(summary.format_major, 1u);
-  EXPECT_EQ(summary.format_minor, 0u);
+  EXPECT_EQ(summary.format_minor, (uint32_t)MICA_ARTIFACT_FORMAT_MINOR);
   EXPECT_STREQ(summary.producer, "mica-test");
   EXPECT_STREQ(summary.target_cpu, "generic");
   EXPECT_STREQ(summary.target_features, "+sse2,-avx");

@@ -188,7 +188,7 @@ inline Loaded load(const Bytes &file, Mode mode = Mode::Code,
 inline void rehash(Bytes &file) {
   const size_t at = offsetof(mica_artifact_header, content_hash);
   std::memset(file.data() + at, 0, 8);
-  uint64_t hash = artifact::fnv1a64(file.data(), file.size());
+  uint64_t hash = mica_fnv1a64(file.data(), file.size(), MICA_FNV_OFFSET_BASIS);
   for (int i = 0; i < 8; ++i)
     file[at + i] = static_cast<uint8_t>(hash >> (8 * i));
 }

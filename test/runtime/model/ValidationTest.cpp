@@ -173,6 +173,9 @@ TEST(ModelValidationTest, StepIndices) {
                 "node 0 'add': entry point 3 out of range (3 entries)");
   expectRefused(build([](Artifact &a) { a.entryPoints[2].name = ""; }),
                 MICA_ERROR_MALFORMED, "entry point 2 has no name");
+  expectRefused(build([](Artifact &a) { a.entryPoints[2].name = "main"; }),
+                MICA_ERROR_MALFORMED,
+                "entry points 0 and 2 are both named 'main'");
   expectRefused(
       build([](Artifact &a) { a.entryPoints[0].arenaAlignment = 12; }),
       MICA_ERROR_MALFORMED,
@@ -323,3 +326,24 @@ TEST(ModelValidationTest, RealCpuProbe) {
 }
 
 } // namespace
+
+// An artifact names what it needs beyond the format; a runtime refuses what
+// it does not implement (a newer compiler's feature) and reports what it
+// accepted.
+TEST(ModelValidationTest, RequiredFeatures) {
+  expectRefused(
+      build([](Artifact &a) { a.requiredFeatures = {"streamed_segments"}; }),
+      MICA_ERROR_UNSUPPORTED,
+      "requires the feature 'streamed_segments', which this runtime does not "
+      "implement");
+  Loaded m = load(build([](Artifact &a) {
+    a.requiredFeatures = {MICA_FEATURE_ENTRY_POINTS};
+  }));
+  ASSERT_EQ(m.status, MICA_OK) << m.error;
+  ASSERT_EQ(mica_model_num_required_features(m.model.get()), 1u);
+  EXPECT_STREQ(mica_model_required_feature(m.model.get(), 0), "entry_points");
+  EXPECT_EQ(mica_model_required_feature(m.model.get(), 1), nullptr);
+  Loaded plain = load(build(nullptr));
+  ASSERT_EQ(plain.status, MICA_OK) << plain.error;
+  EXPECT_EQ(mica_model_num_required_features(plain.model.get()), 0u);
+}

@@ -94,8 +94,8 @@ TEST(NpyTest, HeaderVariants) {
   };
   for (const Case &c : cases) {
     uint64_t count;
-    ASSERT_TRUE(elementCount(c.shape, dtypeSize(c.dtype), count));
-    std::vector<uint8_t> data(count * dtypeSize(c.dtype), 0x5a);
+    ASSERT_TRUE(elementCount(c.shape, mica_dtype_size(c.dtype), count));
+    std::vector<uint8_t> data(count * mica_dtype_size(c.dtype), 0x5a);
     std::vector<uint8_t> file = npyFile(c.header, data, c.major);
     HostTensor tensor;
     std::string error;
@@ -115,15 +115,15 @@ TEST(NpyTest, RoundTripsEveryType) {
       in.dtype = dtype;
       in.shape = shape;
       uint64_t count;
-      ASSERT_TRUE(elementCount(shape, dtypeSize(dtype), count));
-      for (size_t i = 0; i < count * dtypeSize(dtype); ++i)
+      ASSERT_TRUE(elementCount(shape, mica_dtype_size(dtype), count));
+      for (size_t i = 0; i < count * mica_dtype_size(dtype); ++i)
         in.data.push_back((uint8_t)(i * 7 + 1));
       std::vector<uint8_t> file;
       std::string error;
       ASSERT_TRUE(encodeNpy(in, file, error)) << error;
       HostTensor out;
       ASSERT_TRUE(parseNpy(file.data(), file.size(), out, error))
-          << dtypeName(dtype) << " " << formatShape(shape) << ": " << error;
+          << mica_dtype_name(dtype) << " " << formatShape(shape) << ": " << error;
       EXPECT_EQ(out.dtype, in.dtype);
       EXPECT_EQ(out.shape, in.shape);
       EXPECT_EQ(out.data, in.data);
@@ -240,8 +240,8 @@ TEST(NpyTest, EveryTruncationFailsCleanly) {
       HostTensor out;
       if (parseNpy(copy.data(), copy.size(), out, error)) {
         uint64_t count;
-        ASSERT_TRUE(elementCount(out.shape, dtypeSize(out.dtype), count));
-        EXPECT_EQ(count * dtypeSize(out.dtype), out.data.size());
+        ASSERT_TRUE(elementCount(out.shape, mica_dtype_size(out.dtype), count));
+        EXPECT_EQ(count * mica_dtype_size(out.dtype), out.data.size());
       }
     }
   }

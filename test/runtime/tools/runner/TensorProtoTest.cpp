@@ -227,8 +227,8 @@ TEST(TensorProtoTest, EveryTruncationFailsOrIsConsistent) {
     // describe itself consistently.
     if (parseTensorProto(p.bytes.data(), size, t, error)) {
       uint64_t count;
-      ASSERT_TRUE(elementCount(t.shape, dtypeSize(t.dtype), count));
-      EXPECT_EQ(count * dtypeSize(t.dtype), t.data.size());
+      ASSERT_TRUE(elementCount(t.shape, mica_dtype_size(t.dtype), count));
+      EXPECT_EQ(count * mica_dtype_size(t.dtype), t.data.size());
     }
   }
 }

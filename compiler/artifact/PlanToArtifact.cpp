@@ -1,0 +1,128 @@
+//===- PlanToArtifact.cpp - exec ops + target code -> artifact ------------===//
+#include "compiler/artifact/PlanToArtifact.h"
+
+#include "compiler/support/Version.h"
+
+#include "dialects/exec/IR/ExecDialect.h"
+#include "mica/artifact_format.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/StringMap.h"
+
+using namespace mlir;
+using namespace mica;
+
+namespace {
+
+/// The bytes an exec.segment holds, or failure when it has none.
+LogicalResult segmentBytes(exec::SegmentOp op, std::vector<uint8_t> &out) {
+  std::optional<ElementsAttr> data = op.getData();
+  if (!data)
+    return failure();
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(*data)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return failure();
+    out.assign(blob->getData().begin(), blob->getData().end());
+    return success();
+  }
+  if (auto dense = dyn_cast<DenseElementsAttr>(*data)) {
+    for (APInt value : dense.getValues<APInt>())
+      out.push_back(static_cast<uint8_t>(value.getZExtValue()));
+    return success();
+  }
+  return failure();
+}
+
+} // namespace
+
+FailureOr<artifact::Artifact>
+mica::buildArtifact(ModuleOp module, ArrayRef<artifact::EntryPoint> signatures,
+                    ArrayRef<TargetCode> code, CompileError &error) {
+  auto fail = [&](const Twine &message) {
+    error = {ErrorKind::Internal, ("internal error: " + message).str()};
+    return failure();
+  };
+  artifact::Artifact art;
+  art.producer = std::string("mica " MICA_VERSION " (MLIR ") +
+                 LLVM_VERSION_STRING + ")";
+
+  // Constants segments first, then one code segment per target.
+  llvm::StringMap<uint32_t> segmentIndex;
+  for (auto segment : module.getOps<exec::SegmentOp>()) {
+    artifact::Segment out;
+    out.kind = artifact::SegmentKind::Constants;
+    if (failed(segmentBytes(segment, out.bytes)) ||
+        out.bytes.size() != static_cast<size_t>(segment.getSize()))
+      return fail("exec.segment @" + segment.getSymName() +
+                  " holds no bytes of its size");
+    segmentIndex[segment.getSymName()] = art.segments.size();
+    art.segments.push_back(std::move(out));
+  }
+  llvm::StringMap<uint32_t> targetIndex, codeSegment;
+  for (const TargetCode &target : code) {
+    targetIndex[target.target.name] = art.targets.size();
+    codeSegment[target.target.name] = art.segments.size();
+    artifact::Segment out;
+    out.kind = artifact::SegmentKind::Code;
+    out.target = art.targets.size();
+    out.bytes = target.bytes;
+    art.segments.push_back(std::move(out));
+    art.targets.push_back(target.target);
+  }
+
+  // The node table: hooks and profiles index it.
+  auto tables = llvm::to_vector(module.getOps<exec::NodeTableOp>());
+  if (tables.size() > 1)
+    return fail("more than one exec.node_table");
+  std::vector<uint32_t> allNodes;
+  if (!tables.empty())
+    for (auto [name, opType] :
+         llvm::zip(tables[0].getNames(), tables[0].getOpTypes())) {
+      allNodes.push_back(art.nodes.size());
+      art.nodes.push_back({cast<StringAttr>(name).str(),
+                           cast<StringAttr>(opType).str(), 0, 0});
+    }
+
+  for (auto entry : module.getOps<exec::EntryPointOp>()) {
+    const artifact::EntryPoint *signature = llvm::find_if(
+        signatures, [&](const artifact::EntryPoint &s) {
+          return s.name == entry.getName();
+        });
+    if (signature == signatures.end())
+      return fail("no signature for entry point '" + entry.getName() + "'");
+    if (llvm::any_of(art.entryPoints, [&](const artifact::EntryPoint &e) {
+          return e.name == entry.getName();
+        }))
+      return fail("two entry points named '" + entry.getName() + "'");
+    artifact::EntryPoint out = *signature;
+    if (out.outputs.size() != entry.getOutputMaxShapes().size() ||
+        out.inputs.size() != entry.getInputMaxShapes().size())
+      return fail("entry point '" + entry.getName() +
+                  "': the plan and the signature disagree on its arity");
+    for (auto [spec, attr] : llvm::zip(out.outputs, entry.getOutputMaxShapes())) {
+      ArrayRef<int64_t> bound = cast<DenseI64ArrayAttr>(attr).asArrayRef();
+      spec.maxShape.assign(bound.begin(), bound.end());
+    }
+    out.arenaSize = entry.getArenaSize();
+    out.intermediatesSize = entry.getIntermediatesSize();
+    for (exec::StepOp step : entry.getStepOps()) {
+      auto target = targetIndex.find(step.getTarget());
+      if (target == targetIndex.end())
+        return fail("step of '" + entry.getName() + "' on target '" +
+                    step.getTarget() + "', which has no code");
+      artifact::Step outStep;
+      outStep.target = target->second;
+      outStep.codeSegment = codeSegment.lookup(step.getTarget());
+      outStep.symbol = step.getKernel().str();
+      outStep.nodes = allNodes;
+      out.steps.push_back(std::move(outStep));
+    }
+    art.entryPoints.push_back(std::move(out));
+  }
+  if (art.entryPoints.empty())
+    return fail("the module has no exec.entry_point");
+  if (art.entryPoints.size() > 1)
+    art.requiredFeatures.push_back(MICA_FEATURE_ENTRY_POINTS);
+  return art;
+}

@@ -1,0 +1,543 @@
+//===- CodegenUtils.cpp - Shared pieces of the CPU kernels ----------------===//
+#include "targets/cpu/transforms/CodegenUtils.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+using namespace mlir;
+
+namespace mica::cpu {
+
+std::optional<LinearExpr> parseLinear(AffineExpr expr, unsigned numDims) {
+  LinearExpr result;
+  result.coef.assign(numDims, 0);
+  if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
+    result.coef[dim.getPosition()] = 1;
+    return result;
+  }
+  if (auto cst = dyn_cast<AffineConstantExpr>(expr)) {
+    result.constant = cst.getValue();
+    return result;
+  }
+  auto bin = dyn_cast<AffineBinaryOpExpr>(expr);
+  if (!bin)
+    return std::nullopt;
+  std::optional<LinearExpr> lhs = parseLinear(bin.getLHS(), numDims);
+  std::optional<LinearExpr> rhs = parseLinear(bin.getRHS(), numDims);
+  if (!lhs || !rhs)
+    return std::nullopt;
+  auto isConstant = [](const LinearExpr &e) {
+    return llvm::all_of(e.coef, [](int64_t c) { return c == 0; });
+  };
+  switch (bin.getKind()) {
+  case AffineExprKind::Add:
+    for (unsigned d = 0; d < numDims; ++d)
+      result.coef[d] = lhs->coef[d] + rhs->coef[d];
+    result.constant = lhs->constant + rhs->constant;
+    return result;
+  case AffineExprKind::Mul: {
+    if (!isConstant(*lhs) && !isConstant(*rhs))
+      return std::nullopt;
+    const LinearExpr &var = isConstant(*lhs) ? *rhs : *lhs;
+    int64_t scale = isConstant(*lhs) ? lhs->constant : rhs->constant;
+    for (unsigned d = 0; d < numDims; ++d)
+      result.coef[d] = var.coef[d] * scale;
+    result.constant = var.constant * scale;
+    return result;
+  }
+  default:
+    return std::nullopt;
+  }
+}
+
+std::optional<AccessPattern> analyzeAccess(MemRefType type, AffineMap map) {
+  if (static_cast<int64_t>(map.getNumResults()) != type.getRank())
+    return std::nullopt;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return std::nullopt;
+  unsigned numDims = map.getNumDims();
+  AccessPattern pattern;
+  pattern.coef.assign(numDims, 0);
+  pattern.depends.assign(numDims, false);
+  std::optional<int64_t> total =
+      ShapedType::isDynamic(offset) ? std::nullopt : std::optional(offset);
+  for (auto [r, expr] : llvm::enumerate(map.getResults())) {
+    std::optional<LinearExpr> linear = parseLinear(expr, numDims);
+    if (!linear)
+      return std::nullopt;
+    bool dynamicStride = ShapedType::isDynamic(strides[r]);
+    for (unsigned d = 0; d < numDims; ++d) {
+      if (linear->coef[d] == 0)
+        continue;
+      pattern.depends[d] = true;
+      if (dynamicStride || !pattern.coef[d])
+        pattern.coef[d] = std::nullopt;
+      else
+        pattern.coef[d] = *pattern.coef[d] + linear->coef[d] * strides[r];
+    }
+    if (linear->constant != 0) {
+      if (dynamicStride)
+        total = std::nullopt;
+      else if (total)
+        *total += linear->constant * strides[r];
+    }
+  }
+  pattern.offset = total;
+  return pattern;
+}
+
+std::optional<int64_t> staticValue(OpFoldResult x) {
+  return getConstantIntValue(x);
+}
+
+OpFoldResult IndexMath::add(OpFoldResult x, OpFoldResult y) {
+  std::optional<int64_t> cx = staticValue(x), cy = staticValue(y);
+  if (cx && cy)
+    return b.getIndexAttr(*cx + *cy);
+  if (cx && *cx == 0)
+    return y;
+  if (cy && *cy == 0)
+    return x;
+  return arith::AddIOp::create(b, loc, value(x), value(y)).getResult();
+}
+
+OpFoldResult IndexMath::sub(OpFoldResult x, OpFoldResult y) {
+  std::optional<int64_t> cx = staticValue(x), cy = staticValue(y);
+  if (cx && cy)
+    return b.getIndexAttr(*cx - *cy);
+  if (cy && *cy == 0)
+    return x;
+  return arith::SubIOp::create(b, loc, value(x), value(y)).getResult();
+}
+
+OpFoldResult IndexMath::mul(OpFoldResult x, OpFoldResult y) {
+  std::optional<int64_t> cx = staticValue(x), cy = staticValue(y);
+  if (cx && cy)
+    return b.getIndexAttr(*cx * *cy);
+  if ((cx && *cx == 0) || (cy && *cy == 0))
+    return b.getIndexAttr(0);
+  if (cx && *cx == 1)
+    return y;
+  if (cy && *cy == 1)
+    return x;
+  return arith::MulIOp::create(b, loc, value(x), value(y)).getResult();
+}
+
+Value IndexMath::value(OpFoldResult x) {
+  if (auto v = dyn_cast<Value>(x))
+    return v;
+  return arith::ConstantIndexOp::create(b, loc, *staticValue(x));
+}
+
+FlatAccess buildFlatAccess(OpBuilder &b, Location loc, Value memref,
+                           AffineMap map) {
+  auto type = cast<MemRefType>(memref.getType());
+  IndexMath im(b, loc);
+  SmallVector<int64_t> staticStrides;
+  int64_t staticOffset;
+  (void)type.getStridesAndOffset(staticStrides, staticOffset);
+  SmallVector<OpFoldResult> strides;
+  OpFoldResult offset;
+  SmallVector<OpFoldResult> sizes;
+  bool anyDynamic = ShapedType::isDynamic(staticOffset) ||
+                    llvm::any_of(staticStrides, ShapedType::isDynamic);
+  memref::ExtractStridedMetadataOp metadata;
+  if (anyDynamic || !type.hasStaticShape())
+    metadata = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+  for (int64_t r = 0; r < type.getRank(); ++r) {
+    strides.push_back(ShapedType::isDynamic(staticStrides[r])
+                          ? OpFoldResult(metadata.getStrides()[r])
+                          : b.getIndexAttr(staticStrides[r]));
+    sizes.push_back(type.isDynamicDim(r) ? OpFoldResult(metadata.getSizes()[r])
+                                         : b.getIndexAttr(type.getDimSize(r)));
+  }
+  offset = ShapedType::isDynamic(staticOffset)
+               ? OpFoldResult(metadata.getOffset())
+               : b.getIndexAttr(staticOffset);
+
+  // The extent of the flat view: one past the last element.
+  OpFoldResult extent = im.add(offset, im.constant(1));
+  for (int64_t r = 0; r < type.getRank(); ++r)
+    extent = im.add(extent, im.mul(im.sub(sizes[r], im.constant(1)), strides[r]));
+  auto flatType = MemRefType::get({ShapedType::kDynamic}, type.getElementType());
+  FlatAccess access;
+  access.flat = memref::ReinterpretCastOp::create(
+      b, loc, flatType, memref, b.getIndexAttr(0), {extent}, {b.getIndexAttr(1)});
+
+  unsigned numDims = map.getNumDims();
+  access.coef.assign(numDims, b.getIndexAttr(0));
+  access.depends.assign(numDims, false);
+  access.base = offset;
+  for (auto [r, expr] : llvm::enumerate(map.getResults())) {
+    std::optional<LinearExpr> linear = parseLinear(expr, numDims);
+    assert(linear && "buildFlatAccess on a non-linear map");
+    for (unsigned d = 0; d < numDims; ++d) {
+      if (linear->coef[d] == 0)
+        continue;
+      access.depends[d] = true;
+      access.coef[d] = im.add(access.coef[d],
+                              im.mul(im.constant(linear->coef[d]), strides[r]));
+    }
+    if (linear->constant != 0)
+      access.base = im.add(access.base,
+                           im.mul(im.constant(linear->constant), strides[r]));
+  }
+  return access;
+}
+
+Value rootBuffer(Value memref) {
+  while (Operation *def = memref.getDefiningOp()) {
+    if (auto view = dyn_cast<ViewLikeOpInterface>(def)) {
+      memref = view.getViewSource();
+      continue;
+    }
+    if (isa<memref::CastOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
+            memref::ReinterpretCastOp, memref::TransposeOp>(def)) {
+      memref = def->getOperand(0);
+      continue;
+    }
+    break;
+  }
+  return memref;
+}
+
+bool overwritesAll(Operation *op, Value view) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || !linalgOp.hasPureBufferSemantics() ||
+      linalgOp.getNumDpsInits() != 1 ||
+      linalgOp.getNumLoops() != linalgOp.getNumParallelLoops())
+    return false;
+  OpOperand *init = linalgOp.getDpsInitOperand(0);
+  if (init->get() != view || !linalgOp.getMatchingIndexingMap(init).isIdentity())
+    return false;
+  Block *body = linalgOp.getBlock();
+  if (body->getNumArguments() > linalgOp.getNumDpsInputs() &&
+      !body->getArguments().back().use_empty())
+    return false;
+  for (Value in : linalgOp.getDpsInputs())
+    if (isa<MemRefType>(in.getType()) && rootBuffer(in) == rootBuffer(view))
+      return false;
+  return true;
+}
+
+static bool isScalarIntOrFloat(Type type) {
+  return isa<FloatType>(type) || type.isSignlessInteger();
+}
+
+/// A pure op whose results nothing uses (the linalg.index ops a pad's fill
+/// keeps): neither vectorised nor emitted.
+static bool isDead(Operation &op) {
+  return op.use_empty() && isPure(&op) && op.getNumRegions() == 0;
+}
+
+bool isVectorizableBody(Block &body) {
+  for (Operation &op : body.without_terminator()) {
+    if (isDead(op))
+      continue;
+    if (op.getNumRegions() != 0)
+      return false;
+    if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
+      if (!isScalarIntOrFloat(cst.getType()))
+        return false;
+      continue;
+    }
+    if (!isa<arith::ArithDialect, math::MathDialect>(op.getDialect()) ||
+        !op.hasTrait<OpTrait::Elementwise>() ||
+        !op.hasTrait<OpTrait::Vectorizable>())
+      return false;
+    // Integer division traps on zero, and masked-off lanes of a partial
+    // vector hold zeros.
+    if (isa<arith::DivSIOp, arith::DivUIOp, arith::RemSIOp, arith::RemUIOp,
+            arith::CeilDivSIOp, arith::CeilDivUIOp, arith::FloorDivSIOp>(op))
+      return false;
+    for (Type type : op.getResultTypes())
+      if (!isScalarIntOrFloat(type))
+        return false;
+    for (Value operand : op.getOperands()) {
+      if (!isScalarIntOrFloat(operand.getType()))
+        return false;
+      // Values from outside the body are broadcast; block arguments of an
+      // enclosing region (a loop around the op) are fine too.
+    }
+  }
+  auto yield = body.getTerminator();
+  for (Value v : yield->getOperands())
+    if (!isScalarIntOrFloat(v.getType()))
+      return false;
+  return true;
+}
+
+SmallVector<Value> vectorizeBody(OpBuilder &b, Location loc, Block &body,
+                                 ArrayRef<Value> args, int64_t lanes) {
+  IRMapping mapping;
+  for (auto [arg, value] : llvm::zip(body.getArguments(), args))
+    if (value)
+      mapping.map(arg, value);
+  auto vectorOf = [&](Type type) { return VectorType::get({lanes}, type); };
+  auto lookup = [&](Value v) -> Value {
+    if (Value mapped = mapping.lookupOrNull(v))
+      return mapped;
+    // Defined outside the body: the same value in every lane.
+    assert(!isa<BlockArgument>(v) ||
+           cast<BlockArgument>(v).getOwner() != &body);
+    Value splat = vector::BroadcastOp::create(b, loc, vectorOf(v.getType()), v);
+    mapping.map(v, splat);
+    return splat;
+  };
+  for (Operation &op : body.without_terminator()) {
+    if (isDead(op))
+      continue;
+    if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
+      auto type = vectorOf(cst.getType());
+      Value splat = arith::ConstantOp::create(
+          b, loc, type,
+          SplatElementsAttr::get(type, cast<TypedAttr>(cst.getValue())));
+      mapping.map(cst.getResult(), splat);
+      continue;
+    }
+    OperationState state(loc, op.getName());
+    for (Value operand : op.getOperands())
+      state.addOperands(lookup(operand));
+    for (Type type : op.getResultTypes())
+      state.addTypes(vectorOf(type));
+    state.addAttributes(op.getAttrs());
+    Operation *clone = b.create(state);
+    for (auto [from, to] : llvm::zip(op.getResults(), clone->getResults()))
+      mapping.map(from, to);
+  }
+  SmallVector<Value> results;
+  for (Value v : body.getTerminator()->getOperands())
+    results.push_back(lookup(v));
+  return results;
+}
+
+Value buildMask(OpBuilder &b, Location loc, int64_t lanes, OpFoldResult count) {
+  auto type = VectorType::get({lanes}, b.getI1Type());
+  if (std::optional<int64_t> c = staticValue(count))
+    return vector::ConstantMaskOp::create(
+        b, loc, type, ArrayRef<int64_t>{std::clamp<int64_t>(*c, 0, lanes)});
+  return vector::CreateMaskOp::create(b, loc, type,
+                                      ValueRange{cast<Value>(count)});
+}
+
+static Value zeroVector(OpBuilder &b, Location loc, VectorType type) {
+  return arith::ConstantOp::create(b, loc, type, b.getZeroAttr(type));
+}
+
+Value loadVector(OpBuilder &b, Location loc, Value flat, OpFoldResult index,
+                 int64_t lanes, std::optional<OpFoldResult> count) {
+  IndexMath im(b, loc);
+  auto elem = cast<MemRefType>(flat.getType()).getElementType();
+  auto type = VectorType::get({lanes}, elem);
+  Value idx = im.value(index);
+  if (count) {
+    std::optional<int64_t> c = staticValue(*count);
+    if (c && *c <= 0)
+      return zeroVector(b, loc, type);
+    if (!c || *c < lanes)
+      return vector::MaskedLoadOp::create(b, loc, type, flat, ValueRange{idx},
+                                          buildMask(b, loc, lanes, *count),
+                                          zeroVector(b, loc, type));
+  }
+  return vector::LoadOp::create(b, loc, type, flat, ValueRange{idx});
+}
+
+void storeVector(OpBuilder &b, Location loc, Value value, Value flat,
+                 OpFoldResult index, std::optional<OpFoldResult> count) {
+  IndexMath im(b, loc);
+  int64_t lanes = cast<VectorType>(value.getType()).getNumElements();
+  Value idx = im.value(index);
+  if (count) {
+    std::optional<int64_t> c = staticValue(*count);
+    if (c && *c <= 0)
+      return;
+    if (!c || *c < lanes) {
+      vector::MaskedStoreOp::create(b, loc, flat, ValueRange{idx},
+                                    buildMask(b, loc, lanes, *count), value);
+      return;
+    }
+  }
+  vector::StoreOp::create(b, loc, value, flat, ValueRange{idx});
+}
+
+Value loadStrided(OpBuilder &b, Location loc, Value flat, OpFoldResult index,
+                  OpFoldResult stride, int64_t lanes,
+                  std::optional<OpFoldResult> count) {
+  IndexMath im(b, loc);
+  std::optional<int64_t> s = staticValue(stride);
+  if (s && *s == 1)
+    return loadVector(b, loc, flat, index, lanes, count);
+  auto elem = cast<MemRefType>(flat.getType()).getElementType();
+  auto type = VectorType::get({lanes}, elem);
+  if (s && *s == 2) {
+    // Elements 0, 2, ..., 2 * (lanes - 1) of two consecutive vectors; with a
+    // count c only the first 2c - 1 elements are read.
+    std::optional<OpFoldResult> lowCount, highCount;
+    if (count) {
+      OpFoldResult span = im.sub(im.mul(*count, im.constant(2)), im.constant(1));
+      lowCount = span;
+      highCount = im.sub(span, im.constant(lanes));
+    }
+    Value low = loadVector(b, loc, flat, index, lanes, lowCount);
+    Value high = loadVector(b, loc, flat, im.add(index, im.constant(lanes)),
+                            lanes, highCount);
+    SmallVector<int64_t> even;
+    for (int64_t l = 0; l < lanes; ++l)
+      even.push_back(2 * l);
+    return vector::ShuffleOp::create(b, loc, low, high, even);
+  }
+  if (s && !count) {
+    // Scalar loads: LLVM's gathers are slower than this on most cores.
+    SmallVector<Value> elements;
+    for (int64_t l = 0; l < lanes; ++l)
+      elements.push_back(memref::LoadOp::create(
+          b, loc, flat, im.value(im.add(index, im.constant(l * *s)))));
+    return vector::FromElementsOp::create(b, loc, type, elements);
+  }
+  // Dynamic stride or a partial vector: a masked gather.
+  auto indexType = VectorType::get({lanes}, b.getIndexType());
+  SmallVector<Attribute> iota;
+  for (int64_t l = 0; l < lanes; ++l)
+    iota.push_back(b.getIndexAttr(l));
+  Value steps = arith::ConstantOp::create(b, loc, indexType,
+                                          DenseElementsAttr::get(indexType, iota));
+  Value offsets = arith::MulIOp::create(
+      b, loc, steps,
+      vector::BroadcastOp::create(b, loc, indexType, im.value(stride)));
+  Value mask = count ? buildMask(b, loc, lanes, *count)
+                     : buildMask(b, loc, lanes, im.constant(lanes));
+  return vector::GatherOp::create(b, loc, type, flat,
+                                  ValueRange{im.value(index)}, offsets, mask,
+                                  zeroVector(b, loc, type));
+}
+
+void storeStrided(OpBuilder &b, Location loc, Value value, Value flat,
+                  OpFoldResult index, OpFoldResult stride,
+                  std::optional<OpFoldResult> count) {
+  std::optional<int64_t> s = staticValue(stride);
+  if (s && *s == 1) {
+    storeVector(b, loc, value, flat, index, count);
+    return;
+  }
+  IndexMath im(b, loc);
+  int64_t lanes = cast<VectorType>(value.getType()).getNumElements();
+  if (count) {
+    std::optional<int64_t> c = staticValue(*count);
+    assert(c && "a strided store of a partial vector needs a static count");
+    lanes = std::min(lanes, *c);
+  }
+  for (int64_t l = 0; l < lanes; ++l) {
+    Value element = vector::ExtractOp::create(b, loc, value, l);
+    memref::StoreOp::create(
+        b, loc, element, flat,
+        im.value(im.add(index, im.mul(stride, im.constant(l)))));
+  }
+}
+
+void emitLoop(OpBuilder &b, Location loc, OpFoldResult lb, OpFoldResult ub,
+              int64_t step, bool &parallel,
+              function_ref<void(OpFoldResult)> body) {
+  std::optional<int64_t> l = staticValue(lb), u = staticValue(ub);
+  if (l && u) {
+    if (*u <= *l)
+      return;
+    if (*u - *l <= step) {
+      body(lb);
+      return;
+    }
+  }
+  if (parallel) {
+    parallel = false;
+    emitParallelLoop(b, loc, lb, ub, step, body);
+    return;
+  }
+  IndexMath im(b, loc);
+  auto forOp = scf::ForOp::create(b, loc, im.value(lb), im.value(ub),
+                                  im.value(im.constant(step)));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forOp.getBody()->getTerminator());
+  body(forOp.getInductionVar());
+}
+
+void mergeOuterDims(AffineMap outMap, unsigned pos,
+                    ArrayRef<std::optional<AccessPattern>> accesses,
+                    function_ref<bool(unsigned)> stop,
+                    SmallVectorImpl<int64_t> &extents,
+                    SmallVectorImpl<unsigned> &merged) {
+  unsigned dim = cast<AffineDimExpr>(outMap.getResult(pos)).getPosition();
+  int64_t inner = extents[dim];
+  for (int64_t r = static_cast<int64_t>(pos) - 1; r >= 0; --r) {
+    unsigned d = cast<AffineDimExpr>(outMap.getResult(r)).getPosition();
+    if (ShapedType::isDynamic(inner) || ShapedType::isDynamic(extents[d]) ||
+        stop(d))
+      break;
+    bool ok = llvm::all_of(accesses, [&](const std::optional<AccessPattern> &x) {
+      if (!x)
+        return false;
+      if (!x->dependsOn(d) && !x->dependsOn(dim))
+        return true;
+      return x->coef[d] && x->coef[dim] && *x->coef[d] == inner * *x->coef[dim];
+    });
+    if (!ok)
+      break;
+    merged.push_back(d);
+    inner *= extents[d];
+  }
+  extents[dim] = inner;
+  for (unsigned d : merged)
+    extents[d] = 1;
+}
+
+void emitParallelLoop(OpBuilder &b, Location loc, OpFoldResult lb,
+                      OpFoldResult ub, int64_t step,
+                      function_ref<void(OpFoldResult)> body) {
+  IndexMath im(b, loc);
+  // Trip count: ceil((ub - lb) / step).
+  OpFoldResult trips = im.sub(ub, lb);
+  if (step != 1) {
+    if (std::optional<int64_t> t = staticValue(trips))
+      trips = im.constant((*t + step - 1) / step);
+    else
+      trips = arith::CeilDivUIOp::create(b, loc, im.value(trips),
+                                         im.value(im.constant(step)))
+                  .getResult();
+  }
+  auto par = scf::ParallelOp::create(b, loc, ValueRange{im.value(im.constant(0))},
+                                     ValueRange{im.value(trips)},
+                                     ValueRange{im.value(im.constant(1))});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(par.getBody()->getTerminator());
+  Value iv = par.getInductionVars()[0];
+  body(im.add(lb, im.mul(iv, im.constant(step))));
+}
+
+void eraseDeadBuffers(Block &block) {
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (Operation &op : llvm::make_early_inc_range(llvm::reverse(block))) {
+      bool removable =
+          isa<memref::AllocOp, memref::GetGlobalOp, memref::ReinterpretCastOp,
+              memref::ExtractStridedMetadataOp, memref::CastOp,
+              memref::ExpandShapeOp, memref::CollapseShapeOp,
+              memref::SubViewOp, memref::ViewOp, memref::DimOp>(op);
+      if (!removable)
+        continue;
+      bool onlyDeallocs = llvm::all_of(op.getUsers(), [](Operation *user) {
+        return isa<memref::DeallocOp>(user);
+      });
+      if (!onlyDeallocs)
+        continue;
+      for (Operation *user : llvm::make_early_inc_range(op.getUsers()))
+        user->erase();
+      op.erase();
+      changed = true;
+    }
+  }
+}
+
+} // namespace mica::cpu

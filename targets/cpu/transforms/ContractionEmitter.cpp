@@ -1,0 +1,784 @@
+//===- ContractionEmitter.cpp - Emitting a planned contraction kernel -----===//
+//
+// See ContractionPlan.h: scf loops over vector ops for a Plan, with the
+// register tile, packed constants, fused initialisation and epilogue, and
+// the outermost loop handed to the runtime's threads when there is enough
+// work.
+//
+//===----------------------------------------------------------------------===//
+#include "targets/cpu/transforms/CodegenUtils.h"
+#include "targets/cpu/transforms/ContractionPlan.h"
+#include "targets/cpu/transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+using namespace mlir;
+using namespace mica::cpu;
+
+namespace {
+/// How far ahead of a packed weight stream the kernels prefetch.
+constexpr int64_t kPrefetchBytes = 2048;
+
+//===----------------------------------------------------------------------===//
+// Emission
+//===----------------------------------------------------------------------===//
+
+class Emitter {
+public:
+  Emitter(Plan &p, const TargetShape &target, OpBuilder &b, SymbolTable &symbols)
+      : p(p), lanes(p.lanes), b(b), loc(p.op.getLoc()), im(b, loc),
+        symbols(symbols) {}
+  LogicalResult run();
+
+private:
+  using Tail = std::optional<OpFoldResult>;
+  void loop(OpFoldResult lb, OpFoldResult ub, int64_t step,
+            function_ref<void(OpFoldResult)> body);
+  void overN(function_ref<void(OpFoldResult, int64_t, Tail)> body);
+  void overM(function_ref<void(OpFoldResult, int64_t)> body);
+  void tiles(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows);
+  void tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
+            OpFoldResult n0, int64_t vecs, Tail count);
+  OpFoldResult origin(const FlatAccess &x, ArrayRef<OpFoldResult> ivs,
+                      OpFoldResult m0, OpFoldResult n0);
+  OpFoldResult rowOffset(const FlatAccess &x, int64_t row) {
+    return p.mDim >= 0 && x.dependsOn(p.mDim)
+               ? im.mul(x.coef[p.mDim], im.constant(row))
+               : im.constant(0);
+  }
+  Tail vectorCount(Tail count, int64_t j) {
+    if (!count)
+      return std::nullopt;
+    return im.sub(*count, im.constant(j * lanes));
+  }
+  /// A vector of `x` at `index` (its position for lane 0) along n.
+  Value loadAlongN(const FlatAccess &x, OpFoldResult index, Tail count);
+  SmallVector<Value> reduce(unsigned level, OpFoldResult offA,
+                            OpFoldResult offB, ArrayRef<OpFoldResult> offX,
+                            ValueRange accs, int64_t rows, int64_t vecs,
+                            Tail count);
+  /// `lanes` vectors of `x` along n for reduction steps k0 .. k0 + lanes - 1
+  /// of the innermost reduction dim, which `x` walks with unit stride: one
+  /// contiguous load per lane, transposed in registers.
+  SmallVector<Value> transposedSteps(const FlatAccess &x, OpFoldResult index,
+                                     Tail count);
+  /// reduce() for the innermost reduction dim in blocks of transposed
+  /// steps; empty when the operands do not allow it.
+  SmallVector<Value> transposedReduce(unsigned level, OpFoldResult offA,
+                                      OpFoldResult offB,
+                                      ArrayRef<OpFoldResult> offX,
+                                      ValueRange accs, int64_t rows,
+                                      int64_t vecs, Tail count);
+  LogicalResult packB();
+  LogicalResult packA();
+  /// The constant `operand` packed into panels of `width` along loop dim
+  /// `dim` (extent `count`): panel t holds, for every flattened reduction
+  /// index, the values at t*width .. t*width+width along `dim`, zero past
+  /// `count`; sets redStride and kFlat. Null when the operand is not a
+  /// constant with a static access.
+  Value packPanels(OpOperand *operand, unsigned dim, int64_t count,
+                   int64_t width, StringRef suffix);
+  /// A new private constant global holding `data`, and its get_global.
+  Value packedConstant(memref::GlobalOp like, StringRef suffix,
+                       ArrayRef<float> data);
+  OpFoldResult aRowOffset(int64_t row) {
+    return p.aPacked ? im.constant(row) : rowOffset(*a, row);
+  }
+
+  Plan &p;
+  int64_t lanes;
+  OpBuilder &b;
+  Location loc;
+  IndexMath im;
+  SymbolTable &symbols;
+  // The first loop emitted (the outermost) becomes an scf.parallel.
+  bool parallel = false;
+  SmallVector<OpFoldResult> ext;
+  std::optional<FlatAccess> a, bAcc, c, init, out;
+  SmallVector<FlatAccess> extras; // per Plan::extraInputs
+  // Vectors of a reduction step already loaded (by transposeGathered): B's
+  // per vector of the tile, each extra's (empty: load as usual).
+  SmallVector<Value> bGiven;
+  SmallVector<SmallVector<Value>> xGiven;
+  SmallVector<SmallVector<std::optional<FlatAccess>>> epi;
+  // Packed B: panels [N/NR][kFlat][NR]; packed A: blocks [M/MR][kFlat][MR].
+  Value packed;
+  // Per loop dim: its stride in the flattened reduction index (reduction
+  // dims only); kFlat reduction indices in all.
+  SmallVector<int64_t> redStride;
+  int64_t kFlat = 1;
+};
+
+Value Emitter::loadAlongN(const FlatAccess &x, OpFoldResult index, Tail count) {
+  if (!x.dependsOn(p.nDim)) {
+    Value s = memref::LoadOp::create(b, loc, x.flat, im.value(index));
+    return vector::BroadcastOp::create(
+        b, loc, VectorType::get({lanes}, s.getType()), s);
+  }
+  return loadStrided(b, loc, x.flat, index, x.coef[p.nDim], lanes, count);
+}
+
+void Emitter::loop(OpFoldResult lb, OpFoldResult ub, int64_t step,
+                   function_ref<void(OpFoldResult)> body) {
+  emitLoop(b, loc, lb, ub, step, parallel, body);
+}
+
+OpFoldResult Emitter::origin(const FlatAccess &x, ArrayRef<OpFoldResult> ivs,
+                             OpFoldResult m0, OpFoldResult n0) {
+  OpFoldResult off = x.base;
+  for (unsigned d : p.outer)
+    if (x.dependsOn(d))
+      off = im.add(off, im.mul(x.coef[d], ivs[d]));
+  if (p.mDim >= 0 && x.dependsOn(p.mDim))
+    off = im.add(off, im.mul(x.coef[p.mDim], m0));
+  if (x.dependsOn(p.nDim))
+    off = im.add(off, im.mul(x.coef[p.nDim], n0));
+  return off;
+}
+
+LogicalResult Emitter::packB() {
+  // Panels of NR = nv * lanes columns: panel t holds, for every reduction
+  // index k, the NR values B[k, t*NR .. t*NR+NR), zero past N.
+  int64_t nr = p.nv * lanes;
+  packed = packPanels(p.op.getDpsInputOperand(p.bInput), p.nDim, p.nExtent,
+                      nr, ("_panels" + Twine(nr)).str());
+  return success(packed != nullptr);
+}
+
+Value Emitter::packPanels(OpOperand *operand, unsigned dim, int64_t count,
+                          int64_t width, StringRef suffix) {
+  auto getGlobal = rootBuffer(operand->get()).getDefiningOp<memref::GetGlobalOp>();
+  auto global = symbols.lookup<memref::GlobalOp>(getGlobal.getName());
+  std::optional<std::vector<float>> data = readConstant(global);
+  std::optional<AccessPattern> pattern =
+      analyzeAccess(cast<MemRefType>(operand->get().getType()),
+                    p.op.getMatchingIndexingMap(operand));
+  if (!data || !pattern || !pattern->offset)
+    return Value();
+  // The reduction dims flattened row-major in loop order.
+  redStride.assign(p.numLoops, 0);
+  kFlat = 1;
+  for (unsigned d : llvm::reverse(p.red)) {
+    redStride[d] = kFlat;
+    kFlat *= p.extents[d];
+  }
+  int64_t panels = (count + width - 1) / width;
+  std::vector<float> panel(panels * kFlat * width, 0.0f);
+  for (int64_t kk = 0; kk < kFlat; ++kk) {
+    int64_t rem = kk, base = *pattern->offset;
+    for (int64_t r = p.red.size() - 1; r >= 0; --r) {
+      unsigned d = p.red[r];
+      int64_t idx = rem % p.extents[d];
+      rem /= p.extents[d];
+      if (pattern->dependsOn(d))
+        base += *pattern->coef[d] * idx;
+    }
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t src = base + *pattern->coef[dim] * i;
+      if (src < 0 || src >= static_cast<int64_t>(data->size()))
+        return Value();
+      panel[(i / width) * kFlat * width + kk * width + i % width] = (*data)[src];
+    }
+  }
+  return packedConstant(global, suffix, panel);
+}
+
+Value Emitter::packedConstant(memref::GlobalOp like, StringRef suffix,
+                              ArrayRef<float> data) {
+  auto type = MemRefType::get({static_cast<int64_t>(data.size())}, b.getF32Type());
+  auto tensorType = RankedTensorType::get(type.getShape(), b.getF32Type());
+  OpBuilder mb(like);
+  std::string name = (like.getSymName() + suffix).str();
+  auto global = memref::GlobalOp::create(
+      mb, like.getLoc(), name, mb.getStringAttr("private"), type,
+      DenseResourceElementsAttr::get(
+          tensorType, name,
+          HeapAsmResourceBlob::allocateAndCopyInferAlign(data)),
+      /*constant=*/true, mb.getI64IntegerAttr(64));
+  symbols.insert(global);
+  return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
+}
+
+LogicalResult Emitter::packA() {
+  // Blocks of MR rows: block t holds, for every reduction index k, A[t*MR ..
+  // t*MR+MR), k], zero past M. A tile's step then reads MR adjacent scalars.
+  int64_t mr = p.mr;
+  Value flat = packPanels(p.op.getDpsInputOperand(p.aInput), p.mDim,
+                          p.extents[p.mDim], mr, ("_rows" + Twine(mr)).str());
+  if (!flat)
+    return failure();
+  FlatAccess access;
+  access.flat = flat;
+  access.base = im.constant(0);
+  access.coef.assign(p.numLoops, im.constant(0));
+  access.depends.assign(p.numLoops, false);
+  // Row blocks start at multiples of MR: block m0 / MR begins at m0 * K.
+  access.coef[p.mDim] = im.constant(kFlat);
+  access.depends[p.mDim] = true;
+  for (unsigned d : p.red) {
+    access.coef[d] = im.constant(redStride[d] * mr);
+    access.depends[d] = p.extents[d] > 1;
+  }
+  a = access;
+  return success();
+}
+
+LogicalResult Emitter::run() {
+  linalg::LinalgOp op = p.op;
+  // Ops from between the epilogue steps go before the kernel (they define
+  // the buffers and views it writes, or fill other buffers).
+  Operation *first = p.initOp ? p.initOp.getOperation() : op.getOperation();
+  for (Operation *h : p.hoist)
+    h->moveBefore(first);
+  b.setInsertionPoint(op);
+  // Worth splitting over threads? (kParallelWork: a hand-off costs a
+  // microsecond or two, keeping each thread's data in its own cache more.)
+  int64_t work = 1;
+  for (int64_t e : p.extents)
+    work = ShapedType::isDynamic(e) ? work * 64 : work * e;
+  parallel = work >= kParallelWork;
+  // Extents.
+  SmallVector<Range> ranges = op.createLoopRanges(b, loc);
+  for (unsigned d = 0; d < p.numLoops; ++d)
+    ext.push_back(ShapedType::isDynamic(p.extents[d]) ? ranges[d].size
+                                                      : b.getIndexAttr(p.extents[d]));
+  // Accesses.
+  auto access = [&](Value memref, AffineMap map) {
+    return buildFlatAccess(b, loc, memref, map);
+  };
+  if (p.aPacked) {
+    if (failed(packA()))
+      return failure();
+  } else if (p.aInput >= 0) {
+    OpOperand *in = op.getDpsInputOperand(p.aInput);
+    a = access(in->get(), op.getMatchingIndexingMap(in));
+  }
+  if (p.bMode == BMode::Packed) {
+    if (failed(packB()))
+      return failure();
+  } else {
+    OpOperand *in = op.getDpsInputOperand(p.bInput);
+    bAcc = access(in->get(), op.getMatchingIndexingMap(in));
+  }
+  for (int i : p.extraInputs) {
+    OpOperand *in = op.getDpsInputOperand(i);
+    extras.push_back(access(in->get(), op.getMatchingIndexingMap(in)));
+  }
+  c = access(op.getDpsInits()[0], p.cMap);
+  if (p.initOp && p.initInput >= 0) {
+    OpOperand *src = p.initOp.getDpsInputOperand(p.initInput);
+    init = access(src->get(),
+                  p.initOp.getMatchingIndexingMap(src).compose(p.cMap));
+  }
+  for (EpilogueStep &step : p.epilogue) {
+    SmallVector<std::optional<FlatAccess>> ins;
+    for (OpOperand *in : step.op.getDpsInputOperands()) {
+      if (in->get() == step.input)
+        ins.push_back(std::nullopt);
+      else
+        ins.push_back(access(in->get(), step.op.getMatchingIndexingMap(in)
+                                            .compose(step.pos)));
+    }
+    epi.push_back(std::move(ins));
+  }
+  out = p.epilogue.empty() ? *c : access(p.out, p.outPos);
+
+  // Loops over the outer dims, then the tiles; with mOuter the row blocks
+  // go around everything else.
+  SmallVector<OpFoldResult> ivs(p.numLoops, b.getIndexAttr(0));
+  std::function<void(unsigned, OpFoldResult, int64_t)> nest =
+      [&](unsigned level, OpFoldResult m0, int64_t rows) {
+        if (level == p.outer.size()) {
+          tiles(ivs, m0, rows);
+          return;
+        }
+        unsigned d = p.outer[level];
+        loop(im.constant(0), ext[d], 1, [&](OpFoldResult iv) {
+          ivs[d] = iv;
+          nest(level + 1, m0, rows);
+        });
+      };
+  if (p.mOuter)
+    overM([&](OpFoldResult m0, int64_t rows) { nest(0, m0, rows); });
+  else
+    nest(0, OpFoldResult(), 0);
+
+  if (p.initOp)
+    p.initOp->erase();
+  for (const EpilogueStep &step : p.epilogue)
+    step.op->erase();
+  op->erase();
+  return success();
+}
+
+void Emitter::overN(function_ref<void(OpFoldResult, int64_t, Tail)> body) {
+  int64_t nr = p.nv * lanes;
+  OpFoldResult n = ext[p.nDim];
+  if (std::optional<int64_t> sn = staticValue(n)) {
+    int64_t full = *sn / nr * nr, rem = *sn % nr;
+    loop(im.constant(0), im.constant(full), nr,
+         [&](OpFoldResult n0) { body(n0, p.nv, std::nullopt); });
+    if (rem)
+      body(im.constant(full), (rem + lanes - 1) / lanes, im.constant(rem));
+    return;
+  }
+  Value nv = im.value(n);
+  Value full = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, nv, im.value(im.constant(nr))),
+      im.value(im.constant(nr)));
+  loop(im.constant(0), full, nr,
+       [&](OpFoldResult n0) { body(n0, p.nv, std::nullopt); });
+  Value rem = arith::SubIOp::create(b, loc, nv, full);
+  Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rem,
+                                    im.value(im.constant(0)));
+  auto ifOp = scf::IfOp::create(b, loc, any, /*withElse=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  body(full, p.nv, OpFoldResult(rem));
+}
+
+void Emitter::overM(function_ref<void(OpFoldResult, int64_t)> body) {
+  OpFoldResult m = p.mDim >= 0 ? ext[p.mDim] : im.constant(1);
+  if (std::optional<int64_t> sm = staticValue(m)) {
+    int64_t full = *sm / p.mr * p.mr, rem = *sm % p.mr;
+    loop(im.constant(0), im.constant(full), p.mr,
+         [&](OpFoldResult m0) { body(m0, p.mr); });
+    if (rem)
+      body(im.constant(full), rem);
+    return;
+  }
+  Value mv = im.value(m);
+  Value full = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, mv, im.value(im.constant(p.mr))),
+      im.value(im.constant(p.mr)));
+  loop(im.constant(0), full, p.mr, [&](OpFoldResult m0) { body(m0, p.mr); });
+  // The remaining rows (fewer than MR, known at run time only: a sequence
+  // length) in blocks of descending powers of two, each under an scf.if:
+  // at most log2(MR) tiles instead of one single-row tile per row, whose one
+  // accumulator would wait out the FMA latency at every step.
+  Value rem = arith::SubIOp::create(b, loc, mv, full);
+  Value at = full;
+  for (int64_t size = llvm::PowerOf2Ceil(p.mr) / 2; size >= 1; size /= 2) {
+    if (size >= p.mr)
+      continue;
+    Value bit = arith::AndIOp::create(b, loc, rem,
+                                      im.value(im.constant(size)));
+    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, bit,
+                                      im.value(im.constant(0)));
+    auto ifOp = scf::IfOp::create(b, loc, any, /*withElse=*/false);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      body(at, size);
+    }
+    // Rows taken so far: full + (rem's bits above and at `size`).
+    at = arith::AddIOp::create(b, loc, at, bit);
+  }
+}
+
+void Emitter::tiles(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows) {
+  SmallVector<OpFoldResult> ivCopy(ivs);
+  if (p.mOuter) {
+    overN([&](OpFoldResult n0, int64_t vecs, Tail count) {
+      tile(ivCopy, m0, rows, n0, vecs, count);
+    });
+    return;
+  }
+  overN([&](OpFoldResult n0, int64_t vecs, Tail count) {
+    overM([&](OpFoldResult mm, int64_t r) {
+      tile(ivCopy, mm, r, n0, vecs, count);
+    });
+  });
+}
+
+void Emitter::tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
+                   OpFoldResult n0, int64_t vecs, Tail count) {
+  auto vecType = VectorType::get(
+      {lanes}, cast<MemRefType>(out->flat.getType()).getElementType());
+  // Initial accumulators.
+  SmallVector<Value> accs;
+  OpFoldResult cOrigin = origin(*c, ivs, m0, n0);
+  OpFoldResult initOrigin = init ? origin(*init, ivs, m0, n0) : OpFoldResult();
+  Value splat;
+  if (p.initOp && p.initInput < 0) {
+    Value scalar = p.initScalar;
+    if (!scalar)
+      scalar = arith::ConstantOp::create(b, loc, cast<TypedAttr>(p.initConst));
+    splat = vector::BroadcastOp::create(b, loc, vecType, scalar);
+  }
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < vecs; ++j) {
+      Tail cnt = vectorCount(count, j);
+      if (splat) {
+        accs.push_back(splat);
+      } else if (init) {
+        OpFoldResult idx = im.add(initOrigin, rowOffset(*init, i));
+        if (init->dependsOn(p.nDim))
+          idx = im.add(idx, im.mul(init->coef[p.nDim], im.constant(j * lanes)));
+        accs.push_back(loadAlongN(*init, idx, cnt));
+      } else {
+        OpFoldResult idx = im.add(
+            im.add(cOrigin, rowOffset(*c, i)),
+            im.mul(c->coef[p.nDim], im.constant(j * lanes)));
+        accs.push_back(loadAlongN(*c, idx, cnt));
+      }
+    }
+  }
+  // The reduction.
+  OpFoldResult offA = a ? origin(*a, ivs, m0, n0) : OpFoldResult();
+  OpFoldResult offB;
+  if (p.bMode == BMode::Packed)
+    offB = im.mul(n0, im.constant(kFlat)); // panel n0 / NR of NR * kFlat
+  else
+    offB = origin(*bAcc, ivs, m0, n0);
+  SmallVector<OpFoldResult> offX;
+  for (const FlatAccess &x : extras)
+    offX.push_back(origin(x, ivs, m0, n0));
+  accs = reduce(0, offA, offB, offX, accs, rows, vecs, count);
+
+  // Epilogue and the one store.
+  OpFoldResult outOrigin = origin(*out, ivs, m0, n0);
+  SmallVector<OpFoldResult> epiOrigins;
+  for (auto [s, step] : llvm::enumerate(p.epilogue))
+    for (auto &x : epi[s])
+      epiOrigins.push_back(x ? origin(*x, ivs, m0, n0) : OpFoldResult());
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < vecs; ++j) {
+      Tail cnt = vectorCount(count, j);
+      Value v = accs[i * vecs + j];
+      unsigned originIndex = 0;
+      for (auto [s, step] : llvm::enumerate(p.epilogue)) {
+        Block &stepBody = *step.op.getBlock();
+        SmallVector<Value> args;
+        for (auto [k, inPtr] : llvm::enumerate(step.op.getDpsInputOperands())) {
+          OpOperand &in = *inPtr;
+          OpFoldResult o = epiOrigins[originIndex++];
+          if (in.get() == step.input) {
+            args.push_back(v);
+            continue;
+          }
+          const FlatAccess &x = *epi[s][k];
+          if (step.op.getMatchingBlockArgument(&in).use_empty()) {
+            args.push_back(Value());
+            continue;
+          }
+          OpFoldResult idx = im.add(o, rowOffset(x, i));
+          if (x.dependsOn(p.nDim))
+            idx = im.add(idx, im.mul(x.coef[p.nDim], im.constant(j * lanes)));
+          args.push_back(loadAlongN(x, idx, cnt));
+        }
+        // The output argument, if the op has one (used only in place).
+        if (stepBody.getNumArguments() > args.size())
+          args.push_back(v);
+        v = vectorizeBody(b, loc, stepBody, args, lanes)[0];
+      }
+      OpFoldResult idx =
+          im.add(im.add(outOrigin, rowOffset(*out, i)),
+                 im.mul(out->coef[p.nDim], im.constant(j * lanes)));
+      storeStrided(b, loc, v, out->flat, idx, out->coef[p.nDim], cnt);
+    }
+  }
+}
+
+SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
+                                   OpFoldResult offB,
+                                   ArrayRef<OpFoldResult> offX, ValueRange accs,
+                                   int64_t rows, int64_t vecs, Tail count) {
+  if (level == p.red.size()) {
+    // One reduction step: A scalars, B vectors, the body per accumulator.
+    bool aRows = a && p.mDim >= 0 && a->dependsOn(p.mDim);
+    bool bRows = bAcc && p.mDim >= 0 && bAcc->dependsOn(p.mDim);
+    auto vecType = cast<VectorType>(accs.front().getType());
+    SmallVector<Value> aVals;
+    // A packed weight is one sequential stream read a few bytes per step
+    // (MR scalars): from a cold cache the hardware prefetcher, which stops
+    // at 4 KiB pages, leaves each page's first lines to demand misses.
+    // Prefetching 2 KiB ahead hides them (efficientnet_b0's 1x1 convs on
+    // 7x7 maps, weights cold in a whole-model run: 0.51 -> 0.43 ms). Not
+    // for packed B: its panels stream several vectors per step, and the
+    // extra instruction per step cost resnet18 5%.
+    if (a && p.aPacked)
+      memref::PrefetchOp::create(
+          b, loc, a->flat,
+          ValueRange{im.value(im.add(offA, im.constant(kPrefetchBytes / 4)))},
+          /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
+    if (a) {
+      for (int64_t i = 0; i < (aRows ? rows : 1); ++i) {
+        Value s = memref::LoadOp::create(
+            b, loc, a->flat, im.value(im.add(offA, aRowOffset(i))));
+        aVals.push_back(vector::BroadcastOp::create(b, loc, vecType, s));
+      }
+    }
+    SmallVector<Value> bVals(bGiven);
+    for (int64_t i = 0; i < (bRows ? rows : 1) && bGiven.empty(); ++i) {
+      for (int64_t j = 0; j < vecs; ++j) {
+        if (p.bMode == BMode::Packed) {
+          bVals.push_back(vector::LoadOp::create(
+              b, loc, vecType, packed,
+              ValueRange{im.value(im.add(offB, im.constant(j * lanes)))}));
+          continue;
+        }
+        OpFoldResult idx = im.add(
+            im.add(offB, rowOffset(*bAcc, i)),
+            im.mul(bAcc->coef[p.nDim], im.constant(j * lanes)));
+        bVals.push_back(loadStrided(b, loc, bAcc->flat, idx,
+                                    bAcc->coef[p.nDim], lanes,
+                                    vectorCount(count, j)));
+      }
+    }
+    // The other inputs along n, per row when they vary with it.
+    SmallVector<SmallVector<Value>> xVals;
+    for (auto [k, x, off] : llvm::enumerate(extras, offX)) {
+      if (k < xGiven.size() && !xGiven[k].empty()) {
+        xVals.push_back(xGiven[k]);
+        continue;
+      }
+      bool xRows = p.mDim >= 0 && x.dependsOn(p.mDim);
+      SmallVector<Value> vals;
+      for (int64_t i = 0; i < (xRows ? rows : 1); ++i)
+        for (int64_t j = 0; j < vecs; ++j)
+          vals.push_back(loadStrided(
+              b, loc, x.flat,
+              im.add(im.add(off, rowOffset(x, i)),
+                     im.mul(x.coef[p.nDim], im.constant(j * lanes))),
+              x.coef[p.nDim], lanes, vectorCount(count, j)));
+      xVals.push_back(std::move(vals));
+    }
+    Block &body = *p.op.getBlock();
+    SmallVector<Value> result;
+    for (int64_t i = 0; i < rows; ++i) {
+      for (int64_t j = 0; j < vecs; ++j) {
+        SmallVector<Value> args(body.getNumArguments());
+        if (a)
+          args[p.aInput] = aVals[aRows ? i : 0];
+        args[p.bInput] = bVals[(bRows ? i : 0) * vecs + j];
+        for (auto [k, input] : llvm::enumerate(p.extraInputs)) {
+          bool xRows = p.mDim >= 0 && extras[k].dependsOn(p.mDim);
+          args[input] = xVals[k][(xRows ? i : 0) * vecs + j];
+        }
+        args.back() = accs[i * vecs + j];
+        result.push_back(vectorizeBody(b, loc, body, args, lanes)[0]);
+      }
+    }
+    return result;
+  }
+
+  unsigned d = p.red[level];
+  SmallVector<OpFoldResult> nextX(offX);
+  auto advance = [&](OpFoldResult iv, OpFoldResult &nextA, OpFoldResult &nextB) {
+    for (auto [k, x] : llvm::enumerate(extras))
+      nextX[k] = x.dependsOn(d) ? im.add(offX[k], im.mul(x.coef[d], iv))
+                                : offX[k];
+    nextA = offA;
+    if (a && a->dependsOn(d))
+      nextA = im.add(offA, im.mul(a->coef[d], iv));
+    nextB = offB;
+    if (p.bMode == BMode::Packed)
+      nextB = im.add(offB, im.mul(im.constant(redStride[d] * p.nv * lanes), iv));
+    else if (bAcc->dependsOn(d))
+      nextB = im.add(offB, im.mul(bAcc->coef[d], iv));
+  };
+  std::optional<int64_t> extent = staticValue(ext[d]);
+  if (extent && *extent == 1)
+    return reduce(level + 1, offA, offB, offX, accs, rows, vecs, count);
+  // A gathered operand that walks the innermost reduction dim contiguously
+  // (the row sums and maxima of a softmax or a norm: n runs across rows):
+  // blocks of `lanes` steps load one contiguous vector per lane and
+  // transpose them in registers, a few shuffles per vector instead of one
+  // scalar load and insert per element. The steps still run in order.
+  if (SmallVector<Value> blocked = transposedReduce(level, offA, offB, offX,
+                                                    accs, rows, vecs, count);
+      !blocked.empty())
+    return blocked;
+  // Short windows (3x3, 5x5 kernels) are unrolled: their offsets become
+  // constants folded into the addressing.
+  // Not when a step is big (gathered B vectors are a dozen instructions
+  // each): LLVM's code generation slows down badly on huge blocks.
+  int64_t unrolled = 1;
+  for (unsigned l = level + 1; l < p.red.size(); ++l)
+    if (std::optional<int64_t> e = staticValue(ext[p.red[l]]); e && *e <= 7)
+      unrolled *= *e;
+  auto gatheredAccess = [&](const FlatAccess &x) {
+    std::optional<int64_t> s = staticValue(x.coef[p.nDim]);
+    return !s || (*s != 1 && *s != 2);
+  };
+  bool gathered = (p.bMode == BMode::Strided && gatheredAccess(*bAcc)) ||
+                  llvm::any_of(extras, gatheredAccess);
+  if (extent && *extent <= 7 && unrolled * *extent <= 64 && !gathered) {
+    SmallVector<Value> cur(accs);
+    for (int64_t v = 0; v < *extent; ++v) {
+      OpFoldResult nextA, nextB;
+      advance(im.constant(v), nextA, nextB);
+      cur = reduce(level + 1, nextA, nextB, nextX, cur, rows, vecs, count);
+    }
+    return cur;
+  }
+  auto forOp = scf::ForOp::create(b, loc, im.value(im.constant(0)),
+                                  im.value(ext[d]), im.value(im.constant(1)),
+                                  accs);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forOp.getBody());
+    OpFoldResult nextA, nextB;
+    advance(forOp.getInductionVar(), nextA, nextB);
+    SmallVector<Value> inner =
+        reduce(level + 1, nextA, nextB, nextX, forOp.getRegionIterArgs(), rows, vecs,
+               count);
+    scf::YieldOp::create(b, loc, inner);
+  }
+  return SmallVector<Value>(forOp.getResults());
+}
+
+SmallVector<Value> Emitter::transposedSteps(const FlatAccess &x,
+                                            OpFoldResult index, Tail count) {
+  auto vecType = VectorType::get(
+      {lanes}, cast<MemRefType>(x.flat.getType()).getElementType());
+  // Row l holds the lanes steps of lane l; lanes past a partial vector's
+  // count re-read the last valid lane (their results are never stored).
+  SmallVector<Value> rows;
+  for (int64_t l = 0; l < lanes; ++l) {
+    OpFoldResult lane = im.constant(l);
+    if (count) {
+      Value last = arith::SubIOp::create(b, loc, im.value(*count),
+                                         im.value(im.constant(1)));
+      lane = arith::MinUIOp::create(b, loc, im.value(lane), last).getResult();
+    }
+    OpFoldResult at = im.add(index, im.mul(x.coef[p.nDim], lane));
+    rows.push_back(vector::LoadOp::create(b, loc, vecType, x.flat,
+                                          ValueRange{im.value(at)}));
+  }
+  // Swap bit `bit` of the row and the column index, for each bit: after all
+  // rounds element (l, t) sits at (t, l).
+  for (int64_t bit = lanes / 2; bit >= 1; bit /= 2) {
+    SmallVector<int64_t> lowMask, highMask;
+    for (int64_t q = 0; q < lanes; ++q) {
+      lowMask.push_back(q & bit ? lanes + q - bit : q);
+      highMask.push_back(q & bit ? lanes + q : q + bit);
+    }
+    for (int64_t i = 0; i < lanes; ++i) {
+      if (i & bit)
+        continue;
+      Value lo = rows[i], hi = rows[i + bit];
+      rows[i] = vector::ShuffleOp::create(b, loc, lo, hi, lowMask);
+      rows[i + bit] = vector::ShuffleOp::create(b, loc, lo, hi, highMask);
+    }
+  }
+  return rows;
+}
+
+SmallVector<Value> Emitter::transposedReduce(unsigned level, OpFoldResult offA,
+                                             OpFoldResult offB,
+                                             ArrayRef<OpFoldResult> offX,
+                                             ValueRange accs, int64_t rows,
+                                             int64_t vecs, Tail count) {
+  unsigned d = p.red[level];
+  if (level + 1 != p.red.size() || !bAcc || p.bMode == BMode::Packed ||
+      !llvm::isPowerOf2_64(lanes) || lanes < 4)
+    return {};
+  std::optional<int64_t> extent = staticValue(ext[d]);
+  if (extent && *extent < lanes)
+    return {};
+  auto unitAlongD = [&](const FlatAccess &x) {
+    std::optional<int64_t> s = staticValue(x.coef[d]);
+    return s && *s == 1;
+  };
+  // Gathered along n (a static stride other than 1 and 2) and contiguous
+  // along d: transposed. Not depending on d: loaded per step as usual.
+  auto transposable = [&](const FlatAccess &x) {
+    std::optional<int64_t> s = staticValue(x.coef[p.nDim]);
+    return x.dependsOn(p.nDim) && s && *s != 1 && *s != 2 && unitAlongD(x) &&
+           !(p.mDim >= 0 && x.dependsOn(p.mDim) && rows > 1);
+  };
+  if (!transposable(*bAcc))
+    return {};
+  for (const FlatAccess &x : extras)
+    if (x.dependsOn(d) && !transposable(x))
+      return {};
+
+  Value step = im.value(im.constant(lanes));
+  Value extentV = im.value(ext[d]);
+  Value full = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, extentV, step), step);
+  auto forOp = scf::ForOp::create(b, loc, im.value(im.constant(0)), full, step,
+                                  accs);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forOp.getBody());
+    Value k0 = forOp.getInductionVar();
+    // Per vector of the tile: lanes transposed steps of B and of each extra.
+    SmallVector<SmallVector<Value>> bBlocks;
+    for (int64_t j = 0; j < vecs; ++j)
+      bBlocks.push_back(transposedSteps(
+          *bAcc,
+          im.add(im.add(offB, im.mul(bAcc->coef[p.nDim], im.constant(j * lanes))),
+                 k0),
+          vectorCount(count, j)));
+    SmallVector<SmallVector<SmallVector<Value>>> xBlocks(extras.size());
+    for (auto [k, x] : llvm::enumerate(extras)) {
+      if (!x.dependsOn(d))
+        continue;
+      for (int64_t j = 0; j < vecs; ++j)
+        xBlocks[k].push_back(transposedSteps(
+            x,
+            im.add(im.add(offX[k], im.mul(x.coef[p.nDim], im.constant(j * lanes))),
+                   k0),
+            vectorCount(count, j)));
+    }
+    SmallVector<Value> cur(forOp.getRegionIterArgs());
+    for (int64_t t = 0; t < lanes; ++t) {
+      OpFoldResult iv = im.add(k0, im.constant(t));
+      bGiven.clear();
+      for (int64_t j = 0; j < vecs; ++j)
+        bGiven.push_back(bBlocks[j][t]);
+      xGiven.assign(extras.size(), {});
+      SmallVector<OpFoldResult> nextX(offX);
+      for (auto [k, x] : llvm::enumerate(extras)) {
+        if (!x.dependsOn(d))
+          continue;
+        for (int64_t j = 0; j < vecs; ++j)
+          xGiven[k].push_back(xBlocks[k][j][t]);
+      }
+      OpFoldResult nextA =
+          a && a->dependsOn(d) ? im.add(offA, im.mul(a->coef[d], iv)) : offA;
+      cur = reduce(level + 1, nextA, offB, nextX, cur, rows, vecs, count);
+    }
+    bGiven.clear();
+    xGiven.clear();
+    scf::YieldOp::create(b, loc, cur);
+  }
+  // The remaining steps one by one, gathered.
+  auto rest = scf::ForOp::create(b, loc, full, extentV, im.value(im.constant(1)),
+                                 forOp.getResults());
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(rest.getBody());
+    Value iv = rest.getInductionVar();
+    SmallVector<OpFoldResult> nextX(offX);
+    for (auto [k, x] : llvm::enumerate(extras))
+      if (x.dependsOn(d))
+        nextX[k] = im.add(offX[k], im.mul(x.coef[d], iv));
+    OpFoldResult nextA =
+        a && a->dependsOn(d) ? im.add(offA, im.mul(a->coef[d], iv)) : offA;
+    OpFoldResult nextB = im.add(offB, im.mul(bAcc->coef[d], iv));
+    SmallVector<Value> inner = reduce(level + 1, nextA, nextB, nextX,
+                                      rest.getRegionIterArgs(), rows, vecs, count);
+    scf::YieldOp::create(b, loc, inner);
+  }
+  return SmallVector<Value>(rest.getResults());
+}
+
+} // namespace
+
+LogicalResult mica::cpu::emitContraction(Plan &plan, const TargetShape &target,
+                                         OpBuilder &b, SymbolTable &symbols) {
+  return Emitter(plan, target, b, symbols).run();
+}

@@ -1,0 +1,124 @@
+//===- ContractionPlan.h - A contraction kernel's plan ----------*- C++ -*-===//
+//
+// What mica-cpu-contraction-codegen decides for one linalg op
+// (ContractionPlan.cpp: loops classified against the output's innermost dim,
+// tile shape, packing,
+// the fused initialisation and epilogue) and the emission of the planned
+// kernel (ContractionEmitter.cpp). The pass (ContractionCodegen.cpp) calls
+// one after the other.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MICA_TARGETS_CPU_TRANSFORMS_CONTRACTIONPLAN_H
+#define MICA_TARGETS_CPU_TRANSFORMS_CONTRACTIONPLAN_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <optional>
+#include <vector>
+
+namespace mica::cpu {
+
+using mlir::AffineMap;
+using mlir::Attribute;
+using mlir::Operation;
+using mlir::ShapedType;
+using mlir::SmallVector;
+using mlir::Value;
+namespace linalg = mlir::linalg;
+
+/// Multiply-adds (or reduction steps) from which a kernel's outermost loop
+/// runs its iterations on the context's threads. Low: a hand-off costs a
+/// microsecond or two, but a kernel run on one thread reads the half of its
+/// input that the other threads wrote, from their caches (efficientnet_b0's
+/// squeeze-and-excitation pooling and scaling: 4 -> 25 us at 2 threads),
+/// and its output then crosses back. 1 << 15 instead of 1 << 18: 2 threads
+/// efficientnet_b0 7.4 -> 7.1 ms, vit_tiny 16.1 -> 15.3, mobilenet_v3
+/// 3.77 -> 3.63 (ElementwiseCodegen's kParallelElements likewise).
+constexpr int64_t kParallelWork = 1 << 15;
+
+struct TargetShape {
+  int64_t lanes;     // f32 lanes per vector
+  int64_t registers; // vector registers
+  /// Tuning aid: a positive number overrides the accumulator budget.
+  int64_t maxAccumulators = 0;
+};
+
+enum class BMode { Contiguous, Strided, Packed };
+
+/// The elementwise consumers fused after the reduction.
+struct EpilogueStep {
+  linalg::LinalgOp op; // all-parallel: generic, map, copy, transpose
+  Value input; // the buffer holding the running value (C or the previous out)
+  // The step's loop indices as a function of the kernel's: the step reads
+  // `input` through a permutation (a transpose), so its loops are the
+  // kernel's output position permuted back.
+  AffineMap pos;
+};
+
+struct Plan {
+  linalg::LinalgOp op;
+  unsigned numLoops = 0;
+  SmallVector<int64_t> extents; // static; kDynamic when dynamic
+  SmallVector<bool> reduction;
+  AffineMap cMap;
+  int aInput = -1, bInput = -1; // dps inputs read by the body
+  // Further inputs that vary along n (the mean in a variance's sum), loaded
+  // like B but never packed.
+  SmallVector<int> extraInputs;
+  unsigned nDim = 0;
+  unsigned nPos = 0; // n's position among the output's dims
+  SmallVector<unsigned> merged; // dims folded into nDim (run at index 0)
+  // The output is not contiguous along n: n is another output dim than the
+  // innermost (the output channels of a 1x1 convolution on a 7x7 map, whose
+  // 49 columns fill 16-lane vectors to 77%); stores and epilogue loads along
+  // n go lane by lane.
+  bool stridedN = false;
+  SmallVector<unsigned> mergedRows; // dims folded into mDim (index 0)
+  int64_t nExtent = ShapedType::kDynamic;
+  int mDim = -1;
+  SmallVector<unsigned> outer, red;
+  BMode bMode = BMode::Contiguous;
+  // A (a constant weight read per row) packed at compile time into blocks of
+  // MR rows: [M/MR][reduction][MR], so that a step's MR scalars are adjacent.
+  bool aPacked = false;
+  // Initial value of the accumulators.
+  linalg::LinalgOp initOp;
+  int initInput = -1;  // dps input of initOp read elementwise
+  Value initScalar;    // otherwise: this scalar (captured or constant)
+  Attribute initConst; // ... or this constant from inside the init body
+  SmallVector<EpilogueStep> epilogue;
+  // Ops between the epilogue steps that touch none of their buffers
+  // (allocations, views, fills of other buffers): moved before the kernel.
+  SmallVector<Operation *> hoist;
+  Value out; // the buffer stored to
+  AffineMap outPos; // its indices as a function of the kernel's loops
+  // Tile: MR rows x NV vectors of `lanes` elements.
+  int64_t lanes = 8, mr = 1, nv = 1;
+  // Loop order: row blocks outermost (A stays in cache while every other
+  // loop runs) or innermost (B's tile stays while all rows pass).
+  bool mOuter = false;
+  // Estimated cycles of the whole kernel (the tile model's cost per
+  // reduction step times the steps and outer iterations, plus lane-by-lane
+  // stores): compares the plans of one op.
+  double cycles = 0;
+};
+
+/// The plan for `op`, or nullopt when it is not a kernel this pass makes.
+std::optional<Plan> planContraction(linalg::LinalgOp op,
+                                    const TargetShape &target);
+
+/// Replaces the planned op (with its fused init and epilogue ops) by the
+/// kernel's loops at `b`'s insertion point; packed constants go to `symbols`.
+mlir::LogicalResult emitContraction(Plan &plan, const TargetShape &target,
+                                    mlir::OpBuilder &b,
+                                    mlir::SymbolTable &symbols);
+
+/// The constant data of a global, as floats.
+std::optional<std::vector<float>> readConstant(mlir::memref::GlobalOp global);
+
+} // namespace mica::cpu
+
+#endif // MICA_TARGETS_CPU_TRANSFORMS_CONTRACTIONPLAN_H
