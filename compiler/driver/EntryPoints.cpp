@@ -1,0 +1,165 @@
+//===- EntryPoints.cpp - Entry points of a compile, before lowering -------===//
+#include "compiler/driver/EntryPoints.h"
+
+#include "compiler/support/DataTypes.h"
+#include "dialects/exec/IR/ExecDialect.h"
+
+#include "llvm/ADT/StringSet.h"
+
+using namespace mlir;
+using namespace mica;
+
+namespace {
+
+/// What a control-flow op needs to lower (ControlFlowPatterns.cpp), or "".
+StringRef controlFlowNeeds(Operation *op) {
+  StringRef name = op->getName().getStringRef();
+  if (name.starts_with("onnx.Loop"))
+    return "a constant trip count, loop-carried values that keep their type "
+           "and static scan outputs; freeze the inputs that decide the trip "
+           "count";
+  if (name.starts_with("onnx.Scan"))
+    return "static inputs, states that keep their type and static scan "
+           "outputs";
+  if (name.starts_with("onnx.If"))
+    return "a one-element condition and branches yielding compatible tensors";
+  return "";
+}
+
+} // namespace
+
+LogicalResult mica::prepareSignature(func::FuncOp func,
+                                     const CompileOptions &options,
+                                     artifact::EntryPoint &entry,
+                                     CompileError &error) {
+  Builder b(func.getContext());
+  llvm::StringSet<> used;
+  error.kind = ErrorKind::Usage;
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    auto type = dyn_cast<RankedTensorType>(func.getArgument(i).getType());
+    auto nameAttr = func.getArgAttrOfType<StringAttr>(i, "onnx.name");
+    std::string name = nameAttr ? nameAttr.str() : "input_" + std::to_string(i);
+    if (!type || !onnxDataType(type.getElementType())) {
+      error.kind = ErrorKind::Unsupported;
+      return emitError(func.getLoc())
+             << "input '" << name << "' has type " << func.getArgument(i).getType()
+             << ", which Mica cannot pass to a compiled model";
+    }
+    artifact::TensorSpec spec;
+    spec.name = name;
+    spec.dtype = onnxDataType(type.getElementType());
+    spec.shape.assign(type.getShape().begin(), type.getShape().end());
+    for (int64_t &d : spec.shape)
+      if (ShapedType::isDynamic(d))
+        d = -1;
+    spec.maxShape = spec.shape;
+    for (const InputShape &bound : options.maxShapes) {
+      if (bound.name != name)
+        continue;
+      used.insert(name);
+      if (bound.dims.size() != spec.shape.size())
+        return emitError(func.getLoc())
+               << "--max-shape gives " << bound.dims.size() << " dims for '"
+               << name << "', which has rank " << spec.shape.size();
+      for (size_t d = 0; d < spec.shape.size(); ++d) {
+        if (bound.dims[d] < 0)
+          return emitError(func.getLoc())
+                 << "--max-shape for '" << name << "' must give every dim";
+        if (spec.shape[d] >= 0 && spec.shape[d] != bound.dims[d])
+          return emitError(func.getLoc())
+                 << "--max-shape " << name << ": dimension " << d << " is "
+                 << spec.shape[d] << ", not " << bound.dims[d];
+        spec.maxShape[d] = bound.dims[d];
+      }
+    }
+    for (size_t d = 0; d < spec.shape.size(); ++d)
+      if (spec.maxShape[d] < 0)
+        return emitError(func.getLoc())
+               << "dimension " << d << " of input '" << name
+               << "' is symbolic; give its upper bound with --max-shape "
+               << name << "=DIMS (or fix it with --input-shape)";
+    func.setArgAttr(i, exec::kMaxShapeAttr,
+                    b.getDenseI64ArrayAttr(spec.maxShape));
+    func.setArgAttr(i, "bufferization.writable", b.getBoolAttr(false));
+    entry.inputs.push_back(std::move(spec));
+  }
+  for (const InputShape &bound : options.maxShapes)
+    if (!used.contains(bound.name))
+      return emitError(func.getLoc())
+             << "--max-shape names '" << bound.name
+             << "', which is not an input of the model";
+  for (unsigned i = 0; i < func.getNumResults(); ++i) {
+    auto type = dyn_cast<RankedTensorType>(func.getResultTypes()[i]);
+    auto nameAttr = func.getResultAttrOfType<StringAttr>(i, "onnx.name");
+    std::string name = nameAttr ? nameAttr.str() : "output_" + std::to_string(i);
+    if (!type || !onnxDataType(type.getElementType())) {
+      error.kind = ErrorKind::Unsupported;
+      return emitError(func.getLoc())
+             << "output '" << name << "' has type " << func.getResultTypes()[i]
+             << ", which a compiled model cannot return";
+    }
+    artifact::TensorSpec spec;
+    spec.name = name;
+    spec.dtype = onnxDataType(type.getElementType());
+    for (int64_t d : type.getShape())
+      spec.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+    entry.outputs.push_back(std::move(spec));
+  }
+  return success();
+}
+
+bool mica::reportUnlowerable(ModuleOp module) {
+  bool any = false;
+  module.walk([&](Operation *op) {
+    StringRef ns = op->getName().getDialectNamespace();
+    if (ns != "onnx" || op->getName().getStringRef() == "onnx.NoValue")
+      return;
+    if (op->getName().getStringRef() == "onnx.Yield" && op->getParentOp() &&
+        op->getParentOp()->getName().getDialectNamespace() == "onnx")
+      return;
+    InFlightDiagnostic diag = op->emitError("no lowering for ")
+                              << op->getName() << " in this version of Mica";
+    if (StringRef needs = controlFlowNeeds(op); !needs.empty())
+      diag << " (it needs " << needs << ")";
+    any = true;
+  });
+  return any;
+}
+
+LogicalResult mica::checkEntries(ArrayRef<EntrySpec> entries,
+                                 CompileError &error) {
+  llvm::StringSet<> names;
+  for (const EntrySpec &entry : entries) {
+    bool identifier =
+        !entry.name.empty() && !isdigit(static_cast<unsigned char>(entry.name[0])) &&
+        llvm::all_of(entry.name, [](char c) {
+          return isalnum(static_cast<unsigned char>(c)) || c == '_';
+        });
+    if (!identifier) {
+      error = {ErrorKind::Usage, "entry point name '" + entry.name +
+                                     "' is not a C identifier"};
+      return failure();
+    }
+    if (!names.insert(entry.name).second) {
+      error = {ErrorKind::Usage, "two entry points are named '" + entry.name +
+                                     "'"};
+      return failure();
+    }
+  }
+  return success();
+}
+
+std::vector<InputShape> mica::entryShapes(const CompileOptions &options,
+                                          const EntrySpec &entry) {
+  std::vector<InputShape> shapes = options.inputShapes;
+  for (const InputShape &shape : entry.inputShapes) {
+    auto known = llvm::find_if(shapes, [&](const InputShape &s) {
+      return s.name == shape.name;
+    });
+    if (known != shapes.end())
+      *known = shape;
+    else
+      shapes.push_back(shape);
+  }
+  return shapes;
+}

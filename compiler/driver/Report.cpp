@@ -1,0 +1,84 @@
+//===- Report.cpp - The compile report ------------------------------------===//
+#include "compiler/driver/Report.h"
+
+#include "compiler/support/DataTypes.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+
+using namespace mica;
+
+namespace {
+
+llvm::json::Array specsJson(llvm::ArrayRef<artifact::TensorSpec> specs) {
+  llvm::json::Array out;
+  for (const artifact::TensorSpec &spec : specs) {
+    llvm::json::Array shape, maxShape;
+    for (int64_t d : spec.shape)
+      shape.push_back(d < 0 ? llvm::json::Value("?") : llvm::json::Value(d));
+    for (int64_t d : spec.maxShape)
+      maxShape.push_back(d);
+    out.push_back(llvm::json::Object{{"name", spec.name},
+                                     {"dtype", dataTypeName(spec.dtype)},
+                                     {"shape", std::move(shape)},
+                                     {"max_shape", std::move(maxShape)}});
+  }
+  return out;
+}
+
+llvm::json::Object memoryJson(const artifact::EntryPoint &entry) {
+  double saving =
+      entry.intermediatesSize
+          ? 100.0 * (1.0 - double(entry.arenaSize) / entry.intermediatesSize)
+          : 0.0;
+  return llvm::json::Object{
+      {"arena_bytes", static_cast<int64_t>(entry.arenaSize)},
+      {"intermediates_bytes", static_cast<int64_t>(entry.intermediatesSize)},
+      {"saving_percent", static_cast<int64_t>(std::lround(saving))}};
+}
+
+} // namespace
+
+std::string mica::reportJson(const artifact::Artifact &art,
+                             const CompileOptions &options,
+                             const TargetDescription &target,
+                             int64_t flopsOriginal, int64_t flopsCompiled) {
+  llvm::json::Array entries;
+  const artifact::EntryPoint *largest = &art.entryPoints.front();
+  int64_t constants = 0, code = 0;
+  for (const artifact::EntryPoint &e : art.entryPoints) {
+    llvm::json::Object entry{{"name", e.name},
+                             {"symbol", e.steps.front().symbol},
+                             {"inputs", specsJson(e.inputs)},
+                             {"outputs", specsJson(e.outputs)}};
+    if (art.entryPoints.size() > 1)
+      entry["memory"] = memoryJson(e);
+    entries.push_back(std::move(entry));
+    if (e.arenaSize > largest->arenaSize)
+      largest = &e;
+  }
+  for (const artifact::Segment &segment : art.segments)
+    (segment.kind == artifact::SegmentKind::Code ? code : constants) +=
+        segment.bytes.size();
+  llvm::json::Object report{
+      {"schema_version", 1},
+      {"producer", art.producer},
+      {"model", llvm::sys::path::filename(options.modelPath).str()},
+      {"target", llvm::json::Object{{"name", target.name},
+                                    {"triple", target.triple},
+                                    {"cpu", target.cpu}}},
+      {"entry_points", std::move(entries)},
+      {"memory", memoryJson(*largest)},
+      {"flops", llvm::json::Object{{"original", flopsOriginal},
+                                   {"compiled", flopsCompiled}}},
+      {"constants_bytes", constants},
+      {"code_bytes", code},
+      {"nodes", static_cast<int64_t>(art.nodes.size())},
+      {"frozen_inputs", static_cast<int64_t>(options.frozenInputs.size())},
+  };
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report)));
+  return text;
+}

@@ -1,0 +1,22 @@
+//===- Report.h - The compile report ----------------------------*- C++ -*-===//
+#ifndef MICA_COMPILER_DRIVER_REPORT_H
+#define MICA_COMPILER_DRIVER_REPORT_H
+
+#include "compiler/driver/Compile.h"
+
+namespace mica {
+
+/// The compile report (JSON, docs/cli.md --report): deterministic (no
+/// times, no paths beyond the model's file name), so the artifact that
+/// embeds it is reproducible. `memory` is the entry point with the largest
+/// arena (what any context needs at most); with several entry points each
+/// also has its own. `flops` are the multiply-adds of the imported graph and
+/// of the graph after the compression stage (dialects/graph/Analysis).
+std::string reportJson(const artifact::Artifact &art,
+                       const CompileOptions &options,
+                       const TargetDescription &target, int64_t flopsOriginal,
+                       int64_t flopsCompiled);
+
+} // namespace mica
+
+#endif // MICA_COMPILER_DRIVER_REPORT_H
