@@ -12,11 +12,11 @@
  * Every loop splits the same way, so a thread keeps working on the part of
  * the data it produced in the previous loop (consecutive layers split the
  * same channels or rows): with chunks claimed in arrival order instead,
- * half the data crossed between the cores' caches at every layer
- * (mobilenet_v2 at 2 threads 4.35 -> 4.2 ms, resnet18 16.7 -> 16.2). Which
- * thread runs an iteration never changes its result (iterations write
- * disjoint outputs and each output's reduction stays inside one
- * iteration), so results do not depend on T.
+ * half the data crossed between the cores' caches at every layer and whole
+ * models ran slower. Which thread runs an iteration never changes its
+ * result (iterations write disjoint outputs and each output's reduction
+ * stays inside one iteration), so results do not depend on T.
+ * (measurements: docs/cpu-kernels.md, "Measurements behind the choices")
  *
  * Between loops workers spin for a short while (loops of one run follow each
  * other within microseconds), then sleep on a condition variable until the

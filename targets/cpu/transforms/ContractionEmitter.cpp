@@ -502,10 +502,11 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
     // A packed weight is one sequential stream read a few bytes per step
     // (MR scalars): from a cold cache the hardware prefetcher, which stops
     // at 4 KiB pages, leaves each page's first lines to demand misses.
-    // Prefetching 2 KiB ahead hides them (efficientnet_b0's 1x1 convs on
-    // 7x7 maps, weights cold in a whole-model run: 0.51 -> 0.43 ms). Not
-    // for packed B: its panels stream several vectors per step, and the
-    // extra instruction per step cost resnet18 5%.
+    // Prefetching 2 KiB ahead hides them (in a whole-model run the weights
+    // are cold by the time their layer runs). Not for packed B: its panels
+    // stream several vectors per step, and there the extra instruction per
+    // step made whole models slower (measurements: docs/cpu-kernels.md,
+    // "Measurements behind the choices").
     if (a && p.aPacked)
       memref::PrefetchOp::create(
           b, loc, a->flat,

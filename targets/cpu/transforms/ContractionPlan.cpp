@@ -561,8 +561,9 @@ void Analyzer::chooseTile(Plan &p) {
   // matmul, not a weight packed into row blocks): each row is a stream of
   // its own and costs a broadcast load per row and step. Rows a multiple of
   // 4 KiB apart also share one L1 set (8 ways). Such tiles take few rows and
-  // several vectors (gpt_decoder's matmuls, M = 16: 16x1 tiles 1.5x slower
-  // than 6x4).
+  // several vectors (tall one-vector tiles were much slower on gpt_decoder's
+  // matmuls; measurements: docs/cpu-kernels.md, "Measurements behind the
+  // choices").
   bool aStreams = aRows && !rootBuffer(p.op.getDpsInputOperand(p.aInput)->get())
                                 .getDefiningOp<memref::GetGlobalOp>();
   const int64_t kMaxStreamRows = 8;
@@ -579,11 +580,10 @@ void Analyzer::chooseTile(Plan &p) {
   // An epilogue with transcendentals (swish, sigmoid, GELU) runs a long
   // chain per accumulator with constants of its own: with the
   // accumulators of a full tile live around it, LLVM spills constants and
-  // temporaries at every step (efficientnet_b0's stem, 16 accumulators and
-  // an inline exp: 0.50 ms; 8 accumulators: 0.35 ms). Only for short
-  // reductions: over a long one (K >= 128) the spills are amortised and a
-  // full tile's reuse counts more (a 192->1152 1x1 conv with swish: 8
-  // accumulators 0.265 ms, 24: 0.228).
+  // temporaries at every step, so such tiles keep fewer accumulators. Only
+  // for short reductions: over a long one (K >= 128) the spills are
+  // amortised and a full tile's reuse counts more (measurements:
+  // docs/cpu-kernels.md, "Measurements behind the choices").
   int64_t steps = 1;
   for (unsigned d : p.red)
     steps *= ShapedType::isDynamic(p.extents[d]) ? 64 : p.extents[d];
@@ -605,8 +605,8 @@ void Analyzer::chooseTile(Plan &p) {
       return regs - regs / 4;
     // Rows that read their own B (depthwise: output rows of one channel)
     // share input rows: LLVM keeps the shared loads live across rows, so
-    // such tiles stay smaller (measured on mobilenet_v2's depthwise layers:
-    // 12 accumulators 20% faster than 24).
+    // such tiles stay smaller (measured on mobilenet_v2's depthwise layers;
+    // measurements: docs/cpu-kernels.md, "Measurements behind the choices").
     if (bRows)
       return regs * 3 / 8;
     return std::min<int64_t>(regs - regs / 4, regs - 4 - 4 * nv);

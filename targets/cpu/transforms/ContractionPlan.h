@@ -32,11 +32,12 @@ namespace linalg = mlir::linalg;
 /// Multiply-adds (or reduction steps) from which a kernel's outermost loop
 /// runs its iterations on the context's threads. Low: a hand-off costs a
 /// microsecond or two, but a kernel run on one thread reads the half of its
-/// input that the other threads wrote, from their caches (efficientnet_b0's
-/// squeeze-and-excitation pooling and scaling: 4 -> 25 us at 2 threads),
-/// and its output then crosses back. 1 << 15 instead of 1 << 18: 2 threads
-/// efficientnet_b0 7.4 -> 7.1 ms, vit_tiny 16.1 -> 15.3, mobilenet_v3
-/// 3.77 -> 3.63 (ElementwiseCodegen's kParallelElements likewise).
+/// input that the other threads wrote, from their caches (so even small
+/// kernels, such as squeeze-and-excitation pooling and scaling, are slower
+/// left serial), and its output then crosses back. Lowering it from 1 << 18
+/// made whole-model runs on 2 threads faster; ElementwiseCodegen's
+/// kParallelElements is low for the same reason (measurements:
+/// docs/cpu-kernels.md, "Measurements behind the choices").
 constexpr int64_t kParallelWork = 1 << 15;
 
 struct TargetShape {

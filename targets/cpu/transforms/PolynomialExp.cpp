@@ -4,9 +4,10 @@
 // glibc's AVX-512 expf costs some 19 cycles per 16 lanes and, being a call,
 // makes a kernel's epilogue spill every live accumulator; arm64 has no
 // vector expf at all (LLVM calls the scalar one lane by lane). MLIR's
-// approximation is a dozen inline vector instructions: efficientnet_b0's
-// swish activations 12.5 -> 11.8 ms, and on the measured range more
+// approximation is a dozen inline vector instructions, so models with
+// swish activations run faster, and on the measured range it is more
 // accurate than libmvec (test/targets/cpu/transforms/polynomial_exp_e2e.test).
+// (measurements: docs/cpu-kernels.md, "Measurements behind the choices")
 //
 //===----------------------------------------------------------------------===//
 #include "targets/cpu/transforms/Passes.h"
