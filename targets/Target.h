@@ -75,11 +75,9 @@ public:
   /// Adds to `pm` the passes that lower the graph dialect's entry functions
   /// to this target's code-level IR, writing exec.segment, exec.entry_point
   /// and exec.step ops for the plan.
-  virtual llvm::LogicalResult
-  buildLoweringPipeline(mlir::OpPassManager &pm,
-                        const TargetDescription &target,
-                        const LoweringOptions &options,
-                        CompileError &error) const = 0;
+  virtual llvm::LogicalResult buildLoweringPipeline(
+      mlir::OpPassManager &pm, const TargetDescription &target,
+      const LoweringOptions &options, CompileError &error) const = 0;
 
   /// The bytes of the code segment for a module that buildLoweringPipeline's
   /// passes have run on (exec ops are left in place and ignored).
@@ -93,8 +91,8 @@ public:
   /// ErrorKind::Unsupported (the default).
   virtual llvm::FailureOr<StaticLibrary>
   packageStaticLibrary(const artifact::Artifact &artifact,
-                       const TargetDescription &target,
-                       llvm::StringRef prefix, CompileError &error) const;
+                       const TargetDescription &target, llvm::StringRef prefix,
+                       CompileError &error) const;
 };
 
 /// Adds `target` to the registry (names are unique; later duplicates are

@@ -123,12 +123,14 @@ LogicalResult applyFeatureList(StringRef targetName, StringRef triple,
     if (entry.empty())
       continue;
     bool enable = !entry.starts_with("-");
-    StringRef name = entry.drop_while([](char c) { return c == '+' || c == '-'; });
+    StringRef name =
+        entry.drop_while([](char c) { return c == '+' || c == '-'; });
     if (name.empty() || !isKnownFeature(*sti, name)) {
       error = ("unknown CPU feature '" + entry + "' for target '" + targetName +
                "' (" + triple + ")")
                   .str();
-      if (StringRef suggestion = closestFeature(*sti, name); !suggestion.empty())
+      if (StringRef suggestion = closestFeature(*sti, name);
+          !suggestion.empty())
         error += ("; did you mean '+" + suggestion + "'?").str();
       return failure();
     }

@@ -33,9 +33,9 @@ FailureOr<StaticLibrary>
 Target::packageStaticLibrary(const artifact::Artifact &,
                              const TargetDescription &, StringRef,
                              CompileError &error) const {
-  error = {ErrorKind::Unsupported,
-           "target '" + getName().str() + "' cannot be packaged as a static "
-           "library (--emit static-lib)"};
+  error = {ErrorKind::Unsupported, "target '" + getName().str() +
+                                       "' cannot be packaged as a static "
+                                       "library (--emit static-lib)"};
   return failure();
 }
 
@@ -72,10 +72,10 @@ FailureOr<TargetDescription> mica::resolveTarget(StringRef name,
   registerAllTargets();
   const Target *target = lookupTarget(name);
   if (!target) {
-    error = {ErrorKind::Usage, ("unknown target '" + name +
-                                "'; known targets: " +
-                                join(getTargetNames(), ", "))
-                                   .str()};
+    error = {ErrorKind::Usage,
+             ("unknown target '" + name +
+              "'; known targets: " + join(getTargetNames(), ", "))
+                 .str()};
     return failure();
   }
   return target->resolve(extraFeatures, error);

@@ -25,8 +25,8 @@ using FeatureMap = llvm::StringMap<bool>;
 /// target, and the closest known feature.
 llvm::LogicalResult applyFeatureList(llvm::StringRef targetName,
                                      llvm::StringRef triple,
-                                     llvm::StringRef list,
-                                     FeatureMap &features, std::string &error);
+                                     llvm::StringRef list, FeatureMap &features,
+                                     std::string &error);
 
 /// Drops the names that the backend for `triple` does not know (the host
 /// probe may report features this LLVM has no name for).

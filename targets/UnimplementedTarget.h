@@ -26,10 +26,10 @@ public:
              "target '" + name + "' is not implemented yet (" + plan + ")"};
     return llvm::failure();
   }
-  llvm::LogicalResult buildLoweringPipeline(mlir::OpPassManager &,
-                                            const TargetDescription &,
-                                            const LoweringOptions &,
-                                            CompileError &error) const override {
+  llvm::LogicalResult
+  buildLoweringPipeline(mlir::OpPassManager &, const TargetDescription &,
+                        const LoweringOptions &,
+                        CompileError &error) const override {
     error = {ErrorKind::Unsupported, "target '" + name + "' has no lowering"};
     return llvm::failure();
   }

@@ -46,15 +46,18 @@ int main(int argc, char **argv) {
   float *b = aligned_alloc(64, sizeof(float) * k * n + 64);
   float *c = aligned_alloc(64, sizeof(float) * m * n + 64);
   srand(1);
-  for (int i = 0; i < m * k; ++i) a[i] = (float)rand() / (float)RAND_MAX - 0.5f;
-  for (int i = 0; i < k * n; ++i) b[i] = (float)rand() / (float)RAND_MAX - 0.5f;
+  for (int i = 0; i < m * k; ++i)
+    a[i] = (float)rand() / (float)RAND_MAX - 0.5f;
+  for (int i = 0; i < k * n; ++i)
+    b[i] = (float)rand() / (float)RAND_MAX - 0.5f;
   halide_buffer_t ba, bb, bc;
   halide_dimension_t da[2], db[2], dc[2];
   wrap(&ba, da, a, m, k);
   wrap(&bb, db, b, k, n);
   wrap(&bc, dc, c, m, n);
   double *times = malloc(sizeof(double) * repeat);
-  for (int i = 0; i < 3; ++i) mica_halide_sgemm(&ba, &bb, &bc);
+  for (int i = 0; i < 3; ++i)
+    mica_halide_sgemm(&ba, &bb, &bc);
   for (int r = 0; r < repeat; ++r) {
     double t0 = now_ms();
     if (mica_halide_sgemm(&ba, &bb, &bc) != 0) {
@@ -68,7 +71,8 @@ int main(int argc, char **argv) {
   for (int i = 0; i < m; ++i)
     for (int j = 0; j < n; ++j) {
       double s = 0;
-      for (int q = 0; q < k; ++q) s += (double)a[i * k + q] * b[q * n + j];
+      for (int q = 0; q < k; ++q)
+        s += (double)a[i * k + q] * b[q * n + j];
       err = fmax(err, fabs(s - c[i * n + j]));
       scale = fmax(scale, fabs(s));
     }

@@ -45,11 +45,7 @@ public:
         .vectorize(n, vec)
         .unroll(n)
         .unroll(m);
-    prod.update()
-        .reorder(n, m, k)
-        .vectorize(n, vec)
-        .unroll(n)
-        .unroll(m);
+    prod.update().reorder(n, m, k).vectorize(n, vec).unroll(n).unroll(m);
     c.dim(0).set_min(0);
     c.dim(1).set_min(0);
   }

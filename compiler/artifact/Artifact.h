@@ -31,7 +31,7 @@ struct Segment {
 
 struct TensorSpec {
   std::string name;
-  int32_t dtype = 0; // ONNX TensorProto.DataType
+  int32_t dtype = 0;             // ONNX TensorProto.DataType
   std::vector<int64_t> shape;    // -1 = symbolic
   std::vector<int64_t> maxShape; // upper bounds
   std::vector<std::string> dimNames;

@@ -30,7 +30,6 @@
 
 namespace mica::artifact {
 
-
 namespace {
 
 constexpr uint64_t kAlign = MICA_ARTIFACT_ALIGNMENT;
@@ -129,7 +128,8 @@ buildMetadata(const Artifact &artifact,
   auto report = fbb.CreateString(artifact.reportJson);
   // Absent, not empty, when nothing is required: such an artifact's
   // metadata is what a format 1.0 writer gave.
-  flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>>
+  flatbuffers::Offset<
+      flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>>
       required;
   if (!artifact.requiredFeatures.empty())
     required = fbb.CreateVectorOfStrings(artifact.requiredFeatures);

@@ -44,8 +44,8 @@ mica::buildArtifact(ModuleOp module, ArrayRef<artifact::EntryPoint> signatures,
     return failure();
   };
   artifact::Artifact art;
-  art.producer = std::string("mica " MICA_VERSION " (MLIR ") +
-                 LLVM_VERSION_STRING + ")";
+  art.producer =
+      std::string("mica " MICA_VERSION " (MLIR ") + LLVM_VERSION_STRING + ")";
 
   // Constants segments first, then one code segment per target.
   llvm::StringMap<uint32_t> segmentIndex;
@@ -80,13 +80,13 @@ mica::buildArtifact(ModuleOp module, ArrayRef<artifact::EntryPoint> signatures,
     for (auto [name, opType] :
          llvm::zip(tables[0].getNames(), tables[0].getOpTypes())) {
       allNodes.push_back(art.nodes.size());
-      art.nodes.push_back({cast<StringAttr>(name).str(),
-                           cast<StringAttr>(opType).str(), 0, 0});
+      art.nodes.push_back(
+          {cast<StringAttr>(name).str(), cast<StringAttr>(opType).str(), 0, 0});
     }
 
   for (auto entry : module.getOps<exec::EntryPointOp>()) {
-    const artifact::EntryPoint *signature = llvm::find_if(
-        signatures, [&](const artifact::EntryPoint &s) {
+    const artifact::EntryPoint *signature =
+        llvm::find_if(signatures, [&](const artifact::EntryPoint &s) {
           return s.name == entry.getName();
         });
     if (signature == signatures.end())
@@ -100,7 +100,8 @@ mica::buildArtifact(ModuleOp module, ArrayRef<artifact::EntryPoint> signatures,
         out.inputs.size() != entry.getInputMaxShapes().size())
       return fail("entry point '" + entry.getName() +
                   "': the plan and the signature disagree on its arity");
-    for (auto [spec, attr] : llvm::zip(out.outputs, entry.getOutputMaxShapes())) {
+    for (auto [spec, attr] :
+         llvm::zip(out.outputs, entry.getOutputMaxShapes())) {
       ArrayRef<int64_t> bound = cast<DenseI64ArrayAttr>(attr).asArrayRef();
       spec.maxShape.assign(bound.begin(), bound.end());
     }

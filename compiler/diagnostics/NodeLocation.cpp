@@ -10,9 +10,8 @@ using namespace mlir;
 Location mica::makeNodeLoc(MLIRContext *context, StringRef file,
                            StringRef nodeName, StringRef domain,
                            StringRef opType) {
-  std::string tag =
-      (domain.empty() ? std::string("ai.onnx") : domain.str()) + "::" +
-      opType.str();
+  std::string tag = (domain.empty() ? std::string("ai.onnx") : domain.str()) +
+                    "::" + opType.str();
   Location fileLoc = FileLineColLoc::get(context, file, 0, 0);
   Location opLoc =
       FusedLoc::get(context, {fileLoc}, StringAttr::get(context, tag));
@@ -59,10 +58,18 @@ std::string mica::formatDiagnostic(const Diagnostic &diag,
   NodeLocInfo info = getNodeLocInfo(diag.getLocation());
   std::string out = "mica: ";
   switch (diag.getSeverity()) {
-  case DiagnosticSeverity::Error: out += "error: "; break;
-  case DiagnosticSeverity::Warning: out += "warning: "; break;
-  case DiagnosticSeverity::Note: out += "note: "; break;
-  case DiagnosticSeverity::Remark: out += "remark: "; break;
+  case DiagnosticSeverity::Error:
+    out += "error: ";
+    break;
+  case DiagnosticSeverity::Warning:
+    out += "warning: ";
+    break;
+  case DiagnosticSeverity::Note:
+    out += "note: ";
+    break;
+  case DiagnosticSeverity::Remark:
+    out += "remark: ";
+    break;
   }
   out += info.file.empty() ? fallbackFile.str() : info.file;
   out += ": ";

@@ -35,7 +35,7 @@ mlir::Location makeInitializerLoc(mlir::MLIRContext *context,
 /// What a location says about the ONNX node it came from.
 struct NodeLocInfo {
   std::string file;
-  std::string node;       // empty if the location names no node
+  std::string node;        // empty if the location names no node
   std::string domainAndOp; // `ai.onnx::Conv`, empty if unknown
   bool isInitializer = false;
 };

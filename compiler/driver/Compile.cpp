@@ -211,18 +211,17 @@ CompileResult mica::compile(MLIRContext &context,
   if (failed(art))
     return fail();
   result.artifact = std::move(*art);
-  result.artifact.reportJson = reportJson(result.artifact, options,
-                                          *description, flopsOriginal,
-                                          flopsCompiled);
+  result.artifact.reportJson = reportJson(
+      result.artifact, options, *description, flopsOriginal, flopsCompiled);
   result.bytes = artifact::serializeArtifact(result.artifact);
   timer.stop();
   result.ok = true;
   return result;
 }
 
-FailureOr<StaticLibrary> mica::packageStaticLibrary(const CompileResult &result,
-                                                    const CompileOptions &options,
-                                                    CompileError &error) {
+FailureOr<StaticLibrary>
+mica::packageStaticLibrary(const CompileResult &result,
+                           const CompileOptions &options, CompileError &error) {
   const Target *target = lookupTarget(result.target.name);
   if (!target) {
     error = {ErrorKind::Internal, "internal error: no compiled target"};

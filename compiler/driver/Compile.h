@@ -71,9 +71,9 @@ CompileResult compile(mlir::MLIRContext &context,
 
 /// The compiled model as a static library (`--emit static-lib`), from the
 /// target that compiled it.
-llvm::FailureOr<StaticLibrary> packageStaticLibrary(const CompileResult &result,
-                                                    const CompileOptions &options,
-                                                    CompileError &error);
+llvm::FailureOr<StaticLibrary>
+packageStaticLibrary(const CompileResult &result, const CompileOptions &options,
+                     CompileError &error);
 
 } // namespace mica
 

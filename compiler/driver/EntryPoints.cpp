@@ -42,7 +42,8 @@ LogicalResult mica::prepareSignature(func::FuncOp func,
     if (!type || !onnxDataType(type.getElementType())) {
       error.kind = ErrorKind::Unsupported;
       return emitError(func.getLoc())
-             << "input '" << name << "' has type " << func.getArgument(i).getType()
+             << "input '" << name << "' has type "
+             << func.getArgument(i).getType()
              << ", which Mica cannot pass to a compiled model";
     }
     artifact::TensorSpec spec;
@@ -91,7 +92,8 @@ LogicalResult mica::prepareSignature(func::FuncOp func,
   for (unsigned i = 0; i < func.getNumResults(); ++i) {
     auto type = dyn_cast<RankedTensorType>(func.getResultTypes()[i]);
     auto nameAttr = func.getResultAttrOfType<StringAttr>(i, "onnx.name");
-    std::string name = nameAttr ? nameAttr.str() : "output_" + std::to_string(i);
+    std::string name =
+        nameAttr ? nameAttr.str() : "output_" + std::to_string(i);
     if (!type || !onnxDataType(type.getElementType())) {
       error.kind = ErrorKind::Unsupported;
       return emitError(func.getLoc())
@@ -131,18 +133,19 @@ LogicalResult mica::checkEntries(ArrayRef<EntrySpec> entries,
   llvm::StringSet<> names;
   for (const EntrySpec &entry : entries) {
     bool identifier =
-        !entry.name.empty() && !isdigit(static_cast<unsigned char>(entry.name[0])) &&
+        !entry.name.empty() &&
+        !isdigit(static_cast<unsigned char>(entry.name[0])) &&
         llvm::all_of(entry.name, [](char c) {
           return isalnum(static_cast<unsigned char>(c)) || c == '_';
         });
     if (!identifier) {
-      error = {ErrorKind::Usage, "entry point name '" + entry.name +
-                                     "' is not a C identifier"};
+      error = {ErrorKind::Usage,
+               "entry point name '" + entry.name + "' is not a C identifier"};
       return failure();
     }
     if (!names.insert(entry.name).second) {
-      error = {ErrorKind::Usage, "two entry points are named '" + entry.name +
-                                     "'"};
+      error = {ErrorKind::Usage,
+               "two entry points are named '" + entry.name + "'"};
       return failure();
     }
   }
@@ -153,9 +156,8 @@ std::vector<InputShape> mica::entryShapes(const CompileOptions &options,
                                           const EntrySpec &entry) {
   std::vector<InputShape> shapes = options.inputShapes;
   for (const InputShape &shape : entry.inputShapes) {
-    auto known = llvm::find_if(shapes, [&](const InputShape &s) {
-      return s.name == shape.name;
-    });
+    auto known = llvm::find_if(
+        shapes, [&](const InputShape &s) { return s.name == shape.name; });
     if (known != shapes.end())
       *known = shape;
     else

@@ -1,4 +1,5 @@
-//===- EntryPoints.h - Entry points of a compile, before lowering -*- C++ -*-===//
+//===- EntryPoints.h - Entry points of a compile, before lowering -*- C++
+//-*-===//
 //
 // What compile() checks and records about each entry point between
 // normalisation and lowering: the --entry list, each entry's input shapes,

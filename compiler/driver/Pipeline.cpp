@@ -130,7 +130,8 @@ struct LowerToKernelOptions : PassPipelineOptions<LowerToKernelOptions> {
                              llvm::cl::desc("Prefix of the exported kernels"),
                              llvm::cl::init("mica")};
 #define MICA_OPTION(TYPE, FIELD, FLAG, DEFAULT, HELP)                          \
-  Option<TYPE> FIELD{*this, FLAG, llvm::cl::desc(HELP), llvm::cl::init(DEFAULT)};
+  Option<TYPE> FIELD{*this, FLAG, llvm::cl::desc(HELP),                        \
+                     llvm::cl::init(DEFAULT)};
 #include "passes/graph_opt/Options.def"
 #include "targets/cpu/Options.def"
 #undef MICA_OPTION

@@ -26,7 +26,8 @@ void recordTypes(const onnx::GraphProto &graph, TypeMap &types) {
       shape->add_dim()->set_dim_value(d);
     types[init.name()] = type;
   }
-  for (const auto *list : {&graph.input(), &graph.value_info(), &graph.output()})
+  for (const auto *list :
+       {&graph.input(), &graph.value_info(), &graph.output()})
     for (const auto &value : *list)
       if (value.has_type())
         types[value.name()] = value.type();
@@ -42,7 +43,8 @@ onnx::NodeProto withDefaults(const onnx::NodeProto &node,
     bool present = false;
     for (const auto &a : node.attribute())
       present |= a.name() == name;
-    if (!present && attr.default_value.type() != onnx::AttributeProto::UNDEFINED) {
+    if (!present &&
+        attr.default_value.type() != onnx::AttributeProto::UNDEFINED) {
       onnx::AttributeProto *added = full.add_attribute();
       *added = attr.default_value;
       added->set_name(name);
@@ -132,7 +134,8 @@ int expandGraph(onnx::GraphProto &graph, int opset,
   for (onnx::NodeProto &node : *graph.mutable_node())
     for (onnx::AttributeProto &attr : *node.mutable_attribute()) {
       if (attr.has_g())
-        expanded += expandGraph(*attr.mutable_g(), opset, opTypes, types, counter);
+        expanded +=
+            expandGraph(*attr.mutable_g(), opset, opTypes, types, counter);
       for (onnx::GraphProto &g : *attr.mutable_graphs())
         expanded += expandGraph(g, opset, opTypes, types, counter);
     }

@@ -1,12 +1,14 @@
-//===- FunctionExpansion.h - Inline ONNX function ops ------------*- C++ -*-===//
+//===- FunctionExpansion.h - Inline ONNX function ops ------------*- C++
+//-*-===//
 //
 // Many ONNX operators are defined by a function body in their schema
 // (NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss, LayerNormalization,
 // the window functions, Range, Celu, ...). Mica lowers most ops directly; an
 // op it has no lowering for but whose schema has a body is replaced by that
 // body, node by node, before import (the driver decides which op types, see
-// importAndNormalize in compiler/driver/Pipeline.cpp). Part of the libonnx border: built with
-// -fexceptions, called from ModelLoader.cpp inside its try/catch.
+// importAndNormalize in compiler/driver/Pipeline.cpp). Part of the libonnx
+// border: built with -fexceptions, called from ModelLoader.cpp inside its
+// try/catch.
 //===----------------------------------------------------------------------===//
 #ifndef MICA_COMPILER_ONNX_FUNCTIONEXPANSION_H
 #define MICA_COMPILER_ONNX_FUNCTIONEXPANSION_H

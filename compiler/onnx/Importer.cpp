@@ -121,9 +121,9 @@ LogicalResult GraphImporter::importInitializers(const onnx::GraphProto &graph) {
     Location loc = makeInitializerLoc(&context, file, tensor.name());
     if (!value)
       return error(loc) << reason;
-    Operation *op = builder.create(
-        loc, builder.getStringAttr("onnx.Constant"), {}, {value.getType()},
-        {builder.getNamedAttr("value", value)});
+    Operation *op = builder.create(loc, builder.getStringAttr("onnx.Constant"),
+                                   {}, {value.getType()},
+                                   {builder.getNamedAttr("value", value)});
     scopes.back()[tensor.name()] = op->getResult(0);
   }
   return success();
@@ -179,7 +179,8 @@ GraphImporter::convertAttribute(const onnx::AttributeProto &attr,
     std::string reason;
     Type type = convertType(&context, attr.tp(), reason);
     if (!type)
-      return error(loc, true) << "attribute '" << attr.name() << "': " << reason;
+      return error(loc, true)
+             << "attribute '" << attr.name() << "': " << reason;
     return Attribute(TypeAttr::get(type));
   }
   default:
@@ -199,8 +200,8 @@ LogicalResult GraphImporter::importSubgraph(const onnx::GraphProto &graph,
   for (int i = 0; i < graph.input_size(); ++i) {
     const auto &input = graph.input(i);
     std::string reason;
-    Type type = input.has_type() ? convertType(&context, input.type(), reason)
-                                 : Type();
+    Type type =
+        input.has_type() ? convertType(&context, input.type(), reason) : Type();
     // Loop bodies often leave their inputs untyped: (iteration, condition,
     // carried values...) mirror the Loop's own operands.
     if (!type && parent->getNumOperands() > static_cast<unsigned>(i) &&
@@ -409,8 +410,8 @@ LogicalResult GraphImporter::importMain(ModuleOp module) {
     Type type = convertType(&context, input.type(), reason);
     if (!type) {
       unsupported = true;
-      return emitError(fileLoc) << "graph input '" << input.name()
-                                << "': " << reason;
+      return emitError(fileLoc)
+             << "graph input '" << input.name() << "': " << reason;
     }
     argTypes.push_back(type);
     args.push_back(&input);

@@ -4,8 +4,8 @@
 // try/catch, so a malformed model ends in a LoadError, never std::terminate.
 //===----------------------------------------------------------------------===//
 #include "compiler/onnx/ModelLoader.h"
-#include "compiler/onnx/TensorFile.h"
 #include "compiler/onnx/ShapeInference.h"
+#include "compiler/onnx/TensorFile.h"
 
 #include "dialects/onnx/OnnxNaming.h"
 
@@ -60,13 +60,14 @@ bool loadExternalData(onnx::TensorProto &tensor, const std::string &dir,
       location.find("..") != std::string::npos) {
     error.message = "initializer '" + tensor.name() +
                     "' has an external data location outside the model's "
-                    "folder: '" + location + "'";
+                    "folder: '" +
+                    location + "'";
     return false;
   }
   std::ifstream in(dir + "/" + location, std::ios::binary);
   if (!in) {
-    error.message = "cannot open external data file '" + dir + "/" +
-                    location + "' of initializer '" + tensor.name() + "'";
+    error.message = "cannot open external data file '" + dir + "/" + location +
+                    "' of initializer '" + tensor.name() + "'";
     return false;
   }
   in.seekg(0, std::ios::end);
@@ -74,11 +75,10 @@ bool loadExternalData(onnx::TensorProto &tensor, const std::string &dir,
   if (length < 0)
     length = size - offset;
   if (offset < 0 || length < 0 || offset + length > size) {
-    error.message = "external data of initializer '" + tensor.name() +
-                    "' lies outside '" + location + "' (offset " +
-                    std::to_string(offset) + ", length " +
-                    std::to_string(length) + ", file size " +
-                    std::to_string(size) + ")";
+    error.message =
+        "external data of initializer '" + tensor.name() + "' lies outside '" +
+        location + "' (offset " + std::to_string(offset) + ", length " +
+        std::to_string(length) + ", file size " + std::to_string(size) + ")";
     return false;
   }
   std::string data(static_cast<size_t>(length), '\0');
@@ -101,9 +101,9 @@ bool applyInputShapes(onnx::GraphProto &graph, const LoadOptions &options,
       std::string names;
       for (const auto &candidate : graph.input())
         names += (names.empty() ? "" : ", ") + candidate.name();
-      error.message = "--input-shape names '" + shape.name +
-                      "', which is not an input of the model (inputs: " +
-                      names + ")";
+      error.message =
+          "--input-shape names '" + shape.name +
+          "', which is not an input of the model (inputs: " + names + ")";
       return false;
     }
     auto *tensorType = input->mutable_type()->mutable_tensor_type();
@@ -191,9 +191,12 @@ int elemTypeOf(const std::string &typeStr) {
 
 int kindOf(onnx::OpSchema::FormalParameterOption option) {
   switch (option) {
-  case onnx::OpSchema::Single: return 0;
-  case onnx::OpSchema::Optional: return 1;
-  case onnx::OpSchema::Variadic: return 2;
+  case onnx::OpSchema::Single:
+    return 0;
+  case onnx::OpSchema::Optional:
+    return 1;
+  case onnx::OpSchema::Variadic:
+    return 2;
   }
   return 0;
 }
@@ -243,11 +246,10 @@ bool resolveGraph(const onnx::GraphProto &graph, LoadedModel &model,
       return fail(true, "operator domain '" + node.domain() +
                             "' is not supported (Mica imports the default "
                             "ONNX domain, ai.onnx)");
-    const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
-        node.op_type(), model.defaultOpset, "");
+    const onnx::OpSchema *schema =
+        onnx::OpSchemaRegistry::Schema(node.op_type(), model.defaultOpset, "");
     if (!schema)
-      return fail(true, "unknown operator '" + node.op_type() +
-                            "' at opset " +
+      return fail(true, "unknown operator '" + node.op_type() + "' at opset " +
                             std::to_string(model.defaultOpset));
     const onnx::OpSchema *newest =
         onnx::OpSchemaRegistry::Schema(node.op_type(), onnxir::kMaxOpset, "");

@@ -57,7 +57,8 @@ void infer(onnx::ModelProto &model, std::string &warnings) {
         onnx::ShapeInferenceOptions(false, 0, true));
   } catch (const std::exception &e) {
     warnings += std::string("shape inference with data propagation "
-                            "failed: ") + e.what() + "\n";
+                            "failed: ") +
+                e.what() + "\n";
     try {
       onnx::shape_inference::InferShapes(
           model, onnx::OpSchemaRegistry::Instance(),
@@ -86,8 +87,8 @@ void infer(onnx::ModelProto &model, std::string &warnings) {
     try {
       expanded = expandFunctionNodes(model, opset, expandFunctions);
     } catch (const std::exception &e) {
-      warnings += std::string("expanding function ops failed: ") + e.what() +
-                  "\n";
+      warnings +=
+          std::string("expanding function ops failed: ") + e.what() + "\n";
     } catch (...) {
       warnings += "expanding function ops failed\n";
     }
@@ -108,7 +109,8 @@ void infer(onnx::ModelProto &model, std::string &warnings) {
   std::string bytes;
   bool ok = model.SerializeToString(&bytes);
   uint64_t size = warnings.size();
-  ok = ok && writeAll(fd, reinterpret_cast<const char *>(&size), sizeof(size)) &&
+  ok = ok &&
+       writeAll(fd, reinterpret_cast<const char *>(&size), sizeof(size)) &&
        writeAll(fd, warnings.data(), warnings.size()) &&
        writeAll(fd, bytes.data(), bytes.size());
   _exit(ok ? 0 : 1);
@@ -180,9 +182,9 @@ void mica::inferShapesIsolated(onnx::ModelProto &model,
       warnings.push_back(text.substr(start, end - start));
   }
   onnx::ModelProto inferred;
-  if (!inferred.ParseFromArray(reply.data() + sizeof(warningSize) + warningSize,
-                               static_cast<int>(reply.size() - sizeof(warningSize) -
-                                                warningSize))) {
+  if (!inferred.ParseFromArray(
+          reply.data() + sizeof(warningSize) + warningSize,
+          static_cast<int>(reply.size() - sizeof(warningSize) - warningSize))) {
     warnings.push_back("ONNX shape inference sent a malformed model");
     return;
   }

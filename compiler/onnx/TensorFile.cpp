@@ -72,7 +72,8 @@ bool headerField(const std::string &header, const std::string &key,
   value = header.substr(at + 1, end - at - 1);
   size_t first = value.find_first_not_of(" '");
   size_t last = value.find_last_not_of(" '");
-  value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
+  value =
+      first == std::string::npos ? "" : value.substr(first, last - first + 1);
   return true;
 }
 
@@ -95,7 +96,8 @@ bool parseNpy(const std::string &bytes, onnx::TensorProto &tensor,
     }
     headerLength = 0;
     for (int i = 3; i >= 0; --i)
-      headerLength = headerLength << 8 | static_cast<unsigned char>(bytes[8 + i]);
+      headerLength =
+          headerLength << 8 | static_cast<unsigned char>(bytes[8 + i]);
     offset = 12;
   } else {
     error = "unsupported .npy format version " + std::to_string(major);

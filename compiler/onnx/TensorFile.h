@@ -1,4 +1,5 @@
-//===- TensorFile.h - Tensors from .npy and .pb files ------------*- C++ -*-===//
+//===- TensorFile.h - Tensors from .npy and .pb files ------------*- C++
+//-*-===//
 //
 // The compiler reads tensors from files for --freeze-input: NumPy's .npy
 // (format 1.0-3.0, little-endian, C order) and ONNX TensorProto .pb, the

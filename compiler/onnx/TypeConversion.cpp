@@ -12,23 +12,40 @@ using namespace mlir;
 Type mica::convertElementType(MLIRContext *context, int dataType) {
   Builder b(context);
   switch (dataType) {
-  case onnx::TensorProto::FLOAT: return b.getF32Type();
-  case onnx::TensorProto::DOUBLE: return b.getF64Type();
-  case onnx::TensorProto::FLOAT16: return b.getF16Type();
-  case onnx::TensorProto::BFLOAT16: return b.getBF16Type();
-  case onnx::TensorProto::INT8: return b.getIntegerType(8);
-  case onnx::TensorProto::INT16: return b.getIntegerType(16);
-  case onnx::TensorProto::INT32: return b.getIntegerType(32);
-  case onnx::TensorProto::INT64: return b.getIntegerType(64);
-  case onnx::TensorProto::UINT8: return b.getIntegerType(8, false);
-  case onnx::TensorProto::UINT16: return b.getIntegerType(16, false);
-  case onnx::TensorProto::UINT32: return b.getIntegerType(32, false);
-  case onnx::TensorProto::UINT64: return b.getIntegerType(64, false);
-  case onnx::TensorProto::BOOL: return b.getI1Type();
-  case onnx::TensorProto::STRING: return onnxir::StringType::get(context);
-  case onnx::TensorProto::COMPLEX64: return ComplexType::get(b.getF32Type());
-  case onnx::TensorProto::COMPLEX128: return ComplexType::get(b.getF64Type());
-  default: return nullptr;
+  case onnx::TensorProto::FLOAT:
+    return b.getF32Type();
+  case onnx::TensorProto::DOUBLE:
+    return b.getF64Type();
+  case onnx::TensorProto::FLOAT16:
+    return b.getF16Type();
+  case onnx::TensorProto::BFLOAT16:
+    return b.getBF16Type();
+  case onnx::TensorProto::INT8:
+    return b.getIntegerType(8);
+  case onnx::TensorProto::INT16:
+    return b.getIntegerType(16);
+  case onnx::TensorProto::INT32:
+    return b.getIntegerType(32);
+  case onnx::TensorProto::INT64:
+    return b.getIntegerType(64);
+  case onnx::TensorProto::UINT8:
+    return b.getIntegerType(8, false);
+  case onnx::TensorProto::UINT16:
+    return b.getIntegerType(16, false);
+  case onnx::TensorProto::UINT32:
+    return b.getIntegerType(32, false);
+  case onnx::TensorProto::UINT64:
+    return b.getIntegerType(64, false);
+  case onnx::TensorProto::BOOL:
+    return b.getI1Type();
+  case onnx::TensorProto::STRING:
+    return onnxir::StringType::get(context);
+  case onnx::TensorProto::COMPLEX64:
+    return ComplexType::get(b.getF32Type());
+  case onnx::TensorProto::COMPLEX128:
+    return ComplexType::get(b.getF64Type());
+  default:
+    return nullptr;
   }
 }
 
@@ -143,8 +160,8 @@ ElementsAttr mica::convertTensor(MLIRContext *context,
     elemBytes = 2 * complex.getElementType().getIntOrFloatBitWidth() / 8;
   else
     elemBytes = std::max(1u, elem.getIntOrFloatBitWidth() / 8);
-  std::string raw = tensor.has_raw_data() ? tensor.raw_data()
-                                          : typedData(tensor, elemBytes);
+  std::string raw =
+      tensor.has_raw_data() ? tensor.raw_data() : typedData(tensor, elemBytes);
   if (raw.size() != static_cast<size_t>(count) * elemBytes) {
     reason = "tensor '" + tensor.name() + "' holds " +
              std::to_string(raw.size()) + " bytes; its shape and type need " +

@@ -1,4 +1,5 @@
-//===- OnnxNaming.h - How ONNX schemas map to onnx dialect names -*- C++ -*-===//
+//===- OnnxNaming.h - How ONNX schemas map to onnx dialect names -*- C++
+//-*-===//
 //
 // One rule, shared by the ODS generator (build time) and the importer (run
 // time), so that the op the importer creates is the op the generator defined:
@@ -34,14 +35,14 @@ inline std::string odsName(const std::string &onnxName) {
   // Names that collide with members ODS generates on every op, or that are
   // C++ keywords.
   static const char *const kReserved[] = {
-      "operands", "results",   "attributes", "location", "loc",   "operation",
-      "region",   "regions",   "context",    "type",     "name",  "properties",
-      "default",  "int",       "float",      "float16",  "bool",  "long",
-      "short",    "double",    "auto",       "register", "const", "operator",
-      "template", "typename",  "new",        "delete",   "this",  "class",
-      "struct",   "union",     "enum",       "switch",   "case",  "for",
+      "operands", "results",   "attributes", "location", "loc",    "operation",
+      "region",   "regions",   "context",    "type",     "name",   "properties",
+      "default",  "int",       "float",      "float16",  "bool",   "long",
+      "short",    "double",    "auto",       "register", "const",  "operator",
+      "template", "typename",  "new",        "delete",   "this",   "class",
+      "struct",   "union",     "enum",       "switch",   "case",   "for",
       "while",    "do",        "if",         "else",     "return", "break",
-      "continue", "namespace", "static",     "true",     "false", "char"};
+      "continue", "namespace", "static",     "true",     "false",  "char"};
   for (const char *reserved : kReserved)
     if (onnxName == reserved)
       return onnxName + "_";

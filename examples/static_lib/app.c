@@ -19,8 +19,8 @@
 typedef mica_status (*load_fn)(mica_model **, char *, size_t);
 
 /* Runs `model` on `input`; prints its first output. Returns 0 on success. */
-static int run(const char *name, load_fn load, const float *input,
-               float *out, size_t out_capacity, size_t *out_count) {
+static int run(const char *name, load_fn load, const float *input, float *out,
+               size_t out_capacity, size_t *out_count) {
   char error[256];
   mica_model *model = NULL;
   mica_context *context = NULL;

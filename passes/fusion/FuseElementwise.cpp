@@ -42,7 +42,8 @@ struct FuseElementwisePass
       if (!producer || !producer->hasOneUse())
         return false;
       auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
-      return !consumer || consumer.getMatchingIndexingMap(fused).isPermutation();
+      return !consumer ||
+             consumer.getMatchingIndexingMap(fused).isPermutation();
     };
     linalg::populateElementwiseOpsFusionPatterns(patterns, noRecompute);
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, singleUse);
@@ -56,8 +57,8 @@ struct FuseElementwisePass
     linalg::populateConstantFoldLinalgOperations(patterns, singleUse);
     GreedyRewriteConfig config;
     config.setUseTopDownTraversal(true);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    if (failed(
+            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       signalPassFailure();
   }
 };

@@ -16,8 +16,8 @@
 //    (it is the vectorised one).
 //
 //===----------------------------------------------------------------------===//
-#include "passes/graph_opt/Passes.h"
 #include "dialects/graph/IR/GraphDialect.h"
+#include "passes/graph_opt/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -185,10 +185,9 @@ struct MatmulTransposesToEinsum : OpRewritePattern<MatmulOp> {
     if (!folded)
       return rewriter.notifyMatchFailure(op, "no transpose to fold");
     rewriter.setInsertionPoint(replaced);
-    auto einsum = EinsumOp::create(rewriter, op.getLoc(), resultType,
-                                   ValueRange{a, b},
-                                   rewriter.getStringAttr(lhs + "," + rhs +
-                                                          "->" + res));
+    auto einsum =
+        EinsumOp::create(rewriter, op.getLoc(), resultType, ValueRange{a, b},
+                         rewriter.getStringAttr(lhs + "," + rhs + "->" + res));
     rewriter.replaceOp(replaced, einsum.getResult());
     if (replaced != op.getOperation())
       rewriter.eraseOp(op);
@@ -196,15 +195,14 @@ struct MatmulTransposesToEinsum : OpRewritePattern<MatmulOp> {
   }
 };
 
-struct FoldTransposesPass
-    : mica::impl::FoldTransposesBase<FoldTransposesPass> {
+struct FoldTransposesPass : mica::impl::FoldTransposesBase<FoldTransposesPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<UnitDimTransposeToReshape, MatmulTransposesToEinsum,
-                 SinkTransposeBelowScalarOp<MulOp>,
-                 SinkTransposeBelowScalarOp<DivOp>,
-                 SinkTransposeBelowScalarOp<AddOp>,
-                 SinkTransposeBelowScalarOp<SubOp>>(&getContext());
+    patterns.add<
+        UnitDimTransposeToReshape, MatmulTransposesToEinsum,
+        SinkTransposeBelowScalarOp<MulOp>, SinkTransposeBelowScalarOp<DivOp>,
+        SinkTransposeBelowScalarOp<AddOp>, SinkTransposeBelowScalarOp<SubOp>>(
+        &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -8,8 +8,8 @@
 // linear algebra with small constant matrices, written as graph ops.
 //
 //===----------------------------------------------------------------------===//
-#include "passes/graph_opt/Passes.h"
 #include "dialects/graph/IR/GraphDialect.h"
+#include "passes/graph_opt/Passes.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
@@ -31,13 +31,12 @@ constexpr int64_t kTile = 6; // inputs per tile and dimension (m + r - 1)
 constexpr double kBT[kTile][kTile] = {
     {4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
     {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
-constexpr double kG[kTile][3] = {
-    {1.0 / 4, 0, 0},
-    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-    {1.0 / 24, 1.0 / 12, 1.0 / 6},
-    {1.0 / 24, -1.0 / 12, 1.0 / 6},
-    {0, 0, 1}};
+constexpr double kG[kTile][3] = {{1.0 / 4, 0, 0},
+                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                 {0, 0, 1}};
 constexpr double kAT[kOut][kTile] = {{1, 1, 1, 1, 1, 0},
                                      {0, 1, -1, 2, -2, 0},
                                      {0, 1, 1, 4, 4, 0},
@@ -59,8 +58,8 @@ std::optional<SmallVector<float>> f32Values(Value value) {
 
 /// A conv the rewrite applies to, with its sizes.
 struct Candidate {
-  int64_t n, c, k, h, w;       // input [n, c, h, w], weight [k, c, 3, 3]
-  int64_t outH, outW, th, tw;  // output size and 4x4 tiles per dimension
+  int64_t n, c, k, h, w;      // input [n, c, h, w], weight [k, c, 3, 3]
+  int64_t outH, outW, th, tw; // output size and 4x4 tiles per dimension
 };
 
 class WinogradRewriter {
@@ -80,9 +79,15 @@ public:
         llvm::any_of(conv.getStrides(), [](int64_t s) { return s != 1; }) ||
         llvm::any_of(conv.getDilations(), [](int64_t d) { return d != 1; }))
       return std::nullopt;
-    Candidate c{in.getDimSize(0), in.getDimSize(1), wt.getDimSize(0),
-                in.getDimSize(2), in.getDimSize(3), out.getDimSize(2),
-                out.getDimSize(3), 0, 0};
+    Candidate c{in.getDimSize(0),
+                in.getDimSize(1),
+                wt.getDimSize(0),
+                in.getDimSize(2),
+                in.getDimSize(3),
+                out.getDimSize(2),
+                out.getDimSize(3),
+                0,
+                0};
     c.th = ceilDiv(c.outH, kOut);
     c.tw = ceilDiv(c.outW, kOut);
     // Cost model (Passes.td): the 36 products must be matrix products
@@ -120,17 +125,17 @@ public:
     //    at the end whatever makes 4 * tiles + 2 rows and columns.
     ArrayRef<int64_t> pads = conv.getPads();
     int64_t hp = kOut * c.th + 2, wp = kOut * c.tw + 2;
-    SmallVector<int64_t> padding = {0, 0, pads[0], pads[1], 0, 0,
-                                    hp - c.h - pads[0], wp - c.w - pads[1]};
-    Value x = PadOp::create(
-        b, loc, RankedTensorType::get({c.n, c.c, hp, wp}, f32),
-        conv.getInput(), b.getDenseI64ArrayAttr(padding),
-        b.getStringAttr("constant"), b.getF64FloatAttr(0.0));
+    SmallVector<int64_t> padding = {
+        0, 0, pads[0], pads[1], 0, 0, hp - c.h - pads[0], wp - c.w - pads[1]};
+    Value x =
+        PadOp::create(b, loc, RankedTensorType::get({c.n, c.c, hp, wp}, f32),
+                      conv.getInput(), b.getDenseI64ArrayAttr(padding),
+                      b.getStringAttr("constant"), b.getF64FloatAttr(0.0));
 
     // 2. B^T d B, one dimension at a time, as grouped convolutions with
     //    stride 4 (their kernels are rows of B^T).
-    SmallVector<float> rows(c.c * kTile * kTile), cols(c.c * kTile * kTile *
-                                                      kTile);
+    SmallVector<float> rows(c.c * kTile * kTile),
+        cols(c.c * kTile * kTile * kTile);
     for (int64_t ch = 0; ch < c.c; ++ch)
       for (int64_t i = 0; i < kTile; ++i)
         for (int64_t j = 0; j < kTile; ++j)
@@ -143,20 +148,19 @@ public:
                            ArrayRef<int64_t> kernelShape,
                            ArrayRef<int64_t> strides,
                            ArrayRef<int64_t> resultShape, int64_t groups) {
-      return ConvOp::create(
-                 b, loc, RankedTensorType::get(resultShape, f32), input,
-                 constant(kernelShape, kernel), Value(),
-                 b.getDenseI64ArrayAttr(strides),
-                 b.getDenseI64ArrayAttr({1, 1}),
-                 b.getDenseI64ArrayAttr({0, 0, 0, 0}),
-                 b.getI64IntegerAttr(groups))
+      return ConvOp::create(b, loc, RankedTensorType::get(resultShape, f32),
+                            input, constant(kernelShape, kernel), Value(),
+                            b.getDenseI64ArrayAttr(strides),
+                            b.getDenseI64ArrayAttr({1, 1}),
+                            b.getDenseI64ArrayAttr({0, 0, 0, 0}),
+                            b.getI64IntegerAttr(groups))
           .getResult();
     };
     Value t1 = groupedConv(x, rows, {c.c * kTile, 1, kTile, 1}, {kOut, 1},
                            {c.n, c.c * kTile, c.th, wp}, c.c);
-    Value v = groupedConv(t1, cols, {c.c * kTile * kTile, 1, 1, kTile},
-                          {1, kOut}, {c.n, c.c * kTile * kTile, c.th, c.tw},
-                          c.c * kTile);
+    Value v =
+        groupedConv(t1, cols, {c.c * kTile * kTile, 1, 1, kTile}, {1, kOut},
+                    {c.n, c.c * kTile * kTile, c.th, c.tw}, c.c * kTile);
 
     // 3. The 36 products with U = G g G^T, laid out [36, K, C] so that each
     //    is an ordinary [K, C] x [C, tiles] matrix product.
@@ -167,8 +171,8 @@ public:
         double gg[kTile][3]; // G g
         for (int64_t i = 0; i < kTile; ++i)
           for (int64_t j = 0; j < 3; ++j)
-            gg[i][j] = kG[i][0] * f[j] + kG[i][1] * f[3 + j] +
-                       kG[i][2] * f[6 + j];
+            gg[i][j] =
+                kG[i][0] * f[j] + kG[i][1] * f[3 + j] + kG[i][2] * f[6 + j];
         for (int64_t i = 0; i < kTile; ++i)
           for (int64_t j = 0; j < kTile; ++j)
             u[((i * kTile + j) * c.k + o) * c.c + ch] =
@@ -185,8 +189,7 @@ public:
           b.getStringAttr("xoc,cxt->xot"));
     } else {
       m = EinsumOp::create(
-          b, loc,
-          RankedTensorType::get({kTile * kTile, c.k, c.n, tiles}, f32),
+          b, loc, RankedTensorType::get({kTile * kTile, c.k, c.n, tiles}, f32),
           ValueRange{uConst, reshape(v, {c.n, c.c, kTile * kTile, tiles})},
           b.getStringAttr("xoc,ncxt->xont"));
     }
@@ -204,10 +207,8 @@ public:
         b, loc, RankedTensorType::get({kOut, kTile * flat}, f32), atConst,
         reshape(m, {kTile, kTile * flat}));
     Value blocks = EinsumOp::create(
-        b, loc,
-        RankedTensorType::get({c.n, c.k, c.th, kOut, c.tw, kOut}, f32),
-        ValueRange{atConst,
-                   reshape(o1, {kOut, kTile, c.k, c.n, c.th, c.tw})},
+        b, loc, RankedTensorType::get({c.n, c.k, c.th, kOut, c.tw, kOut}, f32),
+        ValueRange{atConst, reshape(o1, {kOut, kTile, c.k, c.n, c.th, c.tw})},
         b.getStringAttr("bv,avknhw->nkhawb"));
     Value y = reshape(blocks, {c.n, c.k, kOut * c.th, kOut * c.tw});
     if (kOut * c.th != c.outH || kOut * c.tw != c.outW)
@@ -217,7 +218,8 @@ public:
           b.getDenseI64ArrayAttr({c.n, c.k, c.outH, c.outW}),
           b.getDenseI64ArrayAttr({1, 1, 1, 1}));
     if (Value bias = conv.getBias())
-      y = AddOp::create(b, loc, conv.getType(), y, reshape(bias, {1, c.k, 1, 1}));
+      y = AddOp::create(b, loc, conv.getType(), y,
+                        reshape(bias, {1, c.k, 1, 1}));
     conv.getResult().replaceAllUsesWith(y);
     conv.erase();
     return success();

@@ -96,9 +96,9 @@ enum {
 };
 
 #define ELF_ST_BIND(info) ((unsigned)(info) >> 4)
-#define ELF_ST_TYPE(info) ((unsigned)(info)&0xf)
+#define ELF_ST_TYPE(info) ((unsigned)(info) & 0xf)
 #define ELF_R_SYM(info) ((uint64_t)(info) >> 32)
-#define ELF_R_TYPE(info) ((uint32_t)((info)&0xffffffffu))
+#define ELF_R_TYPE(info) ((uint32_t)((info) & 0xffffffffu))
 
 /* x86-64 relocation types (x86-64 psABI, table 4.9). */
 enum {

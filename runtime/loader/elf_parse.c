@@ -73,7 +73,8 @@ static mica_status check_header(const mica_elf *elf, elf64_ehdr *eh,
   memcpy(eh, elf->data, sizeof(*eh));
   if (eh->e_ident[0] != 0x7f || eh->e_ident[1] != 'E' ||
       eh->e_ident[2] != 'L' || eh->e_ident[3] != 'F')
-    return mica_fail(msg, MICA_ERROR_MALFORMED, "not an ELF object (bad magic)");
+    return mica_fail(msg, MICA_ERROR_MALFORMED,
+                     "not an ELF object (bad magic)");
   if (eh->e_ident[EI_CLASS] != ELFCLASS64)
     return mica_fail(msg, MICA_ERROR_UNSUPPORTED,
                      "ELF class %u is not ELFCLASS64",
@@ -95,8 +96,7 @@ static mica_status check_header(const mica_elf *elf, elf64_ehdr *eh,
     return mica_fail(msg, MICA_ERROR_MALFORMED,
                      "section header size %u is not %u",
                      (uint64_t)eh->e_shentsize, (uint64_t)ELF_SHDR_SIZE);
-  if (!in_bounds(eh->e_shoff, (uint64_t)eh->e_shnum * ELF_SHDR_SIZE,
-                 elf->size))
+  if (!in_bounds(eh->e_shoff, (uint64_t)eh->e_shnum * ELF_SHDR_SIZE, elf->size))
     return mica_fail(msg, MICA_ERROR_MALFORMED,
                      "section table at %x (%u entries) is outside the %u-byte "
                      "object",
@@ -112,8 +112,7 @@ static mica_status check_section(mica_elf *elf, uint32_t i,
                                  const mica_msg *msg) {
   elf64_shdr s;
   mica_elf_section(elf, i, &s);
-  if (s.sh_type != SHT_NOBITS &&
-      !in_bounds(s.sh_offset, s.sh_size, elf->size))
+  if (s.sh_type != SHT_NOBITS && !in_bounds(s.sh_offset, s.sh_size, elf->size))
     return mica_fail(msg, MICA_ERROR_MALFORMED,
                      "section %u: bytes [%x, +%x) outside the %u-byte object",
                      (uint64_t)i, s.sh_offset, s.sh_size, (uint64_t)elf->size);

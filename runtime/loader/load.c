@@ -67,7 +67,9 @@ static const char *machine_name(uint16_t machine) {
   return ops ? ops->name : "an unsupported machine";
 }
 
-static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+static uint64_t align_up(uint64_t v, uint64_t a) {
+  return (v + a - 1) & ~(a - 1);
+}
 
 static uint64_t cstr_size(const char *s) {
   uint64_t n = 0;
@@ -229,10 +231,9 @@ static mica_status scan_relocations(loader *ld) {
 
 static mica_status finish_layout(loader *ld) {
   layout *l = &ld->l;
-  l->header_size = align_up(sizeof(mica_code) +
-                                l->num_exports * sizeof(mica_export) +
-                                l->names_size,
-                            l->page);
+  l->header_size = align_up(
+      sizeof(mica_code) + l->num_exports * sizeof(mica_export) + l->names_size,
+      l->page);
   l->stubs = align_up(l->used[REGION_TEXT], 16);
   l->used[REGION_TEXT] = l->stubs + l->num_stubs * ld->ops->stub_size;
   l->got = align_up(l->used[REGION_RODATA], 8);
@@ -319,10 +320,10 @@ static mica_status relocate(loader *ld) {
       if (st != MICA_OK) {
         elf64_sym s;
         mica_elf_symbol(elf, sym, &s);
-        return mica_fail(ld->msg, st, "section '%s' offset %x: %s against '%s': %s",
-                         mica_elf_section_name(elf, rs.sh_info), r.r_offset,
-                         ld->ops->reloc_name(type), mica_elf_symbol_name(elf, &s),
-                         reason);
+        return mica_fail(
+            ld->msg, st, "section '%s' offset %x: %s against '%s': %s",
+            mica_elf_section_name(elf, rs.sh_info), r.r_offset,
+            ld->ops->reloc_name(type), mica_elf_symbol_name(elf, &s), reason);
       }
     }
   }
@@ -433,8 +434,8 @@ mica_status mica_code_load_machine(const void *object, size_t size,
   ld.ops = mica_machine_ops_for(machine);
   ld.l.page = mica_page_size();
   if (!ld.ops)
-    return mica_fail(msg, MICA_ERROR_UNSUPPORTED,
-                     "no loader for machine %u", (uint64_t)machine);
+    return mica_fail(msg, MICA_ERROR_UNSUPPORTED, "no loader for machine %u",
+                     (uint64_t)machine);
   st = load(&ld, imports, num_imports, machine);
   mica_unmap(ld.s.mapping, ld.s.mapping_size);
   if (st != MICA_OK) {

@@ -64,10 +64,10 @@ int mica_elf_is_loaded(const elf64_shdr *section);
 
 /* What the layout needs to know about one relocation type. */
 typedef struct mica_reloc_kind {
-  uint8_t width;      /* bytes patched at the place: 4 or 8 */
-  uint8_t uses_got;   /* needs a GOT entry holding the symbol's address */
-  uint8_t uses_stub;  /* a far import needs a call stub (PLT / veneer) */
-  uint8_t needs_low;  /* 32-bit absolute: the image must sit in low memory */
+  uint8_t width;     /* bytes patched at the place: 4 or 8 */
+  uint8_t uses_got;  /* needs a GOT entry holding the symbol's address */
+  uint8_t uses_stub; /* a far import needs a call stub (PLT / veneer) */
+  uint8_t needs_low; /* 32-bit absolute: the image must sit in low memory */
 } mica_reloc_kind;
 
 /* The operands of one relocation, as addresses in the running process. */

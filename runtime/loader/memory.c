@@ -19,7 +19,8 @@ void *mica_map(size_t size, int low) {
   /* Non-PIC x86-64 code addresses its data with sign-extended 32-bit
      absolute relocations: it must live in the low 2 GiB. */
   if (low) {
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags | MAP_32BIT, -1, 0);
+    void *p =
+        mmap(NULL, size, PROT_READ | PROT_WRITE, flags | MAP_32BIT, -1, 0);
     if (p != MAP_FAILED)
       return p;
   }

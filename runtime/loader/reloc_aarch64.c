@@ -6,7 +6,8 @@
 
 #include "runtime/loader/loader_internal.h"
 
-/* --- instruction immediates ------------------------------------------------ */
+/* --- instruction immediates ------------------------------------------------
+ */
 
 static int64_t sign_extend(uint64_t v, unsigned bits) {
   uint64_t m = 1ull << (bits - 1);
@@ -15,7 +16,8 @@ static int64_t sign_extend(uint64_t v, unsigned bits) {
 }
 
 uint32_t mica_a64_set_adr_imm21(uint32_t insn, uint64_t value) {
-  uint32_t immlo = (uint32_t)value & 0x3, immhi = (uint32_t)(value >> 2) & 0x7ffff;
+  uint32_t immlo = (uint32_t)value & 0x3,
+           immhi = (uint32_t)(value >> 2) & 0x7ffff;
   return (insn & ~((0x3u << 29) | (0x7ffffu << 5))) | (immlo << 29) |
          (immhi << 5);
 }
@@ -56,21 +58,25 @@ uint32_t mica_a64_get_imm16(uint32_t insn) { return (insn >> 5) & 0xffff; }
 
 uint64_t mica_a64_page(uint64_t address) { return address & ~0xfffull; }
 
-/* --- relocation table ------------------------------------------------------ */
+/* --- relocation table ------------------------------------------------------
+ */
 
 static const char *reloc_name(uint32_t type) {
   switch (type) {
 #define NAME(n)                                                                \
   case R_AARCH64_##n:                                                          \
     return "R_AARCH64_" #n;
-    NAME(NONE) NAME(ABS64) NAME(PREL64) NAME(PREL32) NAME(MOVW_UABS_G0)
-    NAME(MOVW_UABS_G0_NC) NAME(MOVW_UABS_G1) NAME(MOVW_UABS_G1_NC)
-    NAME(MOVW_UABS_G2) NAME(MOVW_UABS_G2_NC) NAME(MOVW_UABS_G3)
-    NAME(LD_PREL_LO19) NAME(ADR_PREL_LO21) NAME(ADR_PREL_PG_HI21)
-    NAME(ADD_ABS_LO12_NC) NAME(LDST8_ABS_LO12_NC) NAME(TSTBR14) NAME(CONDBR19)
-    NAME(JUMP26) NAME(CALL26) NAME(LDST16_ABS_LO12_NC)
-    NAME(LDST32_ABS_LO12_NC) NAME(LDST64_ABS_LO12_NC)
-    NAME(LDST128_ABS_LO12_NC) NAME(ADR_GOT_PAGE) NAME(LD64_GOT_LO12_NC)
+    NAME(NONE)
+    NAME(ABS64) NAME(PREL64) NAME(PREL32) NAME(MOVW_UABS_G0)
+        NAME(MOVW_UABS_G0_NC) NAME(MOVW_UABS_G1) NAME(MOVW_UABS_G1_NC)
+            NAME(MOVW_UABS_G2) NAME(MOVW_UABS_G2_NC) NAME(MOVW_UABS_G3)
+                NAME(LD_PREL_LO19) NAME(ADR_PREL_LO21) NAME(ADR_PREL_PG_HI21)
+                    NAME(ADD_ABS_LO12_NC) NAME(LDST8_ABS_LO12_NC) NAME(TSTBR14)
+                        NAME(CONDBR19) NAME(JUMP26) NAME(CALL26)
+                            NAME(LDST16_ABS_LO12_NC) NAME(LDST32_ABS_LO12_NC)
+                                NAME(LDST64_ABS_LO12_NC)
+                                    NAME(LDST128_ABS_LO12_NC) NAME(ADR_GOT_PAGE)
+                                        NAME(LD64_GOT_LO12_NC)
 #undef NAME
   }
   return NULL;
@@ -161,8 +167,7 @@ static mica_status apply(uint32_t type, unsigned char *place,
       }
       target = v->got;
     }
-    int64_t pages =
-        (int64_t)(mica_a64_page(target) - mica_a64_page(v->place));
+    int64_t pages = (int64_t)(mica_a64_page(target) - mica_a64_page(v->place));
     if (!fits_signed(pages, 33))
       return MICA_ERROR_OUT_OF_RANGE;
     insn = mica_a64_set_adr_imm21(insn, (uint64_t)(pages >> 12));

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/model/model_internal.h"
 #include "runtime/model/flatbuffer_access.h"
+#include "runtime/model/model_internal.h"
 #include "runtime/schema/mica_artifact_generated.h"
 
 namespace fb = mica::fb;

@@ -3,8 +3,8 @@
  * MICA_ERROR_INVALID_ARGUMENT, never a read outside the model. */
 #include <string.h>
 
-#include "runtime/model/model_internal.h"
 #include "runtime/model/flatbuffer_access.h"
+#include "runtime/model/model_internal.h"
 #include "runtime/schema/mica_artifact_generated.h"
 
 namespace fb = mica::fb;

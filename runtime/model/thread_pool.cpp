@@ -77,7 +77,7 @@ struct mica_thread_pool {
   pthread_cond_t wake;
   uint64_t started; /* loops started (the caller's own counter) */
   Job jobs[2];
-  Block *blocks; /* one per thread */
+  Block *blocks;                    /* one per thread */
   std::atomic<uint64_t> generation; /* the current loop; workers wait for it */
   std::atomic<int64_t> done;        /* iterations finished in this loop */
   std::atomic<uint32_t> sleepers;
@@ -144,8 +144,8 @@ void work(mica_thread_pool *pool, uint64_t generation, uint32_t self) {
       if (!take(pool, b, generation, i == 0, chunk, first, last))
         break;
       const int64_t begin = (int64_t)first * unit;
-      const int64_t end = (int64_t)last * unit < count ? (int64_t)last * unit
-                                                        : count;
+      const int64_t end =
+          (int64_t)last * unit < count ? (int64_t)last * unit : count;
       fn(ctx, begin, end);
       pool->done.fetch_add(end - begin, std::memory_order_release);
     }

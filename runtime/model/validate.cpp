@@ -4,8 +4,8 @@
  * check is in target_check.cpp. Every failure names what is wrong and where. */
 #include <string.h>
 
-#include "runtime/model/model_internal.h"
 #include "runtime/model/flatbuffer_access.h"
+#include "runtime/model/model_internal.h"
 #include "runtime/schema/mica_artifact_generated.h"
 
 namespace fb = mica::fb;

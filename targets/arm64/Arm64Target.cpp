@@ -26,8 +26,8 @@ mica::resolveArm64Target(StringRef extraFeatures, std::string &error) {
   detail::FeatureMap features;
   features["fp-armv8"] = true;
   features["neon"] = true;
-  if (failed(detail::applyFeatureList(target.name, target.triple,
-                                      extraFeatures, features, error)))
+  if (failed(detail::applyFeatureList(target.name, target.triple, extraFeatures,
+                                      features, error)))
     return failure();
   target.features = detail::toFeatureList(features);
   return target;
@@ -35,5 +35,7 @@ mica::resolveArm64Target(StringRef extraFeatures, std::string &error) {
 
 void mica::registerArm64Target() {
   registerTarget(std::make_unique<cpu::CpuTarget>(
-      "arm64", "AArch64 Linux, NEON baseline (add features with --cpu-features)", resolveArm64Target));
+      "arm64",
+      "AArch64 Linux, NEON baseline (add features with --cpu-features)",
+      resolveArm64Target));
 }

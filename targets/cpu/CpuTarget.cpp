@@ -49,8 +49,8 @@ cpu::getKernelPipelineOptions(const TargetDescription &target,
   return options;
 }
 
-FailureOr<TargetDescription>
-CpuTarget::resolve(StringRef extraFeatures, CompileError &error) const {
+FailureOr<TargetDescription> CpuTarget::resolve(StringRef extraFeatures,
+                                                CompileError &error) const {
   initializeCpuTargets();
   FailureOr<TargetDescription> target = resolver(extraFeatures, error.message);
   if (failed(target))

@@ -78,7 +78,6 @@ void mica::cpu::buildGraphToLLVMPipeline(OpPassManager &pm) {
   buildBuffersToLLVMPipeline(pm);
 }
 
-
 void mica::cpu::buildBuffersToLLVMPipeline(OpPassManager &pm) {
   // 7. linalg on buffers -> scf loops (sequential: results do not depend on
   //    any thread count). Copies become linalg.copy first, so that they are

@@ -28,14 +28,14 @@ FailureOr<std::string> emitDataObject(MLIRContext &context,
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
   auto arrayType = LLVM::LLVMArrayType::get(b.getI8Type(), bytes.size());
-  auto tensorType = RankedTensorType::get(
-      {static_cast<int64_t>(bytes.size())}, b.getI8Type());
+  auto tensorType = RankedTensorType::get({static_cast<int64_t>(bytes.size())},
+                                          b.getI8Type());
   auto data = DenseElementsAttr::getFromRawBuffer(
       tensorType, ArrayRef<char>(reinterpret_cast<const char *>(bytes.data()),
                                  bytes.size()));
-  auto global = LLVM::GlobalOp::create(b, loc, arrayType, /*isConstant=*/true,
-                                       LLVM::Linkage::External,
-                                       name + "_artifact", data);
+  auto global =
+      LLVM::GlobalOp::create(b, loc, arrayType, /*isConstant=*/true,
+                             LLVM::Linkage::External, name + "_artifact", data);
   global.setAlignment(64);
   LLVM::GlobalOp::create(b, loc, b.getI64Type(), /*isConstant=*/true,
                          LLVM::Linkage::External, name + "_artifact_size",

@@ -20,9 +20,10 @@ using namespace llvm;
 FailureOr<mica::TargetDescription>
 mica::resolveHostTarget(StringRef extraFeatures, std::string &error) {
   Triple triple(Triple::normalize(sys::getProcessTriple()));
-  if (triple.getArch() != Triple::x86_64 && triple.getArch() != Triple::aarch64) {
-    error = "target 'host': unsupported host architecture '" +
-            triple.str() + "' (Mica generates code for x86-64 and AArch64)";
+  if (triple.getArch() != Triple::x86_64 &&
+      triple.getArch() != Triple::aarch64) {
+    error = "target 'host': unsupported host architecture '" + triple.str() +
+            "' (Mica generates code for x86-64 and AArch64)";
     return failure();
   }
   if (!triple.isOSBinFormatELF()) {
@@ -43,8 +44,8 @@ mica::resolveHostTarget(StringRef extraFeatures, std::string &error) {
   for (const auto &entry : sys::getHostCPUFeatures())
     features[entry.getKey()] = entry.getValue();
   detail::dropUnknownFeatures(target.triple, features);
-  if (failed(detail::applyFeatureList(target.name, target.triple,
-                                      extraFeatures, features, error)))
+  if (failed(detail::applyFeatureList(target.name, target.triple, extraFeatures,
+                                      features, error)))
     return failure();
   target.features = detail::toFeatureList(features);
   if (target.features.empty()) {
@@ -55,6 +56,9 @@ mica::resolveHostTarget(StringRef extraFeatures, std::string &error) {
 }
 
 void mica::registerHostTarget() {
-  registerTarget(std::make_unique<cpu::CpuTarget>(
-      "host", "this machine's CPU, resolved now to an explicit CPU name and feature list", resolveHostTarget));
+  registerTarget(
+      std::make_unique<cpu::CpuTarget>("host",
+                                       "this machine's CPU, resolved now to an "
+                                       "explicit CPU name and feature list",
+                                       resolveHostTarget));
 }

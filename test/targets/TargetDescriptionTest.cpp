@@ -27,11 +27,10 @@ TEST(TargetDescriptionTest, HostIsExplicit) {
   EXPECT_EQ(host->objectFormat, mica::ObjectFormat::ElfRelocatable);
   for (const std::string &feature : host->features)
     EXPECT_TRUE(feature[0] == '+' || feature[0] == '-') << feature;
-  EXPECT_TRUE(std::is_sorted(
-      host->features.begin(), host->features.end(),
-      [](const std::string &a, const std::string &b) {
-        return a.substr(1) < b.substr(1);
-      }));
+  EXPECT_TRUE(std::is_sorted(host->features.begin(), host->features.end(),
+                             [](const std::string &a, const std::string &b) {
+                               return a.substr(1) < b.substr(1);
+                             }));
   // Resolving twice gives the same description (no hash-order effects).
   auto again = resolveTarget("host", "", error);
   ASSERT_TRUE(succeeded(again));

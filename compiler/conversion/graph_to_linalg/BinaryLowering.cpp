@@ -171,8 +171,8 @@ void populateBinaryPatterns(RewritePatternSet &patterns) {
            BinaryLowering<graph::GreaterEqualOp>, BinaryLowering<graph::AndOp>,
            BinaryLowering<graph::OrOp>, BinaryLowering<graph::XorOp>,
            BinaryLowering<graph::RemOp>, BinaryLowering<graph::ShiftLeftOp>,
-           BinaryLowering<graph::ShiftRightOp>,
-           SelectLowering>(patterns.getContext());
+           BinaryLowering<graph::ShiftRightOp>, SelectLowering>(
+          patterns.getContext());
 }
 
 } // namespace mica::graph_to_linalg

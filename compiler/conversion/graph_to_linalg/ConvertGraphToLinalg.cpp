@@ -45,7 +45,8 @@ struct ConvertGraphToLinalgPass
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<mica::graph::GraphDialect>();
-    // Signless <-> unsigned scalar casts inside linalg bodies (LoweringUtils.h).
+    // Signless <-> unsigned scalar casts inside linalg bodies
+    // (LoweringUtils.h).
     target.addLegalOp<UnrealizedConversionCastOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,

@@ -119,7 +119,7 @@ struct ConvLowering : OpConversionPattern<graph::ConvOp> {
   /// The [N, G, C/G, ...] view of an activation or [G, C/G, ...] of a
   /// weight.
   static Value splitGroups(OpBuilder &b, Location loc, Value value,
-                         bool isWeight, int64_t groups) {
+                           bool isWeight, int64_t groups) {
     auto type = cast<RankedTensorType>(value.getType());
     SmallVector<OpFoldResult> sizes = getSizes(b, loc, value);
     int64_t splitDim = isWeight ? 0 : 1;
@@ -146,9 +146,8 @@ struct ConvLowering : OpConversionPattern<graph::ConvOp> {
 
   /// Any-rank grouped convolution as one linalg.generic over
   /// (n, g, co, o..., ci, k...).
-  static Value buildGroupedGeneric(OpBuilder &b, Location loc,
-                                   graph::ConvOp op, Value input, Value weight,
-                                   Value init) {
+  static Value buildGroupedGeneric(OpBuilder &b, Location loc, graph::ConvOp op,
+                                   Value input, Value weight, Value init) {
     int64_t groups = op.getGroups();
     auto type = cast<RankedTensorType>(op.getType());
     int64_t k = type.getRank() - 2, loops = 4 + 2 * k;
@@ -239,9 +238,9 @@ struct ConvTransposeLowering : OpConversionPattern<graph::ConvTransposeOp> {
       SmallVector<int64_t> newShape(shape);
       if (ShapedType::isDynamic(newShape[0]))
         newShape[0] = 0; // copies the dynamic batch
-      return graph::ReshapeOp::create(
-          rewriter, loc, RankedTensorType::get(shape, element), v, Value(),
-          i64s(newShape));
+      return graph::ReshapeOp::create(rewriter, loc,
+                                      RankedTensorType::get(shape, element), v,
+                                      Value(), i64s(newShape));
     };
     constexpr int64_t kEnd = std::numeric_limits<int64_t>::max();
 
@@ -285,10 +284,9 @@ struct ConvTransposeLowering : OpConversionPattern<graph::ConvTransposeOp> {
       anyPad |= full[2 + i] != 0 || full[rank + 2 + i] != 0;
     }
     if (anyPad)
-      x = graph::PadOp::create(rewriter, loc,
-                               RankedTensorType::get(shape, element), x,
-                               i64s(full), rewriter.getStringAttr("constant"),
-                               rewriter.getF64FloatAttr(0.0));
+      x = graph::PadOp::create(
+          rewriter, loc, RankedTensorType::get(shape, element), x, i64s(full),
+          rewriter.getStringAttr("constant"), rewriter.getF64FloatAttr(0.0));
     // 3. Weight [Ci, Co/g, K..] -> [g, Ci/g, Co/g, K..] -> swap the channel
     //    dims -> [Co, Ci/g, K..] -> flip every spatial dim.
     int64_t cIn = wType.getDimSize(0), cOutPerGroup = wType.getDimSize(1);
@@ -304,9 +302,9 @@ struct ConvTransposeLowering : OpConversionPattern<graph::ConvTransposeOp> {
       perm.push_back(3 + i);
       swapped.push_back(kernel[i]);
     }
-    weight = graph::TransposeOp::create(
-        rewriter, loc, RankedTensorType::get(swapped, element), weight,
-        i64s(perm));
+    weight = graph::TransposeOp::create(rewriter, loc,
+                                        RankedTensorType::get(swapped, element),
+                                        weight, i64s(perm));
     SmallVector<int64_t> convWeight{groups * cOutPerGroup, cIn / groups};
     convWeight.append(kernel.begin(), kernel.end());
     auto convWeightType = RankedTensorType::get(convWeight, element);

@@ -172,12 +172,12 @@ struct SplitLowering : OpConversionPattern<graph::SplitOp> {
       sizes[axis] = rewriter.getIndexAttr(size);
       // An empty piece reads nothing (and its offset may be past the end).
       Value piece =
-          size == 0 ? createEmpty(rewriter, loc,
-                                  cast<RankedTensorType>(result.getType()),
-                                  sizes)
-                    : tensor::ExtractSliceOp::create(rewriter, loc, x, offsets,
-                                                     sizes, strides)
-                          .getResult();
+          size == 0
+              ? createEmpty(rewriter, loc,
+                            cast<RankedTensorType>(result.getType()), sizes)
+              : tensor::ExtractSliceOp::create(rewriter, loc, x, offsets, sizes,
+                                               strides)
+                    .getResult();
       results.push_back(castTo(rewriter, loc, piece, result.getType()));
       offset += size;
     }

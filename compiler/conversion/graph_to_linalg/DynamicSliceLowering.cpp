@@ -27,8 +27,8 @@ Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
 
 /// bounds[k] as an `index`.
 Value extractIndex(OpBuilder &b, Location loc, Value bounds, int64_t k) {
-  Value element =
-      tensor::ExtractOp::create(b, loc, bounds, ValueRange{indexConstant(b, loc, k)});
+  Value element = tensor::ExtractOp::create(
+      b, loc, bounds, ValueRange{indexConstant(b, loc, k)});
   return arith::IndexCastOp::create(b, loc, b.getIndexType(), element);
 }
 
@@ -61,14 +61,16 @@ struct DynamicSliceLowering : OpConversionPattern<graph::DynamicSliceOp> {
     for (auto [k, axis] : llvm::enumerate(op.getAxes())) {
       int64_t a = axis < 0 ? axis + rank : axis;
       Value dim = getValueOrCreateConstantIndexOp(rewriter, loc, sizes[a]);
-      Value first = clampBound(
-          rewriter, loc, extractIndex(rewriter, loc, adaptor.getStarts(), k), dim);
-      Value last = clampBound(
-          rewriter, loc, extractIndex(rewriter, loc, adaptor.getEnds(), k), dim);
+      Value first =
+          clampBound(rewriter, loc,
+                     extractIndex(rewriter, loc, adaptor.getStarts(), k), dim);
+      Value last =
+          clampBound(rewriter, loc,
+                     extractIndex(rewriter, loc, adaptor.getEnds(), k), dim);
       int64_t step = op.getSteps()[k];
       Value span = arith::SubIOp::create(rewriter, loc, last, first);
-      Value count = arith::CeilDivSIOp::create(rewriter, loc, span,
-                                               indexConstant(rewriter, loc, step));
+      Value count = arith::CeilDivSIOp::create(
+          rewriter, loc, span, indexConstant(rewriter, loc, step));
       offsets[a] = first;
       sizes[a] = Value(arith::MaxSIOp::create(rewriter, loc, count,
                                               indexConstant(rewriter, loc, 0)));
@@ -83,6 +85,7 @@ struct DynamicSliceLowering : OpConversionPattern<graph::DynamicSliceOp> {
 
 } // namespace
 
-void mica::graph_to_linalg::populateDynamicSlicePatterns(RewritePatternSet &patterns) {
+void mica::graph_to_linalg::populateDynamicSlicePatterns(
+    RewritePatternSet &patterns) {
   patterns.add<DynamicSliceLowering>(patterns.getContext());
 }

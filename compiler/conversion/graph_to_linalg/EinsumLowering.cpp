@@ -57,9 +57,7 @@ struct EinsumLowering : OpConversionPattern<graph::EinsumOp> {
     }
     MLIRContext *ctx = rewriter.getContext();
     unsigned loops = labels.size();
-    auto dimOf = [&](char c) {
-      return getAffineDimExpr(labels.find(c), ctx);
-    };
+    auto dimOf = [&](char c) { return getAffineDimExpr(labels.find(c), ctx); };
     SmallVector<AffineMap> maps;
     for (auto [term, value] : llvm::zip(spec->inputs, inputs)) {
       ArrayRef<int64_t> shape =
@@ -81,8 +79,8 @@ struct EinsumLowering : OpConversionPattern<graph::EinsumOp> {
                               : utils::IteratorType::reduction);
     Location loc = op.getLoc();
     Value zero = scalarConstant(rewriter, loc, element, 0);
-    Value init = createFilled(rewriter, loc, type, getSizesOf(rewriter, type),
-                              zero);
+    Value init =
+        createFilled(rewriter, loc, type, getSizesOf(rewriter, type), zero);
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{type}, inputs, ValueRange{init}, maps,
         iterators, [&](OpBuilder &b, Location l, ValueRange args) {

@@ -54,11 +54,11 @@ public:
     Value extra = arith::RemFOp::create(b, loc, in, c(span));
     Value flips = math::FloorOp::create(
         b, loc, arith::DivFOp::create(b, loc, in, c(span)));
-    Value odd = arith::CmpFOp::create(
-        b, loc, arith::CmpFPredicate::ONE,
-        arith::RemFOp::create(b, loc, flips, c(2)), c(0));
-    return arith::SelectOp::create(b, loc, odd, add(sub(c(span), extra), c(min)),
-                                   add(extra, c(min)));
+    Value odd =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
+                              arith::RemFOp::create(b, loc, flips, c(2)), c(0));
+    return arith::SelectOp::create(
+        b, loc, odd, add(sub(c(span), extra), c(min)), add(extra, c(min)));
   }
 
   /// The padding mode applied to a coordinate along a dim of `size`.
@@ -78,11 +78,13 @@ public:
   Value pixel(Value y, Value x) {
     auto inside = [&](Value v, int64_t size) {
       return arith::AndIOp::create(
-          b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, v, c(0)),
+          b, loc,
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, v, c(0)),
           arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, v,
                                 c(double(size - 1))));
     };
-    Value ok = arith::AndIOp::create(b, loc, inside(y, height), inside(x, width));
+    Value ok =
+        arith::AndIOp::create(b, loc, inside(y, height), inside(x, width));
     auto index = [&](Value v, int64_t size) {
       Value clamped = clip(v, 0, double(size - 1));
       Value i = arith::FPToSIOp::create(b, loc, b.getI64Type(), clamped);
@@ -104,8 +106,7 @@ public:
       return sub(mul(add(mul(sub(mul(c(a), x), c(5 * a)), x), c(8 * a)), x),
                  c(4 * a));
     };
-    return {far(add(f, c(1))), near(f), near(sub(c(1), f)),
-            far(sub(c(2), f))};
+    return {far(add(f, c(1))), near(f), near(sub(c(1), f)), far(sub(c(2), f))};
   }
 
   Value sample(Value gx, Value gy) {

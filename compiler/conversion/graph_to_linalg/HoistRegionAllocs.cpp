@@ -37,8 +37,7 @@ bool outlivesIteration(memref::AllocOp alloc) {
       Operation *user = use.getOwner();
       if (user->hasTrait<OpTrait::IsTerminator>()) {
         Operation *parent = user->getParentOp();
-        if (isa<LoopLikeOpInterface>(parent) &&
-            parent->isProperAncestor(alloc))
+        if (isa<LoopLikeOpInterface>(parent) && parent->isProperAncestor(alloc))
           return true;
         // A branch or inner loop result aliases what its body yields there
         // (any result, for other terminators).

@@ -64,9 +64,9 @@ Value combine(OpBuilder &b, Location loc, StringRef reduction, Value current,
 
 /// An scf.for nest over every position of `shapeOf` carrying `init`;
 /// `body(ivs, acc)` returns the new value of the carried tensor.
-Value loopOver(OpBuilder &b, Location loc, Value shapeOf, Value init,
-               function_ref<Value(OpBuilder &, Location, ValueRange, Value)>
-                   body) {
+Value loopOver(
+    OpBuilder &b, Location loc, Value shapeOf, Value init,
+    function_ref<Value(OpBuilder &, Location, ValueRange, Value)> body) {
   auto type = cast<RankedTensorType>(shapeOf.getType());
   SmallVector<Value> lbs, ubs, steps;
   for (int64_t i = 0; i < type.getRank(); ++i) {
@@ -82,8 +82,7 @@ Value loopOver(OpBuilder &b, Location loc, Value shapeOf, Value init,
   return nest.results.empty() ? init : nest.results.front();
 }
 
-struct GatherElementsLowering
-    : OpConversionPattern<graph::GatherElementsOp> {
+struct GatherElementsLowering : OpConversionPattern<graph::GatherElementsOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(graph::GatherElementsOp op, OpAdaptor adaptor,
@@ -101,7 +100,8 @@ struct GatherElementsLowering
           SmallVector<Value> coords;
           for (int64_t i = 0; i < rank; ++i)
             coords.push_back(linalg::IndexOp::create(b, l, i));
-          Value raw = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          Value raw =
+              arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
           Value negative = arith::CmpIOp::create(
               b, l, arith::CmpIPredicate::slt, raw, indexConst(b, l, 0));
           coords[axis] = arith::SelectOp::create(
@@ -113,8 +113,7 @@ struct GatherElementsLowering
   }
 };
 
-struct ScatterElementsLowering
-    : OpConversionPattern<graph::ScatterElementsOp> {
+struct ScatterElementsLowering : OpConversionPattern<graph::ScatterElementsOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(graph::ScatterElementsOp op, OpAdaptor adaptor,
@@ -133,9 +132,9 @@ struct ScatterElementsLowering
           coords[axis] = readIndex(b, l, indices, ivs, axisSize);
           Value update = tensor::ExtractOp::create(b, l, updates, ivs);
           if (reduction != "none")
-            update = combine(b, l, reduction,
-                             tensor::ExtractOp::create(b, l, acc, coords),
-                             update);
+            update =
+                combine(b, l, reduction,
+                        tensor::ExtractOp::create(b, l, acc, coords), update);
           return tensor::InsertOp::create(b, l, update, acc, coords);
         });
     rewriter.replaceOp(op, result);
@@ -211,9 +210,9 @@ struct ScatterNdLowering : OpConversionPattern<graph::ScatterNdOp> {
           coords.append(ivs.begin() + outer, ivs.end());
           Value update = tensor::ExtractOp::create(b, l, updates, ivs);
           if (reduction != "none")
-            update = combine(b, l, reduction,
-                             tensor::ExtractOp::create(b, l, acc, coords),
-                             update);
+            update =
+                combine(b, l, reduction,
+                        tensor::ExtractOp::create(b, l, acc, coords), update);
           return tensor::InsertOp::create(b, l, update, acc, coords);
         });
     rewriter.replaceOp(op, result);
@@ -237,7 +236,8 @@ struct CumSumLowering : OpConversionPattern<graph::CumSumOp> {
     Location loc = op.getLoc();
     Value input = adaptor.getInput();
     Value n = dimValue(rewriter, loc, input, axis);
-    Value init = createEmpty(rewriter, loc, type, getSizes(rewriter, loc, input));
+    Value init =
+        createEmpty(rewriter, loc, type, getSizes(rewriter, loc, input));
     Value result = loopOver(
         rewriter, loc, input, init,
         [&](OpBuilder &b, Location l, ValueRange ivs, Value acc) -> Value {
@@ -245,12 +245,13 @@ struct CumSumLowering : OpConversionPattern<graph::CumSumOp> {
           Value t = ivs[axis];
           Value k = t;
           if (reverse)
-            k = arith::SubIOp::create(
-                b, l, arith::SubIOp::create(b, l, n, one), t);
+            k = arith::SubIOp::create(b, l, arith::SubIOp::create(b, l, n, one),
+                                      t);
           Value first =
               arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, t, zero);
-          Value prev = reverse ? arith::AddIOp::create(b, l, k, one).getResult()
-                               : arith::SubIOp::create(b, l, k, one).getResult();
+          Value prev = reverse
+                           ? arith::AddIOp::create(b, l, k, one).getResult()
+                           : arith::SubIOp::create(b, l, k, one).getResult();
           Value safePrev = arith::SelectOp::create(b, l, first, k, prev);
           SmallVector<Value> here(ivs), before(ivs);
           here[axis] = k;
@@ -259,8 +260,8 @@ struct CumSumLowering : OpConversionPattern<graph::CumSumOp> {
           Value runningBefore = arith::SelectOp::create(
               b, l, first, zeroValue,
               tensor::ExtractOp::create(b, l, acc, before));
-          Value term = tensor::ExtractOp::create(b, l, input,
-                                                 exclusive ? before : here);
+          Value term =
+              tensor::ExtractOp::create(b, l, input, exclusive ? before : here);
           if (exclusive)
             term = arith::SelectOp::create(b, l, first, zeroValue, term);
           Value sum = floatOrIntOp<arith::AddFOp, arith::AddIOp>(
@@ -306,9 +307,10 @@ struct TopKLowering : OpConversionPattern<graph::TopKOp> {
                       Value ib) -> Value {
       Value strict, equal;
       if (isa<FloatType>(va.getType())) {
-        strict = arith::CmpFOp::create(
-            b, l, largest ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT,
-            va, vb);
+        strict = arith::CmpFOp::create(b, l,
+                                       largest ? arith::CmpFPredicate::OGT
+                                               : arith::CmpFPredicate::OLT,
+                                       va, vb);
         equal = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, va, vb);
       } else {
         using P = arith::CmpIPredicate;
@@ -316,8 +318,8 @@ struct TopKLowering : OpConversionPattern<graph::TopKOp> {
         strict = arith::CmpIOp::create(b, l, pred, va, vb);
         equal = arith::CmpIOp::create(b, l, P::eq, va, vb);
       }
-      Value smaller = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
-                                            ia, ib);
+      Value smaller =
+          arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, ia, ib);
       return arith::OrIOp::create(b, l, strict,
                                   arith::AndIOp::create(b, l, equal, smaller));
     };
@@ -331,29 +333,28 @@ struct TopKLowering : OpConversionPattern<graph::TopKOp> {
           SmallVector<Value> prev(ivs);
           prev[axis] = arith::SelectOp::create(
               b, l, first, j, arith::SubIOp::create(b, l, j, one));
-          Value prevValue = toSignless(
-              b, l, tensor::ExtractOp::create(b, l, acc[0], prev));
+          Value prevValue =
+              toSignless(b, l, tensor::ExtractOp::create(b, l, acc[0], prev));
           Value prevIndex = arith::IndexCastOp::create(
               b, l, b.getIndexType(),
               tensor::ExtractOp::create(b, l, acc[1], prev));
           Value init = toSignless(b, l, lowestValue(b, l, element));
           auto scan = scf::ForOp::create(
               b, l, zero, n, one,
-              ValueRange{init, zero, arith::ConstantOp::create(
-                                         b, l, b.getBoolAttr(false))},
+              ValueRange{init, zero,
+                         arith::ConstantOp::create(b, l, b.getBoolAttr(false))},
               [&](OpBuilder &sb, Location sl, Value i, ValueRange best) {
                 SmallVector<Value> at(ivs);
                 at[axis] = i;
                 Value v = toSignless(
                     sb, sl, tensor::ExtractOp::create(sb, sl, input, at));
                 Value eligible = arith::OrIOp::create(
-                    sb, sl, first,
-                    before(sb, sl, prevValue, prevIndex, v, i));
+                    sb, sl, first, before(sb, sl, prevValue, prevIndex, v, i));
                 Value better = arith::OrIOp::create(
                     sb, sl,
-                    arith::XOrIOp::create(
-                        sb, sl, best[2],
-                        arith::ConstantOp::create(sb, sl, sb.getBoolAttr(true))),
+                    arith::XOrIOp::create(sb, sl, best[2],
+                                          arith::ConstantOp::create(
+                                              sb, sl, sb.getBoolAttr(true))),
                     before(sb, sl, v, i, best[0], best[1]));
                 Value take = arith::AndIOp::create(sb, sl, eligible, better);
                 scf::YieldOp::create(
@@ -363,10 +364,9 @@ struct TopKLowering : OpConversionPattern<graph::TopKOp> {
                         arith::SelectOp::create(sb, sl, take, i, best[1]),
                         arith::OrIOp::create(sb, sl, best[2], take)});
               });
-          Value bestValue =
-              castScalarTo(b, l, scan.getResult(0), element);
-          Value bestIndex = arith::IndexCastOp::create(
-              b, l, b.getI64Type(), scan.getResult(1));
+          Value bestValue = castScalarTo(b, l, scan.getResult(0), element);
+          Value bestIndex = arith::IndexCastOp::create(b, l, b.getI64Type(),
+                                                       scan.getResult(1));
           return scf::ValueVector{
               tensor::InsertOp::create(b, l, bestValue, acc[0], ivs),
               tensor::InsertOp::create(b, l, bestIndex, acc[1], ivs)};
@@ -394,7 +394,8 @@ struct NonZeroLowering : OpConversionPattern<graph::NonZeroOp> {
     int64_t rank = inputType.getRank(), numel = inputType.getNumElements();
     Type i64 = rewriter.getI64Type();
     auto fullType = RankedTensorType::get({rank, numel}, i64);
-    Value buffer = tensor::EmptyOp::create(rewriter, loc, fullType.getShape(), i64);
+    Value buffer =
+        tensor::EmptyOp::create(rewriter, loc, fullType.getShape(), i64);
     SmallVector<Value> lbs, ubs, steps;
     for (int64_t d : inputType.getShape()) {
       lbs.push_back(indexConst(rewriter, loc, 0));
@@ -405,23 +406,23 @@ struct NonZeroLowering : OpConversionPattern<graph::NonZeroOp> {
     scf::LoopNest nest = scf::buildLoopNest(
         rewriter, loc, lbs, ubs, steps, ValueRange{buffer, zeroIndex},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange acc) {
-          Value v = toSignless(b, l, tensor::ExtractOp::create(b, l, input, ivs));
+          Value v =
+              toSignless(b, l, tensor::ExtractOp::create(b, l, input, ivs));
           Value zero = scalarConstant(b, l, v.getType(), 0);
-          Value nonZero =
-              isa<FloatType>(v.getType())
-                  ? arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNE, v,
-                                          zero)
-                        .getResult()
-                  : arith::CmpIOp::create(b, l, arith::CmpIPredicate::ne, v,
-                                          zero)
-                        .getResult();
+          Value nonZero = isa<FloatType>(v.getType())
+                              ? arith::CmpFOp::create(
+                                    b, l, arith::CmpFPredicate::UNE, v, zero)
+                                    .getResult()
+                              : arith::CmpIOp::create(
+                                    b, l, arith::CmpIPredicate::ne, v, zero)
+                                    .getResult();
           auto ifOp = scf::IfOp::create(
               b, l, nonZero,
               [&](OpBuilder &tb, Location tl) {
                 Value updated = acc[0];
                 for (int64_t d = 0; d < rank; ++d) {
-                  Value coord =
-                      arith::IndexCastOp::create(tb, tl, tb.getI64Type(), ivs[d]);
+                  Value coord = arith::IndexCastOp::create(
+                      tb, tl, tb.getI64Type(), ivs[d]);
                   updated = tensor::InsertOp::create(
                       tb, tl, coord, updated,
                       ValueRange{indexConst(tb, tl, d), acc[1]});
@@ -453,9 +454,10 @@ struct NonZeroLowering : OpConversionPattern<graph::NonZeroOp> {
 
 void populateIndexingPatterns(RewritePatternSet &patterns) {
   patterns.add<NonZeroLowering>(patterns.getContext());
-  patterns.add<GatherElementsLowering, ScatterElementsLowering,
-               GatherNdLowering, ScatterNdLowering, CumSumLowering,
-               TopKLowering>(patterns.getContext());
+  patterns
+      .add<GatherElementsLowering, ScatterElementsLowering, GatherNdLowering,
+           ScatterNdLowering, CumSumLowering, TopKLowering>(
+          patterns.getContext());
 }
 
 } // namespace mica::graph_to_linalg

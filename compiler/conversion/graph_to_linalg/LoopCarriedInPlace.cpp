@@ -60,7 +60,7 @@ struct LoopCarriedInPlacePass
             writtenInto(operand.get(), arg))
           continue;
         operand.set(bufferization::MaterializeInDestinationOp::create(
-            b, yield.getLoc(), operand.get(), arg)
+                        b, yield.getLoc(), operand.get(), arg)
                         .getResult());
       }
     });

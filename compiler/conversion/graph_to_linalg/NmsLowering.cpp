@@ -99,36 +99,39 @@ struct NonMaxSuppressionLowering
     if (!scoresType.hasStaticShape() || !boxesType.hasStaticShape())
       return rewriter.notifyMatchFailure(op, "dynamic shapes");
     Location loc = op.getLoc();
-    int64_t batches = scoresType.getDimSize(0), classes = scoresType.getDimSize(1),
-            n = scoresType.getDimSize(2);
-    int64_t perClass = std::max<int64_t>(0, std::min<int64_t>(n, op.getMaxOutput()));
+    int64_t batches = scoresType.getDimSize(0),
+            classes = scoresType.getDimSize(1), n = scoresType.getDimSize(2);
+    int64_t perClass =
+        std::max<int64_t>(0, std::min<int64_t>(n, op.getMaxOutput()));
     int64_t capacity = std::max<int64_t>(1, batches * classes * perClass);
     Type i64 = rewriter.getI64Type(), i1 = rewriter.getI1Type();
     Type element = scoresType.getElementType();
     auto scalarOf = [&](Value t) -> Value {
       auto type = cast<RankedTensorType>(t.getType());
-      SmallVector<Value> zeros(type.getRank(),
-                               arith::ConstantIndexOp::create(rewriter, loc, 0));
+      SmallVector<Value> zeros(
+          type.getRank(), arith::ConstantIndexOp::create(rewriter, loc, 0));
       return tensor::ExtractOp::create(rewriter, loc, t, zeros);
     };
     Value iouThreshold = scalarOf(adaptor.getIouThreshold());
-    Value scoreThreshold =
-        adaptor.getScoreThreshold() ? scalarOf(adaptor.getScoreThreshold())
-                                    : Value();
+    Value scoreThreshold = adaptor.getScoreThreshold()
+                               ? scalarOf(adaptor.getScoreThreshold())
+                               : Value();
     NmsBuilder nms(rewriter, loc, boxes, op.getCenterPointBox());
     auto c = [&](int64_t v) { return nms.idx(v); };
     Value out = tensor::EmptyOp::create(rewriter, loc,
                                         ArrayRef<int64_t>{capacity, 3}, i64);
-    Value aliveInit = tensor::EmptyOp::create(rewriter, loc,
-                                              ArrayRef<int64_t>{n}, i1);
+    Value aliveInit =
+        tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{n}, i1);
     scf::LoopNest nest = scf::buildLoopNest(
-        rewriter, loc, ValueRange{c(0), c(0)}, ValueRange{c(batches), c(classes)},
-        ValueRange{c(1), c(1)}, ValueRange{out, c(0)},
+        rewriter, loc, ValueRange{c(0), c(0)},
+        ValueRange{c(batches), c(classes)}, ValueRange{c(1), c(1)},
+        ValueRange{out, c(0)},
         [&](OpBuilder &b, Location l, ValueRange ivs,
             ValueRange acc) -> scf::ValueVector {
           Value bi = ivs[0], ci = ivs[1];
           auto score = [&](OpBuilder &sb, Value i) {
-            return tensor::ExtractOp::create(sb, l, scores, ValueRange{bi, ci, i})
+            return tensor::ExtractOp::create(sb, l, scores,
+                                             ValueRange{bi, ci, i})
                 .getResult();
           };
           // alive[i] = score > score_threshold (or true).
@@ -136,17 +139,16 @@ struct NonMaxSuppressionLowering
               b, l, c(0), c(n), c(1), ValueRange{aliveInit},
               [&](OpBuilder &fb, Location fl, Value i, ValueRange a) {
                 Value ok = scoreThreshold
-                               ? arith::CmpFOp::create(fb, fl,
-                                                       arith::CmpFPredicate::OGT,
-                                                       score(fb, i),
-                                                       scoreThreshold)
+                               ? arith::CmpFOp::create(
+                                     fb, fl, arith::CmpFPredicate::OGT,
+                                     score(fb, i), scoreThreshold)
                                      .getResult()
-                               : arith::ConstantOp::create(
-                                     fb, fl, fb.getBoolAttr(true))
+                               : arith::ConstantOp::create(fb, fl,
+                                                           fb.getBoolAttr(true))
                                      .getResult();
-                scf::YieldOp::create(
-                    fb, fl, ValueRange{tensor::InsertOp::create(fb, fl, ok, a[0],
-                                                                ValueRange{i})});
+                scf::YieldOp::create(fb, fl,
+                                     ValueRange{tensor::InsertOp::create(
+                                         fb, fl, ok, a[0], ValueRange{i})});
               });
           auto picks = scf::ForOp::create(
               b, l, c(0), c(perClass), c(1),
@@ -156,26 +158,27 @@ struct NonMaxSuppressionLowering
                 // The best alive box: highest score, then lowest index.
                 Value lowest = arith::ConstantOp::create(
                     pb, pl,
-                    pb.getFloatAttr(element, -std::numeric_limits<double>::infinity()));
+                    pb.getFloatAttr(element,
+                                    -std::numeric_limits<double>::infinity()));
                 auto best = scf::ForOp::create(
                     pb, pl, c(0), c(n), c(1),
                     ValueRange{lowest, c(0),
-                               arith::ConstantOp::create(pb, pl,
-                                                         pb.getBoolAttr(false))},
+                               arith::ConstantOp::create(
+                                   pb, pl, pb.getBoolAttr(false))},
                     [&](OpBuilder &sb, Location sl, Value i, ValueRange cur) {
                       Value s = score(sb, i);
-                      Value isAlive =
-                          tensor::ExtractOp::create(sb, sl, alive, ValueRange{i});
+                      Value isAlive = tensor::ExtractOp::create(sb, sl, alive,
+                                                                ValueRange{i});
                       Value better = arith::OrIOp::create(
                           sb, sl,
                           arith::XOrIOp::create(
                               sb, sl, cur[2],
                               arith::ConstantOp::create(sb, sl,
                                                         sb.getBoolAttr(true))),
-                          arith::CmpFOp::create(sb, sl,
-                                                arith::CmpFPredicate::OGT, s,
-                                                cur[0]));
-                      Value take = arith::AndIOp::create(sb, sl, isAlive, better);
+                          arith::CmpFOp::create(
+                              sb, sl, arith::CmpFPredicate::OGT, s, cur[0]));
+                      Value take =
+                          arith::AndIOp::create(sb, sl, isAlive, better);
                       scf::YieldOp::create(
                           sb, sl,
                           ValueRange{
@@ -202,13 +205,14 @@ struct NonMaxSuppressionLowering
                           [&](OpBuilder &wb, Location wl, Value j,
                               ValueRange a) {
                             NmsBuilder w(wb, wl, boxes, op.getCenterPointBox());
-                            Value was =
-                                tensor::ExtractOp::create(wb, wl, a[0], ValueRange{j});
+                            Value was = tensor::ExtractOp::create(
+                                wb, wl, a[0], ValueRange{j});
                             Value same = arith::CmpIOp::create(
                                 wb, wl, arith::CmpIPredicate::eq, j, pick);
                             Value hit = arith::OrIOp::create(
                                 wb, wl, same,
-                                w.overlaps(chosen, w.corners(bi, j), iouThreshold));
+                                w.overlaps(chosen, w.corners(bi, j),
+                                           iouThreshold));
                             Value keep = arith::AndIOp::create(
                                 wb, wl, was,
                                 arith::XOrIOp::create(

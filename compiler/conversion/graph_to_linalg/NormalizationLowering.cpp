@@ -121,8 +121,8 @@ template <typename OpTy> struct SoftmaxLowering : OpConversionPattern<OpTy> {
     Value max = buildReduction(
         rewriter, loc, x, {axis}, lowestValue(rewriter, loc, element), {},
         [](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value greater = arith::CmpFOp::create(
-              b, l, arith::CmpFPredicate::OGT, args[0], args[1]);
+          Value greater = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
+                                                args[0], args[1]);
           return arith::SelectOp::create(b, l, greater, args[0], args[1]);
         });
     AffineMap kept = dropDimsMap(rewriter.getContext(), rank, {axis});

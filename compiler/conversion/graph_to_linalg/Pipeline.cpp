@@ -83,4 +83,3 @@ void mica::registerGraphToLLVMDialects(DialectRegistry &registry) {
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
 }
-

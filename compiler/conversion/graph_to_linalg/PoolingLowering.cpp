@@ -5,10 +5,10 @@
 // that every window of a ceil-mode output lies inside the tensor, then
 // linalg.pooling_nchw_{max,sum} runs (2-D floats and signed integers), or a
 // linalg.generic over [N, C, outputs..., window...] with the same maps (1-D,
-// 3-D, unsigned integers). Averages divide by the window size, or, when padding is involved, by
-// a per-position count obtained by sum-pooling a ones tensor padded the same
-// way (padding counts only with count_include_pad; the ceil-mode extension
-// never counts, as in ONNX and PyTorch).
+// 3-D, unsigned integers). Averages divide by the window size, or, when padding
+// is involved, by a per-position count obtained by sum-pooling a ones tensor
+// padded the same way (padding counts only with count_include_pad; the
+// ceil-mode extension never counts, as in ONNX and PyTorch).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/conversion/graph_to_linalg/LoweringUtils.h"
@@ -70,7 +70,8 @@ Value buildGenericPool(OpBuilder &b, Location loc, Value padded, Value init,
   Type element = cast<RankedTensorType>(padded.getType()).getElementType();
   int64_t k = kernel.size(), loops = 2 + 2 * k;
   MLIRContext *ctx = b.getContext();
-  SmallVector<AffineExpr> in{getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)};
+  SmallVector<AffineExpr> in{getAffineDimExpr(0, ctx),
+                             getAffineDimExpr(1, ctx)};
   SmallVector<AffineExpr> out(in), window;
   for (int64_t i = 0; i < k; ++i) {
     AffineExpr o = getAffineDimExpr(2 + i, ctx);
@@ -94,9 +95,8 @@ Value buildGenericPool(OpBuilder &b, Location loc, Value padded, Value init,
                Value x = toSignless(nb, nl, args[0]);
                Value acc = toSignless(nb, nl, args[2]);
                Value r =
-                   isMax ? signedOrUnsignedOp<arith::MaximumFOp,
-                                              arith::MaxSIOp, arith::MaxUIOp>(
-                               nb, nl, u, acc, x)
+                   isMax ? signedOrUnsignedOp<arith::MaximumFOp, arith::MaxSIOp,
+                                              arith::MaxUIOp>(nb, nl, u, acc, x)
                          : floatOrIntOp<arith::AddFOp, arith::AddIOp>(nb, nl,
                                                                       acc, x);
                linalg::YieldOp::create(nb, nl,

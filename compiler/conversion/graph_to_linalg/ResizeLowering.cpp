@@ -90,9 +90,9 @@ private:
       double adjustment = double(d.out) / (s * double(d.in));
       double center = double(d.in) / 2.0;
       double offset = center * (1.0 - adjustment);
-      return add(nb, c(nb, offset),
-                 sub(nb, mul(nb, add(nb, o, c(nb, 0.5)), c(nb, 1.0 / s)),
-                     c(nb, 0.5)));
+      return add(
+          nb, c(nb, offset),
+          sub(nb, mul(nb, add(nb, o, c(nb, 0.5)), c(nb, 1.0 / s)), c(nb, 0.5)));
     }
     // half_pixel, pytorch_half_pixel
     return sub(nb, mul(nb, add(nb, o, c(nb, 0.5)), c(nb, 1.0 / s)), c(nb, 0.5));
@@ -102,7 +102,8 @@ private:
   Value clampedIndex(OpBuilder &nb, Value x, const ResizeDim &d) {
     Value i = arith::FPToSIOp::create(nb, loc, nb.getI64Type(), x);
     Value lo = arith::ConstantOp::create(nb, loc, nb.getI64IntegerAttr(0));
-    Value hi = arith::ConstantOp::create(nb, loc, nb.getI64IntegerAttr(d.in - 1));
+    Value hi =
+        arith::ConstantOp::create(nb, loc, nb.getI64IntegerAttr(d.in - 1));
     i = arith::MaxSIOp::create(nb, loc, i, lo);
     i = arith::MinSIOp::create(nb, loc, i, hi);
     return arith::IndexCastOp::create(nb, loc, nb.getIndexType(), i);
@@ -112,7 +113,8 @@ private:
   Value read(OpBuilder &nb, Value input, SmallVector<Value> ivs, Value index,
              int64_t dim, bool asF64) {
     ivs[dim] = index;
-    Value v = toSignless(nb, loc, tensor::ExtractOp::create(nb, loc, input, ivs));
+    Value v =
+        toSignless(nb, loc, tensor::ExtractOp::create(nb, loc, input, ivs));
     if (!asF64)
       return v;
     return v.getType() == f64 ? v : arith::ExtFOp::create(nb, loc, f64, v);
@@ -189,9 +191,10 @@ private:
       }
       Value acc = c(nb, 0.0);
       for (auto [w, p] : llvm::zip(weights, positions))
-        acc = add(nb, acc,
-                  mul(nb, w,
-                      read(nb, input, ivs, clampedIndex(nb, p, d), d.dim, true)));
+        acc =
+            add(nb, acc,
+                mul(nb, w,
+                    read(nb, input, ivs, clampedIndex(nb, p, d), d.dim, true)));
       result = acc.getType() == element
                    ? acc
                    : arith::TruncFOp::create(nb, nl, element, acc).getResult();

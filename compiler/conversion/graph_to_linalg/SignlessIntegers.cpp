@@ -40,7 +40,8 @@ static Attribute convertAttribute(Attribute attr) {
   if (auto integer = dyn_cast<IntegerAttr>(attr)) {
     if (!isUnsignedInt(integer.getType()))
       return attr;
-    return IntegerAttr::get(signlessType(integer.getType()), integer.getValue());
+    return IntegerAttr::get(signlessType(integer.getType()),
+                            integer.getValue());
   }
   if (auto type = dyn_cast<TypeAttr>(attr))
     return TypeAttr::get(convertType(type.getValue()));
@@ -65,7 +66,8 @@ void convertUnsignedToSignless(Operation *module) {
     if (changed)
       op->setAttrs(attrs);
     if (auto func = dyn_cast<func::FuncOp>(op))
-      func.setFunctionType(cast<FunctionType>(convertType(func.getFunctionType())));
+      func.setFunctionType(
+          cast<FunctionType>(convertType(func.getFunctionType())));
   });
   // The unsigned <-> signless casts of the linalg bodies are identities now.
   module->walk([](UnrealizedConversionCastOp cast) {

@@ -221,12 +221,11 @@ template <typename OpTy> struct UnaryLowering : OpConversionPattern<OpTy> {
         (isFloatOnly(op) && !isa<FloatType>(element)))
       return rewriter.notifyMatchFailure(op, "unsupported element type");
     Value input = adaptor.getInput();
-    Value result =
-        buildElementwise(rewriter, op.getLoc(), type, input,
-                         [&](OpBuilder &b, Location loc, ValueRange args) {
-                           return buildUnary(b, loc, op, args[0],
-                                             isUnsignedInt(element));
-                         });
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), type, input,
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return buildUnary(b, loc, op, args[0], isUnsignedInt(element));
+        });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -243,10 +242,8 @@ Value truncToBF16(OpBuilder &b, Location loc, Value x) {
       b, loc, arith::ShRUIOp::create(b, loc, bits, c(16)), c(1));
   Value rounded = arith::AddIOp::create(
       b, loc, bits, arith::AddIOp::create(b, loc, lsb, c(0x7FFF)));
-  Value isNaN =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
-  Value high = arith::SelectOp::create(
-      b, loc, isNaN, c(0x7FC00000), rounded);
+  Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+  Value high = arith::SelectOp::create(b, loc, isNaN, c(0x7FC00000), rounded);
   Value half = arith::TruncIOp::create(
       b, loc, i16, arith::ShRUIOp::create(b, loc, high, c(16)));
   return arith::BitcastOp::create(b, loc, b.getBF16Type(), half);
@@ -325,8 +322,7 @@ struct CastLowering : OpConversionPattern<graph::CastOp> {
     Value result = buildElementwise(
         rewriter, op.getLoc(), type, adaptor.getInput(),
         [&](OpBuilder &b, Location loc, ValueRange args) {
-          return buildCast(b, loc, args[0],
-                           signlessType(type.getElementType()),
+          return buildCast(b, loc, args[0], signlessType(type.getElementType()),
                            isUnsignedInt(from),
                            isUnsignedInt(type.getElementType()));
         });
@@ -350,8 +346,10 @@ struct ConstantLowering : OpConversionPattern<graph::ConstantOp> {
       // arith wants signless integers: the same bits, cast back for the
       // users (an identity once the types become signless).
       Value constant = arith::ConstantOp::create(
-          rewriter, op.getLoc(), dense.bitcast(signlessType(type.getElementType())));
-      rewriter.replaceOp(op, castScalarTo(rewriter, op.getLoc(), constant, type));
+          rewriter, op.getLoc(),
+          dense.bitcast(signlessType(type.getElementType())));
+      rewriter.replaceOp(op,
+                         castScalarTo(rewriter, op.getLoc(), constant, type));
       return success();
     }
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
@@ -363,26 +361,25 @@ struct ConstantLowering : OpConversionPattern<graph::ConstantOp> {
 
 void populateUnaryPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<UnaryLowering<graph::ReluOp>, UnaryLowering<graph::SigmoidOp>,
-               UnaryLowering<graph::TanhOp>, UnaryLowering<graph::ExpOp>,
-               UnaryLowering<graph::LogOp>, UnaryLowering<graph::SqrtOp>,
-               UnaryLowering<graph::RsqrtOp>, UnaryLowering<graph::AbsOp>,
-               UnaryLowering<graph::NegOp>, UnaryLowering<graph::ErfOp>,
-               UnaryLowering<graph::ReciprocalOp>,
-               UnaryLowering<graph::FloorOp>, UnaryLowering<graph::CeilOp>,
-               UnaryLowering<graph::RoundOp>, UnaryLowering<graph::SinOp>,
-               UnaryLowering<graph::CosOp>, UnaryLowering<graph::TanOp>,
-               UnaryLowering<graph::AsinOp>, UnaryLowering<graph::AcosOp>,
-               UnaryLowering<graph::AtanOp>, UnaryLowering<graph::SinhOp>,
-               UnaryLowering<graph::CoshOp>, UnaryLowering<graph::AsinhOp>,
-               UnaryLowering<graph::AcoshOp>, UnaryLowering<graph::AtanhOp>,
-               UnaryLowering<graph::SignOp>,
-               UnaryLowering<graph::NotOp>, UnaryLowering<graph::SoftplusOp>,
-               UnaryLowering<graph::HardSwishOp>, UnaryLowering<graph::SiluOp>,
-               UnaryLowering<graph::GeluOp>, UnaryLowering<graph::LeakyReluOp>,
-               UnaryLowering<graph::EluOp>, UnaryLowering<graph::HardSigmoidOp>,
-               UnaryLowering<graph::ClampOp>, CastLowering, ConstantLowering>(
-      ctx);
+  patterns
+      .add<UnaryLowering<graph::ReluOp>, UnaryLowering<graph::SigmoidOp>,
+           UnaryLowering<graph::TanhOp>, UnaryLowering<graph::ExpOp>,
+           UnaryLowering<graph::LogOp>, UnaryLowering<graph::SqrtOp>,
+           UnaryLowering<graph::RsqrtOp>, UnaryLowering<graph::AbsOp>,
+           UnaryLowering<graph::NegOp>, UnaryLowering<graph::ErfOp>,
+           UnaryLowering<graph::ReciprocalOp>, UnaryLowering<graph::FloorOp>,
+           UnaryLowering<graph::CeilOp>, UnaryLowering<graph::RoundOp>,
+           UnaryLowering<graph::SinOp>, UnaryLowering<graph::CosOp>,
+           UnaryLowering<graph::TanOp>, UnaryLowering<graph::AsinOp>,
+           UnaryLowering<graph::AcosOp>, UnaryLowering<graph::AtanOp>,
+           UnaryLowering<graph::SinhOp>, UnaryLowering<graph::CoshOp>,
+           UnaryLowering<graph::AsinhOp>, UnaryLowering<graph::AcoshOp>,
+           UnaryLowering<graph::AtanhOp>, UnaryLowering<graph::SignOp>,
+           UnaryLowering<graph::NotOp>, UnaryLowering<graph::SoftplusOp>,
+           UnaryLowering<graph::HardSwishOp>, UnaryLowering<graph::SiluOp>,
+           UnaryLowering<graph::GeluOp>, UnaryLowering<graph::LeakyReluOp>,
+           UnaryLowering<graph::EluOp>, UnaryLowering<graph::HardSigmoidOp>,
+           UnaryLowering<graph::ClampOp>, CastLowering, ConstantLowering>(ctx);
 }
 
 } // namespace mica::graph_to_linalg

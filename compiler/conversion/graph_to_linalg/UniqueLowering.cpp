@@ -91,8 +91,8 @@ public:
           }
           Value decided = state[0];
           Value less = arith::SelectOp::create(lb, l, decided, state[1], lt);
-          decided = arith::OrIOp::create(
-              lb, l, decided, arith::OrIOp::create(lb, l, lt, gt));
+          decided = arith::OrIOp::create(lb, l, decided,
+                                         arith::OrIOp::create(lb, l, lt, gt));
           scf::YieldOp::create(lb, l, ValueRange{decided, less});
         });
     Value yes = arith::ConstantOp::create(b, loc, b.getBoolAttr(true));
@@ -164,10 +164,9 @@ struct UniqueLowering : OpConversionPattern<graph::UniqueOp> {
                     sb, sl, notYet,
                     [&](OpBuilder &tb, Location tl) {
                       Value equal = slices.compare(tb, tl, j, i).second;
-                      scf::YieldOp::create(
-                          tb, tl,
-                          ValueRange{arith::SelectOp::create(tb, tl, equal, j,
-                                                             found[0])});
+                      scf::YieldOp::create(tb, tl,
+                                           ValueRange{arith::SelectOp::create(
+                                               tb, tl, equal, j, found[0])});
                     },
                     [&](OpBuilder &eb, Location el) {
                       scf::YieldOp::create(eb, el, found);
@@ -196,19 +195,18 @@ struct UniqueLowering : OpConversionPattern<graph::UniqueOp> {
             auto smaller = scf::ForOp::create(
                 b, l, c(b, 0), c(b, n), c(b, 1), ValueRange{c(b, 0)},
                 [&](OpBuilder &sb, Location sl, Value j, ValueRange acc) {
-                  Value isNew = arith::CmpIOp::create(
-                      sb, sl, arith::CmpIPredicate::eq,
-                      readI64(sb, sl, first, j), j);
+                  Value isNew =
+                      arith::CmpIOp::create(sb, sl, arith::CmpIPredicate::eq,
+                                            readI64(sb, sl, first, j), j);
                   auto check = scf::IfOp::create(
                       sb, sl, isNew,
                       [&](OpBuilder &tb, Location tl) {
                         Value less = slices.compare(tb, tl, j, i).first;
-                        Value one = arith::SelectOp::create(
-                            tb, tl, less, c(tb, 1), c(tb, 0));
-                        scf::YieldOp::create(
-                            tb, tl,
-                            ValueRange{
-                                arith::AddIOp::create(tb, tl, acc[0], one)});
+                        Value one = arith::SelectOp::create(tb, tl, less,
+                                                            c(tb, 1), c(tb, 0));
+                        scf::YieldOp::create(tb, tl,
+                                             ValueRange{arith::AddIOp::create(
+                                                 tb, tl, acc[0], one)});
                       },
                       [&](OpBuilder &eb, Location el) {
                         scf::YieldOp::create(eb, el, acc);
@@ -216,8 +214,8 @@ struct UniqueLowering : OpConversionPattern<graph::UniqueOp> {
                   scf::YieldOp::create(sb, sl, check.getResults());
                 });
             Value rank = smaller.getResult(0);
-            Value isNew = arith::CmpIOp::create(
-                b, l, arith::CmpIPredicate::eq, readI64(b, l, first, i), i);
+            Value isNew = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
+                                                readI64(b, l, first, i), i);
             Value old = readI64(b, l, state[0], i);
             Value chosen = arith::SelectOp::create(b, l, isNew, rank, old);
             scf::YieldOp::create(
@@ -237,8 +235,8 @@ struct UniqueLowering : OpConversionPattern<graph::UniqueOp> {
           Value counted = arith::AddIOp::create(
               b, l, tensor::ExtractOp::create(b, l, state[3], ValueRange{p}),
               arith::ConstantOp::create(b, l, b.getI64IntegerAttr(1)));
-          Value counts = tensor::InsertOp::create(b, l, counted, state[3],
-                                                  ValueRange{p});
+          Value counts =
+              tensor::InsertOp::create(b, l, counted, state[3], ValueRange{p});
           Value isNew =
               arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, f, i);
           auto copy = scf::IfOp::create(
@@ -282,8 +280,7 @@ struct UniqueLowering : OpConversionPattern<graph::UniqueOp> {
                                             sizes, strides);
     };
     SmallVector<Value> results{leading(fill.getResult(0), axis),
-                               leading(fill.getResult(1), 0),
-                               fill.getResult(2),
+                               leading(fill.getResult(1), 0), fill.getResult(2),
                                leading(fill.getResult(3), 0)};
     for (auto [value, result] : llvm::zip_equal(results, op->getResults()))
       value = castTo(rewriter, loc, value, result.getType());

@@ -30,8 +30,7 @@ Value scalar(PatternRewriter &rewriter, Location loc, Type element,
 }
 
 /// Selu: gamma * elu(x, alpha).
-template <typename OnnxOp>
-struct SeluPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct SeluPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -39,9 +38,9 @@ struct SeluPattern : OpRewritePattern<OnnxOp> {
     if (!type)
       return rewriter.notifyMatchFailure(op, "input is not a float tensor");
     Location loc = op.getLoc();
-    Value elu = graph::EluOp::create(
-        rewriter, loc, type, op.getX(),
-        getF64Attr(rewriter, toDouble(op.getAlpha())));
+    Value elu =
+        graph::EluOp::create(rewriter, loc, type, op.getX(),
+                             getF64Attr(rewriter, toDouble(op.getAlpha())));
     Value gamma =
         scalar(rewriter, loc, type.getElementType(), toDouble(op.getGamma()));
     return replaceOp<graph::MulOp>(rewriter, op, elu, gamma);
@@ -59,7 +58,8 @@ struct ThresholdedReluPattern : OpRewritePattern<onnx::ThresholdedReluOp> {
     Location loc = op.getLoc();
     Type element = type.getElementType();
     Value alpha = scalar(rewriter, loc, element, toDouble(op.getAlpha()));
-    Value above = createValue<graph::GreaterOp>(rewriter, loc, op.getX(), alpha);
+    Value above =
+        createValue<graph::GreaterOp>(rewriter, loc, op.getX(), alpha);
     return replaceOp<graph::SelectOp>(rewriter, op, above, op.getX(),
                                       scalar(rewriter, loc, element, 0));
   }
@@ -81,8 +81,8 @@ struct ShrinkPattern : OpRewritePattern<onnx::ShrinkOp> {
         rewriter, loc, x, scalar(rewriter, loc, element, -lambd));
     Value above = createValue<graph::GreaterOp>(
         rewriter, loc, x, scalar(rewriter, loc, element, lambd));
-    Value plus = createValue<graph::AddOp>(rewriter, loc, x,
-                                           scalar(rewriter, loc, element, bias));
+    Value plus = createValue<graph::AddOp>(
+        rewriter, loc, x, scalar(rewriter, loc, element, bias));
     Value minus = createValue<graph::SubOp>(
         rewriter, loc, x, scalar(rewriter, loc, element, bias));
     Value upper = createValue<graph::SelectOp>(
@@ -141,8 +141,7 @@ struct PReluPattern : OpRewritePattern<OnnxOp> {
 };
 
 /// IsNaN: x != x.
-template <typename OnnxOp>
-struct IsNaNPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct IsNaNPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -174,12 +173,14 @@ struct IsInfPattern : OpRewritePattern<onnx::IsInfOp> {
           rewriter, loc, equal, scalar(rewriter, loc, rewriter.getI1Type(), 0));
       return replaceOp<graph::AndOp>(rewriter, op, never, never);
     }
-    Value pos = positive ? createValue<graph::EqualOp>(
-                               rewriter, loc, x, scalar(rewriter, loc, element, inf))
-                         : Value();
-    Value neg = negative ? createValue<graph::EqualOp>(
-                               rewriter, loc, x, scalar(rewriter, loc, element, -inf))
-                         : Value();
+    Value pos = positive
+                    ? createValue<graph::EqualOp>(
+                          rewriter, loc, x, scalar(rewriter, loc, element, inf))
+                    : Value();
+    Value neg =
+        negative ? createValue<graph::EqualOp>(
+                       rewriter, loc, x, scalar(rewriter, loc, element, -inf))
+                 : Value();
     if (pos && neg)
       return replaceOp<graph::OrOp>(rewriter, op, pos, neg);
     Value only = pos ? pos : neg;
@@ -249,9 +250,9 @@ void mica::onnx_to_graph::populateActivationPatterns(
                PReluPattern<onnx::PRelu_v6Op, true>,
                PReluPattern<onnx::PRelu_v7Op, false>,
                PReluPattern<onnx::PRelu_v9Op, false>,
-               PReluPattern<onnx::PReluOp, false>, IsNaNPattern<onnx::IsNaN_v9Op>,
-               IsNaNPattern<onnx::IsNaNOp>, IsInfPattern,
-               HardmaxPattern<onnx::Hardmax_v1Op, true>,
+               PReluPattern<onnx::PReluOp, false>,
+               IsNaNPattern<onnx::IsNaN_v9Op>, IsNaNPattern<onnx::IsNaNOp>,
+               IsInfPattern, HardmaxPattern<onnx::Hardmax_v1Op, true>,
                HardmaxPattern<onnx::Hardmax_v11Op, true>,
                HardmaxPattern<onnx::HardmaxOp, false>>(patterns.getContext());
 }

@@ -51,7 +51,8 @@ struct BinaryPattern : OpRewritePattern<OnnxOp> {
       auto fmod = op->template getAttrOfType<IntegerAttr>("fmod");
       if (fmod && fmod.getInt() != 0) {
         if (lhsElement != rhsElement)
-          return rewriter.notifyMatchFailure(op, "operand element types differ");
+          return rewriter.notifyMatchFailure(op,
+                                             "operand element types differ");
         return replaceOp<graph::RemOp>(rewriter, op, lhs, rhs);
       }
       if (!isa<IntegerType>(lhsElement))
@@ -89,7 +90,8 @@ struct VariadicPattern : OpRewritePattern<OnnxOp> {
     if (inputs.size() == 1 && !isMean)
       return forwardValue(rewriter, op, inputs.front());
     if (!mayRetype(op->getResult(0)))
-      return rewriter.notifyMatchFailure(op, "unranked result used outside onnx");
+      return rewriter.notifyMatchFailure(op,
+                                         "unranked result used outside onnx");
     Value result = op->getResult(0);
     Value acc = inputs.front();
     for (size_t i = 1; i < inputs.size(); ++i) {
@@ -103,8 +105,8 @@ struct VariadicPattern : OpRewritePattern<OnnxOp> {
     if (isMean) {
       Value count = createScalarConstant(rewriter, op.getLoc(), element,
                                          static_cast<double>(inputs.size()));
-      FailureOr<graph::DivOp> div = createOp<graph::DivOp>(
-          rewriter, op.getLoc(), result, acc, count);
+      FailureOr<graph::DivOp> div =
+          createOp<graph::DivOp>(rewriter, op.getLoc(), result, acc, count);
       if (failed(div))
         return rewriter.notifyMatchFailure(op, "result type mismatch");
       acc = div->getResult();
@@ -131,8 +133,7 @@ struct BitShiftPattern : OpRewritePattern<onnx::BitShiftOp> {
   }
 };
 
-template <typename OnnxOp>
-struct WherePattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct WherePattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -167,8 +168,7 @@ struct SoftmaxPattern : OpRewritePattern<OnnxOp> {
 };
 
 /// Cast and CastLike: the target element type is the result's.
-template <typename OnnxOp>
-struct CastPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct CastPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -185,11 +185,12 @@ struct CastPattern : OpRewritePattern<OnnxOp> {
         return rewriter.notifyMatchFailure(op, "result shape differs");
       type = resultShaped;
     }
-    if (!isGraphTensor(type) || isa<quant::QuantizedType>(
-                                    inputType.getElementType()))
+    if (!isGraphTensor(type) ||
+        isa<quant::QuantizedType>(inputType.getElementType()))
       return rewriter.notifyMatchFailure(op, "element type has no graph form");
-    replaceFirstResult(rewriter, op,
-                       graph::CastOp::create(rewriter, op.getLoc(), type, input));
+    replaceFirstResult(
+        rewriter, op,
+        graph::CastOp::create(rewriter, op.getLoc(), type, input));
     return success();
   }
 };
@@ -248,56 +249,118 @@ void mica::onnx_to_graph::populateArithmeticPatterns(
   MLIRContext *ctx = patterns.getContext();
 #define BINARY(ONNX, GRAPH)                                                    \
   patterns.add<BinaryPattern<onnx::ONNX, graph::GRAPH>>(ctx);
-  BINARY(Add_v1Op, AddOp) BINARY(Add_v6Op, AddOp) BINARY(Add_v7Op, AddOp)
-  BINARY(Add_v13Op, AddOp) BINARY(AddOp, AddOp)
-  BINARY(Sub_v1Op, SubOp) BINARY(Sub_v6Op, SubOp) BINARY(Sub_v7Op, SubOp)
-  BINARY(Sub_v13Op, SubOp) BINARY(SubOp, SubOp)
-  BINARY(Mul_v1Op, MulOp) BINARY(Mul_v6Op, MulOp) BINARY(Mul_v7Op, MulOp)
-  BINARY(Mul_v13Op, MulOp) BINARY(MulOp, MulOp)
-  BINARY(Div_v1Op, DivOp) BINARY(Div_v6Op, DivOp) BINARY(Div_v7Op, DivOp)
-  BINARY(Div_v13Op, DivOp) BINARY(DivOp, DivOp)
-  BINARY(Pow_v1Op, PowOp) BINARY(Pow_v7Op, PowOp) BINARY(Pow_v12Op, PowOp)
-  BINARY(Pow_v13Op, PowOp) BINARY(PowOp, PowOp)
-  BINARY(Mod_v10Op, ModOp) BINARY(ModOp, ModOp)
-  BINARY(Equal_v1Op, EqualOp) BINARY(Equal_v7Op, EqualOp)
-  BINARY(Equal_v11Op, EqualOp) BINARY(EqualOp, EqualOp)
-  BINARY(Less_v1Op, LessOp) BINARY(Less_v7Op, LessOp) BINARY(Less_v9Op, LessOp)
-  BINARY(LessOp, LessOp)
-  BINARY(LessOrEqual_v12Op, LessEqualOp) BINARY(LessOrEqualOp, LessEqualOp)
-  BINARY(Greater_v1Op, GreaterOp) BINARY(Greater_v7Op, GreaterOp)
-  BINARY(Greater_v9Op, GreaterOp) BINARY(GreaterOp, GreaterOp)
-  BINARY(GreaterOrEqual_v12Op, GreaterEqualOp)
-  BINARY(GreaterOrEqualOp, GreaterEqualOp)
-  BINARY(And_v1Op, AndOp) BINARY(AndOp, AndOp)
-  BINARY(Or_v1Op, OrOp) BINARY(OrOp, OrOp)
-  BINARY(Xor_v1Op, XorOp) BINARY(XorOp, XorOp)
+  BINARY(Add_v1Op, AddOp)
+  BINARY(Add_v6Op, AddOp) BINARY(Add_v7Op, AddOp) BINARY(
+      Add_v13Op,
+      AddOp) BINARY(AddOp, AddOp) BINARY(Sub_v1Op,
+                                         SubOp) BINARY(Sub_v6Op,
+                                                       SubOp) BINARY(Sub_v7Op,
+                                                                     SubOp)
+      BINARY(Sub_v13Op, SubOp) BINARY(SubOp, SubOp) BINARY(
+          Mul_v1Op, MulOp) BINARY(Mul_v6Op,
+                                  MulOp) BINARY(Mul_v7Op,
+                                                MulOp) BINARY(Mul_v13Op, MulOp)
+          BINARY(MulOp, MulOp) BINARY(Div_v1Op, DivOp) BINARY(
+              Div_v6Op, DivOp) BINARY(Div_v7Op,
+                                      DivOp) BINARY(Div_v13Op,
+                                                    DivOp) BINARY(DivOp, DivOp)
+              BINARY(Pow_v1Op, PowOp) BINARY(Pow_v7Op, PowOp) BINARY(
+                  Pow_v12Op,
+                  PowOp) BINARY(Pow_v13Op,
+                                PowOp) BINARY(PowOp, PowOp) BINARY(Mod_v10Op,
+                                                                   ModOp)
+                  BINARY(ModOp, ModOp) BINARY(Equal_v1Op, EqualOp) BINARY(
+                      Equal_v7Op,
+                      EqualOp) BINARY(Equal_v11Op,
+                                      EqualOp) BINARY(EqualOp,
+                                                      EqualOp) BINARY(Less_v1Op,
+                                                                      LessOp)
+                      BINARY(Less_v7Op, LessOp) BINARY(
+                          Less_v9Op,
+                          LessOp) BINARY(LessOp,
+                                         LessOp) BINARY(LessOrEqual_v12Op,
+                                                        LessEqualOp)
+                          BINARY(LessOrEqualOp, LessEqualOp) BINARY(
+                              Greater_v1Op,
+                              GreaterOp) BINARY(Greater_v7Op,
+                                                GreaterOp) BINARY(Greater_v9Op,
+                                                                  GreaterOp)
+                              BINARY(GreaterOp, GreaterOp) BINARY(
+                                  GreaterOrEqual_v12Op,
+                                  GreaterEqualOp) BINARY(GreaterOrEqualOp,
+                                                         GreaterEqualOp)
+                                  BINARY(And_v1Op, AndOp) BINARY(
+                                      AndOp, AndOp) BINARY(Or_v1Op, OrOp)
+                                      BINARY(OrOp, OrOp) BINARY(
+                                          Xor_v1Op, XorOp) BINARY(XorOp, XorOp)
 #undef BINARY
-  patterns.add<BitShiftPattern, FoldConstantSelect, VariadicPattern<onnx::Max_v1Op, graph::MaxOp>,
-               VariadicPattern<onnx::Max_v6Op, graph::MaxOp>,
-               VariadicPattern<onnx::Max_v8Op, graph::MaxOp>,
-               VariadicPattern<onnx::Max_v12Op, graph::MaxOp>,
-               VariadicPattern<onnx::MaxOp, graph::MaxOp>,
-               VariadicPattern<onnx::Min_v1Op, graph::MinOp>,
-               VariadicPattern<onnx::Min_v6Op, graph::MinOp>,
-               VariadicPattern<onnx::Min_v8Op, graph::MinOp>,
-               VariadicPattern<onnx::Min_v12Op, graph::MinOp>,
-               VariadicPattern<onnx::MinOp, graph::MinOp>,
-               VariadicPattern<onnx::Sum_v1Op, graph::AddOp>,
-               VariadicPattern<onnx::Sum_v6Op, graph::AddOp>,
-               VariadicPattern<onnx::Sum_v8Op, graph::AddOp>,
-               VariadicPattern<onnx::SumOp, graph::AddOp>,
-               VariadicPattern<onnx::Mean_v1Op, graph::AddOp, true>,
-               VariadicPattern<onnx::Mean_v6Op, graph::AddOp, true>,
-               VariadicPattern<onnx::Mean_v8Op, graph::AddOp, true>,
-               VariadicPattern<onnx::MeanOp, graph::AddOp, true>,
-               WherePattern<onnx::Where_v9Op>, WherePattern<onnx::WhereOp>,
-               SoftmaxPattern<onnx::Softmax_v1Op, graph::SoftmaxOp, true>,
-               SoftmaxPattern<onnx::Softmax_v11Op, graph::SoftmaxOp, true>,
-               SoftmaxPattern<onnx::SoftmaxOp, graph::SoftmaxOp, false>,
-               SoftmaxPattern<onnx::LogSoftmax_v1Op, graph::LogSoftmaxOp, true>,
-               SoftmaxPattern<onnx::LogSoftmax_v11Op, graph::LogSoftmaxOp, true>,
-               SoftmaxPattern<onnx::LogSoftmaxOp, graph::LogSoftmaxOp, false>,
-               CastPattern<onnx::Cast_v1Op>, CastPattern<onnx::Cast_v6Op>,
-               CastPattern<onnx::Cast_v9Op>, CastPattern<onnx::CastOp>,
-               CastPattern<onnx::CastLikeOp>>(ctx);
+                                          patterns.add<
+                                              BitShiftPattern,
+                                              FoldConstantSelect,
+                                              VariadicPattern<onnx::Max_v1Op,
+                                                              graph::MaxOp>,
+                                              VariadicPattern<onnx::Max_v6Op,
+                                                              graph::MaxOp>,
+                                              VariadicPattern<onnx::Max_v8Op,
+                                                              graph::MaxOp>,
+                                              VariadicPattern<onnx::Max_v12Op,
+                                                              graph::MaxOp>,
+                                              VariadicPattern<onnx::MaxOp,
+                                                              graph::MaxOp>,
+                                              VariadicPattern<onnx::Min_v1Op,
+                                                              graph::MinOp>,
+                                              VariadicPattern<onnx::Min_v6Op,
+                                                              graph::MinOp>,
+                                              VariadicPattern<onnx::Min_v8Op,
+                                                              graph::MinOp>,
+                                              VariadicPattern<onnx::Min_v12Op,
+                                                              graph::MinOp>,
+                                              VariadicPattern<onnx::MinOp,
+                                                              graph::MinOp>,
+                                              VariadicPattern<onnx::Sum_v1Op,
+                                                              graph::AddOp>,
+                                              VariadicPattern<onnx::Sum_v6Op,
+                                                              graph::AddOp>,
+                                              VariadicPattern<onnx::Sum_v8Op,
+                                                              graph::AddOp>,
+                                              VariadicPattern<onnx::SumOp,
+                                                              graph::AddOp>,
+                                              VariadicPattern<onnx::Mean_v1Op,
+                                                              graph::AddOp,
+                                                              true>,
+                                              VariadicPattern<onnx::Mean_v6Op,
+                                                              graph::AddOp,
+                                                              true>,
+                                              VariadicPattern<onnx::Mean_v8Op,
+                                                              graph::AddOp,
+                                                              true>,
+                                              VariadicPattern<onnx::MeanOp,
+                                                              graph::AddOp,
+                                                              true>,
+                                              WherePattern<onnx::Where_v9Op>,
+                                              WherePattern<onnx::WhereOp>,
+                                              SoftmaxPattern<onnx::Softmax_v1Op,
+                                                             graph::SoftmaxOp,
+                                                             true>,
+                                              SoftmaxPattern<
+                                                  onnx::Softmax_v11Op,
+                                                  graph::SoftmaxOp, true>,
+                                              SoftmaxPattern<onnx::SoftmaxOp,
+                                                             graph::SoftmaxOp,
+                                                             false>,
+                                              SoftmaxPattern<
+                                                  onnx::LogSoftmax_v1Op,
+                                                  graph::LogSoftmaxOp, true>,
+                                              SoftmaxPattern<
+                                                  onnx::LogSoftmax_v11Op,
+                                                  graph::LogSoftmaxOp, true>,
+                                              SoftmaxPattern<
+                                                  onnx::LogSoftmaxOp,
+                                                  graph::LogSoftmaxOp, false>,
+                                              CastPattern<onnx::Cast_v1Op>,
+                                              CastPattern<onnx::Cast_v6Op>,
+                                              CastPattern<onnx::Cast_v9Op>,
+                                              CastPattern<onnx::CastOp>,
+                                              CastPattern<onnx::CastLikeOp>>(
+                                              ctx);
 }

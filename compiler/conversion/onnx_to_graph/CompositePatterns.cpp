@@ -20,17 +20,16 @@ namespace onnx = mica::onnxir;
 namespace {
 
 /// Size: the element count of a static shape.
-template <typename OnnxOp>
-struct SizePattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct SizePattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
     auto type = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
     if (!type || !type.hasStaticShape())
       return rewriter.notifyMatchFailure(op, "input shape is not static");
-    Value size = createScalarConstant(rewriter, op.getLoc(),
-                                      rewriter.getI64Type(),
-                                      static_cast<double>(type.getNumElements()));
+    Value size =
+        createScalarConstant(rewriter, op.getLoc(), rewriter.getI64Type(),
+                             static_cast<double>(type.getNumElements()));
     return forwardValue(rewriter, op, size);
   }
 };
@@ -44,7 +43,8 @@ struct EyeLikePattern : OpRewritePattern<onnx::EyeLikeOp> {
     auto result = dyn_cast<TensorType>(op.getType());
     if (!input || !input.hasStaticShape() || input.getRank() != 2 || !result)
       return rewriter.notifyMatchFailure(op, "input is not a static matrix");
-    auto type = RankedTensorType::get(input.getShape(), result.getElementType());
+    auto type =
+        RankedTensorType::get(input.getShape(), result.getElementType());
     if (!isGraphTensor(type))
       return rewriter.notifyMatchFailure(op, "element type has no graph form");
     int64_t k = op.getK();
@@ -74,7 +74,8 @@ struct DropoutMaskPattern : OpRewritePattern<OnnxOp> {
         !getElementTypeOrSelf(op->getResult(1).getType()).isInteger(1) ||
         !canStandFor(op->getResult(0), data))
       return rewriter.notifyMatchFailure(op, "input shape is not static");
-    auto maskType = RankedTensorType::get(type.getShape(), rewriter.getI1Type());
+    auto maskType =
+        RankedTensorType::get(type.getShape(), rewriter.getI1Type());
     Value mask = graph::ConstantOp::create(
         rewriter, op.getLoc(), DenseElementsAttr::get(maskType, true));
     replaceResults(rewriter, op, {data, mask});
@@ -103,11 +104,11 @@ struct TriluPattern : OpRewritePattern<onnx::TriluOp> {
       for (int64_t j = 0; j < cols; ++j)
         diagonal.push_back(static_cast<double>(j - i));
     Value offsets = createConstant(
-        rewriter, loc, RankedTensorType::get({rows, cols}, rewriter.getI64Type()),
-        diagonal);
-    Value k = isNone(op.getK())
-                  ? createScalarConstant(rewriter, loc, rewriter.getI64Type(), 0)
-                  : op.getK();
+        rewriter, loc,
+        RankedTensorType::get({rows, cols}, rewriter.getI64Type()), diagonal);
+    Value k = isNone(op.getK()) ? createScalarConstant(rewriter, loc,
+                                                       rewriter.getI64Type(), 0)
+                                : op.getK();
     if (auto kType = getGraphTensor(k.getType()); kType && kType.getRank() == 1)
       k = createValue<graph::ReshapeOp>(rewriter, loc, k, Value(),
                                         rewriter.getDenseI64ArrayAttr({}));
@@ -169,8 +170,7 @@ struct DepthSpacePattern : OpRewritePattern<OnnxOp> {
 /// OneHot: values[1] where position == index along the new axis, values[0]
 /// elsewhere; indices of any numeric type (truncated), negative ones count
 /// from depth; depth must be constant.
-template <typename OnnxOp>
-struct OneHotPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct OneHotPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -192,17 +192,18 @@ struct OneHotPattern : OpRewritePattern<OnnxOp> {
     Type i64 = rewriter.getI64Type();
     Value index = indices;
     if (indicesType.getElementType() != i64)
-      index = graph::CastOp::create(rewriter, loc, indicesType.clone(i64),
-                                    indices);
+      index =
+          graph::CastOp::create(rewriter, loc, indicesType.clone(i64), indices);
     Value depthConst = createScalarConstant(rewriter, loc, i64, depth);
     Value zero = createScalarConstant(rewriter, loc, i64, 0);
     Value negative = createValue<graph::LessOp>(rewriter, loc, index, zero);
     Value wrapped = createValue<graph::AddOp>(rewriter, loc, index, depthConst);
-    index = createValue<graph::SelectOp>(rewriter, loc, negative, wrapped, index);
+    index =
+        createValue<graph::SelectOp>(rewriter, loc, negative, wrapped, index);
     SmallVector<int64_t> expanded(indicesType.getShape());
     expanded.insert(expanded.begin() + *axis, 1);
-    index = createValue<graph::ReshapeOp>(rewriter, loc, index, Value(),
-                                          rewriter.getDenseI64ArrayAttr(expanded));
+    index = createValue<graph::ReshapeOp>(
+        rewriter, loc, index, Value(), rewriter.getDenseI64ArrayAttr(expanded));
     SmallVector<int64_t> iotaShape(rank, 1);
     iotaShape[*axis] = depth;
     SmallVector<double> iota;
@@ -212,10 +213,10 @@ struct OneHotPattern : OpRewritePattern<OnnxOp> {
         rewriter, loc, RankedTensorType::get(iotaShape, i64), iota);
     Value hit = createValue<graph::EqualOp>(rewriter, loc, positions, index);
     auto one = [&](int64_t i) {
-      return createValue<graph::SliceOp>(
-          rewriter, loc, values, rewriter.getDenseI64ArrayAttr({i}),
-          rewriter.getDenseI64ArrayAttr({i + 1}),
-          rewriter.getDenseI64ArrayAttr({1}));
+      return createValue<graph::SliceOp>(rewriter, loc, values,
+                                         rewriter.getDenseI64ArrayAttr({i}),
+                                         rewriter.getDenseI64ArrayAttr({i + 1}),
+                                         rewriter.getDenseI64ArrayAttr({1}));
     };
     Value off = one(0), on = one(1);
     if (!hit || !off || !on)
@@ -225,8 +226,7 @@ struct OneHotPattern : OpRewritePattern<OnnxOp> {
 };
 
 /// Clip-11+ with a run-time min or max: max(x, min) then min(., max).
-template <typename OnnxOp>
-struct ClipTensorPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct ClipTensorPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -289,8 +289,8 @@ struct LayerNormStatsPattern : OpRewritePattern<onnx::LayerNormalizationOp> {
     Value mu = mean(x);
     Value d = createValue<graph::SubOp>(rewriter, loc, x, mu);
     Value var = mean(createValue<graph::MulOp>(rewriter, loc, d, d));
-    Value eps = createScalarConstant(rewriter, loc, element,
-                                     toDouble(op.getEpsilon()));
+    Value eps =
+        createScalarConstant(rewriter, loc, element, toDouble(op.getEpsilon()));
     Value inv = createValue<graph::RsqrtOp>(
         rewriter, loc, createValue<graph::AddOp>(rewriter, loc, var, eps));
     Value y = createValue<graph::MulOp>(
@@ -352,7 +352,8 @@ struct PadRuntimeValuePattern : OpRewritePattern<OnnxOp> {
         rewriter, loc, x, rewriter.getDenseI64ArrayAttr(*pads),
         rewriter.getStringAttr("constant"), getF64Attr(rewriter, 0.0));
     Value maskConst = createConstant(
-        rewriter, loc, RankedTensorType::get(shape, rewriter.getI1Type()), mask);
+        rewriter, loc, RankedTensorType::get(shape, rewriter.getI1Type()),
+        mask);
     return replaceOp<graph::SelectOp>(rewriter, op, maskConst, value, padded);
   }
 };
@@ -414,8 +415,8 @@ struct BatchNormTrainingPattern : OpRewritePattern<OnnxOp> {
     Value mu = mean(in[0]);
     Value d = createValue<graph::SubOp>(rewriter, loc, in[0], mu);
     Value var = mean(createValue<graph::MulOp>(rewriter, loc, d, d));
-    Value eps = createScalarConstant(rewriter, loc, element,
-                                     toDouble(op.getEpsilon()));
+    Value eps =
+        createScalarConstant(rewriter, loc, element, toDouble(op.getEpsilon()));
     Value inv = createValue<graph::RsqrtOp>(
         rewriter, loc, createValue<graph::AddOp>(rewriter, loc, var, eps));
     Value y = createValue<graph::AddOp>(
@@ -431,7 +432,8 @@ struct BatchNormTrainingPattern : OpRewritePattern<OnnxOp> {
     };
     auto running = [&](Value old, Value batch) {
       Value kept = createValue<graph::MulOp>(
-          rewriter, loc, old, createScalarConstant(rewriter, loc, element, momentum));
+          rewriter, loc, old,
+          createScalarConstant(rewriter, loc, element, momentum));
       Value added = createValue<graph::MulOp>(
           rewriter, loc, flat(batch),
           createScalarConstant(rewriter, loc, element, 1.0 - momentum));
@@ -452,8 +454,7 @@ struct BatchNormTrainingPattern : OpRewritePattern<OnnxOp> {
 /// LRN: x / (bias + alpha / size * sum of x^2 over `size` channels around
 /// c)^beta. The channel window sum is an average pool (padding counted) of
 /// x^2 viewed as [N, 1, C, rest] with a [size, 1] kernel, times size.
-template <typename OnnxOp>
-struct LrnPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct LrnPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -506,8 +507,8 @@ struct ReverseSequencePattern : OpRewritePattern<onnx::ReverseSequenceOp> {
     auto lensType = getGraphTensor(lens.getType());
     int64_t time = op.getTimeAxis(), batch = op.getBatchAxis();
     if (!type || !type.hasStaticShape() || !lensType ||
-        !lensType.getElementType().isInteger(64) || time == batch ||
-        time < 0 || batch < 0 || time > 1 || batch > 1)
+        !lensType.getElementType().isInteger(64) || time == batch || time < 0 ||
+        batch < 0 || time > 1 || batch > 1)
       return rewriter.notifyMatchFailure(op, "needs a static input");
     Location loc = op.getLoc();
     int64_t rank = type.getRank(), steps = type.getDimSize(time);
@@ -522,13 +523,14 @@ struct ReverseSequencePattern : OpRewritePattern<onnx::ReverseSequenceOp> {
     Value len = alongAxis(rewriter, loc, lens, batch, rank);
     SmallVector<int64_t> lenShape(rank, 1);
     lenShape[batch] = type.getDimSize(batch);
-    len = createValue<graph::ReshapeOp>(rewriter, loc, len, Value(),
-                                        rewriter.getDenseI64ArrayAttr(lenShape));
+    len = createValue<graph::ReshapeOp>(
+        rewriter, loc, len, Value(), rewriter.getDenseI64ArrayAttr(lenShape));
     Value inside = createValue<graph::LessOp>(rewriter, loc, t, len);
     Value last = createValue<graph::SubOp>(
         rewriter, loc, len, createScalarConstant(rewriter, loc, i64, 1));
     Value mirrored = createValue<graph::SubOp>(rewriter, loc, last, t);
-    Value index = createValue<graph::SelectOp>(rewriter, loc, inside, mirrored, t);
+    Value index =
+        createValue<graph::SelectOp>(rewriter, loc, inside, mirrored, t);
     index = createValue<graph::BroadcastToOp>(
         rewriter, loc, index, rewriter.getDenseI64ArrayAttr(type.getShape()));
     if (!index)
@@ -557,25 +559,24 @@ struct GridSamplePattern : OpRewritePattern<onnx::GridSampleOp> {
 
 void mica::onnx_to_graph::populateCompositePatterns(
     RewritePatternSet &patterns) {
-  patterns.add<SizePattern<onnx::Size_v1Op>, SizePattern<onnx::SizeOp>,
-               EyeLikePattern, DropoutMaskPattern<onnx::Dropout_v12Op>,
-               DropoutMaskPattern<onnx::DropoutOp>,
-               DropoutMaskPattern<onnx::Dropout_v10Op>, TriluPattern,
-               DepthSpacePattern<onnx::DepthToSpace_v1Op, true>,
-               DepthSpacePattern<onnx::DepthToSpace_v11Op, true>,
-               DepthSpacePattern<onnx::DepthToSpaceOp, true>,
-               DepthSpacePattern<onnx::SpaceToDepth_v1Op, false>,
-               DepthSpacePattern<onnx::SpaceToDepthOp, false>,
-               OneHotPattern<onnx::OneHot_v9Op>, OneHotPattern<onnx::OneHotOp>,
-               ClipTensorPattern<onnx::Clip_v11Op>,
-               ClipTensorPattern<onnx::Clip_v12Op>,
-               ClipTensorPattern<onnx::ClipOp>, LayerNormStatsPattern,
-               PadRuntimeValuePattern<onnx::Pad_v11Op>,
-               PadRuntimeValuePattern<onnx::PadOp>,
-               ReshapeAllowZeroPattern<onnx::ReshapeOp>,
-               BatchNormTrainingPattern<onnx::BatchNormalization_v14Op>,
-               BatchNormTrainingPattern<onnx::BatchNormalizationOp>,
-               LrnPattern<onnx::LRN_v1Op>, LrnPattern<onnx::LRNOp>,
-               ReverseSequencePattern, GridSamplePattern>(
-      patterns.getContext());
+  patterns
+      .add<SizePattern<onnx::Size_v1Op>, SizePattern<onnx::SizeOp>,
+           EyeLikePattern, DropoutMaskPattern<onnx::Dropout_v12Op>,
+           DropoutMaskPattern<onnx::DropoutOp>,
+           DropoutMaskPattern<onnx::Dropout_v10Op>, TriluPattern,
+           DepthSpacePattern<onnx::DepthToSpace_v1Op, true>,
+           DepthSpacePattern<onnx::DepthToSpace_v11Op, true>,
+           DepthSpacePattern<onnx::DepthToSpaceOp, true>,
+           DepthSpacePattern<onnx::SpaceToDepth_v1Op, false>,
+           DepthSpacePattern<onnx::SpaceToDepthOp, false>,
+           OneHotPattern<onnx::OneHot_v9Op>, OneHotPattern<onnx::OneHotOp>,
+           ClipTensorPattern<onnx::Clip_v11Op>,
+           ClipTensorPattern<onnx::Clip_v12Op>, ClipTensorPattern<onnx::ClipOp>,
+           LayerNormStatsPattern, PadRuntimeValuePattern<onnx::Pad_v11Op>,
+           PadRuntimeValuePattern<onnx::PadOp>,
+           ReshapeAllowZeroPattern<onnx::ReshapeOp>,
+           BatchNormTrainingPattern<onnx::BatchNormalization_v14Op>,
+           BatchNormTrainingPattern<onnx::BatchNormalizationOp>,
+           LrnPattern<onnx::LRN_v1Op>, LrnPattern<onnx::LRNOp>,
+           ReverseSequencePattern, GridSamplePattern>(patterns.getContext());
 }

@@ -35,8 +35,8 @@ ElementsAttr readConstant(PatternRewriter &rewriter, Operation *op) {
   if (auto value = op->getAttrOfType<ElementsAttr>("value"))
     return value;
   auto list = [&](Type element, ArrayAttr values) -> ElementsAttr {
-    auto type = RankedTensorType::get(
-        {static_cast<int64_t>(values.size())}, element);
+    auto type =
+        RankedTensorType::get({static_cast<int64_t>(values.size())}, element);
     return DenseElementsAttr::get(type, llvm::to_vector(values.getValue()));
   };
   if (auto f = op->getAttrOfType<FloatAttr>("value_float"))
@@ -52,8 +52,7 @@ ElementsAttr readConstant(PatternRewriter &rewriter, Operation *op) {
   return {};
 }
 
-template <typename OnnxOp>
-struct ConstantPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct ConstantPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -120,7 +119,8 @@ struct RangePattern : OpRewritePattern<onnx::RangeOp> {
     double d = *getConstantScalar(op.getDelta());
     if (!floatType || d == 0.0)
       return rewriter.notifyMatchFailure(op, "zero delta or odd type");
-    int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((l - s) / d)));
+    int64_t n =
+        std::max<int64_t>(0, static_cast<int64_t>(std::ceil((l - s) / d)));
     SmallVector<Attribute> values;
     for (int64_t i = 0; i < n; ++i)
       values.push_back(rewriter.getFloatAttr(floatType, s + i * d));
@@ -129,8 +129,7 @@ struct RangePattern : OpRewritePattern<onnx::RangeOp> {
   }
 };
 
-template <typename OnnxOp>
-struct IdentityPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct IdentityPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -139,8 +138,7 @@ struct IdentityPattern : OpRewritePattern<OnnxOp> {
 };
 
 /// Dropout that drops nothing (isIdentityDropout) and whose mask is unused.
-template <typename OnnxOp>
-struct DropoutPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct DropoutPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -154,19 +152,17 @@ struct DropoutPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populateConstantPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<ConstantPattern<onnx::Constant_v1Op>,
-               ConstantPattern<onnx::Constant_v9Op>,
-               ConstantPattern<onnx::Constant_v11Op>,
-               ConstantPattern<onnx::Constant_v12Op>,
-               ConstantPattern<onnx::ConstantOp>, ConstantOfShapePattern,
-               RangePattern, IdentityPattern<onnx::Identity_v1Op>,
-               IdentityPattern<onnx::Identity_v13Op>,
-               IdentityPattern<onnx::Identity_v14Op>,
-               IdentityPattern<onnx::IdentityOp>,
-               DropoutPattern<onnx::Dropout_v1Op>,
-               DropoutPattern<onnx::Dropout_v6Op>,
-               DropoutPattern<onnx::Dropout_v7Op>,
-               DropoutPattern<onnx::Dropout_v10Op>,
-               DropoutPattern<onnx::Dropout_v12Op>,
-               DropoutPattern<onnx::DropoutOp>>(patterns.getContext());
+  patterns.add<
+      ConstantPattern<onnx::Constant_v1Op>,
+      ConstantPattern<onnx::Constant_v9Op>,
+      ConstantPattern<onnx::Constant_v11Op>,
+      ConstantPattern<onnx::Constant_v12Op>, ConstantPattern<onnx::ConstantOp>,
+      ConstantOfShapePattern, RangePattern,
+      IdentityPattern<onnx::Identity_v1Op>,
+      IdentityPattern<onnx::Identity_v13Op>,
+      IdentityPattern<onnx::Identity_v14Op>, IdentityPattern<onnx::IdentityOp>,
+      DropoutPattern<onnx::Dropout_v1Op>, DropoutPattern<onnx::Dropout_v6Op>,
+      DropoutPattern<onnx::Dropout_v7Op>, DropoutPattern<onnx::Dropout_v10Op>,
+      DropoutPattern<onnx::Dropout_v12Op>, DropoutPattern<onnx::DropoutOp>>(
+      patterns.getContext());
 }

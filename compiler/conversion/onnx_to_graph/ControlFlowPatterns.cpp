@@ -83,8 +83,8 @@ bool refineArguments(PatternRewriter &rewriter, Operation *op, Block &block,
         !usersAcceptRefinement(arg))
       continue;
     auto current = dyn_cast<RankedTensorType>(arg.getType());
-    bool morePrecise = !current || current.getNumDynamicDims() >
-                                       wanted.getNumDynamicDims();
+    bool morePrecise =
+        !current || current.getNumDynamicDims() > wanted.getNumDynamicDims();
     if (!morePrecise)
       continue;
     rewriter.modifyOpInPlace(op, [&] { arg.setType(wanted); });
@@ -130,7 +130,7 @@ void rowAt(OpBuilder &b, ArrayRef<int64_t> shape, int64_t axis,
            SmallVectorImpl<OpFoldResult> &strides) {
   for (auto [d, size] : llvm::enumerate(shape)) {
     offsets.push_back(static_cast<int64_t>(d) == axis ? position
-                                                       : b.getIndexAttr(0));
+                                                      : b.getIndexAttr(0));
     sizes.push_back(b.getIndexAttr(static_cast<int64_t>(d) == axis ? 1 : size));
     strides.push_back(b.getIndexAttr(1));
   }
@@ -170,8 +170,7 @@ RankedTensorType stacked(RankedTensorType element, int64_t axis,
 // If
 //===----------------------------------------------------------------------===//
 
-template <typename OnnxOp>
-struct IfPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct IfPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -224,8 +223,7 @@ bool isConstantTrue(Value value) {
   return ints && ints->size() == 1 && ints->front() != 0;
 }
 
-template <typename OnnxOp>
-struct LoopPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct LoopPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -278,8 +276,9 @@ struct LoopPattern : OpRewritePattern<OnnxOp> {
     SmallVector<Type> resultTypes(initial.getTypes());
     for (RankedTensorType type : scanTypes)
       resultTypes.push_back(
-          alwaysRuns ? type : stacked(type.clone(type.getShape().drop_front()),
-                                      0, ShapedType::kDynamic));
+          alwaysRuns ? type
+                     : stacked(type.clone(type.getShape().drop_front()), 0,
+                               ShapedType::kDynamic));
     for (auto [result, type] : llvm::zip_equal(op->getResults(), resultTypes))
       if (!canRetype(result, type) &&
           !tensor::CastOp::areCastCompatible(type, result.getType()))
@@ -313,12 +312,11 @@ struct LoopPattern : OpRewritePattern<OnnxOp> {
         rewriter.setInsertionPointToEnd(block);
         Value iteration = tensor::FromElementsOp::create(
             rewriter, loc, RankedTensorType::get({}, rewriter.getI64Type()),
-            ValueRange{arith::IndexCastOp::create(
-                rewriter, loc, rewriter.getI64Type(), iv)});
+            ValueRange{arith::IndexCastOp::create(rewriter, loc,
+                                                  rewriter.getI64Type(), iv)});
         SmallVector<Value> args{iteration, state[0]};
-        for (auto [arg, value] :
-             llvm::zip_equal(body.getArguments().drop_front(2),
-                             state.slice(1, numCarried)))
+        for (auto [arg, value] : llvm::zip_equal(
+                 body.getArguments().drop_front(2), state.slice(1, numCarried)))
           args.push_back(castOrNull(rewriter, loc, value, arg.getType()));
         SmallVector<Value> outs =
             inlineBody(rewriter, op.getBody(), block, args);
@@ -329,9 +327,9 @@ struct LoopPattern : OpRewritePattern<OnnxOp> {
         for (unsigned k = 0; k < numScan; ++k)
           next.push_back(insertRow(rewriter, loc, outs[1 + numCarried + k],
                                    state[1 + numCarried + k], 0, count));
-        next.push_back(arith::AddIOp::create(rewriter, loc, count,
-                                             arith::ConstantIndexOp::create(
-                                                 rewriter, loc, 1)));
+        next.push_back(arith::AddIOp::create(
+            rewriter, loc, count,
+            arith::ConstantIndexOp::create(rewriter, loc, 1)));
         return next;
       };
       if (alwaysRuns) {
@@ -398,8 +396,7 @@ std::optional<SmallVector<int64_t>> axesOf(Operation *op, StringRef name,
   return values;
 }
 
-template <typename OnnxOp>
-struct ScanPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct ScanPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
 
   /// Scan-8 has a batch dim in front of every value: its `sequence_lens`
@@ -439,14 +436,14 @@ struct ScanPattern : OpRewritePattern<OnnxOp> {
       inputRanks.push_back(type.getRank());
     std::optional<SmallVector<int64_t>> inAxes =
         axesOf(op, "scan_input_axes", inputRanks, 0);
-    std::optional<SmallVector<int64_t>> inDirs = axesOf(
-        op, kBatched ? "directions" : "scan_input_directions",
-        SmallVector<int64_t>(numInputs, 2), 0);
+    std::optional<SmallVector<int64_t>> inDirs =
+        axesOf(op, kBatched ? "directions" : "scan_input_directions",
+               SmallVector<int64_t>(numInputs, 2), 0);
     if (!inAxes || !inDirs || numInputs == 0)
       return rewriter.notifyMatchFailure(op, "bad scan input attributes");
     int64_t trip = inputTypes[0].getDimSize((*inAxes)[0]);
-    SmallVector<Type> wanted(ArrayRef<RankedTensorType>(types).take_front(
-        numStates));
+    SmallVector<Type> wanted(
+        ArrayRef<RankedTensorType>(types).take_front(numStates));
     SmallVector<Type> stateTypes(wanted);
     for (auto [type, axis] : llvm::zip_equal(inputTypes, *inAxes)) {
       SmallVector<int64_t> shape(type.getShape());
@@ -480,9 +477,8 @@ struct ScanPattern : OpRewritePattern<OnnxOp> {
     }
     std::optional<SmallVector<int64_t>> outAxes =
         axesOf(op, "scan_output_axes", outRanks, 0);
-    std::optional<SmallVector<int64_t>> outDirs =
-        axesOf(op, "scan_output_directions",
-               SmallVector<int64_t>(numOutputs, 2), 0);
+    std::optional<SmallVector<int64_t>> outDirs = axesOf(
+        op, "scan_output_directions", SmallVector<int64_t>(numOutputs, 2), 0);
     if (kBatched)
       outDirs = SmallVector<int64_t>(numOutputs, 0);
     if (!outAxes || !outDirs)
@@ -495,9 +491,9 @@ struct ScanPattern : OpRewritePattern<OnnxOp> {
     Location loc = op.getLoc();
     SmallVector<Value> values;
     for (Value v : operands)
-      values.push_back(kBatched ? extractRow(rewriter, loc, v, 0,
-                                             rewriter.getIndexAttr(0))
-                                : v);
+      values.push_back(
+          kBatched ? extractRow(rewriter, loc, v, 0, rewriter.getIndexAttr(0))
+                   : v);
     ValueRange states = ValueRange(values).take_front(numStates);
     ValueRange inputs = ValueRange(values).drop_front(numStates);
     auto idx = [&](OpBuilder &b, int64_t v) {
@@ -507,19 +503,18 @@ struct ScanPattern : OpRewritePattern<OnnxOp> {
     SmallVector<RankedTensorType> bufferTypes;
     for (auto [type, axis] : llvm::zip_equal(outTypes, *outAxes)) {
       bufferTypes.push_back(stacked(type, axis, trip));
-      inits.push_back(tensor::EmptyOp::create(rewriter, loc,
-                                              bufferTypes.back().getShape(),
-                                              type.getElementType()));
+      inits.push_back(tensor::EmptyOp::create(
+          rewriter, loc, bufferTypes.back().getShape(), type.getElementType()));
     }
-    auto forOp = scf::ForOp::create(rewriter, loc, idx(rewriter, 0),
-                                    idx(rewriter, trip), idx(rewriter, 1),
-                                    inits);
+    auto forOp =
+        scf::ForOp::create(rewriter, loc, idx(rewriter, 0), idx(rewriter, trip),
+                           idx(rewriter, 1), inits);
     {
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPointToStart(forOp.getBody());
       Value iv = forOp.getInductionVar();
-      Value reversed = arith::SubIOp::create(rewriter, loc,
-                                             idx(rewriter, trip - 1), iv);
+      Value reversed =
+          arith::SubIOp::create(rewriter, loc, idx(rewriter, trip - 1), iv);
       ValueRange state = forOp.getRegionIterArgs();
       SmallVector<Value> args;
       for (auto [arg, value] :

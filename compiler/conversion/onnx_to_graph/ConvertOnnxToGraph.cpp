@@ -23,8 +23,7 @@ struct ConvertOnnxToGraphPass
     mica::populateRefineResultTypePatterns(patterns);
     // Graph canonicalisations run in the same sweep so that constant shape
     // subgraphs fold and unlock the conversion of the ops they feed.
-    for (RegisteredOperationName name :
-         getContext().getRegisteredOperations())
+    for (RegisteredOperationName name : getContext().getRegisteredOperations())
       if (name.getDialectNamespace() == "graph")
         name.getCanonicalizationPatterns(patterns, &getContext());
     // Not converging within the cap is no error: the ops still in onnx are
@@ -36,8 +35,7 @@ struct ConvertOnnxToGraphPass
     if (!strict)
       return;
     WalkResult result = getOperation().walk([](Operation *op) {
-      if (op->getDialect() &&
-          op->getDialect()->getNamespace() == "onnx" &&
+      if (op->getDialect() && op->getDialect()->getNamespace() == "onnx" &&
           !isa<mica::onnxir::NoValueOp, mica::onnxir::YieldOp>(op)) {
         op->emitError("no graph-dialect equivalent for this op");
         return WalkResult::interrupt();

@@ -83,14 +83,12 @@ LogicalResult rewriteClip(PatternRewriter &rewriter, Operation *op,
   double hi = max.value_or(unboundedLimit(input.getType(), true));
   if (lo > hi)
     return rewriter.notifyMatchFailure(op, "min > max");
-  return replaceOp<graph::ClampOp>(rewriter, op, input,
-                                   getF64Attr(rewriter, lo),
-                                   getF64Attr(rewriter, hi));
+  return replaceOp<graph::ClampOp>(
+      rewriter, op, input, getF64Attr(rewriter, lo), getF64Attr(rewriter, hi));
 }
 
 /// Clip-1/6: bounds are attributes.
-template <typename OnnxOp>
-struct ClipAttrPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct ClipAttrPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -100,8 +98,7 @@ struct ClipAttrPattern : OpRewritePattern<OnnxOp> {
 };
 
 /// Clip-11+: bounds are optional scalar inputs, which must be constant.
-template <typename OnnxOp>
-struct ClipInputPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct ClipInputPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -123,70 +120,67 @@ struct ClipInputPattern : OpRewritePattern<OnnxOp> {
 void mica::onnx_to_graph::populateElementwisePatterns(
     RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
+  patterns.add<UnaryPattern<onnx::Relu_v1Op, graph::ReluOp>,
+               UnaryPattern<onnx::Relu_v6Op, graph::ReluOp>,
+               UnaryPattern<onnx::Relu_v13Op, graph::ReluOp>,
+               UnaryPattern<onnx::ReluOp, graph::ReluOp>,
+               UnaryPattern<onnx::Sigmoid_v1Op, graph::SigmoidOp>,
+               UnaryPattern<onnx::Sigmoid_v6Op, graph::SigmoidOp>,
+               UnaryPattern<onnx::SigmoidOp, graph::SigmoidOp>,
+               UnaryPattern<onnx::Tanh_v1Op, graph::TanhOp>,
+               UnaryPattern<onnx::Tanh_v6Op, graph::TanhOp>,
+               UnaryPattern<onnx::TanhOp, graph::TanhOp>,
+               UnaryPattern<onnx::Exp_v1Op, graph::ExpOp>,
+               UnaryPattern<onnx::Exp_v6Op, graph::ExpOp>,
+               UnaryPattern<onnx::ExpOp, graph::ExpOp>,
+               UnaryPattern<onnx::Log_v1Op, graph::LogOp>,
+               UnaryPattern<onnx::Log_v6Op, graph::LogOp>,
+               UnaryPattern<onnx::LogOp, graph::LogOp>,
+               UnaryPattern<onnx::Sqrt_v1Op, graph::SqrtOp>,
+               UnaryPattern<onnx::Sqrt_v6Op, graph::SqrtOp>,
+               UnaryPattern<onnx::SqrtOp, graph::SqrtOp>,
+               UnaryPattern<onnx::Abs_v1Op, graph::AbsOp>,
+               UnaryPattern<onnx::Abs_v6Op, graph::AbsOp>,
+               UnaryPattern<onnx::AbsOp, graph::AbsOp>,
+               UnaryPattern<onnx::Neg_v1Op, graph::NegOp>,
+               UnaryPattern<onnx::Neg_v6Op, graph::NegOp>,
+               UnaryPattern<onnx::NegOp, graph::NegOp>,
+               UnaryPattern<onnx::Erf_v9Op, graph::ErfOp>,
+               UnaryPattern<onnx::ErfOp, graph::ErfOp>,
+               UnaryPattern<onnx::Reciprocal_v1Op, graph::ReciprocalOp>,
+               UnaryPattern<onnx::Reciprocal_v6Op, graph::ReciprocalOp>,
+               UnaryPattern<onnx::ReciprocalOp, graph::ReciprocalOp>,
+               UnaryPattern<onnx::Floor_v1Op, graph::FloorOp>,
+               UnaryPattern<onnx::Floor_v6Op, graph::FloorOp>,
+               UnaryPattern<onnx::FloorOp, graph::FloorOp>,
+               UnaryPattern<onnx::Ceil_v1Op, graph::CeilOp>,
+               UnaryPattern<onnx::Ceil_v6Op, graph::CeilOp>,
+               UnaryPattern<onnx::CeilOp, graph::CeilOp>,
+               UnaryPattern<onnx::RoundOp, graph::RoundOp>,
+               UnaryPattern<onnx::SinOp, graph::SinOp>,
+               UnaryPattern<onnx::CosOp, graph::CosOp>,
+               UnaryPattern<onnx::TanOp, graph::TanOp>,
+               UnaryPattern<onnx::AsinOp, graph::AsinOp>,
+               UnaryPattern<onnx::AcosOp, graph::AcosOp>,
+               UnaryPattern<onnx::AtanOp, graph::AtanOp>,
+               UnaryPattern<onnx::SinhOp, graph::SinhOp>,
+               UnaryPattern<onnx::CoshOp, graph::CoshOp>,
+               UnaryPattern<onnx::AsinhOp, graph::AsinhOp>,
+               UnaryPattern<onnx::AcoshOp, graph::AcoshOp>,
+               UnaryPattern<onnx::AtanhOp, graph::AtanhOp>,
+               UnaryPattern<onnx::Sign_v9Op, graph::SignOp>,
+               UnaryPattern<onnx::SignOp, graph::SignOp>,
+               UnaryPattern<onnx::NotOp, graph::NotOp>,
+               UnaryPattern<onnx::SoftplusOp, graph::SoftplusOp>,
+               UnaryPattern<onnx::HardSwishOp, graph::HardSwishOp>>(ctx);
   patterns.add<
-      UnaryPattern<onnx::Relu_v1Op, graph::ReluOp>,
-      UnaryPattern<onnx::Relu_v6Op, graph::ReluOp>,
-      UnaryPattern<onnx::Relu_v13Op, graph::ReluOp>,
-      UnaryPattern<onnx::ReluOp, graph::ReluOp>,
-      UnaryPattern<onnx::Sigmoid_v1Op, graph::SigmoidOp>,
-      UnaryPattern<onnx::Sigmoid_v6Op, graph::SigmoidOp>,
-      UnaryPattern<onnx::SigmoidOp, graph::SigmoidOp>,
-      UnaryPattern<onnx::Tanh_v1Op, graph::TanhOp>,
-      UnaryPattern<onnx::Tanh_v6Op, graph::TanhOp>,
-      UnaryPattern<onnx::TanhOp, graph::TanhOp>,
-      UnaryPattern<onnx::Exp_v1Op, graph::ExpOp>,
-      UnaryPattern<onnx::Exp_v6Op, graph::ExpOp>,
-      UnaryPattern<onnx::ExpOp, graph::ExpOp>,
-      UnaryPattern<onnx::Log_v1Op, graph::LogOp>,
-      UnaryPattern<onnx::Log_v6Op, graph::LogOp>,
-      UnaryPattern<onnx::LogOp, graph::LogOp>,
-      UnaryPattern<onnx::Sqrt_v1Op, graph::SqrtOp>,
-      UnaryPattern<onnx::Sqrt_v6Op, graph::SqrtOp>,
-      UnaryPattern<onnx::SqrtOp, graph::SqrtOp>,
-      UnaryPattern<onnx::Abs_v1Op, graph::AbsOp>,
-      UnaryPattern<onnx::Abs_v6Op, graph::AbsOp>,
-      UnaryPattern<onnx::AbsOp, graph::AbsOp>,
-      UnaryPattern<onnx::Neg_v1Op, graph::NegOp>,
-      UnaryPattern<onnx::Neg_v6Op, graph::NegOp>,
-      UnaryPattern<onnx::NegOp, graph::NegOp>,
-      UnaryPattern<onnx::Erf_v9Op, graph::ErfOp>,
-      UnaryPattern<onnx::ErfOp, graph::ErfOp>,
-      UnaryPattern<onnx::Reciprocal_v1Op, graph::ReciprocalOp>,
-      UnaryPattern<onnx::Reciprocal_v6Op, graph::ReciprocalOp>,
-      UnaryPattern<onnx::ReciprocalOp, graph::ReciprocalOp>,
-      UnaryPattern<onnx::Floor_v1Op, graph::FloorOp>,
-      UnaryPattern<onnx::Floor_v6Op, graph::FloorOp>,
-      UnaryPattern<onnx::FloorOp, graph::FloorOp>,
-      UnaryPattern<onnx::Ceil_v1Op, graph::CeilOp>,
-      UnaryPattern<onnx::Ceil_v6Op, graph::CeilOp>,
-      UnaryPattern<onnx::CeilOp, graph::CeilOp>,
-      UnaryPattern<onnx::RoundOp, graph::RoundOp>,
-      UnaryPattern<onnx::SinOp, graph::SinOp>,
-      UnaryPattern<onnx::CosOp, graph::CosOp>,
-      UnaryPattern<onnx::TanOp, graph::TanOp>,
-      UnaryPattern<onnx::AsinOp, graph::AsinOp>,
-      UnaryPattern<onnx::AcosOp, graph::AcosOp>,
-      UnaryPattern<onnx::AtanOp, graph::AtanOp>,
-      UnaryPattern<onnx::SinhOp, graph::SinhOp>,
-      UnaryPattern<onnx::CoshOp, graph::CoshOp>,
-      UnaryPattern<onnx::AsinhOp, graph::AsinhOp>,
-      UnaryPattern<onnx::AcoshOp, graph::AcoshOp>,
-      UnaryPattern<onnx::AtanhOp, graph::AtanhOp>,
-      UnaryPattern<onnx::Sign_v9Op, graph::SignOp>,
-      UnaryPattern<onnx::SignOp, graph::SignOp>,
-      UnaryPattern<onnx::NotOp, graph::NotOp>,
-      UnaryPattern<onnx::SoftplusOp, graph::SoftplusOp>,
-      UnaryPattern<onnx::HardSwishOp, graph::HardSwishOp>>(ctx);
-  patterns.add<AlphaPattern<onnx::LeakyRelu_v1Op, graph::LeakyReluOp>,
-               AlphaPattern<onnx::LeakyRelu_v6Op, graph::LeakyReluOp>,
-               AlphaPattern<onnx::LeakyReluOp, graph::LeakyReluOp>,
-               AlphaPattern<onnx::Elu_v1Op, graph::EluOp>,
-               AlphaPattern<onnx::EluOp, graph::EluOp>,
-               HardSigmoidPattern<onnx::HardSigmoid_v1Op>,
-               HardSigmoidPattern<onnx::HardSigmoidOp>,
-               ClipAttrPattern<onnx::Clip_v1Op>,
-               ClipAttrPattern<onnx::Clip_v6Op>,
-               ClipInputPattern<onnx::Clip_v11Op>,
-               ClipInputPattern<onnx::Clip_v12Op>,
-               ClipInputPattern<onnx::ClipOp>>(ctx);
+      AlphaPattern<onnx::LeakyRelu_v1Op, graph::LeakyReluOp>,
+      AlphaPattern<onnx::LeakyRelu_v6Op, graph::LeakyReluOp>,
+      AlphaPattern<onnx::LeakyReluOp, graph::LeakyReluOp>,
+      AlphaPattern<onnx::Elu_v1Op, graph::EluOp>,
+      AlphaPattern<onnx::EluOp, graph::EluOp>,
+      HardSigmoidPattern<onnx::HardSigmoid_v1Op>,
+      HardSigmoidPattern<onnx::HardSigmoidOp>, ClipAttrPattern<onnx::Clip_v1Op>,
+      ClipAttrPattern<onnx::Clip_v6Op>, ClipInputPattern<onnx::Clip_v11Op>,
+      ClipInputPattern<onnx::Clip_v12Op>, ClipInputPattern<onnx::ClipOp>>(ctx);
 }

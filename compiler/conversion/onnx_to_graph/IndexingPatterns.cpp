@@ -55,8 +55,7 @@ struct ScatterElementsPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-template <typename OnnxOp>
-struct GatherNdPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct GatherNdPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -70,8 +69,7 @@ struct GatherNdPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-template <typename OnnxOp>
-struct ScatterNdPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct ScatterNdPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -83,8 +81,7 @@ struct ScatterNdPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-template <typename OnnxOp>
-struct CumSumPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct CumSumPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -100,8 +97,7 @@ struct CumSumPattern : OpRewritePattern<OnnxOp> {
 
 /// TopK with a constant k (an attribute before opset 10). `sorted = 0`
 /// allows any order; the sorted one is a valid answer.
-template <typename OnnxOp>
-struct TopKPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct TopKPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -131,13 +127,12 @@ struct EinsumPattern : OpRewritePattern<onnx::EinsumOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(onnx::EinsumOp op,
                                 PatternRewriter &rewriter) const override {
-    return replaceOp<graph::EinsumOp>(rewriter, op, ValueRange(op->getOperands()),
-                                      op.getEquationAttr());
+    return replaceOp<graph::EinsumOp>(
+        rewriter, op, ValueRange(op->getOperands()), op.getEquationAttr());
   }
 };
 
-template <typename OnnxOp>
-struct NonZeroPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct NonZeroPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -149,8 +144,7 @@ struct NonZeroPattern : OpRewritePattern<OnnxOp> {
 /// there is none) at the positions where `condition` is true; a condition
 /// shorter than the axis selects among its first entries, a longer one must
 /// be false beyond it.
-template <typename OnnxOp>
-struct CompressPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct CompressPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -165,7 +159,8 @@ struct CompressPattern : OpRewritePattern<OnnxOp> {
     auto axisAttr = op->template getAttrOfType<IntegerAttr>("axis");
     int64_t axis = 0;
     if (axisAttr) {
-      std::optional<int64_t> a = normalizeAxis(axisAttr.getInt(), type.getRank());
+      std::optional<int64_t> a =
+          normalizeAxis(axisAttr.getInt(), type.getRank());
       if (!a)
         return rewriter.notifyMatchFailure(op, "axis out of range");
       axis = *a;
@@ -220,7 +215,6 @@ struct NonMaxSuppressionPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-
 /// Unique: without an axis, of the flattened input along axis 0.
 struct UniquePattern : OpRewritePattern<onnx::UniqueOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -248,8 +242,7 @@ struct UniquePattern : OpRewritePattern<onnx::UniqueOp> {
       replaced.push_back(isa<TensorType>(result.getType()) ? result : Value());
     auto sorted = op->getAttrOfType<IntegerAttr>("sorted");
     FailureOr<graph::UniqueOp> unique = createOp<graph::UniqueOp>(
-        rewriter, loc, replaced, input,
-        rewriter.getI64IntegerAttr(axis),
+        rewriter, loc, replaced, input, rewriter.getI64IntegerAttr(axis),
         rewriter.getBoolAttr(!sorted || sorted.getInt() != 0));
     if (failed(unique))
       return rewriter.notifyMatchFailure(op, "shape function rejects it");
@@ -266,26 +259,23 @@ struct UniquePattern : OpRewritePattern<onnx::UniqueOp> {
 
 void mica::onnx_to_graph::populateIndexingPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<GatherElementsPattern<onnx::GatherElements_v11Op>,
-               GatherElementsPattern<onnx::GatherElementsOp>,
-               ScatterElementsPattern<onnx::Scatter_v9Op>,
-               ScatterElementsPattern<onnx::ScatterElements_v11Op>,
-               ScatterElementsPattern<onnx::ScatterElements_v13Op>,
-               ScatterElementsPattern<onnx::ScatterElementsOp>,
-               GatherNdPattern<onnx::GatherND_v11Op>,
-               GatherNdPattern<onnx::GatherND_v12Op>,
-               GatherNdPattern<onnx::GatherNDOp>,
-               ScatterNdPattern<onnx::ScatterND_v11Op>,
-               ScatterNdPattern<onnx::ScatterND_v13Op>,
-               ScatterNdPattern<onnx::ScatterNDOp>,
-               CumSumPattern<onnx::CumSum_v11Op>, CumSumPattern<onnx::CumSumOp>,
-               TopKPattern<onnx::TopK_v1Op>, TopKPattern<onnx::TopK_v10Op>,
-               TopKPattern<onnx::TopKOp>, EinsumPattern,
-               NonZeroPattern<onnx::NonZero_v9Op>, NonZeroPattern<onnx::NonZeroOp>,
-               CompressPattern<onnx::Compress_v9Op>,
-               CompressPattern<onnx::CompressOp>,
-               NonMaxSuppressionPattern<onnx::NonMaxSuppression_v10Op>,
-               NonMaxSuppressionPattern<onnx::NonMaxSuppressionOp>,
-               UniquePattern>(
+  patterns.add<
+      GatherElementsPattern<onnx::GatherElements_v11Op>,
+      GatherElementsPattern<onnx::GatherElementsOp>,
+      ScatterElementsPattern<onnx::Scatter_v9Op>,
+      ScatterElementsPattern<onnx::ScatterElements_v11Op>,
+      ScatterElementsPattern<onnx::ScatterElements_v13Op>,
+      ScatterElementsPattern<onnx::ScatterElementsOp>,
+      GatherNdPattern<onnx::GatherND_v11Op>,
+      GatherNdPattern<onnx::GatherND_v12Op>, GatherNdPattern<onnx::GatherNDOp>,
+      ScatterNdPattern<onnx::ScatterND_v11Op>,
+      ScatterNdPattern<onnx::ScatterND_v13Op>,
+      ScatterNdPattern<onnx::ScatterNDOp>, CumSumPattern<onnx::CumSum_v11Op>,
+      CumSumPattern<onnx::CumSumOp>, TopKPattern<onnx::TopK_v1Op>,
+      TopKPattern<onnx::TopK_v10Op>, TopKPattern<onnx::TopKOp>, EinsumPattern,
+      NonZeroPattern<onnx::NonZero_v9Op>, NonZeroPattern<onnx::NonZeroOp>,
+      CompressPattern<onnx::Compress_v9Op>, CompressPattern<onnx::CompressOp>,
+      NonMaxSuppressionPattern<onnx::NonMaxSuppression_v10Op>,
+      NonMaxSuppressionPattern<onnx::NonMaxSuppressionOp>, UniquePattern>(
       patterns.getContext());
 }

@@ -59,8 +59,8 @@ public:
                         : createValue<graph::ConcatOp>(
                               rewriter, loc, ValueRange(parts),
                               rewriter.getI64IntegerAttr(rank - 1));
-      Value term = createValue<graph::MulOp>(
-          rewriter, loc, slice(m, 0, 1, j, 1), det(minor));
+      Value term = createValue<graph::MulOp>(rewriter, loc,
+                                             slice(m, 0, 1, j, 1), det(minor));
       if (!sum)
         sum = term;
       else if (j % 2)

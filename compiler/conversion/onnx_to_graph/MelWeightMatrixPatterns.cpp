@@ -88,10 +88,9 @@ struct MelWeightMatrixPattern : OpRewritePattern<onnx::MelWeightMatrixOp> {
                                        RankedTensorType::get({m + 2}, f64), ks),
                         step),
                     low);
-    Value hz = mul(c(700.0),
-                   sub(createValue<graph::ExpOp>(rewriter, loc,
-                                                 mul(mel, c(ln10 / 2595.0))),
-                       c(1.0)));
+    Value hz = mul(c(700.0), sub(createValue<graph::ExpOp>(
+                                     rewriter, loc, mul(mel, c(ln10 / 2595.0))),
+                                 c(1.0)));
     Value edges = createValue<graph::FloorOp>(
         rewriter, loc, div(mul(c(static_cast<double>(d + 1)), hz), rate));
     auto edge = [&](int64_t first) {

@@ -53,8 +53,7 @@ FailureOr<Value> transposeMatrix(PatternRewriter &rewriter, Location loc,
   return op->getResult();
 }
 
-template <typename OnnxOp>
-struct GemmPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct GemmPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -72,7 +71,8 @@ struct GemmPattern : OpRewritePattern<OnnxOp> {
         (alpha != 1.0 || (hasC && beta != 1.0)))
       return rewriter.notifyMatchFailure(op, "scaled integer Gemm");
     if (!mayRetype(op.getResult()))
-      return rewriter.notifyMatchFailure(op, "unranked result used outside onnx");
+      return rewriter.notifyMatchFailure(op,
+                                         "unranked result used outside onnx");
     bool transA = op.getTransA() != 0, transB = op.getTransB() != 0;
     Location loc = op.getLoc();
     Value result = op.getResult();
@@ -125,8 +125,7 @@ struct GemmPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-template <typename OnnxOp>
-struct MatMulPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct MatMulPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -142,8 +141,7 @@ bool allFloat(ValueRange values) {
 
 /// BatchNormalization of every opset in inference form: only Y is used,
 /// `training_mode` = 0 and (opset < 9) `spatial` = 1.
-template <typename OnnxOp>
-struct BatchNormPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct BatchNormPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {

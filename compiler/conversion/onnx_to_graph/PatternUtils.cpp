@@ -92,8 +92,7 @@ bool onlyFirstResultUsed(Operation *op) {
                       [](Value result) { return result.use_empty(); });
 }
 
-void replaceFirstResult(PatternRewriter &rewriter, Operation *op,
-                        Value value) {
+void replaceFirstResult(PatternRewriter &rewriter, Operation *op, Value value) {
   rewriter.replaceAllUsesWith(op->getResult(0), value);
   rewriter.eraseOp(op);
 }
@@ -164,9 +163,9 @@ std::optional<DenseElementsAttr> getConstantAttr(Value value) {
     if (auto dense = dyn_cast<DenseElementsAttr>(attr))
       return dense;
   Operation *def = value.getDefiningOp();
-  if (!def || !isa<onnxir::ConstantOp, onnxir::Constant_v1Op,
-                   onnxir::Constant_v9Op, onnxir::Constant_v11Op,
-                   onnxir::Constant_v12Op>(def))
+  if (!def ||
+      !isa<onnxir::ConstantOp, onnxir::Constant_v1Op, onnxir::Constant_v9Op,
+           onnxir::Constant_v11Op, onnxir::Constant_v12Op>(def))
     return std::nullopt;
   if (auto dense = dyn_cast_or_null<DenseElementsAttr>(def->getAttr("value")))
     return dense;
@@ -252,8 +251,7 @@ Value createScalarConstant(PatternRewriter &rewriter, Location loc,
   if (auto floatType = dyn_cast<FloatType>(elementType)) {
     element = rewriter.getFloatAttr(floatType, value);
   } else {
-    element = rewriter.getIntegerAttr(elementType,
-                                      static_cast<int64_t>(value));
+    element = rewriter.getIntegerAttr(elementType, static_cast<int64_t>(value));
   }
   return graph::ConstantOp::create(rewriter, loc,
                                    DenseElementsAttr::get(type, element));
@@ -290,7 +288,8 @@ LogicalResult detail::chooseResultTypes(
   if (failed(infer(state, inferred)) || inferred.size() != wanted.size())
     return failure();
   state.types.clear();
-  for (auto [want, got, mayRefine] : llvm::zip_equal(wanted, inferred, refine)) {
+  for (auto [want, got, mayRefine] :
+       llvm::zip_equal(wanted, inferred, refine)) {
     Type chosen = got;
     auto ranked = dyn_cast_or_null<RankedTensorType>(want);
     auto gotRanked = dyn_cast<RankedTensorType>(got);
@@ -313,8 +312,8 @@ LogicalResult detail::chooseResultTypes(
   return success();
 }
 
-Value sliceAlong(PatternRewriter &rewriter, Location loc, Value v,
-                 int64_t axis, int64_t start, int64_t end) {
+Value sliceAlong(PatternRewriter &rewriter, Location loc, Value v, int64_t axis,
+                 int64_t start, int64_t end) {
   auto type = cast<RankedTensorType>(v.getType());
   SmallVector<int64_t> starts(type.getRank(), 0), steps(type.getRank(), 1);
   SmallVector<int64_t> ends(type.getShape());

@@ -1,4 +1,5 @@
-//===- PatternUtils.h - Shared helpers of the onnx -> graph patterns -*- C++ -*-===//
+//===- PatternUtils.h - Shared helpers of the onnx -> graph patterns -*- C++
+//-*-===//
 //
 // What every onnx -> graph pattern needs: reading constant operands (graph or
 // onnx constants), attribute defaults, the graph-tensor check, and one
@@ -69,7 +70,8 @@ bool hasFloatElements(mlir::Type type);
 /// and graph ops without SameOperandsAndResultType.
 bool usersAcceptRefinement(mlir::Value value);
 /// Whether `oldValue` can be replaced by `newValue`: equal types, or a
-/// compatible refinement (or an unranked `oldValue`) that usersAcceptRefinement.
+/// compatible refinement (or an unranked `oldValue`) that
+/// usersAcceptRefinement.
 bool canReplaceWith(mlir::Value oldValue, mlir::Value newValue);
 /// canReplaceWith for a value of type `newType` that does not exist yet.
 bool canRetype(mlir::Value oldValue, mlir::Type newType);
@@ -110,7 +112,8 @@ mlir::Value createScalarConstant(mlir::PatternRewriter &rewriter,
                                  double value);
 /// A 1-D i64 constant.
 mlir::Value createI64Constant(mlir::PatternRewriter &rewriter,
-                              mlir::Location loc, llvm::ArrayRef<int64_t> values);
+                              mlir::Location loc,
+                              llvm::ArrayRef<int64_t> values);
 
 /// Kernel, strides, dilations and explicit pads of a window op.
 struct Window {
@@ -139,12 +142,12 @@ namespace detail {
 /// placeholders) as the header comment says; `refine[i]` tells whether
 /// result i may be more precise than a ranked `wanted[i]`. Fails when the
 /// shape function rejects the op or disagrees with `wanted`.
-llvm::LogicalResult
-chooseResultTypes(mlir::OperationState &state, mlir::TypeRange wanted,
-                  llvm::ArrayRef<bool> refine, bool exactTypes,
-                  llvm::function_ref<llvm::LogicalResult(
-                      mlir::OperationState &, llvm::SmallVectorImpl<mlir::Type> &)>
-                      infer);
+llvm::LogicalResult chooseResultTypes(
+    mlir::OperationState &state, mlir::TypeRange wanted,
+    llvm::ArrayRef<bool> refine, bool exactTypes,
+    llvm::function_ref<llvm::LogicalResult(mlir::OperationState &,
+                                           llvm::SmallVectorImpl<mlir::Type> &)>
+        infer);
 } // namespace detail
 
 /// Builds `OpTy` from its ODS builder arguments `args` (those after the result
@@ -175,10 +178,10 @@ mlir::FailureOr<OpTy> createOp(mlir::PatternRewriter &rewriter,
       OpTy::template hasTrait<mlir::OpTrait::SameOperandsAndResultType>();
   auto infer = [&](mlir::OperationState &s,
                    llvm::SmallVectorImpl<mlir::Type> &types) {
-    return OpTy::inferReturnTypes(rewriter.getContext(), std::nullopt,
-                                  s.operands,
-                                  s.attributes.getDictionary(rewriter.getContext()),
-                                  s.getRawProperties(), s.regions, types);
+    return OpTy::inferReturnTypes(
+        rewriter.getContext(), std::nullopt, s.operands,
+        s.attributes.getDictionary(rewriter.getContext()), s.getRawProperties(),
+        s.regions, types);
   };
   if (mlir::failed(
           detail::chooseResultTypes(state, wanted, refine, exact, infer)))
@@ -201,11 +204,10 @@ template <typename OpTy, typename... Args>
 llvm::LogicalResult replaceOp(mlir::PatternRewriter &rewriter,
                               mlir::Operation *op, Args &&...args) {
   if (!mayRetype(op->getResult(0)))
-    return rewriter.notifyMatchFailure(
-        op, "unranked result used by a non-onnx op");
-  mlir::FailureOr<OpTy> newOp =
-      createOp<OpTy>(rewriter, op->getLoc(), op->getResult(0),
-                     std::forward<Args>(args)...);
+    return rewriter.notifyMatchFailure(op,
+                                       "unranked result used by a non-onnx op");
+  mlir::FailureOr<OpTy> newOp = createOp<OpTy>(
+      rewriter, op->getLoc(), op->getResult(0), std::forward<Args>(args)...);
   if (mlir::failed(newOp))
     return rewriter.notifyMatchFailure(
         op, "operands are not graph tensors or the graph shape function "
@@ -220,8 +222,8 @@ llvm::LogicalResult replaceOp(mlir::PatternRewriter &rewriter,
 template <typename OpTy, typename... Args>
 mlir::Value createValue(mlir::PatternRewriter &rewriter, mlir::Location loc,
                         Args &&...args) {
-  mlir::FailureOr<OpTy> op = createOp<OpTy>(rewriter, loc, mlir::Value(),
-                                            std::forward<Args>(args)...);
+  mlir::FailureOr<OpTy> op =
+      createOp<OpTy>(rewriter, loc, mlir::Value(), std::forward<Args>(args)...);
   return mlir::succeeded(op) ? op->getResult() : mlir::Value();
 }
 
@@ -262,8 +264,7 @@ mlir::Value requantize(mlir::PatternRewriter &rewriter, mlir::Location loc,
 
 /// `v`[start:end] along `axis` (static shape), every other dim whole.
 mlir::Value sliceAlong(mlir::PatternRewriter &rewriter, mlir::Location loc,
-                       mlir::Value v, int64_t axis, int64_t start,
-                       int64_t end);
+                       mlir::Value v, int64_t axis, int64_t start, int64_t end);
 
 /// Replaces `op` (one used result) by the existing `value` when
 /// canReplaceWith allows it.

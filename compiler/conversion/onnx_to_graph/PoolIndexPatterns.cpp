@@ -51,8 +51,8 @@ DenseElementsAttr flatIndices(Builder &b, ArrayRef<int64_t> shape,
       coord[d] = 0;
     }
   }
-  return DenseElementsAttr::get(
-      RankedTensorType::get(shape, b.getI64Type()), ArrayRef<int64_t>(values));
+  return DenseElementsAttr::get(RankedTensorType::get(shape, b.getI64Type()),
+                                ArrayRef<int64_t>(values));
 }
 
 template <typename OnnxOp>
@@ -93,10 +93,9 @@ struct MaxPoolIndicesPattern : OpRewritePattern<OnnxOp> {
       pads[type.getRank() + 2 + d] = w->pads[spatial + d];
     }
     auto pad = [&](Value v, double value) {
-      return createValue<graph::PadOp>(rewriter, loc, v,
-                                       rewriter.getDenseI64ArrayAttr(pads),
-                                       rewriter.getStringAttr("constant"),
-                                       rewriter.getF64FloatAttr(value));
+      return createValue<graph::PadOp>(
+          rewriter, loc, v, rewriter.getDenseI64ArrayAttr(pads),
+          rewriter.getStringAttr("constant"), rewriter.getF64FloatAttr(value));
     };
     Value values = pad(op.getX(), -std::numeric_limits<double>::infinity());
     bool columnMajor = order && order.getInt() == 1;
@@ -149,8 +148,7 @@ struct MaxPoolIndicesPattern : OpRewritePattern<OnnxOp> {
 /// Indices, row-major over the natural unpooled shape: per spatial dim
 /// (in - 1) * stride + kernel - pad_begin - pad_end) into zeros of the output
 /// shape, that one or a constant `output_shape` at least as large.
-template <typename OnnxOp>
-struct MaxUnpoolPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct MaxUnpoolPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -227,8 +225,8 @@ struct MaxUnpoolPattern : OpRewritePattern<OnnxOp> {
       positions = moved;
     }
     Value scattered = createValue<graph::ScatterElementsOp>(
-        rewriter, loc, zeros, positions, flat(x),
-        rewriter.getI64IntegerAttr(0), rewriter.getStringAttr("none"));
+        rewriter, loc, zeros, positions, flat(x), rewriter.getI64IntegerAttr(0),
+        rewriter.getStringAttr("none"));
     return replaceOp<graph::ReshapeOp>(rewriter, op, scattered, Value(),
                                        rewriter.getDenseI64ArrayAttr(shape));
   }

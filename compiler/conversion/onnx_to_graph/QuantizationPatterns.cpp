@@ -70,7 +70,8 @@ Value requantize(PatternRewriter &rewriter, Location loc, Value real,
   unsigned width = integer.getWidth();
   bool isUnsigned = integer.isUnsigned();
   double lo = isUnsigned ? 0.0 : -std::ldexp(1.0, width - 1);
-  double hi = isUnsigned ? std::ldexp(1.0, width) - 1 : std::ldexp(1.0, width - 1) - 1;
+  double hi =
+      isUnsigned ? std::ldexp(1.0, width) - 1 : std::ldexp(1.0, width - 1) - 1;
   auto roundedType = cast<RankedTensorType>(rounded.getType());
   Value clamped = graph::ClampOp::create(rewriter, loc, roundedType, rounded,
                                          getF64Attr(rewriter, lo),
@@ -99,7 +100,8 @@ struct QuantizeLinearPattern : OpRewritePattern<OnnxOp> {
     auto resultType = dyn_cast<TensorType>(op->getResult(0).getType());
     if (!type || !hasFloatElements(type) || !getGraphTensor(scale.getType()) ||
         !resultType || !isa<IntegerType>(resultType.getElementType()) ||
-        (zeroPoint && !isNone(zeroPoint) && !getGraphTensor(zeroPoint.getType())))
+        (zeroPoint && !isNone(zeroPoint) &&
+         !getGraphTensor(zeroPoint.getType())))
       return rewriter.notifyMatchFailure(op, "operands are not graph tensors");
     Location loc = op.getLoc();
     int64_t axis = axisAttr(op, type.getRank());
@@ -126,7 +128,8 @@ struct DequantizeLinearPattern : OpRewritePattern<OnnxOp> {
     auto type = getGraphTensor(x.getType());
     auto scaleType = getGraphTensor(scale.getType());
     if (!type || !isa<IntegerType>(type.getElementType()) || !scaleType ||
-        (zeroPoint && !isNone(zeroPoint) && !getGraphTensor(zeroPoint.getType())))
+        (zeroPoint && !isNone(zeroPoint) &&
+         !getGraphTensor(zeroPoint.getType())))
       return rewriter.notifyMatchFailure(op, "operands are not graph tensors");
     Location loc = op.getLoc();
     int64_t axis = axisAttr(op, type.getRank());
@@ -156,8 +159,8 @@ struct MatMulIntegerPattern : OpRewritePattern<onnx::MatMulIntegerOp> {
     Location loc = op.getLoc();
     Value aZero = op->getOperand(2), bZero = op->getOperand(3);
     if (!isNone(aZero))
-      aZero = alongAxis(rewriter, loc, aZero, aType.getRank() - 2,
-                        aType.getRank());
+      aZero =
+          alongAxis(rewriter, loc, aZero, aType.getRank() - 2, aType.getRank());
     Value lhs = widenMinusZeroPoint(rewriter, loc, a, aZero);
     Value rhs = widenMinusZeroPoint(rewriter, loc, b, bZero);
     return replaceOp<graph::MatmulOp>(rewriter, op, lhs, rhs);
@@ -173,13 +176,14 @@ struct QLinearMatMulPattern : OpRewritePattern<onnx::QLinearMatMulOp> {
     auto resultType = dyn_cast<TensorType>(op.getType());
     for (Value v : in)
       if (!getGraphTensor(v.getType()))
-        return rewriter.notifyMatchFailure(op, "operands are not graph tensors");
+        return rewriter.notifyMatchFailure(op,
+                                           "operands are not graph tensors");
     if (!resultType || !isa<IntegerType>(resultType.getElementType()))
       return rewriter.notifyMatchFailure(op, "result is not an integer tensor");
     Location loc = op.getLoc();
     auto aType = getGraphTensor(in[0].getType());
-    Value aZero = alongAxis(rewriter, loc, in[2], aType.getRank() - 2,
-                            aType.getRank());
+    Value aZero =
+        alongAxis(rewriter, loc, in[2], aType.getRank() - 2, aType.getRank());
     Value acc = createValue<graph::MatmulOp>(
         rewriter, loc, widenMinusZeroPoint(rewriter, loc, in[0], aZero),
         widenMinusZeroPoint(rewriter, loc, in[3], in[5]));
@@ -191,8 +195,8 @@ struct QLinearMatMulPattern : OpRewritePattern<onnx::QLinearMatMulOp> {
         in[6]);
     Value real = createValue<graph::MulOp>(
         rewriter, loc, castElements(rewriter, loc, acc, fp), multiplier);
-    Value q = requantize(rewriter, loc, real, in[7],
-                         resultType.getElementType());
+    Value q =
+        requantize(rewriter, loc, real, in[7], resultType.getElementType());
     return forwardValue(rewriter, op, q);
   }
 };

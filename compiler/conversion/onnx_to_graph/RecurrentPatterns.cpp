@@ -45,9 +45,15 @@ public:
     return createValue<graph::TransposeOp>(rw, loc, v,
                                            rw.getDenseI64ArrayAttr(perm));
   }
-  Value add(Value a, Value b) { return createValue<graph::AddOp>(rw, loc, a, b); }
-  Value sub(Value a, Value b) { return createValue<graph::SubOp>(rw, loc, a, b); }
-  Value mul(Value a, Value b) { return createValue<graph::MulOp>(rw, loc, a, b); }
+  Value add(Value a, Value b) {
+    return createValue<graph::AddOp>(rw, loc, a, b);
+  }
+  Value sub(Value a, Value b) {
+    return createValue<graph::SubOp>(rw, loc, a, b);
+  }
+  Value mul(Value a, Value b) {
+    return createValue<graph::MulOp>(rw, loc, a, b);
+  }
   Value matmul(Value a, Value b) {
     return createValue<graph::MatmulOp>(rw, loc, a, b);
   }
@@ -70,19 +76,20 @@ public:
     if (name == "Relu")
       return graph::ReluOp::create(rw, loc, type, v);
     if (name == "LeakyRelu")
-      return graph::LeakyReluOp::create(rw, loc, type, v,
-                                        rw.getF64FloatAttr(alpha.value_or(0.01)));
+      return graph::LeakyReluOp::create(
+          rw, loc, type, v, rw.getF64FloatAttr(alpha.value_or(0.01)));
     if (name == "Elu")
       return graph::EluOp::create(rw, loc, type, v,
                                   rw.getF64FloatAttr(alpha.value_or(1.0)));
     if (name == "HardSigmoid")
-      return graph::HardSigmoidOp::create(rw, loc, type, v,
-                                          rw.getF64FloatAttr(alpha.value_or(0.2)),
-                                          rw.getF64FloatAttr(beta.value_or(0.5)));
+      return graph::HardSigmoidOp::create(
+          rw, loc, type, v, rw.getF64FloatAttr(alpha.value_or(0.2)),
+          rw.getF64FloatAttr(beta.value_or(0.5)));
     if (name == "Softplus")
       return graph::SoftplusOp::create(rw, loc, type, v);
     if (name == "Affine")
-      return add(mul(v, scalar(alpha.value_or(1.0))), scalar(beta.value_or(0.0)));
+      return add(mul(v, scalar(alpha.value_or(1.0))),
+                 scalar(beta.value_or(0.0)));
     if (name == "ScaledTanh")
       return mul(graph::TanhOp::create(rw, loc, type,
                                        mul(v, scalar(beta.value_or(1.0)))),
@@ -156,9 +163,10 @@ struct RecurrentPattern : OpRewritePattern<OnnxOp> {
         acts.push_back(cast<StringAttr>(a).getValue());
     } else {
       SmallVector<StringRef> defaults =
-          cell == Cell::RNN   ? SmallVector<StringRef>{"Tanh"}
-          : cell == Cell::GRU ? SmallVector<StringRef>{"Sigmoid", "Tanh"}
-                              : SmallVector<StringRef>{"Sigmoid", "Tanh", "Tanh"};
+          cell == Cell::RNN ? SmallVector<StringRef>{"Tanh"}
+          : cell == Cell::GRU
+              ? SmallVector<StringRef>{"Sigmoid", "Tanh"}
+              : SmallVector<StringRef>{"Sigmoid", "Tanh", "Tanh"};
       for (int64_t d = 0; d < dirs; ++d)
         acts.append(defaults.begin(), defaults.end());
     }
@@ -184,9 +192,8 @@ struct RecurrentPattern : OpRewritePattern<OnnxOp> {
     // Per step: t < len[b] ([batch, 1] bool), when sequence_lens is given.
     SmallVector<Value> valid;
     if (lens) {
-      Value len = u.reshape(castElements(rewriter, loc, lens,
-                                         rewriter.getI64Type()),
-                            {batch, 1});
+      Value len = u.reshape(
+          castElements(rewriter, loc, lens, rewriter.getI64Type()), {batch, 1});
       for (int64_t t = 0; t < steps; ++t)
         valid.push_back(createValue<graph::LessOp>(
             rewriter, loc,
@@ -207,9 +214,9 @@ struct RecurrentPattern : OpRewritePattern<OnnxOp> {
           beta = betas[i];
         return u.activate(acts[i], v, alpha, beta);
       };
-      Value wd = u.transpose(u.reshape(u.slice(w, 0, d, d + 1),
-                                       {gates() * hidden, inputSize}),
-                             {1, 0});
+      Value wd = u.transpose(
+          u.reshape(u.slice(w, 0, d, d + 1), {gates() * hidden, inputSize}),
+          {1, 0});
       Value rd = u.transpose(
           u.reshape(u.slice(r, 0, d, d + 1), {gates() * hidden, hidden}),
           {1, 0});
@@ -263,8 +270,8 @@ struct RecurrentPattern : OpRewritePattern<OnnxOp> {
           if (linearBeforeReset) {
             candidate = u.add(gate(xw, 2), u.mul(rg, gate(hrb, 2)));
           } else {
-            Value rh = u.matmul(u.mul(rg, h), u.slice(rd, 1, 2 * hidden,
-                                                      3 * hidden));
+            Value rh =
+                u.matmul(u.mul(rg, h), u.slice(rd, 1, 2 * hidden, 3 * hidden));
             if (rb)
               rh = u.add(rh, gateBias(rb, 2));
             candidate = u.add(gate(xw, 2), rh);
@@ -296,7 +303,8 @@ struct RecurrentPattern : OpRewritePattern<OnnxOp> {
                                              u.zeros({batch, hidden}));
           newH = createValue<graph::SelectOp>(rewriter, loc, valid[t], newH, h);
           if (newC)
-            newC = createValue<graph::SelectOp>(rewriter, loc, valid[t], newC, c);
+            newC =
+                createValue<graph::SelectOp>(rewriter, loc, valid[t], newC, c);
         }
         outputs[t] = u.reshape(out, {1, 1, batch, hidden});
         h = newH;

@@ -56,7 +56,8 @@ struct ReduceSumInputPattern : OpRewritePattern<onnx::ReduceSumOp> {
                                 PatternRewriter &rewriter) const override {
     SmallVector<int64_t> axes;
     if (!isNone(op.getAxes())) {
-      std::optional<SmallVector<int64_t>> values = getConstantInts(op.getAxes());
+      std::optional<SmallVector<int64_t>> values =
+          getConstantInts(op.getAxes());
       if (!values)
         return rewriter.notifyMatchFailure(op, "axes is not a constant");
       axes = std::move(*values);
@@ -88,7 +89,7 @@ void mica::onnx_to_graph::populateReductionPatterns(
     RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
 #define REDUCE(NAME, KIND)                                                     \
-  patterns.add<ReduceAttrPattern<onnx::NAME##_v1Op, ReduceKind::KIND>,          \
+  patterns.add<ReduceAttrPattern<onnx::NAME##_v1Op, ReduceKind::KIND>,         \
                ReduceAttrPattern<onnx::NAME##_v11Op, ReduceKind::KIND>>(ctx);
   REDUCE(ReduceMean, mean)
   REDUCE(ReduceSum, sum)
@@ -100,27 +101,27 @@ void mica::onnx_to_graph::populateReductionPatterns(
   REDUCE(ReduceSumSquare, sum_square)
   REDUCE(ReduceLogSumExp, log_sum_exp)
 #undef REDUCE
-  patterns.add<ReduceAttrPattern<onnx::ReduceMeanOp, ReduceKind::mean>,
-               ReduceAttrPattern<onnx::ReduceMax_v12Op, ReduceKind::max>,
-               ReduceAttrPattern<onnx::ReduceMaxOp, ReduceKind::max>,
-               ReduceAttrPattern<onnx::ReduceMin_v12Op, ReduceKind::min>,
-               ReduceAttrPattern<onnx::ReduceMinOp, ReduceKind::min>,
-               ReduceAttrPattern<onnx::ReduceProdOp, ReduceKind::prod>,
-               ReduceAttrPattern<onnx::ReduceL1Op, ReduceKind::l1>,
-               ReduceAttrPattern<onnx::ReduceL2Op, ReduceKind::l2>,
-               ReduceAttrPattern<onnx::ReduceSumSquareOp, ReduceKind::sum_square>,
-               ReduceAttrPattern<onnx::ReduceLogSumExpOp,
-                                 ReduceKind::log_sum_exp>,
-               ReduceAttrPattern<onnx::ReduceLogSum_v1Op, ReduceKind::sum, true>,
-               ReduceAttrPattern<onnx::ReduceLogSum_v11Op, ReduceKind::sum, true>,
-               ReduceAttrPattern<onnx::ReduceLogSumOp, ReduceKind::sum, true>,
-               ReduceSumInputPattern,
-               ArgReducePattern<onnx::ArgMax_v1Op, graph::ArgMaxOp>,
-               ArgReducePattern<onnx::ArgMax_v11Op, graph::ArgMaxOp>,
-               ArgReducePattern<onnx::ArgMax_v12Op, graph::ArgMaxOp>,
-               ArgReducePattern<onnx::ArgMaxOp, graph::ArgMaxOp>,
-               ArgReducePattern<onnx::ArgMin_v1Op, graph::ArgMinOp>,
-               ArgReducePattern<onnx::ArgMin_v11Op, graph::ArgMinOp>,
-               ArgReducePattern<onnx::ArgMin_v12Op, graph::ArgMinOp>,
-               ArgReducePattern<onnx::ArgMinOp, graph::ArgMinOp>>(ctx);
+  patterns
+      .add<ReduceAttrPattern<onnx::ReduceMeanOp, ReduceKind::mean>,
+           ReduceAttrPattern<onnx::ReduceMax_v12Op, ReduceKind::max>,
+           ReduceAttrPattern<onnx::ReduceMaxOp, ReduceKind::max>,
+           ReduceAttrPattern<onnx::ReduceMin_v12Op, ReduceKind::min>,
+           ReduceAttrPattern<onnx::ReduceMinOp, ReduceKind::min>,
+           ReduceAttrPattern<onnx::ReduceProdOp, ReduceKind::prod>,
+           ReduceAttrPattern<onnx::ReduceL1Op, ReduceKind::l1>,
+           ReduceAttrPattern<onnx::ReduceL2Op, ReduceKind::l2>,
+           ReduceAttrPattern<onnx::ReduceSumSquareOp, ReduceKind::sum_square>,
+           ReduceAttrPattern<onnx::ReduceLogSumExpOp, ReduceKind::log_sum_exp>,
+           ReduceAttrPattern<onnx::ReduceLogSum_v1Op, ReduceKind::sum, true>,
+           ReduceAttrPattern<onnx::ReduceLogSum_v11Op, ReduceKind::sum, true>,
+           ReduceAttrPattern<onnx::ReduceLogSumOp, ReduceKind::sum, true>,
+           ReduceSumInputPattern,
+           ArgReducePattern<onnx::ArgMax_v1Op, graph::ArgMaxOp>,
+           ArgReducePattern<onnx::ArgMax_v11Op, graph::ArgMaxOp>,
+           ArgReducePattern<onnx::ArgMax_v12Op, graph::ArgMaxOp>,
+           ArgReducePattern<onnx::ArgMaxOp, graph::ArgMaxOp>,
+           ArgReducePattern<onnx::ArgMin_v1Op, graph::ArgMinOp>,
+           ArgReducePattern<onnx::ArgMin_v11Op, graph::ArgMinOp>,
+           ArgReducePattern<onnx::ArgMin_v12Op, graph::ArgMinOp>,
+           ArgReducePattern<onnx::ArgMinOp, graph::ArgMinOp>>(ctx);
 }

@@ -67,10 +67,10 @@ struct RefineResultTypes : RewritePattern {
     if (isGraphUnarySameType(op)) {
       inferred.push_back(op->getOperand(0).getType());
     } else if (failed(cast<InferTypeOpInterface>(op).inferReturnTypes(
-            op->getContext(), std::nullopt, op->getOperands(),
-            op->getAttrDictionary(), op->getPropertiesStorage(),
-            op->getRegions(), inferred)) ||
-        inferred.size() != op->getNumResults())
+                   op->getContext(), std::nullopt, op->getOperands(),
+                   op->getAttrDictionary(), op->getPropertiesStorage(),
+                   op->getRegions(), inferred)) ||
+               inferred.size() != op->getNumResults())
       return failure();
     bool changed = false;
     for (auto [result, type] : llvm::zip(op->getResults(), inferred)) {
@@ -87,7 +87,8 @@ struct RefineResultTypes : RewritePattern {
           needOld.push_back(&use);
       }
       if (!needOld.empty()) {
-        Value cast = tensor::CastOp::create(rewriter, op->getLoc(), old, result);
+        Value cast =
+            tensor::CastOp::create(rewriter, op->getLoc(), old, result);
         for (OpOperand *use : needOld)
           rewriter.modifyOpInPlace(use->getOwner(), [&] { use->set(cast); });
       }

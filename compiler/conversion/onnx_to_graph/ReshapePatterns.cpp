@@ -34,10 +34,10 @@ LogicalResult reshapeTo(PatternRewriter &rewriter, Operation *op, Value input,
   SmallVector<int64_t> newShape;
   int unresolved = 0;
   for (auto [i, dim] : llvm::enumerate(dims)) {
-    int64_t size = dim.kind == TargetDim::Input ? type.getDimSize(dim.value)
-                                                : dim.value;
-    bool sameIndex = dim.kind == TargetDim::Input &&
-                     dim.value == static_cast<int64_t>(i);
+    int64_t size =
+        dim.kind == TargetDim::Input ? type.getDimSize(dim.value) : dim.value;
+    bool sameIndex =
+        dim.kind == TargetDim::Input && dim.value == static_cast<int64_t>(i);
     if (dim.kind == TargetDim::Infer ||
         (ShapedType::isDynamic(size) && !sameIndex)) {
       newShape.push_back(-1);
@@ -73,16 +73,15 @@ LogicalResult reshapeTo(PatternRewriter &rewriter, Operation *op, Value input,
   Value table = graph::ConcatOp::create(
       rewriter, loc, ValueRange{shape, createI64Constant(rewriter, loc, extra)},
       rewriter.getI64IntegerAttr(0));
-  Value target = graph::GatherOp::create(rewriter, loc, table,
-                                         createI64Constant(rewriter, loc, indices),
-                                         rewriter.getI64IntegerAttr(0));
+  Value target = graph::GatherOp::create(
+      rewriter, loc, table, createI64Constant(rewriter, loc, indices),
+      rewriter.getI64IntegerAttr(0));
   return replaceOp<graph::ReshapeOp>(rewriter, op, input, target,
                                      DenseI64ArrayAttr());
 }
 
 /// Reshape-5/13/14: the target shape is an input.
-template <typename OnnxOp>
-struct ReshapePattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct ReshapePattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -92,12 +91,14 @@ struct ReshapePattern : OpRewritePattern<OnnxOp> {
     if (std::optional<SmallVector<int64_t>> values = getConstantInts(shape)) {
       if (allowZero && llvm::is_contained(*values, 0))
         return rewriter.notifyMatchFailure(op, "allowzero with a 0 entry");
-      return replaceOp<graph::ReshapeOp>(rewriter, op, op.getData(), Value(),
-                                         rewriter.getDenseI64ArrayAttr(*values));
+      return replaceOp<graph::ReshapeOp>(
+          rewriter, op, op.getData(), Value(),
+          rewriter.getDenseI64ArrayAttr(*values));
     }
     auto shapeType = getGraphTensor(shape.getType());
     if (allowZero || !shapeType || shapeType.getRank() != 1 ||
-        !shapeType.hasStaticShape() || !shapeType.getElementType().isInteger(64))
+        !shapeType.hasStaticShape() ||
+        !shapeType.getElementType().isInteger(64))
       return rewriter.notifyMatchFailure(
           op, "runtime shape is not a static-size 1-D i64 tensor");
     return replaceOp<graph::ReshapeOp>(rewriter, op, op.getData(), shape,
@@ -199,16 +200,16 @@ struct UnsqueezePattern : OpRewritePattern<OnnxOp> {
     SmallVector<TargetDim> dims;
     int64_t next = 0;
     for (int64_t i = 0; i < rank; ++i)
-      dims.push_back(inserted->contains(i) ? TargetDim{TargetDim::Static, 1}
-                                           : TargetDim{TargetDim::Input, next++});
+      dims.push_back(inserted->contains(i)
+                         ? TargetDim{TargetDim::Static, 1}
+                         : TargetDim{TargetDim::Input, next++});
     return reshapeTo(rewriter, op, op.getData(), dims);
   }
 };
 
 /// Flatten: [prod(dims before axis), prod(dims from axis)]. A group with
 /// dynamic dims is its single input dim or the inferred -1.
-template <typename OnnxOp>
-struct FlattenPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct FlattenPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -233,7 +234,8 @@ struct FlattenPattern : OpRewritePattern<OnnxOp> {
     };
     TargetDim dims[] = {group(0, axis), group(axis, rank)};
     if (dims[0].kind == TargetDim::Infer && dims[1].kind == TargetDim::Infer)
-      return rewriter.notifyMatchFailure(op, "both halves are dynamic products");
+      return rewriter.notifyMatchFailure(op,
+                                         "both halves are dynamic products");
     return reshapeTo(rewriter, op, op.getInput(), dims);
   }
 };
@@ -241,17 +243,16 @@ struct FlattenPattern : OpRewritePattern<OnnxOp> {
 } // namespace
 
 void mica::onnx_to_graph::populateReshapePatterns(RewritePatternSet &patterns) {
-  patterns.add<ReshapePattern<onnx::Reshape_v5Op>,
-               ReshapePattern<onnx::Reshape_v13Op>,
-               ReshapePattern<onnx::ReshapeOp>, Reshape1Pattern,
-               SqueezePattern<onnx::Squeeze_v1Op, false>,
-               SqueezePattern<onnx::Squeeze_v11Op, false>,
-               SqueezePattern<onnx::SqueezeOp, true>,
-               UnsqueezePattern<onnx::Unsqueeze_v1Op, false>,
-               UnsqueezePattern<onnx::Unsqueeze_v11Op, false>,
-               UnsqueezePattern<onnx::UnsqueezeOp, true>,
-               FlattenPattern<onnx::Flatten_v1Op>,
-               FlattenPattern<onnx::Flatten_v9Op>,
-               FlattenPattern<onnx::Flatten_v11Op>,
-               FlattenPattern<onnx::FlattenOp>>(patterns.getContext());
+  patterns.add<
+      ReshapePattern<onnx::Reshape_v5Op>, ReshapePattern<onnx::Reshape_v13Op>,
+      ReshapePattern<onnx::ReshapeOp>, Reshape1Pattern,
+      SqueezePattern<onnx::Squeeze_v1Op, false>,
+      SqueezePattern<onnx::Squeeze_v11Op, false>,
+      SqueezePattern<onnx::SqueezeOp, true>,
+      UnsqueezePattern<onnx::Unsqueeze_v1Op, false>,
+      UnsqueezePattern<onnx::Unsqueeze_v11Op, false>,
+      UnsqueezePattern<onnx::UnsqueezeOp, true>,
+      FlattenPattern<onnx::Flatten_v1Op>, FlattenPattern<onnx::Flatten_v9Op>,
+      FlattenPattern<onnx::Flatten_v11Op>, FlattenPattern<onnx::FlattenOp>>(
+      patterns.getContext());
 }

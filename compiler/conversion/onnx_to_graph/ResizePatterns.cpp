@@ -35,9 +35,8 @@ LogicalResult rewriteResize(PatternRewriter &rewriter, Operation *op,
     modes.mode = "linear";
   if (!llvm::is_contained({"nearest", "linear", "cubic"}, modes.mode) ||
       !llvm::is_contained({"half_pixel", "half_pixel_symmetric",
-                           "pytorch_half_pixel", "align_corners",
-                           "asymmetric", "tf_half_pixel_for_nn",
-                           "tf_crop_and_resize"},
+                           "pytorch_half_pixel", "align_corners", "asymmetric",
+                           "tf_half_pixel_for_nn", "tf_crop_and_resize"},
                           modes.coordinates) ||
       !llvm::is_contained(
           {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"},
@@ -87,8 +86,7 @@ std::optional<SmallVector<double>> readScales(Value input, Value scales,
 }
 
 /// Resize-11 and -13.
-template <typename OnnxOp>
-struct ResizePattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct ResizePattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {

@@ -26,8 +26,7 @@ namespace onnx = mica::onnxir;
 
 namespace {
 
-template <typename OnnxOp>
-struct RoiAlignPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct RoiAlignPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -35,8 +34,8 @@ struct RoiAlignPattern : OpRewritePattern<OnnxOp> {
     auto xType = getGraphTensor(x.getType());
     auto roiType = getGraphTensor(rois.getType());
     auto batchType = getGraphTensor(batch.getType());
-    if (!xType || !xType.hasStaticShape() || xType.getRank() != 4 ||
-        !roiType || !roiType.hasStaticShape() || roiType.getRank() != 2 ||
+    if (!xType || !xType.hasStaticShape() || xType.getRank() != 4 || !roiType ||
+        !roiType.hasStaticShape() || roiType.getRank() != 2 ||
         roiType.getDimSize(1) != 4 || !batchType ||
         roiType.getElementType() != xType.getElementType())
       return rewriter.notifyMatchFailure(op, "needs static shapes");
@@ -51,10 +50,10 @@ struct RoiAlignPattern : OpRewritePattern<OnnxOp> {
     // Opset 10 has no coordinate_transformation_mode: output_half_pixel.
     auto transformAttr = op->template getAttrOfType<StringAttr>(
         "coordinate_transformation_mode");
-    StringRef transform =
-        transformAttr ? transformAttr.getValue()
-        : std::is_same_v<OnnxOp, onnx::RoiAlign_v10Op> ? "output_half_pixel"
-                                                        : "half_pixel";
+    StringRef transform = transformAttr ? transformAttr.getValue()
+                          : std::is_same_v<OnnxOp, onnx::RoiAlign_v10Op>
+                              ? "output_half_pixel"
+                              : "half_pixel";
     bool halfPixel = transform == "half_pixel";
     if (!halfPixel && transform != "output_half_pixel")
       return rewriter.notifyMatchFailure(op, "unknown coordinate transform");
@@ -121,9 +120,8 @@ struct RoiAlignPattern : OpRewritePattern<OnnxOp> {
         rewriter, loc, reshape(xs, {regions, 1, kx, 1}), zeros);
     Value gridY = createValue<graph::AddOp>(
         rewriter, loc, reshape(ys, {regions, ky, 1, 1}), zeros);
-    Value grid = createValue<graph::ConcatOp>(rewriter, loc,
-                                              ValueRange{gridX, gridY},
-                                              rewriter.getI64IntegerAttr(3));
+    Value grid = createValue<graph::ConcatOp>(
+        rewriter, loc, ValueRange{gridX, gridY}, rewriter.getI64IntegerAttr(3));
     Value images = createValue<graph::GatherOp>(rewriter, loc, x, batch,
                                                 rewriter.getI64IntegerAttr(0));
     Value sampled = createValue<graph::GridSampleOp>(

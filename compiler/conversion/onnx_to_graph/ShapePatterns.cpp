@@ -22,15 +22,15 @@ namespace {
 
 constexpr int64_t kEnd = std::numeric_limits<int64_t>::max();
 
-template <typename OnnxOp>
-struct TransposePattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct TransposePattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
     auto type = getGraphTensor(op.getData().getType());
     if (!type)
       return rewriter.notifyMatchFailure(op, "input is not a ranked tensor");
-    SmallVector<int64_t> perm(llvm::reverse(llvm::seq<int64_t>(0, type.getRank())));
+    SmallVector<int64_t> perm(
+        llvm::reverse(llvm::seq<int64_t>(0, type.getRank())));
     if (op.getPerm())
       perm = getI64s(op.getPerm());
     return replaceOp<graph::TransposeOp>(rewriter, op, op.getData(),
@@ -38,8 +38,7 @@ struct TransposePattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-template <typename OnnxOp>
-struct ConcatPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct ConcatPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -50,8 +49,7 @@ struct ConcatPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-template <typename OnnxOp>
-struct GatherPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct GatherPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -65,8 +63,7 @@ struct GatherPattern : OpRewritePattern<OnnxOp> {
 };
 
 /// Shape of every opset; Shape-15's start/end slice the shape.
-template <typename OnnxOp>
-struct ShapePattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct ShapePattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -75,21 +72,20 @@ struct ShapePattern : OpRewritePattern<OnnxOp> {
     if ((!start || start.getInt() == 0) && !end)
       return replaceOp<graph::ShapeOfOp>(rewriter, op, op.getData());
     if (!mayRetype(op->getResult(0)))
-      return rewriter.notifyMatchFailure(op, "unranked result used outside onnx");
-    FailureOr<graph::ShapeOfOp> shape =
-        createOp<graph::ShapeOfOp>(rewriter, op.getLoc(), Value(), op.getData());
+      return rewriter.notifyMatchFailure(op,
+                                         "unranked result used outside onnx");
+    FailureOr<graph::ShapeOfOp> shape = createOp<graph::ShapeOfOp>(
+        rewriter, op.getLoc(), Value(), op.getData());
     if (failed(shape))
       return rewriter.notifyMatchFailure(op, "input is not a ranked tensor");
     int64_t b = start ? start.getInt() : 0, e = end ? end.getInt() : kEnd;
-    return replaceOp<graph::SliceOp>(rewriter, op, shape->getResult(),
-                                     rewriter.getDenseI64ArrayAttr({b}),
-                                     rewriter.getDenseI64ArrayAttr({e}),
-                                     rewriter.getDenseI64ArrayAttr({1}));
+    return replaceOp<graph::SliceOp>(
+        rewriter, op, shape->getResult(), rewriter.getDenseI64ArrayAttr({b}),
+        rewriter.getDenseI64ArrayAttr({e}), rewriter.getDenseI64ArrayAttr({1}));
   }
 };
 
-template <typename OnnxOp>
-struct ExpandPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct ExpandPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -101,8 +97,7 @@ struct ExpandPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-template <typename OnnxOp>
-struct TilePattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct TilePattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -116,9 +111,8 @@ struct TilePattern : OpRewritePattern<OnnxOp> {
 };
 
 /// Spreads ONNX slice parameters over every dim of `data`.
-LogicalResult rewriteSlice(PatternRewriter &rewriter, Operation *op,
-                           Value data, ArrayRef<int64_t> starts,
-                           ArrayRef<int64_t> ends,
+LogicalResult rewriteSlice(PatternRewriter &rewriter, Operation *op, Value data,
+                           ArrayRef<int64_t> starts, ArrayRef<int64_t> ends,
                            std::optional<SmallVector<int64_t>> axes,
                            std::optional<SmallVector<int64_t>> steps) {
   auto type = getGraphTensor(data.getType());
@@ -143,10 +137,9 @@ LogicalResult rewriteSlice(PatternRewriter &rewriter, Operation *op,
     e[*axis] = ends[k];
     s[*axis] = (*steps)[k];
   }
-  return replaceOp<graph::SliceOp>(rewriter, op, data,
-                                   rewriter.getDenseI64ArrayAttr(b),
-                                   rewriter.getDenseI64ArrayAttr(e),
-                                   rewriter.getDenseI64ArrayAttr(s));
+  return replaceOp<graph::SliceOp>(
+      rewriter, op, data, rewriter.getDenseI64ArrayAttr(b),
+      rewriter.getDenseI64ArrayAttr(e), rewriter.getDenseI64ArrayAttr(s));
 }
 
 /// A Slice whose starts/ends are computed at run time (a sequence length)
@@ -174,9 +167,9 @@ LogicalResult rewriteDynamicSlice(PatternRewriter &rewriter, Operation *op,
       return rewriter.notifyMatchFailure(op, "steps are not constant");
     steps = *constant;
   }
-  return replaceOp<graph::DynamicSliceOp>(
-      rewriter, op, data, starts, ends, rewriter.getDenseI64ArrayAttr(axes),
-      rewriter.getDenseI64ArrayAttr(steps));
+  return replaceOp<graph::DynamicSliceOp>(rewriter, op, data, starts, ends,
+                                          rewriter.getDenseI64ArrayAttr(axes),
+                                          rewriter.getDenseI64ArrayAttr(steps));
 }
 
 struct Slice1Pattern : OpRewritePattern<onnx::Slice_v1Op> {
@@ -191,8 +184,7 @@ struct Slice1Pattern : OpRewritePattern<onnx::Slice_v1Op> {
   }
 };
 
-template <typename OnnxOp>
-struct SlicePattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct SlicePattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -217,8 +209,7 @@ struct SlicePattern : OpRewritePattern<OnnxOp> {
 /// inference then gives up on its result, which would keep everything
 /// downstream in onnx too. This refines that result type in place to the
 /// input's rank, with the dims outside the sliced axes copied.
-template <typename OnnxOp>
-struct RefineSliceType : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct RefineSliceType : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -247,8 +238,7 @@ struct RefineSliceType : OpRewritePattern<OnnxOp> {
 
 /// Split of every opset: sizes from the `split` input or attribute, else
 /// equal parts of a static dim.
-template <typename OnnxOp>
-struct SplitPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct SplitPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -274,10 +264,12 @@ struct SplitPattern : OpRewritePattern<OnnxOp> {
       sizes = SmallVector<int64_t>(parts, size / parts);
     }
     if (!llvm::all_of(op->getResults(), mayRetype))
-      return rewriter.notifyMatchFailure(op, "unranked result used outside onnx");
-    FailureOr<graph::SplitOp> split = createOp<graph::SplitOp>(
-        rewriter, op.getLoc(), op->getResults(), input,
-        rewriter.getI64IntegerAttr(axis), rewriter.getDenseI64ArrayAttr(*sizes));
+      return rewriter.notifyMatchFailure(op,
+                                         "unranked result used outside onnx");
+    FailureOr<graph::SplitOp> split =
+        createOp<graph::SplitOp>(rewriter, op.getLoc(), op->getResults(), input,
+                                 rewriter.getI64IntegerAttr(axis),
+                                 rewriter.getDenseI64ArrayAttr(*sizes));
     if (failed(split))
       return rewriter.notifyMatchFailure(op, "sizes do not split the dim");
     rewriter.replaceOp(op, split->getResults());
@@ -289,15 +281,13 @@ LogicalResult rewritePad(PatternRewriter &rewriter, Operation *op,
                          ArrayRef<int64_t> pads, StringRef mode, double value) {
   if (!llvm::is_contained({"constant", "reflect", "edge"}, mode))
     return rewriter.notifyMatchFailure(op, "unsupported pad mode");
-  return replaceOp<graph::PadOp>(rewriter, op, op->getOperand(0),
-                                 rewriter.getDenseI64ArrayAttr(pads),
-                                 rewriter.getStringAttr(mode),
-                                 getF64Attr(rewriter, value));
+  return replaceOp<graph::PadOp>(
+      rewriter, op, op->getOperand(0), rewriter.getDenseI64ArrayAttr(pads),
+      rewriter.getStringAttr(mode), getF64Attr(rewriter, value));
 }
 
 /// Pad-1 (`paddings`) and Pad-2 (`pads`): attributes.
-template <typename OnnxOp>
-struct PadAttrPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct PadAttrPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -311,8 +301,7 @@ struct PadAttrPattern : OpRewritePattern<OnnxOp> {
 };
 
 /// Pad-11/13: constant `pads` and optional scalar `constant_value` inputs.
-template <typename OnnxOp>
-struct PadInputPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct PadInputPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -330,18 +319,18 @@ struct PadInputPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populateShapePatterns(RewritePatternSet &patterns) {
   patterns.add<
-      TransposePattern<onnx::Transpose_v1Op>, TransposePattern<onnx::TransposeOp>,
-      ConcatPattern<onnx::Concat_v1Op>, ConcatPattern<onnx::Concat_v4Op>,
-      ConcatPattern<onnx::Concat_v11Op>, ConcatPattern<onnx::ConcatOp>,
-      GatherPattern<onnx::Gather_v1Op>, GatherPattern<onnx::Gather_v11Op>,
-      GatherPattern<onnx::GatherOp>, ShapePattern<onnx::Shape_v1Op>,
-      ShapePattern<onnx::Shape_v13Op>, ShapePattern<onnx::ShapeOp>,
-      ExpandPattern<onnx::Expand_v8Op>, ExpandPattern<onnx::ExpandOp>,
-      TilePattern<onnx::Tile_v6Op>, TilePattern<onnx::TileOp>, Slice1Pattern,
-      SlicePattern<onnx::Slice_v10Op>, SlicePattern<onnx::Slice_v11Op>,
-      SlicePattern<onnx::SliceOp>, RefineSliceType<onnx::Slice_v10Op>,
-      RefineSliceType<onnx::Slice_v11Op>, RefineSliceType<onnx::SliceOp>,
-      SplitPattern<onnx::Split_v1Op>,
+      TransposePattern<onnx::Transpose_v1Op>,
+      TransposePattern<onnx::TransposeOp>, ConcatPattern<onnx::Concat_v1Op>,
+      ConcatPattern<onnx::Concat_v4Op>, ConcatPattern<onnx::Concat_v11Op>,
+      ConcatPattern<onnx::ConcatOp>, GatherPattern<onnx::Gather_v1Op>,
+      GatherPattern<onnx::Gather_v11Op>, GatherPattern<onnx::GatherOp>,
+      ShapePattern<onnx::Shape_v1Op>, ShapePattern<onnx::Shape_v13Op>,
+      ShapePattern<onnx::ShapeOp>, ExpandPattern<onnx::Expand_v8Op>,
+      ExpandPattern<onnx::ExpandOp>, TilePattern<onnx::Tile_v6Op>,
+      TilePattern<onnx::TileOp>, Slice1Pattern, SlicePattern<onnx::Slice_v10Op>,
+      SlicePattern<onnx::Slice_v11Op>, SlicePattern<onnx::SliceOp>,
+      RefineSliceType<onnx::Slice_v10Op>, RefineSliceType<onnx::Slice_v11Op>,
+      RefineSliceType<onnx::SliceOp>, SplitPattern<onnx::Split_v1Op>,
       SplitPattern<onnx::Split_v2Op>, SplitPattern<onnx::Split_v11Op>,
       SplitPattern<onnx::SplitOp>, PadAttrPattern<onnx::Pad_v1Op>,
       PadAttrPattern<onnx::Pad_v2Op>, PadInputPattern<onnx::Pad_v11Op>,

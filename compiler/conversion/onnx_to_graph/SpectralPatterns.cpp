@@ -41,9 +41,15 @@ public:
   Value matmul(Value a, Value b) {
     return createValue<graph::MatmulOp>(rw, loc, a, b);
   }
-  Value add(Value a, Value b) { return createValue<graph::AddOp>(rw, loc, a, b); }
-  Value sub(Value a, Value b) { return createValue<graph::SubOp>(rw, loc, a, b); }
-  Value mul(Value a, Value b) { return createValue<graph::MulOp>(rw, loc, a, b); }
+  Value add(Value a, Value b) {
+    return createValue<graph::AddOp>(rw, loc, a, b);
+  }
+  Value sub(Value a, Value b) {
+    return createValue<graph::SubOp>(rw, loc, a, b);
+  }
+  Value mul(Value a, Value b) {
+    return createValue<graph::MulOp>(rw, loc, a, b);
+  }
 
   Value trig(int64_t n, int64_t k, bool sine) {
     SmallVector<double> values;
@@ -165,15 +171,14 @@ struct DftPattern : OpRewritePattern<onnx::DFTOp> {
       } else {
         SmallVector<int64_t> pads(2 * rank, 0);
         pads[rank + axis] = n - type.getDimSize(axis);
-        x = createValue<graph::PadOp>(rewriter, op.getLoc(), x,
-                                      rewriter.getDenseI64ArrayAttr(pads),
-                                      rewriter.getStringAttr("constant"),
-                                      getF64Attr(rewriter, 0.0));
+        x = createValue<graph::PadOp>(
+            rewriter, op.getLoc(), x, rewriter.getDenseI64ArrayAttr(pads),
+            rewriter.getStringAttr("constant"), getF64Attr(rewriter, 0.0));
       }
     }
     auto [re, im] = s.parts(x);
-    Value result = s.dft(re, im, axis, op.getInverse() != 0,
-                         op.getOnesided() != 0);
+    Value result =
+        s.dft(re, im, axis, op.getInverse() != 0, op.getOnesided() != 0);
     if (!result)
       return rewriter.notifyMatchFailure(op, "shapes do not combine");
     return forwardValue(rewriter, op, result);

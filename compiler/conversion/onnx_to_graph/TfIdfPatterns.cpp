@@ -84,10 +84,10 @@ struct TfIdfVectorizerPattern : OpRewritePattern<onnx::TfIdfVectorizerOp> {
           steps(rank, 1);
       starts.back() = start;
       ends.back() = start + size;
-      return createValue<graph::SliceOp>(
-          rewriter, loc, x, rewriter.getDenseI64ArrayAttr(starts),
-          rewriter.getDenseI64ArrayAttr(ends),
-          rewriter.getDenseI64ArrayAttr(steps));
+      return createValue<graph::SliceOp>(rewriter, loc, x,
+                                         rewriter.getDenseI64ArrayAttr(starts),
+                                         rewriter.getDenseI64ArrayAttr(ends),
+                                         rewriter.getDenseI64ArrayAttr(steps));
     };
     Value one = createScalarConstant(rewriter, loc, f32, 1.0);
     SmallVector<Value> perFeature(features);
@@ -106,8 +106,8 @@ struct TfIdfVectorizerPattern : OpRewritePattern<onnx::TfIdfVectorizerOp> {
               rewriter, loc, slice(m * (s + 1), starts, 1),
               createScalarConstant(rewriter, loc, type.getElementType(),
                                    static_cast<double>(tokens[first + m])));
-          match = match ? createValue<graph::AndOp>(rewriter, loc, match, eq)
-                        : eq;
+          match =
+              match ? createValue<graph::AndOp>(rewriter, loc, match, eq) : eq;
         }
         SmallVector<int64_t> matchShape(countShape);
         matchShape.back() = starts;
@@ -118,8 +118,8 @@ struct TfIdfVectorizerPattern : OpRewritePattern<onnx::TfIdfVectorizerOp> {
             graph::ReduceKindAttr::get(op.getContext(), graph::ReduceKind::sum),
             ones, rewriter.getDenseI64ArrayAttr({rank - 1}),
             rewriter.getBoolAttr(true));
-        count = count ? createValue<graph::AddOp>(rewriter, loc, count, sum)
-                      : sum;
+        count =
+            count ? createValue<graph::AddOp>(rewriter, loc, count, sum) : sum;
       }
       if (!count)
         continue;
@@ -130,8 +130,8 @@ struct TfIdfVectorizerPattern : OpRewritePattern<onnx::TfIdfVectorizerOp> {
             rewriter, loc, count,
             createScalarConstant(rewriter, loc, f32, weights[e]));
       Value &slot = perFeature[indexes[e]];
-      slot = slot ? createValue<graph::AddOp>(rewriter, loc, slot, count)
-                  : count;
+      slot =
+          slot ? createValue<graph::AddOp>(rewriter, loc, slot, count) : count;
     }
     Value zeros;
     for (Value &slot : perFeature) {

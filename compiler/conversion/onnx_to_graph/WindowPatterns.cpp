@@ -15,10 +15,11 @@ using namespace mica;
 using namespace mica::onnx_to_graph;
 namespace onnx = mica::onnxir;
 
-FailureOr<Window>
-mica::onnx_to_graph::readWindow(Operation *op, ArrayRef<int64_t> spatial,
-                                SmallVector<int64_t> kernel, bool transposed,
-                                std::string &why) {
+FailureOr<Window> mica::onnx_to_graph::readWindow(Operation *op,
+                                                  ArrayRef<int64_t> spatial,
+                                                  SmallVector<int64_t> kernel,
+                                                  bool transposed,
+                                                  std::string &why) {
   size_t k = spatial.size();
   Window w;
   w.kernel = std::move(kernel);
@@ -104,8 +105,8 @@ struct ConvPattern : OpRewritePattern<OnnxOp> {
     if (llvm::any_of(kernel, ShapedType::isDynamic))
       return rewriter.notifyMatchFailure(op, "unknown kernel shape");
     std::string why;
-    FailureOr<Window> w = readWindow(op, xType.getShape().drop_front(2),
-                                     kernel, transposed, why);
+    FailureOr<Window> w =
+        readWindow(op, xType.getShape().drop_front(2), kernel, transposed, why);
     if (failed(w))
       return rewriter.notifyMatchFailure(op, why);
     Value bias = isNone(op.getB()) ? Value() : op.getB();
@@ -127,7 +128,8 @@ struct ConvPattern : OpRewritePattern<OnnxOp> {
         SmallVector<int64_t> outShape = getI64s(op.getOutputShape());
         ArrayRef<int64_t> spatial = xType.getShape().drop_front(2);
         size_t k = kernel.size();
-        if (outShape.size() != k || llvm::any_of(spatial, ShapedType::isDynamic))
+        if (outShape.size() != k ||
+            llvm::any_of(spatial, ShapedType::isDynamic))
           return rewriter.notifyMatchFailure(op, "output_shape needs static "
                                                  "spatial dims of its rank");
         auto autoPad = op->template getAttrOfType<StringAttr>("auto_pad");
@@ -151,8 +153,8 @@ struct ConvPattern : OpRewritePattern<OnnxOp> {
 
 /// A graph.conv of `x` (already in its final element type) and `w` with the
 /// window attributes of `op` (an ONNX Conv-like op), or null.
-Value createConvLike(PatternRewriter &rewriter, Operation *op, Value x,
-                     Value w, Value bias) {
+Value createConvLike(PatternRewriter &rewriter, Operation *op, Value x, Value w,
+                     Value bias) {
   auto xType = getSpatialInput(x);
   auto wType = getGraphTensor(w.getType());
   if (!xType || !wType || wType.getRank() != xType.getRank())
@@ -284,7 +286,8 @@ struct GlobalPoolPattern : OpRewritePattern<OnnxOp> {
     auto xType = getSpatialInput(op.getX());
     if (!xType)
       return rewriter.notifyMatchFailure(op, "X is not a ranked N-D tensor");
-    SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(2, xType.getRank()));
+    SmallVector<int64_t> axes =
+        llvm::to_vector(llvm::seq<int64_t>(2, xType.getRank()));
     return replaceOp<graph::ReduceOp>(
         rewriter, op, graph::ReduceKindAttr::get(op.getContext(), kind),
         op.getX(), rewriter.getDenseI64ArrayAttr(axes),
@@ -296,21 +299,20 @@ struct GlobalPoolPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populateWindowPatterns(RewritePatternSet &patterns) {
   using graph::ReduceKind;
-  patterns.add<
-      ConvPattern<onnx::Conv_v1Op, false>, ConvPattern<onnx::ConvOp, false>,
-      ConvPattern<onnx::ConvTranspose_v1Op, true>,
-      ConvPattern<onnx::ConvTransposeOp, true>,
-      PoolPattern<onnx::MaxPool_v1Op, graph::MaxPoolOp>,
-      PoolPattern<onnx::MaxPool_v8Op, graph::MaxPoolOp>,
-      PoolPattern<onnx::MaxPool_v10Op, graph::MaxPoolOp>,
-      PoolPattern<onnx::MaxPool_v11Op, graph::MaxPoolOp>,
-      PoolPattern<onnx::MaxPoolOp, graph::MaxPoolOp>,
-      PoolPattern<onnx::AveragePool_v1Op, graph::AvgPoolOp>,
-      PoolPattern<onnx::AveragePool_v7Op, graph::AvgPoolOp>,
-      PoolPattern<onnx::AveragePool_v10Op, graph::AvgPoolOp>,
-      PoolPattern<onnx::AveragePoolOp, graph::AvgPoolOp>,
-      GlobalPoolPattern<onnx::GlobalAveragePoolOp, ReduceKind::mean>,
-      GlobalPoolPattern<onnx::GlobalMaxPoolOp, ReduceKind::max>,
-      ConvIntegerPattern, QLinearConvPattern>(
-      patterns.getContext());
+  patterns.add<ConvPattern<onnx::Conv_v1Op, false>,
+               ConvPattern<onnx::ConvOp, false>,
+               ConvPattern<onnx::ConvTranspose_v1Op, true>,
+               ConvPattern<onnx::ConvTransposeOp, true>,
+               PoolPattern<onnx::MaxPool_v1Op, graph::MaxPoolOp>,
+               PoolPattern<onnx::MaxPool_v8Op, graph::MaxPoolOp>,
+               PoolPattern<onnx::MaxPool_v10Op, graph::MaxPoolOp>,
+               PoolPattern<onnx::MaxPool_v11Op, graph::MaxPoolOp>,
+               PoolPattern<onnx::MaxPoolOp, graph::MaxPoolOp>,
+               PoolPattern<onnx::AveragePool_v1Op, graph::AvgPoolOp>,
+               PoolPattern<onnx::AveragePool_v7Op, graph::AvgPoolOp>,
+               PoolPattern<onnx::AveragePool_v10Op, graph::AvgPoolOp>,
+               PoolPattern<onnx::AveragePoolOp, graph::AvgPoolOp>,
+               GlobalPoolPattern<onnx::GlobalAveragePoolOp, ReduceKind::mean>,
+               GlobalPoolPattern<onnx::GlobalMaxPoolOp, ReduceKind::max>,
+               ConvIntegerPattern, QLinearConvPattern>(patterns.getContext());
 }

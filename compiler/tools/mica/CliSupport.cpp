@@ -74,8 +74,7 @@ bool cli::writeOutput(llvm::StringRef path,
   // Devices and pipes (/dev/null, a FIFO) are written in place: renaming a
   // temporary over them would replace the device with a file.
   llvm::sys::fs::file_status status;
-  if (!llvm::sys::fs::status(path, status) &&
-      llvm::sys::fs::exists(status) &&
+  if (!llvm::sys::fs::status(path, status) && llvm::sys::fs::exists(status) &&
       !llvm::sys::fs::is_regular_file(status)) {
     std::error_code ec;
     llvm::raw_fd_ostream os(path, ec);

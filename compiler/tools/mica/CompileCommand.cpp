@@ -25,7 +25,8 @@ using namespace mica;
 namespace cl = llvm::cl;
 
 cl::SubCommand mica::cli::compileCommand(
-    "compile", "Compile an ONNX model into a .mica artifact or a static library");
+    "compile",
+    "Compile an ONNX model into a .mica artifact or a static library");
 cl::OptionCategory mica::cli::compileCategory("mica compile options");
 
 namespace {
@@ -79,13 +80,13 @@ cl::opt<Emit> emitKind(
                           "header, to link into an app")),
     cl::init(Emit::Mica), cl::sub(cli::compileCommand),
     cl::cat(cli::compileCategory));
-cl::opt<std::string> prefix(
-    "name",
-    cl::desc("Prefix of the exported symbols (a C identifier; default: "
-             "mica): the kernel is NAME_main, the static library's data "
-             "NAME_artifact"),
-    cl::init("mica"), cl::sub(cli::compileCommand),
-    cl::cat(cli::compileCategory));
+cl::opt<std::string>
+    prefix("name",
+           cl::desc("Prefix of the exported symbols (a C identifier; default: "
+                    "mica): the kernel is NAME_main, the static library's data "
+                    "NAME_artifact"),
+           cl::init("mica"), cl::sub(cli::compileCommand),
+           cl::cat(cli::compileCategory));
 cl::opt<std::string> reportFile(
     "report",
     cl::desc("Also write the compile report (JSON: signature, memory plan, "
@@ -140,8 +141,8 @@ bool parseEntry(llvm::StringRef text, EntrySpec &out, std::string &error) {
   auto [name, shapes] = text.split(':');
   out.name = name.str();
   if (!isIdentifier(name)) {
-    error = "--entry: entry point name '" + name.str() +
-            "' is not a C identifier";
+    error =
+        "--entry: entry point name '" + name.str() + "' is not a C identifier";
     return false;
   }
   if (shapes.empty())
@@ -251,22 +252,22 @@ int mica::cli::runCompile() {
     llvm::SmallString<256> headerPath(outputFile.getValue());
     llvm::sys::path::remove_filename(headerPath);
     llvm::sys::path::append(headerPath, prefix + ".h");
-    if (!writeOutput(outputFile,
-                     [&](llvm::raw_ostream &os) { os << library->archive; },
-                     error) ||
-        !writeOutput(headerPath.str(),
-                     [&](llvm::raw_ostream &os) { os << library->header; },
-                     error)) {
+    if (!writeOutput(
+            outputFile, [&](llvm::raw_ostream &os) { os << library->archive; },
+            error) ||
+        !writeOutput(
+            headerPath.str(),
+            [&](llvm::raw_ostream &os) { os << library->header; }, error)) {
       printError(error);
       return kError;
     }
-  } else if (!writeOutput(outputFile,
-                          [&](llvm::raw_ostream &os) {
-                            os.write(reinterpret_cast<const char *>(
-                                         result.bytes.data()),
-                                     result.bytes.size());
-                          },
-                          error)) {
+  } else if (!writeOutput(
+                 outputFile,
+                 [&](llvm::raw_ostream &os) {
+                   os.write(reinterpret_cast<const char *>(result.bytes.data()),
+                            result.bytes.size());
+                 },
+                 error)) {
     printError(error);
     return kError;
   }
@@ -285,11 +286,12 @@ int mica::cli::runCompile() {
     report->getAsObject()->insert({"stage_ms", std::move(times)});
     report->getAsObject()->insert(
         {"artifact_bytes", static_cast<int64_t>(result.bytes.size())});
-    if (!writeOutput(reportFile,
-                     [&](llvm::raw_ostream &os) {
-                       os << llvm::formatv("{0:2}", *report) << "\n";
-                     },
-                     error)) {
+    if (!writeOutput(
+            reportFile,
+            [&](llvm::raw_ostream &os) {
+              os << llvm::formatv("{0:2}", *report) << "\n";
+            },
+            error)) {
       printError(error);
       return kError;
     }

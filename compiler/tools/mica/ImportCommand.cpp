@@ -80,11 +80,16 @@ cl::opt<bool> progressFlag(
     cl::sub(cli::importCommand), cl::cat(cli::importCategory));
 
 std::string numpyName(Type elem) {
-  if (elem.isF32()) return "float32";
-  if (elem.isF64()) return "float64";
-  if (elem.isF16()) return "float16";
-  if (elem.isBF16()) return "bfloat16";
-  if (elem.isInteger(1)) return "bool";
+  if (elem.isF32())
+    return "float32";
+  if (elem.isF64())
+    return "float64";
+  if (elem.isF16())
+    return "float16";
+  if (elem.isBF16())
+    return "bfloat16";
+  if (elem.isInteger(1))
+    return "bool";
   if (auto i = dyn_cast<IntegerType>(elem))
     return (i.isUnsigned() ? "uint" : "int") + std::to_string(i.getWidth());
   if (auto c = dyn_cast<ComplexType>(elem))
@@ -140,14 +145,14 @@ llvm::json::Value summarize(ModuleOp module) {
   llvm::json::Object opCounts;
   for (auto &[name, count] : ops)
     opCounts[name] = count;
-  return llvm::json::Object{{"schema_version", cli::kJsonSchemaVersion},
-                            {"model", inputFile.getValue()},
-                            {"dialect", toDialect == OutputDialect::Onnx ? "onnx"
-                                                                   : "graph"},
-                            {"inputs", std::move(inputs)},
-                            {"outputs", std::move(outputs)},
-                            {"ops", std::move(opCounts)},
-                            {"onnx_ops_left", leftInOnnx}};
+  return llvm::json::Object{
+      {"schema_version", cli::kJsonSchemaVersion},
+      {"model", inputFile.getValue()},
+      {"dialect", toDialect == OutputDialect::Onnx ? "onnx" : "graph"},
+      {"inputs", std::move(inputs)},
+      {"outputs", std::move(outputs)},
+      {"ops", std::move(opCounts)},
+      {"onnx_ops_left", leftInOnnx}};
 }
 
 } // namespace
@@ -174,9 +179,9 @@ int mica::cli::runImport() {
   OwningOpRef<ModuleOp> owned;
   if (toDialect == OutputDialect::Graph) {
     CompileError error;
-    FailureOr<OwningOpRef<ModuleOp>> normalized = importAndNormalize(
-        context, inputFile, options.load, error,
-        [](llvm::StringRef stage) { progress(stage); });
+    FailureOr<OwningOpRef<ModuleOp>> normalized =
+        importAndNormalize(context, inputFile, options.load, error,
+                           [](llvm::StringRef stage) { progress(stage); });
     if (failed(normalized))
       return error.kind == ErrorKind::Unsupported ? kUnsupported : kError;
     owned = std::move(*normalized);
@@ -196,12 +201,13 @@ int mica::cli::runImport() {
     flags.elideLargeElementsAttrs(16);
   std::string error;
   if (!jsonOutput || outputFile != "-") {
-    if (!writeOutput(outputFile,
-                     [&](llvm::raw_ostream &os) {
-                       module->print(os, flags);
-                       os << "\n";
-                     },
-                     error)) {
+    if (!writeOutput(
+            outputFile,
+            [&](llvm::raw_ostream &os) {
+              module->print(os, flags);
+              os << "\n";
+            },
+            error)) {
       printError(error);
       return kError;
     }

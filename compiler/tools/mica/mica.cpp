@@ -55,7 +55,8 @@ int main(int argc, char **argv) {
           "  mica import MODEL.onnx [options]   import and print the IR\n"
           "  mica run MODEL.mica [options]      run a compiled model\n"
           "  mica inspect MODEL.mica [--json]   describe a compiled model\n\n"
-          "Run 'mica COMMAND --help' for a command's options. Exit codes: 0 ok, "
+          "Run 'mica COMMAND --help' for a command's options. Exit codes: 0 "
+          "ok, "
           "1 error, 2 usage, 3 unsupported model feature.\n",
           &errs)) {
     llvm::StringRef text(parseErrors);

@@ -27,8 +27,8 @@ LogicalResult SegmentOp::verify() {
     auto type = dyn_cast<RankedTensorType>(data->getType());
     if (!type || type.getRank() != 1 || !type.getElementType().isInteger(8) ||
         type.getDimSize(0) != size)
-      return emitOpError("data must be a tensor<") << size << "xi8>, got "
-                                                   << data->getType();
+      return emitOpError("data must be a tensor<")
+             << size << "xi8>, got " << data->getType();
   }
   return success();
 }
@@ -73,8 +73,7 @@ LogicalResult
 EntryPointOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   // The bound function is a func.func before the LLVM conversion and an
   // llvm.func after it: any function-like symbol will do.
-  Operation *fn =
-      symbolTable.lookupNearestSymbolFrom(*this, getFunctionAttr());
+  Operation *fn = symbolTable.lookupNearestSymbolFrom(*this, getFunctionAttr());
   if (!fn || !fn->hasTrait<OpTrait::IsIsolatedFromAbove>())
     return emitOpError("function '")
            << getFunction() << "' is not a function of this module";

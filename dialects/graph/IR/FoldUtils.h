@@ -1,4 +1,5 @@
-//===- FoldUtils.h - Shared limits and helpers of the graph folders -*- C++ -*-===//
+//===- FoldUtils.h - Shared limits and helpers of the graph folders -*- C++
+//-*-===//
 #ifndef MICA_DIALECTS_GRAPH_IR_FOLDUTILS_H
 #define MICA_DIALECTS_GRAPH_IR_FOLDUTILS_H
 

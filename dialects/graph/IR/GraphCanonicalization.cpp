@@ -67,7 +67,8 @@ struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
     for (int64_t c = 0; c < channels; ++c) {
       double k = (*scale)[c] / std::sqrt((double)(*variance)[c] + epsilon);
       for (int64_t i = 0; i < perChannel; ++i)
-        newWeight[c * perChannel + i] = (float)((*weight)[c * perChannel + i] * k);
+        newWeight[c * perChannel + i] =
+            (float)((*weight)[c * perChannel + i] * k);
       newBias[c] = (float)((bias[c] - (*mean)[c]) * k + (*shift)[c]);
     }
 
@@ -99,9 +100,9 @@ struct ConstantShapeToAttr : OpRewritePattern<ReshapeOp> {
     SmallVector<int64_t> newShape;
     for (const APInt &d : shape.getValues<APInt>())
       newShape.push_back(d.getSExtValue());
-    auto inferred = inferReshapeShape(
-        getShape(op.getInput().getType()), newShape,
-        [] { return InFlightDiagnostic(); });
+    auto inferred =
+        inferReshapeShape(getShape(op.getInput().getType()), newShape,
+                          [] { return InFlightDiagnostic(); });
     if (failed(inferred))
       return rewriter.notifyMatchFailure(op, "constant shape is invalid");
     rewriter.replaceOpWithNewOp<ReshapeOp>(
@@ -210,16 +211,16 @@ struct PartiallyConstantShapeToAttr : OpRewritePattern<ReshapeOp> {
     }
     if (unknowns != 1)
       return rewriter.notifyMatchFailure(op, "not exactly one unknown dim");
-    auto inferred = inferReshapeShape(getShape(op.getInput().getType()),
-                                      newShape,
-                                      [] { return InFlightDiagnostic(); });
+    auto inferred =
+        inferReshapeShape(getShape(op.getInput().getType()), newShape,
+                          [] { return InFlightDiagnostic(); });
     if (failed(inferred))
       return rewriter.notifyMatchFailure(op, "shape is invalid");
     auto resultType = RankedTensorType::get(
         *inferred, cast<ShapedType>(op.getType()).getElementType());
-    auto reshaped = ReshapeOp::create(rewriter, op.getLoc(), resultType,
-                                      op.getInput(), Value(),
-                                      rewriter.getDenseI64ArrayAttr(newShape));
+    auto reshaped =
+        ReshapeOp::create(rewriter, op.getLoc(), resultType, op.getInput(),
+                          Value(), rewriter.getDenseI64ArrayAttr(newShape));
     // Users that infer their own result types from their operands take the
     // refined type as it is; anything else keeps the old type through a cast.
     bool usersRefine = llvm::all_of(op->getUsers(), [](Operation *user) {
@@ -230,8 +231,8 @@ struct PartiallyConstantShapeToAttr : OpRewritePattern<ReshapeOp> {
     });
     Value result = reshaped;
     if (resultType != op.getType() && !usersRefine)
-      result = tensor::CastOp::create(rewriter, op.getLoc(), op.getType(),
-                                      reshaped);
+      result =
+          tensor::CastOp::create(rewriter, op.getLoc(), op.getType(), reshaped);
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -262,8 +263,8 @@ struct StaticDynamicSlice : OpRewritePattern<DynamicSliceOp> {
       e[a] = endValues[k].getSExtValue();
       s[a] = op.getSteps()[k];
     }
-    rewriter.replaceOpWithNewOp<SliceOp>(op, op.getType(), op.getInput(),
-                                         b, e, s);
+    rewriter.replaceOpWithNewOp<SliceOp>(op, op.getType(), op.getInput(), b, e,
+                                         s);
     return success();
   }
 };

@@ -6,18 +6,15 @@
 // never duplicated by the folder.
 //
 //===----------------------------------------------------------------------===//
-#include "dialects/graph/IR/GraphDialect.h"
 #include "dialects/graph/IR/FoldUtils.h"
+#include "dialects/graph/IR/GraphDialect.h"
 
 #include "llvm/ADT/APSInt.h"
-
 
 using namespace mlir;
 using namespace mica::graph;
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
-
-
 
 /// Index into an operand of `operandShape` broadcast to the result index.
 static int64_t broadcastSource(ArrayRef<int64_t> resultIndex,
@@ -100,24 +97,27 @@ static std::optional<APFloat> notNaN(APFloat v) {
 }
 
 OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
-  return foldBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
-                       [](const APInt &a, const APInt &b, bool) {
-                         return std::optional<APInt>(a + b);
-                       },
+  return foldBinary(
+      adaptor.getLhs(), adaptor.getRhs(), getType(),
+      [](const APInt &a, const APInt &b, bool) {
+        return std::optional<APInt>(a + b);
+      },
       [](const APFloat &a, const APFloat &b) { return notNaN(a + b); });
 }
 OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
-  return foldBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
-                       [](const APInt &a, const APInt &b, bool) {
-                         return std::optional<APInt>(a - b);
-                       },
+  return foldBinary(
+      adaptor.getLhs(), adaptor.getRhs(), getType(),
+      [](const APInt &a, const APInt &b, bool) {
+        return std::optional<APInt>(a - b);
+      },
       [](const APFloat &a, const APFloat &b) { return notNaN(a - b); });
 }
 OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
-  return foldBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
-                       [](const APInt &a, const APInt &b, bool) {
-                         return std::optional<APInt>(a * b);
-                       },
+  return foldBinary(
+      adaptor.getLhs(), adaptor.getRhs(), getType(),
+      [](const APInt &a, const APInt &b, bool) {
+        return std::optional<APInt>(a * b);
+      },
       [](const APFloat &a, const APFloat &b) { return notNaN(a * b); });
 }
 OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
@@ -146,11 +146,11 @@ OpFoldResult ModOp::fold(FoldAdaptor adaptor) {
       });
 }
 OpFoldResult MaxOp::fold(FoldAdaptor adaptor) {
-  return foldBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
-                       [](const APInt &a, const APInt &b, bool u) {
-                         return std::optional<APInt>(
-                             (u ? a.ugt(b) : a.sgt(b)) ? a : b);
-                       },
+  return foldBinary(
+      adaptor.getLhs(), adaptor.getRhs(), getType(),
+      [](const APInt &a, const APInt &b, bool u) {
+        return std::optional<APInt>((u ? a.ugt(b) : a.sgt(b)) ? a : b);
+      },
       [](const APFloat &a, const APFloat &b) -> std::optional<APFloat> {
         if (a.isNaN() || b.isNaN())
           return std::nullopt;
@@ -158,11 +158,11 @@ OpFoldResult MaxOp::fold(FoldAdaptor adaptor) {
       });
 }
 OpFoldResult MinOp::fold(FoldAdaptor adaptor) {
-  return foldBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
-                       [](const APInt &a, const APInt &b, bool u) {
-                         return std::optional<APInt>(
-                             (u ? a.ult(b) : a.slt(b)) ? a : b);
-                       },
+  return foldBinary(
+      adaptor.getLhs(), adaptor.getRhs(), getType(),
+      [](const APInt &a, const APInt &b, bool u) {
+        return std::optional<APInt>((u ? a.ult(b) : a.slt(b)) ? a : b);
+      },
       [](const APFloat &a, const APFloat &b) -> std::optional<APFloat> {
         if (a.isNaN() || b.isNaN())
           return std::nullopt;
@@ -271,8 +271,7 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   if (!dense || !type || isa<quant::QuantizedType>(type.getElementType()))
     return {};
   Type fromType = dense.getElementType(), toType = type.getElementType();
-  bool isUnsigned =
-      fromType.isUnsignedInteger() || fromType.isInteger(1);
+  bool isUnsigned = fromType.isUnsignedInteger() || fromType.isInteger(1);
   if (auto input = dyn_cast<DenseIntElementsAttr>(dense)) {
     if (auto to = dyn_cast<IntegerType>(toType)) {
       unsigned width = to.getWidth();

@@ -59,8 +59,8 @@ LogicalResult ConvTransposeOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
       inferConvTransposeShape(
           getShape(input.getType()), getShape(adaptor.getWeight().getType()),
           optionalShape(adaptor.getBias()), adaptor.getStrides(),
-          adaptor.getDilations(), adaptor.getPads(),
-          adaptor.getOutputPadding(), adaptor.getGroups(), emitError),
+          adaptor.getDilations(), adaptor.getPads(), adaptor.getOutputPadding(),
+          adaptor.getGroups(), emitError),
       getElementType(input.getType()), types);
 }
 
@@ -96,11 +96,10 @@ LogicalResult AttentionOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
                                   {"query", "key", "value"}, emitError)))
     return failure();
   return addTensorResult(
-      inferAttentionShape(getShape(query.getType()),
-                          getShape(adaptor.getKey().getType()),
-                          getShape(adaptor.getValue().getType()),
-                          optionalShape(adaptor.getMask()),
-                          adaptor.getNumHeads(), emitError),
+      inferAttentionShape(
+          getShape(query.getType()), getShape(adaptor.getKey().getType()),
+          getShape(adaptor.getValue().getType()),
+          optionalShape(adaptor.getMask()), adaptor.getNumHeads(), emitError),
       getElementType(query.getType()), types);
 }
 
@@ -162,10 +161,9 @@ LogicalResult LayerNormOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
     return failure();
   Type input = adaptor.getInput().getType();
   return addTensorResult(
-      inferLayerNormShape(getShape(input),
-                          getShape(adaptor.getScale().getType()),
-                          optionalShape(adaptor.getBias()), adaptor.getAxis(),
-                          emitError),
+      inferLayerNormShape(
+          getShape(input), getShape(adaptor.getScale().getType()),
+          optionalShape(adaptor.getBias()), adaptor.getAxis(), emitError),
       getElementType(input), types);
 }
 

@@ -6,12 +6,11 @@
 // transpose-of-transpose.
 //
 //===----------------------------------------------------------------------===//
-#include "dialects/graph/IR/GraphDialect.h"
 #include "dialects/graph/IR/FoldUtils.h"
+#include "dialects/graph/IR/GraphDialect.h"
 
 using namespace mlir;
 using namespace mica::graph;
-
 
 /// All elements of a small dense constant, splats expanded.
 static std::optional<SmallVector<Attribute>> elementsOf(Attribute attr) {
@@ -20,7 +19,6 @@ static std::optional<SmallVector<Attribute>> elementsOf(Attribute attr) {
     return std::nullopt;
   return SmallVector<Attribute>(dense.getValues<Attribute>());
 }
-
 
 static int64_t linearize(ArrayRef<int64_t> index, ArrayRef<int64_t> shape) {
   int64_t linear = 0;

@@ -13,9 +13,9 @@ LogicalResult ReshapeOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
     return emitError() << "expects exactly one of the `shape` operand and "
                           "the `new_shape` attribute";
   if (newShape)
-    return addTensorResult(inferReshapeShape(::mica::graph::getShape(input), *newShape,
-                                             emitError),
-                           getElementType(input), types);
+    return addTensorResult(
+        inferReshapeShape(::mica::graph::getShape(input), *newShape, emitError),
+        getElementType(input), types);
   ArrayRef<int64_t> shapeShape = ::mica::graph::getShape(shape.getType());
   if (shapeShape.size() != 1 || shapeShape[0] == kDynamic)
     return emitError() << "the shape operand must be 1-D with a static size";
@@ -27,9 +27,9 @@ LogicalResult ReshapeOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
 LogicalResult TransposeOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
                                       SmallVectorImpl<Type> &types) {
   Type input = adaptor.getInput().getType();
-  return addTensorResult(
-      inferTransposeShape(::mica::graph::getShape(input), adaptor.getPerm(), emitError),
-      getElementType(input), types);
+  return addTensorResult(inferTransposeShape(::mica::graph::getShape(input),
+                                             adaptor.getPerm(), emitError),
+                         getElementType(input), types);
 }
 
 LogicalResult ConcatOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
@@ -45,16 +45,16 @@ LogicalResult ConcatOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
                          << element;
     shapes.push_back(::mica::graph::getShape(value.getType()));
   }
-  return addTensorResult(
-      inferConcatShape(shapes, adaptor.getAxis(), emitError), element, types);
+  return addTensorResult(inferConcatShape(shapes, adaptor.getAxis(), emitError),
+                         element, types);
 }
 
 LogicalResult SliceOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
                                   SmallVectorImpl<Type> &types) {
   Type input = adaptor.getInput().getType();
-  return addTensorResult(inferSliceShape(::mica::graph::getShape(input), adaptor.getStarts(),
-                                         adaptor.getEnds(), adaptor.getSteps(),
-                                         emitError),
+  return addTensorResult(inferSliceShape(::mica::graph::getShape(input),
+                                         adaptor.getStarts(), adaptor.getEnds(),
+                                         adaptor.getSteps(), emitError),
                          getElementType(input), types);
 }
 
@@ -95,7 +95,8 @@ LogicalResult GatherOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
                                    SmallVectorImpl<Type> &types) {
   Type input = adaptor.getInput().getType();
   return addTensorResult(
-      inferGatherShape(::mica::graph::getShape(input), ::mica::graph::getShape(adaptor.getIndices().getType()),
+      inferGatherShape(::mica::graph::getShape(input),
+                       ::mica::graph::getShape(adaptor.getIndices().getType()),
                        adaptor.getAxis(), emitError),
       getElementType(input), types);
 }
@@ -106,15 +107,17 @@ LogicalResult BroadcastToOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
   if (llvm::any_of(adaptor.getShape(), [](int64_t d) { return d < 0; }))
     return emitError() << "shape entries must be >= 0";
   return addTensorResult(
-      inferBroadcastShape({::mica::graph::getShape(input), adaptor.getShape()}, emitError),
+      inferBroadcastShape({::mica::graph::getShape(input), adaptor.getShape()},
+                          emitError),
       getElementType(input), types);
 }
 
 LogicalResult SplitOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
                                   SmallVectorImpl<Type> &types) {
   Type input = adaptor.getInput().getType();
-  FailureOr<SmallVector<Shape>> shapes = inferSplitShapes(
-      ::mica::graph::getShape(input), adaptor.getAxis(), adaptor.getSizes(), emitError);
+  FailureOr<SmallVector<Shape>> shapes =
+      inferSplitShapes(::mica::graph::getShape(input), adaptor.getAxis(),
+                       adaptor.getSizes(), emitError);
   if (failed(shapes))
     return failure();
   for (const Shape &shape : *shapes)
@@ -125,24 +128,24 @@ LogicalResult SplitOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
 LogicalResult PadOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
                                 SmallVectorImpl<Type> &types) {
   Type input = adaptor.getInput().getType();
-  return addTensorResult(
-      inferPadShape(::mica::graph::getShape(input), adaptor.getPads(), emitError),
-      getElementType(input), types);
+  return addTensorResult(inferPadShape(::mica::graph::getShape(input),
+                                       adaptor.getPads(), emitError),
+                         getElementType(input), types);
 }
 
 LogicalResult ShapeOfOp::inferTypes(Adaptor adaptor, ErrorFn,
                                     SmallVectorImpl<Type> &types) {
   Type input = adaptor.getInput().getType();
-  types.push_back(RankedTensorType::get(
-      {(int64_t)::mica::graph::getShape(input).size()},
-      IntegerType::get(input.getContext(), 64)));
+  types.push_back(
+      RankedTensorType::get({(int64_t)::mica::graph::getShape(input).size()},
+                            IntegerType::get(input.getContext(), 64)));
   return success();
 }
 
 LogicalResult TileOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
                                  SmallVectorImpl<Type> &types) {
   Type input = adaptor.getInput().getType();
-  return addTensorResult(
-      inferTileShape(::mica::graph::getShape(input), adaptor.getRepeats(), emitError),
-      getElementType(input), types);
+  return addTensorResult(inferTileShape(::mica::graph::getShape(input),
+                                        adaptor.getRepeats(), emitError),
+                         getElementType(input), types);
 }

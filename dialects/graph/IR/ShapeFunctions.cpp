@@ -64,9 +64,9 @@ static LogicalResult checkSpatialAttrs(size_t k, ShapeRef strides,
                                        ErrorFn emitError) {
   if (strides.size() != k || dilations.size() != k || pads.size() != 2 * k)
     return emitError() << "expects " << k << " strides and dilations and "
-                       << 2 * k << " pads for " << k
-                       << " spatial dims, got " << strides.size() << ", "
-                       << dilations.size() << " and " << pads.size();
+                       << 2 * k << " pads for " << k << " spatial dims, got "
+                       << strides.size() << ", " << dilations.size() << " and "
+                       << pads.size();
   if (llvm::any_of(strides, [](int64_t s) { return s <= 0; }) ||
       llvm::any_of(dilations, [](int64_t d) { return d <= 0; }))
     return emitError() << "strides and dilations must be positive";
@@ -125,12 +125,11 @@ FailureOr<Shape> inferConvShape(ShapeRef input, ShapeRef weight,
   return result;
 }
 
-FailureOr<Shape>
-inferConvTransposeShape(ShapeRef input, ShapeRef weight,
-                        std::optional<ShapeRef> bias, ShapeRef strides,
-                        ShapeRef dilations, ShapeRef pads,
-                        ShapeRef outputPadding, int64_t groups,
-                        ErrorFn emitError) {
+FailureOr<Shape> inferConvTransposeShape(ShapeRef input, ShapeRef weight,
+                                         std::optional<ShapeRef> bias,
+                                         ShapeRef strides, ShapeRef dilations,
+                                         ShapeRef pads, ShapeRef outputPadding,
+                                         int64_t groups, ErrorFn emitError) {
   if (input.size() < 3 || weight.size() != input.size())
     return emitError() << "expects input and weight of the same rank >= 3, "
                        << "got " << input.size() << " and " << weight.size();
@@ -155,8 +154,7 @@ inferConvTransposeShape(ShapeRef input, ShapeRef weight,
   for (size_t i = 0; i < k; ++i) {
     if (outputPadding[i] < 0 ||
         (outputPadding[i] >= strides[i] && outputPadding[i] >= dilations[i]))
-      return emitError() << "output_padding[" << i << "] = "
-                         << outputPadding[i]
+      return emitError() << "output_padding[" << i << "] = " << outputPadding[i]
                          << " must be smaller than its stride or dilation";
     int64_t d = input[i + 2], kernel = weight[i + 2];
     if (isDyn(d) || isDyn(kernel)) {
@@ -256,8 +254,8 @@ FailureOr<Shape> inferChannelNormShape(ShapeRef input,
   for (auto [index, param] : llvm::enumerate(params)) {
     if (param.size() != 1 || conflict(param[0], input[1]))
       return emitError() << "parameter operand #" << index + 1
-                         << " must be [C] with C = input dim 1 ("
-                         << input[1] << ")";
+                         << " must be [C] with C = input dim 1 (" << input[1]
+                         << ")";
   }
   return Shape(input);
 }
@@ -275,8 +273,8 @@ FailureOr<Shape> inferGroupNormShape(ShapeRef input, ShapeRef scale,
 }
 
 FailureOr<Shape> inferLayerNormShape(ShapeRef input, ShapeRef scale,
-                                     std::optional<ShapeRef> bias,
-                                     int64_t axis, ErrorFn emitError) {
+                                     std::optional<ShapeRef> bias, int64_t axis,
+                                     ErrorFn emitError) {
   FailureOr<int64_t> a = normalizeAxis(axis, input.size(), emitError);
   if (failed(a))
     return failure();
@@ -290,8 +288,8 @@ FailureOr<Shape> inferLayerNormShape(ShapeRef input, ShapeRef scale,
       ok = !conflict(param[i], normalized[i]);
     if (!ok)
       return emitError() << "operand #" << index + 1
-                         << " must have the shape of input dims [" << *a
-                         << ", " << input.size() << ")";
+                         << " must have the shape of input dims [" << *a << ", "
+                         << input.size() << ")";
   }
   return Shape(input);
 }
@@ -301,8 +299,7 @@ FailureOr<Shape> inferPoolShape(ShapeRef input, ShapeRef kernel,
                                 ShapeRef dilations, bool ceilMode,
                                 ErrorFn emitError) {
   if (input.size() < 3)
-    return emitError() << "expects an input of rank >= 3, got "
-                       << input.size();
+    return emitError() << "expects an input of rank >= 3, got " << input.size();
   size_t k = input.size() - 2;
   if (kernel.size() != k)
     return emitError() << "expects " << k << " kernel entries, got "
@@ -318,7 +315,8 @@ FailureOr<Shape> inferPoolShape(ShapeRef input, ShapeRef kernel,
       result.push_back(kDynamic);
       continue;
     }
-    int64_t span = d + pads[i] + pads[i + k] - dilations[i] * (kernel[i] - 1) - 1;
+    int64_t span =
+        d + pads[i] + pads[i + k] - dilations[i] * (kernel[i] - 1) - 1;
     if (span < 0)
       return emitError() << "spatial dim " << i << " (input dim " << i + 2
                          << " = " << d << ") is smaller than the dilated "

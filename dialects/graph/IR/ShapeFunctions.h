@@ -35,27 +35,24 @@ mlir::FailureOr<Shape> inferBroadcastShape(llvm::ArrayRef<ShapeRef> shapes,
                                            ErrorFn emitError);
 
 // --- Neural-network ops ------------------------------------------------------
-mlir::FailureOr<Shape>
-inferConvShape(ShapeRef input, ShapeRef weight, std::optional<ShapeRef> bias,
-               ShapeRef strides, ShapeRef dilations, ShapeRef pads,
-               int64_t groups, ErrorFn emitError);
-mlir::FailureOr<Shape>
-inferConvTransposeShape(ShapeRef input, ShapeRef weight,
-                        std::optional<ShapeRef> bias, ShapeRef strides,
-                        ShapeRef dilations, ShapeRef pads,
-                        ShapeRef outputPadding, int64_t groups,
-                        ErrorFn emitError);
+mlir::FailureOr<Shape> inferConvShape(ShapeRef input, ShapeRef weight,
+                                      std::optional<ShapeRef> bias,
+                                      ShapeRef strides, ShapeRef dilations,
+                                      ShapeRef pads, int64_t groups,
+                                      ErrorFn emitError);
+mlir::FailureOr<Shape> inferConvTransposeShape(
+    ShapeRef input, ShapeRef weight, std::optional<ShapeRef> bias,
+    ShapeRef strides, ShapeRef dilations, ShapeRef pads, ShapeRef outputPadding,
+    int64_t groups, ErrorFn emitError);
 mlir::FailureOr<Shape> inferMatmulShape(ShapeRef lhs, ShapeRef rhs,
                                         ErrorFn emitError);
-mlir::FailureOr<Shape> inferFullyConnectedShape(ShapeRef input,
-                                                ShapeRef weight,
+mlir::FailureOr<Shape> inferFullyConnectedShape(ShapeRef input, ShapeRef weight,
                                                 std::optional<ShapeRef> bias,
                                                 ErrorFn emitError);
 mlir::FailureOr<Shape> inferAttentionShape(ShapeRef query, ShapeRef key,
                                            ShapeRef value,
                                            std::optional<ShapeRef> mask,
-                                           int64_t numHeads,
-                                           ErrorFn emitError);
+                                           int64_t numHeads, ErrorFn emitError);
 /// batch_norm (minRank 2) and instance_norm (minRank 3): every parameter is
 /// [C] with C = input dim 1.
 mlir::FailureOr<Shape> inferChannelNormShape(ShapeRef input,
@@ -93,9 +90,10 @@ mlir::FailureOr<Shape> inferSliceShape(ShapeRef input, ShapeRef starts,
                                        ErrorFn emitError);
 mlir::FailureOr<Shape> inferGatherShape(ShapeRef input, ShapeRef indices,
                                         int64_t axis, ErrorFn emitError);
-mlir::FailureOr<llvm::SmallVector<Shape>>
-inferSplitShapes(ShapeRef input, int64_t axis, ShapeRef sizes,
-                 ErrorFn emitError);
+mlir::FailureOr<llvm::SmallVector<Shape>> inferSplitShapes(ShapeRef input,
+                                                           int64_t axis,
+                                                           ShapeRef sizes,
+                                                           ErrorFn emitError);
 mlir::FailureOr<Shape> inferPadShape(ShapeRef input, ShapeRef pads,
                                      ErrorFn emitError);
 mlir::FailureOr<Shape> inferTileShape(ShapeRef input, ShapeRef repeats,

@@ -56,9 +56,8 @@ FailureOr<Shape> inferReshapeShape(ShapeRef input, ShapeRef newShape,
     return result;
   if (inferredIndex >= 0) {
     if (outProduct == 0 || *inProduct % outProduct != 0)
-      return emitError() << "cannot infer the -1 of new_shape: "
-                         << *inProduct << " elements are not a multiple of "
-                         << outProduct;
+      return emitError() << "cannot infer the -1 of new_shape: " << *inProduct
+                         << " elements are not a multiple of " << outProduct;
     result[inferredIndex] = *inProduct / outProduct;
   } else if (*inProduct != outProduct) {
     return emitError() << "new_shape has " << outProduct
@@ -70,14 +69,14 @@ FailureOr<Shape> inferReshapeShape(ShapeRef input, ShapeRef newShape,
 FailureOr<Shape> inferTransposeShape(ShapeRef input, ShapeRef perm,
                                      ErrorFn emitError) {
   if (perm.size() != input.size())
-    return emitError() << "perm has " << perm.size()
-                       << " entries for a rank-" << input.size() << " input";
+    return emitError() << "perm has " << perm.size() << " entries for a rank-"
+                       << input.size() << " input";
   SmallVector<bool> seen(input.size(), false);
   Shape result;
   for (int64_t p : perm) {
     if (p < 0 || p >= (int64_t)input.size() || seen[p])
-      return emitError() << "perm is not a permutation of [0, "
-                         << input.size() << ")";
+      return emitError() << "perm is not a permutation of [0, " << input.size()
+                         << ")";
     seen[p] = true;
     result.push_back(input[p]);
   }
@@ -113,8 +112,7 @@ FailureOr<Shape> inferConcatShape(ArrayRef<ShapeRef> inputs, int64_t axis,
   return result;
 }
 
-SliceRange resolveSlice(int64_t dim, int64_t start, int64_t end,
-                        int64_t step) {
+SliceRange resolveSlice(int64_t dim, int64_t start, int64_t end, int64_t step) {
   if (start < 0)
     start += dim;
   if (end < 0)
@@ -129,9 +127,8 @@ SliceRange resolveSlice(int64_t dim, int64_t start, int64_t end,
   return {start, start > end ? (start - end - step - 1) / -step : 0};
 }
 
-FailureOr<Shape> inferSliceShape(ShapeRef input, ShapeRef starts,
-                                 ShapeRef ends, ShapeRef steps,
-                                 ErrorFn emitError) {
+FailureOr<Shape> inferSliceShape(ShapeRef input, ShapeRef starts, ShapeRef ends,
+                                 ShapeRef steps, ErrorFn emitError) {
   if (starts.size() != input.size() || ends.size() != input.size() ||
       steps.size() != input.size())
     return emitError() << "expects one starts/ends/steps entry per input dim ("
@@ -140,10 +137,10 @@ FailureOr<Shape> inferSliceShape(ShapeRef input, ShapeRef starts,
   for (size_t i = 0; i < input.size(); ++i) {
     if (steps[i] == 0)
       return emitError() << "steps[" << i << "] must not be 0";
-    result.push_back(isDyn(input[i])
-                         ? kDynamic
-                         : resolveSlice(input[i], starts[i], ends[i], steps[i])
-                               .size);
+    result.push_back(
+        isDyn(input[i])
+            ? kDynamic
+            : resolveSlice(input[i], starts[i], ends[i], steps[i]).size);
   }
   return result;
 }

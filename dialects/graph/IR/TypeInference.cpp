@@ -53,9 +53,9 @@ bool areCompatibleResultTypes(TypeRange lhs, TypeRange rhs) {
 
 LogicalResult verifyResultTypes(Operation *op, TypeRange inferred) {
   if (op->getNumResults() != inferred.size())
-    return op->emitOpError() << "has " << op->getNumResults()
-                             << " results but its shape function gives "
-                             << inferred.size();
+    return op->emitOpError()
+           << "has " << op->getNumResults()
+           << " results but its shape function gives " << inferred.size();
   for (auto [index, declared, expected] :
        llvm::enumerate(op->getResultTypes(), inferred)) {
     auto d = dyn_cast<RankedTensorType>(declared);
@@ -71,9 +71,9 @@ LogicalResult verifyResultTypes(Operation *op, TypeRange inferred) {
              << "result #" << index << " element type " << d.getElementType()
              << " does not match the inferred " << e.getElementType();
     if (d.getRank() != e.getRank())
-      return op->emitOpError() << "result #" << index << " has rank "
-                               << d.getRank() << " but the inferred type "
-                               << e << " has rank " << e.getRank();
+      return op->emitOpError()
+             << "result #" << index << " has rank " << d.getRank()
+             << " but the inferred type " << e << " has rank " << e.getRank();
     for (int64_t i = 0; i < d.getRank(); ++i) {
       int64_t a = d.getDimSize(i), b = e.getDimSize(i);
       if (a != kDynamic && b != kDynamic && a != b)
@@ -151,8 +151,8 @@ LogicalResult verifyQuantizedTensor(Type type, ErrorFn emitError) {
                        << " is out of range for rank " << shape.size();
   int64_t scales = perAxis.getScales().size();
   if (shape[axis] != kDynamic && shape[axis] != scales)
-    return emitError() << "per-axis type has " << scales
-                       << " scales but dim " << axis << " is " << shape[axis];
+    return emitError() << "per-axis type has " << scales << " scales but dim "
+                       << axis << " is " << shape[axis];
   return success();
 }
 

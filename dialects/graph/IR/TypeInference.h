@@ -49,8 +49,7 @@ llvm::LogicalResult verifyResultTypes(mlir::Operation *op,
 
 /// The verifier of every Graph_InferOp: runs the op's shape function with
 /// emitOpError as the error sink, then checks the declared result types.
-template <typename OpTy>
-llvm::LogicalResult verifyWithShapeFunction(OpTy op) {
+template <typename OpTy> llvm::LogicalResult verifyWithShapeFunction(OpTy op) {
   llvm::SmallVector<mlir::Type> inferred;
   auto emitError = [&] { return op.emitOpError(); };
   if (llvm::failed(
@@ -111,11 +110,12 @@ inferGatherNdTypes(mlir::Type input, mlir::Type indices, int64_t batchDims,
                    ErrorFn emitError, llvm::SmallVectorImpl<mlir::Type> &types);
 llvm::LogicalResult
 inferScatterNdTypes(mlir::Type input, mlir::Type indices, mlir::Type updates,
-                    ErrorFn emitError, llvm::SmallVectorImpl<mlir::Type> &types);
+                    ErrorFn emitError,
+                    llvm::SmallVectorImpl<mlir::Type> &types);
 
-llvm::LogicalResult
-inferTopKTypes(mlir::Type input, int64_t k, int64_t axis, ErrorFn emitError,
-               llvm::SmallVectorImpl<mlir::Type> &types);
+llvm::LogicalResult inferTopKTypes(mlir::Type input, int64_t k, int64_t axis,
+                                   ErrorFn emitError,
+                                   llvm::SmallVectorImpl<mlir::Type> &types);
 
 /// A parsed Einsum equation: one label list per operand and for the result;
 /// the label '.' stands for each dim of the ellipsis, which is expanded to
@@ -128,9 +128,10 @@ struct EinsumSpec {
 mlir::FailureOr<EinsumSpec> parseEinsum(llvm::StringRef equation,
                                         llvm::ArrayRef<int64_t> ranks,
                                         std::string &error);
-llvm::LogicalResult
-inferEinsumTypes(mlir::TypeRange inputs, llvm::StringRef equation,
-                 ErrorFn emitError, llvm::SmallVectorImpl<mlir::Type> &types);
+llvm::LogicalResult inferEinsumTypes(mlir::TypeRange inputs,
+                                     llvm::StringRef equation,
+                                     ErrorFn emitError,
+                                     llvm::SmallVectorImpl<mlir::Type> &types);
 
 } // namespace mica::graph
 

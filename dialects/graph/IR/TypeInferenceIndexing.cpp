@@ -70,7 +70,8 @@ LogicalResult inferGatherNdTypes(Type input, Type indices, int64_t batchDims,
   for (int64_t i = 0; i + 1 < static_cast<int64_t>(idx.size()); ++i) {
     int64_t d = idx[i];
     if (i < batchDims) {
-      FailureOr<int64_t> joined = joinDim(in[i], idx[i], "indices", i, emitError);
+      FailureOr<int64_t> joined =
+          joinDim(in[i], idx[i], "indices", i, emitError);
       if (failed(joined))
         return failure();
       d = *joined;

@@ -22,11 +22,11 @@
 #include <set>
 #include <sstream>
 
-using ONNX_NAMESPACE::AttributeProto;
-using ONNX_NAMESPACE::OpSchema;
 using mica::onnxir::kMaxOpset;
 using mica::onnxir::odsName;
 using mica::onnxir::opMnemonic;
+using ONNX_NAMESPACE::AttributeProto;
+using ONNX_NAMESPACE::OpSchema;
 
 namespace {
 
@@ -35,12 +35,22 @@ namespace {
 // optional, sparse tensors).
 std::string elementConstraint(const std::string &dataType) {
   static const std::map<std::string, std::string> kTypes = {
-      {"float16", "F16"},   {"bfloat16", "BF16"}, {"float", "F32"},
-      {"double", "F64"},    {"int8", "I8"},       {"int16", "I16"},
-      {"int32", "I32"},     {"int64", "I64"},     {"uint8", "UI8"},
-      {"uint16", "UI16"},   {"uint32", "UI32"},   {"uint64", "UI64"},
-      {"bool", "I1"},       {"string", "ONNX_StringType"},
-      {"complex64", "Complex<F32>"}, {"complex128", "Complex<F64>"}};
+      {"float16", "F16"},
+      {"bfloat16", "BF16"},
+      {"float", "F32"},
+      {"double", "F64"},
+      {"int8", "I8"},
+      {"int16", "I16"},
+      {"int32", "I32"},
+      {"int64", "I64"},
+      {"uint8", "UI8"},
+      {"uint16", "UI16"},
+      {"uint32", "UI32"},
+      {"uint64", "UI64"},
+      {"bool", "I1"},
+      {"string", "ONNX_StringType"},
+      {"complex64", "Complex<F32>"},
+      {"complex128", "Complex<F64>"}};
   auto it = kTypes.find(dataType);
   return it == kTypes.end() ? "" : it->second;
 }
@@ -90,10 +100,10 @@ std::string paramConstraint(const OpSchema &schema,
   TypeSet set;
   bool found = false;
   if (acceptsAnyTensor(schema))
-    for (const char *t : {"float16", "bfloat16", "float", "double", "int8",
-                          "int16", "int32", "int64", "uint8", "uint16",
-                          "uint32", "uint64", "bool", "string", "complex64",
-                          "complex128"})
+    for (const char *t :
+         {"float16", "bfloat16", "float", "double", "int8", "int16", "int32",
+          "int64", "uint8", "uint16", "uint32", "uint64", "bool", "string",
+          "complex64", "complex128"})
       addTypeString(set, std::string("tensor(") + t + ")");
   for (const auto &tc : schema.typeConstraintParams()) {
     if (tc.type_param_str != param.GetTypeStr())
@@ -153,20 +163,45 @@ std::string escapeCppString(const std::string &s) {
 std::string attrConstraint(const OpSchema::Attribute &attr) {
   std::string base;
   switch (attr.type) {
-  case AttributeProto::FLOAT: base = "F32Attr"; break;
-  case AttributeProto::INT: base = "I64Attr"; break;
-  case AttributeProto::STRING: base = "StrAttr"; break;
-  case AttributeProto::TENSOR: base = "ElementsAttr"; break;
-  case AttributeProto::SPARSE_TENSOR: base = "AnyAttr"; break;
-  case AttributeProto::TYPE_PROTO: base = "TypeAttr"; break;
-  case AttributeProto::FLOATS: base = "F32ArrayAttr"; break;
-  case AttributeProto::INTS: base = "I64ArrayAttr"; break;
-  case AttributeProto::STRINGS: base = "StrArrayAttr"; break;
-  case AttributeProto::TENSORS: base = "TypedArrayAttrBase<ElementsAttr, \"tensor list\">"; break;
-  case AttributeProto::TYPE_PROTOS: base = "TypeArrayAttr"; break;
+  case AttributeProto::FLOAT:
+    base = "F32Attr";
+    break;
+  case AttributeProto::INT:
+    base = "I64Attr";
+    break;
+  case AttributeProto::STRING:
+    base = "StrAttr";
+    break;
+  case AttributeProto::TENSOR:
+    base = "ElementsAttr";
+    break;
+  case AttributeProto::SPARSE_TENSOR:
+    base = "AnyAttr";
+    break;
+  case AttributeProto::TYPE_PROTO:
+    base = "TypeAttr";
+    break;
+  case AttributeProto::FLOATS:
+    base = "F32ArrayAttr";
+    break;
+  case AttributeProto::INTS:
+    base = "I64ArrayAttr";
+    break;
+  case AttributeProto::STRINGS:
+    base = "StrArrayAttr";
+    break;
+  case AttributeProto::TENSORS:
+    base = "TypedArrayAttrBase<ElementsAttr, \"tensor list\">";
+    break;
+  case AttributeProto::TYPE_PROTOS:
+    base = "TypeArrayAttr";
+    break;
   case AttributeProto::GRAPH:
-  case AttributeProto::GRAPHS: return "";
-  default: base = "AnyAttr"; break;
+  case AttributeProto::GRAPHS:
+    return "";
+  default:
+    base = "AnyAttr";
+    break;
   }
   if (attr.required)
     return base;
@@ -174,11 +209,14 @@ std::string attrConstraint(const OpSchema::Attribute &attr) {
   bool hasDefault = def.has_name() || def.has_type();
   if (hasDefault) {
     if (attr.type == AttributeProto::INT && def.has_i())
-      return "DefaultValuedAttr<" + base + ", \"" + std::to_string(def.i()) + "\">";
+      return "DefaultValuedAttr<" + base + ", \"" + std::to_string(def.i()) +
+             "\">";
     if (attr.type == AttributeProto::FLOAT && def.has_f())
-      return "DefaultValuedAttr<" + base + ", \"" + cppFloatLiteral(def.f()) + "\">";
+      return "DefaultValuedAttr<" + base + ", \"" + cppFloatLiteral(def.f()) +
+             "\">";
     if (attr.type == AttributeProto::STRING && def.has_s())
-      return "DefaultValuedStrAttr<" + base + ", \"" + escapeCppString(def.s()) + "\">";
+      return "DefaultValuedStrAttr<" + base + ", \"" +
+             escapeCppString(def.s()) + "\">";
   }
   return "OptionalAttr<" + base + ">";
 }

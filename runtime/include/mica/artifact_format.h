@@ -37,7 +37,7 @@
 #define MICA_ARTIFACT_NO_SEGMENT 0xFFFFFFFFu
 
 typedef struct mica_artifact_header {
-  char magic[8];            /* MICA_ARTIFACT_MAGIC */
+  char magic[8]; /* MICA_ARTIFACT_MAGIC */
   uint32_t format_major;
   uint32_t format_minor;
   uint64_t file_size;       /* must equal the size of the file */

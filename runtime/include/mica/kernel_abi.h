@@ -44,13 +44,13 @@ extern "C" {
 #endif
 
 typedef struct mica_kernel_ctx {
-  const void *const *segments;     /* offset 0 */
-  void *arena;                     /* offset 8 */
-  void *const *inputs;             /* offset 16 */
+  const void *const *segments;      /* offset 0 */
+  void *arena;                      /* offset 8 */
+  void *const *inputs;              /* offset 16 */
   const int64_t *const *input_dims; /* offset 24 */
-  void *const *outputs;            /* offset 32 */
-  int64_t *const *output_dims;     /* offset 40 */
-  void *hook_state;                /* offset 48 */
+  void *const *outputs;             /* offset 32 */
+  int64_t *const *output_dims;      /* offset 40 */
+  void *hook_state;                 /* offset 48 */
 } mica_kernel_ctx;
 
 typedef int32_t (*mica_kernel_fn)(const mica_kernel_ctx *ctx);

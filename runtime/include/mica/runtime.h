@@ -75,7 +75,7 @@ const char *mica_dtype_name(int32_t dtype);
 /* A tensor of a signature. Pointers are owned by the model. */
 typedef struct mica_tensor_info {
   const char *name;
-  int32_t dtype;            /* mica_dtype */
+  int32_t dtype; /* mica_dtype */
   int32_t rank;
   const int64_t *shape;     /* -1 where the dimension is symbolic */
   const int64_t *max_shape; /* upper bound of every dimension */
@@ -127,7 +127,7 @@ void mica_model_free(mica_model *model);
 typedef struct mica_model_summary {
   uint32_t format_major, format_minor;
   const char *producer;
-  const char *target_name;   /* "host", "arm64" */
+  const char *target_name; /* "host", "arm64" */
   const char *target_triple;
   const char *target_cpu;
   const char *target_features; /* comma-separated, as compiled */
@@ -237,7 +237,8 @@ typedef struct mica_tensor_view {
 
 typedef struct mica_hooks {
   void *user;
-  void (*on_node)(void *user, uint32_t node, int32_t phase); /* 0 begin, 1 end */
+  void (*on_node)(void *user, uint32_t node,
+                  int32_t phase); /* 0 begin, 1 end */
   /* Called after a node's code with the last buffer it wrote (its result,
      or the part of a larger buffer it wrote into); may be NULL. For
      debugging tools, e.g. comparing intermediates with a reference. */

@@ -120,7 +120,7 @@ void printText(const std::string &path, const mica_model *model) {
     required += std::string(required.empty() ? "" : ", ") +
                 mica_model_required_feature(model, i);
   std::printf("requires: %s\n", required.empty() ? "nothing beyond the format"
-                                                  : required.c_str());
+                                                 : required.c_str());
   std::printf("segments: %u\n", s.num_segments);
   for (uint32_t i = 0; i < s.num_segments; ++i) {
     mica_segment_info seg;

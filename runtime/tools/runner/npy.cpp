@@ -237,7 +237,8 @@ bool parseNpy(const uint8_t *bytes, size_t size, HostTensor &tensor,
   if (available != dataSize) {
     error = "holds " + std::to_string(available) +
             " bytes of data, its shape " + formatShape(shape) + " of " +
-            mica_dtype_name(tensor.dtype) + " needs " + std::to_string(dataSize);
+            mica_dtype_name(tensor.dtype) + " needs " +
+            std::to_string(dataSize);
     return false;
   }
   tensor.name.clear();

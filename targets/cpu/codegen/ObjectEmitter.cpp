@@ -69,11 +69,10 @@ createTargetMachine(const TargetDescription &target,
   // one .rodata keep the loader's section table small.
   targetOptions.FunctionSections = false;
   targetOptions.DataSections = false;
-  std::unique_ptr<llvm::TargetMachine> machine(
-      llvmTarget->createTargetMachine(
-          triple, target.cpu, target.featureString(), targetOptions,
-          llvm::Reloc::PIC_, llvm::CodeModel::Small,
-          llvm::CodeGenOptLevel::Default));
+  std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
+      triple, target.cpu, target.featureString(), targetOptions,
+      llvm::Reloc::PIC_, llvm::CodeModel::Small,
+      llvm::CodeGenOptLevel::Default));
   if (!machine)
     error = "LLVM cannot create a code generator for '" + target.triple + "'";
   return machine;
@@ -148,8 +147,7 @@ FailureOr<std::string> emitObject(ModuleOp llvmDialectModule,
                                   std::string &error) {
   if (target.objectFormat != ObjectFormat::ElfRelocatable) {
     error = ("target '" + target.name + "' delivers " +
-             stringifyObjectFormat(target.objectFormat) +
-             ", not an ELF object")
+             stringifyObjectFormat(target.objectFormat) + ", not an ELF object")
                 .str();
     return failure();
   }

@@ -27,7 +27,9 @@ namespace exec = mica::exec;
 
 namespace {
 
-int64_t alignUp(int64_t x) { return (x + kAlignment - 1) / kAlignment * kAlignment; }
+int64_t alignUp(int64_t x) {
+  return (x + kAlignment - 1) / kAlignment * kAlignment;
+}
 
 /// Bytes per element in memory: LLVM stores i1 in a byte.
 std::optional<int64_t> elementBytes(Type type) {
@@ -69,8 +71,8 @@ LogicalResult appendConstantBytes(memref::GlobalOp global,
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(*initial)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob)
-      return global.emitError("constant '") << global.getSymName()
-                                            << "' has no data (elided?)";
+      return global.emitError("constant '")
+             << global.getSymName() << "' has no data (elided?)";
     ArrayRef<char> raw = blob->getData();
     if (static_cast<int64_t>(raw.size()) != numElements * *bytesPerElement ||
         type.getElementType().isInteger(1))
@@ -150,7 +152,8 @@ void BindKernelInterfacePass::runOnOperation() {
   if (segment) {
     auto data = segment.getData();
     auto resource = data ? dyn_cast<DenseResourceElementsAttr>(*data) : nullptr;
-    AsmResourceBlob *blob = resource ? resource.getRawHandle().getBlob() : nullptr;
+    AsmResourceBlob *blob =
+        resource ? resource.getRawHandle().getBlob() : nullptr;
     if (!blob) {
       segment.emitError("cannot append to a constants segment without data");
       return signalPassFailure();
@@ -201,7 +204,8 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
     if (!type || !type.getLayout().isIdentity())
       return func.emitError("input ") << i << " is not a dense memref";
     inputIndex[func.getArgument(i)] = i;
-    auto bound = func.getArgAttrOfType<DenseI64ArrayAttr>(i, exec::kMaxShapeAttr);
+    auto bound =
+        func.getArgAttrOfType<DenseI64ArrayAttr>(i, exec::kMaxShapeAttr);
     for (int64_t d = 0; d < type.getRank(); ++d) {
       int64_t value = type.getDimSize(d);
       if (type.isDynamicDim(d)) {
@@ -254,7 +258,8 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
     outputElemBytes.push_back(*elementBytes(type.getElementType()));
   }
 
-  // --- New arguments -----------------------------------------------------------
+  // --- New arguments
+  // -----------------------------------------------------------
   Type bytes = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
   Type ptr = LLVM::LLVMPointerType::get(context);
   SmallVector<unsigned> indices;
@@ -277,7 +282,9 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
   if (failed(func.insertArguments(indices, types, attrs, locs)))
     return failure();
   Value segment = func.getArgument(1), arena = func.getArgument(2);
-  auto outputBuffer = [&](unsigned i) { return func.getArgument(3 + numInputs + i); };
+  auto outputBuffer = [&](unsigned i) {
+    return func.getArgument(3 + numInputs + i);
+  };
   auto outputDims = [&](unsigned i) {
     return func.getArgument(3 + numInputs + numOutputs + i);
   };
@@ -285,13 +292,14 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
     return arith::ConstantIndexOp::create(builder, l, v);
   };
 
-  // --- Constants into the shared segment ---------------------------------------
+  // --- Constants into the shared segment
+  // ---------------------------------------
   SmallVector<memref::GetGlobalOp> getGlobals;
   llvm::SmallPtrSet<Operation *, 16> placed;
   func.walk([&](memref::GetGlobalOp op) { getGlobals.push_back(op); });
   for (memref::GetGlobalOp op : getGlobals) {
-    auto global =
-        SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(op, op.getNameAttr());
+    auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+        op, op.getNameAttr());
     if (!global)
       return op.emitError("unknown global");
     if (!op.getType().getLayout().isIdentity())
@@ -309,17 +317,20 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
   }
   // A global goes once no function reads it any more (another entry point
   // may still read it until it is bound).
-  for (auto global : llvm::make_early_inc_range(module.getOps<memref::GlobalOp>()))
+  for (auto global :
+       llvm::make_early_inc_range(module.getOps<memref::GlobalOp>()))
     if (placed.contains(global) &&
         SymbolTable::symbolKnownUseEmpty(global, module))
       global.erase();
 
-  // --- Results into the caller's buffers ---------------------------------------
+  // --- Results into the caller's buffers
+  // ---------------------------------------
   llvm::DenseMap<Value, unsigned> returnCount;
   for (Value value : ret.getOperands())
     ++returnCount[value];
   b.setInsertionPoint(ret);
-  for (auto [i, value] : llvm::enumerate(SmallVector<Value>(ret.getOperands()))) {
+  for (auto [i, value] :
+       llvm::enumerate(SmallVector<Value>(ret.getOperands()))) {
     auto type = cast<MemRefType>(value.getType());
     Value result = value;
     auto alloc = value.getDefiningOp<memref::AllocOp>();
@@ -354,7 +365,8 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
   if (failed(func.eraseResults(allResults)))
     return failure();
 
-  // --- Intermediates into the arena ---------------------------------------------
+  // --- Intermediates into the arena
+  // ---------------------------------------------
   llvm::DenseMap<Operation *, int64_t> position;
   int64_t counter = 0;
   for (Operation &op : body)
@@ -415,10 +427,9 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
   MemoryPlan plan = planMemory(requests, kAlignment);
   for (auto [alloc, offset] : llvm::zip(allocs, plan.offsets)) {
     OpBuilder ab(alloc);
-    Value view = memref::ViewOp::create(ab, alloc.getLoc(), alloc.getType(),
-                                        arena,
-                                        indexConstant(ab, alloc.getLoc(), offset),
-                                        alloc.getDynamicSizes());
+    Value view = memref::ViewOp::create(
+        ab, alloc.getLoc(), alloc.getType(), arena,
+        indexConstant(ab, alloc.getLoc(), offset), alloc.getDynamicSizes());
     for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
       if (isa<memref::DeallocOp>(user))
         user->erase();
@@ -426,7 +437,8 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
     alloc.erase();
   }
 
-  // --- Record the plan ------------------------------------------------------------
+  // --- Record the plan
+  // ------------------------------------------------------------
   SmallVector<Attribute> inputShapes, inputMaxShapes;
   for (unsigned i = 0; i < numInputs; ++i) {
     inputShapes.push_back(b.getDenseI64ArrayAttr(

@@ -2,8 +2,8 @@
 //
 // See Passes.td (mica-emit-kernel-entry) and KernelAbi.h. After the LLVM
 // conversion, the bound entry function takes every memref as its expanded
-// descriptor (allocated pointer, aligned pointer, offset, sizes..., strides...);
-// the exported kernel builds those from the mica_kernel_ctx:
+// descriptor (allocated pointer, aligned pointer, offset, sizes...,
+// strides...); the exported kernel builds those from the mica_kernel_ctx:
 //
 //   ctx       -> %ctx itself
 //   segment 0 -> ctx->segments[0], size of exec.segment @constants
@@ -44,8 +44,9 @@ LogicalResult EmitKernelEntryPass::emit() {
   ModuleOp module = getOperation();
   auto entries = llvm::to_vector(module.getOps<exec::EntryPointOp>());
   if (entries.empty())
-    return module.emitError("mica-emit-kernel-entry needs the module's "
-                            "exec.entry_point ops (mica-bind-kernel-interface)");
+    return module.emitError(
+        "mica-emit-kernel-entry needs the module's "
+        "exec.entry_point ops (mica-bind-kernel-interface)");
   // Everything but the kernels is private to the object.
   for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
     if (!fn.isExternal())
@@ -150,8 +151,8 @@ LogicalResult EmitKernelEntryPass::emit(exec::EntryPointOp entry) {
     return success();
   };
 
-  auto fn = LLVM::LLVMFuncOp::create(
-      b, loc, symbol, LLVM::LLVMFunctionType::get(i32, {ptr}));
+  auto fn = LLVM::LLVMFuncOp::create(b, loc, symbol,
+                                     LLVM::LLVMFunctionType::get(i32, {ptr}));
   Block *block = fn.addEntryBlock(b);
   b.setInsertionPointToStart(block);
   SmallVector<Value> args = entryArguments(block->getArgument(0));

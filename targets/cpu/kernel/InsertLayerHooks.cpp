@@ -81,7 +81,8 @@ struct InsertLayerHooksPass
       if (!func || func.isExternal() || func.getNumArguments() == 0 ||
           !isa<LLVM::LLVMPointerType>(func.getArgument(0).getType())) {
         entry.emitError("mica-insert-layer-hooks needs the bound function '")
-            << entry.getFunction() << "' (run mica-bind-kernel-interface first)";
+            << entry.getFunction()
+            << "' (run mica-bind-kernel-interface first)";
         return signalPassFailure();
       }
       entries.push_back(func);
@@ -112,8 +113,8 @@ struct InsertLayerHooksPass
     OpBuilder mb(module.getBodyRegion());
     auto hookType = b.getFunctionType({ptr, i32, i32}, {});
     if (!module.lookupSymbol<func::FuncOp>(kLayerHookFn)) {
-      auto decl = func::FuncOp::create(mb, module.getLoc(), kLayerHookFn,
-                                       hookType);
+      auto decl =
+          func::FuncOp::create(mb, module.getLoc(), kLayerHookFn, hookType);
       decl.setPrivate();
     }
     if (!module.lookupSymbol<func::FuncOp>(kTensorHookFn)) {
@@ -164,17 +165,19 @@ struct InsertLayerHooksPass
         return;
       // The tensor hook: first element, sizes and strides, element type.
       int64_t rank = type.getRank();
-      int64_t elementBytes =
-          std::max<int64_t>(1, (type.getElementType().getIntOrFloatBitWidth() + 7) / 8);
+      int64_t elementBytes = std::max<int64_t>(
+          1, (type.getElementType().getIntOrFloatBitWidth() + 7) / 8);
       auto meta = memref::ExtractStridedMetadataOp::create(ob, loc, written);
-      Value base = memref::ExtractAlignedPointerAsIndexOp::create(ob, loc, written);
+      Value base =
+          memref::ExtractAlignedPointerAsIndexOp::create(ob, loc, written);
       Value offset = arith::MulIOp::create(
           ob, loc, meta.getOffset(),
           arith::ConstantIndexOp::create(ob, loc, elementBytes));
       Value data = toPtr(ob, loc, arith::AddIOp::create(ob, loc, base, offset));
       for (int64_t d = 0; d < rank; ++d) {
-        for (auto [slot, value] : {std::pair<int64_t, Value>{d, meta.getSizes()[d]},
-                                   {rank + d, meta.getStrides()[d]}}) {
+        for (auto [slot, value] :
+             {std::pair<int64_t, Value>{d, meta.getSizes()[d]},
+              {rank + d, meta.getStrides()[d]}}) {
           Value v = arith::IndexCastOp::create(ob, loc, b.getI64Type(), value);
           memref::StoreOp::create(
               ob, loc, v, dimsBuffer,
@@ -182,7 +185,8 @@ struct InsertLayerHooksPass
         }
       }
       Value dims = toPtr(
-          ob, loc, memref::ExtractAlignedPointerAsIndexOp::create(ob, loc, dimsBuffer));
+          ob, loc,
+          memref::ExtractAlignedPointerAsIndexOp::create(ob, loc, dimsBuffer));
       Value r = arith::ConstantIntOp::create(ob, loc, i32, rank);
       Value dtype = arith::ConstantIntOp::create(
           ob, loc, i32, mica::onnxDataType(type.getElementType()));

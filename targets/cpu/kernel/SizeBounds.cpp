@@ -47,9 +47,8 @@ std::optional<int64_t> SizeBoundEvaluator::dimUpperBound(Value value,
       .Case([&](memref::ViewOp op) -> std::optional<int64_t> {
         return upperBound(op.getSizes()[dynamicIndex(type)]);
       })
-      .Case([&](memref::CastOp op) {
-        return dimUpperBound(op.getSource(), dim);
-      })
+      .Case(
+          [&](memref::CastOp op) { return dimUpperBound(op.getSource(), dim); })
       .Case([&](memref::ReinterpretCastOp op) {
         return sizeBound(*this, op.getMixedSizes(), dim);
       })
@@ -104,7 +103,8 @@ std::optional<int64_t> SizeBoundEvaluator::compute(Value value) {
   auto byConstant = [&](Value a, Value b,
                         auto combine) -> std::optional<int64_t> {
     APInt divisor;
-    if (!matchPattern(b, m_ConstantInt(&divisor)) || divisor.getSExtValue() <= 0)
+    if (!matchPattern(b, m_ConstantInt(&divisor)) ||
+        divisor.getSExtValue() <= 0)
       return std::nullopt;
     std::optional<int64_t> x = upperBound(a);
     if (!x)
@@ -131,9 +131,8 @@ std::optional<int64_t> SizeBoundEvaluator::compute(Value value) {
           [&](auto op) -> std::optional<int64_t> {
             Value a = op->getOperand(op->getNumOperands() - 2);
             Value b = op->getOperand(op->getNumOperands() - 1);
-            return both(a, b, [](int64_t x, int64_t y) {
-              return std::max(x, y);
-            });
+            return both(a, b,
+                        [](int64_t x, int64_t y) { return std::max(x, y); });
           })
       .Case<arith::MinSIOp, arith::MinUIOp>(
           [&](auto op) -> std::optional<int64_t> {
@@ -153,11 +152,10 @@ std::optional<int64_t> SizeBoundEvaluator::compute(Value value) {
           return std::nullopt;
         return *x - c.getSExtValue();
       })
-      .Case<arith::DivSIOp, arith::DivUIOp, arith::FloorDivSIOp>(
-          [&](auto op) {
-            return byConstant(op.getLhs(), op.getRhs(),
-                              [](int64_t a, int64_t b) { return a / b; });
-          })
+      .Case<arith::DivSIOp, arith::DivUIOp, arith::FloorDivSIOp>([&](auto op) {
+        return byConstant(op.getLhs(), op.getRhs(),
+                          [](int64_t a, int64_t b) { return a / b; });
+      })
       .Case<arith::CeilDivSIOp, arith::CeilDivUIOp>([&](auto op) {
         return byConstant(op.getLhs(), op.getRhs(), ceilDiv);
       })

@@ -162,11 +162,14 @@ FlatAccess buildFlatAccess(OpBuilder &b, Location loc, Value memref,
   // The extent of the flat view: one past the last element.
   OpFoldResult extent = im.add(offset, im.constant(1));
   for (int64_t r = 0; r < type.getRank(); ++r)
-    extent = im.add(extent, im.mul(im.sub(sizes[r], im.constant(1)), strides[r]));
-  auto flatType = MemRefType::get({ShapedType::kDynamic}, type.getElementType());
+    extent =
+        im.add(extent, im.mul(im.sub(sizes[r], im.constant(1)), strides[r]));
+  auto flatType =
+      MemRefType::get({ShapedType::kDynamic}, type.getElementType());
   FlatAccess access;
-  access.flat = memref::ReinterpretCastOp::create(
-      b, loc, flatType, memref, b.getIndexAttr(0), {extent}, {b.getIndexAttr(1)});
+  access.flat = memref::ReinterpretCastOp::create(b, loc, flatType, memref,
+                                                  b.getIndexAttr(0), {extent},
+                                                  {b.getIndexAttr(1)});
 
   unsigned numDims = map.getNumDims();
   access.coef.assign(numDims, b.getIndexAttr(0));
@@ -212,7 +215,8 @@ bool overwritesAll(Operation *op, Value view) {
       linalgOp.getNumLoops() != linalgOp.getNumParallelLoops())
     return false;
   OpOperand *init = linalgOp.getDpsInitOperand(0);
-  if (init->get() != view || !linalgOp.getMatchingIndexingMap(init).isIdentity())
+  if (init->get() != view ||
+      !linalgOp.getMatchingIndexingMap(init).isIdentity())
     return false;
   Block *body = linalgOp.getBlock();
   if (body->getNumArguments() > linalgOp.getNumDpsInputs() &&
@@ -378,7 +382,8 @@ Value loadStrided(OpBuilder &b, Location loc, Value flat, OpFoldResult index,
     // count c only the first 2c - 1 elements are read.
     std::optional<OpFoldResult> lowCount, highCount;
     if (count) {
-      OpFoldResult span = im.sub(im.mul(*count, im.constant(2)), im.constant(1));
+      OpFoldResult span =
+          im.sub(im.mul(*count, im.constant(2)), im.constant(1));
       lowCount = span;
       highCount = im.sub(span, im.constant(lanes));
     }
@@ -403,8 +408,8 @@ Value loadStrided(OpBuilder &b, Location loc, Value flat, OpFoldResult index,
   SmallVector<Attribute> iota;
   for (int64_t l = 0; l < lanes; ++l)
     iota.push_back(b.getIndexAttr(l));
-  Value steps = arith::ConstantOp::create(b, loc, indexType,
-                                          DenseElementsAttr::get(indexType, iota));
+  Value steps = arith::ConstantOp::create(
+      b, loc, indexType, DenseElementsAttr::get(indexType, iota));
   Value offsets = arith::MulIOp::create(
       b, loc, steps,
       vector::BroadcastOp::create(b, loc, indexType, im.value(stride)));
@@ -475,13 +480,15 @@ void mergeOuterDims(AffineMap outMap, unsigned pos,
     if (ShapedType::isDynamic(inner) || ShapedType::isDynamic(extents[d]) ||
         stop(d))
       break;
-    bool ok = llvm::all_of(accesses, [&](const std::optional<AccessPattern> &x) {
-      if (!x)
-        return false;
-      if (!x->dependsOn(d) && !x->dependsOn(dim))
-        return true;
-      return x->coef[d] && x->coef[dim] && *x->coef[d] == inner * *x->coef[dim];
-    });
+    bool ok =
+        llvm::all_of(accesses, [&](const std::optional<AccessPattern> &x) {
+          if (!x)
+            return false;
+          if (!x->dependsOn(d) && !x->dependsOn(dim))
+            return true;
+          return x->coef[d] && x->coef[dim] &&
+                 *x->coef[d] == inner * *x->coef[dim];
+        });
     if (!ok)
       break;
     merged.push_back(d);
@@ -506,9 +513,9 @@ void emitParallelLoop(OpBuilder &b, Location loc, OpFoldResult lb,
                                          im.value(im.constant(step)))
                   .getResult();
   }
-  auto par = scf::ParallelOp::create(b, loc, ValueRange{im.value(im.constant(0))},
-                                     ValueRange{im.value(trips)},
-                                     ValueRange{im.value(im.constant(1))});
+  auto par = scf::ParallelOp::create(
+      b, loc, ValueRange{im.value(im.constant(0))}, ValueRange{im.value(trips)},
+      ValueRange{im.value(im.constant(1))});
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(par.getBody()->getTerminator());
   Value iv = par.getInductionVars()[0];
@@ -523,8 +530,8 @@ void eraseDeadBuffers(Block &block) {
       bool removable =
           isa<memref::AllocOp, memref::GetGlobalOp, memref::ReinterpretCastOp,
               memref::ExtractStridedMetadataOp, memref::CastOp,
-              memref::ExpandShapeOp, memref::CollapseShapeOp,
-              memref::SubViewOp, memref::ViewOp, memref::DimOp>(op);
+              memref::ExpandShapeOp, memref::CollapseShapeOp, memref::SubViewOp,
+              memref::ViewOp, memref::DimOp>(op);
       if (!removable)
         continue;
       bool onlyDeallocs = llvm::all_of(op.getUsers(), [](Operation *user) {

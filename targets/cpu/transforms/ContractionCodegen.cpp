@@ -4,11 +4,15 @@
 // output in place (see Passes.td, mica-cpu-contraction-codegen):
 //
 //   matmul / fully connected / batched matmul   out[m, n] += A[m, k] * B[k, n]
-//   convolution (NCHW)                          out[f, oh, ow] += W[f, c, kh, kw]
-//                                                   * X[c, oh*s + kh, ow*s + kw]
+//   convolution (NCHW)                          out[f, oh, ow] += W[f, c, kh,
+//   kw]
+//                                                   * X[c, oh*s + kh, ow*s +
+//                                                   kw]
 //   depthwise convolution                       out[c, oh, ow] += W[c, kh, kw]
-//                                                   * X[c, oh*s + kh, ow*s + kw]
-//   pooling (max, sum)                          out[c, oh, ow] = max(out, X[...])
+//                                                   * X[c, oh*s + kh, ow*s +
+//                                                   kw]
+//   pooling (max, sum)                          out[c, oh, ow] = max(out,
+//   X[...])
 //
 // The op's loops are classified against its output's innermost dimension n
 // (unit stride, vectorised):
@@ -28,7 +32,6 @@
 #include "targets/cpu/transforms/Passes.h"
 
 #include "mlir/IR/SymbolTable.h"
-
 
 namespace mica {
 #define GEN_PASS_DEF_CPUCONTRACTIONCODEGEN
@@ -67,7 +70,8 @@ struct CpuContractionCodegenPass
           llvm::errs() << "mica-cpu-contraction-codegen: " << op->getName()
                        << " at " << op.getLoc() << ": n=" << plan->nExtent
                        << " (merged " << plan->merged.size() << ")"
-                       << " m=" << (plan->mDim >= 0 ? plan->extents[plan->mDim] : 1)
+                       << " m="
+                       << (plan->mDim >= 0 ? plan->extents[plan->mDim] : 1)
                        << " tile " << plan->mr << "x" << plan->nv << "x"
                        << plan->lanes << " B mode " << int(plan->bMode)
                        << (plan->stridedN ? " strided n" : "")

@@ -34,7 +34,8 @@ constexpr int64_t kPrefetchBytes = 2048;
 
 class Emitter {
 public:
-  Emitter(Plan &p, const TargetShape &target, OpBuilder &b, SymbolTable &symbols)
+  Emitter(Plan &p, const TargetShape &target, OpBuilder &b,
+          SymbolTable &symbols)
       : p(p), lanes(p.lanes), b(b), loc(p.op.getLoc()), im(b, loc),
         symbols(symbols) {}
   LogicalResult run();
@@ -149,14 +150,15 @@ LogicalResult Emitter::packB() {
   // Panels of NR = nv * lanes columns: panel t holds, for every reduction
   // index k, the NR values B[k, t*NR .. t*NR+NR), zero past N.
   int64_t nr = p.nv * lanes;
-  packed = packPanels(p.op.getDpsInputOperand(p.bInput), p.nDim, p.nExtent,
-                      nr, ("_panels" + Twine(nr)).str());
+  packed = packPanels(p.op.getDpsInputOperand(p.bInput), p.nDim, p.nExtent, nr,
+                      ("_panels" + Twine(nr)).str());
   return success(packed != nullptr);
 }
 
 Value Emitter::packPanels(OpOperand *operand, unsigned dim, int64_t count,
                           int64_t width, StringRef suffix) {
-  auto getGlobal = rootBuffer(operand->get()).getDefiningOp<memref::GetGlobalOp>();
+  auto getGlobal =
+      rootBuffer(operand->get()).getDefiningOp<memref::GetGlobalOp>();
   auto global = symbols.lookup<memref::GlobalOp>(getGlobal.getName());
   std::optional<std::vector<float>> data = readConstant(global);
   std::optional<AccessPattern> pattern =
@@ -186,7 +188,8 @@ Value Emitter::packPanels(OpOperand *operand, unsigned dim, int64_t count,
       int64_t src = base + *pattern->coef[dim] * i;
       if (src < 0 || src >= static_cast<int64_t>(data->size()))
         return Value();
-      panel[(i / width) * kFlat * width + kk * width + i % width] = (*data)[src];
+      panel[(i / width) * kFlat * width + kk * width + i % width] =
+          (*data)[src];
     }
   }
   return packedConstant(global, suffix, panel);
@@ -194,7 +197,8 @@ Value Emitter::packPanels(OpOperand *operand, unsigned dim, int64_t count,
 
 Value Emitter::packedConstant(memref::GlobalOp like, StringRef suffix,
                               ArrayRef<float> data) {
-  auto type = MemRefType::get({static_cast<int64_t>(data.size())}, b.getF32Type());
+  auto type =
+      MemRefType::get({static_cast<int64_t>(data.size())}, b.getF32Type());
   auto tensorType = RankedTensorType::get(type.getShape(), b.getF32Type());
   OpBuilder mb(like);
   std::string name = (like.getSymName() + suffix).str();
@@ -249,8 +253,9 @@ LogicalResult Emitter::run() {
   // Extents.
   SmallVector<Range> ranges = op.createLoopRanges(b, loc);
   for (unsigned d = 0; d < p.numLoops; ++d)
-    ext.push_back(ShapedType::isDynamic(p.extents[d]) ? ranges[d].size
-                                                      : b.getIndexAttr(p.extents[d]));
+    ext.push_back(ShapedType::isDynamic(p.extents[d])
+                      ? ranges[d].size
+                      : b.getIndexAttr(p.extents[d]));
   // Accesses.
   auto access = [&](Value memref, AffineMap map) {
     return buildFlatAccess(b, loc, memref, map);
@@ -285,8 +290,8 @@ LogicalResult Emitter::run() {
       if (in->get() == step.input)
         ins.push_back(std::nullopt);
       else
-        ins.push_back(access(in->get(), step.op.getMatchingIndexingMap(in)
-                                            .compose(step.pos)));
+        ins.push_back(access(
+            in->get(), step.op.getMatchingIndexingMap(in).compose(step.pos)));
     }
     epi.push_back(std::move(ins));
   }
@@ -370,8 +375,7 @@ void Emitter::overM(function_ref<void(OpFoldResult, int64_t)> body) {
   for (int64_t size = llvm::PowerOf2Ceil(p.mr) / 2; size >= 1; size /= 2) {
     if (size >= p.mr)
       continue;
-    Value bit = arith::AndIOp::create(b, loc, rem,
-                                      im.value(im.constant(size)));
+    Value bit = arith::AndIOp::create(b, loc, rem, im.value(im.constant(size)));
     Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, bit,
                                       im.value(im.constant(0)));
     auto ifOp = scf::IfOp::create(b, loc, any, /*withElse=*/false);
@@ -426,9 +430,9 @@ void Emitter::tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
           idx = im.add(idx, im.mul(init->coef[p.nDim], im.constant(j * lanes)));
         accs.push_back(loadAlongN(*init, idx, cnt));
       } else {
-        OpFoldResult idx = im.add(
-            im.add(cOrigin, rowOffset(*c, i)),
-            im.mul(c->coef[p.nDim], im.constant(j * lanes)));
+        OpFoldResult idx =
+            im.add(im.add(cOrigin, rowOffset(*c, i)),
+                   im.mul(c->coef[p.nDim], im.constant(j * lanes)));
         accs.push_back(loadAlongN(*c, idx, cnt));
       }
     }
@@ -514,8 +518,8 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
           /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
     if (a) {
       for (int64_t i = 0; i < (aRows ? rows : 1); ++i) {
-        Value s = memref::LoadOp::create(
-            b, loc, a->flat, im.value(im.add(offA, aRowOffset(i))));
+        Value s = memref::LoadOp::create(b, loc, a->flat,
+                                         im.value(im.add(offA, aRowOffset(i))));
         aVals.push_back(vector::BroadcastOp::create(b, loc, vecType, s));
       }
     }
@@ -528,12 +532,11 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
               ValueRange{im.value(im.add(offB, im.constant(j * lanes)))}));
           continue;
         }
-        OpFoldResult idx = im.add(
-            im.add(offB, rowOffset(*bAcc, i)),
-            im.mul(bAcc->coef[p.nDim], im.constant(j * lanes)));
-        bVals.push_back(loadStrided(b, loc, bAcc->flat, idx,
-                                    bAcc->coef[p.nDim], lanes,
-                                    vectorCount(count, j)));
+        OpFoldResult idx =
+            im.add(im.add(offB, rowOffset(*bAcc, i)),
+                   im.mul(bAcc->coef[p.nDim], im.constant(j * lanes)));
+        bVals.push_back(loadStrided(b, loc, bAcc->flat, idx, bAcc->coef[p.nDim],
+                                    lanes, vectorCount(count, j)));
       }
     }
     // The other inputs along n, per row when they vary with it.
@@ -575,16 +578,18 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
 
   unsigned d = p.red[level];
   SmallVector<OpFoldResult> nextX(offX);
-  auto advance = [&](OpFoldResult iv, OpFoldResult &nextA, OpFoldResult &nextB) {
+  auto advance = [&](OpFoldResult iv, OpFoldResult &nextA,
+                     OpFoldResult &nextB) {
     for (auto [k, x] : llvm::enumerate(extras))
-      nextX[k] = x.dependsOn(d) ? im.add(offX[k], im.mul(x.coef[d], iv))
-                                : offX[k];
+      nextX[k] =
+          x.dependsOn(d) ? im.add(offX[k], im.mul(x.coef[d], iv)) : offX[k];
     nextA = offA;
     if (a && a->dependsOn(d))
       nextA = im.add(offA, im.mul(a->coef[d], iv));
     nextB = offB;
     if (p.bMode == BMode::Packed)
-      nextB = im.add(offB, im.mul(im.constant(redStride[d] * p.nv * lanes), iv));
+      nextB =
+          im.add(offB, im.mul(im.constant(redStride[d] * p.nv * lanes), iv));
     else if (bAcc->dependsOn(d))
       nextB = im.add(offB, im.mul(bAcc->coef[d], iv));
   };
@@ -596,8 +601,8 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
   // blocks of `lanes` steps load one contiguous vector per lane and
   // transpose them in registers, a few shuffles per vector instead of one
   // scalar load and insert per element. The steps still run in order.
-  if (SmallVector<Value> blocked = transposedReduce(level, offA, offB, offX,
-                                                    accs, rows, vecs, count);
+  if (SmallVector<Value> blocked =
+          transposedReduce(level, offA, offB, offX, accs, rows, vecs, count);
       !blocked.empty())
     return blocked;
   // Short windows (3x3, 5x5 kernels) are unrolled: their offsets become
@@ -623,17 +628,17 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
     }
     return cur;
   }
-  auto forOp = scf::ForOp::create(b, loc, im.value(im.constant(0)),
-                                  im.value(ext[d]), im.value(im.constant(1)),
-                                  accs);
+  auto forOp =
+      scf::ForOp::create(b, loc, im.value(im.constant(0)), im.value(ext[d]),
+                         im.value(im.constant(1)), accs);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(forOp.getBody());
     OpFoldResult nextA, nextB;
     advance(forOp.getInductionVar(), nextA, nextB);
     SmallVector<Value> inner =
-        reduce(level + 1, nextA, nextB, nextX, forOp.getRegionIterArgs(), rows, vecs,
-               count);
+        reduce(level + 1, nextA, nextB, nextX, forOp.getRegionIterArgs(), rows,
+               vecs, count);
     scf::YieldOp::create(b, loc, inner);
   }
   return SmallVector<Value>(forOp.getResults());
@@ -709,8 +714,8 @@ SmallVector<Value> Emitter::transposedReduce(unsigned level, OpFoldResult offA,
   Value extentV = im.value(ext[d]);
   Value full = arith::MulIOp::create(
       b, loc, arith::DivUIOp::create(b, loc, extentV, step), step);
-  auto forOp = scf::ForOp::create(b, loc, im.value(im.constant(0)), full, step,
-                                  accs);
+  auto forOp =
+      scf::ForOp::create(b, loc, im.value(im.constant(0)), full, step, accs);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(forOp.getBody());
@@ -720,8 +725,9 @@ SmallVector<Value> Emitter::transposedReduce(unsigned level, OpFoldResult offA,
     for (int64_t j = 0; j < vecs; ++j)
       bBlocks.push_back(transposedSteps(
           *bAcc,
-          im.add(im.add(offB, im.mul(bAcc->coef[p.nDim], im.constant(j * lanes))),
-                 k0),
+          im.add(
+              im.add(offB, im.mul(bAcc->coef[p.nDim], im.constant(j * lanes))),
+              k0),
           vectorCount(count, j)));
     SmallVector<SmallVector<SmallVector<Value>>> xBlocks(extras.size());
     for (auto [k, x] : llvm::enumerate(extras)) {
@@ -730,8 +736,9 @@ SmallVector<Value> Emitter::transposedReduce(unsigned level, OpFoldResult offA,
       for (int64_t j = 0; j < vecs; ++j)
         xBlocks[k].push_back(transposedSteps(
             x,
-            im.add(im.add(offX[k], im.mul(x.coef[p.nDim], im.constant(j * lanes))),
-                   k0),
+            im.add(
+                im.add(offX[k], im.mul(x.coef[p.nDim], im.constant(j * lanes))),
+                k0),
             vectorCount(count, j)));
     }
     SmallVector<Value> cur(forOp.getRegionIterArgs());
@@ -757,8 +764,8 @@ SmallVector<Value> Emitter::transposedReduce(unsigned level, OpFoldResult offA,
     scf::YieldOp::create(b, loc, cur);
   }
   // The remaining steps one by one, gathered.
-  auto rest = scf::ForOp::create(b, loc, full, extentV, im.value(im.constant(1)),
-                                 forOp.getResults());
+  auto rest = scf::ForOp::create(b, loc, full, extentV,
+                                 im.value(im.constant(1)), forOp.getResults());
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(rest.getBody());
@@ -770,8 +777,9 @@ SmallVector<Value> Emitter::transposedReduce(unsigned level, OpFoldResult offA,
     OpFoldResult nextA =
         a && a->dependsOn(d) ? im.add(offA, im.mul(a->coef[d], iv)) : offA;
     OpFoldResult nextB = im.add(offB, im.mul(bAcc->coef[d], iv));
-    SmallVector<Value> inner = reduce(level + 1, nextA, nextB, nextX,
-                                      rest.getRegionIterArgs(), rows, vecs, count);
+    SmallVector<Value> inner =
+        reduce(level + 1, nextA, nextB, nextX, rest.getRegionIterArgs(), rows,
+               vecs, count);
     scf::YieldOp::create(b, loc, inner);
   }
   return SmallVector<Value>(rest.getResults());

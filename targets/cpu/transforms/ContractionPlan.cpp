@@ -6,8 +6,8 @@
 // producers and consumers fuse into the kernel.
 //
 //===----------------------------------------------------------------------===//
-#include "targets/cpu/transforms/CodegenUtils.h"
 #include "targets/cpu/transforms/ContractionPlan.h"
+#include "targets/cpu/transforms/CodegenUtils.h"
 #include "targets/cpu/transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -38,10 +38,10 @@ void collectUsers(Value root, SmallVectorImpl<Operation *> &users) {
   while (!worklist.empty()) {
     Value v = worklist.pop_back_val();
     for (Operation *user : v.getUsers()) {
-      bool view = isa<ViewLikeOpInterface, memref::CastOp, memref::ExpandShapeOp,
-                      memref::CollapseShapeOp, memref::ReinterpretCastOp,
-                      memref::TransposeOp, memref::ExtractStridedMetadataOp>(
-          user);
+      bool view =
+          isa<ViewLikeOpInterface, memref::CastOp, memref::ExpandShapeOp,
+              memref::CollapseShapeOp, memref::ReinterpretCastOp,
+              memref::TransposeOp, memref::ExtractStridedMetadataOp>(user);
       if (view) {
         for (Value r : user->getResults())
           if (isa<BaseMemRefType>(r.getType()))
@@ -89,7 +89,6 @@ bool deadAfter(Value buffer, Operation *after) {
   }
   return true;
 }
-
 
 class Analyzer {
 public:
@@ -152,8 +151,10 @@ std::optional<Plan> Analyzer::analyze(linalg::LinalgOp op) {
   // n: the innermost output dim longer than 1 (a [N, C, 1, 1] pooling
   // result vectorises along C), which must be contiguous.
   p.nPos = p.cMap.getNumResults() - 1;
-  while (p.nPos > 0 &&
-         p.extents[cast<AffineDimExpr>(p.cMap.getResult(p.nPos)).getPosition()] == 1)
+  while (
+      p.nPos > 0 &&
+      p.extents[cast<AffineDimExpr>(p.cMap.getResult(p.nPos)).getPosition()] ==
+          1)
     --p.nPos;
   if (forcedN) {
     std::optional<unsigned> pos =
@@ -224,7 +225,8 @@ std::optional<Plan> Analyzer::analyze(linalg::LinalgOp op) {
   // rows.
   auto bGlobal = rootBuffer(op.getDpsInputOperand(p.bInput)->get())
                      .getDefiningOp<memref::GetGlobalOp>();
-  bool bPackable = bGlobal && b.offset && !ShapedType::isDynamic(p.extents[p.nDim]);
+  bool bPackable =
+      bGlobal && b.offset && !ShapedType::isDynamic(p.extents[p.nDim]);
   for (unsigned d = 0; d < p.numLoops && bPackable; ++d) {
     if (!b.dependsOn(d) || p.extents[d] == 1)
       continue;
@@ -284,7 +286,8 @@ void Analyzer::analyzeInit(Plan &p) {
   Value yielded = body->getTerminator()->getOperand(0);
   if (yielded.getType() != cast<MemRefType>(c.getType()).getElementType())
     return;
-  if (auto arg = dyn_cast<BlockArgument>(yielded); arg && arg.getOwner() == body) {
+  if (auto arg = dyn_cast<BlockArgument>(yielded);
+      arg && arg.getOwner() == body) {
     if (init.getNumDpsInputs() != 1 || arg.getArgNumber() != 0 ||
         std::next(body->begin()) != body->end())
       return;
@@ -449,9 +452,9 @@ SmallVector<std::optional<AccessPattern>> Analyzer::nAccesses(Plan &p) {
   result.push_back(cPattern);
   if (p.initOp && p.initInput >= 0) {
     OpOperand *src = p.initOp.getDpsInputOperand(p.initInput);
-    result.push_back(analyzeAccess(
-        cast<MemRefType>(src->get().getType()),
-        p.initOp.getMatchingIndexingMap(src).compose(p.cMap)));
+    result.push_back(
+        analyzeAccess(cast<MemRefType>(src->get().getType()),
+                      p.initOp.getMatchingIndexingMap(src).compose(p.cMap)));
   }
   for (EpilogueStep &step : p.epilogue) {
     for (OpOperand *in : step.op.getDpsInputOperands())
@@ -460,8 +463,7 @@ SmallVector<std::optional<AccessPattern>> Analyzer::nAccesses(Plan &p) {
             cast<MemRefType>(in->get().getType()),
             step.op.getMatchingIndexingMap(in).compose(step.pos)));
   }
-  result.push_back(
-      analyzeAccess(cast<MemRefType>(p.out.getType()), p.outPos));
+  result.push_back(analyzeAccess(cast<MemRefType>(p.out.getType()), p.outPos));
   return result;
 }
 
@@ -497,9 +499,11 @@ void Analyzer::chooseRows(Plan &p) {
     return best;
   };
   // B reuse across rows (GEMM) first, then A reuse (depthwise, pooling).
-  p.mDim = pick([&](unsigned d) { return a && a->dependsOn(d) && !b.dependsOn(d); });
+  p.mDim =
+      pick([&](unsigned d) { return a && a->dependsOn(d) && !b.dependsOn(d); });
   if (p.mDim < 0)
-    p.mDim = pick([&](unsigned d) { return b.dependsOn(d) && !(a && a->dependsOn(d)); });
+    p.mDim = pick(
+        [&](unsigned d) { return b.dependsOn(d) && !(a && a->dependsOn(d)); });
 }
 
 void Analyzer::mergeRowDims(Plan &p) {
@@ -511,8 +515,8 @@ void Analyzer::mergeRowDims(Plan &p) {
   SmallVector<std::optional<AccessPattern>> accesses = nAccesses(p);
   if (p.aInput >= 0)
     accesses.push_back(inputPatterns[p.aInput]);
-  std::optional<unsigned> mPos = p.cMap.getResultPosition(
-      getAffineDimExpr(p.mDim, p.op.getContext()));
+  std::optional<unsigned> mPos =
+      p.cMap.getResultPosition(getAffineDimExpr(p.mDim, p.op.getContext()));
   mergeOuterDims(
       p.cMap, *mPos, accesses, [&](unsigned d) { return d == p.nDim; },
       p.extents, p.mergedRows);
@@ -554,9 +558,9 @@ void Analyzer::chooseTile(Plan &p) {
                inputPatterns[p.aInput]->dependsOn(p.mDim);
   bool bRows = p.mDim >= 0 && b.dependsOn(p.mDim);
   int64_t n = ShapedType::isDynamic(p.nExtent) ? 256 : p.nExtent;
-  int64_t m = p.mDim < 0 ? 1
+  int64_t m = p.mDim < 0                                 ? 1
               : ShapedType::isDynamic(p.extents[p.mDim]) ? 64
-                                                          : p.extents[p.mDim];
+                                                         : p.extents[p.mDim];
   // A read row by row where it lies (activations: the left operand of a
   // matmul, not a weight packed into row blocks): each row is a stream of
   // its own and costs a broadcast load per row and step. Rows a multiple of
@@ -587,14 +591,17 @@ void Analyzer::chooseTile(Plan &p) {
   int64_t steps = 1;
   for (unsigned d : p.red)
     steps *= ShapedType::isDynamic(p.extents[d]) ? 64 : p.extents[d];
-  bool heavyEpilogue = steps < 128 && llvm::any_of(p.epilogue, [](EpilogueStep &step) {
-    bool heavy = false;
-    step.op.getBlock()->walk([&](Operation *op) {
-      if (op->getDialect()->getNamespace() == "math")
-        heavy = true;
-    });
-    return heavy;
-  });
+  bool heavyEpilogue =
+      steps < 128 && llvm::any_of(
+                         p.epilogue,
+                         [](EpilogueStep &step) {
+                           bool heavy = false;
+                           step.op.getBlock()->walk([&](Operation *op) {
+                             if (op->getDialect()->getNamespace() == "math")
+                               heavy = true;
+                           });
+                           return heavy;
+                         });
   auto maxAcc = [&](int64_t nv) -> int64_t {
     int64_t regs = target.registers;
     if (target.maxAccumulators > 0)
@@ -622,9 +629,9 @@ void Analyzer::chooseTile(Plan &p) {
     // loaded in blocks of `lanes` steps and transposed (log2(lanes) shuffle
     // rounds, Emitter::transposedReduce); otherwise lane by lane.
     unsigned inner = p.red.empty() ? 0 : p.red.back();
-    bool transposed = !p.red.empty() && !bRows && b.hasCoef(inner, 1) &&
-                      (ShapedType::isDynamic(p.extents[inner]) ||
-                       p.extents[inner] >= lanes);
+    bool transposed =
+        !p.red.empty() && !bRows && b.hasCoef(inner, 1) &&
+        (ShapedType::isDynamic(p.extents[inner]) || p.extents[inner] >= lanes);
     double gatherCost =
         transposed ? 1.0 + std::log2(double(lanes)) / 2 : double(lanes);
     double loadCost = p.bMode == BMode::Strided
@@ -713,8 +720,8 @@ std::optional<Plan> mica::cpu::planContraction(linalg::LinalgOp op,
     return double(plan->nExtent) /
            double((plan->nExtent + lanes - 1) / lanes * lanes);
   };
-  if (std::max(fill(target.lanes), fill(std::max<int64_t>(target.lanes / 2, 1))) >=
-      0.95)
+  if (std::max(fill(target.lanes),
+               fill(std::max<int64_t>(target.lanes / 2, 1))) >= 0.95)
     return plan;
   std::optional<Plan> best = plan;
   for (AffineExpr e : plan->cMap.getResults()) {
@@ -729,7 +736,8 @@ std::optional<Plan> mica::cpu::planContraction(linalg::LinalgOp op,
   return best;
 }
 
-std::optional<std::vector<float>> mica::cpu::readConstant(memref::GlobalOp global) {
+std::optional<std::vector<float>>
+mica::cpu::readConstant(memref::GlobalOp global) {
   if (!global || !global.getConstant() || !global.getInitialValue())
     return std::nullopt;
   MemRefType type = global.getType();

@@ -70,7 +70,7 @@ struct Plan {
   // like B but never packed.
   SmallVector<int> extraInputs;
   unsigned nDim = 0;
-  unsigned nPos = 0; // n's position among the output's dims
+  unsigned nPos = 0;            // n's position among the output's dims
   SmallVector<unsigned> merged; // dims folded into nDim (run at index 0)
   // The output is not contiguous along n: n is another output dim than the
   // innermost (the output channels of a 1x1 convolution on a 7x7 map, whose
@@ -94,7 +94,7 @@ struct Plan {
   // Ops between the epilogue steps that touch none of their buffers
   // (allocations, views, fills of other buffers): moved before the kernel.
   SmallVector<Operation *> hoist;
-  Value out; // the buffer stored to
+  Value out;        // the buffer stored to
   AffineMap outPos; // its indices as a function of the kernel's loops
   // Tile: MR rows x NV vectors of `lanes` elements.
   int64_t lanes = 8, mr = 1, nv = 1;

@@ -56,7 +56,8 @@ std::optional<ElementwisePlan> analyze(linalg::LinalgOp op) {
   // The innermost dim longer than 1 is vectorised.
   int64_t nPos = outMap.getNumResults() - 1;
   while (nPos > 0 &&
-         p.extents[cast<AffineDimExpr>(outMap.getResult(nPos)).getPosition()] == 1)
+         p.extents[cast<AffineDimExpr>(outMap.getResult(nPos)).getPosition()] ==
+             1)
     --nPos;
   p.nDim = cast<AffineDimExpr>(outMap.getResult(nPos)).getPosition();
   SmallVector<AccessPattern> patterns;
@@ -87,9 +88,8 @@ std::optional<ElementwisePlan> analyze(linalg::LinalgOp op) {
   }
   // Not worth it when the innermost dim is a single element (and a gather
   // along it would be no better than the scalar loop).
-  bool anyContiguous = llvm::any_of(patterns, [&](const AccessPattern &x) {
-    return x.hasCoef(p.nDim, 1);
-  });
+  bool anyContiguous = llvm::any_of(
+      patterns, [&](const AccessPattern &x) { return x.hasCoef(p.nDim, 1); });
   if (p.extents[p.nDim] == 1 || !anyContiguous)
     return std::nullopt;
 
@@ -119,12 +119,13 @@ public:
     parallel = elements >= kParallelElements;
     SmallVector<Range> ranges = op.createLoopRanges(b, loc);
     for (unsigned d = 0; d < op.getNumLoops(); ++d)
-      ext.push_back(ShapedType::isDynamic(p.extents[d]) ? ranges[d].size
-                                                        : b.getIndexAttr(p.extents[d]));
+      ext.push_back(ShapedType::isDynamic(p.extents[d])
+                        ? ranges[d].size
+                        : b.getIndexAttr(p.extents[d]));
     for (OpOperand &operand : op->getOpOperands()) {
       if (isa<MemRefType>(operand.get().getType()))
-        accesses.push_back(buildFlatAccess(b, loc, operand.get(),
-                                           op.getMatchingIndexingMap(&operand)));
+        accesses.push_back(buildFlatAccess(
+            b, loc, operand.get(), op.getMatchingIndexingMap(&operand)));
       else
         accesses.push_back(std::nullopt);
     }
@@ -234,8 +235,8 @@ private:
     }
     Value result = vectorizeBody(b, loc, body, args, lanes)[0];
     const FlatAccess &outAccess = *accesses.back();
-    storeVector(b, loc, result, outAccess.flat,
-                im.add(origins.back(), pos), count);
+    storeVector(b, loc, result, outAccess.flat, im.add(origins.back(), pos),
+                count);
   }
 
   ElementwisePlan &p;

@@ -74,7 +74,8 @@ struct CpuOutlineParallelPass
     Type i64 = IntegerType::get(context, 64);
     Type index = IndexType::get(context);
     unsigned count = 0;
-    for (auto par : llvm::make_early_inc_range(body.getOps<scf::ParallelOp>())) {
+    for (auto par :
+         llvm::make_early_inc_range(body.getOps<scf::ParallelOp>())) {
       if (par.getNumLoops() != 1 || par.getNumResults() != 0 ||
           !isConstantIntValue(par.getLowerBound()[0], 0) ||
           !isConstantIntValue(par.getStep()[0], 1))
@@ -82,7 +83,8 @@ struct CpuOutlineParallelPass
       llvm::SetVector<Value> used;
       getUsedValuesDefinedAbove(par.getRegion(), used);
       llvm::SetVector<Operation *> slice;
-      if (!llvm::all_of(used, [&](Value v) { return collectSlice(v, body, slice); }))
+      if (!llvm::all_of(used,
+                        [&](Value v) { return collectSlice(v, body, slice); }))
         continue;
       // Program order, so that every op follows its operands.
       SmallVector<Operation *> ordered(slice.begin(), slice.end());
@@ -132,16 +134,16 @@ struct CpuOutlineParallelPass
                      FlatSymbolRefAttr::get(func.getSymNameAttr()));
       symbols.insert(thunk);
       if (!symbols.lookup(kParallelForFn)) {
-        auto decl = func::FuncOp::create(
-            mb, module.getLoc(), kParallelForFn,
-            mb.getFunctionType({ptr, ptr, i64}, {}));
+        auto decl =
+            func::FuncOp::create(mb, module.getLoc(), kParallelForFn,
+                                 mb.getFunctionType({ptr, ptr, i64}, {}));
         decl.setPrivate();
         symbols.insert(decl);
       }
 
       OpBuilder b(par);
-      Value fn = LLVM::AddressOfOp::create(b, par.getLoc(), ptr,
-                                           thunk.getSymName());
+      Value fn =
+          LLVM::AddressOfOp::create(b, par.getLoc(), ptr, thunk.getSymName());
       Value n = arith::IndexCastOp::create(b, par.getLoc(), i64,
                                            par.getUpperBound()[0]);
       func::CallOp::create(b, par.getLoc(), kParallelForFn, TypeRange{},

@@ -40,8 +40,7 @@ Value filledValue(linalg::LinalgOp op) {
   return yielded;
 }
 
-struct CpuShrinkFillsPass
-    : mica::impl::CpuShrinkFillsBase<CpuShrinkFillsPass> {
+struct CpuShrinkFillsPass : mica::impl::CpuShrinkFillsBase<CpuShrinkFillsPass> {
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> fills;
     getOperation().walk([&](linalg::LinalgOp op) {
@@ -86,12 +85,10 @@ struct CpuShrinkFillsPass
       return;
     }
     if (!interior || !interior.hasUnitStride() ||
-        !llvm::all_of(interior.getStaticOffsets(), [](int64_t o) {
-          return !ShapedType::isDynamic(o);
-        }) ||
-        !llvm::all_of(interior.getStaticSizes(), [](int64_t s) {
-          return !ShapedType::isDynamic(s);
-        }) ||
+        !llvm::all_of(interior.getStaticOffsets(),
+                      [](int64_t o) { return !ShapedType::isDynamic(o); }) ||
+        !llvm::all_of(interior.getStaticSizes(),
+                      [](int64_t s) { return !ShapedType::isDynamic(s); }) ||
         interior.getSourceType().getRank() != type.getRank())
       return;
     ArrayRef<int64_t> shape = type.getShape();

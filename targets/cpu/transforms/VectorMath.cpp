@@ -32,8 +32,7 @@ std::optional<StringRef> libmvecName(Operation *op) {
       .Default([](Operation *) { return std::nullopt; });
 }
 
-struct CpuVectorMathPass
-    : mica::impl::CpuVectorMathBase<CpuVectorMathPass> {
+struct CpuVectorMathPass : mica::impl::CpuVectorMathBase<CpuVectorMathPass> {
   using Base::Base;
 
   void runOnOperation() override {

@@ -47,8 +47,10 @@ TEST(NodeLocationTest, FormatsTheOneLineErrorContract) {
 
 TEST(NodeLocationTest, EscapesControlCharactersAndLineSeparators) {
   MLIRContext context;
-  Location loc =
-      mica::makeNodeLoc(&context, "m.onnx", "a\x1c\x01" "b", "", "Conv");
+  Location loc = mica::makeNodeLoc(&context, "m.onnx",
+                                   "a\x1c\x01"
+                                   "b",
+                                   "", "Conv");
   Diagnostic diag(loc, DiagnosticSeverity::Error);
   diag << "x\xe2\x80\xa8y";
   EXPECT_EQ(mica::formatDiagnostic(diag, "f.onnx"),

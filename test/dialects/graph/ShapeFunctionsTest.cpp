@@ -23,12 +23,12 @@ mlir::InFlightDiagnostic silent() { return mlir::InFlightDiagnostic(); }
 constexpr int64_t kDyn = kDynamic;
 
 TEST(GraphShapeFunctions, BroadcastAlignsRightAndKeepsDynamic) {
-  auto shape = inferBroadcastShape({ShapeRef{kDyn, 1, 8}, ShapeRef{4, 1}},
-                                   silent);
+  auto shape =
+      inferBroadcastShape({ShapeRef{kDyn, 1, 8}, ShapeRef{4, 1}}, silent);
   ASSERT_TRUE(mlir::succeeded(shape));
   EXPECT_EQ(*shape, (Shape{kDyn, 4, 8}));
-  EXPECT_TRUE(mlir::failed(
-      inferBroadcastShape({ShapeRef{2, 3}, ShapeRef{4}}, silent)));
+  EXPECT_TRUE(
+      mlir::failed(inferBroadcastShape({ShapeRef{2, 3}, ShapeRef{4}}, silent)));
 }
 
 TEST(GraphShapeFunctions, ConvStridedPaddedGrouped) {
@@ -41,9 +41,9 @@ TEST(GraphShapeFunctions, ConvStridedPaddedGrouped) {
 }
 
 TEST(GraphShapeFunctions, ConvTransposeDoublesSpatialDims) {
-  auto shape = inferConvTransposeShape({kDyn, 8, 16, 16}, {8, 4, 2, 2},
-                                       std::nullopt, {2, 2}, {1, 1},
-                                       {0, 0, 0, 0}, {0, 0}, 1, silent);
+  auto shape =
+      inferConvTransposeShape({kDyn, 8, 16, 16}, {8, 4, 2, 2}, std::nullopt,
+                              {2, 2}, {1, 1}, {0, 0, 0, 0}, {0, 0}, 1, silent);
   ASSERT_TRUE(mlir::succeeded(shape));
   EXPECT_EQ(*shape, (Shape{kDyn, 4, 32, 32}));
 }

@@ -48,13 +48,12 @@ using MainFn = MemRefDesc<2> (*)(float *, float *, int64_t, int64_t, int64_t,
                                  int64_t, int64_t, int64_t, int64_t, int64_t,
                                  int64_t);
 
-
 // --- The model's constants (same formulas as Inputs/conv_relu_fc.mlir) -------
-constexpr int kC = 3, kH = 8, kW = 8;     // input 1x3x8x8
-constexpr int kO = 4, kK = 3;             // conv 4x3x3x3, stride 2, pad 1
-constexpr int kOH = 4, kOW = 4;           // conv output 1x4x4x4
-constexpr int kFlat = kO * kOH * kOW;     // 64
-constexpr int kN = 10;                    // fully_connected 10x64
+constexpr int kC = 3, kH = 8, kW = 8; // input 1x3x8x8
+constexpr int kO = 4, kK = 3;         // conv 4x3x3x3, stride 2, pad 1
+constexpr int kOH = 4, kOW = 4;       // conv output 1x4x4x4
+constexpr int kFlat = kO * kOH * kOW; // 64
+constexpr int kN = 10;                // fully_connected 10x64
 
 double w1(int o, int c, int kh, int kw) {
   return ((o * 27 + c * 9 + kh * 3 + kw) % 7 - 3) * 0.0625;

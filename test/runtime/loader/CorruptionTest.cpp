@@ -71,7 +71,9 @@ protected:
   uint16_t machine = 0;
 };
 
-TEST_P(CorruptionTest, Pristine) { loadMutant(object, object.size(), machine, "pristine"); }
+TEST_P(CorruptionTest, Pristine) {
+  loadMutant(object, object.size(), machine, "pristine");
+}
 
 TEST_P(CorruptionTest, EveryTruncation) {
   for (size_t size = 0; size < object.size(); ++size) {
@@ -110,18 +112,28 @@ TEST_P(CorruptionTest, RandomByteOverwrites) {
 
 // Extreme values in every field of every structured record.
 TEST_P(CorruptionTest, ExtremeFieldValues) {
-  const uint64_t values[] = {0, 1, 0x7f, 0xff, 0xffff, 0xff00, 0xfff1, 0xfff2,
-                             0x7fffffff, 0xffffffff, object.size(),
-                             object.size() + 1, 1ull << 40, ~0ull};
+  const uint64_t values[] = {
+      0,          1,          0x7f,          0xff,
+      0xffff,     0xff00,     0xfff1,        0xfff2,
+      0x7fffffff, 0xffffffff, object.size(), object.size() + 1,
+      1ull << 40, ~0ull};
   struct Field {
     uint64_t offset;
     unsigned width;
   };
   std::vector<Field> fields;
   // ELF header fields.
-  for (auto [off, w] : std::initializer_list<std::pair<uint64_t, unsigned>>{
-           {4, 1}, {5, 1}, {6, 1}, {16, 2}, {18, 2}, {20, 4}, {40, 8},
-           {58, 2}, {60, 2}, {62, 2}})
+  for (auto [off, w] :
+       std::initializer_list<std::pair<uint64_t, unsigned>>{{4, 1},
+                                                            {5, 1},
+                                                            {6, 1},
+                                                            {16, 2},
+                                                            {18, 2},
+                                                            {20, 4},
+                                                            {40, 8},
+                                                            {58, 2},
+                                                            {60, 2},
+                                                            {62, 2}})
     fields.push_back({off, w});
   elf64_ehdr eh;
   std::memcpy(&eh, object.data(), sizeof(eh));
@@ -137,12 +149,14 @@ TEST_P(CorruptionTest, ExtremeFieldValues) {
     // addend), a few of each.
     if (sh.sh_type == SHT_SYMTAB)
       for (uint64_t s = 0; s < sh.sh_size / 24 && s < 12; ++s)
-        for (auto [off, w] : std::initializer_list<std::pair<unsigned, unsigned>>{
+        for (auto [off, w] :
+             std::initializer_list<std::pair<unsigned, unsigned>>{
                  {0, 4}, {4, 1}, {6, 2}, {8, 8}})
           fields.push_back({sh.sh_offset + s * 24 + off, w});
     if (sh.sh_type == SHT_RELA)
       for (uint64_t r = 0; r < sh.sh_size / 24 && r < 6; ++r)
-        for (auto [off, w] : std::initializer_list<std::pair<unsigned, unsigned>>{
+        for (auto [off, w] :
+             std::initializer_list<std::pair<unsigned, unsigned>>{
                  {0, 8}, {8, 4}, {12, 4}, {16, 8}})
           fields.push_back({sh.sh_offset + r * 24 + off, w});
   }
@@ -185,10 +199,10 @@ std::vector<Case> allCases() {
   return cases;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Objects, CorruptionTest, ::testing::ValuesIn(allCases()),
-    [](const ::testing::TestParamInfo<Case> &info) {
-      return info.param.input + "_" + info.param.flavour;
-    });
+INSTANTIATE_TEST_SUITE_P(Objects, CorruptionTest,
+                         ::testing::ValuesIn(allCases()),
+                         [](const ::testing::TestParamInfo<Case> &info) {
+                           return info.param.input + "_" + info.param.flavour;
+                         });
 
 } // namespace

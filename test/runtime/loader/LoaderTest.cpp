@@ -100,8 +100,8 @@ TEST_P(LoaderTest, FloatMathThroughImports) {
 TEST_P(LoaderTest, DefaultImports) {
   CodePtr code = load("float_math");
   ASSERT_TRUE(code);
-  EXPECT_NEAR(symbol<float (*)(float)>(code, "mica_gelu_tanh")(1.0f),
-              0.841192f, 1e-5f);
+  EXPECT_NEAR(symbol<float (*)(float)>(code, "mica_gelu_tanh")(1.0f), 0.841192f,
+              1e-5f);
 }
 
 // .rodata table, .bss counter, .data value, a 64-byte aligned .bss buffer.
@@ -161,8 +161,8 @@ TEST_P(LoaderTest, WriteXorExecute) {
   mica_code_info info;
   mica_code_get_info(code.get(), &info);
   uintptr_t base = reinterpret_cast<uintptr_t>(info.base);
-  uintptr_t text = base + info.size - info.text_size - info.rodata_size -
-                   info.data_size;
+  uintptr_t text =
+      base + info.size - info.text_size - info.rodata_size - info.data_size;
   uintptr_t rodata = text + info.text_size, data = rodata + info.rodata_size;
   std::FILE *maps = std::fopen("/proc/self/maps", "r");
   ASSERT_NE(maps, nullptr);
@@ -176,9 +176,9 @@ TEST_P(LoaderTest, WriteXorExecute) {
     if (hi <= base || lo >= base + info.size)
       continue;
     EXPECT_FALSE(perms[1] == 'w' && perms[2] == 'x') << line;
-    for (auto [start, expected] : {std::pair{text, "r-xp"},
-                                   std::pair{rodata, "r--p"},
-                                   std::pair{data, "rw-p"}}) {
+    for (auto [start, expected] :
+         {std::pair{text, "r-xp"}, std::pair{rodata, "r--p"},
+          std::pair{data, "rw-p"}}) {
       if (lo <= start && start < hi) {
         EXPECT_STREQ(perms, expected) << line;
         ++seen;
@@ -227,9 +227,9 @@ TEST_P(LoaderTest, UnknownRelocationType) {
   EXPECT_EQ(mica_code_load(object.data(), object.size(), nullptr, 0, &code,
                            error, sizeof(error)),
             MICA_ERROR_UNSUPPORTED);
-  EXPECT_NE(std::strstr(error, x86 ? "R_X86_64_TPOFF32 (type 23)"
-                                   : "(type 1000)"),
-            nullptr)
+  EXPECT_NE(
+      std::strstr(error, x86 ? "R_X86_64_TPOFF32 (type 23)" : "(type 1000)"),
+      nullptr)
       << error;
 }
 
@@ -256,9 +256,9 @@ TEST(LoaderErrorsTest, InvalidArguments) {
   std::vector<unsigned char> object = readInput("int_math", kHostFlavours[0]);
   mica_code *code = nullptr;
   char error[64];
-  EXPECT_EQ(mica_code_load(nullptr, 10, nullptr, 0, &code, error,
-                           sizeof(error)),
-            MICA_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(
+      mica_code_load(nullptr, 10, nullptr, 0, &code, error, sizeof(error)),
+      MICA_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(mica_code_load(object.data(), object.size(), nullptr, 0, nullptr,
                            error, sizeof(error)),
             MICA_ERROR_INVALID_ARGUMENT);
@@ -269,9 +269,9 @@ TEST(LoaderErrorsTest, InvalidArguments) {
   EXPECT_EQ(mica_code_load(object.data(), 3, nullptr, 0, &code, nullptr, 0),
             MICA_ERROR_MALFORMED);
   char tiny[8];
-  EXPECT_EQ(mica_code_load(object.data(), 3, nullptr, 0, &code, tiny,
-                           sizeof(tiny)),
-            MICA_ERROR_MALFORMED);
+  EXPECT_EQ(
+      mica_code_load(object.data(), 3, nullptr, 0, &code, tiny, sizeof(tiny)),
+      MICA_ERROR_MALFORMED);
   EXPECT_EQ(std::strlen(tiny), sizeof(tiny) - 1);
   mica_code_unload(nullptr);
   mica_code_info info;

@@ -22,8 +22,8 @@ TEST(AArch64ImmediatesTest, Adr) {
   // adr x2, #-3 = 0x30ffffe2
   EXPECT_EQ(mica_a64_set_adr_imm21(0x10000002u, (uint64_t)-3), 0x30ffffe2u);
   for (int64_t v : {0ll, 1ll, 2ll, 3ll, 0xfffffll, -0x100000ll, -12345ll})
-    EXPECT_EQ(mica_a64_get_adr_imm21(mica_a64_set_adr_imm21(0x90000000u,
-                                                            (uint64_t)v)),
+    EXPECT_EQ(mica_a64_get_adr_imm21(
+                  mica_a64_set_adr_imm21(0x90000000u, (uint64_t)v)),
               v);
 }
 
@@ -82,11 +82,12 @@ TEST(AArch64RelocationsTest, Call26AndVeneer) {
   EXPECT_EQ(mica_a64_get_imm26(bl.insn), -(1 << 25));
   EXPECT_EQ(bl.apply(R_AARCH64_CALL26, 0x10000, 0x10000 + (1 << 27)),
             MICA_ERROR_OUT_OF_RANGE);
-  EXPECT_EQ(bl.apply(R_AARCH64_CALL26, 0x10000, 0x10002), MICA_ERROR_OUT_OF_RANGE);
+  EXPECT_EQ(bl.apply(R_AARCH64_CALL26, 0x10000, 0x10002),
+            MICA_ERROR_OUT_OF_RANGE);
   // Far: through the veneer.
-  ASSERT_EQ(bl.apply(R_AARCH64_CALL26, 0x10000, 0x7f0000000000ull, 0, 0,
-                     0x10100),
-            MICA_OK);
+  ASSERT_EQ(
+      bl.apply(R_AARCH64_CALL26, 0x10000, 0x7f0000000000ull, 0, 0, 0x10100),
+      MICA_OK);
   EXPECT_EQ(mica_a64_get_imm26(bl.insn), 0x40);
   unsigned char veneer[16];
   mica_aarch64_ops.write_stub(veneer, 0x7f0000001234ull);
@@ -142,8 +143,8 @@ TEST(AArch64RelocationsTest, Got) {
                        0x23238),
             MICA_OK);
   EXPECT_EQ(mica_a64_get_adr_imm21(adrp.insn), 0x13);
-  ASSERT_EQ(ldr.apply(R_AARCH64_LD64_GOT_LO12_NC, 0x10004, 0x7f0000000000ull,
-                      0, 0x23238),
+  ASSERT_EQ(ldr.apply(R_AARCH64_LD64_GOT_LO12_NC, 0x10004, 0x7f0000000000ull, 0,
+                      0x23238),
             MICA_OK);
   EXPECT_EQ(mica_a64_get_imm12(ldr.insn), 0x238u >> 3);
   EXPECT_EQ(ldr.apply(R_AARCH64_LD64_GOT_LO12_NC, 0, 0, 8, 0x23238),
@@ -259,8 +260,10 @@ TEST(X86_64RelocationsTest, Absolute) {
   EXPECT_EQ(r.u64(), 0x7f0000000010ull);
   ASSERT_EQ(r.apply(R_X86_64_32, 0, 0xfffffff0ull, 15), MICA_OK);
   EXPECT_EQ(r.s32(), -1);
-  EXPECT_EQ(r.apply(R_X86_64_32, 0, 0xfffffff0ull, 16), MICA_ERROR_OUT_OF_RANGE);
-  EXPECT_EQ(r.apply(R_X86_64_32S, 0, 0x80000000ull, 0), MICA_ERROR_OUT_OF_RANGE);
+  EXPECT_EQ(r.apply(R_X86_64_32, 0, 0xfffffff0ull, 16),
+            MICA_ERROR_OUT_OF_RANGE);
+  EXPECT_EQ(r.apply(R_X86_64_32S, 0, 0x80000000ull, 0),
+            MICA_ERROR_OUT_OF_RANGE);
   ASSERT_EQ(r.apply(R_X86_64_32S, 0, 0x7fffffffull, 0), MICA_OK);
   // A far import's address taken as a 32-bit immediate becomes its stub's.
   ASSERT_EQ(r.apply(R_X86_64_32, 0, 0x7f0000000000ull, 0, 0, 0x4000), MICA_OK);
@@ -319,15 +322,16 @@ uint64_t evaluateX0(uint64_t pc) {
     else if ((insn & 0xffc003ffu) == 0x91000000u) // add x0, x0, #imm
       x0 += mica_a64_get_imm12(insn);
     else if ((insn & 0xffc003ffu) == 0xf9400000u) // ldr x0, [x0, #imm]
-      std::memcpy(&x0, reinterpret_cast<const void *>(
-                           x0 + 8ull * mica_a64_get_imm12(insn)),
-                  8);
+      std::memcpy(
+          &x0,
+          reinterpret_cast<const void *>(x0 + 8ull * mica_a64_get_imm12(insn)),
+          8);
     else if ((insn & 0xff80001fu) == 0xd2800000u) // movz x0
       x0 = (uint64_t)mica_a64_get_imm16(insn) << (16 * ((insn >> 21) & 3));
     else if ((insn & 0xff80001fu) == 0xf2800000u) { // movk x0
       unsigned shift = 16 * ((insn >> 21) & 3);
-      x0 = (x0 & ~(0xffffull << shift)) |
-           (uint64_t)mica_a64_get_imm16(insn) << shift;
+      x0 = (x0 & ~(0xffffull << shift)) | (uint64_t)mica_a64_get_imm16(insn)
+                                              << shift;
     } else
       ADD_FAILURE() << std::hex << "unexpected instruction 0x" << insn;
   }
@@ -341,7 +345,8 @@ class AArch64ObjectTest : public ::testing::TestWithParam<const char *> {};
 TEST_P(AArch64ObjectTest, AddressOfData) {
   CodePtr code = loadAArch64("tables", GetParam());
   ASSERT_TRUE(code);
-  uint64_t fn = (uint64_t)(uintptr_t)mica_code_symbol(code.get(), "mica_buffer");
+  uint64_t fn =
+      (uint64_t)(uintptr_t)mica_code_symbol(code.get(), "mica_buffer");
   void *buffer = mica_code_symbol(code.get(), "mica_aligned_buffer");
   ASSERT_TRUE(fn && buffer);
   EXPECT_EQ(evaluateX0(fn), (uint64_t)(uintptr_t)buffer);
@@ -352,7 +357,8 @@ TEST_P(AArch64ObjectTest, AddressOfData) {
 TEST_P(AArch64ObjectTest, PointerTable) {
   CodePtr code = loadAArch64("fnptr", GetParam());
   ASSERT_TRUE(code);
-  auto *exp = static_cast<uint64_t *>(mica_code_symbol(code.get(), "mica_exp_ptr"));
+  auto *exp =
+      static_cast<uint64_t *>(mica_code_symbol(code.get(), "mica_exp_ptr"));
   auto *ops = static_cast<uint64_t *>(mica_code_symbol(code.get(), "mica_ops"));
   ASSERT_TRUE(exp && ops);
   EXPECT_EQ(*exp, 0x100000001000ull);

@@ -58,10 +58,10 @@ TEST(ModelCodegenTest, RunsAMicaCodegenKernel) {
       << error;
   ContextPtr ctx(raw);
   std::vector<std::pair<uint32_t, int32_t>> calls;
-  mica_hooks hooks = {
-      &calls, [](void *user, uint32_t node, int32_t phase) {
-        static_cast<decltype(calls) *>(user)->push_back({node, phase});
-      }};
+  mica_hooks hooks = {&calls, [](void *user, uint32_t node, int32_t phase) {
+                        static_cast<decltype(calls) *>(user)->push_back(
+                            {node, phase});
+                      }};
   mica_context_set_hooks(ctx.get(), &hooks);
 
   float x[3 * 4];

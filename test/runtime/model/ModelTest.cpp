@@ -192,10 +192,10 @@ TEST(ModelTest, HooksSeeEveryNodeInOrder) {
   ASSERT_EQ(m.status, MICA_OK) << m.error;
   ContextPtr ctx = createContext(m.model.get());
   HookLog log;
-  mica_hooks hooks = {
-      &log, [](void *user, uint32_t node, int32_t phase) {
-        static_cast<HookLog *>(user)->calls.push_back({node, phase});
-      }};
+  mica_hooks hooks = {&log, [](void *user, uint32_t node, int32_t phase) {
+                        static_cast<HookLog *>(user)->calls.push_back(
+                            {node, phase});
+                      }};
   mica_context_set_hooks(ctx.get(), &hooks);
   runAffine(ctx.get(), 1);
   // Node 99 (out of the node table) is filtered out by the runtime.

@@ -158,10 +158,9 @@ TEST(ModelValidationTest, StepIndices) {
                 MICA_ERROR_MALFORMED,
                 "entry 'bad_shape' step 0 'mica_test_bad_shape': target 3 out "
                 "of range (1 targets)");
-  expectRefused(build([](Artifact &a) {
-                  a.entryPoints[0].steps[1].nodes = {1, 3};
-                }),
-                MICA_ERROR_MALFORMED, "node 3 out of range (3 nodes)");
+  expectRefused(
+      build([](Artifact &a) { a.entryPoints[0].steps[1].nodes = {1, 3}; }),
+      MICA_ERROR_MALFORMED, "node 3 out of range (3 nodes)");
   expectRefused(
       build([](Artifact &a) { a.entryPoints[1].steps[0].symbol = ""; }),
       MICA_ERROR_MALFORMED, "entry 'fail' step 0 has no symbol");
@@ -336,9 +335,8 @@ TEST(ModelValidationTest, RequiredFeatures) {
       MICA_ERROR_UNSUPPORTED,
       "requires the feature 'streamed_segments', which this runtime does not "
       "implement");
-  Loaded m = load(build([](Artifact &a) {
-    a.requiredFeatures = {MICA_FEATURE_ENTRY_POINTS};
-  }));
+  Loaded m = load(build(
+      [](Artifact &a) { a.requiredFeatures = {MICA_FEATURE_ENTRY_POINTS}; }));
   ASSERT_EQ(m.status, MICA_OK) << m.error;
   ASSERT_EQ(mica_model_num_required_features(m.model.get()), 1u);
   EXPECT_STREQ(mica_model_required_feature(m.model.get(), 0), "entry_points");

@@ -8,10 +8,10 @@
 // go to stderr and leave no output file.
 //
 //===----------------------------------------------------------------------===//
-#include "targets/cpu/codegen/ObjectEmitter.h"
 #include "compiler/registration/Registration.h"
 #include "targets/Target.h"
 #include "targets/cpu/Pipeline.h"
+#include "targets/cpu/codegen/ObjectEmitter.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -50,10 +50,10 @@ static cl::opt<bool>
     fpContract("fp-contract",
                cl::desc("Fuse a*b+c into fused multiply-adds (default on)"),
                cl::init(true), cl::cat(category));
-static cl::opt<bool> printTarget(
-    "print-target",
-    cl::desc("Print the resolved target description and exit"),
-    cl::init(false), cl::cat(category));
+static cl::opt<bool>
+    printTarget("print-target",
+                cl::desc("Print the resolved target description and exit"),
+                cl::init(false), cl::cat(category));
 
 static int fail(const Twine &message) {
   WithColor::error(errs(), "mica-codegen") << message << "\n";
@@ -86,8 +86,8 @@ int main(int argc, char **argv) {
     return fail(error);
   if (printTarget) {
     outs() << "name: " << target->name << "\ntriple: " << target->triple
-           << "\ncpu: " << target->cpu << "\nformat: "
-           << mica::stringifyObjectFormat(target->objectFormat)
+           << "\ncpu: " << target->cpu
+           << "\nformat: " << mica::stringifyObjectFormat(target->objectFormat)
            << "\nrequires: " << join(target->requiredFeatures(), ",")
            << "\nfeatures: " << target->featureString() << "\n";
     return 0;
@@ -119,7 +119,8 @@ int main(int argc, char **argv) {
     mlir::PassManager pm(&context);
     mica::cpu::buildGraphToLLVMPipeline(pm);
     if (failed(pm.run(*module)))
-      return fail("lowering '" + inputFilename + "' to the LLVM dialect failed");
+      return fail("lowering '" + inputFilename +
+                  "' to the LLVM dialect failed");
   }
 
   mica::ObjectEmitOptions options;

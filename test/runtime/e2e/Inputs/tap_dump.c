@@ -41,7 +41,8 @@ int main(int argc, char **argv) {
   mica_model *model;
   mica_context *context;
   if (argc != 2 || mica_model_load_file(argv[1], &model, error, sizeof error) ||
-      mica_context_create(model, 0, NULL, 0, 1, &context, error, sizeof error)) {
+      mica_context_create(model, 0, NULL, 0, 1, &context, error,
+                          sizeof error)) {
     fprintf(stderr, "tap_dump: %s\n", argc == 2 ? error : "usage: tap_dump M");
     return 1;
   }

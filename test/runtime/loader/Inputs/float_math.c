@@ -25,4 +25,6 @@ void mica_softmax(float *x, int n) {
 }
 
 /* Zeroes a buffer through an explicit memset call. */
-void mica_clear(float *x, int n) { memset(x, 0, (unsigned long)n * sizeof(float)); }
+void mica_clear(float *x, int n) {
+  memset(x, 0, (unsigned long)n * sizeof(float));
+}

@@ -123,7 +123,8 @@ TEST(NpyTest, RoundTripsEveryType) {
       ASSERT_TRUE(encodeNpy(in, file, error)) << error;
       HostTensor out;
       ASSERT_TRUE(parseNpy(file.data(), file.size(), out, error))
-          << mica_dtype_name(dtype) << " " << formatShape(shape) << ": " << error;
+          << mica_dtype_name(dtype) << " " << formatShape(shape) << ": "
+          << error;
       EXPECT_EQ(out.dtype, in.dtype);
       EXPECT_EQ(out.shape, in.shape);
       EXPECT_EQ(out.data, in.data);

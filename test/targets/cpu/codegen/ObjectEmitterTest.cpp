@@ -70,11 +70,11 @@ protected:
 };
 
 void expectRelocatable(const std::string &bytes, llvm::Triple::ArchType arch) {
-  auto buffer = llvm::MemoryBuffer::getMemBuffer(bytes, "object",
-                                                 /*RequiresNullTerminator=*/false);
+  auto buffer =
+      llvm::MemoryBuffer::getMemBuffer(bytes, "object",
+                                       /*RequiresNullTerminator=*/false);
   auto object = llvm::object::ObjectFile::createELFObjectFile(*buffer);
-  ASSERT_TRUE(static_cast<bool>(object))
-      << llvm::toString(object.takeError());
+  ASSERT_TRUE(static_cast<bool>(object)) << llvm::toString(object.takeError());
   auto *elf = llvm::dyn_cast<llvm::object::ELF64LEObjectFile>(object->get());
   ASSERT_NE(elf, nullptr) << "not ELF64 little endian";
   EXPECT_TRUE(elf->isRelocatableObject());
