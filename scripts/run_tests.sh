@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Mica's whole test suite (lit + FileCheck tests, GoogleTest binaries
-# through lit, the zoo and ONNX backend-suite import runs) and ends with one
+# through lit, the zoo and ONNX backend-suite import runs, the clang-format
+# check, the runtime's sanitizer and fuzzing checks) and ends with one
 # `N passed, M failed` line.
 #
 #   scripts/run_tests.sh BUILD_DIR [LIT_ARGS...]
@@ -13,6 +14,11 @@ trap 'rm -f "$LOG"' EXIT
 
 "$LIT" -sv --order=lexical "$@" "$BUILD_DIR/test" "$BUILD_DIR/test/unit" 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
+
+# Formatting: every tracked C/C++ file as clang-format-22 (.clang-format)
+# writes it.
+bash "$(dirname "$0")/check_format.sh" 2>&1 | tee -a "$LOG"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 # The runtime under ASan+UBSan and bounded fuzzing, in a small build of its own.
 bash "$(dirname "$0")/run_runtime_checks.sh" "$BUILD_DIR" 2>&1 | tee -a "$LOG"

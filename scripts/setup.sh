@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   # toolchain and build
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22 liblld-22-dev
-  libclang-rt-22-dev cmake ninja-build ccache make
+  libclang-rt-22-dev clang-format-22 cmake ninja-build ccache make
   # arm64: cross C toolchain and libc for the static runtime, qemu to run it
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   # ONNX import and the backend test suite

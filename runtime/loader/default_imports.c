@@ -21,8 +21,9 @@
   X(_ZGVbN4v_##fn) X(_ZGVcN8v_##fn) X(_ZGVdN8v_##fn) X(_ZGVeN16v_##fn)
 #define MICA_VECTOR_MATH_ALL                                                   \
   MICA_VECTOR_MATH(expf)                                                       \
-  MICA_VECTOR_MATH(logf) MICA_VECTOR_MATH(erff) MICA_VECTOR_MATH(tanhf)        \
-      MICA_VECTOR_MATH(sinf) MICA_VECTOR_MATH(cosf)
+  MICA_VECTOR_MATH(logf)                                                       \
+  MICA_VECTOR_MATH(erff)                                                       \
+  MICA_VECTOR_MATH(tanhf) MICA_VECTOR_MATH(sinf) MICA_VECTOR_MATH(cosf)
 #define X(name) extern void name(void);
 MICA_VECTOR_MATH_ALL
 #undef X

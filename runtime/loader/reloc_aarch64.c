@@ -65,18 +65,33 @@ static const char *reloc_name(uint32_t type) {
   switch (type) {
 #define NAME(n)                                                                \
   case R_AARCH64_##n:                                                          \
-    return "R_AARCH64_" #n;
-    NAME(NONE)
-    NAME(ABS64) NAME(PREL64) NAME(PREL32) NAME(MOVW_UABS_G0)
-        NAME(MOVW_UABS_G0_NC) NAME(MOVW_UABS_G1) NAME(MOVW_UABS_G1_NC)
-            NAME(MOVW_UABS_G2) NAME(MOVW_UABS_G2_NC) NAME(MOVW_UABS_G3)
-                NAME(LD_PREL_LO19) NAME(ADR_PREL_LO21) NAME(ADR_PREL_PG_HI21)
-                    NAME(ADD_ABS_LO12_NC) NAME(LDST8_ABS_LO12_NC) NAME(TSTBR14)
-                        NAME(CONDBR19) NAME(JUMP26) NAME(CALL26)
-                            NAME(LDST16_ABS_LO12_NC) NAME(LDST32_ABS_LO12_NC)
-                                NAME(LDST64_ABS_LO12_NC)
-                                    NAME(LDST128_ABS_LO12_NC) NAME(ADR_GOT_PAGE)
-                                        NAME(LD64_GOT_LO12_NC)
+    return "R_AARCH64_" #n
+    NAME(NONE);
+    NAME(ABS64);
+    NAME(PREL64);
+    NAME(PREL32);
+    NAME(MOVW_UABS_G0);
+    NAME(MOVW_UABS_G0_NC);
+    NAME(MOVW_UABS_G1);
+    NAME(MOVW_UABS_G1_NC);
+    NAME(MOVW_UABS_G2);
+    NAME(MOVW_UABS_G2_NC);
+    NAME(MOVW_UABS_G3);
+    NAME(LD_PREL_LO19);
+    NAME(ADR_PREL_LO21);
+    NAME(ADR_PREL_PG_HI21);
+    NAME(ADD_ABS_LO12_NC);
+    NAME(LDST8_ABS_LO12_NC);
+    NAME(TSTBR14);
+    NAME(CONDBR19);
+    NAME(JUMP26);
+    NAME(CALL26);
+    NAME(LDST16_ABS_LO12_NC);
+    NAME(LDST32_ABS_LO12_NC);
+    NAME(LDST64_ABS_LO12_NC);
+    NAME(LDST128_ABS_LO12_NC);
+    NAME(ADR_GOT_PAGE);
+    NAME(LD64_GOT_LO12_NC);
 #undef NAME
   }
   return NULL;

@@ -248,119 +248,85 @@ void mica::onnx_to_graph::populateArithmeticPatterns(
     RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
 #define BINARY(ONNX, GRAPH)                                                    \
-  patterns.add<BinaryPattern<onnx::ONNX, graph::GRAPH>>(ctx);
-  BINARY(Add_v1Op, AddOp)
-  BINARY(Add_v6Op, AddOp) BINARY(Add_v7Op, AddOp) BINARY(
-      Add_v13Op,
-      AddOp) BINARY(AddOp, AddOp) BINARY(Sub_v1Op,
-                                         SubOp) BINARY(Sub_v6Op,
-                                                       SubOp) BINARY(Sub_v7Op,
-                                                                     SubOp)
-      BINARY(Sub_v13Op, SubOp) BINARY(SubOp, SubOp) BINARY(
-          Mul_v1Op, MulOp) BINARY(Mul_v6Op,
-                                  MulOp) BINARY(Mul_v7Op,
-                                                MulOp) BINARY(Mul_v13Op, MulOp)
-          BINARY(MulOp, MulOp) BINARY(Div_v1Op, DivOp) BINARY(
-              Div_v6Op, DivOp) BINARY(Div_v7Op,
-                                      DivOp) BINARY(Div_v13Op,
-                                                    DivOp) BINARY(DivOp, DivOp)
-              BINARY(Pow_v1Op, PowOp) BINARY(Pow_v7Op, PowOp) BINARY(
-                  Pow_v12Op,
-                  PowOp) BINARY(Pow_v13Op,
-                                PowOp) BINARY(PowOp, PowOp) BINARY(Mod_v10Op,
-                                                                   ModOp)
-                  BINARY(ModOp, ModOp) BINARY(Equal_v1Op, EqualOp) BINARY(
-                      Equal_v7Op,
-                      EqualOp) BINARY(Equal_v11Op,
-                                      EqualOp) BINARY(EqualOp,
-                                                      EqualOp) BINARY(Less_v1Op,
-                                                                      LessOp)
-                      BINARY(Less_v7Op, LessOp) BINARY(
-                          Less_v9Op,
-                          LessOp) BINARY(LessOp,
-                                         LessOp) BINARY(LessOrEqual_v12Op,
-                                                        LessEqualOp)
-                          BINARY(LessOrEqualOp, LessEqualOp) BINARY(
-                              Greater_v1Op,
-                              GreaterOp) BINARY(Greater_v7Op,
-                                                GreaterOp) BINARY(Greater_v9Op,
-                                                                  GreaterOp)
-                              BINARY(GreaterOp, GreaterOp) BINARY(
-                                  GreaterOrEqual_v12Op,
-                                  GreaterEqualOp) BINARY(GreaterOrEqualOp,
-                                                         GreaterEqualOp)
-                                  BINARY(And_v1Op, AndOp) BINARY(
-                                      AndOp, AndOp) BINARY(Or_v1Op, OrOp)
-                                      BINARY(OrOp, OrOp) BINARY(
-                                          Xor_v1Op, XorOp) BINARY(XorOp, XorOp)
+  patterns.add<BinaryPattern<onnx::ONNX, graph::GRAPH>>(ctx)
+  BINARY(Add_v1Op, AddOp);
+  BINARY(Add_v6Op, AddOp);
+  BINARY(Add_v7Op, AddOp);
+  BINARY(Add_v13Op, AddOp);
+  BINARY(AddOp, AddOp);
+  BINARY(Sub_v1Op, SubOp);
+  BINARY(Sub_v6Op, SubOp);
+  BINARY(Sub_v7Op, SubOp);
+  BINARY(Sub_v13Op, SubOp);
+  BINARY(SubOp, SubOp);
+  BINARY(Mul_v1Op, MulOp);
+  BINARY(Mul_v6Op, MulOp);
+  BINARY(Mul_v7Op, MulOp);
+  BINARY(Mul_v13Op, MulOp);
+  BINARY(MulOp, MulOp);
+  BINARY(Div_v1Op, DivOp);
+  BINARY(Div_v6Op, DivOp);
+  BINARY(Div_v7Op, DivOp);
+  BINARY(Div_v13Op, DivOp);
+  BINARY(DivOp, DivOp);
+  BINARY(Pow_v1Op, PowOp);
+  BINARY(Pow_v7Op, PowOp);
+  BINARY(Pow_v12Op, PowOp);
+  BINARY(Pow_v13Op, PowOp);
+  BINARY(PowOp, PowOp);
+  BINARY(Mod_v10Op, ModOp);
+  BINARY(ModOp, ModOp);
+  BINARY(Equal_v1Op, EqualOp);
+  BINARY(Equal_v7Op, EqualOp);
+  BINARY(Equal_v11Op, EqualOp);
+  BINARY(EqualOp, EqualOp);
+  BINARY(Less_v1Op, LessOp);
+  BINARY(Less_v7Op, LessOp);
+  BINARY(Less_v9Op, LessOp);
+  BINARY(LessOp, LessOp);
+  BINARY(LessOrEqual_v12Op, LessEqualOp);
+  BINARY(LessOrEqualOp, LessEqualOp);
+  BINARY(Greater_v1Op, GreaterOp);
+  BINARY(Greater_v7Op, GreaterOp);
+  BINARY(Greater_v9Op, GreaterOp);
+  BINARY(GreaterOp, GreaterOp);
+  BINARY(GreaterOrEqual_v12Op, GreaterEqualOp);
+  BINARY(GreaterOrEqualOp, GreaterEqualOp);
+  BINARY(And_v1Op, AndOp);
+  BINARY(AndOp, AndOp);
+  BINARY(Or_v1Op, OrOp);
+  BINARY(OrOp, OrOp);
+  BINARY(Xor_v1Op, XorOp);
+  BINARY(XorOp, XorOp);
 #undef BINARY
-                                          patterns.add<
-                                              BitShiftPattern,
-                                              FoldConstantSelect,
-                                              VariadicPattern<onnx::Max_v1Op,
-                                                              graph::MaxOp>,
-                                              VariadicPattern<onnx::Max_v6Op,
-                                                              graph::MaxOp>,
-                                              VariadicPattern<onnx::Max_v8Op,
-                                                              graph::MaxOp>,
-                                              VariadicPattern<onnx::Max_v12Op,
-                                                              graph::MaxOp>,
-                                              VariadicPattern<onnx::MaxOp,
-                                                              graph::MaxOp>,
-                                              VariadicPattern<onnx::Min_v1Op,
-                                                              graph::MinOp>,
-                                              VariadicPattern<onnx::Min_v6Op,
-                                                              graph::MinOp>,
-                                              VariadicPattern<onnx::Min_v8Op,
-                                                              graph::MinOp>,
-                                              VariadicPattern<onnx::Min_v12Op,
-                                                              graph::MinOp>,
-                                              VariadicPattern<onnx::MinOp,
-                                                              graph::MinOp>,
-                                              VariadicPattern<onnx::Sum_v1Op,
-                                                              graph::AddOp>,
-                                              VariadicPattern<onnx::Sum_v6Op,
-                                                              graph::AddOp>,
-                                              VariadicPattern<onnx::Sum_v8Op,
-                                                              graph::AddOp>,
-                                              VariadicPattern<onnx::SumOp,
-                                                              graph::AddOp>,
-                                              VariadicPattern<onnx::Mean_v1Op,
-                                                              graph::AddOp,
-                                                              true>,
-                                              VariadicPattern<onnx::Mean_v6Op,
-                                                              graph::AddOp,
-                                                              true>,
-                                              VariadicPattern<onnx::Mean_v8Op,
-                                                              graph::AddOp,
-                                                              true>,
-                                              VariadicPattern<onnx::MeanOp,
-                                                              graph::AddOp,
-                                                              true>,
-                                              WherePattern<onnx::Where_v9Op>,
-                                              WherePattern<onnx::WhereOp>,
-                                              SoftmaxPattern<onnx::Softmax_v1Op,
-                                                             graph::SoftmaxOp,
-                                                             true>,
-                                              SoftmaxPattern<
-                                                  onnx::Softmax_v11Op,
-                                                  graph::SoftmaxOp, true>,
-                                              SoftmaxPattern<onnx::SoftmaxOp,
-                                                             graph::SoftmaxOp,
-                                                             false>,
-                                              SoftmaxPattern<
-                                                  onnx::LogSoftmax_v1Op,
-                                                  graph::LogSoftmaxOp, true>,
-                                              SoftmaxPattern<
-                                                  onnx::LogSoftmax_v11Op,
-                                                  graph::LogSoftmaxOp, true>,
-                                              SoftmaxPattern<
-                                                  onnx::LogSoftmaxOp,
-                                                  graph::LogSoftmaxOp, false>,
-                                              CastPattern<onnx::Cast_v1Op>,
-                                              CastPattern<onnx::Cast_v6Op>,
-                                              CastPattern<onnx::Cast_v9Op>,
-                                              CastPattern<onnx::CastOp>,
-                                              CastPattern<onnx::CastLikeOp>>(
-                                              ctx);
+  patterns
+      .add<BitShiftPattern, FoldConstantSelect,
+           VariadicPattern<onnx::Max_v1Op, graph::MaxOp>,
+           VariadicPattern<onnx::Max_v6Op, graph::MaxOp>,
+           VariadicPattern<onnx::Max_v8Op, graph::MaxOp>,
+           VariadicPattern<onnx::Max_v12Op, graph::MaxOp>,
+           VariadicPattern<onnx::MaxOp, graph::MaxOp>,
+           VariadicPattern<onnx::Min_v1Op, graph::MinOp>,
+           VariadicPattern<onnx::Min_v6Op, graph::MinOp>,
+           VariadicPattern<onnx::Min_v8Op, graph::MinOp>,
+           VariadicPattern<onnx::Min_v12Op, graph::MinOp>,
+           VariadicPattern<onnx::MinOp, graph::MinOp>,
+           VariadicPattern<onnx::Sum_v1Op, graph::AddOp>,
+           VariadicPattern<onnx::Sum_v6Op, graph::AddOp>,
+           VariadicPattern<onnx::Sum_v8Op, graph::AddOp>,
+           VariadicPattern<onnx::SumOp, graph::AddOp>,
+           VariadicPattern<onnx::Mean_v1Op, graph::AddOp, true>,
+           VariadicPattern<onnx::Mean_v6Op, graph::AddOp, true>,
+           VariadicPattern<onnx::Mean_v8Op, graph::AddOp, true>,
+           VariadicPattern<onnx::MeanOp, graph::AddOp, true>,
+           WherePattern<onnx::Where_v9Op>, WherePattern<onnx::WhereOp>,
+           SoftmaxPattern<onnx::Softmax_v1Op, graph::SoftmaxOp, true>,
+           SoftmaxPattern<onnx::Softmax_v11Op, graph::SoftmaxOp, true>,
+           SoftmaxPattern<onnx::SoftmaxOp, graph::SoftmaxOp, false>,
+           SoftmaxPattern<onnx::LogSoftmax_v1Op, graph::LogSoftmaxOp, true>,
+           SoftmaxPattern<onnx::LogSoftmax_v11Op, graph::LogSoftmaxOp, true>,
+           SoftmaxPattern<onnx::LogSoftmaxOp, graph::LogSoftmaxOp, false>,
+           CastPattern<onnx::Cast_v1Op>, CastPattern<onnx::Cast_v6Op>,
+           CastPattern<onnx::Cast_v9Op>, CastPattern<onnx::CastOp>,
+           CastPattern<onnx::CastLikeOp>>(ctx);
 }
