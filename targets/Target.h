@@ -100,11 +100,6 @@ public:
 void registerTarget(std::unique_ptr<Target> target);
 /// Registers every target Mica has (targets/RegisterTargets.cpp). Idempotent.
 void registerAllTargets();
-/// Each target folder's registration (called by registerAllTargets).
-void registerHostTarget();
-void registerArm64Target();
-void registerVulkanTarget();
-void registerNpuTarget();
 /// The target called `name`, or null.
 const Target *lookupTarget(llvm::StringRef name);
 /// Every registered target's name, in registration order.

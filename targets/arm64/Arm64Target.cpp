@@ -33,9 +33,12 @@ mica::resolveArm64Target(StringRef extraFeatures, std::string &error) {
   return target;
 }
 
-void mica::registerArm64Target() {
+namespace mica {
+// Called by registerAllTargets (targets/RegisterTargets.cpp).
+void registerArm64Target() {
   registerTarget(std::make_unique<cpu::CpuTarget>(
       "arm64",
       "AArch64 Linux, NEON baseline (add features with --cpu-features)",
       resolveArm64Target));
 }
+} // namespace mica

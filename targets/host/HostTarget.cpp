@@ -55,10 +55,13 @@ mica::resolveHostTarget(StringRef extraFeatures, std::string &error) {
   return target;
 }
 
-void mica::registerHostTarget() {
+namespace mica {
+// Called by registerAllTargets (targets/RegisterTargets.cpp).
+void registerHostTarget() {
   registerTarget(
       std::make_unique<cpu::CpuTarget>("host",
                                        "this machine's CPU, resolved now to an "
                                        "explicit CPU name and feature list",
                                        resolveHostTarget));
 }
+} // namespace mica

@@ -7,8 +7,11 @@
 //===----------------------------------------------------------------------===//
 #include "targets/UnimplementedTarget.h"
 
-void mica::registerNpuTarget() {
+namespace mica {
+// Called by registerAllTargets (targets/RegisterTargets.cpp).
+void registerNpuTarget() {
   registerTarget(std::make_unique<UnimplementedTarget>(
       "npu", "integer-only NPU programs (not implemented yet)",
       "integer-only NPU programs are planned"));
 }
+} // namespace mica

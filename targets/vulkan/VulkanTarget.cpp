@@ -7,8 +7,11 @@
 //===----------------------------------------------------------------------===//
 #include "targets/UnimplementedTarget.h"
 
-void mica::registerVulkanTarget() {
+namespace mica {
+// Called by registerAllTargets (targets/RegisterTargets.cpp).
+void registerVulkanTarget() {
   registerTarget(std::make_unique<UnimplementedTarget>(
       "vulkan", "mobile GPUs through Vulkan 1.1 compute (not implemented yet)",
       "SPIR-V compute code generation is planned"));
 }
+} // namespace mica
