@@ -170,6 +170,41 @@ RankedTensorType stacked(RankedTensorType element, int64_t axis,
 // If
 //===----------------------------------------------------------------------===//
 
+/// An If whose condition is a constant (it tests shapes the compiled input
+/// shapes decide: what `x.squeeze(d)` becomes in script mode) is its taken
+/// branch: those ops move before the If, the other branch is dropped without
+/// being converted (its shapes may contradict each other, as ONNX Runtime
+/// never runs it either).
+template <typename OnnxOp> struct ConstantIfPattern : OpRewritePattern<OnnxOp> {
+  ConstantIfPattern(MLIRContext *context)
+      : OpRewritePattern<OnnxOp>(context, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(OnnxOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<SmallVector<int64_t>> cond = getConstantInts(op.getCond());
+    if (!cond || cond->size() != 1)
+      return rewriter.notifyMatchFailure(op, "condition is not a constant");
+    Region &taken = cond->front() ? op.getThenBranch() : op.getElseBranch();
+    Block &body = taken.front();
+    auto yield = cast<onnx::YieldOp>(body.getTerminator());
+    if (body.getNumArguments() != 0 ||
+        yield->getNumOperands() != op->getNumResults())
+      return rewriter.notifyMatchFailure(op, "branch output count differs");
+    for (auto [value, result] :
+         llvm::zip_equal(yield->getOperands(), op->getResults()))
+      if (!tensor::CastOp::areCastCompatible(value.getType(), result.getType()))
+        return rewriter.notifyMatchFailure(op, "branch result type differs");
+    SmallVector<Value> values(yield->getOperands());
+    rewriter.eraseOp(yield);
+    rewriter.inlineBlockBefore(&body, op);
+    for (auto [value, result] : llvm::zip_equal(values, op->getResults()))
+      if (value.getType() != result.getType() && !canReplaceWith(result, value))
+        value = tensor::CastOp::create(rewriter, op.getLoc(), result.getType(),
+                                       value);
+    rewriter.replaceOp(op, values);
+    return success();
+  }
+};
+
 template <typename OnnxOp> struct IfPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
@@ -562,6 +597,10 @@ template <typename OnnxOp> struct ScanPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populateControlFlowPatterns(
     RewritePatternSet &patterns) {
+  patterns
+      .add<ConstantIfPattern<onnx::If_v1Op>, ConstantIfPattern<onnx::If_v11Op>,
+           ConstantIfPattern<onnx::If_v13Op>, ConstantIfPattern<onnx::IfOp>>(
+          patterns.getContext());
   patterns.add<IfPattern<onnx::If_v1Op>, IfPattern<onnx::If_v11Op>,
                IfPattern<onnx::If_v13Op>, IfPattern<onnx::IfOp>,
                LoopPattern<onnx::Loop_v1Op>, LoopPattern<onnx::Loop_v11Op>,

@@ -41,6 +41,11 @@ def RefineGraphTypes : Pass<"mica-refine-graph-types", "::mlir::ModuleOp"> {
     over `?`). A use that does not re-infer its own types (func.return, ops of
     other dialects) keeps the old type through a tensor.cast. Static dims make
     the memory plan of symbolic-dim models exact and let loops be specialised.
+
+    Last, a public function whose returned value is such a cast of a more
+    precise tensor returns that tensor and says so in its type: a model output
+    declared without a shape (or with `?` dims) that the compiled input shapes
+    decide becomes ranked (static) in the signature.
   }];
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }

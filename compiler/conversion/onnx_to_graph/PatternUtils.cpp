@@ -52,10 +52,7 @@ bool usersAcceptRefinement(Value value) {
   });
 }
 
-bool mayRetype(Value result) {
-  return isa<RankedTensorType>(result.getType()) ||
-         usersAcceptRefinement(result);
-}
+bool mayRetype(Value result) { return isa<TensorType>(result.getType()); }
 
 bool canRetype(Value oldValue, Type newType) {
   if (oldValue.getType() == newType)
@@ -93,7 +90,15 @@ bool onlyFirstResultUsed(Operation *op) {
 }
 
 void replaceFirstResult(PatternRewriter &rewriter, Operation *op, Value value) {
-  rewriter.replaceAllUsesWith(op->getResult(0), value);
+  Value result = op->getResult(0);
+  Value replacement = value;
+  // Users that check types (func.return, scf.yield) keep seeing the old,
+  // less precise type; RefineGraphTypes later refines function results.
+  if (!canReplaceWith(result, value) &&
+      tensor::CastOp::areCastCompatible(value.getType(), result.getType()))
+    replacement =
+        tensor::CastOp::create(rewriter, op->getLoc(), result.getType(), value);
+  rewriter.replaceAllUsesWith(result, replacement);
   rewriter.eraseOp(op);
 }
 

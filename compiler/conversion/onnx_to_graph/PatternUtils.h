@@ -164,7 +164,11 @@ mlir::FailureOr<OpTy> createOp(mlir::PatternRewriter &rewriter,
   llvm::SmallVector<bool> refine;
   for (mlir::Value value : replaced) {
     wanted.push_back(value ? value.getType() : mlir::Type());
-    refine.push_back(!value || usersAcceptRefinement(value));
+    // An unranked result is always refined: graph ops are ranked, and
+    // replaceFirstResult casts back for users that keep the old type.
+    refine.push_back(!value ||
+                     !mlir::isa<mlir::RankedTensorType>(value.getType()) ||
+                     usersAcceptRefinement(value));
   }
   mlir::OperationState state(loc, OpTy::getOperationName());
   llvm::SmallVector<mlir::Type> placeholders(
@@ -190,12 +194,14 @@ mlir::FailureOr<OpTy> createOp(mlir::PatternRewriter &rewriter,
 }
 
 /// Whether `result` may change type when replaced: a ranked result keeps its
-/// type (createOp reuses it), an unranked one only when all its users are
-/// onnx ops, which do not check shapes (func.return does).
+/// type (createOp reuses it); an unranked one gets the inferred type, and
+/// replaceFirstResult casts back to it for users that check types
+/// (func.return does; onnx ops do not).
 bool mayRetype(mlir::Value result);
 
 /// Replaces `op`'s first result by `value` and erases `op`, whose other
-/// results must be unused.
+/// results must be unused. Where `value` is more precise than the result and
+/// a user checks types, those users get a tensor.cast to the result type.
 void replaceFirstResult(mlir::PatternRewriter &rewriter, mlir::Operation *op,
                         mlir::Value value);
 
@@ -203,9 +209,6 @@ void replaceFirstResult(mlir::PatternRewriter &rewriter, mlir::Operation *op,
 template <typename OpTy, typename... Args>
 llvm::LogicalResult replaceOp(mlir::PatternRewriter &rewriter,
                               mlir::Operation *op, Args &&...args) {
-  if (!mayRetype(op->getResult(0)))
-    return rewriter.notifyMatchFailure(op,
-                                       "unranked result used by a non-onnx op");
   mlir::FailureOr<OpTy> newOp = createOp<OpTy>(
       rewriter, op->getLoc(), op->getResult(0), std::forward<Args>(args)...);
   if (mlir::failed(newOp))

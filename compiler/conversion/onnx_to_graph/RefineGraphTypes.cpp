@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/conversion/onnx_to_graph/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -114,6 +115,41 @@ struct RefineGraphTypesPass
     FrozenRewritePatternSet frozen(std::move(patterns));
     for (int round = 0; round < 64 && refineOnce(); ++round)
       (void)applyPatternsGreedily(getOperation(), frozen);
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (func.isPublic() && !func.isExternal())
+        refineResults(func);
+  }
+
+  /// Returns the precise value behind each tensor.cast to a less precise
+  /// result type, and makes the function type say so.
+  static void refineResults(func::FuncOp func) {
+    if (!func.getBody().hasOneBlock())
+      return;
+    auto ret = dyn_cast<func::ReturnOp>(func.front().getTerminator());
+    if (!ret)
+      return;
+    SmallVector<Type> results(func.getResultTypes());
+    bool changed = false;
+    for (OpOperand &operand : ret->getOpOperands()) {
+      auto cast = operand.get().getDefiningOp<tensor::CastOp>();
+      if (!cast)
+        continue;
+      auto precise = dyn_cast<RankedTensorType>(cast.getSource().getType());
+      Type &declared = results[operand.getOperandNumber()];
+      auto declaredRanked = dyn_cast<RankedTensorType>(declared);
+      if (!precise || !tensor::CastOp::areCastCompatible(precise, declared) ||
+          (declaredRanked &&
+           precise.getNumDynamicDims() >= declaredRanked.getNumDynamicDims()))
+        continue;
+      operand.set(cast.getSource());
+      declared = precise;
+      changed = true;
+      if (cast->use_empty())
+        cast->erase();
+    }
+    if (changed)
+      func.setFunctionType(FunctionType::get(func.getContext(),
+                                             func.getArgumentTypes(), results));
   }
 
   /// One forward sweep; true when any type changed.
