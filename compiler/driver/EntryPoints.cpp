@@ -4,6 +4,7 @@
 #include "compiler/support/DataTypes.h"
 #include "dialects/exec/IR/ExecDialect.h"
 
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
@@ -24,6 +25,42 @@ StringRef controlFlowNeeds(Operation *op) {
   if (name.starts_with("onnx.If"))
     return "a one-element condition and branches yielding compatible tensors";
   return "";
+}
+
+/// The entry function's inputs that `op` depends on (through its operands'
+/// producers) and that look like they decide a shape or a branch: integer
+/// tensors or a few elements (a sequence length, a sample rate), not the
+/// data the model computes on.
+SmallVector<std::string> shapeDecidingInputs(Operation *op) {
+  auto func = op->getParentOfType<func::FuncOp>();
+  SmallVector<std::string> names, integers;
+  if (!func)
+    return names;
+  llvm::SmallPtrSet<Operation *, 32> seen;
+  SmallVector<Value> worklist(op->getOperands());
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(value)) {
+      if (arg.getOwner() != &func.front())
+        continue;
+      auto type = dyn_cast<RankedTensorType>(arg.getType());
+      bool small = type && type.hasStaticShape() && type.getNumElements() <= 16;
+      bool integer = type && isa<IntegerType>(type.getElementType());
+      auto name =
+          func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "onnx.name");
+      if ((small || integer) && name && !llvm::is_contained(names, name.str()))
+        (integer ? integers : names).push_back(name.str());
+      continue;
+    }
+    Operation *def = value.getDefiningOp();
+    if (def && seen.insert(def).second)
+      llvm::append_range(worklist, def->getOperands());
+  }
+  // Integer inputs first: they are the likelier shape or trip count.
+  for (std::string &name : names)
+    if (!llvm::is_contained(integers, name))
+      integers.push_back(std::move(name));
+  return integers;
 }
 
 } // namespace
@@ -123,6 +160,16 @@ bool mica::reportUnlowerable(ModuleOp module) {
                               << op->getName() << " in this version of Mica";
     if (StringRef needs = controlFlowNeeds(op); !needs.empty())
       diag << " (it needs " << needs << ")";
+    SmallVector<std::string> inputs = shapeDecidingInputs(op);
+    if (!inputs.empty()) {
+      diag << "; it depends on the run-time input"
+           << (inputs.size() > 1 ? "s " : " ");
+      llvm::interleaveComma(
+          inputs, diag, [&](const std::string &n) { diag << "'" << n << "'"; });
+      diag << ": if " << (inputs.size() > 1 ? "they decide" : "it decides")
+           << " a shape or a branch, compile with --freeze-input "
+           << inputs.front() << "=FILE (.npy or .pb)";
+    }
     any = true;
   });
   return any;

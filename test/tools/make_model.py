@@ -86,6 +86,14 @@ def _mlp_symbolic(path):
     ob.save_model(model, path)
 
 
+def _reshape_runtime_shape(path):
+    """Reshape x [2, 3, 4] to a shape given as the model input `shape`."""
+    graph = ob.make_graph([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
+                          [("x", "float32", [2, 3, 4]), ("shape", "int64", [2])],
+                          [("y", "float32", ["A", "B"])], name="reshape_runtime_shape")
+    ob.save_model(ob.make_model(graph), path)
+
+
 def _unknown_op(path):
     ob.make_node_model("Foo", [("X", "float32", [2, 3])], [("Y", "float32", [2, 3])],
                        node_name="my_foo", path=path)
@@ -174,6 +182,7 @@ KINDS = {
     "add": _add,
     "conv_relu": _conv_relu,
     "mlp_symbolic": _mlp_symbolic,
+    "reshape_runtime_shape": _reshape_runtime_shape,
     "unknown_op": _unknown_op,
     "custom_domain": _custom_domain,
     "opset18": _opset18,

@@ -94,6 +94,38 @@ SmallVector<Value> dynamicSizes(OpBuilder &b, Location loc, Value value) {
   return sizes;
 }
 
+/// A diagnostic suffix naming the inputs whose values (not sizes) `value`'s
+/// producers read (memref.load of an entry argument): a size computed from
+/// them cannot be bounded from input shapes, but freezing them makes it
+/// static.
+std::string valueDependentInputs(Value value, func::FuncOp func) {
+  SmallVector<std::string> names;
+  llvm::SmallPtrSet<Operation *, 32> seen;
+  SmallVector<Value> worklist{value};
+  while (!worklist.empty()) {
+    Operation *def = worklist.pop_back_val().getDefiningOp();
+    if (!def || !seen.insert(def).second)
+      continue;
+    if (auto load = dyn_cast<memref::LoadOp>(def))
+      if (auto arg = dyn_cast<BlockArgument>(load.getMemRef()))
+        if (arg.getOwner() == &func.front())
+          if (auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                            "onnx.name"))
+            if (!llvm::is_contained(names, name.str()))
+              names.push_back(name.str());
+    llvm::append_range(worklist, def->getOperands());
+  }
+  if (names.empty())
+    return "";
+  std::string text = "; it is computed from the value of the run-time input";
+  text += names.size() > 1 ? "s " : " ";
+  for (auto [i, name] : llvm::enumerate(names))
+    text += (i ? ", '" : "'") + name + "'";
+  return text + ": fix " + (names.size() > 1 ? "them" : "it") +
+         " at compile time with --freeze-input " + names.front() +
+         "=FILE (.npy or .pb)";
+}
+
 /// The constants segment being filled: every constant once per distinct
 /// content (two entry points of one model, or two globals of equal value,
 /// share their bytes), each at a 64-byte aligned offset.
@@ -248,9 +280,10 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
     for (int64_t d = 0; d < type.getRank(); ++d) {
       std::optional<int64_t> dim = bounds.dimUpperBound(value, d);
       if (!dim)
-        return func.emitError("cannot bound dimension ")
+        return emitError(func.getLoc(), "cannot bound dimension ")
                << d << " of result " << i
-               << ": its size is not a monotone function of input sizes";
+               << ": its size is not a monotone function of input sizes"
+               << valueDependentInputs(value, func);
       shape.push_back(*dim);
     }
     outputMaxShapes.push_back(b.getDenseI64ArrayAttr(shape));
@@ -393,7 +426,8 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
     if (!size)
       return alloc.emitError("cannot bound the size of this buffer: its "
                              "shape is not a monotone function of input "
-                             "sizes");
+                             "sizes")
+             << valueDependentInputs(alloc.getResult(), func);
     BufferRequest request;
     request.size = *size;
     request.first = position[alloc];
