@@ -103,11 +103,17 @@ LogicalResult mica::prepareSignature(func::FuncOp func,
         if (bound.dims[d] < 0)
           return emitError(func.getLoc())
                  << "--max-shape for '" << name << "' must give every dim";
-        if (spec.shape[d] >= 0 && spec.shape[d] != bound.dims[d])
+        // With several entry points the bound serves those where the dim is
+        // symbolic; an entry that fixes it must stay within it.
+        bool shared = !options.entries.empty();
+        if (spec.shape[d] >= 0 && (shared ? spec.shape[d] > bound.dims[d]
+                                          : spec.shape[d] != bound.dims[d]))
           return emitError(func.getLoc())
                  << "--max-shape " << name << ": dimension " << d << " is "
-                 << spec.shape[d] << ", not " << bound.dims[d];
-        spec.maxShape[d] = bound.dims[d];
+                 << spec.shape[d] << (shared ? ", above " : ", not ")
+                 << bound.dims[d];
+        if (spec.shape[d] < 0)
+          spec.maxShape[d] = bound.dims[d];
       }
     }
     for (size_t d = 0; d < spec.shape.size(); ++d)
