@@ -112,21 +112,29 @@ struct ConstantShapeToAttr : OpRewritePattern<ReshapeOp> {
   }
 };
 
-/// The values of a 1-D (or 0-D) i64 shape tensor where they are known at
-/// compile time, nullopt per unknown element; nullopt overall when even the
-/// element count is unknown. Looks through the shape arithmetic exporters
-/// emit: Concat of pieces, Reshape/Cast of a piece, Gather of a Shape.
-std::optional<SmallVector<std::optional<int64_t>>>
-partialShapeValues(Value value, int depth = 0) {
+/// One element of a 1-D shape tensor as far as it is known at compile time:
+/// a value, or dim `dim` of tensor `dimOf` (a `?` it copies), or nothing.
+struct ShapeElement {
+  std::optional<int64_t> value;
+  Value dimOf;
+  int64_t dim = -1;
+};
+
+/// The elements of a 1-D (or 0-D) i64 shape tensor as far as they are known
+/// at compile time; nullopt when even the element count is unknown. Looks
+/// through the shape arithmetic exporters emit: Concat of pieces,
+/// Reshape/Cast of a piece, Gather or a unit-step Slice of a Shape.
+std::optional<SmallVector<ShapeElement>> shapeElements(Value value,
+                                                       int depth = 0) {
   auto type = dyn_cast<RankedTensorType>(value.getType());
   if (!type || !type.hasStaticShape() || type.getRank() > 1 || depth > 8)
     return std::nullopt;
-  SmallVector<std::optional<int64_t>> unknown(type.getNumElements());
+  SmallVector<ShapeElement> unknown(type.getNumElements());
   DenseIntElementsAttr constant;
   if (matchPattern(value, m_Constant(&constant))) {
-    SmallVector<std::optional<int64_t>> values;
+    SmallVector<ShapeElement> values;
     for (const APInt &v : constant.getValues<APInt>())
-      values.push_back(v.getSExtValue());
+      values.push_back({v.getSExtValue(), Value(), -1});
     return values;
   }
   Operation *def = value.getDefiningOp();
@@ -136,16 +144,18 @@ partialShapeValues(Value value, int depth = 0) {
     auto input = dyn_cast<RankedTensorType>(shapeOf.getInput().getType());
     if (!input || input.getRank() != type.getNumElements())
       return unknown;
-    SmallVector<std::optional<int64_t>> values;
-    for (int64_t d : input.getShape())
-      values.push_back(ShapedType::isDynamic(d) ? std::nullopt
-                                                : std::optional<int64_t>(d));
+    SmallVector<ShapeElement> values;
+    for (auto [i, d] : llvm::enumerate(input.getShape()))
+      values.push_back(ShapedType::isDynamic(d)
+                           ? ShapeElement{std::nullopt, shapeOf.getInput(),
+                                          static_cast<int64_t>(i)}
+                           : ShapeElement{d, Value(), -1});
     return values;
   }
   if (auto concat = dyn_cast<ConcatOp>(def)) {
-    SmallVector<std::optional<int64_t>> values;
+    SmallVector<ShapeElement> values;
     for (Value piece : concat.getInputs()) {
-      auto part = partialShapeValues(piece, depth + 1);
+      auto part = shapeElements(piece, depth + 1);
       if (!part)
         return unknown;
       values.append(part->begin(), part->end());
@@ -155,18 +165,18 @@ partialShapeValues(Value value, int depth = 0) {
     return values;
   }
   if (isa<ReshapeOp>(def)) {
-    auto part = partialShapeValues(def->getOperand(0), depth + 1);
+    auto part = shapeElements(def->getOperand(0), depth + 1);
     if (part && part->size() == unknown.size())
       return part;
     return unknown;
   }
   if (auto gather = dyn_cast<GatherOp>(def)) {
     DenseIntElementsAttr indices;
-    auto data = partialShapeValues(gather.getInput(), depth + 1);
+    auto data = shapeElements(gather.getInput(), depth + 1);
     if (!data || !matchPattern(gather.getIndices(), m_Constant(&indices)) ||
         indices.getNumElements() != type.getNumElements())
       return unknown;
-    SmallVector<std::optional<int64_t>> values;
+    SmallVector<ShapeElement> values;
     for (const APInt &i : indices.getValues<APInt>()) {
       int64_t index = i.getSExtValue();
       if (index < 0)
@@ -177,16 +187,33 @@ partialShapeValues(Value value, int depth = 0) {
     }
     return values;
   }
+  if (auto slice = dyn_cast<SliceOp>(def)) {
+    auto data = shapeElements(slice.getInput(), depth + 1);
+    if (!data || slice.getStarts().size() != 1 || slice.getSteps()[0] != 1)
+      return unknown;
+    int64_t n = data->size();
+    auto clamp = [n](int64_t v) {
+      return std::clamp<int64_t>(v < 0 ? v + n : v, 0, n);
+    };
+    int64_t begin = clamp(slice.getStarts()[0]),
+            end = clamp(slice.getEnds()[0]);
+    if (end - begin != type.getNumElements())
+      return unknown;
+    return SmallVector<ShapeElement>(data->begin() + begin,
+                                     data->begin() + end);
+  }
   return unknown;
 }
 
-/// reshape(x, shape) where one element of `shape` is unknown and the others
-/// are known and neither 0 nor -1 -> reshape with new_shape, -1 at the
-/// unknown element. Sound: a valid reshape's unknown element can only be
-/// the count that -1 infers (0 copies a dim, which must then give the same
-/// element count). This keeps static dims static through reshapes whose
-/// shape is built from a Shape of a tensor with a symbolic dim (attention
-/// heads in transformers exported with a dynamic sequence length).
+/// reshape(x, shape) where at most one element of `shape` is unknown or -1,
+/// the others known positive or x's own `?` dim at the same index ->
+/// reshape with new_shape: -1 at the unknown element, 0 (copy) at the
+/// copied dims. Sound: a valid reshape's unknown element can only be the
+/// count that -1 infers, and a copied dim cancels out of it (so
+/// reshape(x[N,3,4], [N, -1]) is [N, 12] for any N). This keeps static dims
+/// static through reshapes whose shape is built from a Shape of a tensor with a
+/// symbolic dim (attention heads in transformers exported with a dynamic
+/// sequence length).
 struct PartiallyConstantShapeToAttr : OpRewritePattern<ReshapeOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -194,23 +221,29 @@ struct PartiallyConstantShapeToAttr : OpRewritePattern<ReshapeOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.getShape())
       return failure();
-    auto values = partialShapeValues(op.getShape());
+    auto values = shapeElements(op.getShape());
     if (!values)
       return rewriter.notifyMatchFailure(op, "shape of unknown size");
     SmallVector<int64_t> newShape;
-    int unknowns = 0;
-    for (std::optional<int64_t> v : *values) {
-      if (!v) {
-        ++unknowns;
+    int toInfer = 0;
+    for (auto [i, v] : llvm::enumerate(*values)) {
+      if (!v.value && v.dimOf == op.getInput() &&
+          v.dim == static_cast<int64_t>(i)) {
+        // The input's own `?` dim at the same index: ONNX's 0 copies it.
+        newShape.push_back(0);
+        continue;
+      }
+      if (!v.value || *v.value == -1) {
+        ++toInfer;
         newShape.push_back(-1);
         continue;
       }
-      if (*v <= 0)
-        return rewriter.notifyMatchFailure(op, "0 or -1 among known dims");
-      newShape.push_back(*v);
+      if (*v.value <= 0)
+        return rewriter.notifyMatchFailure(op, "0 among known dims");
+      newShape.push_back(*v.value);
     }
-    if (unknowns != 1)
-      return rewriter.notifyMatchFailure(op, "not exactly one unknown dim");
+    if (toInfer > 1)
+      return rewriter.notifyMatchFailure(op, "more than one unknown dim");
     auto inferred =
         inferReshapeShape(getShape(op.getInput().getType()), newShape,
                           [] { return InFlightDiagnostic(); });

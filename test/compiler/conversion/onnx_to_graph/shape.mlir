@@ -70,12 +70,12 @@ func.func @shape(%arg0: tensor<?x3xf32>) -> (tensor<2xi64>, tensor<1xi64>) {
 // -----
 
 // Dynamic-dim shape chains (GPT): Shape/Gather/Unsqueeze/Concat feed a
-// Reshape through its shape operand. Only the gathered symbolic dim is
-// unknown, so the reshape takes a static new_shape with -1 there, and the
-// shape computation disappears.
+// Reshape through its shape operand. The only unknown element is the
+// input's own symbolic dim at the same index, so the reshape takes a static
+// new_shape that copies it (0), and the shape computation disappears.
 // CHECK-LABEL: func.func @shape_chain
 // CHECK-NOT: graph.shape_of
-// CHECK: graph.reshape %arg0 {new_shape = array<i64: 1, -1, 2, 4>} : (tensor<1x?x8xf32>) -> tensor<1x?x2x4xf32>
+// CHECK: graph.reshape %arg0 {new_shape = array<i64: 1, 0, 2, 4>} : (tensor<1x?x8xf32>) -> tensor<1x?x2x4xf32>
 func.func @shape_chain(%arg0: tensor<1x?x8xf32>) -> tensor<1x?x2x4xf32> {
   %i = "onnx.Constant"() <{value = dense<1> : tensor<i64>}> : () -> tensor<i64>
   %ax = "onnx.Constant"() <{value = dense<0> : tensor<1xi64>}> : () -> tensor<1xi64>

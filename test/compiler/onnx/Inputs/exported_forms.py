@@ -72,6 +72,16 @@ def cases():
     # (squeezing a dim of 2 would be an error).
     yield "if_dim_not_one", squeeze_if(2), [2, 3], lambda x: x
     yield "if_dim_one", squeeze_if(1), [1, 3], lambda x: x[0]
+    # Reshape to [Shape(x)[0:1], -1] with a symbolic batch: the copied `?`
+    # cancels out, so the result is ?x12 (bound 8x12), not unbounded.
+    nodes = [helper.make_node("Shape", ["x"], ["s"]),
+             helper.make_node("Slice", ["s", "zero1", "one1"], ["n"]),
+             helper.make_node("Concat", ["n", "minus_one"], ["shape"], axis=0),
+             helper.make_node("Reshape", ["x", "shape"], ["y"])]
+    yield ("reshape_symbolic_batch",
+           model(nodes, [tensor("x", ["N", 3, 4])], [unknown("y")],
+                 [const("zero1", [0]), const("one1", [1]), const("minus_one", [-1])], 13),
+           [5, 3, 4], lambda x: x.reshape(x.shape[0], -1), ["--max-shape", "x=8x3x4"])
 
 
 def main():
@@ -79,11 +89,11 @@ def main():
     os.makedirs(work, exist_ok=True)
     rng = np.random.default_rng(0)
     failures = 0
-    for name, m, shape, ref in cases():
+    for name, m, shape, ref, *flags in cases():
         path = os.path.join(work, name + ".onnx")
         onnx.save(m, path)
         art = os.path.join(work, name + ".mica")
-        proc = subprocess.run(["mica", "compile", path, "-o", art],
+        proc = subprocess.run(["mica", "compile", path, "-o", art] + sum(flags, []),
                               capture_output=True, text=True)
         if proc.returncode != 0:
             print("FAIL %s: compile exited %d: %s" % (name, proc.returncode,
