@@ -16,6 +16,9 @@ using namespace mlir;
 using namespace mica;
 
 void mica::buildNormalizePipeline(OpPassManager &pm) {
+  // Older op versions take the newest version's form first, so that the
+  // conversion knows one form per operator.
+  pm.addPass(createNormalizeOnnxVersions());
   // The conversion runs graph canonicalisations in the same rewrite sweep
   // (shape subgraphs fold as their producers convert, which unlocks the
   // conversion of the Reshape/Expand/Slice they feed).

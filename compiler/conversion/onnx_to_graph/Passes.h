@@ -16,6 +16,9 @@ namespace mica {
 #define GEN_PASS_DECL
 #include "compiler/conversion/onnx_to_graph/Passes.h.inc"
 
+/// Adds the pattern that rewrites older onnx op versions into the newest
+/// version's form (mica-normalize-onnx-versions).
+void populateVersionNormalizationPatterns(mlir::RewritePatternSet &patterns);
 /// Adds the patterns that rewrite onnx ops into graph ops.
 void populateOnnxToGraphPatterns(mlir::RewritePatternSet &patterns);
 /// Gives graph ops the more static result types their shape functions infer

@@ -4,6 +4,22 @@
 
 include "mlir/Pass/PassBase.td"
 
+def NormalizeOnnxVersions : Pass<"mica-normalize-onnx-versions", "::mlir::ModuleOp"> {
+  let summary = "Rewrite older onnx op versions into the newest version's form";
+  let description = [{
+    The onnx dialect has one op per schema version; this pass rewrites every
+    older version (`onnx.Slice_v1`, `onnx.Softmax_v11`, ...) into the newest op
+    of its operator, so that the conversion to the graph dialect knows one form
+    per operator. Versions that differ only in allowed types or in attributes
+    added later are renamed; versions whose form or meaning changed (attributes
+    that became operands, Softmax-1/11's 2-D coercion, opset-1/6 broadcasting,
+    Upsample and Resize-10, ...) are rewritten, with constants for the moved
+    attributes. A version that cannot be written in the newest form keeps its
+    op and gets a `mica.unnormalized` attribute with the reason, which the
+    conversion's error reports. Scan-8 (batched) keeps its own form.
+  }];
+}
+
 def ConvertOnnxToGraph : Pass<"mica-convert-onnx-to-graph", "::mlir::ModuleOp"> {
   let summary = "Normalise onnx dialect ops into Mica's graph dialect";
   let description = [{
