@@ -3,6 +3,7 @@
 
 #include "compiler/support/DataTypes.h"
 #include "dialects/exec/IR/ExecDialect.h"
+#include "dialects/onnx/IR/OnnxDialect.h"
 
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringSet.h"
@@ -153,6 +154,29 @@ LogicalResult mica::prepareSignature(func::FuncOp func,
   return success();
 }
 
+namespace {
+/// Why a whole family of ONNX ops has no lowering, or "" for other ops.
+StringRef unsupportedFamily(Operation *op) {
+  StringRef name = op->getName().stripDialect().split("_v").first;
+  if (name.starts_with("Random") || name == "Bernoulli" ||
+      name == "Multinomial")
+    return "random number generation: Mica compiles deterministic models "
+           "only";
+  if (name.starts_with("Sequence") || name == "SplitToSequence" ||
+      name == "ConcatFromSequence" || name.starts_with("Optional"))
+    return "sequence and optional values are not supported; only tensors";
+  if (name == "MaxRoiPool")
+    return "Caffe-style MaxRoiPool is not implemented; RoiAlign is";
+  auto isString = [](Type t) {
+    return isa<onnxir::StringType>(getElementTypeOrSelf(t));
+  };
+  if (llvm::any_of(op->getOperandTypes(), isString) ||
+      llvm::any_of(op->getResultTypes(), isString))
+    return "string tensors are not supported";
+  return "";
+}
+} // namespace
+
 bool mica::reportUnlowerable(ModuleOp module) {
   bool any = false;
   module.walk([&](Operation *op) {
@@ -164,6 +188,15 @@ bool mica::reportUnlowerable(ModuleOp module) {
       return;
     InFlightDiagnostic diag = op->emitError("no lowering for ")
                               << op->getName() << " in this version of Mica";
+    if (auto why = op->getAttrOfType<StringAttr>("mica.unnormalized"))
+      diag << " (this version cannot be written in the newest version's "
+              "form: "
+           << why.getValue() << ")";
+    if (StringRef family = unsupportedFamily(op); !family.empty()) {
+      diag << " (" << family << ")";
+      any = true;
+      return;
+    }
     if (StringRef needs = controlFlowNeeds(op); !needs.empty())
       diag << " (it needs " << needs << ")";
     SmallVector<std::string> inputs = shapeDecidingInputs(op);

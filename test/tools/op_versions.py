@@ -646,6 +646,185 @@ def write_case(root, label, src, model):
 
 
 # ---------------------------------------------------------------------------
+# Hand-made cases for pairs no backend case can be rewritten into; the
+# expected outputs are computed here with numpy.
+
+def _lp_pool(x, kernel, p):
+    n, c, h, w = x.shape
+    kh, kw = kernel
+    y = np.zeros((n, c, h - kh + 1, w - kw + 1), np.float32)
+    for i in range(y.shape[2]):
+        for j in range(y.shape[3]):
+            window = np.abs(x[:, :, i:i + kh, j:j + kw]) ** p
+            y[:, :, i, j] = window.sum(axis=(2, 3)) ** (1.0 / p)
+    return y
+
+
+def _p_attr(version):
+    return 2.0 if version < 2 else 2
+
+
+def _hand_global_lp_pool(version):
+    x = np.random.RandomState(0).randn(1, 2, 3, 3).astype(np.float32)
+    y = (np.abs(x) ** 2).sum(axis=(2, 3), keepdims=True) ** 0.5
+    node = helper.make_node("GlobalLpPool", ["x"], ["y"], p=_p_attr(version))
+    return [node], [("x", x)], [], [("y", y.astype(np.float32))]
+
+
+def _hand_lp_pool(version):
+    x = np.random.RandomState(0).randn(1, 1, 4, 4).astype(np.float32)
+    node = helper.make_node("LpPool", ["x"], ["y"], kernel_shape=[2, 2], p=_p_attr(version))
+    return [node], [("x", x)], [], [("y", _lp_pool(x, (2, 2), 2))]
+
+
+def _hand_lp_normalization(version):
+    x = np.random.RandomState(0).randn(2, 3, 4).astype(np.float32)
+    y = x / np.sqrt((x * x).sum(axis=-1, keepdims=True))
+    node = helper.make_node("LpNormalization", ["x"], ["y"], axis=-1, p=2)
+    return [node], [("x", x)], [], [("y", y.astype(np.float32))]
+
+
+def _hand_max_roi_pool(version):
+    # Caffe's ROI pooling: rounded box corners, bins of (size + 1) / pooled.
+    x = np.random.RandomState(0).randn(1, 1, 6, 6).astype(np.float32)
+    rois = np.array([[0, 1, 1, 4, 5]], np.float32)
+    ph, pw = 2, 2
+    x1, y1, x2, y2 = [int(round(v)) for v in rois[0, 1:]]
+    rh, rw = max(y2 - y1 + 1, 1), max(x2 - x1 + 1, 1)
+    y = np.zeros((1, 1, ph, pw), np.float32)
+    for i in range(ph):
+        for j in range(pw):
+            hs = min(max(int(np.floor(i * rh / ph)) + y1, 0), 6)
+            he = min(max(int(np.ceil((i + 1) * rh / ph)) + y1, 0), 6)
+            ws = min(max(int(np.floor(j * rw / pw)) + x1, 0), 6)
+            we = min(max(int(np.ceil((j + 1) * rw / pw)) + x1, 0), 6)
+            y[0, 0, i, j] = x[0, 0, hs:he, ws:we].max() if he > hs and we > ws else 0
+    node = helper.make_node("MaxRoiPool", ["x", "rois"], ["y"], pooled_shape=[ph, pw])
+    return [node], [("x", x), ("rois", rois)], [], [("y", y)]
+
+
+def _hand_resize10(version):
+    # Resize-10: asymmetric coordinates, nearest rounds down.
+    x = np.arange(1, 7, dtype=np.float32).reshape(1, 1, 2, 3)
+    scales = np.array([1, 1, 2, 1.5], np.float32)
+    rows = np.floor(np.arange(4) / 2.0).astype(int)
+    cols = np.floor(np.arange(4) / 1.5).astype(int)
+    y = x[:, :, rows][:, :, :, cols]
+    node = helper.make_node("Resize", ["x", "scales"], ["y"], mode="nearest")
+    return [node], [("x", x)], [numpy_helper.from_array(scales, "scales")], [("y", y)]
+
+
+def _hand_tile1(version):
+    x = np.random.RandomState(0).randn(2, 3).astype(np.float32)
+    node = helper.make_node("Tile", ["x", "tiles", "axis"], ["y"])
+    inits = [numpy_helper.from_array(np.array(2, np.float32), "tiles"),
+             numpy_helper.from_array(np.array(1, np.float32), "axis")]
+    return [node], [("x", x)], inits, [("y", np.tile(x, (1, 2)))]
+
+
+def _hand_loop1(version):
+    body = helper.make_graph(
+        [helper.make_node("Add", ["v_in", "one"], ["v_out"]),
+         helper.make_node("Identity", ["cond_in"], ["cond_out"])],
+        "body",
+        [helper.make_tensor_value_info("i", onnx.TensorProto.INT64, []),
+         helper.make_tensor_value_info("cond_in", onnx.TensorProto.BOOL, []),
+         helper.make_tensor_value_info("v_in", onnx.TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("cond_out", onnx.TensorProto.BOOL, []),
+         helper.make_tensor_value_info("v_out", onnx.TensorProto.FLOAT, [2])],
+        [numpy_helper.from_array(np.ones(2, np.float32), "one")])
+    node = helper.make_node("Loop", ["M", "cond", "v"], ["v_final"], body=body)
+    v = np.array([1.5, -2.0], np.float32)
+    inits = [numpy_helper.from_array(np.array(3, np.int64), "M"),
+             numpy_helper.from_array(np.array(True), "cond")]
+    return [node], [("v", v)], inits, [("v_final", v + 3)]
+
+
+def _shape_of(op_node, shape, inputs=(), extra=()):
+    """A random op's result shape: deterministic where its values are not."""
+    nodes = [op_node, helper.make_node("Shape", [op_node.output[0]], ["y"])] + list(extra)
+    return nodes, list(inputs), [], [("y", np.array(shape, np.int64))]
+
+
+def _hand_random(op):
+    def build(version):
+        x = np.zeros((2, 3), np.float32)
+        if op in ("RandomNormal", "RandomUniform"):
+            return _shape_of(helper.make_node(op, [], ["r"], shape=[2, 3]), [2, 3])
+        if op == "Multinomial":
+            return _shape_of(helper.make_node(op, ["x"], ["r"], sample_size=4), [2, 4],
+                             [("x", x)])
+        return _shape_of(helper.make_node(op, ["x"], ["r"]), [2, 3], [("x", x)])
+    return build
+
+
+def _hand_sequence(op):
+    def build(version):
+        rng = np.random.RandomState(0)
+        a = rng.randn(2, 3).astype(np.float32)
+        b = rng.randn(2, 3).astype(np.float32)
+        pos = numpy_helper.from_array(np.array(0, np.int64), "pos")
+        construct = helper.make_node("SequenceConstruct", ["a", "b"], ["s"])
+        at = helper.make_node("SequenceAt", ["t", "pos"], ["y"])
+        if op in ("SequenceConstruct", "SequenceAt"):
+            at = helper.make_node("SequenceAt", ["s", "pos"], ["y"])
+            return [construct, at], [("a", a), ("b", b)], [pos], [("y", a)]
+        if op == "SequenceErase":
+            erase = helper.make_node("SequenceErase", ["s", "pos"], ["t"])
+            return [construct, erase, at], [("a", a), ("b", b)], [pos], [("y", b)]
+        if op == "ConcatFromSequence":
+            concat = helper.make_node(op, ["s"], ["y"], axis=0)
+            return [construct, concat], [("a", a), ("b", b)], [], \
+                [("y", np.concatenate([a, b]))]
+        if op == "SplitToSequence":
+            split = helper.make_node(op, ["a"], ["t"], axis=0, keepdims=0)
+            return [split, at], [("a", a)], [pos], [("y", a[0])]
+        if op == "Optional":
+            opt = helper.make_node("Optional", ["a"], ["o"])
+            get = helper.make_node("OptionalGetElement", ["o"], ["y"])
+            return [opt, get], [("a", a)], [], [("y", a)]
+        raise CannotExpress("no hand-made case")
+    return build
+
+
+HANDMADE = {
+    "GlobalLpPool": _hand_global_lp_pool, "LpPool": _hand_lp_pool,
+    "LpNormalization": _hand_lp_normalization, "MaxRoiPool": _hand_max_roi_pool,
+    "Resize": _hand_resize10, "Tile": _hand_tile1, "Loop": _hand_loop1,
+}
+for _op in ("RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike",
+            "Multinomial"):
+    HANDMADE[_op] = _hand_random(_op)
+for _op in ("SequenceConstruct", "SequenceAt", "SequenceErase", "ConcatFromSequence",
+            "SplitToSequence", "Optional"):
+    HANDMADE[_op] = _hand_sequence(_op)
+
+
+class HandSource(object):
+    """A hand-made case in the shape of Source (inputs and outputs as _Pb)."""
+
+    def __init__(self, op, version):
+        nodes, inputs, inits, outputs = HANDMADE[op](version)
+        self.name = "handmade"
+        graph = helper.make_graph(
+            nodes, "%s_%d" % (op, version),
+            [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(a.dtype)
+                                           if hasattr(helper, "np_dtype_to_tensor_dtype")
+                                           else onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[a.dtype],
+                                           a.shape) for n, a in inputs],
+            [helper.make_tensor_value_info(n, onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[a.dtype],
+                                           a.shape) for n, a in outputs],
+            inits)
+        self.model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", version)])
+        self.model.ir_version = 8
+        self.inputs = OrderedDict(
+            (n, _Pb(numpy_helper.from_array(a).SerializeToString(), a)) for n, a in inputs)
+        self.outputs = [_Pb(numpy_helper.from_array(a).SerializeToString(), a)
+                        for _, a in outputs]
+
+    def opset(self):
+        return self.model.opset_import[0].version
+
 
 class PairResult(object):
     def __init__(self, op, version, status, message="", case=""):
@@ -664,8 +843,15 @@ def run_pair(mica, op, version, candidates, root, timeout, keep):
     first = None
     why_not = []
     tried = 0
-    for path in candidates:
-        src = Source(path)
+    sources = [lambda path=path: Source(path) for path in candidates]
+    if op in HANDMADE:
+        sources.append(lambda: HandSource(op, version))
+    for make in sources:
+        try:
+            src = make()
+        except CannotExpress as e:
+            why_not.append(str(e))
+            continue
         try:
             model = rewrite(src, op, version)
             label = "%s-%d.%s" % (op, version, src.name)

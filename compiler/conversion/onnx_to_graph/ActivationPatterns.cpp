@@ -107,9 +107,9 @@ struct SoftsignPattern : OpRewritePattern<onnx::SoftsignOp> {
   }
 };
 
-/// PRelu: x < 0 ? slope * x : x. Opset 1/6 apply a 1-D slope of C entries
-/// per channel (dim 1); later opsets broadcast numpy-style.
-template <typename OnnxOp, bool channelwise>
+/// PRelu: x < 0 ? slope * x : x (numpy broadcasting of the slope; opset
+/// 1/6's per-channel slope is reshaped by mica-normalize-onnx-versions).
+template <typename OnnxOp>
 struct PReluPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
@@ -122,15 +122,6 @@ struct PReluPattern : OpRewritePattern<OnnxOp> {
       return rewriter.notifyMatchFailure(op, "operands are not graph tensors "
                                              "of one element type");
     Location loc = op.getLoc();
-    if (channelwise && slopeType.getRank() == 1 && type.getRank() > 2 &&
-        slopeType.getDimSize(0) != 1) {
-      SmallVector<int64_t> shape(type.getRank() - 1, 1);
-      shape[0] = slopeType.getDimSize(0);
-      slope = createValue<graph::ReshapeOp>(
-          rewriter, loc, slope, Value(), rewriter.getDenseI64ArrayAttr(shape));
-      if (!slope)
-        return rewriter.notifyMatchFailure(op, "slope does not reshape");
-    }
     Value negative = createValue<graph::LessOp>(
         rewriter, loc, x, scalar(rewriter, loc, type.getElementType(), 0));
     Value scaled = createValue<graph::MulOp>(rewriter, loc, x, slope);
@@ -188,9 +179,8 @@ struct IsInfPattern : OpRewritePattern<onnx::IsInfOp> {
   }
 };
 
-/// Hardmax: 1 where the (first) maximum along the axis is, else 0. Opset
-/// 1/11 coerce the input to 2-D at `axis` first.
-template <typename OnnxOp, bool coercesTo2D>
+/// Hardmax: 1 where the (first) maximum along the axis is, else 0.
+template <typename OnnxOp>
 struct HardmaxPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
@@ -207,17 +197,6 @@ struct HardmaxPattern : OpRewritePattern<OnnxOp> {
     Location loc = op.getLoc();
     Value input = x;
     RankedTensorType work = type;
-    if (coercesTo2D) {
-      ArrayRef<int64_t> shape = type.getShape();
-      int64_t outer = 1, inner = 1;
-      for (int64_t i = 0; i < type.getRank(); ++i)
-        (i < *axis ? outer : inner) *= shape[i];
-      work = RankedTensorType::get({outer, inner}, type.getElementType());
-      input = createValue<graph::ReshapeOp>(
-          rewriter, loc, x, Value(),
-          rewriter.getDenseI64ArrayAttr(work.getShape()));
-      axis = 1;
-    }
     int64_t n = work.getDimSize(*axis);
     SmallVector<int64_t> iotaShape(work.getRank(), 1);
     iotaShape[*axis] = n;
@@ -232,11 +211,7 @@ struct HardmaxPattern : OpRewritePattern<OnnxOp> {
         rewriter.getBoolAttr(true), rewriter.getBoolAttr(false));
     Value hit = createValue<graph::EqualOp>(rewriter, loc, positions, argmax);
     Value ones = graph::CastOp::create(rewriter, loc, work, hit);
-    if (!coercesTo2D)
-      return forwardValue(rewriter, op, ones);
-    return replaceOp<graph::ReshapeOp>(
-        rewriter, op, ones, Value(),
-        rewriter.getDenseI64ArrayAttr(type.getShape()));
+    return forwardValue(rewriter, op, ones);
   }
 };
 
@@ -244,15 +219,9 @@ struct HardmaxPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populateActivationPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<SeluPattern<onnx::Selu_v1Op>, SeluPattern<onnx::SeluOp>,
+  patterns.add< SeluPattern<onnx::SeluOp>,
                ThresholdedReluPattern, ShrinkPattern, SoftsignPattern,
-               PReluPattern<onnx::PRelu_v1Op, true>,
-               PReluPattern<onnx::PRelu_v6Op, true>,
-               PReluPattern<onnx::PRelu_v7Op, false>,
-               PReluPattern<onnx::PRelu_v9Op, false>,
-               PReluPattern<onnx::PReluOp, false>,
-               IsNaNPattern<onnx::IsNaN_v9Op>, IsNaNPattern<onnx::IsNaNOp>,
-               IsInfPattern, HardmaxPattern<onnx::Hardmax_v1Op, true>,
-               HardmaxPattern<onnx::Hardmax_v11Op, true>,
-               HardmaxPattern<onnx::HardmaxOp, false>>(patterns.getContext());
+               PReluPattern<onnx::PReluOp>, IsNaNPattern<onnx::IsNaNOp>,
+               IsInfPattern,
+               HardmaxPattern<onnx::HardmaxOp>>(patterns.getContext());
 }

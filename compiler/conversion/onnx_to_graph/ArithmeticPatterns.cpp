@@ -1,7 +1,6 @@
 //===- ArithmeticPatterns.cpp - Binary ops, Where, Softmax, Cast ----------===//
 //
-// Numpy-broadcasting binary ops (with the legacy opset-1/6 `broadcast`/
-// `axis` form where it means numpy), variadic Max/Min/Sum/Mean as chains,
+// Numpy-broadcasting binary ops, variadic Max/Min/Sum/Mean as chains,
 // Where (and the folding of graph.select on constants, which shape
 // subgraphs such as ViT's Expand shape need), Softmax/LogSoftmax and Cast.
 //
@@ -17,31 +16,11 @@ namespace onnx = mica::onnxir;
 
 namespace {
 
-/// Opset 1/6 binary ops broadcast only with `broadcast = 1`, aligning B at
-/// `axis` of A; that is numpy broadcasting when B is aligned to A's end.
-LogicalResult checkLegacyBroadcast(PatternRewriter &rewriter, Operation *op) {
-  auto axis = op->getAttrOfType<IntegerAttr>("axis");
-  auto broadcast = op->getAttrOfType<IntegerAttr>("broadcast");
-  if (!axis || !broadcast || broadcast.getInt() == 0)
-    return success();
-  auto lhs = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
-  auto rhs = dyn_cast<RankedTensorType>(op->getOperand(1).getType());
-  if (!lhs || !rhs)
-    return rewriter.notifyMatchFailure(op, "legacy broadcast of unranked");
-  int64_t a = axis.getInt() < 0 ? axis.getInt() + lhs.getRank() : axis.getInt();
-  if (a != lhs.getRank() - rhs.getRank())
-    return rewriter.notifyMatchFailure(
-        op, "legacy broadcast along an inner axis is not numpy broadcasting");
-  return success();
-}
-
 template <typename OnnxOp, typename GraphOp>
 struct BinaryPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
-    if (failed(checkLegacyBroadcast(rewriter, op)))
-      return failure();
     Value lhs = op->getOperand(0), rhs = op->getOperand(1);
     Type lhsElement = getElementTypeOrSelf(lhs.getType());
     Type rhsElement = getElementTypeOrSelf(rhs.getType());
@@ -144,9 +123,9 @@ template <typename OnnxOp> struct WherePattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-/// Softmax-13 maps directly; Softmax-1/11 coerce the input to 2-D at `axis`,
-/// which is the same only when `axis` is the last dim.
-template <typename OnnxOp, typename GraphOp, bool coercesTo2D>
+/// Softmax and LogSoftmax along `axis` (opset 1/11's 2-D coercion is
+/// rewritten by mica-normalize-onnx-versions).
+template <typename OnnxOp, typename GraphOp>
 struct SoftmaxPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
@@ -159,9 +138,6 @@ struct SoftmaxPattern : OpRewritePattern<OnnxOp> {
     std::optional<int64_t> normalized = normalizeAxis(axis, type.getRank());
     if (!normalized)
       return rewriter.notifyMatchFailure(op, "axis out of range");
-    if (coercesTo2D && *normalized != type.getRank() - 1)
-      return rewriter.notifyMatchFailure(
-          op, "opset < 13 softmax over several trailing axes");
     return replaceOp<GraphOp>(rewriter, op, input,
                               rewriter.getI64IntegerAttr(axis));
   }
@@ -249,84 +225,28 @@ void mica::onnx_to_graph::populateArithmeticPatterns(
   MLIRContext *ctx = patterns.getContext();
 #define BINARY(ONNX, GRAPH)                                                    \
   patterns.add<BinaryPattern<onnx::ONNX, graph::GRAPH>>(ctx)
-  BINARY(Add_v1Op, AddOp);
-  BINARY(Add_v6Op, AddOp);
-  BINARY(Add_v7Op, AddOp);
-  BINARY(Add_v13Op, AddOp);
   BINARY(AddOp, AddOp);
-  BINARY(Sub_v1Op, SubOp);
-  BINARY(Sub_v6Op, SubOp);
-  BINARY(Sub_v7Op, SubOp);
-  BINARY(Sub_v13Op, SubOp);
   BINARY(SubOp, SubOp);
-  BINARY(Mul_v1Op, MulOp);
-  BINARY(Mul_v6Op, MulOp);
-  BINARY(Mul_v7Op, MulOp);
-  BINARY(Mul_v13Op, MulOp);
   BINARY(MulOp, MulOp);
-  BINARY(Div_v1Op, DivOp);
-  BINARY(Div_v6Op, DivOp);
-  BINARY(Div_v7Op, DivOp);
-  BINARY(Div_v13Op, DivOp);
   BINARY(DivOp, DivOp);
-  BINARY(Pow_v1Op, PowOp);
-  BINARY(Pow_v7Op, PowOp);
-  BINARY(Pow_v12Op, PowOp);
-  BINARY(Pow_v13Op, PowOp);
   BINARY(PowOp, PowOp);
-  BINARY(Mod_v10Op, ModOp);
   BINARY(ModOp, ModOp);
-  BINARY(Equal_v1Op, EqualOp);
-  BINARY(Equal_v7Op, EqualOp);
-  BINARY(Equal_v11Op, EqualOp);
   BINARY(EqualOp, EqualOp);
-  BINARY(Less_v1Op, LessOp);
-  BINARY(Less_v7Op, LessOp);
-  BINARY(Less_v9Op, LessOp);
   BINARY(LessOp, LessOp);
-  BINARY(LessOrEqual_v12Op, LessEqualOp);
   BINARY(LessOrEqualOp, LessEqualOp);
-  BINARY(Greater_v1Op, GreaterOp);
-  BINARY(Greater_v7Op, GreaterOp);
-  BINARY(Greater_v9Op, GreaterOp);
   BINARY(GreaterOp, GreaterOp);
-  BINARY(GreaterOrEqual_v12Op, GreaterEqualOp);
   BINARY(GreaterOrEqualOp, GreaterEqualOp);
-  BINARY(And_v1Op, AndOp);
   BINARY(AndOp, AndOp);
-  BINARY(Or_v1Op, OrOp);
   BINARY(OrOp, OrOp);
-  BINARY(Xor_v1Op, XorOp);
   BINARY(XorOp, XorOp);
 #undef BINARY
   patterns
       .add<BitShiftPattern, FoldConstantSelect,
-           VariadicPattern<onnx::Max_v1Op, graph::MaxOp>,
-           VariadicPattern<onnx::Max_v6Op, graph::MaxOp>,
-           VariadicPattern<onnx::Max_v8Op, graph::MaxOp>,
-           VariadicPattern<onnx::Max_v12Op, graph::MaxOp>,
            VariadicPattern<onnx::MaxOp, graph::MaxOp>,
-           VariadicPattern<onnx::Min_v1Op, graph::MinOp>,
-           VariadicPattern<onnx::Min_v6Op, graph::MinOp>,
-           VariadicPattern<onnx::Min_v8Op, graph::MinOp>,
-           VariadicPattern<onnx::Min_v12Op, graph::MinOp>,
            VariadicPattern<onnx::MinOp, graph::MinOp>,
-           VariadicPattern<onnx::Sum_v1Op, graph::AddOp>,
-           VariadicPattern<onnx::Sum_v6Op, graph::AddOp>,
-           VariadicPattern<onnx::Sum_v8Op, graph::AddOp>,
            VariadicPattern<onnx::SumOp, graph::AddOp>,
-           VariadicPattern<onnx::Mean_v1Op, graph::AddOp, true>,
-           VariadicPattern<onnx::Mean_v6Op, graph::AddOp, true>,
-           VariadicPattern<onnx::Mean_v8Op, graph::AddOp, true>,
-           VariadicPattern<onnx::MeanOp, graph::AddOp, true>,
-           WherePattern<onnx::Where_v9Op>, WherePattern<onnx::WhereOp>,
-           SoftmaxPattern<onnx::Softmax_v1Op, graph::SoftmaxOp, true>,
-           SoftmaxPattern<onnx::Softmax_v11Op, graph::SoftmaxOp, true>,
-           SoftmaxPattern<onnx::SoftmaxOp, graph::SoftmaxOp, false>,
-           SoftmaxPattern<onnx::LogSoftmax_v1Op, graph::LogSoftmaxOp, true>,
-           SoftmaxPattern<onnx::LogSoftmax_v11Op, graph::LogSoftmaxOp, true>,
-           SoftmaxPattern<onnx::LogSoftmaxOp, graph::LogSoftmaxOp, false>,
-           CastPattern<onnx::Cast_v1Op>, CastPattern<onnx::Cast_v6Op>,
-           CastPattern<onnx::Cast_v9Op>, CastPattern<onnx::CastOp>,
+           VariadicPattern<onnx::MeanOp, graph::AddOp, true>, WherePattern<onnx::WhereOp>,
+           SoftmaxPattern<onnx::SoftmaxOp, graph::SoftmaxOp>,
+           SoftmaxPattern<onnx::LogSoftmaxOp, graph::LogSoftmaxOp>, CastPattern<onnx::CastOp>,
            CastPattern<onnx::CastLikeOp>>(ctx);
 }

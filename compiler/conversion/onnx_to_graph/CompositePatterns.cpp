@@ -560,23 +560,14 @@ struct GridSamplePattern : OpRewritePattern<onnx::GridSampleOp> {
 void mica::onnx_to_graph::populateCompositePatterns(
     RewritePatternSet &patterns) {
   patterns
-      .add<SizePattern<onnx::Size_v1Op>, SizePattern<onnx::SizeOp>,
-           EyeLikePattern, DropoutMaskPattern<onnx::Dropout_v12Op>,
-           DropoutMaskPattern<onnx::DropoutOp>,
-           DropoutMaskPattern<onnx::Dropout_v10Op>, TriluPattern,
-           DepthSpacePattern<onnx::DepthToSpace_v1Op, true>,
-           DepthSpacePattern<onnx::DepthToSpace_v11Op, true>,
+      .add< SizePattern<onnx::SizeOp>,
+           EyeLikePattern,
+           DropoutMaskPattern<onnx::DropoutOp>, TriluPattern,
            DepthSpacePattern<onnx::DepthToSpaceOp, true>,
-           DepthSpacePattern<onnx::SpaceToDepth_v1Op, false>,
-           DepthSpacePattern<onnx::SpaceToDepthOp, false>,
-           OneHotPattern<onnx::OneHot_v9Op>, OneHotPattern<onnx::OneHotOp>,
-           ClipTensorPattern<onnx::Clip_v11Op>,
-           ClipTensorPattern<onnx::Clip_v12Op>, ClipTensorPattern<onnx::ClipOp>,
-           LayerNormStatsPattern, PadRuntimeValuePattern<onnx::Pad_v11Op>,
+           DepthSpacePattern<onnx::SpaceToDepthOp, false>, OneHotPattern<onnx::OneHotOp>, ClipTensorPattern<onnx::ClipOp>,
+           LayerNormStatsPattern,
            PadRuntimeValuePattern<onnx::PadOp>,
            ReshapeAllowZeroPattern<onnx::ReshapeOp>,
-           BatchNormTrainingPattern<onnx::BatchNormalization_v14Op>,
-           BatchNormTrainingPattern<onnx::BatchNormalizationOp>,
-           LrnPattern<onnx::LRN_v1Op>, LrnPattern<onnx::LRNOp>,
+           BatchNormTrainingPattern<onnx::BatchNormalizationOp>, LrnPattern<onnx::LRNOp>,
            ReverseSequencePattern, GridSamplePattern>(patterns.getContext());
 }

@@ -152,17 +152,7 @@ template <typename OnnxOp> struct DropoutPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populateConstantPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<
-      ConstantPattern<onnx::Constant_v1Op>,
-      ConstantPattern<onnx::Constant_v9Op>,
-      ConstantPattern<onnx::Constant_v11Op>,
-      ConstantPattern<onnx::Constant_v12Op>, ConstantPattern<onnx::ConstantOp>,
-      ConstantOfShapePattern, RangePattern,
-      IdentityPattern<onnx::Identity_v1Op>,
-      IdentityPattern<onnx::Identity_v13Op>,
-      IdentityPattern<onnx::Identity_v14Op>, IdentityPattern<onnx::IdentityOp>,
-      DropoutPattern<onnx::Dropout_v1Op>, DropoutPattern<onnx::Dropout_v6Op>,
-      DropoutPattern<onnx::Dropout_v7Op>, DropoutPattern<onnx::Dropout_v10Op>,
-      DropoutPattern<onnx::Dropout_v12Op>, DropoutPattern<onnx::DropoutOp>>(
+  patterns.add< ConstantPattern<onnx::ConstantOp>,
+      ConstantOfShapePattern, RangePattern, IdentityPattern<onnx::IdentityOp>, DropoutPattern<onnx::DropoutOp>>(
       patterns.getContext());
 }

@@ -598,14 +598,9 @@ template <typename OnnxOp> struct ScanPattern : OpRewritePattern<OnnxOp> {
 void mica::onnx_to_graph::populateControlFlowPatterns(
     RewritePatternSet &patterns) {
   patterns
-      .add<ConstantIfPattern<onnx::If_v1Op>, ConstantIfPattern<onnx::If_v11Op>,
-           ConstantIfPattern<onnx::If_v13Op>, ConstantIfPattern<onnx::IfOp>>(
+      .add< ConstantIfPattern<onnx::IfOp>>(
           patterns.getContext());
-  patterns.add<IfPattern<onnx::If_v1Op>, IfPattern<onnx::If_v11Op>,
-               IfPattern<onnx::If_v13Op>, IfPattern<onnx::IfOp>,
-               LoopPattern<onnx::Loop_v1Op>, LoopPattern<onnx::Loop_v11Op>,
-               LoopPattern<onnx::Loop_v13Op>, LoopPattern<onnx::LoopOp>,
-               ScanPattern<onnx::Scan_v8Op>, ScanPattern<onnx::Scan_v9Op>,
-               ScanPattern<onnx::Scan_v11Op>, ScanPattern<onnx::ScanOp>>(
+  patterns.add< IfPattern<onnx::IfOp>, LoopPattern<onnx::LoopOp>,
+               ScanPattern<onnx::Scan_v8Op>, ScanPattern<onnx::ScanOp>>(
       patterns.getContext());
 }

@@ -260,22 +260,10 @@ struct UniquePattern : OpRewritePattern<onnx::UniqueOp> {
 void mica::onnx_to_graph::populateIndexingPatterns(
     RewritePatternSet &patterns) {
   patterns.add<
-      GatherElementsPattern<onnx::GatherElements_v11Op>,
       GatherElementsPattern<onnx::GatherElementsOp>,
-      ScatterElementsPattern<onnx::Scatter_v9Op>,
-      ScatterElementsPattern<onnx::ScatterElements_v11Op>,
-      ScatterElementsPattern<onnx::ScatterElements_v13Op>,
-      ScatterElementsPattern<onnx::ScatterElementsOp>,
-      GatherNdPattern<onnx::GatherND_v11Op>,
-      GatherNdPattern<onnx::GatherND_v12Op>, GatherNdPattern<onnx::GatherNDOp>,
-      ScatterNdPattern<onnx::ScatterND_v11Op>,
-      ScatterNdPattern<onnx::ScatterND_v13Op>,
-      ScatterNdPattern<onnx::ScatterNDOp>, CumSumPattern<onnx::CumSum_v11Op>,
-      CumSumPattern<onnx::CumSumOp>, TopKPattern<onnx::TopK_v1Op>,
-      TopKPattern<onnx::TopK_v10Op>, TopKPattern<onnx::TopKOp>, EinsumPattern,
-      NonZeroPattern<onnx::NonZero_v9Op>, NonZeroPattern<onnx::NonZeroOp>,
-      CompressPattern<onnx::Compress_v9Op>, CompressPattern<onnx::CompressOp>,
-      NonMaxSuppressionPattern<onnx::NonMaxSuppression_v10Op>,
+      ScatterElementsPattern<onnx::ScatterElementsOp>, GatherNdPattern<onnx::GatherNDOp>,
+      ScatterNdPattern<onnx::ScatterNDOp>,
+      CumSumPattern<onnx::CumSumOp>, TopKPattern<onnx::TopKOp>, EinsumPattern, NonZeroPattern<onnx::NonZeroOp>, CompressPattern<onnx::CompressOp>,
       NonMaxSuppressionPattern<onnx::NonMaxSuppressionOp>, UniquePattern>(
       patterns.getContext());
 }

@@ -193,18 +193,8 @@ struct InstanceNormPattern : OpRewritePattern<OnnxOp> {
 } // namespace
 
 void mica::onnx_to_graph::populateNNPatterns(RewritePatternSet &patterns) {
-  patterns.add<GemmPattern<onnx::Gemm_v1Op>, GemmPattern<onnx::Gemm_v6Op>,
-               GemmPattern<onnx::Gemm_v7Op>, GemmPattern<onnx::Gemm_v9Op>,
-               GemmPattern<onnx::Gemm_v11Op>, GemmPattern<onnx::GemmOp>,
-               MatMulPattern<onnx::MatMul_v1Op>,
-               MatMulPattern<onnx::MatMul_v9Op>, MatMulPattern<onnx::MatMulOp>,
-               BatchNormPattern<onnx::BatchNormalization_v1Op>,
-               BatchNormPattern<onnx::BatchNormalization_v6Op>,
-               BatchNormPattern<onnx::BatchNormalization_v7Op>,
-               BatchNormPattern<onnx::BatchNormalization_v9Op>,
-               BatchNormPattern<onnx::BatchNormalization_v14Op>,
+  patterns.add< GemmPattern<onnx::GemmOp>, MatMulPattern<onnx::MatMulOp>,
                BatchNormPattern<onnx::BatchNormalizationOp>, LayerNormPattern,
-               InstanceNormPattern<onnx::InstanceNormalization_v1Op>,
                InstanceNormPattern<onnx::InstanceNormalizationOp>>(
       patterns.getContext());
 }

@@ -236,10 +236,7 @@ template <typename OnnxOp> struct MaxUnpoolPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populatePoolIndexPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<MaxPoolIndicesPattern<onnx::MaxPool_v8Op>,
-               MaxPoolIndicesPattern<onnx::MaxPool_v10Op>,
-               MaxPoolIndicesPattern<onnx::MaxPool_v11Op>,
+  patterns.add<
                MaxPoolIndicesPattern<onnx::MaxPoolOp>,
-               MaxUnpoolPattern<onnx::MaxUnpool_v9Op>,
                MaxUnpoolPattern<onnx::MaxUnpoolOp>>(patterns.getContext());
 }

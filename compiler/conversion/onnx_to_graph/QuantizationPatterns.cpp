@@ -205,9 +205,8 @@ struct QLinearMatMulPattern : OpRewritePattern<onnx::QLinearMatMulOp> {
 
 void mica::onnx_to_graph::populateQuantizationPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<QuantizeLinearPattern<onnx::QuantizeLinear_v10Op>,
+  patterns.add<
                QuantizeLinearPattern<onnx::QuantizeLinearOp>,
-               DequantizeLinearPattern<onnx::DequantizeLinear_v10Op>,
                DequantizeLinearPattern<onnx::DequantizeLinearOp>,
                MatMulIntegerPattern, QLinearMatMulPattern>(
       patterns.getContext());

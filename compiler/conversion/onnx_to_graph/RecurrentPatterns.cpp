@@ -353,15 +353,9 @@ struct RecurrentPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populateRecurrentPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<RecurrentPattern<onnx::RNN_v1Op, Cell::RNN>,
-               RecurrentPattern<onnx::RNN_v7Op, Cell::RNN>,
+  patterns.add<
                RecurrentPattern<onnx::RNNOp, Cell::RNN>,
-               RecurrentPattern<onnx::GRU_v1Op, Cell::GRU>,
-               RecurrentPattern<onnx::GRU_v3Op, Cell::GRU>,
-               RecurrentPattern<onnx::GRU_v7Op, Cell::GRU>,
                RecurrentPattern<onnx::GRUOp, Cell::GRU>,
-               RecurrentPattern<onnx::LSTM_v1Op, Cell::LSTM>,
-               RecurrentPattern<onnx::LSTM_v7Op, Cell::LSTM>,
                RecurrentPattern<onnx::LSTMOp, Cell::LSTM>>(
       patterns.getContext());
 }

@@ -83,45 +83,41 @@ struct ArgReducePattern : OpRewritePattern<OnnxOp> {
   }
 };
 
+/// LpNormalization: x divided by its L1 or L2 norm along `axis`.
+struct LpNormalizationPattern : OpRewritePattern<onnx::LpNormalizationOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::LpNormalizationOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getP() != 1 && op.getP() != 2)
+      return rewriter.notifyMatchFailure(op, "p other than 1 or 2");
+    auto kind = graph::ReduceKindAttr::get(
+        op.getContext(), op.getP() == 1 ? ReduceKind::l1 : ReduceKind::l2);
+    Value norm = createValue<graph::ReduceOp>(
+        rewriter, op.getLoc(), kind, op.getInput(),
+        rewriter.getDenseI64ArrayAttr({static_cast<int64_t>(op.getAxis())}),
+        rewriter.getBoolAttr(true));
+    if (!norm)
+      return rewriter.notifyMatchFailure(op, "invalid axis");
+    return replaceOp<graph::DivOp>(rewriter, op, op.getInput(), norm);
+  }
+};
+
 } // namespace
 
 void mica::onnx_to_graph::populateReductionPatterns(
     RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-#define REDUCE(NAME, KIND)                                                     \
-  patterns.add<ReduceAttrPattern<onnx::NAME##_v1Op, ReduceKind::KIND>,         \
-               ReduceAttrPattern<onnx::NAME##_v11Op, ReduceKind::KIND>>(ctx);
-  REDUCE(ReduceMean, mean)
-  REDUCE(ReduceSum, sum)
-  REDUCE(ReduceMax, max)
-  REDUCE(ReduceMin, min)
-  REDUCE(ReduceProd, prod)
-  REDUCE(ReduceL1, l1)
-  REDUCE(ReduceL2, l2)
-  REDUCE(ReduceSumSquare, sum_square)
-  REDUCE(ReduceLogSumExp, log_sum_exp)
-#undef REDUCE
   patterns
       .add<ReduceAttrPattern<onnx::ReduceMeanOp, ReduceKind::mean>,
-           ReduceAttrPattern<onnx::ReduceMax_v12Op, ReduceKind::max>,
            ReduceAttrPattern<onnx::ReduceMaxOp, ReduceKind::max>,
-           ReduceAttrPattern<onnx::ReduceMin_v12Op, ReduceKind::min>,
            ReduceAttrPattern<onnx::ReduceMinOp, ReduceKind::min>,
            ReduceAttrPattern<onnx::ReduceProdOp, ReduceKind::prod>,
            ReduceAttrPattern<onnx::ReduceL1Op, ReduceKind::l1>,
            ReduceAttrPattern<onnx::ReduceL2Op, ReduceKind::l2>,
            ReduceAttrPattern<onnx::ReduceSumSquareOp, ReduceKind::sum_square>,
            ReduceAttrPattern<onnx::ReduceLogSumExpOp, ReduceKind::log_sum_exp>,
-           ReduceAttrPattern<onnx::ReduceLogSum_v1Op, ReduceKind::sum, true>,
-           ReduceAttrPattern<onnx::ReduceLogSum_v11Op, ReduceKind::sum, true>,
            ReduceAttrPattern<onnx::ReduceLogSumOp, ReduceKind::sum, true>,
-           ReduceSumInputPattern,
-           ArgReducePattern<onnx::ArgMax_v1Op, graph::ArgMaxOp>,
-           ArgReducePattern<onnx::ArgMax_v11Op, graph::ArgMaxOp>,
-           ArgReducePattern<onnx::ArgMax_v12Op, graph::ArgMaxOp>,
+           ReduceSumInputPattern, LpNormalizationPattern,
            ArgReducePattern<onnx::ArgMaxOp, graph::ArgMaxOp>,
-           ArgReducePattern<onnx::ArgMin_v1Op, graph::ArgMinOp>,
-           ArgReducePattern<onnx::ArgMin_v11Op, graph::ArgMinOp>,
-           ArgReducePattern<onnx::ArgMin_v12Op, graph::ArgMinOp>,
            ArgReducePattern<onnx::ArgMinOp, graph::ArgMinOp>>(ctx);
 }

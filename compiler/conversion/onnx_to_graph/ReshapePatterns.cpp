@@ -106,35 +106,16 @@ template <typename OnnxOp> struct ReshapePattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-/// Reshape-1: the target shape is an attribute.
-struct Reshape1Pattern : OpRewritePattern<onnx::Reshape_v1Op> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(onnx::Reshape_v1Op op,
-                                PatternRewriter &rewriter) const override {
-    if (!op.getShape())
-      return rewriter.notifyMatchFailure(op, "no shape attribute");
-    return replaceOp<graph::ReshapeOp>(
-        rewriter, op, op.getData(), Value(),
-        rewriter.getDenseI64ArrayAttr(getI64s(op.getShape())));
-  }
-};
-
-/// The axes of Squeeze/Unsqueeze: an attribute (opset < 13) or a constant
-/// input; nullopt in the outer optional when an input is not constant.
-template <bool axesInput, typename OnnxOp>
+/// The axes of Squeeze/Unsqueeze (a constant input); nullopt in the outer
+/// optional when the input is not constant.
+template <typename OnnxOp>
 std::optional<std::optional<SmallVector<int64_t>>> readAxes(OnnxOp op) {
-  if constexpr (axesInput) {
-    if (isNone(op.getAxes()))
-      return std::optional<SmallVector<int64_t>>();
-    std::optional<SmallVector<int64_t>> values = getConstantInts(op.getAxes());
-    if (!values)
-      return std::nullopt;
-    return values;
-  } else {
-    if (!op.getAxes())
-      return std::optional<SmallVector<int64_t>>();
-    return std::optional<SmallVector<int64_t>>(getI64s(op.getAxes()));
-  }
+  if (isNone(op.getAxes()))
+    return std::optional<SmallVector<int64_t>>();
+  std::optional<SmallVector<int64_t>> values = getConstantInts(op.getAxes());
+  if (!values)
+    return std::nullopt;
+  return values;
 }
 
 /// Normalises `axes` against `rank`; nullopt on a bad or repeated axis.
@@ -149,13 +130,13 @@ std::optional<llvm::SmallDenseSet<int64_t>> axisSet(ArrayRef<int64_t> axes,
   return set;
 }
 
-template <typename OnnxOp, bool axesInput>
+template <typename OnnxOp>
 struct SqueezePattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
     auto type = getGraphTensor(op.getData().getType());
-    auto axes = readAxes<axesInput>(op);
+    auto axes = readAxes(op);
     if (!type || !axes)
       return rewriter.notifyMatchFailure(op, "unranked input or axes unknown");
     ArrayRef<int64_t> shape = type.getShape();
@@ -184,13 +165,13 @@ struct SqueezePattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-template <typename OnnxOp, bool axesInput>
+template <typename OnnxOp>
 struct UnsqueezePattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
     auto type = getGraphTensor(op.getData().getType());
-    auto axes = readAxes<axesInput>(op);
+    auto axes = readAxes(op);
     if (!type || !axes || !*axes)
       return rewriter.notifyMatchFailure(op, "unranked input or axes unknown");
     int64_t rank = type.getRank() + static_cast<int64_t>((*axes)->size());
@@ -244,15 +225,8 @@ template <typename OnnxOp> struct FlattenPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populateReshapePatterns(RewritePatternSet &patterns) {
   patterns.add<
-      ReshapePattern<onnx::Reshape_v5Op>, ReshapePattern<onnx::Reshape_v13Op>,
-      ReshapePattern<onnx::ReshapeOp>, Reshape1Pattern,
-      SqueezePattern<onnx::Squeeze_v1Op, false>,
-      SqueezePattern<onnx::Squeeze_v11Op, false>,
-      SqueezePattern<onnx::SqueezeOp, true>,
-      UnsqueezePattern<onnx::Unsqueeze_v1Op, false>,
-      UnsqueezePattern<onnx::Unsqueeze_v11Op, false>,
-      UnsqueezePattern<onnx::UnsqueezeOp, true>,
-      FlattenPattern<onnx::Flatten_v1Op>, FlattenPattern<onnx::Flatten_v9Op>,
-      FlattenPattern<onnx::Flatten_v11Op>, FlattenPattern<onnx::FlattenOp>>(
+      ReshapePattern<onnx::ReshapeOp>,
+      SqueezePattern<onnx::SqueezeOp>,
+      UnsqueezePattern<onnx::UnsqueezeOp>, FlattenPattern<onnx::FlattenOp>>(
       patterns.getContext());
 }

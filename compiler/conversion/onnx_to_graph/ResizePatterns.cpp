@@ -119,51 +119,8 @@ template <typename OnnxOp> struct ResizePattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-/// Resize-10, Upsample-9 and the newest Upsample: a `scales` input.
-template <typename OnnxOp>
-struct ScalesInputPattern : OpRewritePattern<OnnxOp> {
-  using OpRewritePattern<OnnxOp>::OpRewritePattern;
-  LogicalResult matchAndRewrite(OnnxOp op,
-                                PatternRewriter &rewriter) const override {
-    std::optional<SmallVector<double>> scales =
-        readScales(op.getX(), op.getScales(), Value());
-    if (!scales)
-      return rewriter.notifyMatchFailure(op, "scales is not a constant");
-    ResizeModes modes;
-    modes.mode = op.getMode();
-    return rewriteResize(rewriter, op, *scales, modes);
-  }
-};
-
-struct Upsample7Pattern : OpRewritePattern<onnx::Upsample_v7Op> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(onnx::Upsample_v7Op op,
-                                PatternRewriter &rewriter) const override {
-    ResizeModes modes;
-    modes.mode = op.getMode();
-    return rewriteResize(rewriter, op, getF64s(op.getScales()), modes);
-  }
-};
-
-/// Upsample-1: 4-D input, height and width scales.
-struct Upsample1Pattern : OpRewritePattern<onnx::Upsample_v1Op> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(onnx::Upsample_v1Op op,
-                                PatternRewriter &rewriter) const override {
-    ResizeModes modes;
-    modes.mode = op.getMode();
-    double scales[] = {1.0, 1.0, toDouble(op.getHeightScale()),
-                       toDouble(op.getWidthScale())};
-    return rewriteResize(rewriter, op, scales, modes);
-  }
-};
-
 } // namespace
 
 void mica::onnx_to_graph::populateResizePatterns(RewritePatternSet &patterns) {
-  patterns.add<ResizePattern<onnx::Resize_v11Op>, ResizePattern<onnx::ResizeOp>,
-               ScalesInputPattern<onnx::Resize_v10Op>,
-               ScalesInputPattern<onnx::Upsample_v9Op>,
-               ScalesInputPattern<onnx::UpsampleOp>, Upsample7Pattern,
-               Upsample1Pattern>(patterns.getContext());
+  patterns.add<ResizePattern<onnx::ResizeOp>>(patterns.getContext());
 }

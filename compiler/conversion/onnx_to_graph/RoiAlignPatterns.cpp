@@ -145,6 +145,6 @@ template <typename OnnxOp> struct RoiAlignPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populateRoiAlignPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<RoiAlignPattern<onnx::RoiAlign_v10Op>,
+  patterns.add<
                RoiAlignPattern<onnx::RoiAlignOp>>(patterns.getContext());
 }

@@ -172,18 +172,6 @@ LogicalResult rewriteDynamicSlice(PatternRewriter &rewriter, Operation *op,
                                           rewriter.getDenseI64ArrayAttr(steps));
 }
 
-struct Slice1Pattern : OpRewritePattern<onnx::Slice_v1Op> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(onnx::Slice_v1Op op,
-                                PatternRewriter &rewriter) const override {
-    std::optional<SmallVector<int64_t>> axes;
-    if (op.getAxes())
-      axes = getI64s(op.getAxes());
-    return rewriteSlice(rewriter, op, op.getData(), getI64s(op.getStarts()),
-                        getI64s(op.getEnds()), axes, std::nullopt);
-  }
-};
-
 template <typename OnnxOp> struct SlicePattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
@@ -286,20 +274,6 @@ LogicalResult rewritePad(PatternRewriter &rewriter, Operation *op,
       rewriter.getStringAttr(mode), getF64Attr(rewriter, value));
 }
 
-/// Pad-1 (`paddings`) and Pad-2 (`pads`): attributes.
-template <typename OnnxOp> struct PadAttrPattern : OpRewritePattern<OnnxOp> {
-  using OpRewritePattern<OnnxOp>::OpRewritePattern;
-  LogicalResult matchAndRewrite(OnnxOp op,
-                                PatternRewriter &rewriter) const override {
-    auto pads = op->template getAttrOfType<ArrayAttr>(
-        std::is_same_v<OnnxOp, onnx::Pad_v1Op> ? "paddings" : "pads");
-    if (!pads)
-      return rewriter.notifyMatchFailure(op, "no pads");
-    return rewritePad(rewriter, op, getI64s(pads), op.getMode(),
-                      toDouble(op.getValue()));
-  }
-};
-
 /// Pad-11/13: constant `pads` and optional scalar `constant_value` inputs.
 template <typename OnnxOp> struct PadInputPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
@@ -319,20 +293,12 @@ template <typename OnnxOp> struct PadInputPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populateShapePatterns(RewritePatternSet &patterns) {
   patterns.add<
-      TransposePattern<onnx::Transpose_v1Op>,
-      TransposePattern<onnx::TransposeOp>, ConcatPattern<onnx::Concat_v1Op>,
-      ConcatPattern<onnx::Concat_v4Op>, ConcatPattern<onnx::Concat_v11Op>,
-      ConcatPattern<onnx::ConcatOp>, GatherPattern<onnx::Gather_v1Op>,
-      GatherPattern<onnx::Gather_v11Op>, GatherPattern<onnx::GatherOp>,
-      ShapePattern<onnx::Shape_v1Op>, ShapePattern<onnx::Shape_v13Op>,
-      ShapePattern<onnx::ShapeOp>, ExpandPattern<onnx::Expand_v8Op>,
-      ExpandPattern<onnx::ExpandOp>, TilePattern<onnx::Tile_v6Op>,
-      TilePattern<onnx::TileOp>, Slice1Pattern, SlicePattern<onnx::Slice_v10Op>,
-      SlicePattern<onnx::Slice_v11Op>, SlicePattern<onnx::SliceOp>,
-      RefineSliceType<onnx::Slice_v10Op>, RefineSliceType<onnx::Slice_v11Op>,
-      RefineSliceType<onnx::SliceOp>, SplitPattern<onnx::Split_v1Op>,
-      SplitPattern<onnx::Split_v2Op>, SplitPattern<onnx::Split_v11Op>,
-      SplitPattern<onnx::SplitOp>, PadAttrPattern<onnx::Pad_v1Op>,
-      PadAttrPattern<onnx::Pad_v2Op>, PadInputPattern<onnx::Pad_v11Op>,
+      TransposePattern<onnx::TransposeOp>,
+      ConcatPattern<onnx::ConcatOp>, GatherPattern<onnx::GatherOp>,
+      ShapePattern<onnx::ShapeOp>,
+      ExpandPattern<onnx::ExpandOp>,
+      TilePattern<onnx::TileOp>, SlicePattern<onnx::SliceOp>,
+      RefineSliceType<onnx::SliceOp>,
+      SplitPattern<onnx::SplitOp>,
       PadInputPattern<onnx::PadOp>>(patterns.getContext());
 }

@@ -278,20 +278,82 @@ struct PoolPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
+LogicalResult rewriteGlobalPool(PatternRewriter &rewriter, Operation *op,
+                                graph::ReduceKind kind) {
+  auto xType = getSpatialInput(op->getOperand(0));
+  if (!xType)
+    return rewriter.notifyMatchFailure(op, "X is not a ranked N-D tensor");
+  SmallVector<int64_t> axes =
+      llvm::to_vector(llvm::seq<int64_t>(2, xType.getRank()));
+  return replaceOp<graph::ReduceOp>(
+      rewriter, op, graph::ReduceKindAttr::get(op->getContext(), kind),
+      op->getOperand(0), rewriter.getDenseI64ArrayAttr(axes),
+      rewriter.getBoolAttr(true));
+}
+
 template <typename OnnxOp, graph::ReduceKind kind>
 struct GlobalPoolPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
+    return rewriteGlobalPool(rewriter, op, kind);
+  }
+};
+
+/// GlobalLpPool: the L1 or L2 norm over the spatial dims (other p have no
+/// lowering).
+struct GlobalLpPoolPattern : OpRewritePattern<onnx::GlobalLpPoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::GlobalLpPoolOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getP() != 1 && op.getP() != 2)
+      return rewriter.notifyMatchFailure(op, "p other than 1 or 2");
+    return rewriteGlobalPool(rewriter, op,
+                             op.getP() == 1 ? graph::ReduceKind::l1
+                                            : graph::ReduceKind::l2);
+  }
+};
+
+/// LpPool (p = 1 or 2): the window sum of |x| or x * x (an average pool that
+/// counts the zero padding, times the window size), then its p-th root.
+struct LpPoolPattern : OpRewritePattern<onnx::LpPoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::LpPoolOp op,
+                                PatternRewriter &rewriter) const override {
     auto xType = getSpatialInput(op.getX());
-    if (!xType)
-      return rewriter.notifyMatchFailure(op, "X is not a ranked N-D tensor");
-    SmallVector<int64_t> axes =
-        llvm::to_vector(llvm::seq<int64_t>(2, xType.getRank()));
-    return replaceOp<graph::ReduceOp>(
-        rewriter, op, graph::ReduceKindAttr::get(op.getContext(), kind),
-        op.getX(), rewriter.getDenseI64ArrayAttr(axes),
+    if (!xType || !hasFloatElements(xType))
+      return rewriter.notifyMatchFailure(op, "X is not a float N-D tensor");
+    if (op.getP() != 1 && op.getP() != 2)
+      return rewriter.notifyMatchFailure(op, "p other than 1 or 2");
+    std::string why;
+    FailureOr<Window> w =
+        readWindow(op, xType.getShape().drop_front(2),
+                   getI64s(op.getKernelShape()), /*transposed=*/false, why);
+    if (failed(w))
+      return rewriter.notifyMatchFailure(op, why);
+    Location loc = op.getLoc();
+    Value x = op.getX();
+    Value magnitude = op.getP() == 2
+                          ? createValue<graph::MulOp>(rewriter, loc, x, x)
+                          : createValue<graph::AbsOp>(rewriter, loc, x);
+    Value mean = createValue<graph::AvgPoolOp>(
+        rewriter, loc, magnitude, rewriter.getDenseI64ArrayAttr(w->kernel),
+        rewriter.getDenseI64ArrayAttr(w->strides),
+        rewriter.getDenseI64ArrayAttr(w->pads),
+        rewriter.getDenseI64ArrayAttr(w->dilations), rewriter.getBoolAttr(false),
         rewriter.getBoolAttr(true));
+    if (!mean)
+      return rewriter.notifyMatchFailure(op, "window attributes");
+    int64_t size = 1;
+    for (int64_t k : w->kernel)
+      size *= k;
+    Value sum = createValue<graph::MulOp>(
+        rewriter, loc, mean,
+        createScalarConstant(rewriter, loc, xType.getElementType(),
+                             static_cast<double>(size)));
+    if (op.getP() == 1)
+      return forwardValue(rewriter, op, sum);
+    return replaceOp<graph::SqrtOp>(rewriter, op, sum);
   }
 };
 
@@ -299,20 +361,13 @@ struct GlobalPoolPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populateWindowPatterns(RewritePatternSet &patterns) {
   using graph::ReduceKind;
-  patterns.add<ConvPattern<onnx::Conv_v1Op, false>,
+  patterns.add<
                ConvPattern<onnx::ConvOp, false>,
-               ConvPattern<onnx::ConvTranspose_v1Op, true>,
                ConvPattern<onnx::ConvTransposeOp, true>,
-               PoolPattern<onnx::MaxPool_v1Op, graph::MaxPoolOp>,
-               PoolPattern<onnx::MaxPool_v8Op, graph::MaxPoolOp>,
-               PoolPattern<onnx::MaxPool_v10Op, graph::MaxPoolOp>,
-               PoolPattern<onnx::MaxPool_v11Op, graph::MaxPoolOp>,
                PoolPattern<onnx::MaxPoolOp, graph::MaxPoolOp>,
-               PoolPattern<onnx::AveragePool_v1Op, graph::AvgPoolOp>,
-               PoolPattern<onnx::AveragePool_v7Op, graph::AvgPoolOp>,
-               PoolPattern<onnx::AveragePool_v10Op, graph::AvgPoolOp>,
                PoolPattern<onnx::AveragePoolOp, graph::AvgPoolOp>,
                GlobalPoolPattern<onnx::GlobalAveragePoolOp, ReduceKind::mean>,
                GlobalPoolPattern<onnx::GlobalMaxPoolOp, ReduceKind::max>,
+               GlobalLpPoolPattern, LpPoolPattern,
                ConvIntegerPattern, QLinearConvPattern>(patterns.getContext());
 }

@@ -1,4 +1,4 @@
-// RUN: mica-opt %s -mica-convert-onnx-to-graph -split-input-file | FileCheck %s
+// RUN: mica-opt %s -mica-normalize-onnx-versions -mica-convert-onnx-to-graph -split-input-file | FileCheck %s
 
 // Binary ops broadcast like numpy; comparisons give i1.
 // CHECK-LABEL: func.func @binary
@@ -29,10 +29,12 @@ func.func @pow_mixed(%arg0: tensor<4xf32>, %arg1: tensor<i64>) -> tensor<4xf32> 
 
 // -----
 
-// Legacy broadcast along an inner axis is not numpy broadcasting: stays.
+// Opset-6 broadcast aligns B at `axis`: at the end it is numpy
+// broadcasting; at an inner axis B gets trailing unit dims first.
 // CHECK-LABEL: func.func @legacy_broadcast
 // CHECK: graph.add %arg0, %arg2
-// CHECK: "onnx.Add_v6"(%arg0, %arg1)
+// CHECK: %[[B:.+]] = graph.reshape %arg1 {new_shape = array<i64: 3, 1>}
+// CHECK: graph.add %arg0, %[[B]]
 func.func @legacy_broadcast(%arg0: tensor<2x3x4xf32>, %arg1: tensor<3xf32>, %arg2: tensor<4xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>) {
   %0 = "onnx.Add_v6"(%arg0, %arg2) <{axis = 2 : i64, broadcast = 1 : i64}> : (tensor<2x3x4xf32>, tensor<4xf32>) -> tensor<2x3x4xf32>
   %1 = "onnx.Add_v6"(%arg0, %arg1) <{axis = 1 : i64, broadcast = 1 : i64}> : (tensor<2x3x4xf32>, tensor<3xf32>) -> tensor<2x3x4xf32>
@@ -57,11 +59,14 @@ func.func @variadic(%arg0: tensor<4xf32>, %arg1: tensor<4xf32>, %arg2: tensor<4x
 
 // -----
 
-// Softmax-13 maps directly; Softmax-11 only over the last axis.
+// Softmax-13 maps directly; Softmax-11 coerces to 2-D at its axis (the
+// same as -13 only over the last axis).
 // CHECK-LABEL: func.func @softmax
 // CHECK: graph.softmax %arg0 {axis = 1 : i64}
 // CHECK: graph.log_softmax %arg0 : (tensor<2x3x4xf32>)
-// CHECK: "onnx.Softmax_v11"(%arg0) <{axis = 1 : i64}>
+// CHECK: %[[F:.+]] = graph.reshape %arg0 {new_shape = array<i64: 2, 12>}
+// CHECK: %[[S:.+]] = graph.softmax %[[F]] {axis = 1 : i64}
+// CHECK: graph.reshape %[[S]] {new_shape = array<i64: 2, 3, 4>}
 func.func @softmax(%arg0: tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) {
   %0 = "onnx.Softmax"(%arg0) <{axis = 1 : i64}> : (tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
   %1 = "onnx.LogSoftmax_v11"(%arg0) <{axis = -1 : i64}> : (tensor<2x3x4xf32>) -> tensor<2x3x4xf32>

@@ -1,4 +1,4 @@
-// RUN: mica-opt %s -mica-convert-onnx-to-graph -split-input-file | FileCheck %s
+// RUN: mica-opt %s -mica-normalize-onnx-versions -mica-convert-onnx-to-graph -split-input-file | FileCheck %s
 
 // Unary activations keep the operand type; old opsets map the same way.
 // CHECK-LABEL: func.func @unary

@@ -1,4 +1,4 @@
-// RUN: mica-opt %s -mica-convert-onnx-to-graph -split-input-file | FileCheck %s
+// RUN: mica-opt %s -mica-normalize-onnx-versions -mica-convert-onnx-to-graph -split-input-file | FileCheck %s
 
 // A dense Gemm (transB = 1, constant B, 1-D C) is a fully_connected layer.
 // CHECK-LABEL: func.func @gemm_dense

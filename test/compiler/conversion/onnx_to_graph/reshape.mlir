@@ -1,4 +1,4 @@
-// RUN: mica-opt %s -mica-convert-onnx-to-graph -split-input-file | FileCheck %s
+// RUN: mica-opt %s -mica-normalize-onnx-versions -mica-convert-onnx-to-graph -split-input-file | FileCheck %s
 
 // A constant Reshape shape keeps its 0 and -1 entries.
 // CHECK-LABEL: func.func @reshape_constant

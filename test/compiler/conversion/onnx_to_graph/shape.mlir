@@ -1,4 +1,4 @@
-// RUN: mica-opt %s -mica-convert-onnx-to-graph -split-input-file | FileCheck %s
+// RUN: mica-opt %s -mica-normalize-onnx-versions -mica-convert-onnx-to-graph -split-input-file | FileCheck %s
 
 // Transpose without perm reverses the dims; Concat and Gather map directly.
 // CHECK-LABEL: func.func @transpose_concat_gather
