@@ -69,7 +69,13 @@ struct FailedPass : PassInstrumentation {
   }
 };
 
-ErrorKind kindOfFailedPass(StringRef argument) {
+/// A pass that fails on a model feature rather than on a bug says so with
+/// this unit attribute on the module (sizes that run-time values decide).
+constexpr StringLiteral kUnsupportedAttr = "mica.unsupported_model_feature";
+
+ErrorKind kindOfFailedPass(StringRef argument, ModuleOp module) {
+  if (module->hasAttr(kUnsupportedAttr))
+    return ErrorKind::Unsupported;
   return argument.starts_with("mica-convert-") ? ErrorKind::Unsupported
                                                : ErrorKind::Internal;
 }
@@ -173,7 +179,7 @@ CompileResult mica::compile(MLIRContext &context,
     pm.addInstrumentation(std::make_unique<FailedPass>(failedPass));
     if (succeeded(pm.run(module)))
       return success();
-    result.error.kind = kindOfFailedPass(failedPass);
+    result.error.kind = kindOfFailedPass(failedPass, module);
     return failure();
   };
   timer.start("compressing");

@@ -192,6 +192,9 @@ bool mica::reportUnlowerable(ModuleOp module) {
       diag << " (this version cannot be written in the newest version's "
               "form: "
            << why.getValue() << ")";
+    else if (op->getName().stripDialect().contains("_v"))
+      diag << " (this older version takes the newest version's form only "
+              "once the ranks of its operands are known)";
     if (StringRef family = unsupportedFamily(op); !family.empty()) {
       diag << " (" << family << ")";
       any = true;

@@ -20,6 +20,9 @@ struct ConvertOnnxToGraphPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     mica::populateOnnxToGraphPatterns(patterns);
+    // Older versions that needed operand ranks the importer did not know
+    // take the newest form here, once conversion has refined the types.
+    mica::populateVersionNormalizationPatterns(patterns);
     mica::populateRefineResultTypePatterns(patterns);
     // Graph canonicalisations run in the same sweep so that constant shape
     // subgraphs fold and unlock the conversion of the ops they feed.

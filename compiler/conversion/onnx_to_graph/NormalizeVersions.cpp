@@ -207,8 +207,7 @@ FailureOr<Renamed> softmax(Operation *op, int, Builder &b, std::string &why) {
   Value x = op->getOperand(0);
   auto type = rankedOf(x);
   if (!type) {
-    why = "the 'coerce to 2-D' axis of an unranked input";
-    return failure();
+    return failure(); // Unranked for now: retried once types are refined.
   }
   int64_t rank = type.getRank();
   int64_t axis = intOf(op->getAttr("axis"), 1);
@@ -258,8 +257,7 @@ FailureOr<Renamed> legacyBroadcast(Operation *op, int, Builder &b,
   auto lhs = rankedOf(op->getOperand(0));
   auto rhs = rankedOf(op->getOperand(1));
   if (!lhs || !rhs) {
-    why = "opset-1/6 broadcasting of an unranked operand";
-    return failure();
+    return failure(); // Unranked for now: retried once types are refined.
   }
   int64_t axis = axisAttr ? intOf(axisAttr, 0) : lhs.getRank() - rhs.getRank();
   if (axis < 0)
@@ -291,7 +289,9 @@ FailureOr<Renamed> prelu(Operation *op, int version, Builder &b,
     return r;
   auto x = rankedOf(op->getOperand(0));
   auto slope = rankedOf(op->getOperand(1));
-  if (x && slope && slope.getRank() == 1 && x.getRank() > 2 &&
+  if (!x || !slope)
+    return failure(); // Unranked for now: retried once types are refined.
+  if (slope.getRank() == 1 && x.getRank() > 2 &&
       slope.getDimSize(0) != 1) {
     SmallVector<int64_t> shape(x.getRank() - 1, 1);
     shape[0] = slope.getDimSize(0);
@@ -535,7 +535,9 @@ FailureOr<Renamed> tile(Operation *op, int version, Builder &b,
   };
   std::optional<int64_t> tiles = constantInt(op->getOperand(1));
   std::optional<int64_t> axis = constantInt(op->getOperand(2));
-  if (!x || !tiles || !axis || *axis < 0 || *axis >= x.getRank()) {
+  if (!x)
+    return failure(); // Unranked for now: retried once types are refined.
+  if (!tiles || !axis || *axis < 0 || *axis >= x.getRank()) {
     why = "Tile-1 needs constant tiles and axis";
     return failure();
   }
@@ -646,8 +648,10 @@ struct NormalizeVersion : RewritePattern {
       renamed = change->second(op, version, b, why);
     else
       renamed = keep(op, opType);
+    // A failure without a reason is for now (an operand not yet ranked):
+    // the conversion, which refines types, runs this pattern again.
     if (failed(renamed))
-      return unnormalized(op, rewriter, why);
+      return why.empty() ? failure() : unnormalized(op, rewriter, why);
     return rename(op, *renamed, rewriter);
   }
 

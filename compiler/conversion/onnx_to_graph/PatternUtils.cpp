@@ -299,8 +299,15 @@ LogicalResult detail::chooseResultTypes(
     auto ranked = dyn_cast_or_null<RankedTensorType>(want);
     auto gotRanked = dyn_cast<RankedTensorType>(got);
     if (ranked && gotRanked) {
-      if (!graph::areCompatibleResultTypes(TypeRange(want), TypeRange(got)))
-        return failure();
+      // A declared type that contradicts the inferred one is wrong (as ONNX
+      // Runtime, which warns and goes on, treats it): users that re-infer
+      // their own types take the inferred type.
+      if (!graph::areCompatibleResultTypes(TypeRange(want), TypeRange(got))) {
+        if (!mayRefine)
+          return failure();
+        state.types.push_back(got);
+        continue;
+      }
       chosen = mayRefine ? join(ranked, gotRanked) : ranked;
       // Exact-type ops (unary) cannot declare anything but the inferred type.
       if (exactTypes && chosen != got)

@@ -32,9 +32,37 @@ bool isGraphUnarySameType(Operation *op) {
          op->getNumOperands() == 1 && op->getNumResults() == 1;
 }
 
+/// graph.cast: its result has its operand's shape (and its own element
+/// type), which no shape function states.
+bool isGraphCast(Operation *op) {
+  return op->getName().getStringRef() == "graph.cast";
+}
+
 /// Ops this pass re-types itself, so their operands may be refined.
 bool refinesItself(Operation *op) {
-  return isGraphInferOp(op) || isGraphUnarySameType(op);
+  return isGraphInferOp(op) || isGraphUnarySameType(op) || isGraphCast(op);
+}
+
+/// The result types of a refinesItself() op computed from its operands.
+LogicalResult inferResultTypes(Operation *op, SmallVectorImpl<Type> &inferred) {
+  if (isGraphUnarySameType(op)) {
+    inferred.push_back(op->getOperand(0).getType());
+    return success();
+  }
+  if (isGraphCast(op)) {
+    auto from = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+    if (!from)
+      return failure();
+    inferred.push_back(
+        from.clone(getElementTypeOrSelf(op->getResult(0).getType())));
+    return success();
+  }
+  if (failed(cast<InferTypeOpInterface>(op).inferReturnTypes(
+          op->getContext(), std::nullopt, op->getOperands(),
+          op->getAttrDictionary(), op->getPropertiesStorage(),
+          op->getRegions(), inferred)))
+    return failure();
+  return success(inferred.size() == op->getNumResults());
 }
 
 /// `declared` with every `?` that `inferred` knows filled in; null when the
@@ -65,13 +93,7 @@ struct RefineResultTypes : RewritePattern {
     if (!refinesItself(op))
       return failure();
     SmallVector<Type> inferred;
-    if (isGraphUnarySameType(op)) {
-      inferred.push_back(op->getOperand(0).getType());
-    } else if (failed(cast<InferTypeOpInterface>(op).inferReturnTypes(
-                   op->getContext(), std::nullopt, op->getOperands(),
-                   op->getAttrDictionary(), op->getPropertiesStorage(),
-                   op->getRegions(), inferred)) ||
-               inferred.size() != op->getNumResults())
+    if (failed(inferResultTypes(op, inferred)))
       return failure();
     bool changed = false;
     for (auto [result, type] : llvm::zip(op->getResults(), inferred)) {
@@ -154,21 +176,13 @@ struct RefineGraphTypesPass
 
   /// One forward sweep; true when any type changed.
   bool refineOnce() {
-    MLIRContext *context = &getContext();
     bool changed = false;
     getOperation()->walk([&](Operation *op) {
       if (!refinesItself(op))
         return;
       SmallVector<Type> inferred;
-      if (isGraphUnarySameType(op)) {
-        inferred.push_back(op->getOperand(0).getType());
-      } else if (failed(cast<InferTypeOpInterface>(op).inferReturnTypes(
-                     context, std::nullopt, op->getOperands(),
-                     op->getAttrDictionary(), op->getPropertiesStorage(),
-                     op->getRegions(), inferred)) ||
-                 inferred.size() != op->getNumResults()) {
+      if (failed(inferResultTypes(op, inferred)))
         return;
-      }
       for (auto [result, type] : llvm::zip(op->getResults(), inferred)) {
         RankedTensorType refined = join(result.getType(), type);
         if (!refined || refined == result.getType())

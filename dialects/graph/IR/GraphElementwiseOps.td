@@ -34,7 +34,9 @@ def Graph_ExpOp : Graph_UnaryOp<"exp", "exp(x)">;
 def Graph_LogOp : Graph_UnaryOp<"log", "log(x)">;
 def Graph_SqrtOp : Graph_UnaryOp<"sqrt", "sqrt(x)">;
 def Graph_RsqrtOp : Graph_UnaryOp<"rsqrt", "1 / sqrt(x)">;
-def Graph_AbsOp : Graph_UnaryOp<"abs", "|x|">;
+def Graph_AbsOp : Graph_UnaryOp<"abs", "|x|"> {
+  let hasFolder = 1;
+}
 def Graph_NegOp : Graph_UnaryOp<"neg", "-x"> {
   let hasFolder = 1;
 }
@@ -59,7 +61,9 @@ def Graph_AsinhOp : Graph_UnaryOp<"asinh", "asinh(x)">;
 def Graph_AcoshOp : Graph_UnaryOp<"acosh", "acosh(x)">;
 def Graph_AtanhOp : Graph_UnaryOp<"atanh", "atanh(x)">;
 def Graph_SignOp : Graph_UnaryOp<"sign", "sign(x) in {-1, 0, 1}">;
-def Graph_NotOp : Graph_UnaryOp<"not", "!x (logical, i1)", Graph_BoolTensor>;
+def Graph_NotOp : Graph_UnaryOp<"not", "!x (logical, i1)", Graph_BoolTensor> {
+  let hasFolder = 1;
+}
 def Graph_SoftplusOp : Graph_UnaryOp<"softplus", "log(1 + exp(x))">;
 def Graph_HardSwishOp
     : Graph_UnaryOp<"hard_swish", "x * max(0, min(1, x / 6 + 1 / 2))">;
@@ -154,9 +158,11 @@ def Graph_ShiftLeftOp : Graph_BinaryOp<"shift_left", "lhs << rhs (integers)">;
 def Graph_ShiftRightOp : Graph_BinaryOp<"shift_right",
     "lhs >> rhs (integers; logical for unsigned types)">;
 def Graph_PowOp : Graph_BinaryOp<"pow", "lhs ^ rhs">;
+let hasFolder = 1 in {
 def Graph_AndOp : Graph_BinaryOp<"and", "lhs && rhs", 1, Graph_BoolTensor>;
 def Graph_OrOp : Graph_BinaryOp<"or", "lhs || rhs", 1, Graph_BoolTensor>;
 def Graph_XorOp : Graph_BinaryOp<"xor", "lhs != rhs", 1, Graph_BoolTensor>;
+}
 
 def Graph_SelectOp : Graph_InferOp<"select"> {
   let summary = "Elementwise choice with 3-way numpy broadcasting";

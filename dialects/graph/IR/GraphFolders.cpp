@@ -227,6 +227,59 @@ OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
+OpFoldResult AndOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
+                       [](const APInt &a, const APInt &b, bool) {
+                         return std::optional<APInt>(a & b);
+                       });
+}
+OpFoldResult OrOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
+                       [](const APInt &a, const APInt &b, bool) {
+                         return std::optional<APInt>(a | b);
+                       });
+}
+OpFoldResult XorOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(adaptor.getLhs(), adaptor.getRhs(), getType(),
+                       [](const APInt &a, const APInt &b, bool) {
+                         return std::optional<APInt>(a ^ b);
+                       });
+}
+
+OpFoldResult NotOp::fold(FoldAdaptor adaptor) {
+  RankedTensorType type = foldableType(getType());
+  auto ints = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getInput());
+  if (!type || !ints)
+    return {};
+  SmallVector<APInt> values;
+  for (const APInt &v : ints.getValues<APInt>())
+    values.push_back(~v);
+  return DenseElementsAttr::get(type, values);
+}
+
+OpFoldResult AbsOp::fold(FoldAdaptor adaptor) {
+  RankedTensorType type = foldableType(getType());
+  if (!type)
+    return {};
+  if (auto ints = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getInput())) {
+    if (type.getElementType().isUnsignedInteger())
+      return ints;
+    SmallVector<APInt> values;
+    for (const APInt &v : ints.getValues<APInt>())
+      values.push_back(v.abs());
+    return DenseElementsAttr::get(type, values);
+  }
+  if (auto floats = dyn_cast_or_null<DenseFPElementsAttr>(adaptor.getInput())) {
+    SmallVector<APFloat> values;
+    for (APFloat v : floats.getValues<APFloat>()) {
+      v.clearSign();
+      values.push_back(v);
+    }
+    return DenseElementsAttr::get(type, values);
+  }
+  return {};
+}
+
 /// `fn` applied to every element of a constant float tensor.
 static OpFoldResult
 foldFloatUnary(Attribute input, Type resultType,

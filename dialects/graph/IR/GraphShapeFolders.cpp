@@ -130,6 +130,35 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   });
 }
 
+LogicalResult SplitOp::fold(FoldAdaptor adaptor,
+                            SmallVectorImpl<OpFoldResult> &results) {
+  // A constant splits into constants (tf2onnx reorders pads this way).
+  auto inType = cast<RankedTensorType>(getInput().getType());
+  std::optional<SmallVector<Attribute>> input = elementsOf(adaptor.getInput());
+  if (!input || !inType.hasStaticShape())
+    return failure();
+  int64_t axis = getAxis() < 0 ? getAxis() + inType.getRank() : getAxis();
+  int64_t offset = 0;
+  SmallVector<OpFoldResult> folded;
+  for (auto [result, size] : llvm::zip(getResults(), getSizes())) {
+    RankedTensorType type = foldableType(result.getType());
+    if (!type)
+      return failure();
+    OpFoldResult piece =
+        gatherElements(type, *input, [&](ArrayRef<int64_t> r) {
+          SmallVector<int64_t> source(r);
+          source[axis] += offset;
+          return linearize(source, inType.getShape());
+        });
+    if (!piece)
+      return failure();
+    folded.push_back(piece);
+    offset += size;
+  }
+  results.append(folded.begin(), folded.end());
+  return success();
+}
+
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   auto inType = cast<RankedTensorType>(getInput().getType());
   auto type = cast<RankedTensorType>(getType());

@@ -124,6 +124,7 @@ def Graph_SplitOp : Graph_InferOp<"split"> {
                    DenseI64ArrayAttr:$sizes);
   let results = (outs Variadic<Graph_Tensor>:$results);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Graph_PadOp : Graph_InferOp<"pad"> {

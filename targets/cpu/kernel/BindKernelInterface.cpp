@@ -94,6 +94,14 @@ SmallVector<Value> dynamicSizes(OpBuilder &b, Location loc, Value value) {
   return sizes;
 }
 
+/// Marks the failure as a model feature Mica does not handle (exit 3), not
+/// a bug: sizes that depend on run-time values.
+void markUnsupported(func::FuncOp func) {
+  if (auto module = func->getParentOfType<ModuleOp>())
+    module->setAttr("mica.unsupported_model_feature",
+                    UnitAttr::get(func.getContext()));
+}
+
 /// A diagnostic suffix naming the inputs whose values (not sizes) `value`'s
 /// producers read (memref.load of an entry argument): a size computed from
 /// them cannot be bounded from input shapes, but freezing them makes it
@@ -103,9 +111,23 @@ std::string valueDependentInputs(Value value, func::FuncOp func) {
   llvm::SmallPtrSet<Operation *, 32> seen;
   SmallVector<Value> worklist{value};
   while (!worklist.empty()) {
-    Operation *def = worklist.pop_back_val().getDefiningOp();
+    Value next = worklist.pop_back_val();
+    // A buffer's contents come from the ops that write it (linalg outs,
+    // copies, stores), which are its users, not its defining op.
+    if (isa<MemRefType>(next.getType()))
+      for (Operation *user : next.getUsers())
+        if (!isa<memref::LoadOp, memref::DimOp>(user) &&
+            seen.insert(user).second)
+          llvm::append_range(worklist, user->getOperands());
+    Operation *def = next.getDefiningOp();
     if (!def || !seen.insert(def).second)
       continue;
+    // Values yielded from regions (scf.if/for results) come from their
+    // terminators.
+    for (Region &region : def->getRegions())
+      for (Block &block : region)
+        if (Operation *terminator = block.getTerminator())
+          llvm::append_range(worklist, terminator->getOperands());
     if (auto load = dyn_cast<memref::LoadOp>(def))
       if (auto arg = dyn_cast<BlockArgument>(load.getMemRef()))
         if (arg.getOwner() == &func.front())
@@ -279,11 +301,13 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
     SmallVector<int64_t> shape;
     for (int64_t d = 0; d < type.getRank(); ++d) {
       std::optional<int64_t> dim = bounds.dimUpperBound(value, d);
-      if (!dim)
+      if (!dim) {
+        markUnsupported(func);
         return emitError(func.getLoc(), "cannot bound dimension ")
                << d << " of result " << i
                << ": its size is not a monotone function of input sizes"
                << valueDependentInputs(value, func);
+      }
       shape.push_back(*dim);
     }
     outputMaxShapes.push_back(b.getDenseI64ArrayAttr(shape));
@@ -423,11 +447,13 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
     if (!alloc.getType().getLayout().isIdentity())
       return alloc.emitError("allocation with a non-identity layout");
     std::optional<int64_t> size = maxBytes(alloc.getResult());
-    if (!size)
+    if (!size) {
+      markUnsupported(func);
       return alloc.emitError("cannot bound the size of this buffer: its "
                              "shape is not a monotone function of input "
                              "sizes")
              << valueDependentInputs(alloc.getResult(), func);
+    }
     BufferRequest request;
     request.size = *size;
     request.first = position[alloc];

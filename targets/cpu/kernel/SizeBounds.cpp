@@ -4,6 +4,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/SmallBitVector.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -20,6 +21,20 @@ std::optional<int64_t> sizeBound(SizeBoundEvaluator &eval,
   if (auto attr = dyn_cast<Attribute>(sizes[dim]))
     return cast<IntegerAttr>(attr).getInt();
   return eval.upperBound(cast<Value>(sizes[dim]));
+}
+/// The larger of `bound` over the values the two branches of `op` yield at
+/// `index`; none when a branch has no bound (or no else branch).
+std::optional<int64_t>
+maxOfBranches(scf::IfOp op,
+              llvm::function_ref<std::optional<int64_t>(Value)> bound,
+              unsigned index) {
+  if (op.getElseRegion().empty())
+    return std::nullopt;
+  std::optional<int64_t> a = bound(op.thenYield().getOperand(index));
+  std::optional<int64_t> b = bound(op.elseYield().getOperand(index));
+  if (!a || !b)
+    return std::nullopt;
+  return std::max(*a, *b);
 }
 } // namespace
 
@@ -62,6 +77,13 @@ std::optional<int64_t> SizeBoundEvaluator::dimUpperBound(Value value,
           if (!dropped.test(i))
             sizes.push_back(size);
         return sizeBound(*this, sizes, dim);
+      })
+      .Case([&](scf::IfOp op) -> std::optional<int64_t> {
+        // A branch on a run-time value: the larger of the two branches.
+        unsigned index = cast<OpResult>(value).getResultNumber();
+        return maxOfBranches(op, [&](Value yielded) {
+          return dimUpperBound(yielded, dim);
+        }, index);
       })
       .Case([&](memref::CollapseShapeOp op) -> std::optional<int64_t> {
         int64_t product = 1;
@@ -118,6 +140,11 @@ std::optional<int64_t> SizeBoundEvaluator::compute(Value value) {
         if (!index)
           return std::nullopt;
         return dimUpperBound(op.getSource(), *index);
+      })
+      .Case([&](scf::IfOp op) -> std::optional<int64_t> {
+        unsigned index = cast<OpResult>(value).getResultNumber();
+        return maxOfBranches(
+            op, [&](Value yielded) { return upperBound(yielded); }, index);
       })
       .Case<arith::AddIOp>([&](auto op) {
         return both(op.getLhs(), op.getRhs(),
