@@ -16,7 +16,7 @@ config.test_exec_root = os.path.join(config.mica_obj_root, "test")
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%mica_src", config.mica_src_root))
-config.substitutions.append(("%mica_obj", config.mica_obj_root))
+config.substitutions.append(("%mica_build", config.mica_obj_root))
 config.substitutions.append(("%test_tools", os.path.join(config.mica_src_root, "test", "tools")))
 # The ONNX backend test suite shipped by Debian's libonnx-testdata.
 config.substitutions.append(("%onnx_backend_data", "/usr/include/onnx/backend/test/data"))

@@ -215,12 +215,30 @@ struct BroadcastToLowering : OpConversionPattern<graph::BroadcastToOp> {
     for (int64_t i = 0; i < rank; ++i) {
       int64_t dim = i - (rank - xType.getRank());
       int64_t entry = i - (rank - static_cast<int64_t>(shape.size()));
-      if (!type.isDynamicDim(i))
+      if (!type.isDynamicDim(i)) {
         sizes.push_back(rewriter.getIndexAttr(type.getDimSize(i)));
-      else if (dim >= 0 && xType.getDimSize(dim) != 1)
+      } else if (entry >= 0 && shape[entry] < 0) {
+        // Read from the target when it runs; numpy broadcasting keeps an
+        // input dim other than 1.
+        Value pos = arith::ConstantIndexOp::create(rewriter, loc, entry);
+        Value raw = tensor::ExtractOp::create(
+            rewriter, loc, adaptor.getTarget(), ValueRange{pos});
+        Value size = arith::IndexCastOp::create(rewriter, loc,
+                                                rewriter.getIndexType(), raw);
+        if (dim >= 0 && xType.getDimSize(dim) != 1) {
+          Value in = getValueOrCreateConstantIndexOp(
+              rewriter, loc, tensor::getMixedSize(rewriter, loc, x, dim));
+          Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+          Value isOne = arith::CmpIOp::create(
+              rewriter, loc, arith::CmpIPredicate::eq, in, one);
+          size = arith::SelectOp::create(rewriter, loc, isOne, size, in);
+        }
+        sizes.push_back(size);
+      } else if (dim >= 0 && xType.getDimSize(dim) != 1) {
         sizes.push_back(tensor::getMixedSize(rewriter, loc, x, dim));
-      else
+      } else {
         sizes.push_back(rewriter.getIndexAttr(entry >= 0 ? shape[entry] : 1));
+      }
     }
     Value result =
         buildElementwise(rewriter, loc, type, x, identityBody, sizes);

@@ -109,8 +109,7 @@ struct SoftsignPattern : OpRewritePattern<onnx::SoftsignOp> {
 
 /// PRelu: x < 0 ? slope * x : x (numpy broadcasting of the slope; opset
 /// 1/6's per-channel slope is reshaped by mica-normalize-onnx-versions).
-template <typename OnnxOp>
-struct PReluPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct PReluPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -180,8 +179,7 @@ struct IsInfPattern : OpRewritePattern<onnx::IsInfOp> {
 };
 
 /// Hardmax: 1 where the (first) maximum along the axis is, else 0.
-template <typename OnnxOp>
-struct HardmaxPattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct HardmaxPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -219,9 +217,8 @@ struct HardmaxPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populateActivationPatterns(
     RewritePatternSet &patterns) {
-  patterns.add< SeluPattern<onnx::SeluOp>,
-               ThresholdedReluPattern, ShrinkPattern, SoftsignPattern,
-               PReluPattern<onnx::PReluOp>, IsNaNPattern<onnx::IsNaNOp>,
-               IsInfPattern,
+  patterns.add<SeluPattern<onnx::SeluOp>, ThresholdedReluPattern, ShrinkPattern,
+               SoftsignPattern, PReluPattern<onnx::PReluOp>,
+               IsNaNPattern<onnx::IsNaNOp>, IsInfPattern,
                HardmaxPattern<onnx::HardmaxOp>>(patterns.getContext());
 }

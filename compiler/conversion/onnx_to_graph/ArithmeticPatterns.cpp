@@ -240,13 +240,13 @@ void mica::onnx_to_graph::populateArithmeticPatterns(
   BINARY(OrOp, OrOp);
   BINARY(XorOp, XorOp);
 #undef BINARY
-  patterns
-      .add<BitShiftPattern, FoldConstantSelect,
-           VariadicPattern<onnx::MaxOp, graph::MaxOp>,
-           VariadicPattern<onnx::MinOp, graph::MinOp>,
-           VariadicPattern<onnx::SumOp, graph::AddOp>,
-           VariadicPattern<onnx::MeanOp, graph::AddOp, true>, WherePattern<onnx::WhereOp>,
-           SoftmaxPattern<onnx::SoftmaxOp, graph::SoftmaxOp>,
-           SoftmaxPattern<onnx::LogSoftmaxOp, graph::LogSoftmaxOp>, CastPattern<onnx::CastOp>,
-           CastPattern<onnx::CastLikeOp>>(ctx);
+  patterns.add<BitShiftPattern, FoldConstantSelect,
+               VariadicPattern<onnx::MaxOp, graph::MaxOp>,
+               VariadicPattern<onnx::MinOp, graph::MinOp>,
+               VariadicPattern<onnx::SumOp, graph::AddOp>,
+               VariadicPattern<onnx::MeanOp, graph::AddOp, true>,
+               WherePattern<onnx::WhereOp>,
+               SoftmaxPattern<onnx::SoftmaxOp, graph::SoftmaxOp>,
+               SoftmaxPattern<onnx::LogSoftmaxOp, graph::LogSoftmaxOp>,
+               CastPattern<onnx::CastOp>, CastPattern<onnx::CastLikeOp>>(ctx);
 }

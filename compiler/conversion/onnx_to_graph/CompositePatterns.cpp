@@ -24,12 +24,33 @@ template <typename OnnxOp> struct SizePattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
-    auto type = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
-    if (!type || !type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "input shape is not static");
+    auto type = getGraphTensor(op->getOperand(0).getType());
+    if (!type)
+      return rewriter.notifyMatchFailure(op, "input is not ranked");
+    Location loc = op.getLoc();
+    Type i64 = rewriter.getI64Type();
+    // The static dims' product times each dynamic dim (a run-time Size whose
+    // bound follows from the input's).
+    int64_t product = 1;
+    for (int64_t d : type.getShape())
+      if (!ShapedType::isDynamic(d))
+        product *= d;
     Value size =
-        createScalarConstant(rewriter, op.getLoc(), rewriter.getI64Type(),
-                             static_cast<double>(type.getNumElements()));
+        createScalarConstant(rewriter, loc, i64, static_cast<double>(product));
+    Value shape;
+    for (auto [i, d] : llvm::enumerate(type.getShape())) {
+      if (!ShapedType::isDynamic(d))
+        continue;
+      if (!shape)
+        shape = createValue<graph::ShapeOfOp>(rewriter, loc, op->getOperand(0));
+      Value index =
+          createScalarConstant(rewriter, loc, i64, static_cast<double>(i));
+      Value dim = createValue<graph::GatherOp>(rewriter, loc, shape, index,
+                                               rewriter.getI64IntegerAttr(0));
+      size = createValue<graph::MulOp>(rewriter, loc, size, dim);
+      if (!size)
+        return rewriter.notifyMatchFailure(op, "shape arithmetic");
+    }
     return forwardValue(rewriter, op, size);
   }
 };
@@ -532,7 +553,8 @@ struct ReverseSequencePattern : OpRewritePattern<onnx::ReverseSequenceOp> {
     Value index =
         createValue<graph::SelectOp>(rewriter, loc, inside, mirrored, t);
     index = createValue<graph::BroadcastToOp>(
-        rewriter, loc, index, rewriter.getDenseI64ArrayAttr(type.getShape()));
+        rewriter, loc, index, Value(),
+        rewriter.getDenseI64ArrayAttr(type.getShape()));
     if (!index)
       return rewriter.notifyMatchFailure(op, "shapes do not combine");
     return replaceOp<graph::GatherElementsOp>(rewriter, op, x, index,
@@ -560,14 +582,14 @@ struct GridSamplePattern : OpRewritePattern<onnx::GridSampleOp> {
 void mica::onnx_to_graph::populateCompositePatterns(
     RewritePatternSet &patterns) {
   patterns
-      .add< SizePattern<onnx::SizeOp>,
-           EyeLikePattern,
+      .add<SizePattern<onnx::SizeOp>, EyeLikePattern,
            DropoutMaskPattern<onnx::DropoutOp>, TriluPattern,
            DepthSpacePattern<onnx::DepthToSpaceOp, true>,
-           DepthSpacePattern<onnx::SpaceToDepthOp, false>, OneHotPattern<onnx::OneHotOp>, ClipTensorPattern<onnx::ClipOp>,
-           LayerNormStatsPattern,
-           PadRuntimeValuePattern<onnx::PadOp>,
+           DepthSpacePattern<onnx::SpaceToDepthOp, false>,
+           OneHotPattern<onnx::OneHotOp>, ClipTensorPattern<onnx::ClipOp>,
+           LayerNormStatsPattern, PadRuntimeValuePattern<onnx::PadOp>,
            ReshapeAllowZeroPattern<onnx::ReshapeOp>,
-           BatchNormTrainingPattern<onnx::BatchNormalizationOp>, LrnPattern<onnx::LRNOp>,
-           ReverseSequencePattern, GridSamplePattern>(patterns.getContext());
+           BatchNormTrainingPattern<onnx::BatchNormalizationOp>,
+           LrnPattern<onnx::LRNOp>, ReverseSequencePattern, GridSamplePattern>(
+          patterns.getContext());
 }

@@ -67,9 +67,6 @@ struct ConstantOfShapePattern : OpRewritePattern<onnx::ConstantOfShapeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(onnx::ConstantOfShapeOp op,
                                 PatternRewriter &rewriter) const override {
-    std::optional<SmallVector<int64_t>> shape = getConstantInts(op.getInput());
-    if (!shape || llvm::any_of(*shape, [](int64_t d) { return d < 0; }))
-      return rewriter.notifyMatchFailure(op, "shape is not a constant");
     Attribute element = rewriter.getF32FloatAttr(0.0f);
     if (std::optional<ElementsAttr> value = op.getValue()) {
       auto dense = dyn_cast<DenseElementsAttr>(*value);
@@ -78,10 +75,28 @@ struct ConstantOfShapePattern : OpRewritePattern<onnx::ConstantOfShapeOp> {
       element = *dense.getValues<Attribute>().begin();
     }
     Type elementType = cast<TypedAttr>(element).getType();
-    return replaceByConstant(
-        rewriter, op,
-        DenseElementsAttr::get(RankedTensorType::get(*shape, elementType),
+    std::optional<SmallVector<int64_t>> shape = getConstantInts(op.getInput());
+    if (shape) {
+      if (llvm::any_of(*shape, [](int64_t d) { return d < 0; }))
+        return rewriter.notifyMatchFailure(op, "negative shape entry");
+      return replaceByConstant(
+          rewriter, op,
+          DenseElementsAttr::get(RankedTensorType::get(*shape, elementType),
+                                 element));
+    }
+    // A shape computed at run time (from symbolic dims): the value broadcast
+    // to it when the model runs.
+    auto target = getGraphTensor(op.getInput().getType());
+    if (!target || target.getRank() != 1 || !target.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "shape of unknown length");
+    Value scalar = graph::ConstantOp::create(
+        rewriter, op.getLoc(),
+        DenseElementsAttr::get(RankedTensorType::get({}, elementType),
                                element));
+    return replaceOp<graph::BroadcastToOp>(
+        rewriter, op, scalar, op.getInput(),
+        rewriter.getDenseI64ArrayAttr(
+            SmallVector<int64_t>(target.getDimSize(0), -1)));
   }
 };
 
@@ -152,7 +167,7 @@ template <typename OnnxOp> struct DropoutPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populateConstantPatterns(
     RewritePatternSet &patterns) {
-  patterns.add< ConstantPattern<onnx::ConstantOp>,
-      ConstantOfShapePattern, RangePattern, IdentityPattern<onnx::IdentityOp>, DropoutPattern<onnx::DropoutOp>>(
-      patterns.getContext());
+  patterns.add<ConstantPattern<onnx::ConstantOp>, ConstantOfShapePattern,
+               RangePattern, IdentityPattern<onnx::IdentityOp>,
+               DropoutPattern<onnx::DropoutOp>>(patterns.getContext());
 }

@@ -597,10 +597,8 @@ template <typename OnnxOp> struct ScanPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populateControlFlowPatterns(
     RewritePatternSet &patterns) {
-  patterns
-      .add< ConstantIfPattern<onnx::IfOp>>(
-          patterns.getContext());
-  patterns.add< IfPattern<onnx::IfOp>, LoopPattern<onnx::LoopOp>,
+  patterns.add<ConstantIfPattern<onnx::IfOp>>(patterns.getContext());
+  patterns.add<IfPattern<onnx::IfOp>, LoopPattern<onnx::LoopOp>,
                ScanPattern<onnx::Scan_v8Op>, ScanPattern<onnx::ScanOp>>(
       patterns.getContext());
 }

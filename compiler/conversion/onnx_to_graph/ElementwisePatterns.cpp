@@ -120,8 +120,7 @@ template <typename OnnxOp> struct ClipInputPattern : OpRewritePattern<OnnxOp> {
 void mica::onnx_to_graph::populateElementwisePatterns(
     RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<
-               UnaryPattern<onnx::ReluOp, graph::ReluOp>,
+  patterns.add<UnaryPattern<onnx::ReluOp, graph::ReluOp>,
                UnaryPattern<onnx::SigmoidOp, graph::SigmoidOp>,
                UnaryPattern<onnx::TanhOp, graph::TanhOp>,
                UnaryPattern<onnx::ExpOp, graph::ExpOp>,
@@ -149,8 +148,8 @@ void mica::onnx_to_graph::populateElementwisePatterns(
                UnaryPattern<onnx::NotOp, graph::NotOp>,
                UnaryPattern<onnx::SoftplusOp, graph::SoftplusOp>,
                UnaryPattern<onnx::HardSwishOp, graph::HardSwishOp>>(ctx);
-  patterns.add<
-      AlphaPattern<onnx::LeakyReluOp, graph::LeakyReluOp>,
-      AlphaPattern<onnx::EluOp, graph::EluOp>,
-      HardSigmoidPattern<onnx::HardSigmoidOp>, ClipInputPattern<onnx::ClipOp>>(ctx);
+  patterns.add<AlphaPattern<onnx::LeakyReluOp, graph::LeakyReluOp>,
+               AlphaPattern<onnx::EluOp, graph::EluOp>,
+               HardSigmoidPattern<onnx::HardSigmoidOp>,
+               ClipInputPattern<onnx::ClipOp>>(ctx);
 }

@@ -261,9 +261,10 @@ void mica::onnx_to_graph::populateIndexingPatterns(
     RewritePatternSet &patterns) {
   patterns.add<
       GatherElementsPattern<onnx::GatherElementsOp>,
-      ScatterElementsPattern<onnx::ScatterElementsOp>, GatherNdPattern<onnx::GatherNDOp>,
-      ScatterNdPattern<onnx::ScatterNDOp>,
-      CumSumPattern<onnx::CumSumOp>, TopKPattern<onnx::TopKOp>, EinsumPattern, NonZeroPattern<onnx::NonZeroOp>, CompressPattern<onnx::CompressOp>,
+      ScatterElementsPattern<onnx::ScatterElementsOp>,
+      GatherNdPattern<onnx::GatherNDOp>, ScatterNdPattern<onnx::ScatterNDOp>,
+      CumSumPattern<onnx::CumSumOp>, TopKPattern<onnx::TopKOp>, EinsumPattern,
+      NonZeroPattern<onnx::NonZeroOp>, CompressPattern<onnx::CompressOp>,
       NonMaxSuppressionPattern<onnx::NonMaxSuppressionOp>, UniquePattern>(
       patterns.getContext());
 }

@@ -193,7 +193,7 @@ struct InstanceNormPattern : OpRewritePattern<OnnxOp> {
 } // namespace
 
 void mica::onnx_to_graph::populateNNPatterns(RewritePatternSet &patterns) {
-  patterns.add< GemmPattern<onnx::GemmOp>, MatMulPattern<onnx::MatMulOp>,
+  patterns.add<GemmPattern<onnx::GemmOp>, MatMulPattern<onnx::MatMulOp>,
                BatchNormPattern<onnx::BatchNormalizationOp>, LayerNormPattern,
                InstanceNormPattern<onnx::InstanceNormalizationOp>>(
       patterns.getContext());

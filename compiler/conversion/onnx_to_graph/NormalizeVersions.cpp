@@ -51,8 +51,7 @@ bool splitVersion(Operation *op, StringRef &opType, int &version) {
     return false;
   StringRef name = op->getName().stripDialect();
   size_t pos = name.rfind("_v");
-  if (pos == StringRef::npos ||
-      name.substr(pos + 2).getAsInteger(10, version))
+  if (pos == StringRef::npos || name.substr(pos + 2).getAsInteger(10, version))
     return false;
   opType = name.take_front(pos);
   return true;
@@ -291,27 +290,25 @@ FailureOr<Renamed> prelu(Operation *op, int version, Builder &b,
   auto slope = rankedOf(op->getOperand(1));
   if (!x || !slope)
     return failure(); // Unranked for now: retried once types are refined.
-  if (slope.getRank() == 1 && x.getRank() > 2 &&
-      slope.getDimSize(0) != 1) {
+  if (slope.getRank() == 1 && x.getRank() > 2 && slope.getDimSize(0) != 1) {
     SmallVector<int64_t> shape(x.getRank() - 1, 1);
     shape[0] = slope.getDimSize(0);
-    r.operands[1] =
-        b.op("Reshape", {op->getOperand(1), b.i64s(shape)},
-             {RankedTensorType::get(shape, slope.getElementType())})
-            ->getResult(0);
+    r.operands[1] = b.op("Reshape", {op->getOperand(1), b.i64s(shape)},
+                         {RankedTensorType::get(shape, slope.getElementType())})
+                        ->getResult(0);
   }
   return r;
 }
 
 FailureOr<Renamed> castTo(Operation *op, int version, Builder &b,
-                        std::string &why) {
+                          std::string &why) {
   Renamed r = keep(op, "Cast");
   if (version >= 6)
     return r;
   auto to = dyn_cast_or_null<StringAttr>(r.attrs.get("to"));
   static const std::pair<const char *, int64_t> kTypes[] = {
-      {"FLOAT", 1},   {"UINT8", 2},   {"INT8", 3},     {"UINT16", 4},
-      {"INT16", 5},   {"INT32", 6},   {"INT64", 7},    {"STRING", 8},
+      {"FLOAT", 1},   {"UINT8", 2},    {"INT8", 3},    {"UINT16", 4},
+      {"INT16", 5},   {"INT32", 6},    {"INT64", 7},   {"STRING", 8},
       {"BOOL", 9},    {"FLOAT16", 10}, {"DOUBLE", 11}, {"UINT32", 12},
       {"UINT64", 13}, {"BFLOAT16", 16}};
   for (const auto &[name, code] : kTypes)
@@ -383,8 +380,7 @@ FailureOr<Renamed> clip(Operation *op, int version, Builder &b,
   for (auto [index, name] : {std::pair<unsigned, StringRef>{1, "min"},
                              std::pair<unsigned, StringRef>{2, "max"}}) {
     std::optional<double> v = floatOf(r.attrs.erase(name));
-    r.operands[index] =
-        v ? b.constant(floatScalar(element, *v)) : b.none();
+    r.operands[index] = v ? b.constant(floatScalar(element, *v)) : b.none();
   }
   return r;
 }
@@ -410,8 +406,7 @@ FailureOr<Renamed> pad(Operation *op, int version, Builder &b,
   return r;
 }
 
-FailureOr<Renamed> topk(Operation *op, int version, Builder &b,
-                        std::string &) {
+FailureOr<Renamed> topk(Operation *op, int version, Builder &b, std::string &) {
   Renamed r = keep(op, "TopK");
   if (version < 10)
     attrToOperand(r, "k", 1, b);
@@ -456,7 +451,8 @@ FailureOr<Renamed> upsample(Operation *op, int version, Builder &b,
         return failure();
       }
       values = {1.0, 1.0, *h, *w};
-    } else if (auto array = dyn_cast_or_null<ArrayAttr>(r.attrs.get("scales"))) {
+    } else if (auto array =
+                   dyn_cast_or_null<ArrayAttr>(r.attrs.get("scales"))) {
       for (Attribute a : array)
         values.push_back(cast<FloatAttr>(a).getValueAsDouble());
     }
@@ -522,8 +518,8 @@ FailureOr<Renamed> tile(Operation *op, int version, Builder &b,
   auto x = rankedOf(op->getOperand(0));
   auto constantInt = [](Value v) -> std::optional<int64_t> {
     Operation *def = v.getDefiningOp();
-    if (!def || def->getName().getStringRef().split("_v").first !=
-                    "onnx.Constant")
+    if (!def ||
+        def->getName().getStringRef().split("_v").first != "onnx.Constant")
       return std::nullopt;
     auto value = dyn_cast_or_null<DenseElementsAttr>(def->getAttr("value"));
     if (!value || value.getNumElements() != 1)
@@ -577,23 +573,40 @@ FailureOr<Renamed> concat(Operation *op, int, Builder &b, std::string &) {
 
 const llvm::StringMap<FormChange> &formChanges() {
   static const llvm::StringMap<FormChange> kFormChanges = {
-      {"Softmax", softmax},     {"LogSoftmax", softmax},
-      {"Hardmax", softmax},     {"Add", legacyBroadcast},
-      {"Sub", legacyBroadcast}, {"Mul", legacyBroadcast},
-      {"Div", legacyBroadcast}, {"Pow", legacyBroadcast},
-      {"And", legacyBroadcast}, {"Or", legacyBroadcast},
-      {"Xor", legacyBroadcast}, {"Equal", legacyBroadcast},
-      {"Less", legacyBroadcast}, {"Greater", legacyBroadcast},
-      {"PRelu", prelu},         {"Cast", castTo},
-      {"Reshape", reshape},     {"Slice", slice},
-      {"Squeeze", axesOperand}, {"Unsqueeze", axesOperand},
-      {"ReduceSum", axesOperand}, {"Split", split},
-      {"Clip", clip},           {"Pad", pad},
-      {"TopK", topk},           {"Dropout", dropout},
-      {"Upsample", upsample},   {"Resize", upsample},
-      {"Scatter", scatter},     {"RoiAlign", roiAlign},
-      {"LpPool", lpPool},       {"GlobalLpPool", lpPool},
-      {"Tile", tile},           {"BatchNormalization", batchNorm},
+      {"Softmax", softmax},
+      {"LogSoftmax", softmax},
+      {"Hardmax", softmax},
+      {"Add", legacyBroadcast},
+      {"Sub", legacyBroadcast},
+      {"Mul", legacyBroadcast},
+      {"Div", legacyBroadcast},
+      {"Pow", legacyBroadcast},
+      {"And", legacyBroadcast},
+      {"Or", legacyBroadcast},
+      {"Xor", legacyBroadcast},
+      {"Equal", legacyBroadcast},
+      {"Less", legacyBroadcast},
+      {"Greater", legacyBroadcast},
+      {"PRelu", prelu},
+      {"Cast", castTo},
+      {"Reshape", reshape},
+      {"Slice", slice},
+      {"Squeeze", axesOperand},
+      {"Unsqueeze", axesOperand},
+      {"ReduceSum", axesOperand},
+      {"Split", split},
+      {"Clip", clip},
+      {"Pad", pad},
+      {"TopK", topk},
+      {"Dropout", dropout},
+      {"Upsample", upsample},
+      {"Resize", upsample},
+      {"Scatter", scatter},
+      {"RoiAlign", roiAlign},
+      {"LpPool", lpPool},
+      {"GlobalLpPool", lpPool},
+      {"Tile", tile},
+      {"BatchNormalization", batchNorm},
       {"Concat", concat}};
   return kFormChanges;
 }
@@ -605,7 +618,7 @@ bool isLegacyAttribute(StringRef opType, StringRef attr) {
   if (attr == "is_test")
     return opType == "Dropout" || opType == "BatchNormalization";
   if (attr == "broadcast")
-    return opType == "Gemm"; // C broadcasts unidirectionally either way.
+    return opType == "Gemm";     // C broadcasts unidirectionally either way.
   if (attr == "output_sequence") // RNN-1: Y is always computed.
     return opType == "RNN" || opType == "GRU" || opType == "LSTM";
   return false;
@@ -634,7 +647,8 @@ struct NormalizeVersion : RewritePattern {
     StringRef opType;
     int version = 0;
     if (op->hasAttr("mica.unnormalized") ||
-        !(splitVersion(op, opType, version) || isDeprecated(op, opType, version)))
+        !(splitVersion(op, opType, version) ||
+          isDeprecated(op, opType, version)))
       return failure();
     if (opType == "Scan" && version == 8)
       return rewriter.notifyMatchFailure(op, "Scan-8 keeps its batched form");
@@ -688,8 +702,9 @@ struct NormalizeVersion : RewritePattern {
       values.push_back(v ? v : b.none());
     if (operands >= 0) {
       if (static_cast<int>(values.size()) > operands)
-        return unnormalized(op, rewriter, "more operands than the newest "
-                                          "version has");
+        return unnormalized(op, rewriter,
+                            "more operands than the newest "
+                            "version has");
       while (static_cast<int>(values.size()) < operands)
         values.push_back(b.none());
     }
@@ -698,8 +713,9 @@ struct NormalizeVersion : RewritePattern {
     if (results >= 0) {
       while (static_cast<int>(types.size()) > results) {
         if (!op->getResult(types.size() - 1).use_empty())
-          return unnormalized(op, rewriter, "a result the newest version "
-                                            "does not have is used");
+          return unnormalized(op, rewriter,
+                              "a result the newest version "
+                              "does not have is used");
         types.pop_back();
       }
       used = types.size();
@@ -713,8 +729,7 @@ struct NormalizeVersion : RewritePattern {
     for (unsigned i = 0, e = op->getNumRegions(); i < e; ++i)
       state.addRegion();
     Operation *created = rewriter.create(state);
-    for (auto [from, to] :
-         llvm::zip(op->getRegions(), created->getRegions()))
+    for (auto [from, to] : llvm::zip(op->getRegions(), created->getRegions()))
       rewriter.inlineRegionBefore(from, to, to.end());
     // The newest version may allow fewer types (Dropout-7's mask): keep the
     // old op then.
@@ -725,8 +740,7 @@ struct NormalizeVersion : RewritePattern {
       valid = succeeded(verify(created, /*verifyRecursively=*/false));
     }
     if (!valid) {
-      for (auto [from, to] :
-           llvm::zip(created->getRegions(), op->getRegions()))
+      for (auto [from, to] : llvm::zip(created->getRegions(), op->getRegions()))
         rewriter.inlineRegionBefore(from, to, to.end());
       rewriter.eraseOp(created);
       return unnormalized(op, rewriter,
@@ -747,8 +761,8 @@ struct NormalizeOnnxVersionsPass
     mica::populateVersionNormalizationPatterns(patterns);
     GreedyRewriteConfig config;
     config.enableFolding(false);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    if (failed(
+            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       return; // Not converging leaves older versions, reported later.
   }
 };

@@ -236,7 +236,6 @@ template <typename OnnxOp> struct MaxUnpoolPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populatePoolIndexPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<
-               MaxPoolIndicesPattern<onnx::MaxPoolOp>,
+  patterns.add<MaxPoolIndicesPattern<onnx::MaxPoolOp>,
                MaxUnpoolPattern<onnx::MaxUnpoolOp>>(patterns.getContext());
 }

@@ -205,8 +205,7 @@ struct QLinearMatMulPattern : OpRewritePattern<onnx::QLinearMatMulOp> {
 
 void mica::onnx_to_graph::populateQuantizationPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<
-               QuantizeLinearPattern<onnx::QuantizeLinearOp>,
+  patterns.add<QuantizeLinearPattern<onnx::QuantizeLinearOp>,
                DequantizeLinearPattern<onnx::DequantizeLinearOp>,
                MatMulIntegerPattern, QLinearMatMulPattern>(
       patterns.getContext());

@@ -353,8 +353,7 @@ struct RecurrentPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populateRecurrentPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<
-               RecurrentPattern<onnx::RNNOp, Cell::RNN>,
+  patterns.add<RecurrentPattern<onnx::RNNOp, Cell::RNN>,
                RecurrentPattern<onnx::GRUOp, Cell::GRU>,
                RecurrentPattern<onnx::LSTMOp, Cell::LSTM>>(
       patterns.getContext());

@@ -59,8 +59,8 @@ LogicalResult inferResultTypes(Operation *op, SmallVectorImpl<Type> &inferred) {
   }
   if (failed(cast<InferTypeOpInterface>(op).inferReturnTypes(
           op->getContext(), std::nullopt, op->getOperands(),
-          op->getAttrDictionary(), op->getPropertiesStorage(),
-          op->getRegions(), inferred)))
+          op->getAttrDictionary(), op->getPropertiesStorage(), op->getRegions(),
+          inferred)))
     return failure();
   return success(inferred.size() == op->getNumResults());
 }

@@ -130,8 +130,7 @@ std::optional<llvm::SmallDenseSet<int64_t>> axisSet(ArrayRef<int64_t> axes,
   return set;
 }
 
-template <typename OnnxOp>
-struct SqueezePattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct SqueezePattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -165,8 +164,7 @@ struct SqueezePattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-template <typename OnnxOp>
-struct UnsqueezePattern : OpRewritePattern<OnnxOp> {
+template <typename OnnxOp> struct UnsqueezePattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
@@ -224,9 +222,7 @@ template <typename OnnxOp> struct FlattenPattern : OpRewritePattern<OnnxOp> {
 } // namespace
 
 void mica::onnx_to_graph::populateReshapePatterns(RewritePatternSet &patterns) {
-  patterns.add<
-      ReshapePattern<onnx::ReshapeOp>,
-      SqueezePattern<onnx::SqueezeOp>,
-      UnsqueezePattern<onnx::UnsqueezeOp>, FlattenPattern<onnx::FlattenOp>>(
-      patterns.getContext());
+  patterns.add<ReshapePattern<onnx::ReshapeOp>, SqueezePattern<onnx::SqueezeOp>,
+               UnsqueezePattern<onnx::UnsqueezeOp>,
+               FlattenPattern<onnx::FlattenOp>>(patterns.getContext());
 }

@@ -145,6 +145,5 @@ template <typename OnnxOp> struct RoiAlignPattern : OpRewritePattern<OnnxOp> {
 
 void mica::onnx_to_graph::populateRoiAlignPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<
-               RoiAlignPattern<onnx::RoiAlignOp>>(patterns.getContext());
+  patterns.add<RoiAlignPattern<onnx::RoiAlignOp>>(patterns.getContext());
 }

@@ -90,10 +90,19 @@ template <typename OnnxOp> struct ExpandPattern : OpRewritePattern<OnnxOp> {
   LogicalResult matchAndRewrite(OnnxOp op,
                                 PatternRewriter &rewriter) const override {
     std::optional<SmallVector<int64_t>> shape = getConstantInts(op.getShape());
-    if (!shape)
-      return rewriter.notifyMatchFailure(op, "shape is not a constant");
+    if (shape)
+      return replaceOp<graph::BroadcastToOp>(
+          rewriter, op, op.getInput(), Value(),
+          rewriter.getDenseI64ArrayAttr(*shape));
+    // A shape computed at run time (from symbolic dims): read when it runs;
+    // canonicalisation moves the entries that are known into the attribute.
+    auto target = getGraphTensor(op.getShape().getType());
+    if (!target || target.getRank() != 1 || !target.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "shape of unknown length");
     return replaceOp<graph::BroadcastToOp>(
-        rewriter, op, op.getInput(), rewriter.getDenseI64ArrayAttr(*shape));
+        rewriter, op, op.getInput(), op.getShape(),
+        rewriter.getDenseI64ArrayAttr(
+            SmallVector<int64_t>(target.getDimSize(0), -1)));
   }
 };
 
@@ -292,13 +301,11 @@ template <typename OnnxOp> struct PadInputPattern : OpRewritePattern<OnnxOp> {
 } // namespace
 
 void mica::onnx_to_graph::populateShapePatterns(RewritePatternSet &patterns) {
-  patterns.add<
-      TransposePattern<onnx::TransposeOp>,
-      ConcatPattern<onnx::ConcatOp>, GatherPattern<onnx::GatherOp>,
-      ShapePattern<onnx::ShapeOp>,
-      ExpandPattern<onnx::ExpandOp>,
-      TilePattern<onnx::TileOp>, SlicePattern<onnx::SliceOp>,
-      RefineSliceType<onnx::SliceOp>,
-      SplitPattern<onnx::SplitOp>,
-      PadInputPattern<onnx::PadOp>>(patterns.getContext());
+  patterns
+      .add<TransposePattern<onnx::TransposeOp>, ConcatPattern<onnx::ConcatOp>,
+           GatherPattern<onnx::GatherOp>, ShapePattern<onnx::ShapeOp>,
+           ExpandPattern<onnx::ExpandOp>, TilePattern<onnx::TileOp>,
+           SlicePattern<onnx::SliceOp>, RefineSliceType<onnx::SliceOp>,
+           SplitPattern<onnx::SplitOp>, PadInputPattern<onnx::PadOp>>(
+          patterns.getContext());
 }

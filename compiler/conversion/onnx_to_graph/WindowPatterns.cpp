@@ -340,8 +340,8 @@ struct LpPoolPattern : OpRewritePattern<onnx::LpPoolOp> {
         rewriter, loc, magnitude, rewriter.getDenseI64ArrayAttr(w->kernel),
         rewriter.getDenseI64ArrayAttr(w->strides),
         rewriter.getDenseI64ArrayAttr(w->pads),
-        rewriter.getDenseI64ArrayAttr(w->dilations), rewriter.getBoolAttr(false),
-        rewriter.getBoolAttr(true));
+        rewriter.getDenseI64ArrayAttr(w->dilations),
+        rewriter.getBoolAttr(false), rewriter.getBoolAttr(true));
     if (!mean)
       return rewriter.notifyMatchFailure(op, "window attributes");
     int64_t size = 1;
@@ -361,13 +361,12 @@ struct LpPoolPattern : OpRewritePattern<onnx::LpPoolOp> {
 
 void mica::onnx_to_graph::populateWindowPatterns(RewritePatternSet &patterns) {
   using graph::ReduceKind;
-  patterns.add<
-               ConvPattern<onnx::ConvOp, false>,
+  patterns.add<ConvPattern<onnx::ConvOp, false>,
                ConvPattern<onnx::ConvTransposeOp, true>,
                PoolPattern<onnx::MaxPoolOp, graph::MaxPoolOp>,
                PoolPattern<onnx::AveragePoolOp, graph::AvgPoolOp>,
                GlobalPoolPattern<onnx::GlobalAveragePoolOp, ReduceKind::mean>,
                GlobalPoolPattern<onnx::GlobalMaxPoolOp, ReduceKind::max>,
-               GlobalLpPoolPattern, LpPoolPattern,
-               ConvIntegerPattern, QLinearConvPattern>(patterns.getContext());
+               GlobalLpPoolPattern, LpPoolPattern, ConvIntegerPattern,
+               QLinearConvPattern>(patterns.getContext());
 }

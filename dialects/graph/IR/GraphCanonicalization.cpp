@@ -313,6 +313,49 @@ void BatchNormOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
   patterns.add<FoldBatchNormIntoConv>(context);
 }
 
+namespace {
+/// broadcast_to with a run-time target whose entries are (partly) known at
+/// compile time: the known ones move into `shape`; with all known, the
+/// target goes.
+struct KnownBroadcastEntries : OpRewritePattern<BroadcastToOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(BroadcastToOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getTarget())
+      return failure();
+    auto values = shapeElements(op.getTarget());
+    if (!values || values->size() != op.getShape().size())
+      return failure();
+    SmallVector<int64_t> shape(op.getShape());
+    bool changed = false, allKnown = true;
+    for (auto [entry, v] : llvm::zip(shape, *values)) {
+      if (entry < 0 && v.value && *v.value >= 0) {
+        entry = *v.value;
+        changed = true;
+      }
+      allKnown &= entry >= 0;
+    }
+    if (!changed)
+      return failure();
+    auto created = BroadcastToOp::create(rewriter, op.getLoc(), op.getInput(),
+                                         allKnown ? Value() : op.getTarget(),
+                                         rewriter.getDenseI64ArrayAttr(shape));
+    Value result = created;
+    if (created.getType() != op.getType())
+      result =
+          tensor::CastOp::create(rewriter, op.getLoc(), op.getType(), created);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+} // namespace
+
+void BroadcastToOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                                MLIRContext *context) {
+  patterns.add<KnownBroadcastEntries>(context);
+}
+
 void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                             MLIRContext *context) {
   patterns.add<ConstantShapeToAttr, PartiallyConstantShapeToAttr>(context);

@@ -20,6 +20,25 @@ static std::optional<SmallVector<Attribute>> elementsOf(Attribute attr) {
   return SmallVector<Attribute>(dense.getValues<Attribute>());
 }
 
+/// elementsOf, or for the shape of a tensor with some static dims, those
+/// dims (null where a dim is dynamic): a gather or slice that picks only
+/// static dims folds even when others are symbolic.
+static std::optional<SmallVector<Attribute>> elementsOf(Value value,
+                                                        Attribute attr) {
+  if (std::optional<SmallVector<Attribute>> known = elementsOf(attr))
+    return known;
+  auto shapeOf = value.getDefiningOp<ShapeOfOp>();
+  if (!shapeOf)
+    return std::nullopt;
+  auto source = cast<RankedTensorType>(shapeOf.getInput().getType());
+  Type i64 = IntegerType::get(value.getContext(), 64);
+  SmallVector<Attribute> dims;
+  for (int64_t d : source.getShape())
+    dims.push_back(ShapedType::isDynamic(d) ? Attribute()
+                                            : IntegerAttr::get(i64, d));
+  return dims;
+}
+
 static int64_t linearize(ArrayRef<int64_t> index, ArrayRef<int64_t> shape) {
   int64_t linear = 0;
   for (auto [i, d] : llvm::zip_equal(index, shape))
@@ -32,8 +51,11 @@ static OpFoldResult
 gatherElements(RankedTensorType type, ArrayRef<Attribute> source,
                function_ref<int64_t(ArrayRef<int64_t>)> sourceIndex) {
   SmallVector<Attribute> values;
-  for (int64_t i = 0; i < type.getNumElements(); ++i)
+  for (int64_t i = 0; i < type.getNumElements(); ++i) {
     values.push_back(source[sourceIndex(delinearize(i, type.getShape()))]);
+    if (!values.back())
+      return {}; // A dynamic dim of a shape (see elementsOf).
+  }
   return DenseElementsAttr::get(type, values);
 }
 
@@ -80,7 +102,8 @@ OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
 
 OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
   RankedTensorType type = foldableType(getType());
-  std::optional<SmallVector<Attribute>> input = elementsOf(adaptor.getInput());
+  std::optional<SmallVector<Attribute>> input =
+      elementsOf(getInput(), adaptor.getInput());
   auto indices = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getIndices());
   if (!type || !input || !indices)
     return {};
@@ -119,7 +142,8 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   if (identity && inType == getType())
     return getInput();
   RankedTensorType type = foldableType(getType());
-  std::optional<SmallVector<Attribute>> input = elementsOf(adaptor.getInput());
+  std::optional<SmallVector<Attribute>> input =
+      elementsOf(getInput(), adaptor.getInput());
   if (!type || !input)
     return {};
   return gatherElements(type, *input, [&](ArrayRef<int64_t> r) {
@@ -144,12 +168,11 @@ LogicalResult SplitOp::fold(FoldAdaptor adaptor,
     RankedTensorType type = foldableType(result.getType());
     if (!type)
       return failure();
-    OpFoldResult piece =
-        gatherElements(type, *input, [&](ArrayRef<int64_t> r) {
-          SmallVector<int64_t> source(r);
-          source[axis] += offset;
-          return linearize(source, inType.getShape());
-        });
+    OpFoldResult piece = gatherElements(type, *input, [&](ArrayRef<int64_t> r) {
+      SmallVector<int64_t> source(r);
+      source[axis] += offset;
+      return linearize(source, inType.getShape());
+    });
     if (!piece)
       return failure();
     folded.push_back(piece);

@@ -104,11 +104,22 @@ LogicalResult GatherOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
 LogicalResult BroadcastToOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
                                         SmallVectorImpl<Type> &types) {
   Type input = adaptor.getInput().getType();
-  if (llvm::any_of(adaptor.getShape(), [](int64_t d) { return d < 0; }))
-    return emitError() << "shape entries must be >= 0";
+  ArrayRef<int64_t> entries = adaptor.getShape();
+  if (Value target = adaptor.getTarget()) {
+    ArrayRef<int64_t> targetShape = ::mica::graph::getShape(target.getType());
+    if (targetShape.size() != 1 ||
+        targetShape[0] != static_cast<int64_t>(entries.size()))
+      return emitError() << "target must be 1-D with one entry per shape entry";
+  }
+  Shape shape;
+  for (int64_t d : entries) {
+    if (d < (adaptor.getTarget() ? -1 : 0))
+      return emitError() << "shape entries must be >= 0 (-1: read from "
+                            "target)";
+    shape.push_back(d < 0 ? kDynamic : d);
+  }
   return addTensorResult(
-      inferBroadcastShape({::mica::graph::getShape(input), adaptor.getShape()},
-                          emitError),
+      inferBroadcastShape({::mica::graph::getShape(input), shape}, emitError),
       getElementType(input), types);
 }
 

@@ -103,15 +103,21 @@ def Graph_GatherOp : Graph_InferOp<"gather"> {
 }
 
 def Graph_BroadcastToOp : Graph_InferOp<"broadcast_to"> {
-  let summary = "Broadcast to a shape (ONNX Expand)";
+  let summary = "Broadcast to a shape (ONNX Expand, ConstantOfShape)";
   let description = [{
     The result shape is the numpy broadcast of the input shape and `shape`
-    (so a 1 in `shape` keeps the input dim, as in ONNX Expand).
+    (so a 1 in `shape` keeps the input dim, as in ONNX Expand). With the
+    optional `target` operand (1-D i64, as long as `shape`), a -1 in `shape`
+    is read from `target` at run time: shapes computed from symbolic dims.
+    Entries of `target` that become known are canonicalised into `shape`.
   }];
-  let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$shape);
+  let arguments = (ins Graph_Tensor:$input, Optional<Graph_I64Tensor>:$target,
+                   DenseI64ArrayAttr:$shape);
   let results = (outs Graph_Tensor:$result);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input (`,` $target^)? attr-dict `:` "
+                       "functional-type(operands, results)";
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Graph_SplitOp : Graph_InferOp<"split"> {

@@ -81,9 +81,9 @@ std::optional<int64_t> SizeBoundEvaluator::dimUpperBound(Value value,
       .Case([&](scf::IfOp op) -> std::optional<int64_t> {
         // A branch on a run-time value: the larger of the two branches.
         unsigned index = cast<OpResult>(value).getResultNumber();
-        return maxOfBranches(op, [&](Value yielded) {
-          return dimUpperBound(yielded, dim);
-        }, index);
+        return maxOfBranches(
+            op, [&](Value yielded) { return dimUpperBound(yielded, dim); },
+            index);
       })
       .Case([&](memref::CollapseShapeOp op) -> std::optional<int64_t> {
         int64_t product = 1;

@@ -320,3 +320,68 @@ func.func @fold_rounding_relu() -> (tensor<2xf32>, tensor<2xf32>, tensor<2xf32>)
   %2 = graph.relu %c : tensor<2xf32>
   return %0, %1, %2 : tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
 }
+
+// -----
+
+// Boolean ops of constants fold (shape-dependent If conditions).
+// CHECK-LABEL: func.func @bool_folds
+// CHECK-DAG: %[[NOT:.+]] = graph.constant dense<[false, true]> : tensor<2xi1>
+// CHECK-DAG: %[[AND:.+]] = graph.constant dense<[true, false]> : tensor<2xi1>
+// CHECK-DAG: %[[OR:.+]] = graph.constant dense<true> : tensor<2xi1>
+// CHECK: return %[[NOT]], %[[AND]], %[[OR]], %[[NOT]]
+func.func @bool_folds() -> (tensor<2xi1>, tensor<2xi1>, tensor<2xi1>, tensor<2xi1>) {
+  %t = graph.constant dense<[true, false]> : tensor<2xi1>
+  %f = graph.constant dense<[true, true]> : tensor<2xi1>
+  %0 = graph.not %t : tensor<2xi1>
+  %1 = graph.and %t, %f : (tensor<2xi1>, tensor<2xi1>) -> tensor<2xi1>
+  %2 = graph.or %0, %t : (tensor<2xi1>, tensor<2xi1>) -> tensor<2xi1>
+  %3 = graph.xor %t, %f : (tensor<2xi1>, tensor<2xi1>) -> tensor<2xi1>
+  return %0, %1, %2, %3 : tensor<2xi1>, tensor<2xi1>, tensor<2xi1>, tensor<2xi1>
+}
+
+// -----
+
+// abs of a constant; split of a constant into constants (tf2onnx pads).
+// CHECK-LABEL: func.func @abs_split
+// CHECK-DAG: graph.constant dense<[3, 4]> : tensor<2xi64>
+// CHECK-DAG: graph.constant dense<1.000000e+00> : tensor<1xf32>
+// CHECK-DAG: graph.constant dense<[-2.000000e+00, 3.000000e+00, -4.000000e+00]> : tensor<3xf32>
+// CHECK-NOT: graph.split
+func.func @abs_split() -> (tensor<2xi64>, tensor<1xf32>, tensor<3xf32>) {
+  %i = graph.constant dense<[-3, 4]> : tensor<2xi64>
+  %0 = graph.abs %i : tensor<2xi64>
+  %c = graph.constant dense<[1.0, -2.0, 3.0, -4.0]> : tensor<4xf32>
+  %1:2 = graph.split %c {axis = 0 : i64, sizes = array<i64: 1, 3>} : (tensor<4xf32>) -> (tensor<1xf32>, tensor<3xf32>)
+  return %0, %1#0, %1#1 : tensor<2xi64>, tensor<1xf32>, tensor<3xf32>
+}
+
+// -----
+
+// A gather or slice of a shape that picks only static dims is a constant,
+// though other dims are symbolic.
+// CHECK-LABEL: func.func @static_dims_of_shape
+// CHECK-DAG: %[[D:.+]] = graph.constant dense<4> : tensor<i64>
+// CHECK-DAG: %[[S:.+]] = graph.constant dense<[3, 4]> : tensor<2xi64>
+// CHECK: return %[[D]], %[[S]]
+func.func @static_dims_of_shape(%x: tensor<?x3x4xf32>) -> (tensor<i64>, tensor<2xi64>) {
+  %s = graph.shape_of %x : (tensor<?x3x4xf32>) -> tensor<3xi64>
+  %i = graph.constant dense<2> : tensor<i64>
+  %0 = graph.gather %s, %i {axis = 0 : i64} : (tensor<3xi64>, tensor<i64>) -> tensor<i64>
+  %1 = graph.slice %s {ends = array<i64: 3>, starts = array<i64: 1>, steps = array<i64: 1>} : (tensor<3xi64>) -> tensor<2xi64>
+  return %0, %1 : tensor<i64>, tensor<2xi64>
+}
+
+// -----
+
+// A broadcast to a run-time target takes the entries known at compile time
+// into its shape (and its result type).
+// CHECK-LABEL: func.func @broadcast_known_entries
+// CHECK: graph.broadcast_to %{{.+}}, %{{.+}} {shape = array<i64: -1, 4>} : (tensor<f32>, tensor<2xi64>) -> tensor<?x4xf32>
+func.func @broadcast_known_entries(%x: tensor<?x3x4xf32>, %n: tensor<1xi64>) -> tensor<?x4xf32> {
+  %v = graph.constant dense<5.000000e-01> : tensor<f32>
+  %four = graph.constant dense<4> : tensor<1xi64>
+  %t = graph.concat %n, %four {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>) -> tensor<2xi64>
+  %0 = graph.broadcast_to %v, %t {shape = array<i64: -1, -1>} : (tensor<f32>, tensor<2xi64>) -> tensor<?x?xf32>
+  %1 = tensor.cast %0 : tensor<?x?xf32> to tensor<?x4xf32>
+  return %1 : tensor<?x4xf32>
+}

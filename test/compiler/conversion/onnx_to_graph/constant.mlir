@@ -30,9 +30,11 @@ func.func @constant_of_shape_range() -> (tensor<2x3xi32>, tensor<3xi64>) {
 
 // -----
 
-// ConstantOfShape of a shape computed at run time stays in onnx.
+// ConstantOfShape of a shape computed at run time broadcasts its value to
+// the shape read when the model runs.
 // CHECK-LABEL: func.func @constant_of_dynamic_shape
-// CHECK: "onnx.ConstantOfShape"
+// CHECK: %[[V:.+]] = graph.constant dense<0.000000e+00> : tensor<f32>
+// CHECK: graph.broadcast_to %[[V]], %arg0 {shape = array<i64: -1, -1>} : (tensor<f32>, tensor<2xi64>) -> tensor<?x?xf32>
 func.func @constant_of_dynamic_shape(%arg0: tensor<2xi64>) -> tensor<?x?xf32> {
   %0 = "onnx.ConstantOfShape"(%arg0) : (tensor<2xi64>) -> tensor<?x?xf32>
   return %0 : tensor<?x?xf32>

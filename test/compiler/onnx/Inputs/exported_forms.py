@@ -82,6 +82,36 @@ def cases():
            model(nodes, [tensor("x", ["N", 3, 4])], [unknown("y")],
                  [const("zero1", [0]), const("one1", [1]), const("minus_one", [-1])], 13),
            [5, 3, 4], lambda x: x.reshape(x.shape[0], -1), ["--max-shape", "x=8x3x4"])
+    # Shape arithmetic on a symbolic batch: Size, Gather of a static dim,
+    # Cast, Equal/Not/Where, Div, Unsqueeze/Concat into a Reshape target,
+    # Range and ConstantOfShape of it. What follows from static dims folds
+    # (the width 4, the Range), the rest is read when the model runs: the
+    # result is ?x4 and runs at batch 5.
+    nodes = [helper.make_node("Shape", ["x"], ["s"]),
+             helper.make_node("Size", ["x"], ["n"]),
+             helper.make_node("Gather", ["s", "two"], ["d2"], axis=0),
+             helper.make_node("Cast", ["d2"], ["d2f"], to=TensorProto.FLOAT),
+             helper.make_node("Cast", ["d2f"], ["d2i"], to=TensorProto.INT64),
+             helper.make_node("Equal", ["d2i", "four"], ["eq"]),
+             helper.make_node("Not", ["eq"], ["neq"]),
+             helper.make_node("Where", ["neq", "one", "d2i"], ["w"]),
+             helper.make_node("Div", ["n", "w"], ["rest"]),
+             helper.make_node("Unsqueeze", ["rest", "axis0"], ["rest1"]),
+             helper.make_node("Unsqueeze", ["w", "axis0"], ["w1"]),
+             helper.make_node("Concat", ["rest1", "w1"], ["target"], axis=0),
+             helper.make_node("Reshape", ["x", "target"], ["r"]),
+             helper.make_node("Range", ["zero", "w", "one"], ["rg"]),
+             helper.make_node("Cast", ["rg"], ["rgf"], to=TensorProto.FLOAT),
+             helper.make_node("ConstantOfShape", ["target"], ["half"],
+                              value=numpy_helper.from_array(np.array([0.5], np.float32))),
+             helper.make_node("Add", ["r", "half"], ["r2"]),
+             helper.make_node("Add", ["r2", "rgf"], ["y"])]
+    yield ("shape_chain_symbolic_batch",
+           model(nodes, [tensor("x", ["N", 3, 4])], [unknown("y")],
+                 [const("two", 2), const("four", 4), const("one", 1), const("zero", 0),
+                  const("axis0", [0])], 13),
+           [5, 3, 4], lambda x: x.reshape(-1, 4) + np.float32(0.5) + np.arange(4, dtype=np.float32),
+           ["--max-shape", "x=8x3x4"])
 
 
 def main():
