@@ -125,5 +125,11 @@ mica::buildArtifact(ModuleOp module, ArrayRef<artifact::EntryPoint> signatures,
     return fail("the module has no exec.entry_point");
   if (art.entryPoints.size() > 1)
     art.requiredFeatures.push_back(MICA_FEATURE_ENTRY_POINTS);
+  if (auto features =
+          module->getAttrOfType<ArrayAttr>(exec::kRequiredFeaturesAttr))
+    for (Attribute feature : features)
+      if (auto name = dyn_cast<StringAttr>(feature))
+        if (!llvm::is_contained(art.requiredFeatures, name.str()))
+          art.requiredFeatures.push_back(name.str());
   return art;
 }

@@ -28,6 +28,8 @@ const char *mica_status_name(mica_status status) {
     return "MICA_ERROR_KERNEL";
   case MICA_ERROR_OUT_OF_MEMORY:
     return "MICA_ERROR_OUT_OF_MEMORY";
+  case MICA_ERROR_MODEL_PATH:
+    return "MICA_ERROR_MODEL_PATH";
   }
   return "MICA_ERROR_UNKNOWN";
 }

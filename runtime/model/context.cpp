@@ -123,6 +123,12 @@ void mica_kernel_layer_hook(const mica_kernel_ctx *ctx, int32_t node,
     state->hooks.on_node(state->hooks.user, (uint32_t)node, phase);
 }
 
+void mica_kernel_fail(const mica_kernel_ctx *ctx, int32_t node) {
+  mica_hook_state *state = static_cast<mica_hook_state *>(ctx->hook_state);
+  if (state && state->failed_node == -2)
+    state->failed_node = node;
+}
+
 void mica_kernel_tensor_hook(const mica_kernel_ctx *ctx, int32_t node,
                              const void *data, int32_t rank,
                              const int64_t *dims, int32_t dtype) {
@@ -283,6 +289,7 @@ mica_status mica_context_run(mica_context *context, char *error,
       return mica_failf(&msg, MICA_ERROR_INVALID_ARGUMENT,
                         "input %u '%s' is not bound (mica_context_set_input)",
                         i, e->inputs[i].name);
+  context->hook_state.failed_node = -2;
   for (uint32_t s = 0; s < e->num_steps; ++s) {
     const int32_t rc = e->kernels[s](&context->kctx);
     if (rc != 0)
@@ -290,6 +297,15 @@ mica_status mica_context_run(mica_context *context, char *error,
                         "entry '%s' step %u (kernel '%s') failed with status "
                         "%d",
                         e->name, s, e->step_symbols[s], rc);
+    const int32_t node = context->hook_state.failed_node;
+    if (node != -2) {
+      const char *name = mica_model_node_name(context->model, (uint32_t)node);
+      return mica_failf(&msg, MICA_ERROR_MODEL_PATH,
+                        "entry '%s': these inputs take the model down a path "
+                        "that cannot run with its compiled shapes (node '%s'; "
+                        "a branch whose shapes contradict each other)",
+                        e->name, name ? name : "?");
+    }
   }
   uint32_t output = 0, dim = 0;
   if (!checkOutputShapes(context, &output, &dim))

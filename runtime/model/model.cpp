@@ -163,7 +163,7 @@ mica_status loadCode(mica_model *model, uint32_t segment, const mica_msg *msg) {
     return MICA_OK;
   size_t numDefaults = 0;
   const mica_import *defaults = mica_default_imports(&numDefaults);
-  const size_t numHooks = 3;
+  const size_t numHooks = 4;
   mica_import *imports = allocArray<mica_import>(numDefaults + numHooks);
   if (!imports)
     return mica_failf(msg, MICA_ERROR_OUT_OF_MEMORY,
@@ -174,6 +174,8 @@ mica_status loadCode(mica_model *model, uint32_t segment, const mica_msg *msg) {
   imports[1].address = (void *)&mica_kernel_tensor_hook;
   imports[2].name = "mica_kernel_parallel_for";
   imports[2].address = (void *)&mica_kernel_parallel_for;
+  imports[3].name = "mica_kernel_fail";
+  imports[3].address = (void *)&mica_kernel_fail;
   memcpy(imports + numHooks, defaults, numDefaults * sizeof(mica_import));
 
   const fb::Segment *seg = model->view.meta->segments()->Get(segment);

@@ -133,6 +133,7 @@ typedef struct mica_hook_state {
   mica_hooks hooks;
   uint32_t num_nodes;
   mica_thread_pool *pool; /* mica_kernel_parallel_for's threads */
+  int32_t failed_node;    /* mica_kernel_fail's node; -2 while none */
 } mica_hook_state;
 
 #ifdef __cplusplus

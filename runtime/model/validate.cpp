@@ -288,7 +288,8 @@ mica_status checkSteps(const fb::Model *meta, const fb::EntryPoint *ep,
 
 /* The features an artifact may require (MICA_FEATURE_* in
  * artifact_format.h) that this runtime implements. */
-const char *const kSupportedFeatures[] = {MICA_FEATURE_ENTRY_POINTS};
+const char *const kSupportedFeatures[] = {MICA_FEATURE_ENTRY_POINTS,
+                                          MICA_FEATURE_MODEL_PATH_ERRORS};
 
 mica_status checkRequiredFeatures(const fb::Model *meta, const mica_msg *msg) {
   for (uint32_t i = 0; i < length(meta->required_features()); ++i) {

@@ -147,6 +147,25 @@ def _if_subgraph(path):
     ob.save_model(model, path)
 
 
+def _if_unrunnable_branch(path):
+    """If on the run-time bool `cond`: the then branch reshapes x [2, 3] to
+    [4, 4] (its shapes contradict each other), the else branch is Relu(x)."""
+    import numpy as np
+    from onnx import numpy_helper
+    then_graph = helper.make_graph(
+        [helper.make_node("Reshape", ["x", "bad_shape"], ["then_out"], name="bad_reshape")],
+        "then_branch", [], [ob.value_info("then_out", "float32", ["A", "B"])],
+        [numpy_helper.from_array(np.array([4, 4], np.int64), "bad_shape")])
+    else_graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["else_out"], name="relu")],
+        "else_branch", [], [ob.value_info("else_out", "float32", ["A", "B"])])
+    node = helper.make_node("If", ["cond"], ["y"], name="if", then_branch=then_graph,
+                            else_branch=else_graph)
+    graph = ob.make_graph([node], [("cond", TensorProto.BOOL, []), ("x", "float32", [2, 3])],
+                          [("y", "float32", ["A", "B"])], name="if_unrunnable_branch")
+    ob.save_model(ob.make_model(graph), path)
+
+
 def _loop_runtime_trip(path):
     body = helper.make_graph(
         [helper.make_node("Add", ["x_in", "x_in"], ["x_out"], name="double"),
@@ -189,6 +208,7 @@ KINDS = {
     "external_data": _external_data,
     "symbolic": _symbolic,
     "if_subgraph": _if_subgraph,
+    "if_unrunnable_branch": _if_unrunnable_branch,
     "loop_runtime_trip": _loop_runtime_trip,
     "optional_input": _optional_input,
     "truncated": _truncated,

@@ -48,6 +48,8 @@ struct ConvertGraphToLinalgPass
     // Signless <-> unsigned scalar casts inside linalg bodies
     // (LoweringUtils.h).
     target.addLegalOp<UnrealizedConversionCastOp>();
+    // Kept for the kernel binding, which turns it into a runtime call.
+    target.addLegalOp<mica::graph::FailOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect, func::FuncDialect>();

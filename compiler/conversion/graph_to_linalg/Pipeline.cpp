@@ -65,7 +65,10 @@ void mica::buildGraphToBuffersPipeline(OpPassManager &pm) {
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   //    Temporaries of loop and branch bodies move to the top level, where the
-  //    static memory plan places buffers (iterations reuse them).
+  //    static memory plan places buffers (iterations reuse them). Folding
+  //    first makes the sizes that bufferization reads from static buffers
+  //    (memref.dim of a constant) static, so that those allocations move too.
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createHoistRegionAllocs());
 }
 

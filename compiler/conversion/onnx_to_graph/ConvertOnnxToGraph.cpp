@@ -3,6 +3,7 @@
 
 #include "dialects/onnx/IR/OnnxDialect.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mica {
@@ -13,6 +14,112 @@ namespace mica {
 using namespace mlir;
 
 namespace {
+
+bool isOnnx(Operation *op) {
+  return op->getDialect() && op->getDialect()->getNamespace() == "onnx" &&
+         !isa<mica::onnxir::NoValueOp, mica::onnxir::YieldOp>(op);
+}
+
+bool isIf(Operation *op) {
+  return op->getName().getStringRef().split("_v").first == "onnx.If";
+}
+
+/// The first op in `region` left in the onnx dialect although its operands
+/// converted: what the compiled shapes leave no lowering for (a Reshape of a
+/// wrong element count, a Squeeze of a dim that is not 1).
+Operation *unconvertible(Region &region) {
+  Operation *found = nullptr;
+  region.walk([&](Operation *op) {
+    if (!isOnnx(op) || isIf(op))
+      return WalkResult::advance();
+    bool operandsConverted = llvm::all_of(op->getOperandTypes(), [](Type t) {
+      return isa<RankedTensorType, NoneType>(t);
+    });
+    if (!operandsConverted)
+      return WalkResult::advance();
+    found = op;
+    return WalkResult::interrupt();
+  });
+  return found;
+}
+
+/// A value of `type` (an If result type) for code after a graph.fail, which
+/// nothing reads: a zero constant whose dynamic dims are 0, so that a branch
+/// yielding a `?` shape costs no storage and no buffer.
+Value placeholder(OpBuilder &b, Location loc, Type type) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  if (!ranked)
+    return Value();
+  Attribute zero = b.getZeroAttr(ranked.getElementType());
+  if (!zero)
+    return Value();
+  SmallVector<int64_t> shape;
+  for (int64_t d : ranked.getShape())
+    shape.push_back(ShapedType::isDynamic(d) ? 0 : d);
+  auto constantType = RankedTensorType::get(shape, ranked.getElementType());
+  Value value = mica::graph::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(constantType, zero));
+  if (constantType != type)
+    value = tensor::CastOp::create(b, loc, type, value);
+  return value;
+}
+
+/// An If on a run-time condition one of whose branches cannot be compiled
+/// with the compiled shapes (the other can): that branch becomes a
+/// graph.fail, so the run fails only if it is taken, as in ONNX Runtime.
+/// Returns whether anything changed; warns for each branch it replaced.
+bool failUnrunnableBranches(ModuleOp module) {
+  SmallVector<Operation *> ifs;
+  module.walk([&](Operation *op) {
+    if (isIf(op) && op->getNumRegions() == 2)
+      ifs.push_back(op); // Post-order: inner Ifs first.
+  });
+  bool changed = false;
+  for (Operation *op : ifs) {
+    Operation *bad[2] = {unconvertible(op->getRegion(0)),
+                         unconvertible(op->getRegion(1))};
+    if (!bad[0] == !bad[1])
+      continue; // Both compile (the conversion goes on) or neither does.
+    Region &region = op->getRegion(bad[0] ? 0 : 1);
+    Operation *culprit = bad[0] ? bad[0] : bad[1];
+    Block &body = region.front();
+    Operation *yield = body.getTerminator();
+    SmallVector<Operation *> original;
+    for (Operation &old : llvm::make_range(body.begin(), Block::iterator(yield)))
+      original.push_back(&old);
+    OpBuilder b(yield);
+    Location loc = culprit->getLoc();
+    std::string message =
+        (culprit->getName().stripDialect() +
+         " cannot run with the compiled input shapes")
+            .str();
+    SmallVector<Value> values;
+    for (Type type : op->getResultTypes())
+      values.push_back(placeholder(b, loc, type));
+    if (llvm::any_of(values, [](Value v) { return !v; })) {
+      // Not expressible: leave the op for the error report.
+      for (Value v : values)
+        if (v)
+          v.getDefiningOp()->erase();
+      continue;
+    }
+    mica::graph::FailOp::create(b, loc, b.getStringAttr(message));
+    yield->setOperands(values);
+    // What the branch computed is dead now (its ops use only each other and
+    // values from outside).
+    for (Operation *dead : llvm::reverse(original)) {
+      dead->dropAllUses();
+      dead->erase();
+    }
+    emitWarning(loc) << "this node cannot run with the compiled input "
+                        "shapes; it is in a branch of an If on a run-time "
+                        "value, which is compiled to fail the run "
+                        "(MICA_ERROR_MODEL_PATH) if it is taken";
+    changed = true;
+  }
+  return changed;
+}
+
 struct ConvertOnnxToGraphPass
     : mica::impl::ConvertOnnxToGraphBase<ConvertOnnxToGraphPass> {
   using ConvertOnnxToGraphBase::ConvertOnnxToGraphBase;
@@ -33,7 +140,12 @@ struct ConvertOnnxToGraphPass
     // allowed (and reported by `strict`).
     GreedyRewriteConfig config;
     config.setMaxIterations(64);
-    (void)applyPatternsGreedily(getOperation(), std::move(patterns), config);
+    FrozenRewritePatternSet frozen(std::move(patterns));
+    (void)applyPatternsGreedily(getOperation(), frozen, config);
+    // Branches that cannot run become run-time failures; the Ifs holding
+    // them then convert.
+    while (failUnrunnableBranches(getOperation()))
+      (void)applyPatternsGreedily(getOperation(), frozen, config);
 
     if (!strict)
       return;

@@ -15,6 +15,11 @@ namespace mica::exec {
 /// target's kernel-interface pass): the upper bound of every dimension of
 /// that input, as a DenseI64ArrayAttr; what the memory plan is sized for.
 constexpr llvm::StringLiteral kMaxShapeAttr = "exec.max_shape";
+
+/// Module attribute: the runtime features (MICA_FEATURE_* of
+/// artifact_format.h) the generated code needs, as an array of strings; the
+/// artifact lists them in Model.required_features.
+constexpr llvm::StringLiteral kRequiredFeaturesAttr = "exec.required_features";
 } // namespace mica::exec
 
 #define GET_OP_CLASSES

@@ -30,6 +30,24 @@ def Graph_ConstantOp : Graph_Op<"constant",
   let hasFolder = 1;
 }
 
+def Graph_FailOp : Graph_Op<"fail", [MemoryEffects<[MemWrite]>]> {
+  let summary = "The run fails here (a branch that cannot run)";
+  let description = [{
+    Marks code that cannot run with the compiled input shapes, such as the
+    branch of an `If` on a run-time value whose static shapes contradict each
+    other (ONNX Runtime fails only when it takes such a branch; so does a
+    compiled model). Lowered to a call of the runtime's `mica_kernel_fail`
+    with the node's index: the run returns an error naming the node. Code
+    after it still runs on placeholder values (zeros), which nothing reads.
+
+    ```mlir
+    graph.fail "Reshape of 6 elements to [4, 4]"
+    ```
+  }];
+  let arguments = (ins StrAttr:$message);
+  let assemblyFormat = "$message attr-dict";
+}
+
 include "dialects/graph/IR/GraphElementwiseOps.td"
 include "dialects/graph/IR/GraphNNOps.td"
 include "dialects/graph/IR/GraphShapeOps.td"

@@ -30,6 +30,9 @@
 /* Features an artifact may require (Model.required_features). Append only. */
 /* Several entry points sharing the constants segments. */
 #define MICA_FEATURE_ENTRY_POINTS "entry_points"
+/* Code that calls mica_kernel_fail (kernel_abi.h): a path that cannot run
+ * with the compiled shapes fails the run with MICA_ERROR_MODEL_PATH. */
+#define MICA_FEATURE_MODEL_PATH_ERRORS "model_path_errors"
 
 /* Step.code_segment of a kernel that the artifact does not carry: it was
  * linked into the program (static-library builds) and is given to

@@ -89,6 +89,14 @@ typedef void (*mica_kernel_task_fn)(const mica_kernel_ctx *ctx, int64_t begin,
 void mica_kernel_parallel_for(const mica_kernel_ctx *ctx,
                               mica_kernel_task_fn fn, int64_t count);
 
+/* Provided by the runtime; generated code calls it where the run cannot go
+ * on with the compiled shapes (the branch of an If on a run-time value whose
+ * shapes contradict each other), with that node's index (-1: none). The
+ * code after it still runs, on placeholder values; the runtime returns
+ * MICA_ERROR_MODEL_PATH naming the node once the step returns. Artifacts
+ * whose code calls it require the feature MICA_FEATURE_MODEL_PATH_ERRORS. */
+void mica_kernel_fail(const mica_kernel_ctx *ctx, int32_t node);
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,6 +39,11 @@ typedef enum mica_status {
   MICA_ERROR_KERNEL = 9,
   /* A memory allocation failed. */
   MICA_ERROR_OUT_OF_MEMORY = 10,
+  /* The inputs took the model down a path that cannot run: a branch whose
+     shapes contradict each other (the compiler compiles such a branch into a
+     failure instead of refusing the model, as ONNX Runtime fails only when
+     it runs it). The message names the node. */
+  MICA_ERROR_MODEL_PATH = 11,
 } mica_status;
 
 /* A short constant name for a status ("MICA_OK", ...); never NULL. */

@@ -8,6 +8,10 @@
 #include "targets/cpu/kernel/KernelAbi.h"
 #include "targets/cpu/kernel/Passes.h"
 
+#include "dialects/exec/IR/ExecDialect.h"
+#include "dialects/graph/IR/GraphDialect.h"
+#include "runtime/include/mica/artifact_format.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMTypes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -123,13 +127,60 @@ struct InsertLayerHooksPass
           b.getFunctionType({ptr, i32, ptr, i32, ptr, i32}, {}));
       decl.setPrivate();
     }
+    bool fails = false;
     for (func::FuncOp func : entries)
+      fails |= func->walk([](mica::graph::FailOp) {
+                     return WalkResult::interrupt();
+                   }).wasInterrupted();
+    if (fails && !module.lookupSymbol<func::FuncOp>(kFailFn)) {
+      auto decl = func::FuncOp::create(mb, module.getLoc(), kFailFn,
+                                       b.getFunctionType({ptr, i32}, {}));
+      decl.setPrivate();
+      // The artifact says that its code needs a runtime that provides it.
+      SmallVector<Attribute> features;
+      if (auto old = module->getAttrOfType<ArrayAttr>(
+              mica::exec::kRequiredFeaturesAttr))
+        features.assign(old.begin(), old.end());
+      features.push_back(b.getStringAttr(MICA_FEATURE_MODEL_PATH_ERRORS));
+      module->setAttr(mica::exec::kRequiredFeaturesAttr,
+                      b.getArrayAttr(features));
+    }
+    for (func::FuncOp func : entries) {
       insertHooks(func, names, opTypes, index);
+      lowerFails(func, names, opTypes, index);
+    }
     if (!tables.empty())
       tables[0].erase();
     OpBuilder tb = OpBuilder::atBlockEnd(module.getBody());
     exec::NodeTableOp::create(tb, module.getLoc(), b.getArrayAttr(names),
                               b.getArrayAttr(opTypes));
+  }
+
+  /// Each graph.fail becomes a call of mica_kernel_fail with its node.
+  void lowerFails(func::FuncOp func, SmallVectorImpl<Attribute> &names,
+                  SmallVectorImpl<Attribute> &opTypes,
+                  llvm::StringMap<int32_t> &index) {
+    Builder b(&getContext());
+    Value ctx = func.getArgument(0);
+    func.walk([&](mica::graph::FailOp fail) {
+      mica::NodeLocInfo info = mica::getNodeLocInfo(fail.getLoc());
+      int32_t node = -1;
+      if (!info.node.empty()) {
+        auto [it, inserted] = index.try_emplace(info.node, names.size());
+        if (inserted) {
+          names.push_back(b.getStringAttr(info.node));
+          StringRef kind = info.domainAndOp;
+          opTypes.push_back(b.getStringAttr(kind.substr(kind.rfind(':') + 1)));
+        }
+        node = it->second;
+      }
+      OpBuilder ob(fail);
+      Value n = arith::ConstantIntOp::create(ob, fail.getLoc(), b.getI32Type(),
+                                             node);
+      func::CallOp::create(ob, fail.getLoc(), kFailFn, TypeRange{},
+                           ValueRange{ctx, n});
+      fail.erase();
+    });
   }
 
   /// Brackets the code of each node of `func` with hook calls, extending the

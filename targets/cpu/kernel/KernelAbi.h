@@ -55,6 +55,10 @@ constexpr llvm::StringLiteral kLayerHookFn = "mica_kernel_layer_hook";
 /// The runtime function generated code calls with each node's result.
 constexpr llvm::StringLiteral kTensorHookFn = "mica_kernel_tensor_hook";
 
+/// The runtime function generated code calls where the run must fail
+/// (graph.fail: a branch that cannot run with the compiled shapes).
+constexpr llvm::StringLiteral kFailFn = "mica_kernel_fail";
+
 } // namespace mica::kernel
 
 #endif // MICA_TARGETS_CPU_KERNEL_KERNELABI_H
