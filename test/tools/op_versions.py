@@ -978,7 +978,10 @@ def main(argv=None):
         if pattern is None:
             current = open(args.table).read() if os.path.exists(args.table) else ""
             if current != text:
+                import difflib
                 out.append("the coverage table %s is out of date: rerun with --update" % args.table)
+                out.extend(list(difflib.unified_diff(current.splitlines(), text.splitlines(),
+                                                     "committed", "this run", lineterm=""))[:40])
                 failed += 1
     for r in regressions:
         res = [x for x in results if x.key == r][0]

@@ -87,8 +87,10 @@ struct ConstantOfShapePattern : OpRewritePattern<onnx::ConstantOfShapeOp> {
     // A shape computed at run time (from symbolic dims): the value broadcast
     // to it when the model runs.
     auto target = getGraphTensor(op.getInput().getType());
-    if (!target || target.getRank() != 1 || !target.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "shape of unknown length");
+    // Not before the shape's producer converted: it may still fold.
+    if (!target || target.getRank() != 1 || !target.hasStaticShape() ||
+        !isConverted(op.getInput()))
+      return rewriter.notifyMatchFailure(op, "shape not known yet");
     Value scalar = graph::ConstantOp::create(
         rewriter, op.getLoc(),
         DenseElementsAttr::get(RankedTensorType::get({}, elementType),

@@ -85,14 +85,14 @@ bool failUnrunnableBranches(ModuleOp module) {
     Block &body = region.front();
     Operation *yield = body.getTerminator();
     SmallVector<Operation *> original;
-    for (Operation &old : llvm::make_range(body.begin(), Block::iterator(yield)))
+    for (Operation &old :
+         llvm::make_range(body.begin(), Block::iterator(yield)))
       original.push_back(&old);
     OpBuilder b(yield);
     Location loc = culprit->getLoc();
-    std::string message =
-        (culprit->getName().stripDialect() +
-         " cannot run with the compiled input shapes")
-            .str();
+    std::string message = (culprit->getName().stripDialect() +
+                           " cannot run with the compiled input shapes")
+                              .str();
     SmallVector<Value> values;
     for (Type type : op->getResultTypes())
       values.push_back(placeholder(b, loc, type));

@@ -54,6 +54,11 @@ bool usersAcceptRefinement(Value value) {
 
 bool mayRetype(Value result) { return isa<TensorType>(result.getType()); }
 
+bool isConverted(Value value) {
+  Operation *def = value.getDefiningOp();
+  return !def || def->getName().getDialectNamespace() != "onnx";
+}
+
 bool canRetype(Value oldValue, Type newType) {
   if (oldValue.getType() == newType)
     return true;

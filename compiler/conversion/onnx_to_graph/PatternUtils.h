@@ -193,6 +193,11 @@ mlir::FailureOr<OpTy> createOp(mlir::PatternRewriter &rewriter,
   return llvm::cast<OpTy>(rewriter.create(state));
 }
 
+/// Whether `value` is a function argument or the result of an op that is no
+/// longer in the onnx dialect (so it will not fold any further by
+/// conversion): what a run-time use of a shape waits for.
+bool isConverted(mlir::Value value);
+
 /// Whether `result` may change type when replaced: a ranked result keeps its
 /// type (createOp reuses it); an unranked one gets the inferred type, and
 /// replaceFirstResult casts back to it for users that check types

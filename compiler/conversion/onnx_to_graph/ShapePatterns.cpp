@@ -97,8 +97,10 @@ template <typename OnnxOp> struct ExpandPattern : OpRewritePattern<OnnxOp> {
     // A shape computed at run time (from symbolic dims): read when it runs;
     // canonicalisation moves the entries that are known into the attribute.
     auto target = getGraphTensor(op.getShape().getType());
-    if (!target || target.getRank() != 1 || !target.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "shape of unknown length");
+    // Not before the shape's producer converted: it may still fold.
+    if (!target || target.getRank() != 1 || !target.hasStaticShape() ||
+        !isConverted(op.getShape()))
+      return rewriter.notifyMatchFailure(op, "shape not known yet");
     return replaceOp<graph::BroadcastToOp>(
         rewriter, op, op.getInput(), op.getShape(),
         rewriter.getDenseI64ArrayAttr(

@@ -243,6 +243,19 @@ struct QLinearConvPattern : OpRewritePattern<onnx::QLinearConvOp> {
   }
 };
 
+/// The window of a pooling op over `x` (a ranked N-D tensor); a failure
+/// says why to the rewriter.
+FailureOr<Window> poolWindow(PatternRewriter &rewriter, Operation *op,
+                             RankedTensorType x, ArrayAttr kernelShape) {
+  std::string why;
+  FailureOr<Window> w =
+      readWindow(op, x.getShape().drop_front(2), getI64s(kernelShape),
+                 /*transposed=*/false, why);
+  if (failed(w))
+    (void)rewriter.notifyMatchFailure(op, why);
+  return w;
+}
+
 /// MaxPool (Indices output unused) and AveragePool of every opset.
 template <typename OnnxOp, typename GraphOp>
 struct PoolPattern : OpRewritePattern<OnnxOp> {
@@ -254,12 +267,9 @@ struct PoolPattern : OpRewritePattern<OnnxOp> {
     auto xType = getSpatialInput(op.getX());
     if (!xType)
       return rewriter.notifyMatchFailure(op, "X is not a ranked N-D tensor");
-    std::string why;
-    FailureOr<Window> w =
-        readWindow(op, xType.getShape().drop_front(2),
-                   getI64s(op.getKernelShape()), /*transposed=*/false, why);
+    FailureOr<Window> w = poolWindow(rewriter, op, xType, op.getKernelShape());
     if (failed(w))
-      return rewriter.notifyMatchFailure(op, why);
+      return failure();
     auto flag = [&](StringRef name) {
       auto attr = op->template getAttrOfType<IntegerAttr>(name);
       return rewriter.getBoolAttr(attr && attr.getInt() != 0);
@@ -325,12 +335,9 @@ struct LpPoolPattern : OpRewritePattern<onnx::LpPoolOp> {
       return rewriter.notifyMatchFailure(op, "X is not a float N-D tensor");
     if (op.getP() != 1 && op.getP() != 2)
       return rewriter.notifyMatchFailure(op, "p other than 1 or 2");
-    std::string why;
-    FailureOr<Window> w =
-        readWindow(op, xType.getShape().drop_front(2),
-                   getI64s(op.getKernelShape()), /*transposed=*/false, why);
+    FailureOr<Window> w = poolWindow(rewriter, op, xType, op.getKernelShape());
     if (failed(w))
-      return rewriter.notifyMatchFailure(op, why);
+      return failure();
     Location loc = op.getLoc();
     Value x = op.getX();
     Value magnitude = op.getP() == 2

@@ -112,6 +112,18 @@ struct ConstantShapeToAttr : OpRewritePattern<ReshapeOp> {
   }
 };
 
+/// Whether every user of `op`'s results re-infers its own types from its
+/// operands (onnx ops, graph ops other than same-type ones), so that a result
+/// may become more static without a cast.
+bool usersRefine(Operation *op) {
+  return llvm::all_of(op->getUsers(), [](Operation *user) {
+    StringRef dialect = user->getName().getDialectNamespace();
+    return dialect == "onnx" ||
+           (dialect == "graph" &&
+            !user->hasTrait<OpTrait::SameOperandsAndResultType>());
+  });
+}
+
 /// One element of a 1-D shape tensor as far as it is known at compile time:
 /// a value, or dim `dim` of tensor `dimOf` (a `?` it copies), or nothing.
 struct ShapeElement {
@@ -256,14 +268,8 @@ struct PartiallyConstantShapeToAttr : OpRewritePattern<ReshapeOp> {
                           Value(), rewriter.getDenseI64ArrayAttr(newShape));
     // Users that infer their own result types from their operands take the
     // refined type as it is; anything else keeps the old type through a cast.
-    bool usersRefine = llvm::all_of(op->getUsers(), [](Operation *user) {
-      StringRef dialect = user->getName().getDialectNamespace();
-      return dialect == "onnx" ||
-             (dialect == "graph" &&
-              !user->hasTrait<OpTrait::SameOperandsAndResultType>());
-    });
     Value result = reshaped;
-    if (resultType != op.getType() && !usersRefine)
+    if (resultType != op.getType() && !usersRefine(op))
       result =
           tensor::CastOp::create(rewriter, op.getLoc(), op.getType(), reshaped);
     rewriter.replaceOp(op, result);
@@ -341,8 +347,10 @@ struct KnownBroadcastEntries : OpRewritePattern<BroadcastToOp> {
     auto created = BroadcastToOp::create(rewriter, op.getLoc(), op.getInput(),
                                          allKnown ? Value() : op.getTarget(),
                                          rewriter.getDenseI64ArrayAttr(shape));
+    // Users that re-infer their types take the more static one as it is (a
+    // cast would hide a constant from the shape folds after it).
     Value result = created;
-    if (created.getType() != op.getType())
+    if (created.getType() != op.getType() && !usersRefine(op))
       result =
           tensor::CastOp::create(rewriter, op.getLoc(), op.getType(), created);
     rewriter.replaceOp(op, result);

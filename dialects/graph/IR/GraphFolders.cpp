@@ -204,27 +204,35 @@ OpFoldResult GreaterEqualOp::fold(FoldAdaptor adaptor) {
                        });
 }
 
-OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
-  RankedTensorType type = foldableType(getType());
-  if (!type)
+/// A sign operation (negation, absolute value) on every element of a
+/// constant int or float tensor; booleans do not fold.
+static OpFoldResult foldSign(Attribute input, Type resultType,
+                             function_ref<APInt(const APInt &)> onInt,
+                             function_ref<void(APFloat &)> onFloat) {
+  RankedTensorType type = foldableType(resultType);
+  if (!type || type.getElementType().isInteger(1))
     return {};
-  if (auto ints = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getInput())) {
-    if (type.getElementType().isInteger(1))
-      return {};
+  if (auto ints = dyn_cast_or_null<DenseIntElementsAttr>(input)) {
     SmallVector<APInt> values;
     for (const APInt &v : ints.getValues<APInt>())
-      values.push_back(-v);
+      values.push_back(onInt(v));
     return DenseElementsAttr::get(type, values);
   }
-  if (auto floats = dyn_cast_or_null<DenseFPElementsAttr>(adaptor.getInput())) {
+  if (auto floats = dyn_cast_or_null<DenseFPElementsAttr>(input)) {
     SmallVector<APFloat> values;
     for (APFloat v : floats.getValues<APFloat>()) {
-      v.changeSign();
+      onFloat(v);
       values.push_back(v);
     }
     return DenseElementsAttr::get(type, values);
   }
   return {};
+}
+
+OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
+  return foldSign(
+      adaptor.getInput(), getType(), [](const APInt &v) { return -v; },
+      [](APFloat &v) { v.changeSign(); });
 }
 
 OpFoldResult AndOp::fold(FoldAdaptor adaptor) {
@@ -258,26 +266,12 @@ OpFoldResult NotOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult AbsOp::fold(FoldAdaptor adaptor) {
-  RankedTensorType type = foldableType(getType());
-  if (!type)
-    return {};
-  if (auto ints = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getInput())) {
-    if (type.getElementType().isUnsignedInteger())
-      return ints;
-    SmallVector<APInt> values;
-    for (const APInt &v : ints.getValues<APInt>())
-      values.push_back(v.abs());
-    return DenseElementsAttr::get(type, values);
-  }
-  if (auto floats = dyn_cast_or_null<DenseFPElementsAttr>(adaptor.getInput())) {
-    SmallVector<APFloat> values;
-    for (APFloat v : floats.getValues<APFloat>()) {
-      v.clearSign();
-      values.push_back(v);
-    }
-    return DenseElementsAttr::get(type, values);
-  }
-  return {};
+  bool isUnsigned =
+      cast<ShapedType>(getType()).getElementType().isUnsignedInteger();
+  return foldSign(
+      adaptor.getInput(), getType(),
+      [&](const APInt &v) { return isUnsigned ? v : v.abs(); },
+      [](APFloat &v) { v.clearSign(); });
 }
 
 /// `fn` applied to every element of a constant float tensor.

@@ -131,7 +131,8 @@ struct InsertLayerHooksPass
     for (func::FuncOp func : entries)
       fails |= func->walk([](mica::graph::FailOp) {
                      return WalkResult::interrupt();
-                   }).wasInterrupted();
+                   })
+                   .wasInterrupted();
     if (fails && !module.lookupSymbol<func::FuncOp>(kFailFn)) {
       auto decl = func::FuncOp::create(mb, module.getLoc(), kFailFn,
                                        b.getFunctionType({ptr, i32}, {}));
@@ -175,8 +176,8 @@ struct InsertLayerHooksPass
         node = it->second;
       }
       OpBuilder ob(fail);
-      Value n = arith::ConstantIntOp::create(ob, fail.getLoc(), b.getI32Type(),
-                                             node);
+      Value n =
+          arith::ConstantIntOp::create(ob, fail.getLoc(), b.getI32Type(), node);
       func::CallOp::create(ob, fail.getLoc(), kFailFn, TypeRange{},
                            ValueRange{ctx, n});
       fail.erase();
