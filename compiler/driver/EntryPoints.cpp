@@ -157,7 +157,7 @@ LogicalResult mica::prepareSignature(func::FuncOp func,
 namespace {
 /// Why a whole family of ONNX ops has no lowering, or "" for other ops.
 StringRef unsupportedFamily(Operation *op) {
-  StringRef name = op->getName().stripDialect().split("_v").first;
+  StringRef name = onnxir::getOnnxOpType(op);
   if (name.starts_with("Random") || name == "Bernoulli" ||
       name == "Multinomial")
     return "random number generation: Mica compiles deterministic models "

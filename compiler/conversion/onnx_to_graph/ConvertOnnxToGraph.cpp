@@ -20,9 +20,7 @@ bool isOnnx(Operation *op) {
          !isa<mica::onnxir::NoValueOp, mica::onnxir::YieldOp>(op);
 }
 
-bool isIf(Operation *op) {
-  return op->getName().getStringRef().split("_v").first == "onnx.If";
-}
+bool isIf(Operation *op) { return mica::onnxir::getOnnxOpType(op) == "If"; }
 
 /// The first op in `region` left in the onnx dialect although its operands
 /// converted: what the compiled shapes leave no lowering for (a Reshape of a
@@ -43,16 +41,18 @@ Operation *unconvertible(Region &region) {
   return found;
 }
 
-/// A value of `type` (an If result type) for code after a graph.fail, which
-/// nothing reads: a zero constant whose dynamic dims are 0, so that a branch
-/// yielding a `?` shape costs no storage and no buffer.
-Value placeholder(OpBuilder &b, Location loc, Type type) {
+/// Whether placeholder() can make a value of `type`.
+bool hasPlaceholder(Type type) {
   auto ranked = dyn_cast<RankedTensorType>(type);
-  if (!ranked)
-    return Value();
+  return ranked && isa<FloatType, IntegerType>(ranked.getElementType());
+}
+
+/// A value of `type` (an If result type, hasPlaceholder) for code after a
+/// graph.fail, which nothing reads: a zero constant whose dynamic dims are 0,
+/// so that a branch yielding a `?` shape costs no storage and no buffer.
+Value placeholder(OpBuilder &b, Location loc, Type type) {
+  auto ranked = cast<RankedTensorType>(type);
   Attribute zero = b.getZeroAttr(ranked.getElementType());
-  if (!zero)
-    return Value();
   SmallVector<int64_t> shape;
   for (int64_t d : ranked.getShape())
     shape.push_back(ShapedType::isDynamic(d) ? 0 : d);
@@ -82,6 +82,8 @@ bool failUnrunnableBranches(ModuleOp module) {
       continue; // Both compile (the conversion goes on) or neither does.
     Region &region = op->getRegion(bad[0] ? 0 : 1);
     Operation *culprit = bad[0] ? bad[0] : bad[1];
+    if (!llvm::all_of(op->getResultTypes(), hasPlaceholder))
+      continue; // Left for the error report.
     Block &body = region.front();
     Operation *yield = body.getTerminator();
     SmallVector<Operation *> original;
@@ -96,13 +98,6 @@ bool failUnrunnableBranches(ModuleOp module) {
     SmallVector<Value> values;
     for (Type type : op->getResultTypes())
       values.push_back(placeholder(b, loc, type));
-    if (llvm::any_of(values, [](Value v) { return !v; })) {
-      // Not expressible: leave the op for the error report.
-      for (Value v : values)
-        if (v)
-          v.getDefiningOp()->erase();
-      continue;
-    }
     mica::graph::FailOp::create(b, loc, b.getStringAttr(message));
     yield->setOperands(values);
     // What the branch computed is dead now (its ops use only each other and

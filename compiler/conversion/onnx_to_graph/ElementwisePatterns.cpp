@@ -70,11 +70,6 @@ double unboundedLimit(Type type, bool upper) {
                               : static_cast<double>(limit.getSExtValue());
 }
 
-std::optional<double> optionalBound(std::optional<APFloat> value) {
-  return value ? std::optional<double>(toDouble(*value)) : std::nullopt;
-}
-std::optional<double> optionalBound(APFloat value) { return toDouble(value); }
-
 LogicalResult rewriteClip(PatternRewriter &rewriter, Operation *op,
                           std::optional<double> min,
                           std::optional<double> max) {
@@ -87,17 +82,7 @@ LogicalResult rewriteClip(PatternRewriter &rewriter, Operation *op,
       rewriter, op, input, getF64Attr(rewriter, lo), getF64Attr(rewriter, hi));
 }
 
-/// Clip-1/6: bounds are attributes.
-template <typename OnnxOp> struct ClipAttrPattern : OpRewritePattern<OnnxOp> {
-  using OpRewritePattern<OnnxOp>::OpRewritePattern;
-  LogicalResult matchAndRewrite(OnnxOp op,
-                                PatternRewriter &rewriter) const override {
-    return rewriteClip(rewriter, op, optionalBound(op.getMin()),
-                       optionalBound(op.getMax()));
-  }
-};
-
-/// Clip-11+: bounds are optional scalar inputs, which must be constant.
+/// Clip: bounds are optional scalar inputs, which must be constant.
 template <typename OnnxOp> struct ClipInputPattern : OpRewritePattern<OnnxOp> {
   using OpRewritePattern<OnnxOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(OnnxOp op,

@@ -47,14 +47,10 @@ namespace {
 
 /// Splits `onnx.X_vN` into X and N; false for a newest-version op.
 bool splitVersion(Operation *op, StringRef &opType, int &version) {
-  if (!op->getDialect() || op->getDialect()->getNamespace() != "onnx")
-    return false;
+  opType = onnx::getOnnxOpType(op);
   StringRef name = op->getName().stripDialect();
-  size_t pos = name.rfind("_v");
-  if (pos == StringRef::npos || name.substr(pos + 2).getAsInteger(10, version))
-    return false;
-  opType = name.take_front(pos);
-  return true;
+  return !opType.empty() && name.size() > opType.size() &&
+         !name.drop_front(opType.size() + 2).getAsInteger(10, version);
 }
 
 /// The number of operands (or results) an op always has; -1 when variadic.
@@ -172,17 +168,18 @@ struct Renamed {
 using FormChange = FailureOr<Renamed> (*)(Operation *op, int version,
                                           Builder &b, std::string &why);
 
-Renamed keep(Operation *op, StringRef opType) {
+/// `op`'s operands and attributes for the newest op `opType` (by default its
+/// own operator).
+Renamed keep(Operation *op, StringRef opType = {}) {
   Renamed r;
-  r.opType = opType.str();
+  r.opType = (opType.empty() ? onnx::getOnnxOpType(op) : opType).str();
   r.operands.assign(op->operand_begin(), op->operand_end());
   r.attrs = NamedAttrList(op->getAttrs());
   return r;
 }
 
 /// An attribute that became an operand: `name` as a constant at `index`.
-void attrToOperand(Renamed &r, StringRef name, unsigned index, Builder &b,
-                   bool scalarize = false) {
+void attrToOperand(Renamed &r, StringRef name, unsigned index, Builder &b) {
   Attribute attr = r.attrs.erase(name);
   if (r.operands.size() <= index)
     r.operands.resize(index + 1, Value());
@@ -193,10 +190,6 @@ void attrToOperand(Renamed &r, StringRef name, unsigned index, Builder &b,
   SmallVector<int64_t> values = intsOf(attr);
   if (isa<IntegerAttr>(attr))
     values = {cast<IntegerAttr>(attr).getInt()};
-  if (scalarize && values.size() == 1) {
-    r.operands[index] = b.i64s(values);
-    return;
-  }
   r.operands[index] = b.i64s(values);
 }
 
@@ -212,8 +205,8 @@ FailureOr<Renamed> softmax(Operation *op, int, Builder &b, std::string &why) {
   int64_t axis = intOf(op->getAttr("axis"), 1);
   if (axis < 0)
     axis += rank;
-  StringRef opType = op->getName().stripDialect().split("_v").first;
-  Renamed r = keep(op, opType);
+  StringRef opType = onnx::getOnnxOpType(op);
+  Renamed r = keep(op);
   r.attrs.erase("axis");
   if (axis >= rank - 1 || rank == 0) {
     r.attrs.set("axis", b.rewriter.getI64IntegerAttr(-1));
@@ -247,8 +240,7 @@ FailureOr<Renamed> softmax(Operation *op, int, Builder &b, std::string &why) {
 
 FailureOr<Renamed> legacyBroadcast(Operation *op, int, Builder &b,
                                    std::string &why) {
-  StringRef opType = op->getName().stripDialect().split("_v").first;
-  Renamed r = keep(op, opType);
+  Renamed r = keep(op);
   Attribute broadcast = r.attrs.erase("broadcast");
   Attribute axisAttr = r.attrs.erase("axis");
   if (intOf(broadcast, 0) == 0)
@@ -344,8 +336,7 @@ FailureOr<Renamed> slice(Operation *op, int version, Builder &b,
 /// Squeeze, Unsqueeze and ReduceSum: `axes` became operand 1 in version 13.
 FailureOr<Renamed> axesOperand(Operation *op, int version, Builder &b,
                                std::string &) {
-  StringRef opType = op->getName().stripDialect().split("_v").first;
-  Renamed r = keep(op, opType);
+  Renamed r = keep(op);
   if (version < 13)
     attrToOperand(r, "axes", 1, b);
   return r;
@@ -494,8 +485,7 @@ FailureOr<Renamed> roiAlign(Operation *op, int, Builder &b, std::string &) {
 
 FailureOr<Renamed> lpPool(Operation *op, int version, Builder &b,
                           std::string &why) {
-  StringRef opType = op->getName().stripDialect().split("_v").first;
-  Renamed r = keep(op, opType);
+  Renamed r = keep(op);
   if (version >= 2)
     return r;
   // Version 1's `p` is a float; 2 made it an integer.
@@ -518,8 +508,7 @@ FailureOr<Renamed> tile(Operation *op, int version, Builder &b,
   auto x = rankedOf(op->getOperand(0));
   auto constantInt = [](Value v) -> std::optional<int64_t> {
     Operation *def = v.getDefiningOp();
-    if (!def ||
-        def->getName().getStringRef().split("_v").first != "onnx.Constant")
+    if (!def || onnx::getOnnxOpType(def) != "Constant")
       return std::nullopt;
     auto value = dyn_cast_or_null<DenseElementsAttr>(def->getAttr("value"));
     if (!value || value.getNumElements() != 1)
@@ -656,8 +645,8 @@ struct NormalizeVersion : RewritePattern {
     std::string why;
     FailureOr<Renamed> renamed = failure();
     auto change = formChanges().find(opType);
-    // The newest version of these ops takes its new form only from some
-    // version on; before it the rewrite applies, after it the rename.
+    // An operator whose form changed has a rewrite (which renames the
+    // versions after the change); the others are renamed as they are.
     if (change != formChanges().end())
       renamed = change->second(op, version, b, why);
     else

@@ -18,6 +18,18 @@ using namespace mica::onnxir;
 #define GET_TYPEDEF_CLASSES
 #include "dialects/onnx/IR/OnnxTypes.cpp.inc"
 
+llvm::StringRef mica::onnxir::getOnnxOpType(Operation *op) {
+  if (!op->getDialect() || !isa<OnnxDialect>(op->getDialect()))
+    return {};
+  llvm::StringRef name = op->getName().stripDialect();
+  size_t pos = name.rfind("_v");
+  int version = 0;
+  if (pos != llvm::StringRef::npos &&
+      !name.substr(pos + 2).getAsInteger(10, version))
+    return name.take_front(pos);
+  return name;
+}
+
 void OnnxDialect::initialize() {
   registerOnnxDialectOperations(this);
   addTypes<

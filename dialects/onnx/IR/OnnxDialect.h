@@ -19,4 +19,11 @@
 #define GET_OP_CLASSES
 #include "dialects/onnx/IR/OnnxGeneratedOps.h.inc"
 
+namespace mica::onnxir {
+/// The ONNX operator an op of the onnx dialect mirrors, whatever its version
+/// ("Slice" for onnx.Slice and onnx.Slice_v1); empty for ops of other
+/// dialects (the naming rule is OnnxNaming.h's).
+llvm::StringRef getOnnxOpType(mlir::Operation *op);
+} // namespace mica::onnxir
+
 #endif // MICA_DIALECTS_ONNX_IR_ONNXDIALECT_H
