@@ -16,7 +16,7 @@ PACKAGES=(
   libflatbuffers-dev flatbuffers-compiler
   # tests and the model zoo
   libgtest-dev python3 python3-onnx python3-numpy python3-torch python3-torchvision
-  python3-pil
+  python3-pil python3-sklearn
   libopenblas0-pthread
 )
 

@@ -10,8 +10,10 @@
 
 #include "compiler/artifact/PlanToArtifact.h"
 #include "compiler/diagnostics/NodeLocation.h"
+#include "compiler/driver/Calibration.h"
 #include "compiler/driver/EntryPoints.h"
 #include "compiler/driver/Pipeline.h"
+#include "compiler/driver/QuantizationReport.h"
 #include "compiler/driver/Report.h"
 #include "dialects/exec/IR/ExecDialect.h"
 #include "dialects/graph/Analysis/MultiplyAdds.h"
@@ -158,6 +160,8 @@ CompileResult mica::compile(MLIRContext &context,
       result.error = {ErrorKind::Internal, "internal error: no @main"};
       return fail();
     }
+    if (options.afterNormalize)
+      options.afterNormalize(func);
     artifact::EntryPoint signature;
     signature.name = entry.name;
     if (failed(prepareSignature(func, options, signature, result.error)))
@@ -182,12 +186,20 @@ CompileResult mica::compile(MLIRContext &context,
     result.error.kind = kindOfFailedPass(failedPass, module);
     return failure();
   };
+  if (!options.quantize.mode.empty()) {
+    timer.start("calibrating");
+    if (failed(calibrate(context, options, module, result.error)))
+      return fail();
+  }
   timer.start("compressing");
   PassManager compress(&context);
-  buildCompressionPipeline(compress, options.lowering);
+  buildCompressionPipeline(compress, options.quantize);
   if (failed(runStage(compress)))
     return fail();
   int64_t flopsCompiled = graph::countAllMultiplyAdds(module);
+  std::optional<llvm::json::Object> quantization;
+  if (!options.quantize.mode.empty())
+    quantization = quantizationReport(module);
 
   // Stages 4-5.
   timer.start("lowering to " + description->name + " code");
@@ -218,7 +230,8 @@ CompileResult mica::compile(MLIRContext &context,
     return fail();
   result.artifact = std::move(*art);
   result.artifact.reportJson = reportJson(
-      result.artifact, options, *description, flopsOriginal, flopsCompiled);
+      result.artifact, options, *description, flopsOriginal, flopsCompiled,
+      quantization ? &*quantization : nullptr);
   result.bytes = artifact::serializeArtifact(result.artifact);
   timer.stop();
   result.ok = true;

@@ -12,6 +12,7 @@
 #define MICA_COMPILER_DRIVER_COMPILE_H
 
 #include "compiler/artifact/Artifact.h"
+#include "compiler/driver/QuantizeOptions.h"
 #include "compiler/onnx/ImportOptions.h"
 #include "compiler/support/ErrorKind.h"
 #include "targets/Target.h"
@@ -48,8 +49,13 @@ struct CompileOptions {
   std::string cpuFeatures;
   /// The lowering's options (symbol prefix, the .def-declared options).
   LoweringOptions lowering;
+  /// --quantize and calibration.
+  QuantizeOptions quantize;
   /// Called with a short description of each stage as it starts.
   std::function<void(llvm::StringRef)> progress;
+  /// Called with each entry point's function right after stage 2, before
+  /// its signature is read (calibration adds its taps as outputs here).
+  std::function<void(mlir::Operation *func)> afterNormalize;
 };
 
 struct CompileResult {

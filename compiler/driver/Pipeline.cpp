@@ -6,6 +6,7 @@
 #include "compiler/onnx/FunctionExpansion.h"
 #include "compiler/onnx/Importer.h"
 #include "passes/graph_opt/Passes.h"
+#include "passes/quantize/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -99,11 +100,17 @@ mica::importAndNormalize(MLIRContext &context, const std::string &path,
 }
 
 void mica::buildCompressionPipeline(OpPassManager &pm,
-                                    const LoweringOptions &options) {
+                                    const QuantizeOptions &quantize) {
   // The families land here in the documented order (prune, token merge,
   // equivalence transforms, quantize, partition), each behind its options.
-  (void)pm;
-  (void)options;
+  if (quantize.mode == "w8a8") {
+    QuantizeInt8Options options;
+    options.keepFloat.assign(quantize.keepFloat.begin(), quantize.keepFloat.end());
+    pm.addPass(createQuantizeInt8(options));
+    // Dequantize/quantize pairs the rewrite left between integer ops, and
+    // the float ops it replaced.
+    pm.addPass(createCanonicalizerPass());
+  }
 }
 
 void mica::buildGraphOptimizationPipeline(OpPassManager &pm,

@@ -23,6 +23,7 @@
 #ifndef MICA_COMPILER_DRIVER_PIPELINE_H
 #define MICA_COMPILER_DRIVER_PIPELINE_H
 
+#include "compiler/driver/QuantizeOptions.h"
 #include "compiler/onnx/ImportOptions.h"
 #include "compiler/support/ErrorKind.h"
 #include "targets/Target.h"
@@ -51,7 +52,7 @@ importAndNormalize(mlir::MLIRContext &context, const std::string &path,
                    const std::function<void(mlir::ModuleOp)> &onImported = {});
 
 /// Stage 3: the compression families, in this fixed order (each lands with
-/// its issue; none is enabled yet):
+/// its issue; quantize is the first):
 ///   prune         removes weights, so later stages see the smaller graph;
 ///   token merge   changes activation shapes, which calibration must see;
 ///   equivalence   transforms (scale migration, rotations) prepare weights
@@ -60,8 +61,10 @@ importAndNormalize(mlir::MLIRContext &context, const std::string &path,
 ///                 numeric changes, on the final float graph;
 ///   partition     splits the compressed graph into blocks under a memory
 ///                 budget, on the sizes the steps before produced.
+/// The quantize family expects the ranges of calibrate() (Calibration.h)
+/// on the module when `quantize.mode` is set.
 void buildCompressionPipeline(mlir::OpPassManager &pm,
-                              const LoweringOptions &options);
+                              const QuantizeOptions &quantize);
 
 /// Stage 4: transpose folding, then Winograd (whose cost model sees the
 /// convolutions as they will be lowered), when `enabled` (the target wants

@@ -43,7 +43,8 @@ llvm::json::Object memoryJson(const artifact::EntryPoint &entry) {
 std::string mica::reportJson(const artifact::Artifact &art,
                              const CompileOptions &options,
                              const TargetDescription &target,
-                             int64_t flopsOriginal, int64_t flopsCompiled) {
+                             int64_t flopsOriginal, int64_t flopsCompiled,
+                             const llvm::json::Object *quantization) {
   llvm::json::Array entries;
   const artifact::EntryPoint *largest = &art.entryPoints.front();
   int64_t constants = 0, code = 0;
@@ -77,6 +78,8 @@ std::string mica::reportJson(const artifact::Artifact &art,
       {"nodes", static_cast<int64_t>(art.nodes.size())},
       {"frozen_inputs", static_cast<int64_t>(options.frozenInputs.size())},
   };
+  if (quantization)
+    report["quantization"] = llvm::json::Object(*quantization);
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report)));

@@ -4,6 +4,8 @@
 
 #include "compiler/driver/Compile.h"
 
+#include "llvm/Support/JSON.h"
+
 namespace mica {
 
 /// The compile report (JSON, docs/cli.md --report): deterministic (no
@@ -12,10 +14,12 @@ namespace mica {
 /// arena (what any context needs at most); with several entry points each
 /// also has its own. `flops` are the multiply-adds of the imported graph and
 /// of the graph after the compression stage (dialects/graph/Analysis).
+/// `quantization` (QuantizationReport.h) is added when not null.
 std::string reportJson(const artifact::Artifact &art,
                        const CompileOptions &options,
                        const TargetDescription &target, int64_t flopsOriginal,
-                       int64_t flopsCompiled);
+                       int64_t flopsCompiled,
+                       const llvm::json::Object *quantization = nullptr);
 
 } // namespace mica
 

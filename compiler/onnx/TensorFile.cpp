@@ -1,6 +1,8 @@
 //===- TensorFile.cpp - Tensors from .npy and .pb files -------------------===//
 #include "compiler/onnx/TensorFile.h"
 
+#include "onnx/onnx_pb.h"
+
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -224,5 +226,16 @@ bool mica::readTensorFile(const std::string &path, onnx::TensorProto &tensor,
             std::to_string(tensor.data_type());
     return false;
   }
+  return true;
+}
+
+bool mica::readTensorData(const std::string &path, TensorData &tensor,
+                          std::string &error) {
+  onnx::TensorProto proto;
+  if (!readTensorFile(path, proto, error))
+    return false;
+  tensor.dataType = proto.data_type();
+  tensor.dims.assign(proto.dims().begin(), proto.dims().end());
+  tensor.bytes = proto.raw_data();
   return true;
 }

@@ -9,6 +9,7 @@
 #include "dialects/onnx/IR/OnnxDialect.h"
 #include "passes/fusion/Passes.h"
 #include "passes/graph_opt/Passes.h"
+#include "passes/quantize/Passes.h"
 #include "targets/cpu/Pipeline.h"
 #include "targets/cpu/kernel/Passes.h"
 #include "targets/cpu/transforms/Passes.h"
@@ -46,6 +47,7 @@ void mica::registerAllPasses() {
   mica::registerGraphToLinalgPasses();
   mica::registerFusionPasses();
   mica::registerGraphOptPasses();
+  mica::registerQuantizePasses();
   mica::registerKernelPasses();
   mica::registerCpuTransformsPasses();
   mica::cpu::registerCpuPipelines();

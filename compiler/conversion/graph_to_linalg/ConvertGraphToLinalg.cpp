@@ -36,6 +36,7 @@ void mica::populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateGridSamplePatterns(patterns);
   populateNmsPatterns(patterns);
   populateUniquePatterns(patterns);
+  populateQuantizationPatterns(patterns);
 }
 
 namespace {

@@ -212,6 +212,7 @@ void populateEinsumPatterns(mlir::RewritePatternSet &patterns);
 void populateGridSamplePatterns(mlir::RewritePatternSet &patterns);
 void populateNmsPatterns(mlir::RewritePatternSet &patterns);
 void populateUniquePatterns(mlir::RewritePatternSet &patterns);
+void populateQuantizationPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace mica::graph_to_linalg
 

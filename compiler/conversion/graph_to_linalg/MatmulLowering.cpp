@@ -6,7 +6,8 @@
 // are one linalg.generic whose maps broadcast the batch dims numpy-style.
 // graph.fully_connected: input viewed as [M, K], a generic contracting with
 // the [N, K] weight (no transposed copy), initialised with the bias.
-// All products accumulate `acc + a * b` in the element type, k innermost.
+// All products accumulate `acc + a * b` in the element type, k innermost
+// (i8 operands sign-extended to the i32 accumulator).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/conversion/graph_to_linalg/LoweringUtils.h"
@@ -24,8 +25,13 @@ Value multiplyAccumulate(OpBuilder &b, Location loc, ValueRange args) {
   if (isa<FloatType>(args[0].getType()))
     return arith::AddFOp::create(
         b, loc, args[2], arith::MulFOp::create(b, loc, args[0], args[1]));
-  return arith::AddIOp::create(b, loc, args[2],
-                               arith::MulIOp::create(b, loc, args[0], args[1]));
+  // i8 operands accumulate in i32 (sign-extended, the quantised path).
+  Type acc = args[2].getType();
+  auto widen = [&](Value v) -> Value {
+    return v.getType() == acc ? v : arith::ExtSIOp::create(b, loc, acc, v);
+  };
+  return arith::AddIOp::create(
+      b, loc, args[2], arith::MulIOp::create(b, loc, widen(args[0]), widen(args[1])));
 }
 
 /// Inserts a size-1 dim at `pos` (a free view).

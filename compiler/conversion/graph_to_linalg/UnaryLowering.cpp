@@ -339,8 +339,6 @@ struct ConstantLowering : OpConversionPattern<graph::ConstantOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto value = cast<TypedAttr>(op.getValue());
     auto type = cast<ShapedType>(value.getType());
-    if (isa<quant::QuantizedType>(type.getElementType()))
-      return rewriter.notifyMatchFailure(op, "quantized constants");
     auto dense = dyn_cast<DenseElementsAttr>(value);
     if (dense && isUnsignedInt(type)) {
       // arith wants signless integers: the same bits, cast back for the

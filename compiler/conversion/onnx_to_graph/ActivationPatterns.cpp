@@ -71,7 +71,7 @@ struct ShrinkPattern : OpRewritePattern<onnx::ShrinkOp> {
   LogicalResult matchAndRewrite(onnx::ShrinkOp op,
                                 PatternRewriter &rewriter) const override {
     auto type = getGraphTensor(op.getInput().getType());
-    if (!type || isa<quant::QuantizedType>(type.getElementType()))
+    if (!type)
       return rewriter.notifyMatchFailure(op, "input is not a graph tensor");
     Location loc = op.getLoc();
     Type element = type.getElementType();

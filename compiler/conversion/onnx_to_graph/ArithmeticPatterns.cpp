@@ -161,8 +161,7 @@ template <typename OnnxOp> struct CastPattern : OpRewritePattern<OnnxOp> {
         return rewriter.notifyMatchFailure(op, "result shape differs");
       type = resultShaped;
     }
-    if (!isGraphTensor(type) ||
-        isa<quant::QuantizedType>(inputType.getElementType()))
+    if (!isGraphTensor(type))
       return rewriter.notifyMatchFailure(op, "element type has no graph form");
     replaceFirstResult(
         rewriter, op,

@@ -112,8 +112,7 @@ struct TriluPattern : OpRewritePattern<onnx::TriluOp> {
                                 PatternRewriter &rewriter) const override {
     Value x = op.getInput();
     auto type = getGraphTensor(x.getType());
-    if (!type || type.getRank() < 2 ||
-        isa<quant::QuantizedType>(type.getElementType()))
+    if (!type || type.getRank() < 2)
       return rewriter.notifyMatchFailure(op, "input is not a graph matrix");
     int64_t rows = type.getDimSize(type.getRank() - 2);
     int64_t cols = type.getDimSize(type.getRank() - 1);

@@ -20,8 +20,7 @@ bool isGraphTensor(Type type) {
   if (!ranked)
     return false;
   Type element = ranked.getElementType();
-  if (isa<Float16Type, BFloat16Type, Float32Type, Float64Type,
-          quant::QuantizedType>(element))
+  if (isa<Float16Type, BFloat16Type, Float32Type, Float64Type>(element))
     return true;
   auto integer = dyn_cast<IntegerType>(element);
   if (!integer || integer.isSigned())

@@ -4,7 +4,9 @@
 //                [--max-shape N=DIMS]... [--freeze-input N=FILE]...
 //                [--cpu-features +a,+b] [--emit mica|static-lib]
 //                [--entry NAME:INPUT=DIMS,...]... [--name PREFIX]
-//                [--report FILE.json] [lowering options] -o OUT
+//                [--report FILE.json] [--quantize w8a8 --calibration DIR
+//                [--calib-method minmax] [--calib-samples N]
+//                [--keep-float NODE_OR_OP,...]] [lowering options] -o OUT
 //
 // A thin shell over mica::compile (compiler/driver/Compile.h).
 //===----------------------------------------------------------------------===//
@@ -102,6 +104,41 @@ cl::list<std::string> entries(
              "--entry the artifact has one entry point, main"),
     cl::value_desc("name:input=dims,..."), cl::sub(cli::compileCommand),
     cl::cat(cli::compileCategory));
+cl::opt<std::string> quantizeMode(
+    "quantize",
+    cl::desc("Quantise the model: w8a8 (int8 weights per output channel, "
+             "int8 activations per tensor, integer-only between the first "
+             "quantize and the last dequantize; needs --calibration). "
+             "docs/quantization.md"),
+    cl::value_desc("w8a8"), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
+cl::opt<std::string> calibrationDir(
+    "calibration",
+    cl::desc("Folder of calibration samples for --quantize: .npy or "
+             "TensorProto .pb files (one sample, or a batch along dim 0, "
+             "each) for a one-input model; one subfolder per sample with "
+             "NAME.npy per input otherwise. Any batch size, independent of "
+             "the compiled shapes"),
+    cl::value_desc("dir"), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
+cl::opt<std::string> calibMethod(
+    "calib-method",
+    cl::desc("How a tensor's range is chosen from the calibration values: "
+             "minmax (the observed minimum and maximum; default)"),
+    cl::value_desc("minmax"), cl::init("minmax"),
+    cl::sub(cli::compileCommand), cl::cat(cli::compileCategory));
+cl::opt<int64_t> calibSamples(
+    "calib-samples",
+    cl::desc("Use only the first N calibration files or folders, in name "
+             "order (default: all)"),
+    cl::value_desc("n"), cl::init(0), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
+cl::list<std::string> keepFloat(
+    "keep-float",
+    cl::desc("With --quantize: ONNX node names or op types (Conv, Gemm, "
+             "MatMul) that stay float, comma-separated or repeated"),
+    cl::value_desc("node-or-op,..."), cl::CommaSeparated,
+    cl::sub(cli::compileCommand), cl::cat(cli::compileCategory));
 // The lowering's options, declared once in their pass family's .def file.
 #define MICA_OPTION(TYPE, FIELD, FLAG, DEFAULT, HELP)                          \
   cl::opt<TYPE> FIELD##Flag(FLAG, cl::desc(HELP), cl::init(DEFAULT),           \
@@ -229,6 +266,31 @@ int mica::cli::runCompile() {
     }
     options.entries.push_back(std::move(entry));
   }
+  if (!quantizeMode.empty() && quantizeMode != "w8a8") {
+    printError("--quantize: unknown scheme '" + quantizeMode +
+               "'; the scheme is w8a8");
+    return kUsage;
+  }
+  if (quantizeMode.empty() != calibrationDir.empty()) {
+    printError(quantizeMode.empty()
+                   ? "--calibration is only used with --quantize"
+                   : "--quantize w8a8 needs calibration data: --calibration DIR");
+    return kUsage;
+  }
+  if (calibMethod != "minmax") {
+    printError("--calib-method: unknown method '" + calibMethod +
+               "'; the method is minmax");
+    return kUsage;
+  }
+  if (calibSamples < 0) {
+    printError("--calib-samples must not be negative");
+    return kUsage;
+  }
+  options.quantize.mode = quantizeMode;
+  options.quantize.calibrationDir = calibrationDir;
+  options.quantize.method = calibMethod;
+  options.quantize.samples = calibSamples;
+  options.quantize.keepFloat.assign(keepFloat.begin(), keepFloat.end());
   options.progress = [](llvm::StringRef stage) { progress(stage); };
 
   DialectRegistry registry;

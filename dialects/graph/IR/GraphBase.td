@@ -15,7 +15,6 @@
 
 include "mlir/IR/OpBase.td"
 include "mlir/IR/AttrTypeBase.td"
-include "mlir/Dialect/Quant/IR/QuantBase.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 
@@ -28,8 +27,8 @@ def Graph_Dialect : Dialect {
     Layouts are the ONNX ones (NCHW activations, OIHW weights) so that
     conversion from the `onnx` dialect is direct; layout changes are the
     business of target lowering. Element types are f16, bf16, f32, f64,
-    signless integers i1..i64, unsigned integers ui8..ui64 and the upstream
-    `!quant.uniform` types (per tensor and per axis).
+    signless integers i1..i64 and unsigned integers ui8..ui64. Quantised
+    tensors are plain integer tensors (GraphQuantOps.td).
 
     Conventions shared by all ops:
 
@@ -41,7 +40,6 @@ def Graph_Dialect : Dialect {
       dimension where inference says `?` or the reverse), but a different
       rank, element type or static size is an error naming the dimension.
   }];
-  let dependentDialects = ["::mlir::quant::QuantDialect"];
   let hasConstantMaterializer = 1;
   let useDefaultAttributePrinterParser = 1;
 }
@@ -54,17 +52,14 @@ def Graph_Float : AnyTypeOf<[F16, BF16, F32, F64]>;
 def Graph_ElementType : AnyTypeOf<[
     F16, BF16, F32, F64,
     I1, I8, I16, I32, I64,
-    UI8, UI16, UI32, UI64,
-    quant_QuantizedType]>;
+    UI8, UI16, UI32, UI64]>;
 
 def Graph_Tensor : RankedTensorOf<[Graph_ElementType]>;
 def Graph_FloatTensor : RankedTensorOf<[Graph_Float]>;
 def Graph_BoolTensor : RankedTensorOf<[I1]>;
 def Graph_IndexTensor : RankedTensorOf<[I32, I64]>;
 def Graph_I64Tensor : RankedTensorOf<[I64]>;
-def Graph_QuantTensor : RankedTensorOf<[quant_QuantizedType]>;
-def Graph_IntOrQuantTensor : RankedTensorOf<[
-    I1, I8, I16, I32, I64, UI8, UI16, UI32, UI64]>;
+def Graph_IntTensor : RankedTensorOf<[I8, I16, I32, UI8, UI16, UI32]>;
 
 // A string attribute restricted to a fixed set of spellings (the ONNX ones),
 // so that conversion copies ONNX strings unchanged.

@@ -315,7 +315,7 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
     return getInput();
   RankedTensorType type = foldableType(getType());
   auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
-  if (!dense || !type || isa<quant::QuantizedType>(type.getElementType()))
+  if (!dense || !type)
     return {};
   Type fromType = dense.getElementType(), toType = type.getElementType();
   bool isUnsigned = fromType.isUnsignedInteger() || fromType.isInteger(1);

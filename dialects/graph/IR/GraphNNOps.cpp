@@ -16,8 +16,16 @@ static std::optional<ShapeRef> optionalShape(Value value) {
   return getShape(value.getType());
 }
 
-/// Operands that must share the element type of `values[0]` (quantised
-/// operands may differ: their scales are per tensor).
+/// The result element type of a contraction (conv, matmul, dense layer) of
+/// `operand`s: 8-bit integers accumulate in i32 (the quantised path; ONNX
+/// has no 8-bit contraction of its own), every other type in itself.
+static Type accumulatorType(Type operand) {
+  if (operand.isInteger(8))
+    return IntegerType::get(operand.getContext(), 32);
+  return operand;
+}
+
+/// Operands that must share the element type of `values[0]`.
 static LogicalResult checkSameElementType(ArrayRef<Value> values,
                                           ArrayRef<StringRef> names,
                                           ErrorFn emitError) {
@@ -26,8 +34,7 @@ static LogicalResult checkSameElementType(ArrayRef<Value> values,
     if (!value)
       continue;
     Type element = getElementType(value.getType());
-    if (element != first && !isa<quant::QuantizedType>(element) &&
-        !isa<quant::QuantizedType>(first))
+    if (element != first)
       return emitError() << name << " element type " << element
                          << " differs from " << first;
   }
@@ -46,7 +53,7 @@ LogicalResult ConvOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
                      optionalShape(adaptor.getBias()), adaptor.getStrides(),
                      adaptor.getDilations(), adaptor.getPads(),
                      adaptor.getGroups(), emitError),
-      getElementType(input.getType()), types);
+      accumulatorType(getElementType(input.getType())), types);
 }
 
 LogicalResult ConvTransposeOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
@@ -73,7 +80,7 @@ LogicalResult MatmulOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
                        << ")";
   return addTensorResult(
       inferMatmulShape(getShape(lhs), getShape(rhs), emitError),
-      getElementType(lhs), types);
+      accumulatorType(getElementType(lhs)), types);
 }
 
 LogicalResult FullyConnectedOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
@@ -86,7 +93,7 @@ LogicalResult FullyConnectedOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
       inferFullyConnectedShape(getShape(input.getType()),
                                getShape(adaptor.getWeight().getType()),
                                optionalShape(adaptor.getBias()), emitError),
-      getElementType(input.getType()), types);
+      accumulatorType(getElementType(input.getType())), types);
 }
 
 LogicalResult AttentionOp::inferTypes(Adaptor adaptor, ErrorFn emitError,

@@ -20,7 +20,8 @@ def Graph_ConvOp : Graph_InferOp<"conv"> {
     `dilations` have k entries, `pads` 2k (ONNX order). Output spatial size:
     `floor((D + pad_begin + pad_end - dilation * (K - 1) - 1) / stride) + 1`.
     Requires `C_in == weight[1] * groups` and `C_out % groups == 0`;
-    depthwise convolution is `groups == C_in`.
+    depthwise convolution is `groups == C_in`. i8 operands accumulate in an
+    i32 result, with an i32 bias.
 
     ```mlir
     %y = graph.conv %x, %w, %b {dilations = array<i64: 1, 1>,
@@ -64,7 +65,9 @@ def Graph_MatmulOp : Graph_InferOp<"matmul"> {
     numpy `matmul` (ONNX MatMul): a 1-D `lhs` is promoted to [1, K] and a 1-D
     `rhs` to [K, 1], the promoted dims being removed from the result; the
     batch dims (all but the last two) broadcast. Operands share an element
-    type, which is the result's.
+    type, which is the result's, except that i8 operands accumulate in an
+    i32 result (as for graph.conv and graph.fully_connected: the quantised
+    path, GraphQuantOps.td).
   }];
   let arguments = (ins Graph_Tensor:$lhs, Graph_Tensor:$rhs);
   let results = (outs Graph_Tensor:$result);

@@ -1,7 +1,7 @@
 //===- GraphOps.cpp - Graph ops without a shape function ------------------===//
 //
 // The ops whose result element type cannot be inferred (constant, cast,
-// quantize) and the attribute-only verifiers; the generated op definitions
+// quantize, dequantize, rescale) and the attribute-only verifiers; the generated op definitions
 // are instantiated here. Shape-inferred ops are in GraphNNOps.cpp and
 // GraphShapeOps.cpp, folders in GraphFolders.cpp.
 //
@@ -10,6 +10,8 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mica::graph;
@@ -29,35 +31,98 @@ static LogicalResult verifySameShape(Operation *op, Type input, Type result) {
 }
 
 LogicalResult CastOp::verify() {
-  if (isa<quant::QuantizedType>(getElementType(getInput().getType())) ||
-      isa<quant::QuantizedType>(getElementType(getType())))
-    return emitOpError() << "does not cast quantized types; use "
-                            "graph.quantize or graph.dequantize";
   return verifySameShape(*this, getInput().getType(), getType());
+}
+
+/// The lowest and highest value of an integer type (signless is signed).
+static std::pair<int64_t, int64_t> integerRange(Type element) {
+  auto integer = cast<IntegerType>(element);
+  unsigned width = integer.getWidth();
+  if (integer.isUnsigned())
+    return {0, (int64_t)((uint64_t(1) << width) - 1)};
+  return {-(int64_t(1) << (width - 1)), (int64_t(1) << (width - 1)) - 1};
+}
+
+/// A zero point must be a value of the integer type it applies to.
+static LogicalResult verifyZeroPoint(Operation *op, int64_t zeroPoint,
+                                     Type integer, StringRef name) {
+  auto [lo, hi] = integerRange(integer);
+  if (zeroPoint < lo || zeroPoint > hi)
+    return op->emitOpError() << name << " " << zeroPoint
+                             << " is outside the range of " << integer;
+  return success();
+}
+
+static LogicalResult verifyScale(Operation *op, double scale) {
+  if (!(scale > 0) || !std::isfinite(scale))
+    return op->emitOpError() << "scale must be positive and finite, got "
+                             << scale;
+  return success();
 }
 
 LogicalResult QuantizeOp::verify() {
-  auto emitError = [&] { return emitOpError(); };
-  if (failed(verifyQuantizedTensor(getType(), emitError)))
+  Type element = getElementType(getType());
+  if (failed(verifyScale(*this, getScale().convertToDouble())) ||
+      failed(verifyZeroPoint(*this, getZeroPoint(), element, "zero_point")))
     return failure();
-  auto quantized = cast<quant::QuantizedType>(getElementType(getType()));
-  Type inputElement = getElementType(getInput().getType());
-  if (quantized.getExpressedType() != inputElement)
-    return emitOpError() << "input element type " << inputElement
-                         << " is not the expressed type "
-                         << quantized.getExpressedType();
   return verifySameShape(*this, getInput().getType(), getType());
 }
 
-LogicalResult DequantizeOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
-                                       SmallVectorImpl<Type> &types) {
-  Type input = adaptor.getInput().getType();
-  if (failed(verifyQuantizedTensor(input, emitError)))
+LogicalResult DequantizeOp::verify() {
+  Type element = getElementType(getInput().getType());
+  if (failed(verifyScale(*this, getScale().convertToDouble())) ||
+      failed(verifyZeroPoint(*this, getZeroPoint(), element, "zero_point")))
     return failure();
-  auto quantized = cast<quant::QuantizedType>(getElementType(input));
-  types.push_back(
-      RankedTensorType::get(getShape(input), quantized.getExpressedType()));
-  return success();
+  return verifySameShape(*this, getInput().getType(), getType());
+}
+
+LogicalResult RescaleOp::verify() {
+  ArrayRef<int64_t> multiplier = getMultiplier(), shift = getShift();
+  if (multiplier.empty() || multiplier.size() != shift.size())
+    return emitOpError() << "needs as many shifts (" << shift.size()
+                         << ") as multipliers (" << multiplier.size()
+                         << "), at least one";
+  for (auto [m, s] : llvm::zip(multiplier, shift)) {
+    if (m < 0 || m >= (int64_t(1) << 31))
+      return emitOpError() << "multiplier " << m << " is outside [0, 2^31)";
+    if (s < 2 || s > 62)
+      return emitOpError() << "shift " << s << " is outside [2, 62]";
+  }
+  auto type = cast<RankedTensorType>(getInput().getType());
+  if (multiplier.size() > 1) {
+    int64_t axis = getAxis();
+    if (axis < 0 || axis >= type.getRank())
+      return emitOpError() << "axis " << axis << " is out of range for rank "
+                           << type.getRank();
+    int64_t dim = type.getDimSize(axis);
+    if (!ShapedType::isDynamic(dim) && dim != (int64_t)multiplier.size())
+      return emitOpError() << "has " << multiplier.size()
+                           << " multipliers but dim " << axis << " is " << dim;
+  }
+  Type result = getElementType(getType());
+  if (failed(verifyZeroPoint(*this, getInputZeroPoint(),
+                             type.getElementType(), "input_zero_point")) ||
+      failed(verifyZeroPoint(*this, getOutputZeroPoint(), result,
+                             "output_zero_point")))
+    return failure();
+  auto [lo, hi] = integerRange(result);
+  if (getLowest() < lo || getHighest() > hi || getLowest() > getHighest())
+    return emitOpError() << "clamp [" << getLowest() << ", " << getHighest()
+                         << "] is not a non-empty part of " << result
+                         << "'s range";
+  return verifySameShape(*this, getInput().getType(), getType());
+}
+
+int64_t RescaleOp::getLowest() {
+  if (std::optional<int64_t> min = getMin())
+    return *min;
+  return integerRange(getElementType(getType())).first;
+}
+
+int64_t RescaleOp::getHighest() {
+  if (std::optional<int64_t> max = getMax())
+    return *max;
+  return integerRange(getElementType(getType())).second;
 }
 
 #define GET_OP_CLASSES

@@ -2,8 +2,8 @@
 //
 // The op list of the graph dialect, one file per family so that each stays
 // readable: elementwise ops, neural-network ops (conv, matmul, attention,
-// norms, pooling, resize, reductions), shape/quantisation ops and indexing
-// ops (gathers, scatters, cumsum).
+// norms, pooling, resize, reductions), shape ops, indexing ops (gathers,
+// scatters, cumsum) and the integer quantisation ops.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MICA_GRAPH_OPS
@@ -52,5 +52,6 @@ include "dialects/graph/IR/GraphElementwiseOps.td"
 include "dialects/graph/IR/GraphNNOps.td"
 include "dialects/graph/IR/GraphShapeOps.td"
 include "dialects/graph/IR/GraphIndexingOps.td"
+include "dialects/graph/IR/GraphQuantOps.td"
 
 #endif // MICA_GRAPH_OPS

@@ -1,8 +1,8 @@
-//===- GraphShapeOps.td - Shape and quantisation graph ops -*- tablegen -*-===//
+//===- GraphShapeOps.td - Shape graph ops -----------------*- tablegen -*-===//
 //
 // Data-movement ops (reshape, transpose, concat, slice, gather, broadcast_to,
-// split, pad, shape_of, tile) and the quantize/dequantize pair. Shape
-// subgraphs made of these ops fold on small constant tensors.
+// split, pad, shape_of, tile). Shape subgraphs made of these ops fold on
+// small constant tensors.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MICA_GRAPH_SHAPE_OPS
@@ -162,36 +162,6 @@ def Graph_TileOp : Graph_InferOp<"tile"> {
   let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$repeats);
   let results = (outs Graph_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-}
-
-//===----------------------------------------------------------------------===//
-// Quantisation
-//===----------------------------------------------------------------------===//
-
-def Graph_QuantizeOp : Graph_Op<"quantize", [Pure]> {
-  let summary = "Quantise a float tensor to a !quant.uniform type";
-  let description = [{
-    `q = clamp(round(x / scale) + zero_point)` with the parameters of the
-    result's `!quant.uniform` element type, per tensor or per axis. The
-    input's float type is the quantised type's expressed type; for per-axis
-    types the axis is in range and, when that dim is static, has one scale
-    per element.
-  }];
-  let arguments = (ins Graph_FloatTensor:$input);
-  let results = (outs Graph_QuantTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
-  let hasVerifier = 1;
-}
-
-def Graph_DequantizeOp : Graph_InferOp<"dequantize"> {
-  let summary = "Dequantise a !quant.uniform tensor to its expressed type";
-  let description = [{
-    `x = (q - zero_point) * scale`; the result element type is the quantised
-    type's expressed type. Same per-axis checks as graph.quantize.
-  }];
-  let arguments = (ins Graph_QuantTensor:$input);
-  let results = (outs Graph_FloatTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
 #endif // MICA_GRAPH_SHAPE_OPS

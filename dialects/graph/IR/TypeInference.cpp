@@ -2,7 +2,6 @@
 #include "dialects/graph/IR/TypeInference.h"
 #include "dialects/graph/IR/ShapeFunctions.h"
 
-#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
 
@@ -134,26 +133,3 @@ LogicalResult inferAxisPreservingTypes(Type input, int64_t axis,
 
 } // namespace mica::graph
 
-namespace mica::graph {
-
-LogicalResult verifyQuantizedTensor(Type type, ErrorFn emitError) {
-  Type element = getElementType(type);
-  if (isa<quant::UniformQuantizedType>(element))
-    return success();
-  auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(element);
-  if (!perAxis)
-    return emitError() << "expects a !quant.uniform element type, got "
-                       << element;
-  ArrayRef<int64_t> shape = getShape(type);
-  int64_t axis = perAxis.getQuantizedDimension();
-  if (axis < 0 || axis >= (int64_t)shape.size())
-    return emitError() << "quantized dimension " << axis
-                       << " is out of range for rank " << shape.size();
-  int64_t scales = perAxis.getScales().size();
-  if (shape[axis] != kDynamic && shape[axis] != scales)
-    return emitError() << "per-axis type has " << scales << " scales but dim "
-                       << axis << " is " << shape[axis];
-  return success();
-}
-
-} // namespace mica::graph

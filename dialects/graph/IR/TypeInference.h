@@ -70,10 +70,6 @@ addTensorResult(mlir::FailureOr<llvm::SmallVector<int64_t, 4>> shape,
   return llvm::success();
 }
 
-/// Checks that a quantised tensor type uses a uniform (per-tensor or
-/// per-axis) type whose axis is in range and, when that dim is static, has
-/// one scale per element along it.
-llvm::LogicalResult verifyQuantizedTensor(mlir::Type type, ErrorFn emitError);
 
 //===----------------------------------------------------------------------===//
 // Type-level wrappers of the shape functions shared by several ops.

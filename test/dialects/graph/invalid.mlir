@@ -101,15 +101,6 @@ func.func @cast_shape(%a: tensor<3xf32>) {
 
 // -----
 
-// cast does not produce quantised types.
-func.func @cast_quant(%a: tensor<3xf32>) {
-  // expected-error @+1 {{does not cast quantized types}}
-  %0 = graph.cast %a : tensor<3xf32> -> tensor<3x!quant.uniform<i8:f32, 0.1>>
-  return
-}
-
-// -----
-
 // softmax's axis must be in range.
 func.func @softmax_axis(%a: tensor<2x3xf32>) {
   // expected-error @+1 {{axis 2 is out of range for rank 2}}
@@ -463,37 +454,46 @@ func.func @tile_repeats(%x: tensor<6x4xf32>) {
 
 // -----
 
-// quantize: the input is the quantised type's expressed type.
-func.func @quantize_expressed(%x: tensor<3xf16>) {
-  // expected-error @+1 {{input element type 'f16' is not the expressed type 'f32'}}
-  %0 = graph.quantize %x : tensor<3xf16> -> tensor<3x!quant.uniform<i8:f32, 0.1>>
+// quantize: the zero point is a value of the result type.
+func.func @quantize_zero_point(%x: tensor<3xf32>) {
+  // expected-error @+1 {{zero_point 200 is outside the range of 'i8'}}
+  %0 = graph.quantize %x {scale = 0.1 : f64, zero_point = 200 : i64} : tensor<3xf32> -> tensor<3xi8>
   return
 }
 
 // -----
 
-// quantize: a per-axis type has one scale per element of its axis.
-func.func @quantize_per_axis_count(%x: tensor<4x3xf32>) {
-  // expected-error @+1 {{per-axis type has 3 scales but dim 0 is 4}}
-  %0 = graph.quantize %x : tensor<4x3xf32> -> tensor<4x3x!quant.uniform<i8:f32:0, {0.1, 0.2, 0.3}>>
+// dequantize: the scale is positive.
+func.func @dequantize_scale(%x: tensor<3xi8>) {
+  // expected-error @+1 {{scale must be positive and finite, got 0}}
+  %0 = graph.dequantize %x {scale = 0.0 : f64, zero_point = 0 : i64} : tensor<3xi8> -> tensor<3xf32>
   return
 }
 
 // -----
 
-// dequantize: the per-axis dimension is in range.
-func.func @dequantize_axis(%x: tensor<4x!quant.uniform<i8:f32:1, {0.1, 0.2}>>) {
-  // expected-error @+1 {{quantized dimension 1 is out of range for rank 1}}
-  %0 = graph.dequantize %x : tensor<4x!quant.uniform<i8:f32:1, {0.1, 0.2}>> -> tensor<4xf32>
+// rescale: one multiplier per channel along the axis.
+func.func @rescale_channels(%x: tensor<2x3xi32>) {
+  // expected-error @+1 {{has 2 multipliers but dim 1 is 3}}
+  %0 = graph.rescale %x {axis = 1 : i64, multiplier = array<i64: 1073741824, 1073741824>, shift = array<i64: 31, 31>} : tensor<2x3xi32> -> tensor<2x3xi8>
   return
 }
 
 // -----
 
-// dequantize: the result is the expressed type.
-func.func @dequantize_type(%x: tensor<4x!quant.uniform<i8:f32, 0.1>>) {
-  // expected-error @+1 {{result #0 element type 'f16' does not match the inferred 'f32'}}
-  %0 = graph.dequantize %x : tensor<4x!quant.uniform<i8:f32, 0.1>> -> tensor<4xf16>
+// rescale: the shift TOSA allows.
+func.func @rescale_shift(%x: tensor<3xi32>) {
+  // expected-error @+1 {{shift 63 is outside [2, 62]}}
+  %0 = graph.rescale %x {multiplier = array<i64: 1073741824>, shift = array<i64: 63>} : tensor<3xi32> -> tensor<3xi8>
+  return
+}
+
+// -----
+
+// rescale: the clamp lies within the result type.
+func.func @rescale_clamp(%x: tensor<3xi32>) {
+  // expected-error @+1 {{clamp [-128, 300] is not a non-empty part of 'i8''s range}}
+  %0 = graph.rescale %x {multiplier = array<i64: 1073741824>, shift = array<i64: 31>, max = 300 : i64} : tensor<3xi32> -> tensor<3xi8>
   return
 }
 

@@ -252,20 +252,18 @@ func.func @data_movement(%x: tensor<?x4x6xf32>, %y: tensor<?x2x6xf32>, %i: tenso
 
 // -----
 
-// Quantize/dequantize with per-tensor and per-axis uniform types.
+// The integer quantisation ops; 8-bit contractions accumulate in i32.
 // CHECK-LABEL: func @quant
-func.func @quant(%x: tensor<?x3xf32>, %w: tensor<4x3xf32>) {
-  // CHECK: graph.quantize %{{.*}} : tensor<?x3xf32> -> tensor<?x3x!quant.uniform<i8:f32, 1.000000e-01:-3>>
-  %0 = graph.quantize %x : tensor<?x3xf32> -> tensor<?x3x!quant.uniform<i8:f32, 0.1:-3>>
-  // CHECK: graph.dequantize %{{.*}} : tensor<?x3x!quant.uniform<i8:f32, 1.000000e-01:-3>> -> tensor<?x3xf32>
-  %1 = graph.dequantize %0 : tensor<?x3x!quant.uniform<i8:f32, 0.1:-3>> -> tensor<?x3xf32>
-  // CHECK: graph.quantize %{{.*}} : tensor<4x3xf32> -> tensor<4x3x!quant.uniform<i8:f32:0, {
-  %2 = graph.quantize %w : tensor<4x3xf32> -> tensor<4x3x!quant.uniform<i8:f32:0, {0.1, 0.2, 0.3, 0.4}>>
-  %3 = graph.dequantize %2 : tensor<4x3x!quant.uniform<i8:f32:0, {0.1, 0.2, 0.3, 0.4}>> -> tensor<4x3xf32>
-  // Quantised tensors flow through shape ops.
-  // CHECK: graph.transpose {{.*}} -> tensor<3x?x!quant.uniform
-  %4 = graph.transpose %0 {perm = array<i64: 1, 0>} : (tensor<?x3x!quant.uniform<i8:f32, 0.1:-3>>) -> tensor<3x?x!quant.uniform<i8:f32, 0.1:-3>>
-  return
+func.func @quant(%x: tensor<?x3xf32>, %w: tensor<4x3xi8>, %b: tensor<4xi32>) -> tensor<?x4xf32> {
+  // CHECK: graph.quantize %{{.*}} {scale = 1.000000e-01 : f64, zero_point = -3 : i64} : tensor<?x3xf32> -> tensor<?x3xi8>
+  %0 = graph.quantize %x {scale = 0.1 : f64, zero_point = -3 : i64} : tensor<?x3xf32> -> tensor<?x3xi8>
+  // CHECK: graph.fully_connected {{.*}} -> tensor<?x4xi32>
+  %1 = graph.fully_connected %0, %w, %b : (tensor<?x3xi8>, tensor<4x3xi8>, tensor<4xi32>) -> tensor<?x4xi32>
+  // CHECK: graph.rescale %{{.*}} {axis = 1 : i64, min = -128 : i64, multiplier = array<i64: 1073741824, 1073741824, 1073741824, 1073741824>, output_zero_point = 5 : i64, shift = array<i64: 40, 40, 40, 40>} : tensor<?x4xi32> -> tensor<?x4xi8>
+  %2 = graph.rescale %1 {axis = 1 : i64, min = -128 : i64, multiplier = array<i64: 1073741824, 1073741824, 1073741824, 1073741824>, output_zero_point = 5 : i64, shift = array<i64: 40, 40, 40, 40>} : tensor<?x4xi32> -> tensor<?x4xi8>
+  // CHECK: graph.dequantize %{{.*}} : tensor<?x4xi8> -> tensor<?x4xf32>
+  %3 = graph.dequantize %2 {scale = 0.5 : f64, zero_point = 5 : i64} : tensor<?x4xi8> -> tensor<?x4xf32>
+  return %3 : tensor<?x4xf32>
 }
 
 // -----

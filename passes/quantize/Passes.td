@@ -1,0 +1,53 @@
+//===- Passes.td - Integer quantisation of the graph ------*- tablegen -*-===//
+//
+// The quantize family: rewrites a float graph whose values carry calibrated
+// ranges into integer ops (GraphQuantOps.td). It runs in stage 3 of the
+// compile (compiler/driver/Pipeline.cpp), after calibration
+// (compiler/driver/Calibration.cpp) has attached the ranges, last among the
+// numeric changes of the compression stage.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MICA_PASSES_QUANTIZE_PASSES
+#define MICA_PASSES_QUANTIZE_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def QuantizeInt8 : Pass<"mica-quantize-int8", "::mlir::ModuleOp"> {
+  let summary = "W8A8: float convolutions and dense layers to int8 ops";
+  let description = [{
+    Reads the calibrated range of each float value (`mica.range =
+    array<f64: lo, hi>` on the op that defines it, or on a function
+    argument) and rewrites:
+
+    - `graph.conv`, `graph.fully_connected` and `graph.matmul` by a constant
+      2-D weight into an i8 x i8 -> i32 op of the same kind, whose bias (i32)
+      absorbs the input zero point (`b - zp_in * sum(w)`), followed by a
+      `graph.rescale` to i8. A padded convolution gets an explicit
+      `graph.pad` by the input zero point, so padding contributes nothing;
+    - a `graph.relu` or `graph.clamp` that is the only user of such an op
+      into the rescale's clamp bounds (fused activation);
+    - `graph.reshape`, `graph.transpose` and `graph.max_pool` of an integer
+      value into the same op on the integers (they move or select values,
+      so the scale and zero point carry over exactly).
+
+    Weights: int8 symmetric per output channel, scale max|w| / 127, values in
+    [-127, 127]. Activations: int8 asymmetric per tensor, the range widened
+    to contain 0, scale (hi - lo) / 255 rounded to f32, zero point
+    round(-128 - lo / scale). Bias: i32 with scale s_in * s_w. Requantisation:
+    M = s_in * s_w / s_out as an int32 multiplier in [2^30, 2^31) and a
+    shift (docs/numerics.md). Float values meet integer ones through
+    `graph.quantize` / `graph.dequantize`, which a chain of integer ops
+    never crosses.
+
+    What stays float is said on the op: `mica.float_reason` names why (no
+    calibrated range, a run-time weight, kept float by the user), and the
+    compile report lists it.
+  }];
+  let options = [
+    ListOption<"keepFloat", "keep-float", "std::string",
+               "ONNX node names or op types (Conv, Gemm, ...) to keep float">,
+  ];
+  let dependentDialects = ["::mica::graph::GraphDialect"];
+}
+
+#endif // MICA_PASSES_QUANTIZE_PASSES

@@ -1,0 +1,369 @@
+//===- QuantizeInt8.cpp - W8A8 rewrite of calibrated float graphs ---------===//
+//
+// Walks each function in order. A contraction (conv, dense layer, matmul by
+// a constant weight) whose input and output have calibrated ranges becomes
+// an i8 x i8 -> i32 op plus a graph.rescale to i8; its float result is
+// replaced by a graph.dequantize of the integers, which later contractions
+// look through (`integers`), so consecutive integer layers never go back to
+// float. The float ops left without users are removed at the end.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/quantize/Passes.h"
+#include "passes/quantize/QuantParams.h"
+
+#include "compiler/diagnostics/NodeLocation.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+namespace mica {
+#define GEN_PASS_DEF_QUANTIZEINT8
+#include "passes/quantize/Passes.h.inc"
+} // namespace mica
+
+using namespace mlir;
+using namespace mica;
+using namespace mica::graph;
+using namespace mica::quant;
+
+namespace {
+
+constexpr StringLiteral kRangeAttr = "mica.range";
+constexpr StringLiteral kFloatReasonAttr = "mica.float_reason";
+constexpr StringLiteral kQuantInfoAttr = "mica.quant";
+
+/// An integer value standing for a float one: q with real = (q - zp) * scale.
+struct IntegerValue {
+  Value value;
+  QuantParams params;
+};
+
+/// The calibrated [lo, hi] of a float value, if calibration saw it.
+std::optional<std::pair<double, double>> rangeOf(Value value) {
+  DenseF64ArrayAttr attr;
+  if (auto arg = dyn_cast<BlockArgument>(value)) {
+    auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+    if (func && arg.getOwner() == &func.getBody().front())
+      attr = func.getArgAttrOfType<DenseF64ArrayAttr>(arg.getArgNumber(),
+                                                      kRangeAttr);
+  } else if (value.getDefiningOp()->getNumResults() == 1) {
+    attr = value.getDefiningOp()->getAttrOfType<DenseF64ArrayAttr>(kRangeAttr);
+  }
+  if (!attr || attr.size() != 2)
+    return std::nullopt;
+  return std::make_pair(attr[0], attr[1]);
+}
+
+bool isF32Tensor(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  return type && type.getElementType().isF32();
+}
+
+/// The f32 values of a constant operand (null for a run-time value).
+std::optional<std::vector<float>> constantValues(Value value) {
+  DenseElementsAttr attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)) ||
+      !attr.getElementType().isF32())
+    return std::nullopt;
+  auto range = attr.getValues<float>();
+  return std::vector<float>(range.begin(), range.end());
+}
+
+RankedTensorType withElement(Type type, Type element) {
+  return cast<RankedTensorType>(type).clone(element);
+}
+
+/// What one contraction needs: its kind-specific facts, gathered by match().
+struct Contraction {
+  Operation *op = nullptr;
+  Value input, weight, bias;
+  Operation *out = nullptr; // the op whose result the rescale replaces
+  std::optional<std::pair<double, double>> clamp; // fused activation bounds
+  int64_t weightAxis = 0; // output channels in the weight
+  int64_t resultAxis = 0; // output channels in the result
+};
+
+class Quantizer {
+public:
+  Quantizer(func::FuncOp func, ArrayRef<std::string> keepFloat)
+      : func(func), keepFloat(keepFloat.begin(), keepFloat.end()) {}
+
+  void run() {
+    SmallVector<Operation *> ops;
+    func.walk([&](Operation *op) {
+      if (isa<ConvOp, FullyConnectedOp, MatmulOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops)
+      if (std::optional<Contraction> c = match(op))
+        rewrite(*c);
+  }
+
+private:
+  /// Why `op` stays float, on the op (the report lists it).
+  std::nullopt_t keep(Operation *op, StringRef reason) {
+    op->setAttr(kFloatReasonAttr, StringAttr::get(op->getContext(), reason));
+    return std::nullopt;
+  }
+
+  bool keptByUser(Operation *op) {
+    NodeLocInfo info = getNodeLocInfo(op->getLoc());
+    StringRef kind = info.domainAndOp;
+    kind = kind.substr(kind.rfind(':') + 1);
+    return keepFloat.count(info.node) || keepFloat.count(kind.str());
+  }
+
+  std::optional<Contraction> match(Operation *op) {
+    Contraction c;
+    c.op = op;
+    if (auto conv = dyn_cast<ConvOp>(op)) {
+      c.input = conv.getInput();
+      c.weight = conv.getWeight();
+      c.bias = conv.getBias();
+      c.resultAxis = 1;
+    } else if (auto fc = dyn_cast<FullyConnectedOp>(op)) {
+      c.input = fc.getInput();
+      c.weight = fc.getWeight();
+      c.bias = fc.getBias();
+      c.resultAxis = cast<RankedTensorType>(fc.getType()).getRank() - 1;
+    } else {
+      auto matmul = cast<MatmulOp>(op);
+      c.input = matmul.getLhs();
+      c.weight = matmul.getRhs();
+      auto weightType = cast<RankedTensorType>(c.weight.getType());
+      if (weightType.getRank() != 2 ||
+          cast<RankedTensorType>(c.input.getType()).getRank() < 2)
+        return keep(op, "matmul by a weight that is not a matrix");
+      c.weightAxis = 1;
+      c.resultAxis = cast<RankedTensorType>(matmul.getType()).getRank() - 1;
+    }
+    if (!isF32Tensor(c.input) || !isF32Tensor(op->getResult(0)))
+      return std::nullopt; // not a float op: nothing to say
+    if (keptByUser(op))
+      return keep(op, "kept float by --keep-float");
+    if (!constantValues(c.weight) || (c.bias && !constantValues(c.bias)))
+      return keep(op, "the weight is computed at run time");
+    if (!integerOf(c.input, /*create=*/false) && !rangeOf(c.input))
+      return keep(op, "no calibrated range for the input");
+    // A ReLU or clamp that is the only user becomes the rescale's bounds.
+    c.out = op;
+    Value result = op->getResult(0);
+    if (result.hasOneUse()) {
+      Operation *user = *result.getUsers().begin();
+      if (isa<ReluOp>(user)) {
+        c.out = user;
+        c.clamp = {0.0, std::numeric_limits<double>::infinity()};
+      } else if (auto clamp = dyn_cast<ClampOp>(user)) {
+        c.out = user;
+        c.clamp = {clamp.getMin().convertToDouble(),
+                   clamp.getMax().convertToDouble()};
+      }
+    }
+    if (!rangeOf(c.out->getResult(0)))
+      return keep(op, "no calibrated range for the output");
+    return c;
+  }
+
+  /// The integer form of a float value: the integers a dequantize of ours
+  /// reads, a data-movement op redone on the integers of its input, or (when
+  /// `create`) a graph.quantize with the value's calibrated parameters.
+  std::optional<IntegerValue> integerOf(Value value, bool create) {
+    auto known = integers.find(value);
+    if (known != integers.end())
+      return known->second;
+    Operation *def = value.getDefiningOp();
+    if (def && isa<ReshapeOp, TransposeOp, MaxPoolOp, SliceOp>(def) &&
+        def->getNumResults() == 1) {
+      if (std::optional<IntegerValue> source =
+              integerOf(def->getOperand(0), /*create=*/false)) {
+        OpBuilder b(def);
+        b.setInsertionPointAfter(def);
+        Operation *clone = b.clone(*def);
+        clone->setOperand(0, source->value);
+        clone->getResult(0).setType(
+            withElement(value.getType(), b.getIntegerType(8)));
+        IntegerValue result{clone->getResult(0), source->params};
+        integers[value] = result;
+        return result;
+      }
+    }
+    if (!create)
+      return std::nullopt;
+    std::optional<std::pair<double, double>> range = rangeOf(value);
+    if (!range)
+      return std::nullopt;
+    OpBuilder b(value.getContext());
+    if (def)
+      b.setInsertionPointAfter(def);
+    else
+      b.setInsertionPointToStart(cast<BlockArgument>(value).getOwner());
+    QuantParams params = activationParams(range->first, range->second);
+    Value q = QuantizeOp::create(
+        b, value.getLoc(), withElement(value.getType(), b.getIntegerType(8)),
+        value, b.getF64FloatAttr(params.scale), b.getI64IntegerAttr(params.zeroPoint));
+    IntegerValue result{q, params};
+    integers[value] = result;
+    return result;
+  }
+
+  void rewrite(const Contraction &c) {
+    Operation *op = c.op;
+    std::optional<IntegerValue> input = integerOf(c.input, /*create=*/true);
+    if (!input) {
+      keep(op, "no calibrated range for the input");
+      return;
+    }
+    auto range = *rangeOf(c.out->getResult(0));
+    QuantParams out = activationParams(range.first, range.second);
+
+    // Weights, per output channel, and the requantisation of each channel.
+    auto weightType = cast<RankedTensorType>(c.weight.getType());
+    std::vector<float> w = *constantValues(c.weight);
+    ChannelWeights qw =
+        quantizeWeights(w, weightType.getShape(), c.weightAxis);
+    int64_t channels = weightType.getDimSize(c.weightAxis);
+    SmallVector<int64_t> multipliers, shifts;
+    for (double scale : qw.scales) {
+      std::optional<FixedPoint> m =
+          toFixedPoint(input->params.scale * scale / out.scale);
+      if (!m) {
+        keep(op, "the requantisation scale is out of the fixed-point range");
+        return;
+      }
+      multipliers.push_back(m->multiplier);
+      shifts.push_back(m->shift);
+    }
+
+    // Bias with the input zero point folded in: b / (s_in s_w) - zp_in sum(w).
+    std::vector<int64_t> bias(channels, 0);
+    std::vector<float> b0 =
+        c.bias ? *constantValues(c.bias) : std::vector<float>(channels, 0.f);
+    int64_t inner = 1;
+    for (int64_t i = c.weightAxis + 1; i < weightType.getRank(); ++i)
+      inner *= weightType.getDimSize(i);
+    std::vector<int64_t> sums(channels, 0);
+    for (size_t i = 0; i < qw.values.size(); ++i)
+      sums[(i / inner) % channels] += qw.values[i];
+    for (int64_t ch = 0; ch < channels; ++ch) {
+      double real = std::nearbyint(b0[ch] / (input->params.scale * qw.scales[ch]));
+      real = std::clamp(real, -2147483648.0, 2147483647.0);
+      bias[ch] = (int64_t)real - input->params.zeroPoint * sums[ch];
+    }
+
+    OpBuilder b(c.out);
+    b.setInsertionPointAfter(c.out);
+    Location loc = op->getLoc();
+    Type i8 = b.getIntegerType(8), i32 = b.getIntegerType(32);
+    auto weightI8 = RankedTensorType::get(weightType.getShape(), i8);
+    Value weight = ConstantOp::create(
+        b, loc, weightI8,
+        DenseElementsAttr::get(weightI8, ArrayRef<int8_t>(qw.values)));
+    auto biasType = RankedTensorType::get({channels}, i32);
+    std::vector<int32_t> bias32(bias.begin(), bias.end());
+    for (int64_t &v : bias)
+      if (v < INT32_MIN || v > INT32_MAX) {
+        keep(op, "the folded bias does not fit in int32");
+        return;
+      }
+    Value biasValue = ConstantOp::create(
+        b, loc, biasType,
+        DenseElementsAttr::get(biasType, ArrayRef<int32_t>(bias32)));
+    Type accType = withElement(op->getResult(0).getType(), i32);
+    Value acc;
+    if (auto conv = dyn_cast<ConvOp>(op)) {
+      Value x = input->value;
+      ArrayRef<int64_t> pads = conv.getPads();
+      if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+        // Explicit padding by the zero point: padded taps add (zp - zp) * w.
+        auto xType = cast<RankedTensorType>(x.getType());
+        SmallVector<int64_t> all(2 * xType.getRank(), 0), shape;
+        int64_t k = xType.getRank() - 2;
+        for (int64_t i = 0; i < k; ++i) {
+          all[2 + i] = pads[i];
+          all[xType.getRank() + 2 + i] = pads[k + i];
+        }
+        for (int64_t i = 0; i < xType.getRank(); ++i)
+          shape.push_back(xType.isDynamicDim(i)
+                              ? ShapedType::kDynamic
+                              : xType.getDimSize(i) + all[i] +
+                                    all[xType.getRank() + i]);
+        x = PadOp::create(b, loc, RankedTensorType::get(shape, i8), x,
+                          b.getDenseI64ArrayAttr(all), b.getStringAttr("constant"),
+                          b.getF64FloatAttr(input->params.zeroPoint));
+      }
+      SmallVector<int64_t> zeros(pads.size(), 0);
+      acc = ConvOp::create(b, loc, accType, x, weight, biasValue,
+                           conv.getStridesAttr(), conv.getDilationsAttr(),
+                           b.getDenseI64ArrayAttr(zeros), conv.getGroupsAttr());
+    } else if (isa<FullyConnectedOp>(op)) {
+      acc = FullyConnectedOp::create(b, loc, accType, input->value, weight,
+                                     biasValue);
+    } else {
+      acc = MatmulOp::create(b, loc, accType, input->value, weight);
+    }
+    Operation *contraction = acc.getDefiningOp();
+    if (isa<MatmulOp>(contraction))
+      acc = AddOp::create(b, loc, accType, acc, biasValue);
+
+    int64_t lo = -128, hi = 127;
+    if (c.clamp) {
+      lo = std::max<int64_t>(lo, quantizeValue(c.clamp->first, out));
+      if (std::isfinite(c.clamp->second))
+        hi = std::min<int64_t>(hi, quantizeValue(c.clamp->second, out));
+    }
+    Value result = c.out->getResult(0);
+    auto rescale = RescaleOp::create(
+        b, loc, withElement(result.getType(), i8), acc,
+        b.getDenseI64ArrayAttr(multipliers), b.getDenseI64ArrayAttr(shifts),
+        b.getI64IntegerAttr(channels > 1 ? c.resultAxis : 0),
+        b.getI64IntegerAttr(0), b.getI64IntegerAttr(out.zeroPoint),
+        lo > -128 ? b.getI64IntegerAttr(lo) : IntegerAttr(),
+        hi < 127 ? b.getI64IntegerAttr(hi) : IntegerAttr());
+    contraction->setAttr(
+        kQuantInfoAttr,
+        b.getDictionaryAttr({
+            b.getNamedAttr("input_scale", b.getF64FloatAttr(input->params.scale)),
+            b.getNamedAttr("input_zero_point",
+                           b.getI64IntegerAttr(input->params.zeroPoint)),
+            b.getNamedAttr("output_scale", b.getF64FloatAttr(out.scale)),
+            b.getNamedAttr("output_zero_point",
+                           b.getI64IntegerAttr(out.zeroPoint)),
+            b.getNamedAttr("weight_scales", b.getDenseF64ArrayAttr(qw.scales)),
+        }));
+    Value real = DequantizeOp::create(b, loc, result.getType(), rescale,
+                                      b.getF64FloatAttr(out.scale),
+                                      b.getI64IntegerAttr(out.zeroPoint));
+    result.replaceAllUsesWith(real);
+    integers[real] = IntegerValue{rescale, out};
+  }
+
+  func::FuncOp func;
+  std::set<std::string> keepFloat;
+  DenseMap<Value, IntegerValue> integers;
+};
+
+struct QuantizeInt8Pass : mica::impl::QuantizeInt8Base<QuantizeInt8Pass> {
+  using QuantizeInt8Base::QuantizeInt8Base;
+
+  void runOnOperation() override {
+    std::vector<std::string> kept(keepFloat.begin(), keepFloat.end());
+    getOperation().walk([&](func::FuncOp func) {
+      Quantizer(func, kept).run();
+      // The float ops the integer ones replaced.
+      IRRewriter rewriter(func.getContext());
+      (void)runRegionDCE(rewriter, func.getBody());
+      // The ranges served their purpose; later stages see none.
+      func.walk([](Operation *op) { op->removeAttr(kRangeAttr); });
+      for (unsigned i = 0; i < func.getNumArguments(); ++i)
+        func.removeArgAttr(i, kRangeAttr);
+    });
+  }
+};
+
+} // namespace

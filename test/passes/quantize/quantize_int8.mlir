@@ -1,0 +1,76 @@
+// RUN: mica-opt %s --mica-quantize-int8 --split-input-file | FileCheck %s
+// RUN: mica-opt %s --mica-quantize-int8="keep-float=fc2" --split-input-file | FileCheck %s --check-prefix=KEEP
+
+// A dense layer with a fused ReLU: input [0, 2.55] is scale 0.01, zero
+// point -128; weights per row (scales 0.01 and 0.002); the bias absorbs
+// -zp_in * sum(w) = 128 * 77 and 128 * 177; the output [0, 5.1] is scale
+// 0.02, zero point -128, which is also ReLU's floor (no explicit clamp).
+// CHECK-LABEL: func.func @dense_relu
+// CHECK: %[[Q:.*]] = graph.quantize %arg0 {{{.*}}zero_point = -128 : i64} : tensor<1x2xf32> -> tensor<1x2xi8>
+// CHECK-DAG: %[[W:.*]] = graph.constant dense<{{\[\[}}127, -50], [127, 50]]> : tensor<2x2xi8>
+// CHECK-DAG: %[[B:.*]] = graph.constant dense<[14856, 22656]> : tensor<2xi32>
+// CHECK: %[[ACC:.*]] = graph.fully_connected %[[Q]], %[[W]], %[[B]] {mica.quant = {{.*}}} : (tensor<1x2xi8>, tensor<2x2xi8>, tensor<2xi32>) -> tensor<1x2xi32>
+// CHECK: %[[R:.*]] = graph.rescale %[[ACC]] {axis = 1 : i64, multiplier = array<i64: {{[0-9]+}}, {{[0-9]+}}>, output_zero_point = -128 : i64, shift = array<i64: {{[0-9]+}}, {{[0-9]+}}>} : tensor<1x2xi32> -> tensor<1x2xi8>
+// CHECK: %[[D:.*]] = graph.dequantize %[[R]] {{{.*}}zero_point = -128 : i64} : tensor<1x2xi8> -> tensor<1x2xf32>
+// CHECK: return %[[D]]
+// CHECK-NOT: mica.range
+func.func @dense_relu(%x: tensor<1x2xf32> {mica.range = array<f64: 0.0, 2.55>}) -> tensor<1x2xf32> {
+  %w = graph.constant dense<[[1.27, -0.5], [0.254, 0.1]]> : tensor<2x2xf32>
+  %b = graph.constant dense<[0.5, 0.0]> : tensor<2xf32>
+  %y = graph.fully_connected %x, %w, %b : (tensor<1x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  %r = graph.relu %y {mica.range = array<f64: 0.0, 5.1>} : tensor<1x2xf32>
+  return %r : tensor<1x2xf32>
+}
+
+// -----
+
+// Two layers: the second reads the first's integers (no dequantize and
+// quantize between them); a reshape between them moves the integers.
+// CHECK-LABEL: func.func @chain
+// CHECK: %[[R1:.*]] = graph.rescale
+// CHECK-NEXT: %[[F:.*]] = graph.reshape %[[R1]] {{.*}} -> tensor<1x4xi8>
+// CHECK-NOT: graph.quantize
+// CHECK: graph.fully_connected %[[F]]
+// CHECK: %[[R2:.*]] = graph.rescale
+// CHECK-NOT: graph.dequantize %[[R1]]
+// CHECK: graph.dequantize %[[R2]]
+// KEEP-LABEL: func.func @chain
+// KEEP: graph.rescale
+// KEEP: graph.dequantize
+// KEEP: graph.fully_connected {{.*}}mica.float_reason = "kept float by --keep-float"{{.*}} : (tensor<1x4xf32>, tensor<3x4xf32>) -> tensor<1x3xf32>
+func.func @chain(%x: tensor<1x2x2xf32> {mica.range = array<f64: -1.0, 1.0>}) -> tensor<1x3xf32> {
+  %w1 = graph.constant dense<0.5> : tensor<2x2xf32>
+  %y1 = graph.matmul %x, %w1 {mica.range = array<f64: -2.0, 2.0>} : (tensor<1x2x2xf32>, tensor<2x2xf32>) -> tensor<1x2x2xf32>
+  %f = graph.reshape %y1 {mica.range = array<f64: -2.0, 2.0>, new_shape = array<i64: 1, 4>} : (tensor<1x2x2xf32>) -> tensor<1x4xf32>
+  %w2 = graph.constant dense<0.25> : tensor<3x4xf32>
+  %y2 = graph.fully_connected %f, %w2 {mica.range = array<f64: -2.0, 2.0>} : (tensor<1x4xf32>, tensor<3x4xf32>) -> tensor<1x3xf32> loc("fc2"(fused<"ai.onnx::Gemm">["m.onnx":0:0]))
+  return %y2 : tensor<1x3xf32>
+}
+
+// -----
+
+// A padded convolution: the input is padded by its zero point, the
+// integer convolution has no padding; ReLU6 becomes the clamp [zp, q(6)].
+// CHECK-LABEL: func.func @conv_relu6
+// CHECK: %[[Q:.*]] = graph.quantize %arg0
+// CHECK: %[[P:.*]] = graph.pad %[[Q]] {{{.*}}pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, value = -1.280000e+02 : f64} : (tensor<1x1x4x4xi8>) -> tensor<1x1x6x6xi8>
+// CHECK: %[[C:.*]] = graph.conv %[[P]], %{{.*}}, %{{.*}} {{{.*}}pads = array<i64: 0, 0, 0, 0>{{.*}}} : (tensor<1x1x6x6xi8>, tensor<2x1x3x3xi8>, tensor<2xi32>) -> tensor<1x2x4x4xi32>
+// CHECK: graph.rescale %[[C]] {axis = 1 : i64, max = -106 : i64, {{.*}}output_zero_point = -128 : i64
+func.func @conv_relu6(%x: tensor<1x1x4x4xf32> {mica.range = array<f64: 0.0, 1.0>}) -> tensor<1x2x4x4xf32> {
+  %w = graph.constant dense<[[[[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]]], [[[-0.1, 0.2, -0.3], [0.4, -0.5, 0.6], [-0.7, 0.8, -0.9]]]]> : tensor<2x1x3x3xf32>
+  %y = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x4x4xf32>, tensor<2x1x3x3xf32>) -> tensor<1x2x4x4xf32>
+  %r = graph.clamp %y {min = 0.0 : f64, max = 6.0 : f64, mica.range = array<f64: 0.0, 70.0>} : tensor<1x2x4x4xf32>
+  return %r : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// Without a calibrated range the layer stays float and says why.
+// CHECK-LABEL: func.func @no_range
+// CHECK-NOT: graph.quantize
+// CHECK: graph.fully_connected {{.*}}mica.float_reason = "no calibrated range for the input"
+func.func @no_range(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %w = graph.constant dense<1.0> : tensor<2x2xf32>
+  %y = graph.fully_connected %x, %w {mica.range = array<f64: 0.0, 1.0>} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}
