@@ -50,10 +50,7 @@ llvm::json::Object mica::quantizationReport(ModuleOp module) {
       auto i64 = [&](StringRef name) {
         return cast<IntegerAttr>(info.get(name)).getInt();
       };
-      ArrayRef<double> scales =
-          cast<DenseF64ArrayAttr>(info.get("weight_scales")).asArrayRef();
-      auto weightType = cast<RankedTensorType>(op->getOperand(1).getType());
-      layers.push_back(llvm::json::Object{
+      llvm::json::Object layer{
           {"node", node},
           {"op", kind},
           {"bits", 8},
@@ -61,11 +58,18 @@ llvm::json::Object mica::quantizationReport(ModuleOp module) {
           {"input_zero_point", i64("input_zero_point")},
           {"output_scale", f64("output_scale")},
           {"output_zero_point", i64("output_zero_point")},
-          {"weight_channels", (int64_t)scales.size()},
-          {"weight_scale_min", *std::min_element(scales.begin(), scales.end())},
-          {"weight_scale_max", *std::max_element(scales.begin(), scales.end())},
-          {"weight_bytes", weightType.getNumElements()},
-      });
+      };
+      if (auto attr = info.getAs<DenseF64ArrayAttr>("weight_scales")) {
+        ArrayRef<double> scales = attr.asArrayRef();
+        auto weight = cast<RankedTensorType>(op->getOperand(1).getType());
+        layer["weight_channels"] = (int64_t)scales.size();
+        layer["weight_scale_min"] =
+            *std::min_element(scales.begin(), scales.end());
+        layer["weight_scale_max"] =
+            *std::max_element(scales.begin(), scales.end());
+        layer["weight_bytes"] = weight.getNumElements();
+      }
+      layers.push_back(std::move(layer));
       return;
     }
     if (!isFloatCompute(op))

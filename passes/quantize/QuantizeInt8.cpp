@@ -97,12 +97,15 @@ public:
   void run() {
     SmallVector<Operation *> ops;
     func.walk([&](Operation *op) {
-      if (isa<ConvOp, FullyConnectedOp, MatmulOp>(op))
+      if (isa<ConvOp, FullyConnectedOp, MatmulOp, AddOp>(op))
         ops.push_back(op);
     });
-    for (Operation *op : ops)
-      if (std::optional<Contraction> c = match(op))
+    for (Operation *op : ops) {
+      if (auto add = dyn_cast<AddOp>(op))
+        rewriteAdd(add);
+      else if (std::optional<Contraction> c = match(op))
         rewrite(*c);
+    }
   }
 
 private:
@@ -117,6 +120,135 @@ private:
     StringRef kind = info.domainAndOp;
     kind = kind.substr(kind.rfind(':') + 1);
     return keepFloat.count(info.node) || keepFloat.count(kind.str());
+  }
+
+  /// A ReLU or clamp that is the only user of `op` becomes the bounds of
+  /// the rescale that ends `op`: returns it (or `op`) and sets `clamp`.
+  static Operation *
+  fusedActivation(Operation *op,
+                  std::optional<std::pair<double, double>> &clamp) {
+    Value result = op->getResult(0);
+    if (!result.hasOneUse())
+      return op;
+    Operation *user = *result.getUsers().begin();
+    if (isa<ReluOp>(user)) {
+      clamp = {0.0, std::numeric_limits<double>::infinity()};
+      return user;
+    }
+    if (auto c = dyn_cast<ClampOp>(user)) {
+      clamp = {c.getMin().convertToDouble(), c.getMax().convertToDouble()};
+      return user;
+    }
+    return op;
+  }
+
+  /// The clamp bounds of an int8 output with parameters `out`.
+  static std::pair<int64_t, int64_t>
+  clampBounds(const std::optional<std::pair<double, double>> &clamp,
+              QuantParams out) {
+    int64_t lo = -128, hi = 127;
+    if (clamp) {
+      lo = std::max<int64_t>(lo, quantizeValue(clamp->first, out));
+      if (std::isfinite(clamp->second))
+        hi = std::min<int64_t>(hi, quantizeValue(clamp->second, out));
+    }
+    return {lo, hi};
+  }
+
+  /// The rescale of `input` to the int8 result of `out` (or i32 when
+  /// `element` says so), with `clamp` bounds (none: the type's range).
+  Value buildRescale(OpBuilder &b, Location loc, Value input, Type resultType,
+                     ArrayRef<int64_t> multipliers, ArrayRef<int64_t> shifts,
+                     int64_t axis, int64_t inputZeroPoint,
+                     int64_t outputZeroPoint,
+                     std::optional<std::pair<int64_t, int64_t>> bounds) {
+    auto attr = [&](std::optional<int64_t> v, int64_t none) {
+      return v && *v != none ? b.getI64IntegerAttr(*v) : IntegerAttr();
+    };
+    return RescaleOp::create(
+        b, loc, resultType, input, b.getDenseI64ArrayAttr(multipliers),
+        b.getDenseI64ArrayAttr(shifts), b.getI64IntegerAttr(axis),
+        b.getI64IntegerAttr(inputZeroPoint),
+        b.getI64IntegerAttr(outputZeroPoint),
+        attr(bounds ? std::optional<int64_t>(bounds->first) : std::nullopt,
+             -128),
+        attr(bounds ? std::optional<int64_t>(bounds->second) : std::nullopt,
+             127));
+  }
+
+  /// A float add of two integer values (a residual connection): each side
+  /// is rescaled to i32 at 2^20 / (2 max(s_a, s_b)) steps per unit, the
+  /// sum rescaled to int8 (TFLite's and TOSA's integer add).
+  void rewriteAdd(AddOp add) {
+    if (!isF32Tensor(add.getResult()) ||
+        add.getLhs().getType() != add.getType() ||
+        add.getRhs().getType() != add.getType())
+      return;
+    std::optional<IntegerValue> a = integerOf(add.getLhs(), false);
+    std::optional<IntegerValue> c = integerOf(add.getRhs(), false);
+    if (!a || !c)
+      return;
+    if (keptByUser(add)) {
+      keep(add, "kept float by --keep-float");
+      return;
+    }
+    std::optional<std::pair<double, double>> clamp;
+    Operation *out = fusedActivation(add, clamp);
+    std::optional<std::pair<double, double>> range =
+        rangeOf(out->getResult(0));
+    if (!range) {
+      keep(add, "no calibrated range for the output");
+      return;
+    }
+    QuantParams params = activationParams(range->first, range->second);
+    double twiceMax = 2 * std::max(a->params.scale, c->params.scale);
+    constexpr double kLeftShift = 1 << 20;
+    std::optional<FixedPoint> ma =
+        toFixedPoint(a->params.scale / twiceMax * kLeftShift);
+    std::optional<FixedPoint> mc =
+        toFixedPoint(c->params.scale / twiceMax * kLeftShift);
+    std::optional<FixedPoint> mo =
+        toFixedPoint(twiceMax / (kLeftShift * params.scale));
+    if (!ma || !mc || !mo) {
+      keep(add, "the requantisation scale is out of the fixed-point range");
+      return;
+    }
+    OpBuilder b(out);
+    b.setInsertionPointAfter(out);
+    Location loc = add.getLoc();
+    Type i32Type = withElement(add.getType(), b.getIntegerType(32));
+    Value wideA = buildRescale(b, loc, a->value, i32Type, {ma->multiplier},
+                               {ma->shift}, 0, a->params.zeroPoint, 0, {});
+    Value wideC = buildRescale(b, loc, c->value, i32Type, {mc->multiplier},
+                               {mc->shift}, 0, c->params.zeroPoint, 0, {});
+    Value sum = AddOp::create(b, loc, i32Type, wideA, wideC);
+    sum.getDefiningOp()->setAttr(
+        kQuantInfoAttr,
+        b.getDictionaryAttr({
+            b.getNamedAttr("input_scale", b.getF64FloatAttr(a->params.scale)),
+            b.getNamedAttr("input_zero_point",
+                           b.getI64IntegerAttr(a->params.zeroPoint)),
+            b.getNamedAttr("output_scale", b.getF64FloatAttr(params.scale)),
+            b.getNamedAttr("output_zero_point",
+                           b.getI64IntegerAttr(params.zeroPoint)),
+        }));
+    Value result = out->getResult(0);
+    Value q = buildRescale(b, loc, sum,
+                           withElement(result.getType(), b.getIntegerType(8)),
+                           {mo->multiplier}, {mo->shift}, 0, 0,
+                           params.zeroPoint, clampBounds(clamp, params));
+    finish(b, loc, result, q, params);
+  }
+
+  /// Replaces the float `result` by the dequantised integers `q`, which
+  /// later integer ops read directly.
+  void finish(OpBuilder &b, Location loc, Value result, Value q,
+              QuantParams params) {
+    Value real = DequantizeOp::create(b, loc, result.getType(), q,
+                                      b.getF64FloatAttr(params.scale),
+                                      b.getI64IntegerAttr(params.zeroPoint));
+    result.replaceAllUsesWith(real);
+    integers[real] = IntegerValue{q, params};
   }
 
   std::optional<Contraction> match(Operation *op) {
@@ -151,20 +283,7 @@ private:
       return keep(op, "the weight is computed at run time");
     if (!integerOf(c.input, /*create=*/false) && !rangeOf(c.input))
       return keep(op, "no calibrated range for the input");
-    // A ReLU or clamp that is the only user becomes the rescale's bounds.
-    c.out = op;
-    Value result = op->getResult(0);
-    if (result.hasOneUse()) {
-      Operation *user = *result.getUsers().begin();
-      if (isa<ReluOp>(user)) {
-        c.out = user;
-        c.clamp = {0.0, std::numeric_limits<double>::infinity()};
-      } else if (auto clamp = dyn_cast<ClampOp>(user)) {
-        c.out = user;
-        c.clamp = {clamp.getMin().convertToDouble(),
-                   clamp.getMax().convertToDouble()};
-      }
-    }
+    c.out = fusedActivation(op, c.clamp);
     if (!rangeOf(c.out->getResult(0)))
       return keep(op, "no calibrated range for the output");
     return c;
@@ -311,20 +430,11 @@ private:
     if (isa<MatmulOp>(contraction))
       acc = AddOp::create(b, loc, accType, acc, biasValue);
 
-    int64_t lo = -128, hi = 127;
-    if (c.clamp) {
-      lo = std::max<int64_t>(lo, quantizeValue(c.clamp->first, out));
-      if (std::isfinite(c.clamp->second))
-        hi = std::min<int64_t>(hi, quantizeValue(c.clamp->second, out));
-    }
     Value result = c.out->getResult(0);
-    auto rescale = RescaleOp::create(
-        b, loc, withElement(result.getType(), i8), acc,
-        b.getDenseI64ArrayAttr(multipliers), b.getDenseI64ArrayAttr(shifts),
-        b.getI64IntegerAttr(channels > 1 ? c.resultAxis : 0),
-        b.getI64IntegerAttr(0), b.getI64IntegerAttr(out.zeroPoint),
-        lo > -128 ? b.getI64IntegerAttr(lo) : IntegerAttr(),
-        hi < 127 ? b.getI64IntegerAttr(hi) : IntegerAttr());
+    Value rescale = buildRescale(
+        b, loc, acc, withElement(result.getType(), i8), multipliers, shifts,
+        channels > 1 ? c.resultAxis : 0, 0, out.zeroPoint,
+        clampBounds(c.clamp, out));
     contraction->setAttr(
         kQuantInfoAttr,
         b.getDictionaryAttr({
@@ -336,11 +446,7 @@ private:
                            b.getI64IntegerAttr(out.zeroPoint)),
             b.getNamedAttr("weight_scales", b.getDenseF64ArrayAttr(qw.scales)),
         }));
-    Value real = DequantizeOp::create(b, loc, result.getType(), rescale,
-                                      b.getF64FloatAttr(out.scale),
-                                      b.getI64IntegerAttr(out.zeroPoint));
-    result.replaceAllUsesWith(real);
-    integers[real] = IntegerValue{rescale, out};
+    finish(b, loc, result, rescale, out);
   }
 
   func::FuncOp func;

@@ -74,3 +74,26 @@ func.func @no_range(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
   %y = graph.fully_connected %x, %w {mica.range = array<f64: 0.0, 1.0>} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
   return %y : tensor<1x2xf32>
 }
+
+// -----
+
+// A residual add of two integer values: each side rescaled to i32 (its
+// zero point removed), an i32 add, and one rescale to int8 with the fused
+// ReLU.
+// CHECK-LABEL: func.func @residual
+// CHECK: %[[A:.*]] = graph.rescale
+// CHECK: %[[B:.*]] = graph.rescale
+// CHECK: %[[WA:.*]] = graph.rescale %[[A]] {{{.*}}input_zero_point = -128 : i64{{.*}}} : tensor<1x2xi8> -> tensor<1x2xi32>
+// CHECK: %[[WB:.*]] = graph.rescale %[[B]] {{{.*}}} : tensor<1x2xi8> -> tensor<1x2xi32>
+// CHECK: %[[S:.*]] = graph.add %[[WA]], %[[WB]] {mica.quant = {{.*}}} : (tensor<1x2xi32>, tensor<1x2xi32>) -> tensor<1x2xi32>
+// CHECK: %[[R:.*]] = graph.rescale %[[S]] {{{.*}}output_zero_point = -128 : i64{{.*}}} : tensor<1x2xi32> -> tensor<1x2xi8>
+// CHECK: graph.dequantize %[[R]]
+func.func @residual(%x: tensor<1x2xf32> {mica.range = array<f64: -1.0, 1.0>}) -> tensor<1x2xf32> {
+  %w = graph.constant dense<0.5> : tensor<2x2xf32>
+  %a = graph.fully_connected %x, %w : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  %ra = graph.relu %a {mica.range = array<f64: 0.0, 1.0>} : tensor<1x2xf32>
+  %b = graph.fully_connected %x, %w {mica.range = array<f64: -1.0, 1.0>} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  %s = graph.add %ra, %b : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
+  %r = graph.relu %s {mica.range = array<f64: 0.0, 2.0>} : tensor<1x2xf32>
+  return %r : tensor<1x2xf32>
+}
