@@ -90,7 +90,7 @@ private:
                    int64_t width, StringRef suffix);
   /// A new private constant global holding `data`, and its get_global.
   Value packedConstant(memref::GlobalOp like, StringRef suffix,
-                       ArrayRef<float> data);
+                       ArrayRef<char> data);
   OpFoldResult aRowOffset(int64_t row) {
     return p.aPacked ? im.constant(row) : rowOffset(*a, row);
   }
@@ -160,12 +160,15 @@ Value Emitter::packPanels(OpOperand *operand, unsigned dim, int64_t count,
   auto getGlobal =
       rootBuffer(operand->get()).getDefiningOp<memref::GetGlobalOp>();
   auto global = symbols.lookup<memref::GlobalOp>(getGlobal.getName());
-  std::optional<std::vector<float>> data = readConstant(global);
+  std::optional<std::vector<char>> data = readConstant(global);
   std::optional<AccessPattern> pattern =
       analyzeAccess(cast<MemRefType>(operand->get().getType()),
                     p.op.getMatchingIndexingMap(operand));
   if (!data || !pattern || !pattern->offset)
     return Value();
+  Type element = global.getType().getElementType();
+  int64_t bytes = element.getIntOrFloatBitWidth() / 8;
+  int64_t size = static_cast<int64_t>(data->size()) / bytes;
   // The reduction dims flattened row-major in loop order.
   redStride.assign(p.numLoops, 0);
   kFlat = 1;
@@ -174,7 +177,7 @@ Value Emitter::packPanels(OpOperand *operand, unsigned dim, int64_t count,
     kFlat *= p.extents[d];
   }
   int64_t panels = (count + width - 1) / width;
-  std::vector<float> panel(panels * kFlat * width, 0.0f);
+  std::vector<char> panel(panels * kFlat * width * bytes, 0);
   for (int64_t kk = 0; kk < kFlat; ++kk) {
     int64_t rem = kk, base = *pattern->offset;
     for (int64_t r = p.red.size() - 1; r >= 0; --r) {
@@ -186,27 +189,28 @@ Value Emitter::packPanels(OpOperand *operand, unsigned dim, int64_t count,
     }
     for (int64_t i = 0; i < count; ++i) {
       int64_t src = base + *pattern->coef[dim] * i;
-      if (src < 0 || src >= static_cast<int64_t>(data->size()))
+      if (src < 0 || src >= size)
         return Value();
-      panel[(i / width) * kFlat * width + kk * width + i % width] =
-          (*data)[src];
+      int64_t dst = (i / width) * kFlat * width + kk * width + i % width;
+      std::memcpy(&panel[dst * bytes], &(*data)[src * bytes], bytes);
     }
   }
   return packedConstant(global, suffix, panel);
 }
 
 Value Emitter::packedConstant(memref::GlobalOp like, StringRef suffix,
-                              ArrayRef<float> data) {
-  auto type =
-      MemRefType::get({static_cast<int64_t>(data.size())}, b.getF32Type());
-  auto tensorType = RankedTensorType::get(type.getShape(), b.getF32Type());
+                              ArrayRef<char> data) {
+  Type element = like.getType().getElementType();
+  int64_t count = data.size() / (element.getIntOrFloatBitWidth() / 8);
+  auto type = MemRefType::get({count}, element);
+  auto tensorType = RankedTensorType::get(type.getShape(), element);
   OpBuilder mb(like);
   std::string name = (like.getSymName() + suffix).str();
   auto global = memref::GlobalOp::create(
       mb, like.getLoc(), name, mb.getStringAttr("private"), type,
       DenseResourceElementsAttr::get(
           tensorType, name,
-          HeapAsmResourceBlob::allocateAndCopyInferAlign(data)),
+          HeapAsmResourceBlob::allocateAndCopyWithAlign(data, 64)),
       /*constant=*/true, mb.getI64IntegerAttr(64));
   symbols.insert(global);
   return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
@@ -520,7 +524,8 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
       for (int64_t i = 0; i < (aRows ? rows : 1); ++i) {
         Value s = memref::LoadOp::create(b, loc, a->flat,
                                          im.value(im.add(offA, aRowOffset(i))));
-        aVals.push_back(vector::BroadcastOp::create(b, loc, vecType, s));
+        aVals.push_back(vector::BroadcastOp::create(
+            b, loc, VectorType::get({lanes}, s.getType()), s));
       }
     }
     SmallVector<Value> bVals(bGiven);
@@ -528,7 +533,10 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
       for (int64_t j = 0; j < vecs; ++j) {
         if (p.bMode == BMode::Packed) {
           bVals.push_back(vector::LoadOp::create(
-              b, loc, vecType, packed,
+              b, loc,
+              VectorType::get(
+                  {lanes}, cast<MemRefType>(packed.getType()).getElementType()),
+              packed,
               ValueRange{im.value(im.add(offB, im.constant(j * lanes)))}));
           continue;
         }

@@ -26,9 +26,15 @@ using namespace mica::cpu;
 
 namespace {
 
-bool isFloatMemRef(Value v) {
+/// Element types the kernels vectorise: floats, and the integers of the
+/// quantised path (i8 operands accumulating in i32, i32 operands).
+bool isNumericMemRef(Value v) {
   auto type = dyn_cast<MemRefType>(v.getType());
-  return type && isa<FloatType>(type.getElementType());
+  if (!type)
+    return false;
+  Type element = type.getElementType();
+  return isa<FloatType>(element) || element.isSignlessInteger(8) ||
+         element.isSignlessInteger(32);
 }
 
 /// All buffers reachable from `root` through view-like ops, and the ops
@@ -125,7 +131,7 @@ std::optional<Plan> Analyzer::analyze(linalg::LinalgOp op) {
   p.op = op;
   p.numLoops = op.getNumLoops();
   Value c = op.getDpsInits()[0];
-  if (!isFloatMemRef(c) || cast<MemRefType>(c.getType()).getRank() == 0)
+  if (!isNumericMemRef(c) || cast<MemRefType>(c.getType()).getRank() == 0)
     return std::nullopt;
   for (utils::IteratorType it : op.getIteratorTypesArray())
     p.reduction.push_back(it == utils::IteratorType::reduction);
@@ -175,7 +181,7 @@ std::optional<Plan> Analyzer::analyze(linalg::LinalgOp op) {
     OpOperand *operand = op.getDpsInputOperand(i);
     if (op.getMatchingBlockArgument(operand).use_empty())
       continue;
-    if (!isFloatMemRef(operand->get()))
+    if (!isNumericMemRef(operand->get()))
       return std::nullopt;
     inputPatterns[i] = analyzeAccess(cast<MemRefType>(operand->get().getType()),
                                      op.getMatchingIndexingMap(operand));
@@ -373,7 +379,7 @@ void Analyzer::analyzeEpilogue(Plan &p) {
         !isVectorizableBody(*g.getBlock()))
       break;
     Value d = g.getDpsInits()[0];
-    if (!isFloatMemRef(d) ||
+    if (!isNumericMemRef(d) ||
         !g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity())
       break;
     // How the step reads the running value: the same permutation wherever
@@ -736,26 +742,36 @@ std::optional<Plan> mica::cpu::planContraction(linalg::LinalgOp op,
   return best;
 }
 
-std::optional<std::vector<float>>
+std::optional<std::vector<char>>
 mica::cpu::readConstant(memref::GlobalOp global) {
   if (!global || !global.getConstant() || !global.getInitialValue())
     return std::nullopt;
   MemRefType type = global.getType();
-  if (!type.getElementType().isF32() || !type.hasStaticShape())
+  Type element = type.getElementType();
+  if (!type.hasStaticShape() || !element.isIntOrFloat() ||
+      element.getIntOrFloatBitWidth() % 8 != 0)
     return std::nullopt;
   int64_t n = type.getNumElements();
+  size_t bytes = element.getIntOrFloatBitWidth() / 8;
   Attribute init = *global.getInitialValue();
   if (auto dense = dyn_cast<DenseElementsAttr>(init)) {
-    auto values = dense.getValues<float>();
-    return std::vector<float>(values.begin(), values.end());
+    ArrayRef<char> raw = dense.getRawData();
+    std::vector<char> data(n * bytes);
+    if (dense.isSplat()) {
+      for (int64_t i = 0; i < n; ++i)
+        std::memcpy(data.data() + i * bytes, raw.data(), bytes);
+    } else if (static_cast<int64_t>(raw.size()) == n * (int64_t)bytes) {
+      std::memcpy(data.data(), raw.data(), raw.size());
+    } else {
+      return std::nullopt;
+    }
+    return data;
   }
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(init)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || static_cast<int64_t>(blob->getData().size()) != n * 4)
+    if (!blob || static_cast<int64_t>(blob->getData().size()) != n * (int64_t)bytes)
       return std::nullopt;
-    std::vector<float> data(n);
-    std::memcpy(data.data(), blob->getData().data(), n * 4);
-    return data;
+    return std::vector<char>(blob->getData().begin(), blob->getData().end());
   }
   return std::nullopt;
 }

@@ -117,8 +117,9 @@ mlir::LogicalResult emitContraction(Plan &plan, const TargetShape &target,
                                     mlir::OpBuilder &b,
                                     mlir::SymbolTable &symbols);
 
-/// The constant data of a global, as floats.
-std::optional<std::vector<float>> readConstant(mlir::memref::GlobalOp global);
+/// The constant data of a global (static shape, byte-sized elements), as
+/// little-endian bytes in row-major order.
+std::optional<std::vector<char>> readConstant(mlir::memref::GlobalOp global);
 
 } // namespace mica::cpu
 
