@@ -16,6 +16,7 @@
 #include "compiler/driver/QuantizationReport.h"
 #include "compiler/driver/Report.h"
 #include "dialects/exec/IR/ExecDialect.h"
+#include "dialects/graph/IR/GraphDialect.h"
 #include "dialects/graph/Analysis/MultiplyAdds.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -192,13 +193,15 @@ CompileResult mica::compile(MLIRContext &context,
       return fail();
   }
   timer.start("compressing");
+  bool hasQdq = false;
+  module.walk([&](graph::QuantizeOp) { hasQdq = true; });
   PassManager compress(&context);
-  buildCompressionPipeline(compress, options.quantize);
+  buildCompressionPipeline(compress, options.quantize, hasQdq);
   if (failed(runStage(compress)))
     return fail();
   int64_t flopsCompiled = graph::countAllMultiplyAdds(module);
   std::optional<llvm::json::Object> quantization;
-  if (!options.quantize.mode.empty())
+  if (!options.quantize.mode.empty() || hasQdq)
     quantization = quantizationReport(module);
 
   // Stages 4-5.

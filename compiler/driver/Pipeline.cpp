@@ -100,10 +100,16 @@ mica::importAndNormalize(MLIRContext &context, const std::string &path,
 }
 
 void mica::buildCompressionPipeline(OpPassManager &pm,
-                                    const QuantizeOptions &quantize) {
+                                    const QuantizeOptions &quantize,
+                                    bool hasQdq) {
   // The families land here in the documented order (prune, token merge,
   // equivalence transforms, quantize, partition), each behind its options.
-  if (quantize.mode == "w8a8") {
+  if (hasQdq) {
+    // The model's own pairs win over calibrated ranges of the same values.
+    pm.addPass(createFoldQdq());
+    pm.addPass(createCanonicalizerPass());
+  }
+  if (quantize.mode == "w8a8" || hasQdq) {
     QuantizeInt8Options options;
     options.keepFloat.assign(quantize.keepFloat.begin(), quantize.keepFloat.end());
     pm.addPass(createQuantizeInt8(options));

@@ -62,9 +62,11 @@ importAndNormalize(mlir::MLIRContext &context, const std::string &path,
 ///   partition     splits the compressed graph into blocks under a memory
 ///                 budget, on the sizes the steps before produced.
 /// The quantize family expects the ranges of calibrate() (Calibration.h)
-/// on the module when `quantize.mode` is set.
+/// on the module when `quantize.mode` is set. `hasQdq`: the model holds
+/// QuantizeLinear/DequantizeLinear pairs (graph.quantize ops after stage
+/// 2), which say how to quantise it: it runs integer without calibration.
 void buildCompressionPipeline(mlir::OpPassManager &pm,
-                              const QuantizeOptions &quantize);
+                              const QuantizeOptions &quantize, bool hasQdq);
 
 /// Stage 4: transpose folding, then Winograd (whose cost model sees the
 /// convolutions as they will be lowered), when `enabled` (the target wants

@@ -50,4 +50,24 @@ def QuantizeInt8 : Pass<"mica-quantize-int8", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mica::graph::GraphDialect"];
 }
 
+def FoldQdq : Pass<"mica-fold-qdq", "::mlir::ModuleOp"> {
+  let summary = "QDQ models: quantize/dequantize pairs become ranges";
+  let description = [{
+    A model exported with QuantizeLinear/DequantizeLinear pairs (ONNX
+    Runtime's `quantize_static`, PyTorch and TensorRT exporters) says at
+    each pair with which scale and zero point the value between them is
+    quantised. For every `graph.quantize` whose users are all
+    `graph.dequantize` with the same parameters, the pair is removed and its
+    input gets the range those parameters quantise exactly
+    (`mica.range = array<f64: (qmin - zp) s, (qmax - zp) s>`), from which
+    mica-quantize-int8 derives the same scale and zero point (uint8 pairs
+    become int8 with the zero point shifted by 128: the same real values).
+    A pair that produces a model output stays, since its rounding is part
+    of the output. `graph.dequantize` of a constant (a quantised weight) folds to its float
+    values, which the weight quantisation maps back to the same integers
+    when they were quantised symmetrically per channel.
+  }];
+  let dependentDialects = ["::mica::graph::GraphDialect"];
+}
+
 #endif // MICA_PASSES_QUANTIZE_PASSES

@@ -97,12 +97,17 @@ public:
   void run() {
     SmallVector<Operation *> ops;
     func.walk([&](Operation *op) {
-      if (isa<ConvOp, FullyConnectedOp, MatmulOp, AddOp>(op))
+      if (isa<ConvOp, FullyConnectedOp, MatmulOp, AddOp, ReduceOp, ConcatOp>(
+              op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
       if (auto add = dyn_cast<AddOp>(op))
         rewriteAdd(add);
+      else if (auto reduce = dyn_cast<ReduceOp>(op))
+        rewriteMean(reduce);
+      else if (auto concat = dyn_cast<ConcatOp>(op))
+        rewriteConcat(concat);
       else if (std::optional<Contraction> c = match(op))
         rewrite(*c);
     }
@@ -222,16 +227,8 @@ private:
     Value wideC = buildRescale(b, loc, c->value, i32Type, {mc->multiplier},
                                {mc->shift}, 0, c->params.zeroPoint, 0, {});
     Value sum = AddOp::create(b, loc, i32Type, wideA, wideC);
-    sum.getDefiningOp()->setAttr(
-        kQuantInfoAttr,
-        b.getDictionaryAttr({
-            b.getNamedAttr("input_scale", b.getF64FloatAttr(a->params.scale)),
-            b.getNamedAttr("input_zero_point",
-                           b.getI64IntegerAttr(a->params.zeroPoint)),
-            b.getNamedAttr("output_scale", b.getF64FloatAttr(params.scale)),
-            b.getNamedAttr("output_zero_point",
-                           b.getI64IntegerAttr(params.zeroPoint)),
-        }));
+    sum.getDefiningOp()->setAttr(kQuantInfoAttr,
+                                 quantInfo(b, a->params, params));
     Value result = out->getResult(0);
     Value q = buildRescale(b, loc, sum,
                            withElement(result.getType(), b.getIntegerType(8)),
@@ -239,6 +236,122 @@ private:
                            params.zeroPoint, clampBounds(clamp, params));
     finish(b, loc, result, q, params);
   }
+
+  /// A mean over static axes of an integer value (GlobalAveragePool,
+  /// ReduceMean): the i32 sum of the integers minus count * zp, rescaled
+  /// by s_in / (count s_out).
+  void rewriteMean(ReduceOp reduce) {
+    if (reduce.getKind() != ReduceKind::mean || !isF32Tensor(reduce.getResult()))
+      return;
+    std::optional<IntegerValue> x = integerOf(reduce.getInput(), false);
+    if (!x)
+      return;
+    auto type = cast<RankedTensorType>(reduce.getInput().getType());
+    SmallVector<int64_t> axes(reduce.getAxes());
+    if (axes.empty())
+      for (int64_t i = 0; i < type.getRank(); ++i)
+        axes.push_back(i);
+    int64_t count = 1;
+    for (int64_t &axis : axes) {
+      if (axis < 0)
+        axis += type.getRank();
+      if (type.isDynamicDim(axis))
+        return keepVoid(reduce, "a mean over a dimension known at run time");
+      count *= type.getDimSize(axis);
+    }
+    if (keptByUser(reduce))
+      return keepVoid(reduce, "kept float by --keep-float");
+    std::optional<std::pair<double, double>> clamp;
+    Operation *out = fusedActivation(reduce, clamp);
+    std::optional<std::pair<double, double>> range = rangeOf(out->getResult(0));
+    if (!range)
+      return keepVoid(reduce, "no calibrated range for the output");
+    QuantParams params = activationParams(range->first, range->second);
+    std::optional<FixedPoint> m =
+        toFixedPoint(x->params.scale / (count * params.scale));
+    if (!m)
+      return keepVoid(reduce,
+                      "the requantisation scale is out of the fixed-point range");
+    OpBuilder b(out);
+    b.setInsertionPointAfter(out);
+    Location loc = reduce.getLoc();
+    Type i32 = b.getIntegerType(32);
+    Value wide = CastOp::create(b, loc, withElement(type, i32), x->value);
+    Value sum = ReduceOp::create(
+        b, loc, withElement(reduce.getType(), i32),
+        ReduceKindAttr::get(b.getContext(), ReduceKind::sum), wide,
+        reduce.getAxesAttr(), reduce.getKeepdimsAttr());
+    sum.getDefiningOp()->setAttr(kQuantInfoAttr, quantInfo(b, x->params, params));
+    Value result = out->getResult(0);
+    Value q = buildRescale(b, loc, sum,
+                           withElement(result.getType(), b.getIntegerType(8)),
+                           {m->multiplier}, {m->shift}, 0,
+                           count * x->params.zeroPoint, params.zeroPoint,
+                           clampBounds(clamp, params));
+    finish(b, loc, result, q, params);
+  }
+
+  /// A concatenation of integer values: each input whose parameters differ
+  /// from the output's is rescaled to them, then the integers are joined.
+  void rewriteConcat(ConcatOp concat) {
+    if (!isF32Tensor(concat.getResult()))
+      return;
+    // Only where integers flow already: quantising float inputs just to
+    // join them would cost two conversions and gain nothing.
+    if (llvm::none_of(concat.getInputs(), [&](Value input) {
+          return integerOf(input, /*create=*/false).has_value();
+        }))
+      return;
+    SmallVector<IntegerValue> inputs;
+    for (Value input : concat.getInputs()) {
+      std::optional<IntegerValue> x = integerOf(input, /*create=*/true);
+      if (!x)
+        return;
+      inputs.push_back(*x);
+    }
+    if (keptByUser(concat))
+      return keepVoid(concat, "kept float by --keep-float");
+    std::optional<std::pair<double, double>> range =
+        rangeOf(concat.getResult());
+    if (!range)
+      return keepVoid(concat, "no calibrated range for the output");
+    QuantParams params = activationParams(range->first, range->second);
+    OpBuilder b(concat);
+    b.setInsertionPointAfter(concat);
+    Location loc = concat.getLoc();
+    SmallVector<Value> values;
+    for (const IntegerValue &x : inputs) {
+      if (x.params.scale == params.scale &&
+          x.params.zeroPoint == params.zeroPoint) {
+        values.push_back(x.value);
+        continue;
+      }
+      std::optional<FixedPoint> m = toFixedPoint(x.params.scale / params.scale);
+      if (!m)
+        return keepVoid(
+            concat, "the requantisation scale is out of the fixed-point range");
+      values.push_back(buildRescale(b, loc, x.value, x.value.getType(),
+                                    {m->multiplier}, {m->shift}, 0,
+                                    x.params.zeroPoint, params.zeroPoint, {}));
+    }
+    Value result = concat.getResult();
+    Value q = ConcatOp::create(
+        b, loc, withElement(result.getType(), b.getIntegerType(8)), values,
+        concat.getAxisAttr());
+    finish(b, loc, result, q, params);
+  }
+
+  static DictionaryAttr quantInfo(OpBuilder &b, QuantParams in,
+                                  QuantParams out) {
+    return b.getDictionaryAttr({
+        b.getNamedAttr("input_scale", b.getF64FloatAttr(in.scale)),
+        b.getNamedAttr("input_zero_point", b.getI64IntegerAttr(in.zeroPoint)),
+        b.getNamedAttr("output_scale", b.getF64FloatAttr(out.scale)),
+        b.getNamedAttr("output_zero_point", b.getI64IntegerAttr(out.zeroPoint)),
+    });
+  }
+
+  void keepVoid(Operation *op, StringRef reason) { (void)keep(op, reason); }
 
   /// Replaces the float `result` by the dequantised integers `q`, which
   /// later integer ops read directly.

@@ -9,8 +9,9 @@
 //   the QLinear forms requantise acc * (a_scale * b_scale / y_scale).
 // Per-axis scales and zero points (1-D, one entry per channel) are reshaped
 // to broadcast along their axis. Rounding is half to even, as ONNX says.
-// (graph.quantize / graph.dequantize with !quant.uniform types are for the
-// compression passes, whose parameters are constants.)
+// With constant per-tensor parameters on 8-bit integers they become
+// graph.quantize / graph.dequantize instead, which the quantisation passes
+// turn into the integer path (mica-fold-qdq).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/conversion/onnx_to_graph/PatternUtils.h"
@@ -146,6 +147,80 @@ struct DequantizeLinearPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
+/// The constant per-tensor parameters of a QuantizeLinear/DequantizeLinear
+/// on 8-bit integers: scale and zero point (read zero-extended for uint8).
+std::optional<std::pair<double, int64_t>>
+perTensorParams(Value scale, Value zeroPoint, Type integer) {
+  auto element = dyn_cast<IntegerType>(integer);
+  if (!element || element.getWidth() != 8)
+    return std::nullopt;
+  std::optional<double> s = getConstantScalar(scale);
+  if (!s || !(*s > 0) || !std::isfinite(*s))
+    return std::nullopt;
+  int64_t zp = 0;
+  if (zeroPoint && !isNone(zeroPoint)) {
+    std::optional<DenseElementsAttr> attr = getConstantAttr(zeroPoint);
+    if (!attr || attr->getNumElements() != 1 ||
+        !isa<IntegerType>(attr->getElementType()))
+      return std::nullopt;
+    APInt v = *attr->getValues<APInt>().begin();
+    zp = element.isUnsigned() ? (int64_t)v.getZExtValue() : v.getSExtValue();
+  }
+  return std::make_pair(*s, zp);
+}
+
+/// QuantizeLinear / DequantizeLinear of 8-bit integers with constant
+/// per-tensor parameters: graph.quantize / graph.dequantize, which the
+/// quantisation passes understand (QDQ models run integer; the arithmetic
+/// forms below serve run-time or per-axis parameters).
+struct QuantizeLinearToGraph : OpRewritePattern<onnx::QuantizeLinearOp> {
+  QuantizeLinearToGraph(MLIRContext *ctx)
+      : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(onnx::QuantizeLinearOp op,
+                                PatternRewriter &rewriter) const override {
+    Value x = op->getOperand(0);
+    auto type = getGraphTensor(x.getType());
+    auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!type || !hasFloatElements(type) || !resultType)
+      return rewriter.notifyMatchFailure(op, "not a graph tensor");
+    std::optional<std::pair<double, int64_t>> params = perTensorParams(
+        op->getOperand(1), op->getNumOperands() > 2 ? op->getOperand(2) : Value(),
+        resultType.getElementType());
+    if (!params)
+      return rewriter.notifyMatchFailure(op, "not constant per-tensor 8-bit");
+    return forwardValue(
+        rewriter, op,
+        graph::QuantizeOp::create(
+            rewriter, op.getLoc(), type.clone(resultType.getElementType()), x,
+            rewriter.getF64FloatAttr(params->first),
+            rewriter.getI64IntegerAttr(params->second)));
+  }
+};
+
+struct DequantizeLinearToGraph : OpRewritePattern<onnx::DequantizeLinearOp> {
+  DequantizeLinearToGraph(MLIRContext *ctx)
+      : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(onnx::DequantizeLinearOp op,
+                                PatternRewriter &rewriter) const override {
+    Value x = op->getOperand(0);
+    auto type = getGraphTensor(x.getType());
+    auto scaleType = getGraphTensor(op->getOperand(1).getType());
+    if (!type || !scaleType || !hasFloatElements(scaleType))
+      return rewriter.notifyMatchFailure(op, "not a graph tensor");
+    std::optional<std::pair<double, int64_t>> params = perTensorParams(
+        op->getOperand(1), op->getNumOperands() > 2 ? op->getOperand(2) : Value(),
+        type.getElementType());
+    if (!params)
+      return rewriter.notifyMatchFailure(op, "not constant per-tensor 8-bit");
+    return forwardValue(
+        rewriter, op,
+        graph::DequantizeOp::create(
+            rewriter, op.getLoc(), type.clone(scaleType.getElementType()), x,
+            rewriter.getF64FloatAttr(params->first),
+            rewriter.getI64IntegerAttr(params->second)));
+  }
+};
+
 /// MatMulInteger: i32 matmul of the operands minus their zero points (a
 /// 1-D zero point of A is per row).
 struct MatMulIntegerPattern : OpRewritePattern<onnx::MatMulIntegerOp> {
@@ -205,7 +280,8 @@ struct QLinearMatMulPattern : OpRewritePattern<onnx::QLinearMatMulOp> {
 
 void mica::onnx_to_graph::populateQuantizationPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<QuantizeLinearPattern<onnx::QuantizeLinearOp>,
+  patterns.add<QuantizeLinearToGraph, DequantizeLinearToGraph,
+               QuantizeLinearPattern<onnx::QuantizeLinearOp>,
                DequantizeLinearPattern<onnx::DequantizeLinearOp>,
                MatMulIntegerPattern, QLinearMatMulPattern>(
       patterns.getContext());

@@ -105,8 +105,7 @@ def Graph_CastOp : Graph_Op<"cast", [Pure]> {
   let description = [{
     Converts every element to the result's element type (ONNX Cast: floats
     to integers truncate toward zero, booleans are 0/1). The shape is the
-    operand's. Quantised types are not cast targets: use graph.quantize and
-    graph.dequantize.
+    operand's. Quantisation with a scale is graph.quantize.
   }];
   let arguments = (ins Graph_Tensor:$input);
   let results = (outs Graph_Tensor:$result);

@@ -372,3 +372,24 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   }
   return DenseElementsAttr::get(type, values);
 }
+
+OpFoldResult DequantizeOp::fold(FoldAdaptor adaptor) {
+  // A quantised weight: its float values, computed as the op defines them.
+  auto dense = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getInput());
+  auto type = dyn_cast<RankedTensorType>(getType());
+  if (!dense || !type || !type.hasStaticShape() ||
+      !type.getElementType().isF32())
+    return {};
+  bool isUnsigned = getElementType(getInput().getType()).isUnsignedInteger();
+  float scale = static_cast<float>(getScale().convertToDouble());
+  int64_t zeroPoint = static_cast<int64_t>(getZeroPoint());
+  SmallVector<float> values;
+  values.reserve(dense.getNumElements());
+  for (const APInt &v : dense.getValues<APInt>())
+    values.push_back(
+        static_cast<float>((isUnsigned ? (int64_t)v.getZExtValue()
+                                       : v.getSExtValue()) -
+                           zeroPoint) *
+        scale);
+  return DenseElementsAttr::get(type, ArrayRef<float>(values));
+}

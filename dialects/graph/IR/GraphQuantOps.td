@@ -44,6 +44,7 @@ def Graph_DequantizeOp : Graph_Op<"dequantize", [Pure]> {
   let results = (outs Graph_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Graph_RescaleOp : Graph_Op<"rescale", [Pure]> {

@@ -410,9 +410,8 @@ void Emitter::tiles(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows) {
 
 void Emitter::tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
                    OpFoldResult n0, int64_t vecs, Tail count) {
-  auto vecType = VectorType::get(
-      {lanes}, cast<MemRefType>(out->flat.getType()).getElementType());
-  // Initial accumulators.
+  // Initial accumulators (of the contraction's type, which an integer
+  // epilogue may narrow before the store).
   SmallVector<Value> accs;
   OpFoldResult cOrigin = origin(*c, ivs, m0, n0);
   OpFoldResult initOrigin = init ? origin(*init, ivs, m0, n0) : OpFoldResult();
@@ -421,7 +420,8 @@ void Emitter::tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
     Value scalar = p.initScalar;
     if (!scalar)
       scalar = arith::ConstantOp::create(b, loc, cast<TypedAttr>(p.initConst));
-    splat = vector::BroadcastOp::create(b, loc, vecType, scalar);
+    splat = vector::BroadcastOp::create(
+        b, loc, VectorType::get({lanes}, scalar.getType()), scalar);
   }
   for (int64_t i = 0; i < rows; ++i) {
     for (int64_t j = 0; j < vecs; ++j) {

@@ -97,3 +97,24 @@ func.func @residual(%x: tensor<1x2xf32> {mica.range = array<f64: -1.0, 1.0>}) ->
   %r = graph.relu %s {mica.range = array<f64: 0.0, 2.0>} : tensor<1x2xf32>
   return %r : tensor<1x2xf32>
 }
+
+// -----
+
+// A global average pool of integers: the i32 sum minus 16 * zp, rescaled by
+// s_in / (16 s_out); a concat rescales the input whose parameters differ.
+// CHECK-LABEL: func.func @mean_concat
+// CHECK: %[[R:.*]] = graph.rescale %{{.*}} : tensor<1x2x4x4xi32> -> tensor<1x2x4x4xi8>
+// CHECK: %[[W:.*]] = graph.cast %[[R]] : tensor<1x2x4x4xi8> -> tensor<1x2x4x4xi32>
+// CHECK: %[[S:.*]] = graph.reduce <sum> %[[W]] {{.*}} : (tensor<1x2x4x4xi32>) -> tensor<1x2x1x1xi32>
+// CHECK: %[[M:.*]] = graph.rescale %[[S]] {input_zero_point = -2048 : i64{{.*}}} : tensor<1x2x1x1xi32> -> tensor<1x2x1x1xi8>
+// CHECK: %[[R1:.*]] = graph.rescale %[[M]] {{{.*}}shift = array<i64: 31>} : tensor<1x2x1x1xi8> -> tensor<1x2x1x1xi8>
+// CHECK: %[[R2:.*]] = graph.rescale %[[M]]
+// CHECK: graph.concat %[[R1]], %[[R2]]
+func.func @mean_concat(%x: tensor<1x1x4x4xf32> {mica.range = array<f64: 0.0, 1.0>}) -> tensor<1x4x1x1xf32> {
+  %w = graph.constant dense<0.5> : tensor<2x1x1x1xf32>
+  %y = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x1x4x4xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %r = graph.relu %y {mica.range = array<f64: 0.0, 0.5>} : tensor<1x2x4x4xf32>
+  %m = graph.reduce <mean> %r {axes = array<i64: 2, 3>, mica.range = array<f64: 0.0, 0.5>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x1x1xf32>
+  %c = graph.concat %m, %m {axis = 1 : i64, mica.range = array<f64: 0.0, 1.0>} : (tensor<1x2x1x1xf32>, tensor<1x2x1x1xf32>) -> tensor<1x4x1x1xf32>
+  return %c : tensor<1x4x1x1xf32>
+}
