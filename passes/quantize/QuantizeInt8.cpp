@@ -147,6 +147,29 @@ private:
     return op;
   }
 
+  /// The only user of `op`'s result when it adds a constant that varies
+  /// along `axis` only (one value per output channel): a bias.
+  static AddOp biasAdd(Operation *op, int64_t axis) {
+    Value result = op->getResult(0);
+    if (!result.hasOneUse())
+      return {};
+    auto add = dyn_cast<AddOp>(*result.getUsers().begin());
+    if (!add || add.getType() != result.getType())
+      return {};
+    Value other = add.getLhs() == result ? add.getRhs() : add.getLhs();
+    auto type = dyn_cast<RankedTensorType>(other.getType());
+    auto resultType = cast<RankedTensorType>(result.getType());
+    int64_t channels = resultType.getDimSize(axis);
+    if (!type || !constantValues(other) || type.getNumElements() != channels)
+      return {};
+    // Right-aligned with the result, every dim but `axis` is 1.
+    int64_t offset = resultType.getRank() - type.getRank();
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      if (i + offset != axis && type.getDimSize(i) != 1)
+        return {};
+    return add;
+  }
+
   /// The clamp bounds of an int8 output with parameters `out`.
   static std::pair<int64_t, int64_t>
   clampBounds(const std::optional<std::pair<double, double>> &clamp,
@@ -396,7 +419,14 @@ private:
       return keep(op, "the weight is computed at run time");
     if (!integerOf(c.input, /*create=*/false) && !rangeOf(c.input))
       return keep(op, "no calibrated range for the input");
-    c.out = fusedActivation(op, c.clamp);
+    Operation *last = op;
+    if (!c.bias)
+      if (AddOp add = biasAdd(op, c.resultAxis)) {
+        // MatMul + Add (and bias-less Conv + Add) as exporters write them.
+        c.bias = add.getLhs() == op->getResult(0) ? add.getRhs() : add.getLhs();
+        last = add;
+      }
+    c.out = fusedActivation(last, c.clamp);
     if (!rangeOf(c.out->getResult(0)))
       return keep(op, "no calibrated range for the output");
     return c;
