@@ -36,9 +36,12 @@ test: build zoo
 # GFLOP/s against the measured peak, compile time, sizes, RSS. Takes minutes;
 # a measurement, not a test. BENCH_FLAGS e.g. "--threads 1 --rounds 3".
 BENCH_FLAGS ?=
+# The int8 rows (bench/bench_int8.py): Mica int8 / Mica fp32 / ORT int8.
+BENCH_INT8_FLAGS ?=
 bench: build zoo
 	@cd bench && { [ -d node_modules/onnxruntime-node ] || npm install --ignore-scripts --no-audit --no-fund --silent; }
 	@/usr/bin/python3 bench/bench.py --mica $(BUILD_DIR)/bin --zoo $(BUILD_DIR)/zoo --out $(BUILD_DIR)/bench $(BENCH_FLAGS)
+	@/usr/bin/python3 bench/bench_int8.py --mica $(BUILD_DIR)/bin --zoo $(BUILD_DIR)/zoo --out $(BUILD_DIR)/bench $(BENCH_INT8_FLAGS)
 
 # Halide's generated matmul against Mica's on the zoo's hot shapes
 # (bench/halide/README.md): installs Debian's Halide 14 if missing.

@@ -14,11 +14,13 @@
 #include "compiler/diagnostics/NodeLocation.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/TypeSwitch.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <set>
 
@@ -97,13 +99,22 @@ public:
   void run() {
     SmallVector<Operation *> ops;
     func.walk([&](Operation *op) {
-      if (isa<ConvOp, FullyConnectedOp, MatmulOp, AddOp, ReduceOp, ConcatOp>(
-              op))
+      if (isa<ConvOp, FullyConnectedOp, MatmulOp, AddOp, MulOp, ReduceOp,
+              ConcatOp>(op) ||
+          tabulated(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
+      // An op already fused into an earlier rewrite (a ReLU after a conv)
+      // has lost its users; it is left for the clean-up.
+      if (op->use_empty())
+        continue;
       if (auto add = dyn_cast<AddOp>(op))
         rewriteAdd(add);
+      else if (auto mul = dyn_cast<MulOp>(op))
+        rewriteMul(mul);
+      else if (std::function<double(double)> f = tabulated(op))
+        rewriteTable(op, f);
       else if (auto reduce = dyn_cast<ReduceOp>(op))
         rewriteMean(reduce);
       else if (auto concat = dyn_cast<ConcatOp>(op))
@@ -361,6 +372,133 @@ private:
     Value q = ConcatOp::create(
         b, loc, withElement(result.getType(), b.getIntegerType(8)), values,
         concat.getAxisAttr());
+    finish(b, loc, result, q, params);
+  }
+
+  /// The real function of a unary op the integer path tabulates, or null.
+  static std::function<double(double)> tabulated(Operation *op) {
+    return llvm::TypeSwitch<Operation *, std::function<double(double)>>(op)
+        .Case([](SigmoidOp) {
+          return [](double x) { return 1.0 / (1.0 + std::exp(-x)); };
+        })
+        .Case([](TanhOp) { return [](double x) { return std::tanh(x); }; })
+        .Case([](HardSwishOp) {
+          return [](double x) {
+            return x * std::clamp(x / 6.0 + 0.5, 0.0, 1.0);
+          };
+        })
+        .Case([](HardSigmoidOp h) {
+          double alpha = h.getAlpha().convertToDouble();
+          double beta = h.getBeta().convertToDouble();
+          return [=](double x) {
+            return std::clamp(alpha * x + beta, 0.0, 1.0);
+          };
+        })
+        .Case([](SiluOp) {
+          return [](double x) { return x / (1.0 + std::exp(-x)); };
+        })
+        .Case([](GeluOp g) -> std::function<double(double)> {
+          if (g.getApproximate() == "tanh")
+            return [](double x) {
+              return 0.5 * x *
+                     (1.0 + std::tanh(std::sqrt(2.0 / M_PI) *
+                                      (x + 0.044715 * x * x * x)));
+            };
+          return [](double x) {
+            return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+          };
+        })
+        .Case([](LeakyReluOp l) {
+          double alpha = l.getAlpha().convertToDouble();
+          return [=](double x) { return x >= 0 ? x : alpha * x; };
+        })
+        .Case([](EluOp e) {
+          double alpha = e.getAlpha().convertToDouble();
+          return [=](double x) {
+            return x >= 0 ? x : alpha * (std::exp(x) - 1.0);
+          };
+        })
+        .Case([](ReluOp) {
+          return [](double x) { return std::max(x, 0.0); };
+        })
+        .Case([](ClampOp c) {
+          double lo = c.getMin().convertToDouble();
+          double hi = c.getMax().convertToDouble();
+          return [=](double x) { return std::clamp(x, lo, hi); };
+        })
+        .Default([](Operation *) { return std::function<double(double)>(); });
+  }
+
+  /// A unary activation of an integer value: a 256-entry table from the
+  /// input's integers to the output's (TOSA TABLE), computed in double.
+  void rewriteTable(Operation *op, const std::function<double(double)> &f) {
+    if (!isF32Tensor(op->getResult(0)))
+      return;
+    std::optional<IntegerValue> x = integerOf(op->getOperand(0), false);
+    if (!x)
+      return;
+    if (keptByUser(op))
+      return keepVoid(op, "kept float by --keep-float");
+    std::optional<std::pair<double, double>> range = rangeOf(op->getResult(0));
+    if (!range)
+      return keepVoid(op, "no calibrated range for the output");
+    QuantParams params = activationParams(range->first, range->second);
+    SmallVector<int64_t> table;
+    for (int64_t q = -128; q <= 127; ++q)
+      table.push_back(quantizeValue(
+          f((double)(q - x->params.zeroPoint) * x->params.scale), params));
+    OpBuilder b(op);
+    b.setInsertionPointAfter(op);
+    Location loc = op->getLoc();
+    Value result = op->getResult(0);
+    auto tableOp = TableOp::create(b, loc, x->value.getType(), x->value,
+                                   b.getDenseI64ArrayAttr(table));
+    tableOp->setAttr(kQuantInfoAttr, quantInfo(b, x->params, params));
+    finish(b, loc, result, tableOp, params);
+  }
+
+  /// A product of two integer values (squeeze-and-excitation scaling,
+  /// x * sigmoid(x)): each side minus its zero point in i32, an exact i32
+  /// product (broadcasting as the float one did), one rescale to int8.
+  void rewriteMul(MulOp mul) {
+    if (!isF32Tensor(mul.getResult()))
+      return;
+    std::optional<IntegerValue> a = integerOf(mul.getLhs(), false);
+    std::optional<IntegerValue> c = integerOf(mul.getRhs(), false);
+    if (!a || !c)
+      return;
+    if (keptByUser(mul))
+      return keepVoid(mul, "kept float by --keep-float");
+    std::optional<std::pair<double, double>> clamp;
+    Operation *out = fusedActivation(mul, clamp);
+    std::optional<std::pair<double, double>> range = rangeOf(out->getResult(0));
+    if (!range)
+      return keepVoid(mul, "no calibrated range for the output");
+    QuantParams params = activationParams(range->first, range->second);
+    std::optional<FixedPoint> m =
+        toFixedPoint(a->params.scale * c->params.scale / params.scale);
+    if (!m)
+      return keepVoid(mul,
+                      "the requantisation scale is out of the fixed-point range");
+    OpBuilder b(out);
+    b.setInsertionPointAfter(out);
+    Location loc = mul.getLoc();
+    // x - zp exactly: a rescale by 1 (2^30 * 2^-30).
+    auto centred = [&](const IntegerValue &x) {
+      return buildRescale(
+          b, loc, x.value, withElement(x.value.getType(), b.getIntegerType(32)),
+          {int64_t(1) << 30}, {30}, 0, x.params.zeroPoint, 0, {});
+    };
+    Value product =
+        MulOp::create(b, loc, withElement(mul.getType(), b.getIntegerType(32)),
+                      centred(*a), centred(*c));
+    product.getDefiningOp()->setAttr(kQuantInfoAttr,
+                                     quantInfo(b, a->params, params));
+    Value result = out->getResult(0);
+    Value q = buildRescale(b, loc, product,
+                           withElement(result.getType(), b.getIntegerType(8)),
+                           {m->multiplier}, {m->shift}, 0, 0, params.zeroPoint,
+                           clampBounds(clamp, params));
     finish(b, loc, result, q, params);
   }
 

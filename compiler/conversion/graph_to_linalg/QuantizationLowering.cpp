@@ -5,6 +5,7 @@
 //   quantize    fptosi(clamp(roundeven(x / scale) + zp))     in x's float type
 //   dequantize  sitofp(q - zp) * scale                      (q - zp in i32)
 //   rescale     clamp(((x - zp_in) * m + 2^(s-1)) >> s + zp_out)   in i64
+//   table       table[x + 128] from a constant tensor
 // A per-channel rescale reads its multiplier and shift from constant i64
 // tensors indexed by the channel.
 //
@@ -155,11 +156,42 @@ struct RescaleLowering : OpConversionPattern<graph::RescaleOp> {
   }
 };
 
+/// table[x + 128], read from a constant 256-entry tensor.
+struct TableLowering : OpConversionPattern<graph::TableOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(graph::TableOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    SmallVector<int8_t> entries;
+    for (int64_t v : op.getTable())
+      entries.push_back(static_cast<int8_t>(v));
+    auto tableType = RankedTensorType::get({256}, rewriter.getI8Type());
+    Value table = arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(tableType, ArrayRef<int8_t>(entries)));
+    Value result = buildElementwise(
+        rewriter, loc, type, adaptor.getInput(),
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value wide = arith::ExtSIOp::create(b, l, b.getI32Type(), args[0]);
+          wide = arith::AddIOp::create(
+              b, l, wide, scalarConstant(b, l, b.getI32Type(), 128));
+          Value index =
+              arith::IndexCastOp::create(b, l, b.getIndexType(), wide);
+          return tensor::ExtractOp::create(b, l, table, ValueRange{index});
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateQuantizationPatterns(RewritePatternSet &patterns) {
-  patterns.add<QuantizeLowering, DequantizeLowering, RescaleLowering>(
-      patterns.getContext());
+  patterns.add<QuantizeLowering, DequantizeLowering, RescaleLowering,
+               TableLowering>(patterns.getContext());
 }
 
 } // namespace mica::graph_to_linalg

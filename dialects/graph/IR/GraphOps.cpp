@@ -113,6 +113,19 @@ LogicalResult RescaleOp::verify() {
   return verifySameShape(*this, getInput().getType(), getType());
 }
 
+LogicalResult TableOp::verify() {
+  Type in = getElementType(getInput().getType());
+  Type out = getElementType(getType());
+  if (!in.isSignlessInteger(8) || !out.isSignlessInteger(8))
+    return emitOpError() << "maps i8 to i8, got " << in << " to " << out;
+  if (getTable().size() != 256)
+    return emitOpError() << "needs 256 entries, got " << getTable().size();
+  for (int64_t v : getTable())
+    if (v < -128 || v > 127)
+      return emitOpError() << "entry " << v << " is not an i8";
+  return verifySameShape(*this, getInput().getType(), getType());
+}
+
 int64_t RescaleOp::getLowest() {
   if (std::optional<int64_t> min = getMin())
     return *min;

@@ -88,4 +88,23 @@ def Graph_RescaleOp : Graph_Op<"rescale", [Pure]> {
   }];
 }
 
+def Graph_TableOp : Graph_Op<"table", [Pure]> {
+  let summary = "int8 lookup table (TOSA TABLE)";
+  let description = [{
+    `y = table[x + 128]` for each int8 element: any function of one
+    quantised value (sigmoid, tanh, hard-swish, GELU, ...) tabulated at
+    compile time over the 256 inputs, with the input's and the output's
+    scales and zero points folded in.
+
+    ```mlir
+    %y = graph.table %x {table = array<i64: -128, ..., 127>}
+        : tensor<1x8xi8> -> tensor<1x8xi8>
+    ```
+  }];
+  let arguments = (ins Graph_IntTensor:$input, DenseI64ArrayAttr:$table);
+  let results = (outs Graph_IntTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 #endif // MICA_GRAPH_QUANT_OPS

@@ -520,3 +520,12 @@ func.func @unique_axis(%x: tensor<4xf32>) {
   %0:4 = graph.unique %x {axis = 1 : i64} : (tensor<4xf32>) -> (tensor<?xf32>, tensor<?xi64>, tensor<4xi64>, tensor<?xi64>)
   return
 }
+
+// -----
+
+// table: 256 entries.
+func.func @table_size(%x: tensor<3xi8>) {
+  // expected-error @+1 {{needs 256 entries, got 2}}
+  %0 = graph.table %x {table = array<i64: 1, 2>} : tensor<3xi8> -> tensor<3xi8>
+  return
+}

@@ -118,3 +118,24 @@ func.func @mean_concat(%x: tensor<1x1x4x4xf32> {mica.range = array<f64: 0.0, 1.0
   %c = graph.concat %m, %m {axis = 1 : i64, mica.range = array<f64: 0.0, 1.0>} : (tensor<1x2x1x1xf32>, tensor<1x2x1x1xf32>) -> tensor<1x4x1x1xf32>
   return %c : tensor<1x4x1x1xf32>
 }
+
+// -----
+
+// x * sigmoid(x) on integers: the sigmoid is a 256-entry table from the
+// input's integers to the output's, the product an exact i32 product of
+// the centred values rescaled once.
+// CHECK-LABEL: func.func @swish
+// CHECK: %[[X:.*]] = graph.rescale %{{.*}} : tensor<1x2xi32> -> tensor<1x2xi8>
+// CHECK: %[[S:.*]] = graph.table %[[X]] {mica.quant = {{.*}}, table = array<i64: {{.*}}>} : tensor<1x2xi8> -> tensor<1x2xi8>
+// CHECK-DAG: %[[CX:.*]] = graph.rescale %[[X]] {input_zero_point = -1 : i64, multiplier = array<i64: 1073741824>, shift = array<i64: 30>} : tensor<1x2xi8> -> tensor<1x2xi32>
+// CHECK-DAG: %[[CS:.*]] = graph.rescale %[[S]] {input_zero_point = -128 : i64, multiplier = array<i64: 1073741824>, shift = array<i64: 30>} : tensor<1x2xi8> -> tensor<1x2xi32>
+// CHECK: %[[P:.*]] = graph.mul %[[CX]], %[[CS]]
+// CHECK: %[[Y:.*]] = graph.rescale %[[P]]
+// CHECK: graph.dequantize %[[Y]]
+func.func @swish(%x: tensor<1x2xf32> {mica.range = array<f64: -1.0, 1.0>}) -> tensor<1x2xf32> {
+  %w = graph.constant dense<0.5> : tensor<2x2xf32>
+  %a = graph.fully_connected %x, %w {mica.range = array<f64: -1.0, 1.0>} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  %s = graph.sigmoid %a {mica.range = array<f64: 0.25, 0.75>} : tensor<1x2xf32>
+  %m = graph.mul %a, %s {mica.range = array<f64: -0.3, 0.75>} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
+  return %m : tensor<1x2xf32>
+}
