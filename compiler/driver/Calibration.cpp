@@ -26,10 +26,25 @@ namespace {
 constexpr StringLiteral kRangeAttr = "mica.range";
 constexpr int32_t kFloatType = 1; // ONNX TensorProto FLOAT
 
+/// Ops whose result mica-quantize-int8 may need the range of: the ops it
+/// makes integer and the data movement it looks through.
+bool isQuantizable(Operation *op) {
+  return isa<graph::ConvOp, graph::FullyConnectedOp, graph::MatmulOp,
+             graph::AddOp, graph::MulOp, graph::ReduceOp, graph::ConcatOp,
+             graph::ReluOp, graph::ClampOp, graph::SigmoidOp, graph::TanhOp,
+             graph::HardSwishOp, graph::HardSigmoidOp, graph::SiluOp,
+             graph::GeluOp, graph::LeakyReluOp, graph::EluOp,
+             graph::ReshapeOp, graph::TransposeOp, graph::MaxPoolOp,
+             graph::SliceOp>(op);
+}
+
 /// The values calibration measures in `func`, keyed so that two imports of
 /// the model at different input shapes name the same value alike: the f32
 /// arguments ("arg:INDEX") and the single f32 result of each top-level op
-/// that is not a constant ("NODE|OP|RANK").
+/// that is not a constant ("NODE|OP|RANK") and that the quantizer may use:
+/// a quantizable op's result, or an operand of one. (Every value would make
+/// the calibration build's code far larger: a transformer's norms and
+/// softmaxes are dozens of ops each.)
 std::vector<std::pair<std::string, Value>> tapPoints(func::FuncOp func) {
   std::vector<std::pair<std::string, Value>> taps;
   auto isF32 = [](Value v) {
@@ -40,9 +55,15 @@ std::vector<std::pair<std::string, Value>> tapPoints(func::FuncOp func) {
     if (isF32(arg))
       taps.push_back({"arg:" + std::to_string(arg.getArgNumber()), arg});
   std::map<std::string, int> ranks;
+  auto needed = [](Value v) {
+    if (isQuantizable(v.getDefiningOp()))
+      return true;
+    return llvm::any_of(v.getUsers(),
+                        [](Operation *user) { return isQuantizable(user); });
+  };
   for (Operation &op : func.getBody().front()) {
     if (op.getNumResults() != 1 || op.hasTrait<OpTrait::ConstantLike>() ||
-        !isF32(op.getResult(0)))
+        !isF32(op.getResult(0)) || !needed(op.getResult(0)))
       continue;
     std::string base = getNodeLocInfo(op.getLoc()).node + "|" +
                        op.getName().getStringRef().str();
@@ -295,6 +316,11 @@ LogicalResult mica::calibrate(MLIRContext &context,
       CompileOptions calib;
       calib.modelPath = options.modelPath;
       calib.frozenInputs = options.frozenInputs;
+      // One thread runs it: single-threaded code, which LLVM compiles much
+      // faster when taps make the kernel large (no task functions whose
+      // addresses escape; a transformer's build took minutes in LLVM's
+      // called-value propagation).
+      calib.lowering.cpuParallel = false;
       for (size_t i = 0; i < inputs.size(); ++i)
         calib.inputShapes.push_back({inputs[i].name, shapes[i]});
       if (options.progress)

@@ -43,6 +43,7 @@ cpu::getKernelPipelineOptions(const TargetDescription &target,
     options.vectorWidth = lowering.cpuVectorWidth;
   options.maxAccumulators = std::max(0, lowering.cpuMaxAccumulators);
   options.trace = lowering.cpuCodegenTrace;
+  options.parallel = lowering.cpuParallel;
   options.polynomialExp = lowering.polynomialExp;
   options.target = target.name;
   options.symbolPrefix = lowering.symbolPrefix;

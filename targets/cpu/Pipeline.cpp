@@ -62,7 +62,7 @@ void mica::cpu::buildKernelPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   // The kernels' parallel loops become tasks for the runtime's threads; it
   // needs the bound signature (the tasks rebuild their buffers from it).
-  if (options.vectorWidth)
+  if (options.vectorWidth && options.parallel)
     pm.addPass(createCpuOutlineParallel());
   buildBuffersToLLVMPipeline(pm);
   pm.addPass(createEmitKernelEntry());

@@ -26,6 +26,8 @@ struct KernelPipelineOptions {
   unsigned maxAccumulators = 0;
   /// Print each contraction kernel's plan on stderr.
   bool trace = false;
+  /// Outline parallel loops into tasks for the runtime's threads.
+  bool parallel = true;
   /// The x86-64 ISA whose libmvec vector math variants the kernels may call
   /// (mica-cpu-vector-math: avx512, avx2, avx, sse); empty for none.
   std::string vectorMathIsa;
