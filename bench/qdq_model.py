@@ -85,6 +85,18 @@ def main():
                                           name=tensor + "_DequantizeLinear"))
         renamed[tensor] = dq
 
+    def dequantized(base, q, scale, axis):
+        # A constant quantised per channel along `axis` (zero points 0) and
+        # its DequantizeLinear; returns the float tensor's name.
+        new_inits.extend([
+            numpy_helper.from_array(q, base + "_q"),
+            numpy_helper.from_array(scale, base + "_scale"),
+            numpy_helper.from_array(np.zeros(len(scale), q.dtype), base + "_zp")])
+        nodes.append(helper.make_node(
+            "DequantizeLinear", [base + "_q", base + "_scale", base + "_zp"],
+            [base + "_dq"], axis=axis, name=base + "_DequantizeLinear"))
+        return base + "_dq"
+
     for tensor in params:
         if tensor in [i.name for i in graph.input]:
             qdq(tensor)
@@ -98,29 +110,14 @@ def main():
             axis = weight_axis(node)
             w = numpy_helper.to_array(inits[node.input[1]])
             wq, ws = quantize_weight(w, axis)
-            base = node.name.replace("/", "_") + "_w"
-            new_inits += [numpy_helper.from_array(wq, base + "_q"),
-                          numpy_helper.from_array(ws, base + "_scale"),
-                          numpy_helper.from_array(np.zeros(len(ws), np.int8),
-                                                  base + "_zp")]
-            nodes.append(helper.make_node(
-                "DequantizeLinear", [base + "_q", base + "_scale", base + "_zp"],
-                [base + "_dq"], axis=axis, name=base + "_DequantizeLinear"))
-            node.input[1] = base + "_dq"
+            base = node.name.replace("/", "_")
+            node.input[1] = dequantized(base + "_w", wq, ws, axis)
             if len(node.input) > 2 and node.input[2] in inits:
                 b = numpy_helper.to_array(inits[node.input[2]]).astype(np.float64)
                 in_scale = weights[node.name]["input_scale"]
                 bs = (ws.astype(np.float64) * in_scale).astype(np.float32)
                 bq = np.rint(b / bs.astype(np.float64)).astype(np.int32)
-                bb = node.name.replace("/", "_") + "_b"
-                new_inits += [numpy_helper.from_array(bq, bb + "_q"),
-                              numpy_helper.from_array(bs, bb + "_scale"),
-                              numpy_helper.from_array(np.zeros(len(bs), np.int32),
-                                                      bb + "_zp")]
-                nodes.append(helper.make_node(
-                    "DequantizeLinear", [bb + "_q", bb + "_scale", bb + "_zp"],
-                    [bb + "_dq"], axis=0, name=bb + "_DequantizeLinear"))
-                node.input[2] = bb + "_dq"
+                node.input[2] = dequantized(base + "_b", bq, bs, 0)
         nodes.append(node)
         for out in node.output:
             if out in params:

@@ -33,9 +33,8 @@ bool isQuantizable(Operation *op) {
              graph::AddOp, graph::MulOp, graph::ReduceOp, graph::ConcatOp,
              graph::ReluOp, graph::ClampOp, graph::SigmoidOp, graph::TanhOp,
              graph::HardSwishOp, graph::HardSigmoidOp, graph::SiluOp,
-             graph::GeluOp, graph::LeakyReluOp, graph::EluOp,
-             graph::ReshapeOp, graph::TransposeOp, graph::MaxPoolOp,
-             graph::SliceOp>(op);
+             graph::GeluOp, graph::LeakyReluOp, graph::EluOp, graph::ReshapeOp,
+             graph::TransposeOp, graph::MaxPoolOp, graph::SliceOp>(op);
 }
 
 /// The values calibration measures in `func`, keyed so that two imports of
@@ -88,8 +87,9 @@ std::vector<ModelInput> modelInputs(func::FuncOp func) {
   std::vector<ModelInput> inputs;
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {
     auto name = func.getArgAttrOfType<StringAttr>(i, "onnx.name");
-    inputs.push_back({name ? name.str() : "input_" + std::to_string(i),
-                      dyn_cast<RankedTensorType>(func.getArgument(i).getType())});
+    inputs.push_back(
+        {name ? name.str() : "input_" + std::to_string(i),
+         dyn_cast<RankedTensorType>(func.getArgument(i).getType())});
   }
   return inputs;
 }
@@ -107,8 +107,8 @@ LogicalResult checkSample(TensorData &tensor, const ModelInput &input,
   if (tensor.dataType != kFloatType)
     return usage(error, "calibration file '" + path +
                             "' does not hold float32 data (ONNX type " +
-                            std::to_string(tensor.dataType) +
-                            "); input '" + input.name + "' is float32");
+                            std::to_string(tensor.dataType) + "); input '" +
+                            input.name + "' is float32");
   int64_t rank = input.type.getRank();
   if ((int64_t)tensor.dims.size() == rank - 1)
     tensor.dims.insert(tensor.dims.begin(), 1);
@@ -125,8 +125,9 @@ LogicalResult checkSample(TensorData &tensor, const ModelInput &input,
            input.type.getDimSize(d) == tensor.dims[d];
   if (!fits || tensor.dims.empty() || tensor.dims[0] < 1)
     return usage(error, "calibration file '" + path + "' has shape " +
-                            shapeText(tensor.dims) + ", which does not fit input '" +
-                            input.name + "' (" + shapeText(input.type.getShape()) +
+                            shapeText(tensor.dims) +
+                            ", which does not fit input '" + input.name +
+                            "' (" + shapeText(input.type.getShape()) +
                             ", any size of dim 0)");
   const float *data = reinterpret_cast<const float *>(tensor.bytes.data());
   size_t count = tensor.bytes.size() / sizeof(float);
@@ -148,8 +149,9 @@ std::vector<std::string> listDir(const std::string &dir, bool wantDirs) {
     StringRef name = llvm::sys::path::filename(it->path());
     if (name.starts_with("."))
       continue;
-    if (wantDirs ? isDir
-                 : (!isDir && (name.ends_with(".npy") || name.ends_with(".pb"))))
+    if (wantDirs
+            ? isDir
+            : (!isDir && (name.ends_with(".npy") || name.ends_with(".pb"))))
       paths.push_back(it->path());
   }
   std::sort(paths.begin(), paths.end());
@@ -296,126 +298,129 @@ LogicalResult mica::calibrate(MLIRContext &context,
   // a static batch of 1 (and its outputs' shapes with it), and a batch of
   // any size is a sequence of items. One float build per distinct item
   // shape.
-  std::map<std::vector<std::vector<int64_t>>,
-           std::unique_ptr<CalibrationModel>>
+  std::map<std::vector<std::vector<int64_t>>, std::unique_ptr<CalibrationModel>>
       models;
   std::map<std::string, Observed> observed;
   size_t done = 0, total = 0;
   for (const Sample &sample : *samples)
     total += sample.inputs[0].dims[0];
   for (const Sample &sample : *samples)
-  for (int64_t item = 0; item < sample.inputs[0].dims[0]; ++item) {
-    std::vector<std::vector<int64_t>> shapes;
-    for (const TensorData &t : sample.inputs) {
-      shapes.push_back(t.dims);
-      shapes.back()[0] = 1;
-    }
-    std::unique_ptr<CalibrationModel> &built = models[shapes];
-    if (!built) {
-      built = std::make_unique<CalibrationModel>();
-      CompileOptions calib;
-      calib.modelPath = options.modelPath;
-      calib.frozenInputs = options.frozenInputs;
-      // One thread runs it: single-threaded code, which LLVM compiles much
-      // faster when taps make the kernel large (no task functions whose
-      // addresses escape; a transformer's build took minutes in LLVM's
-      // called-value propagation).
-      calib.lowering.cpuParallel = false;
-      for (size_t i = 0; i < inputs.size(); ++i)
-        calib.inputShapes.push_back({inputs[i].name, shapes[i]});
-      if (options.progress)
-        calib.progress = [&](StringRef stage) {
-          options.progress(("calibration model: " + stage).str());
+    for (int64_t item = 0; item < sample.inputs[0].dims[0]; ++item) {
+      std::vector<std::vector<int64_t>> shapes;
+      for (const TensorData &t : sample.inputs) {
+        shapes.push_back(t.dims);
+        shapes.back()[0] = 1;
+      }
+      std::unique_ptr<CalibrationModel> &built = models[shapes];
+      if (!built) {
+        built = std::make_unique<CalibrationModel>();
+        CompileOptions calib;
+        calib.modelPath = options.modelPath;
+        calib.frozenInputs = options.frozenInputs;
+        // One thread runs it: single-threaded code, which LLVM compiles much
+        // faster when taps make the kernel large (no task functions whose
+        // addresses escape; a transformer's build took minutes in LLVM's
+        // called-value propagation).
+        calib.lowering.cpuParallel = false;
+        for (size_t i = 0; i < inputs.size(); ++i)
+          calib.inputShapes.push_back({inputs[i].name, shapes[i]});
+        if (options.progress)
+          calib.progress = [&](StringRef stage) {
+            options.progress(("calibration model: " + stage).str());
+          };
+        CalibrationModel *target = built.get();
+        calib.afterNormalize = [target](Operation *op) {
+          auto func = cast<func::FuncOp>(op);
+          auto ret =
+              cast<func::ReturnOp>(func.getBody().front().getTerminator());
+          target->firstTap = ret.getNumOperands();
+          SmallVector<Value> results(ret.getOperands());
+          for (auto &[key, value] : tapPoints(func)) {
+            target->keys.push_back(key);
+            results.push_back(value);
+          }
+          SmallVector<DictionaryAttr> attrs;
+          for (unsigned i = 0; i < target->firstTap; ++i)
+            attrs.push_back(func.getResultAttrDict(i));
+          Builder b(func.getContext());
+          for (size_t i = target->firstTap; i < results.size(); ++i)
+            attrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
+                "onnx.name",
+                b.getStringAttr("mica.tap." + std::to_string(i)))));
+          ret->setOperands(results);
+          func.setFunctionType(
+              FunctionType::get(func.getContext(), func.getArgumentTypes(),
+                                ValueRange(results).getTypes()));
+          func.setAllResultAttrs(attrs);
         };
-      CalibrationModel *target = built.get();
-      calib.afterNormalize = [target](Operation *op) {
-        auto func = cast<func::FuncOp>(op);
-        auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
-        target->firstTap = ret.getNumOperands();
-        SmallVector<Value> results(ret.getOperands());
-        for (auto &[key, value] : tapPoints(func)) {
-          target->keys.push_back(key);
-          results.push_back(value);
+        CompileResult compiled = compile(context, calib);
+        if (!compiled.ok) {
+          error = compiled.error;
+          if (error.message.empty())
+            error.message = "the float model for calibration did not compile";
+          return failure();
         }
-        SmallVector<DictionaryAttr> attrs;
-        for (unsigned i = 0; i < target->firstTap; ++i)
-          attrs.push_back(func.getResultAttrDict(i));
-        Builder b(func.getContext());
-        for (size_t i = target->firstTap; i < results.size(); ++i)
-          attrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
-              "onnx.name", b.getStringAttr("mica.tap." + std::to_string(i)))));
-        ret->setOperands(results);
-        func.setFunctionType(FunctionType::get(func.getContext(),
-                                               func.getArgumentTypes(),
-                                               ValueRange(results).getTypes()));
-        func.setAllResultAttrs(attrs);
-      };
-      CompileResult compiled = compile(context, calib);
-      if (!compiled.ok) {
-        error = compiled.error;
-        if (error.message.empty())
-          error.message = "the float model for calibration did not compile";
-        return failure();
+        size_t size = compiled.bytes.size();
+        built->bytes.resize(size + 64);
+        // The runtime wants 64-byte aligned artifacts: copy into such a spot.
+        void *raw = built->bytes.data();
+        size_t space = built->bytes.size();
+        void *aligned = std::align(64, size, raw, space);
+        std::memcpy(aligned, compiled.bytes.data(), size);
+        char message[512] = {0};
+        if (mica_model_load(aligned, size, &built->model, message,
+                            sizeof(message)) != MICA_OK ||
+            mica_context_create(built->model, 0, nullptr, 0, 1, &built->context,
+                                message, sizeof(message)) != MICA_OK) {
+          error = {ErrorKind::Internal,
+                   std::string("internal error: calibration model: ") +
+                       message};
+          return failure();
+        }
       }
-      size_t size = compiled.bytes.size();
-      built->bytes.resize(size + 64);
-      // The runtime wants 64-byte aligned artifacts: copy into such a spot.
-      void *raw = built->bytes.data();
-      size_t space = built->bytes.size();
-      void *aligned = std::align(64, size, raw, space);
-      std::memcpy(aligned, compiled.bytes.data(), size);
       char message[512] = {0};
-      if (mica_model_load(aligned, size, &built->model, message,
-                          sizeof(message)) != MICA_OK ||
-          mica_context_create(built->model, 0, nullptr, 0, 1, &built->context,
-                              message, sizeof(message)) != MICA_OK) {
-        error = {ErrorKind::Internal,
-                 std::string("internal error: calibration model: ") + message};
+      for (size_t i = 0; i < sample.inputs.size(); ++i)
+        if (mica_context_set_input(built->context, i,
+                                   sample.inputs[i].bytes.data() +
+                                       item * (sample.inputs[i].bytes.size() /
+                                               sample.inputs[i].dims[0]),
+                                   shapes[i].data(), shapes[i].size(), message,
+                                   sizeof(message)) != MICA_OK) {
+          error = {ErrorKind::Usage,
+                   "calibration sample '" + sample.source + "': " + message};
+          return failure();
+        }
+      if (mica_context_run(built->context, message, sizeof(message)) !=
+          MICA_OK) {
+        error = {ErrorKind::Usage,
+                 "calibration sample '" + sample.source + "': " + message};
         return failure();
       }
-    }
-    char message[512] = {0};
-    for (size_t i = 0; i < sample.inputs.size(); ++i)
-      if (mica_context_set_input(
-              built->context, i,
-              sample.inputs[i].bytes.data() +
-                  item * (sample.inputs[i].bytes.size() /
-                          sample.inputs[i].dims[0]),
-              shapes[i].data(), shapes[i].size(), message,
-              sizeof(message)) != MICA_OK) {
-        error = {ErrorKind::Usage, "calibration sample '" + sample.source +
-                                       "': " + message};
-        return failure();
-      }
-    if (mica_context_run(built->context, message, sizeof(message)) != MICA_OK) {
-      error = {ErrorKind::Usage,
-               "calibration sample '" + sample.source + "': " + message};
-      return failure();
-    }
-    for (size_t t = 0; t < built->keys.size(); ++t) {
-      const void *data = nullptr;
-      const int64_t *shape = nullptr;
-      int32_t rank = 0;
-      if (mica_context_output(built->context, built->firstTap + t, &data,
-                              &shape, &rank) != MICA_OK)
-        continue;
-      int64_t count = 1;
-      for (int32_t d = 0; d < rank; ++d)
-        count *= shape[d];
-      Observed &range = observed[built->keys[t]];
-      const float *values = static_cast<const float *>(data);
-      for (int64_t i = 0; i < count; ++i) {
-        if (!std::isfinite(values[i]))
+      for (size_t t = 0; t < built->keys.size(); ++t) {
+        const void *data = nullptr;
+        const int64_t *shape = nullptr;
+        int32_t rank = 0;
+        if (mica_context_output(built->context, built->firstTap + t, &data,
+                                &shape, &rank) != MICA_OK)
           continue;
-        range.lo = std::min<double>(range.lo, values[i]);
-        range.hi = std::max<double>(range.hi, values[i]);
+        int64_t count = 1;
+        for (int32_t d = 0; d < rank; ++d)
+          count *= shape[d];
+        Observed &range = observed[built->keys[t]];
+        const float *values = static_cast<const float *>(data);
+        for (int64_t i = 0; i < count; ++i) {
+          if (!std::isfinite(values[i]))
+            continue;
+          range.lo = std::min<double>(range.lo, values[i]);
+          range.hi = std::max<double>(range.hi, values[i]);
+        }
       }
+      ++done;
+      if (options.progress &&
+          (done == total || done % std::max<size_t>(1, total / 10) == 0))
+        options.progress("calibrating: " + std::to_string(done) + " of " +
+                         std::to_string(total) + " items");
     }
-    ++done;
-    if (options.progress && (done == total || done % std::max<size_t>(1, total / 10) == 0))
-      options.progress("calibrating: " + std::to_string(done) + " of " +
-                       std::to_string(total) + " items");
-  }
 
   Builder b(&context);
   for (auto func : program.getOps<func::FuncOp>())

@@ -1,4 +1,5 @@
-//===- Calibration.h - Ranges of float values from sample inputs -*- C++ -*-===//
+//===- Calibration.h - Ranges of float values from sample inputs -*- C++
+//-*-===//
 //
 // The first step of quantisation (stage 3, Pipeline.h): the model is
 // compiled a second time, in float, for the host and at the shapes of the

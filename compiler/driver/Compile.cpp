@@ -16,8 +16,8 @@
 #include "compiler/driver/QuantizationReport.h"
 #include "compiler/driver/Report.h"
 #include "dialects/exec/IR/ExecDialect.h"
-#include "dialects/graph/IR/GraphDialect.h"
 #include "dialects/graph/Analysis/MultiplyAdds.h"
+#include "dialects/graph/IR/GraphDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
@@ -232,9 +232,9 @@ CompileResult mica::compile(MLIRContext &context,
   if (failed(art))
     return fail();
   result.artifact = std::move(*art);
-  result.artifact.reportJson = reportJson(
-      result.artifact, options, *description, flopsOriginal, flopsCompiled,
-      quantization ? &*quantization : nullptr);
+  result.artifact.reportJson =
+      reportJson(result.artifact, options, *description, flopsOriginal,
+                 flopsCompiled, quantization ? &*quantization : nullptr);
   result.bytes = artifact::serializeArtifact(result.artifact);
   timer.stop();
   result.ok = true;

@@ -111,7 +111,8 @@ void mica::buildCompressionPipeline(OpPassManager &pm,
   }
   if (quantize.mode == "w8a8" || hasQdq) {
     QuantizeInt8Options options;
-    options.keepFloat.assign(quantize.keepFloat.begin(), quantize.keepFloat.end());
+    options.keepFloat.assign(quantize.keepFloat.begin(),
+                             quantize.keepFloat.end());
     pm.addPass(createQuantizeInt8(options));
     // Dequantize/quantize pairs the rewrite left between integer ops, and
     // the float ops it replaced.

@@ -78,10 +78,10 @@ llvm::json::Object mica::quantizationReport(ModuleOp module) {
     if (auto attr = op->getAttrOfType<StringAttr>("mica.float_reason"))
       reason = attr.str();
     else
-      reason = "no integer form of " + op->getName().getStringRef().str() +
-               " yet";
-    floats.push_back(llvm::json::Object{
-        {"node", node}, {"op", kind}, {"reason", reason}});
+      reason =
+          "no integer form of " + op->getName().getStringRef().str() + " yet";
+    floats.push_back(
+        llvm::json::Object{{"node", node}, {"op", kind}, {"reason", reason}});
     if (warned.insert(node).second)
       emitWarning(op->getLoc()) << "stays float: " << reason;
   });

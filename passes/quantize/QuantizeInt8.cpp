@@ -14,9 +14,9 @@
 #include "compiler/diagnostics/NodeLocation.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "llvm/ADT/TypeSwitch.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 #include <algorithm>
 #include <cmath>
@@ -181,6 +181,28 @@ private:
     return add;
   }
 
+  /// Where an elementwise integer rewrite of `op` ends: the op whose result
+  /// it replaces (`op` or its fused ReLU/clamp), those bounds, and the int8
+  /// parameters of the calibrated output. Null (with the reason on `op`)
+  /// when the user keeps it float or no range is known.
+  struct Output {
+    Operation *op;
+    std::optional<std::pair<double, double>> clamp;
+    QuantParams params;
+  };
+  std::optional<Output> outputOf(Operation *op) {
+    if (keptByUser(op))
+      return keep(op, "kept float by --keep-float");
+    Output out;
+    out.op = fusedActivation(op, out.clamp);
+    std::optional<std::pair<double, double>> range =
+        rangeOf(out.op->getResult(0));
+    if (!range)
+      return keep(op, "no calibrated range for the output");
+    out.params = activationParams(range->first, range->second);
+    return out;
+  }
+
   /// The clamp bounds of an int8 output with parameters `out`.
   static std::pair<int64_t, int64_t>
   clampBounds(const std::optional<std::pair<double, double>> &clamp,
@@ -227,19 +249,10 @@ private:
     std::optional<IntegerValue> c = integerOf(add.getRhs(), false);
     if (!a || !c)
       return;
-    if (keptByUser(add)) {
-      keep(add, "kept float by --keep-float");
+    std::optional<Output> output = outputOf(add);
+    if (!output)
       return;
-    }
-    std::optional<std::pair<double, double>> clamp;
-    Operation *out = fusedActivation(add, clamp);
-    std::optional<std::pair<double, double>> range =
-        rangeOf(out->getResult(0));
-    if (!range) {
-      keep(add, "no calibrated range for the output");
-      return;
-    }
-    QuantParams params = activationParams(range->first, range->second);
+    auto [out, clamp, params] = *output;
     double twiceMax = 2 * std::max(a->params.scale, c->params.scale);
     constexpr double kLeftShift = 1 << 20;
     std::optional<FixedPoint> ma =
@@ -275,7 +288,8 @@ private:
   /// ReduceMean): the i32 sum of the integers minus count * zp, rescaled
   /// by s_in / (count s_out).
   void rewriteMean(ReduceOp reduce) {
-    if (reduce.getKind() != ReduceKind::mean || !isF32Tensor(reduce.getResult()))
+    if (reduce.getKind() != ReduceKind::mean ||
+        !isF32Tensor(reduce.getResult()))
       return;
     std::optional<IntegerValue> x = integerOf(reduce.getInput(), false);
     if (!x)
@@ -293,35 +307,31 @@ private:
         return keepVoid(reduce, "a mean over a dimension known at run time");
       count *= type.getDimSize(axis);
     }
-    if (keptByUser(reduce))
-      return keepVoid(reduce, "kept float by --keep-float");
-    std::optional<std::pair<double, double>> clamp;
-    Operation *out = fusedActivation(reduce, clamp);
-    std::optional<std::pair<double, double>> range = rangeOf(out->getResult(0));
-    if (!range)
-      return keepVoid(reduce, "no calibrated range for the output");
-    QuantParams params = activationParams(range->first, range->second);
+    std::optional<Output> output = outputOf(reduce);
+    if (!output)
+      return;
+    auto [out, clamp, params] = *output;
     std::optional<FixedPoint> m =
         toFixedPoint(x->params.scale / (count * params.scale));
     if (!m)
-      return keepVoid(reduce,
-                      "the requantisation scale is out of the fixed-point range");
+      return keepVoid(
+          reduce, "the requantisation scale is out of the fixed-point range");
     OpBuilder b(out);
     b.setInsertionPointAfter(out);
     Location loc = reduce.getLoc();
     Type i32 = b.getIntegerType(32);
     Value wide = CastOp::create(b, loc, withElement(type, i32), x->value);
-    Value sum = ReduceOp::create(
-        b, loc, withElement(reduce.getType(), i32),
-        ReduceKindAttr::get(b.getContext(), ReduceKind::sum), wide,
-        reduce.getAxesAttr(), reduce.getKeepdimsAttr());
-    sum.getDefiningOp()->setAttr(kQuantInfoAttr, quantInfo(b, x->params, params));
+    Value sum =
+        ReduceOp::create(b, loc, withElement(reduce.getType(), i32),
+                         ReduceKindAttr::get(b.getContext(), ReduceKind::sum),
+                         wide, reduce.getAxesAttr(), reduce.getKeepdimsAttr());
+    sum.getDefiningOp()->setAttr(kQuantInfoAttr,
+                                 quantInfo(b, x->params, params));
     Value result = out->getResult(0);
-    Value q = buildRescale(b, loc, sum,
-                           withElement(result.getType(), b.getIntegerType(8)),
-                           {m->multiplier}, {m->shift}, 0,
-                           count * x->params.zeroPoint, params.zeroPoint,
-                           clampBounds(clamp, params));
+    Value q = buildRescale(
+        b, loc, sum, withElement(result.getType(), b.getIntegerType(8)),
+        {m->multiplier}, {m->shift}, 0, count * x->params.zeroPoint,
+        params.zeroPoint, clampBounds(clamp, params));
     finish(b, loc, result, q, params);
   }
 
@@ -383,16 +393,14 @@ private:
         })
         .Case([](TanhOp) { return [](double x) { return std::tanh(x); }; })
         .Case([](HardSwishOp) {
-          return [](double x) {
-            return x * std::clamp(x / 6.0 + 0.5, 0.0, 1.0);
-          };
+          return
+              [](double x) { return x * std::clamp(x / 6.0 + 0.5, 0.0, 1.0); };
         })
         .Case([](HardSigmoidOp h) {
           double alpha = h.getAlpha().convertToDouble();
           double beta = h.getBeta().convertToDouble();
-          return [=](double x) {
-            return std::clamp(alpha * x + beta, 0.0, 1.0);
-          };
+          return
+              [=](double x) { return std::clamp(alpha * x + beta, 0.0, 1.0); };
         })
         .Case([](SiluOp) {
           return [](double x) { return x / (1.0 + std::exp(-x)); };
@@ -418,9 +426,7 @@ private:
             return x >= 0 ? x : alpha * (std::exp(x) - 1.0);
           };
         })
-        .Case([](ReluOp) {
-          return [](double x) { return std::max(x, 0.0); };
-        })
+        .Case([](ReluOp) { return [](double x) { return std::max(x, 0.0); }; })
         .Case([](ClampOp c) {
           double lo = c.getMin().convertToDouble();
           double hi = c.getMax().convertToDouble();
@@ -467,19 +473,15 @@ private:
     std::optional<IntegerValue> c = integerOf(mul.getRhs(), false);
     if (!a || !c)
       return;
-    if (keptByUser(mul))
-      return keepVoid(mul, "kept float by --keep-float");
-    std::optional<std::pair<double, double>> clamp;
-    Operation *out = fusedActivation(mul, clamp);
-    std::optional<std::pair<double, double>> range = rangeOf(out->getResult(0));
-    if (!range)
-      return keepVoid(mul, "no calibrated range for the output");
-    QuantParams params = activationParams(range->first, range->second);
+    std::optional<Output> output = outputOf(mul);
+    if (!output)
+      return;
+    auto [out, clamp, params] = *output;
     std::optional<FixedPoint> m =
         toFixedPoint(a->params.scale * c->params.scale / params.scale);
     if (!m)
-      return keepVoid(mul,
-                      "the requantisation scale is out of the fixed-point range");
+      return keepVoid(
+          mul, "the requantisation scale is out of the fixed-point range");
     OpBuilder b(out);
     b.setInsertionPointAfter(out);
     Location loc = mul.getLoc();
@@ -606,7 +608,8 @@ private:
     QuantParams params = activationParams(range->first, range->second);
     Value q = QuantizeOp::create(
         b, value.getLoc(), withElement(value.getType(), b.getIntegerType(8)),
-        value, b.getF64FloatAttr(params.scale), b.getI64IntegerAttr(params.zeroPoint));
+        value, b.getF64FloatAttr(params.scale),
+        b.getI64IntegerAttr(params.zeroPoint));
     IntegerValue result{q, params};
     integers[value] = result;
     return result;
@@ -625,8 +628,7 @@ private:
     // Weights, per output channel, and the requantisation of each channel.
     auto weightType = cast<RankedTensorType>(c.weight.getType());
     std::vector<float> w = *constantValues(c.weight);
-    ChannelWeights qw =
-        quantizeWeights(w, weightType.getShape(), c.weightAxis);
+    ChannelWeights qw = quantizeWeights(w, weightType.getShape(), c.weightAxis);
     int64_t channels = weightType.getDimSize(c.weightAxis);
     SmallVector<int64_t> multipliers, shifts;
     for (double scale : qw.scales) {
@@ -651,7 +653,8 @@ private:
     for (size_t i = 0; i < qw.values.size(); ++i)
       sums[(i / inner) % channels] += qw.values[i];
     for (int64_t ch = 0; ch < channels; ++ch) {
-      double real = std::nearbyint(b0[ch] / (input->params.scale * qw.scales[ch]));
+      double real =
+          std::nearbyint(b0[ch] / (input->params.scale * qw.scales[ch]));
       real = std::clamp(real, -2147483648.0, 2147483647.0);
       bias[ch] = (int64_t)real - input->params.zeroPoint * sums[ch];
     }
@@ -689,12 +692,12 @@ private:
           all[xType.getRank() + 2 + i] = pads[k + i];
         }
         for (int64_t i = 0; i < xType.getRank(); ++i)
-          shape.push_back(xType.isDynamicDim(i)
-                              ? ShapedType::kDynamic
-                              : xType.getDimSize(i) + all[i] +
-                                    all[xType.getRank() + i]);
+          shape.push_back(xType.isDynamicDim(i) ? ShapedType::kDynamic
+                                                : xType.getDimSize(i) + all[i] +
+                                                      all[xType.getRank() + i]);
         x = PadOp::create(b, loc, RankedTensorType::get(shape, i8), x,
-                          b.getDenseI64ArrayAttr(all), b.getStringAttr("constant"),
+                          b.getDenseI64ArrayAttr(all),
+                          b.getStringAttr("constant"),
                           b.getF64FloatAttr(input->params.zeroPoint));
       }
       SmallVector<int64_t> zeros(pads.size(), 0);
@@ -712,14 +715,15 @@ private:
       acc = AddOp::create(b, loc, accType, acc, biasValue);
 
     Value result = c.out->getResult(0);
-    Value rescale = buildRescale(
-        b, loc, acc, withElement(result.getType(), i8), multipliers, shifts,
-        channels > 1 ? c.resultAxis : 0, 0, out.zeroPoint,
-        clampBounds(c.clamp, out));
+    Value rescale =
+        buildRescale(b, loc, acc, withElement(result.getType(), i8),
+                     multipliers, shifts, channels > 1 ? c.resultAxis : 0, 0,
+                     out.zeroPoint, clampBounds(c.clamp, out));
     contraction->setAttr(
         kQuantInfoAttr,
         b.getDictionaryAttr({
-            b.getNamedAttr("input_scale", b.getF64FloatAttr(input->params.scale)),
+            b.getNamedAttr("input_scale",
+                           b.getF64FloatAttr(input->params.scale)),
             b.getNamedAttr("input_zero_point",
                            b.getI64IntegerAttr(input->params.zeroPoint)),
             b.getNamedAttr("output_scale", b.getF64FloatAttr(out.scale)),

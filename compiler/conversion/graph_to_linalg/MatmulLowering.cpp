@@ -31,7 +31,8 @@ Value multiplyAccumulate(OpBuilder &b, Location loc, ValueRange args) {
     return v.getType() == acc ? v : arith::ExtSIOp::create(b, loc, acc, v);
   };
   return arith::AddIOp::create(
-      b, loc, args[2], arith::MulIOp::create(b, loc, widen(args[0]), widen(args[1])));
+      b, loc, args[2],
+      arith::MulIOp::create(b, loc, widen(args[0]), widen(args[1])));
 }
 
 /// Inserts a size-1 dim at `pos` (a free view).

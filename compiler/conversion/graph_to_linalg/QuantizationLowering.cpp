@@ -56,10 +56,9 @@ struct QuantizeLowering : OpConversionPattern<graph::QuantizeOp> {
           q = arith::MaxNumFOp::create(b, loc, q, cst((double)lo));
           q = arith::MinNumFOp::create(b, loc, q, cst((double)hi));
           Type integer = signlessType(element);
-          return isUnsigned ? arith::FPToUIOp::create(b, loc, integer, q)
-                                  .getResult()
-                            : arith::FPToSIOp::create(b, loc, integer, q)
-                                  .getResult();
+          return isUnsigned
+                     ? arith::FPToUIOp::create(b, loc, integer, q).getResult()
+                     : arith::FPToSIOp::create(b, loc, integer, q).getResult();
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -121,7 +120,8 @@ struct RescaleLowering : OpConversionPattern<graph::RescaleOp> {
     SmallVector<AffineMap> maps{rewriter.getMultiDimIdentityMap(rank)};
     if (perChannel) {
       auto table = RankedTensorType::get({(int64_t)multiplier.size()}, i64);
-      auto channelMap = AffineMap::get(rank, 0, rewriter.getAffineDimExpr(axis));
+      auto channelMap =
+          AffineMap::get(rank, 0, rewriter.getAffineDimExpr(axis));
       for (ArrayRef<int64_t> values : {multiplier, shift}) {
         inputs.push_back(arith::ConstantOp::create(
             rewriter, loc, DenseElementsAttr::get(table, values)));
@@ -148,8 +148,8 @@ struct RescaleLowering : OpConversionPattern<graph::RescaleOp> {
             v = arith::AddIOp::create(b, l, v, cst(outZero));
           v = arith::MaxSIOp::create(b, l, v, cst(lo));
           v = arith::MinSIOp::create(b, l, v, cst(hi));
-          return arith::TruncIOp::create(b, l, signlessType(type.getElementType()),
-                                         v);
+          return arith::TruncIOp::create(
+              b, l, signlessType(type.getElementType()), v);
         });
     rewriter.replaceOp(op, result);
     return success();

@@ -183,17 +183,18 @@ struct QuantizeLinearToGraph : OpRewritePattern<onnx::QuantizeLinearOp> {
     auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
     if (!type || !hasFloatElements(type) || !resultType)
       return rewriter.notifyMatchFailure(op, "not a graph tensor");
-    std::optional<std::pair<double, int64_t>> params = perTensorParams(
-        op->getOperand(1), op->getNumOperands() > 2 ? op->getOperand(2) : Value(),
-        resultType.getElementType());
+    std::optional<std::pair<double, int64_t>> params =
+        perTensorParams(op->getOperand(1),
+                        op->getNumOperands() > 2 ? op->getOperand(2) : Value(),
+                        resultType.getElementType());
     if (!params)
       return rewriter.notifyMatchFailure(op, "not constant per-tensor 8-bit");
     return forwardValue(
         rewriter, op,
-        graph::QuantizeOp::create(
-            rewriter, op.getLoc(), type.clone(resultType.getElementType()), x,
-            rewriter.getF64FloatAttr(params->first),
-            rewriter.getI64IntegerAttr(params->second)));
+        graph::QuantizeOp::create(rewriter, op.getLoc(),
+                                  type.clone(resultType.getElementType()), x,
+                                  rewriter.getF64FloatAttr(params->first),
+                                  rewriter.getI64IntegerAttr(params->second)));
   }
 };
 
@@ -207,17 +208,18 @@ struct DequantizeLinearToGraph : OpRewritePattern<onnx::DequantizeLinearOp> {
     auto scaleType = getGraphTensor(op->getOperand(1).getType());
     if (!type || !scaleType || !hasFloatElements(scaleType))
       return rewriter.notifyMatchFailure(op, "not a graph tensor");
-    std::optional<std::pair<double, int64_t>> params = perTensorParams(
-        op->getOperand(1), op->getNumOperands() > 2 ? op->getOperand(2) : Value(),
-        type.getElementType());
+    std::optional<std::pair<double, int64_t>> params =
+        perTensorParams(op->getOperand(1),
+                        op->getNumOperands() > 2 ? op->getOperand(2) : Value(),
+                        type.getElementType());
     if (!params)
       return rewriter.notifyMatchFailure(op, "not constant per-tensor 8-bit");
-    return forwardValue(
-        rewriter, op,
-        graph::DequantizeOp::create(
-            rewriter, op.getLoc(), type.clone(scaleType.getElementType()), x,
-            rewriter.getF64FloatAttr(params->first),
-            rewriter.getI64IntegerAttr(params->second)));
+    return forwardValue(rewriter, op,
+                        graph::DequantizeOp::create(
+                            rewriter, op.getLoc(),
+                            type.clone(scaleType.getElementType()), x,
+                            rewriter.getF64FloatAttr(params->first),
+                            rewriter.getI64IntegerAttr(params->second)));
   }
 };
 

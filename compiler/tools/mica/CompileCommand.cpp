@@ -125,8 +125,8 @@ cl::opt<std::string> calibMethod(
     "calib-method",
     cl::desc("How a tensor's range is chosen from the calibration values: "
              "minmax (the observed minimum and maximum; default)"),
-    cl::value_desc("minmax"), cl::init("minmax"),
-    cl::sub(cli::compileCommand), cl::cat(cli::compileCategory));
+    cl::value_desc("minmax"), cl::init("minmax"), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
 cl::opt<int64_t> calibSamples(
     "calib-samples",
     cl::desc("Use only the first N calibration files or folders, in name "
@@ -272,9 +272,10 @@ int mica::cli::runCompile() {
     return kUsage;
   }
   if (quantizeMode.empty() != calibrationDir.empty()) {
-    printError(quantizeMode.empty()
-                   ? "--calibration is only used with --quantize"
-                   : "--quantize w8a8 needs calibration data: --calibration DIR");
+    printError(
+        quantizeMode.empty()
+            ? "--calibration is only used with --quantize"
+            : "--quantize w8a8 needs calibration data: --calibration DIR");
     return kUsage;
   }
   if (calibMethod != "minmax") {

@@ -386,10 +386,9 @@ OpFoldResult DequantizeOp::fold(FoldAdaptor adaptor) {
   SmallVector<float> values;
   values.reserve(dense.getNumElements());
   for (const APInt &v : dense.getValues<APInt>())
-    values.push_back(
-        static_cast<float>((isUnsigned ? (int64_t)v.getZExtValue()
-                                       : v.getSExtValue()) -
-                           zeroPoint) *
-        scale);
+    values.push_back(static_cast<float>((isUnsigned ? (int64_t)v.getZExtValue()
+                                                    : v.getSExtValue()) -
+                                        zeroPoint) *
+                     scale);
   return DenseElementsAttr::get(type, ArrayRef<float>(values));
 }

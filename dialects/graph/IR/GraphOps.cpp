@@ -1,9 +1,9 @@
 //===- GraphOps.cpp - Graph ops without a shape function ------------------===//
 //
 // The ops whose result element type cannot be inferred (constant, cast,
-// quantize, dequantize, rescale) and the attribute-only verifiers; the generated op definitions
-// are instantiated here. Shape-inferred ops are in GraphNNOps.cpp and
-// GraphShapeOps.cpp, folders in GraphFolders.cpp.
+// quantize, dequantize, rescale) and the attribute-only verifiers; the
+// generated op definitions are instantiated here. Shape-inferred ops are in
+// GraphNNOps.cpp and GraphShapeOps.cpp, folders in GraphFolders.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/graph/IR/GraphDialect.h"
@@ -55,8 +55,8 @@ static LogicalResult verifyZeroPoint(Operation *op, int64_t zeroPoint,
 
 static LogicalResult verifyScale(Operation *op, double scale) {
   if (!(scale > 0) || !std::isfinite(scale))
-    return op->emitOpError() << "scale must be positive and finite, got "
-                             << scale;
+    return op->emitOpError()
+           << "scale must be positive and finite, got " << scale;
   return success();
 }
 
@@ -100,8 +100,8 @@ LogicalResult RescaleOp::verify() {
                            << " multipliers but dim " << axis << " is " << dim;
   }
   Type result = getElementType(getType());
-  if (failed(verifyZeroPoint(*this, getInputZeroPoint(),
-                             type.getElementType(), "input_zero_point")) ||
+  if (failed(verifyZeroPoint(*this, getInputZeroPoint(), type.getElementType(),
+                             "input_zero_point")) ||
       failed(verifyZeroPoint(*this, getOutputZeroPoint(), result,
                              "output_zero_point")))
     return failure();

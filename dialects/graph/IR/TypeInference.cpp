@@ -132,4 +132,3 @@ LogicalResult inferAxisPreservingTypes(Type input, int64_t axis,
 }
 
 } // namespace mica::graph
-

@@ -70,7 +70,6 @@ addTensorResult(mlir::FailureOr<llvm::SmallVector<int64_t, 4>> shape,
   return llvm::success();
 }
 
-
 //===----------------------------------------------------------------------===//
 // Type-level wrappers of the shape functions shared by several ops.
 //===----------------------------------------------------------------------===//

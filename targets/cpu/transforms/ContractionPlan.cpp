@@ -769,7 +769,8 @@ mica::cpu::readConstant(memref::GlobalOp global) {
   }
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(init)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || static_cast<int64_t>(blob->getData().size()) != n * (int64_t)bytes)
+    if (!blob ||
+        static_cast<int64_t>(blob->getData().size()) != n * (int64_t)bytes)
       return std::nullopt;
     return std::vector<char>(blob->getData().begin(), blob->getData().end());
   }
