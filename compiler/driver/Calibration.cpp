@@ -4,6 +4,7 @@
 #include "compiler/diagnostics/NodeLocation.h"
 #include "compiler/onnx/TensorFile.h"
 #include "dialects/graph/IR/GraphDialect.h"
+#include "passes/quantize/Passes.h"
 
 #include "mica/runtime.h"
 
@@ -23,7 +24,6 @@ using namespace mica;
 
 namespace {
 
-constexpr StringLiteral kRangeAttr = "mica.range";
 constexpr int32_t kFloatType = 1; // ONNX TensorProto FLOAT
 
 /// Ops whose result mica-quantize-int8 may need the range of: the ops it
@@ -431,9 +431,9 @@ LogicalResult mica::calibrate(MLIRContext &context,
       auto [lo, hi] = roundOutward(it->second.lo, it->second.hi);
       auto attr = b.getDenseF64ArrayAttr({lo, hi});
       if (auto arg = dyn_cast<BlockArgument>(value))
-        func.setArgAttr(arg.getArgNumber(), kRangeAttr, attr);
+        func.setArgAttr(arg.getArgNumber(), kQuantRangeAttr, attr);
       else
-        value.getDefiningOp()->setAttr(kRangeAttr, attr);
+        value.getDefiningOp()->setAttr(kQuantRangeAttr, attr);
     }
   return success();
 }

@@ -3,6 +3,7 @@
 
 #include "compiler/diagnostics/NodeLocation.h"
 #include "dialects/graph/IR/GraphDialect.h"
+#include "passes/quantize/Passes.h"
 
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/StringSet.h"
@@ -42,7 +43,7 @@ llvm::json::Object mica::quantizationReport(ModuleOp module) {
   int64_t integerLayers = 0;
   module.walk([&](Operation *op) {
     auto [node, kind] = nodeOf(op);
-    if (auto info = op->getAttrOfType<DictionaryAttr>("mica.quant")) {
+    if (auto info = op->getAttrOfType<DictionaryAttr>(kQuantInfoAttr)) {
       ++integerLayers;
       auto f64 = [&](StringRef name) {
         return cast<FloatAttr>(info.get(name)).getValueAsDouble();
@@ -75,7 +76,7 @@ llvm::json::Object mica::quantizationReport(ModuleOp module) {
     if (!isFloatCompute(op))
       return;
     std::string reason;
-    if (auto attr = op->getAttrOfType<StringAttr>("mica.float_reason"))
+    if (auto attr = op->getAttrOfType<StringAttr>(kQuantFloatReasonAttr))
       reason = attr.str();
     else
       reason =

@@ -15,8 +15,6 @@ using namespace mica::graph;
 
 namespace {
 
-constexpr StringLiteral kRangeAttr = "mica.range";
-
 /// The range [lo, hi] whose int8 parameters (QuantParams.h) are exactly
 /// `scale` and `zeroPoint` on the integer type `element`.
 std::pair<double, double> exactRange(double scale, int64_t zeroPoint,
@@ -31,11 +29,11 @@ void setRange(Value value, std::pair<double, double> range) {
   auto attr = b.getDenseF64ArrayAttr({range.first, range.second});
   if (auto arg = dyn_cast<BlockArgument>(value)) {
     if (auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
-      func.setArgAttr(arg.getArgNumber(), kRangeAttr, attr);
+      func.setArgAttr(arg.getArgNumber(), kQuantRangeAttr, attr);
     return;
   }
   if (value.getDefiningOp()->getNumResults() == 1)
-    value.getDefiningOp()->setAttr(kRangeAttr, attr);
+    value.getDefiningOp()->setAttr(kQuantRangeAttr, attr);
 }
 
 struct FoldQdqPass : mica::impl::FoldQdqBase<FoldQdqPass> {

@@ -9,6 +9,15 @@
 
 namespace mica {
 
+/// Attributes the quantize family reads and writes, shared with calibration
+/// (compiler/driver/Calibration.cpp) and the report (QuantizationReport.cpp):
+/// the calibrated [lo, hi] of a value (`array<f64: lo, hi>` on its defining
+/// op or function argument), why an op stays float (a string), and the
+/// scales and zero points of an integer layer (a dictionary).
+constexpr llvm::StringLiteral kQuantRangeAttr = "mica.range";
+constexpr llvm::StringLiteral kQuantFloatReasonAttr = "mica.float_reason";
+constexpr llvm::StringLiteral kQuantInfoAttr = "mica.quant";
+
 #define GEN_PASS_DECL
 #include "passes/quantize/Passes.h.inc"
 

@@ -36,10 +36,6 @@ using namespace mica::quant;
 
 namespace {
 
-constexpr StringLiteral kRangeAttr = "mica.range";
-constexpr StringLiteral kFloatReasonAttr = "mica.float_reason";
-constexpr StringLiteral kQuantInfoAttr = "mica.quant";
-
 /// An integer value standing for a float one: q with real = (q - zp) * scale.
 struct IntegerValue {
   Value value;
@@ -53,9 +49,10 @@ std::optional<std::pair<double, double>> rangeOf(Value value) {
     auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
     if (func && arg.getOwner() == &func.getBody().front())
       attr = func.getArgAttrOfType<DenseF64ArrayAttr>(arg.getArgNumber(),
-                                                      kRangeAttr);
+                                                      kQuantRangeAttr);
   } else if (value.getDefiningOp()->getNumResults() == 1) {
-    attr = value.getDefiningOp()->getAttrOfType<DenseF64ArrayAttr>(kRangeAttr);
+    attr = value.getDefiningOp()->getAttrOfType<DenseF64ArrayAttr>(
+        kQuantRangeAttr);
   }
   if (!attr || attr.size() != 2)
     return std::nullopt;
@@ -127,7 +124,8 @@ public:
 private:
   /// Why `op` stays float, on the op (the report lists it).
   std::nullopt_t keep(Operation *op, StringRef reason) {
-    op->setAttr(kFloatReasonAttr, StringAttr::get(op->getContext(), reason));
+    op->setAttr(kQuantFloatReasonAttr,
+                StringAttr::get(op->getContext(), reason));
     return std::nullopt;
   }
 
@@ -659,6 +657,12 @@ private:
       bias[ch] = (int64_t)real - input->params.zeroPoint * sums[ch];
     }
 
+    if (llvm::any_of(
+            bias, [](int64_t v) { return v < INT32_MIN || v > INT32_MAX; })) {
+      keep(op, "the folded bias does not fit in int32");
+      return;
+    }
+
     OpBuilder b(c.out);
     b.setInsertionPointAfter(c.out);
     Location loc = op->getLoc();
@@ -669,11 +673,6 @@ private:
         DenseElementsAttr::get(weightI8, ArrayRef<int8_t>(qw.values)));
     auto biasType = RankedTensorType::get({channels}, i32);
     std::vector<int32_t> bias32(bias.begin(), bias.end());
-    for (int64_t &v : bias)
-      if (v < INT32_MIN || v > INT32_MAX) {
-        keep(op, "the folded bias does not fit in int32");
-        return;
-      }
     Value biasValue = ConstantOp::create(
         b, loc, biasType,
         DenseElementsAttr::get(biasType, ArrayRef<int32_t>(bias32)));
@@ -750,9 +749,9 @@ struct QuantizeInt8Pass : mica::impl::QuantizeInt8Base<QuantizeInt8Pass> {
       IRRewriter rewriter(func.getContext());
       (void)runRegionDCE(rewriter, func.getBody());
       // The ranges served their purpose; later stages see none.
-      func.walk([](Operation *op) { op->removeAttr(kRangeAttr); });
+      func.walk([](Operation *op) { op->removeAttr(kQuantRangeAttr); });
       for (unsigned i = 0; i < func.getNumArguments(); ++i)
-        func.removeArgAttr(i, kRangeAttr);
+        func.removeArgAttr(i, kQuantRangeAttr);
     });
   }
 };
