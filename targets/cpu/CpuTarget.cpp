@@ -21,6 +21,8 @@ cpu::getKernelPipelineOptions(const TargetDescription &target,
   if (arch == "aarch64") {
     options.vectorWidth = 4;
     options.vectorRegisters = 32;
+    if (has("dotprod"))
+      options.int8Dot = "arm-sdot";
   } else if (arch == "x86_64") {
     if (has("avx512f")) {
       options.vectorWidth = 16;
@@ -35,6 +37,11 @@ cpu::getKernelPipelineOptions(const TargetDescription &target,
       options.vectorRegisters = 16;
       options.vectorMathIsa = "sse";
     }
+    // vpdpbusd: AVX-512 VNNI (with VL: 512, 256 and 128 bits) or AVX-VNNI
+    // (256 and 128 bits, for the AVX2 kernels' widths).
+    if ((has("avx512vnni") && has("avx512vl")) ||
+        (has("avxvnni") && options.vectorWidth <= 8))
+      options.int8Dot = "x86-vnni";
     // libmvec is glibc's (linked by -lm there).
     if (!StringRef(target.triple).ends_with("-gnu"))
       options.vectorMathIsa.clear();

@@ -32,6 +32,12 @@ void mica::cpu::buildKernelPipeline(OpPassManager &pm,
     // they are vectorised too.
     pm.addPass(createMemrefCopyToLinalg());
     pm.addNestedPass<func::FuncOp>(createCpuShrinkFills());
+    if (!options.int8Dot.empty()) {
+      CpuInt8DotLayoutOptions dot;
+      dot.dot = options.int8Dot;
+      dot.vectorWidth = options.vectorWidth;
+      pm.addPass(createCpuInt8DotLayout(dot));
+    }
     CpuContractionCodegenOptions contraction;
     contraction.vectorWidth = options.vectorWidth;
     contraction.registers = options.vectorRegisters;

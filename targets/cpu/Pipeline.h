@@ -24,6 +24,9 @@ struct KernelPipelineOptions {
   unsigned vectorRegisters = 32;
   /// Tuning aid: cap on a contraction tile's accumulators (0: cost model).
   unsigned maxAccumulators = 0;
+  /// The dot-product instructions int8 contractions use
+  /// (mica-cpu-int8-dot-layout: x86-vnni, arm-sdot); empty for none.
+  std::string int8Dot;
   /// Print each contraction kernel's plan on stderr.
   bool trace = false;
   /// Outline parallel loops into tasks for the runtime's threads.

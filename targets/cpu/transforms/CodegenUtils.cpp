@@ -3,6 +3,8 @@
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
@@ -545,6 +547,24 @@ void eraseDeadBuffers(Block &block) {
       changed = true;
     }
   }
+}
+
+Value createConstantGlobal(OpBuilder &b, Location loc, SymbolTable &symbols,
+                           memref::GlobalOp like, StringRef suffix,
+                           MemRefType type, ArrayRef<char> data) {
+  auto tensorType =
+      RankedTensorType::get(type.getShape(), type.getElementType());
+  OpBuilder mb(like);
+  std::string name = (like.getSymName() + suffix).str();
+  auto global = memref::GlobalOp::create(
+      mb, like.getLoc(), name, mb.getStringAttr("private"), type,
+      DenseResourceElementsAttr::get(
+          tensorType, name,
+          HeapAsmResourceBlob::allocateAndCopyWithAlign(data, 64)),
+      /*constant=*/true, mb.getI64IntegerAttr(64));
+  // insert() renames the global when the name is taken.
+  symbols.insert(global);
+  return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
 }
 
 } // namespace mica::cpu

@@ -18,6 +18,7 @@
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
 
 #include <optional>
 
@@ -171,6 +172,16 @@ void mergeOuterDims(mlir::AffineMap outMap, unsigned pos,
                     llvm::function_ref<bool(unsigned)> stop,
                     llvm::SmallVectorImpl<int64_t> &extents,
                     llvm::SmallVectorImpl<unsigned> &merged);
+/// A new private constant global beside `like`, named like's name +
+/// `suffix` (made unique), of `type` (static, identity layout) holding
+/// `data` (its elements' little-endian bytes, row-major); returns its
+/// memref.get_global at `b`'s insertion point.
+mlir::Value createConstantGlobal(mlir::OpBuilder &b, mlir::Location loc,
+                                 mlir::SymbolTable &symbols,
+                                 mlir::memref::GlobalOp like,
+                                 llvm::StringRef suffix, mlir::MemRefType type,
+                                 llvm::ArrayRef<char> data);
+
 /// Erases view-like ops and allocations that nothing reads or writes any
 /// more (left behind when a kernel no longer needs an intermediate buffer).
 void eraseDeadBuffers(mlir::Block &block);

@@ -79,6 +79,10 @@ private:
                                       ArrayRef<OpFoldResult> offX,
                                       ValueRange accs, int64_t rows,
                                       int64_t vecs, Tail count);
+  /// One reduction step's new accumulator: the op's body on vectors, or
+  /// for a dot-product contraction (kDot4Attr) the target's instruction
+  /// where it has one for this width.
+  Value applyStep(Block &body, ArrayRef<Value> args);
   LogicalResult packB();
   LogicalResult packA();
   /// The constant `operand` packed into panels of `width` along loop dim
@@ -202,18 +206,8 @@ Value Emitter::packedConstant(memref::GlobalOp like, StringRef suffix,
                               ArrayRef<char> data) {
   Type element = like.getType().getElementType();
   int64_t count = data.size() / (element.getIntOrFloatBitWidth() / 8);
-  auto type = MemRefType::get({count}, element);
-  auto tensorType = RankedTensorType::get(type.getShape(), element);
-  OpBuilder mb(like);
-  std::string name = (like.getSymName() + suffix).str();
-  auto global = memref::GlobalOp::create(
-      mb, like.getLoc(), name, mb.getStringAttr("private"), type,
-      DenseResourceElementsAttr::get(
-          tensorType, name,
-          HeapAsmResourceBlob::allocateAndCopyWithAlign(data, 64)),
-      /*constant=*/true, mb.getI64IntegerAttr(64));
-  symbols.insert(global);
-  return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
+  return createConstantGlobal(b, loc, symbols, like, suffix,
+                              MemRefType::get({count}, element), data);
 }
 
 LogicalResult Emitter::packA() {
@@ -505,7 +499,6 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
     // One reduction step: A scalars, B vectors, the body per accumulator.
     bool aRows = a && p.mDim >= 0 && a->dependsOn(p.mDim);
     bool bRows = bAcc && p.mDim >= 0 && bAcc->dependsOn(p.mDim);
-    auto vecType = cast<VectorType>(accs.front().getType());
     SmallVector<Value> aVals;
     // A packed weight is one sequential stream read a few bytes per step
     // (MR scalars): from a cold cache the hardware prefetcher, which stops
@@ -578,7 +571,7 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
           args[input] = xVals[k][(xRows ? i : 0) * vecs + j];
         }
         args.back() = accs[i * vecs + j];
-        result.push_back(vectorizeBody(b, loc, body, args, lanes)[0]);
+        result.push_back(applyStep(body, args));
       }
     }
     return result;
@@ -650,6 +643,28 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
     scf::YieldOp::create(b, loc, inner);
   }
   return SmallVector<Value>(forOp.getResults());
+}
+
+Value Emitter::applyStep(Block &body, ArrayRef<Value> args) {
+  auto dot = p.op->getAttrOfType<StringAttr>(kDot4Attr);
+  std::string intrinsic;
+  if (dot && dot.getValue() == "x86-vnni" &&
+      (lanes == 16 || lanes == 8 || lanes == 4))
+    intrinsic = "llvm.x86.avx512.vpdpbusd." + std::to_string(lanes * 32);
+  else if (dot && dot.getValue() == "arm-sdot" && lanes == 4)
+    intrinsic = "llvm.aarch64.neon.sdot.v4i32.v16i8";
+  if (intrinsic.empty())
+    return vectorizeBody(b, loc, body, args, lanes)[0];
+  // Operands: the accumulator, X's words (unsigned bytes for vpdpbusd),
+  // W's words.
+  auto bytes = VectorType::get({4 * lanes}, b.getI8Type());
+  Value x = vector::BitCastOp::create(b, loc, bytes, args[0]);
+  Value w = vector::BitCastOp::create(b, loc, bytes, args[1]);
+  Value acc = args.back();
+  return LLVM::CallIntrinsicOp::create(b, loc, acc.getType(),
+                                       b.getStringAttr(intrinsic),
+                                       ValueRange{acc, x, w})
+      .getResult(0);
 }
 
 SmallVector<Value> Emitter::transposedSteps(const FlatAccess &x,

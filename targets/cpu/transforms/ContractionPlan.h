@@ -40,6 +40,12 @@ namespace linalg = mlir::linalg;
 /// docs/cpu-kernels.md, "Measurements behind the choices").
 constexpr int64_t kParallelWork = 1 << 15;
 
+/// Marks a contraction on i32 words whose body is the dot product of their
+/// 4 bytes (mica-cpu-int8-dot-layout); the value names the instruction
+/// family the emitter uses for it: "x86-vnni" (vpdpbusd, X's bytes
+/// unsigned) or "arm-sdot" (sdot, both signed).
+constexpr llvm::StringLiteral kDot4Attr = "mica.dot4";
+
 struct TargetShape {
   int64_t lanes;     // f32 lanes per vector
   int64_t registers; // vector registers

@@ -57,7 +57,47 @@ def CpuContractionCodegen
            "cycles) on stderr">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::LLVM::LLVMDialect",
                            "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def CpuInt8DotLayout : Pass<"mica-cpu-int8-dot-layout", "::mlir::ModuleOp"> {
+  let summary = "int8 convolutions and dense layers as 4-byte dot products "
+                "(x86 VNNI, arm64 sdot)";
+  let description = [{
+    Rewrites each int8 multiply-accumulate on buffers (`out + sext(x) *
+    sext(w)`, i8 operands, i32 output: convolutions, dense layers, matmuls by
+    a constant) whose weight is a constant and whose activation and weight
+    both index one reduction dim g directly (input channels, K) into the
+    same contraction over ceil(g / 4) on i32 words, each holding 4
+    consecutive values of g:
+
+    - the weight is re-packed at compile time (zero bytes past g's extent);
+    - the activation is copied before the kernel into a new buffer of words
+      (NCHW becomes N[C/4]HW; byte t of a word is channel 4 * word + t),
+      for x86 with each byte XOR 0x80 (the unsigned operand of vpdpbusd),
+      and then a constant -128 * (sum of the weights each output meets) is
+      added right after the contraction;
+    - the new op's body states the dot product in shifts, multiplies and
+      adds, so its integers equal the original op's everywhere; it carries
+      `mica.dot4 = "<dot>"`, from which mica-cpu-contraction-codegen emits
+      one instruction per vector (vpdpbusd on 16, 8 or 4 lanes; sdot on 4).
+
+    The reduction order changes (4 values of g per step): the sums are
+    exact in i32, so the results do not.
+  }];
+  let options = [
+    Option<"dot", "dot", "std::string", "\"\"",
+           "The target's dot-product instructions: x86-vnni (AVX-512 VNNI "
+           "or AVX-VNNI), arm-sdot (+dotprod); empty: do nothing">,
+    Option<"vectorWidth", "vector-width", "unsigned", "16",
+           "32-bit lanes per vector of the activation copy">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect"];
