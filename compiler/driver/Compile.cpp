@@ -182,6 +182,10 @@ CompileResult mica::compile(MLIRContext &context,
   std::string failedPass;
   auto runStage = [&](PassManager &pm) -> LogicalResult {
     pm.addInstrumentation(std::make_unique<FailedPass>(failedPass));
+    // The IR printing options of a tool that registered them (mica's
+    // hidden --mlir-print-ir-after=PASS); nothing otherwise.
+    if (failed(applyPassManagerCLOptions(pm)))
+      return failure();
     if (succeeded(pm.run(module)))
       return success();
     result.error.kind = kindOfFailedPass(failedPass, module);

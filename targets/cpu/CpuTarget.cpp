@@ -21,6 +21,7 @@ cpu::getKernelPipelineOptions(const TargetDescription &target,
   if (arch == "aarch64") {
     options.vectorWidth = 4;
     options.vectorRegisters = 32;
+    options.byteTable = "arm-tbl";
     if (has("dotprod"))
       options.int8Dot = "arm-sdot";
   } else if (arch == "x86_64") {
@@ -42,6 +43,8 @@ cpu::getKernelPipelineOptions(const TargetDescription &target,
     if ((has("avx512vnni") && has("avx512vl")) ||
         (has("avxvnni") && options.vectorWidth <= 8))
       options.int8Dot = "x86-vnni";
+    if (has("avx512vbmi") && options.vectorWidth == 16)
+      options.byteTable = "x86-vbmi";
     // libmvec is glibc's (linked by -lm there).
     if (!StringRef(target.triple).ends_with("-gnu"))
       options.vectorMathIsa.clear();

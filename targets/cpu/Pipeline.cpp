@@ -43,9 +43,11 @@ void mica::cpu::buildKernelPipeline(OpPassManager &pm,
     contraction.registers = options.vectorRegisters;
     contraction.maxAccumulators = options.maxAccumulators;
     contraction.trace = options.trace;
+    contraction.byteTable = options.byteTable;
     pm.addPass(createCpuContractionCodegen(contraction));
     CpuElementwiseCodegenOptions elementwise;
     elementwise.vectorWidth = options.vectorWidth;
+    elementwise.byteTable = options.byteTable;
     pm.addNestedPass<func::FuncOp>(createCpuElementwiseCodegen(elementwise));
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());

@@ -27,6 +27,9 @@ struct KernelPipelineOptions {
   /// The dot-product instructions int8 contractions use
   /// (mica-cpu-int8-dot-layout: x86-vnni, arm-sdot); empty for none.
   std::string int8Dot;
+  /// Byte-table lookups on vectors (mica-cpu-elementwise-codegen:
+  /// x86-vbmi, arm-tbl); empty for none.
+  std::string byteTable;
   /// Print each contraction kernel's plan on stderr.
   bool trace = false;
   /// Outline parallel loops into tasks for the runtime's threads.

@@ -9,6 +9,7 @@
 #include "compiler/registration/Registration.h"
 #include "runtime/tools/runner/runner.h"
 
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
@@ -32,6 +33,9 @@ int main(int argc, char **argv) {
     return mica_runner_inspect_main(argc - 1, argv + 1);
   llvm::InitLLVM init(argc, argv);
   mica::registerAllPasses();
+  // --mlir-print-ir-after=PASS and friends, for pass developers (hidden from
+  // --help like every option LLVM and MLIR register).
+  mlir::registerPassManagerCLOptions();
   describeTargets();
   cl::SetVersionPrinter(printVersion);
   // Only Mica's own options appear in --help; the many options that LLVM and

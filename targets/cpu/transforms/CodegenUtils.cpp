@@ -1,10 +1,12 @@
 //===- CodegenUtils.cpp - Shared pieces of the CPU kernels ----------------===//
 #include "targets/cpu/transforms/CodegenUtils.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
@@ -240,9 +242,171 @@ static bool isDead(Operation &op) {
   return op.use_empty() && isPure(&op) && op.getNumRegions() == 0;
 }
 
-bool isVectorizableBody(Block &body) {
+std::optional<ByteTable> parseByteTable(StringRef name) {
+  if (name.empty())
+    return ByteTable::None;
+  if (name == "x86-vbmi")
+    return ByteTable::X86Vbmi;
+  if (name == "arm-tbl")
+    return ByteTable::ArmTbl;
+  return std::nullopt;
+}
+
+int64_t byteTableLanes(ByteTable kind) {
+  switch (kind) {
+  case ByteTable::X86Vbmi:
+    return 64;
+  case ByteTable::ArmTbl:
+    return 16;
+  case ByteTable::None:
+    break;
+  }
+  return 0;
+}
+
+namespace {
+
+/// A graph.table lookup in a linalg body: the signed byte it reads at, and
+/// the table.
+struct TableLookup {
+  Value byte;
+  std::vector<char> entries;
+};
+
+std::optional<TableLookup> matchTableLookup(Operation &op) {
+  auto load = dyn_cast<memref::LoadOp>(op);
+  if (!load || load.getIndices().size() != 1)
+    return std::nullopt;
+  auto type = load.getMemRefType();
+  if (type.getShape() != ArrayRef<int64_t>{256} ||
+      !type.getElementType().isInteger(8))
+    return std::nullopt;
+  auto get = rootBuffer(load.getMemRef()).getDefiningOp<memref::GetGlobalOp>();
+  if (!get || get->getBlock() == op.getBlock())
+    return std::nullopt;
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      get, get.getNameAttr());
+  std::optional<std::vector<char>> data = readConstant(global);
+  if (!data || rootBuffer(load.getMemRef()) != load.getMemRef())
+    return std::nullopt;
+  auto cast = load.getIndices()[0].getDefiningOp<arith::IndexCastOp>();
+  auto add = cast ? cast.getIn().getDefiningOp<arith::AddIOp>() : nullptr;
+  if (!add)
+    return std::nullopt;
+  for (auto [x, k] : {std::pair(add.getLhs(), add.getRhs()),
+                      std::pair(add.getRhs(), add.getLhs())}) {
+    APInt value;
+    auto ext = x.getDefiningOp<arith::ExtSIOp>();
+    if (ext && ext.getIn().getType().isInteger(8) &&
+        matchPattern(k, m_ConstantInt(&value)) && value == 128)
+      return TableLookup{ext.getIn(), std::move(*data)};
+  }
+  return std::nullopt;
+}
+
+/// The ops of `body` that only compute table lookups' addresses (skipped
+/// when vectorising: the lookup takes the byte itself), and the lookups.
+void collectTableOps(Block &body, llvm::SmallPtrSetImpl<Operation *> &address,
+                     llvm::SmallPtrSetImpl<Operation *> &lookups) {
+  SmallVector<Operation *> chain; // index_cast, add, extsi per lookup
   for (Operation &op : body.without_terminator()) {
-    if (isDead(op))
+    if (!matchTableLookup(op))
+      continue;
+    lookups.insert(&op);
+    Operation *index = cast<memref::LoadOp>(op).getIndices()[0].getDefiningOp();
+    auto add = index->getOperand(0).getDefiningOp<arith::AddIOp>();
+    chain.append({index, add});
+    for (Value v : add->getOperands())
+      if (auto ext = v.getDefiningOp<arith::ExtSIOp>())
+        chain.push_back(ext);
+  }
+  // Those used by lookups and each other only (the byte itself is not).
+  for (Operation *op : chain)
+    if (llvm::all_of(op->getUsers(), [&](Operation *user) {
+          return lookups.contains(user) || llvm::is_contained(chain, user);
+        }))
+      address.insert(op);
+}
+
+/// The bytes of `table` at the unsigned bytes `index` (a vector whose
+/// length is a multiple of the instruction's, or shorter).
+Value lookupBytes(OpBuilder &b, Location loc, ByteTable kind,
+                  ArrayRef<char> table, Value index) {
+  auto indexType = cast<VectorType>(index.getType());
+  int64_t lanes = indexType.getNumElements();
+  int64_t chunk = byteTableLanes(kind);
+  Type i8 = b.getI8Type();
+  auto chunkType = VectorType::get({chunk}, i8);
+  auto slice = [&](Value v, int64_t from, int64_t count) -> Value {
+    SmallVector<int64_t> mask;
+    int64_t size = cast<VectorType>(v.getType()).getNumElements();
+    if (from == 0 && count == size)
+      return v;
+    for (int64_t i = 0; i < count; ++i)
+      mask.push_back(from + i < size ? from + i : 0);
+    return vector::ShuffleOp::create(b, loc, v, v, mask);
+  };
+  // One constant vector per `width` entries of the table.
+  auto part = [&](int64_t first, int64_t width) -> Value {
+    SmallVector<int8_t> values;
+    for (int64_t i = 0; i < width; ++i)
+      values.push_back(static_cast<int8_t>(table[first + i]));
+    auto type = VectorType::get({width}, i8);
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, ArrayRef<int8_t>(values)));
+  };
+  auto splat = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(chunkType, b.getI8IntegerAttr(v)));
+  };
+  auto call = [&](StringRef name, ValueRange args) -> Value {
+    return LLVM::CallIntrinsicOp::create(b, loc, chunkType,
+                                         b.getStringAttr(name), args)
+        .getResult(0);
+  };
+  auto lookupChunk = [&](Value idx) -> Value {
+    if (kind == ByteTable::X86Vbmi) {
+      // vpermi2b picks among 128 bytes of two registers by the index's low
+      // 7 bits; its top bit picks the half of the table.
+      StringRef name = "llvm.x86.avx512.vpermi2var.qi.512";
+      Value low = call(name, {part(0, 64), idx, part(64, 64)});
+      Value high = call(name, {part(128, 64), idx, part(192, 64)});
+      Value top = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, idx,
+                                        splat(0));
+      return arith::SelectOp::create(b, loc, top, high, low);
+    }
+    // tbl gives zero for indices past its 64 bytes, tbx keeps the lane:
+    // four 64-byte quarters, the index shifted down by 64 for each.
+    Value result =
+        call("llvm.aarch64.neon.tbl4.v16i8",
+             {part(0, 16), part(16, 16), part(32, 16), part(48, 16), idx});
+    for (int64_t q = 1; q < 4; ++q) {
+      Value shifted = arith::SubIOp::create(b, loc, idx, splat(64 * q));
+      result = call("llvm.aarch64.neon.tbx4.v16i8",
+                    {result, part(64 * q, 16), part(64 * q + 16, 16),
+                     part(64 * q + 32, 16), part(64 * q + 48, 16), shifted});
+    }
+    return result;
+  };
+  if (lanes <= chunk)
+    return slice(lookupChunk(slice(index, 0, chunk)), 0, lanes);
+  Value result =
+      arith::ConstantOp::create(b, loc, indexType, b.getZeroAttr(indexType));
+  for (int64_t from = 0; from < lanes; from += chunk)
+    result = vector::InsertStridedSliceOp::create(
+        b, loc, lookupChunk(slice(index, from, chunk)), result,
+        ArrayRef<int64_t>{from}, ArrayRef<int64_t>{1});
+  return result;
+}
+
+} // namespace
+
+bool isVectorizableBody(Block &body, ByteTable tables) {
+  llvm::SmallPtrSet<Operation *, 8> address, lookups;
+  if (tables != ByteTable::None)
+    collectTableOps(body, address, lookups);
+  for (Operation &op : body.without_terminator()) {
+    if (isDead(op) || address.contains(&op) || lookups.contains(&op))
       continue;
     if (op.getNumRegions() != 0)
       return false;
@@ -277,8 +441,24 @@ bool isVectorizableBody(Block &body) {
   return true;
 }
 
+bool isByteTableBody(Block &body) {
+  llvm::SmallPtrSet<Operation *, 8> address, lookups;
+  collectTableOps(body, address, lookups);
+  if (lookups.size() != 1)
+    return false;
+  for (Operation &op : body.without_terminator())
+    if (!isDead(op) && !address.contains(&op) && !lookups.contains(&op) &&
+        !isa<arith::ConstantOp>(op))
+      return false;
+  return true;
+}
+
 SmallVector<Value> vectorizeBody(OpBuilder &b, Location loc, Block &body,
-                                 ArrayRef<Value> args, int64_t lanes) {
+                                 ArrayRef<Value> args, int64_t lanes,
+                                 ByteTable tables) {
+  llvm::SmallPtrSet<Operation *, 8> address, lookups;
+  if (tables != ByteTable::None)
+    collectTableOps(body, address, lookups);
   IRMapping mapping;
   for (auto [arg, value] : llvm::zip(body.getArguments(), args))
     if (value)
@@ -295,8 +475,19 @@ SmallVector<Value> vectorizeBody(OpBuilder &b, Location loc, Block &body,
     return splat;
   };
   for (Operation &op : body.without_terminator()) {
-    if (isDead(op))
+    if (isDead(op) || address.contains(&op))
       continue;
+    if (lookups.contains(&op)) {
+      // The table's index is the byte + 128, i.e. its bits XOR 0x80.
+      std::optional<TableLookup> table = matchTableLookup(op);
+      auto type = vectorOf(b.getI8Type());
+      Value flip = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(type, b.getI8IntegerAttr(-128)));
+      Value index = arith::XOrIOp::create(b, loc, lookup(table->byte), flip);
+      mapping.map(op.getResult(0),
+                  lookupBytes(b, loc, tables, table->entries, index));
+      continue;
+    }
     if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
       auto type = vectorOf(cst.getType());
       Value splat = arith::ConstantOp::create(
@@ -565,6 +756,40 @@ Value createConstantGlobal(OpBuilder &b, Location loc, SymbolTable &symbols,
   // insert() renames the global when the name is taken.
   symbols.insert(global);
   return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
+}
+
+std::optional<std::vector<char>> readConstant(memref::GlobalOp global) {
+  if (!global || !global.getConstant() || !global.getInitialValue())
+    return std::nullopt;
+  MemRefType type = global.getType();
+  Type element = type.getElementType();
+  if (!type.hasStaticShape() || !element.isIntOrFloat() ||
+      element.getIntOrFloatBitWidth() % 8 != 0)
+    return std::nullopt;
+  int64_t n = type.getNumElements();
+  size_t bytes = element.getIntOrFloatBitWidth() / 8;
+  Attribute init = *global.getInitialValue();
+  if (auto dense = dyn_cast<DenseElementsAttr>(init)) {
+    ArrayRef<char> raw = dense.getRawData();
+    std::vector<char> data(n * bytes);
+    if (dense.isSplat()) {
+      for (int64_t i = 0; i < n; ++i)
+        std::memcpy(data.data() + i * bytes, raw.data(), bytes);
+    } else if (static_cast<int64_t>(raw.size()) == n * (int64_t)bytes) {
+      std::memcpy(data.data(), raw.data(), raw.size());
+    } else {
+      return std::nullopt;
+    }
+    return data;
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(init)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob ||
+        static_cast<int64_t>(blob->getData().size()) != n * (int64_t)bytes)
+      return std::nullopt;
+    return std::vector<char>(blob->getData().begin(), blob->getData().end());
+  }
+  return std::nullopt;
 }
 
 } // namespace mica::cpu

@@ -21,6 +21,7 @@
 #include "mlir/IR/SymbolTable.h"
 
 #include <optional>
+#include <vector>
 
 namespace mica::cpu {
 
@@ -100,17 +101,37 @@ mlir::Value rootBuffer(mlir::Value memref);
 /// buffers.
 bool overwritesAll(mlir::Operation *op, mlir::Value view);
 
+/// How the target looks bytes up in a 256-entry table on vectors: the
+/// lowering of graph.table reads a constant memref<256xi8> at a signed
+/// byte + 128 (memref.load of index_cast(extsi(x) + 128)). x86: AVX-512
+/// VBMI vpermi2b (64 lanes per step); arm64: NEON tbl/tbx (16 lanes); None:
+/// bodies with such loads are not vectorised.
+enum class ByteTable { None, X86Vbmi, ArmTbl };
+
+/// "x86-vbmi", "arm-tbl" or "" (None); nullopt for anything else.
+std::optional<ByteTable> parseByteTable(llvm::StringRef name);
+
+/// Lanes per step of ByteTable `kind`'s lookup (0 for None).
+int64_t byteTableLanes(ByteTable kind);
+
 /// True when the values of `body` (a linalg body) can be computed on
 /// vectors: every op is an elementwise-mappable arith/math op on scalar
-/// int/float values, and values from outside are scalars.
-bool isVectorizableBody(mlir::Block &body);
+/// int/float values, or a byte-table lookup the target has, and values
+/// from outside are scalars.
+bool isVectorizableBody(mlir::Block &body, ByteTable tables = ByteTable::None);
+
+/// True when `body` computes its one result by a byte-table lookup alone
+/// (graph.table: nothing else to do per lane, so wide vectors pay).
+bool isByteTableBody(mlir::Block &body);
 
 /// Emits the ops of `body` on `vectorType`-shaped values: block argument i
 /// takes args[i] (a vector, or null when the argument is unused); values
-/// defined outside the body are broadcast. Returns the yielded values.
+/// defined outside the body are broadcast; byte-table lookups use `tables`'
+/// instructions. Returns the yielded values.
 llvm::SmallVector<mlir::Value>
 vectorizeBody(mlir::OpBuilder &b, mlir::Location loc, mlir::Block &body,
-              llvm::ArrayRef<mlir::Value> args, int64_t lanes);
+              llvm::ArrayRef<mlir::Value> args, int64_t lanes,
+              ByteTable tables = ByteTable::None);
 
 /// A mask of `count` leading true lanes: a constant mask when `count` is
 /// static, vector.create_mask otherwise.
@@ -172,6 +193,10 @@ void mergeOuterDims(mlir::AffineMap outMap, unsigned pos,
                     llvm::function_ref<bool(unsigned)> stop,
                     llvm::SmallVectorImpl<int64_t> &extents,
                     llvm::SmallVectorImpl<unsigned> &merged);
+/// The constant data of a global (static shape, byte-sized elements), as
+/// little-endian bytes in row-major order.
+std::optional<std::vector<char>> readConstant(mlir::memref::GlobalOp global);
+
 /// A new private constant global beside `like`, named like's name +
 /// `suffix` (made unique), of `type` (static, identity layout) holding
 /// `data` (its elements' little-endian bytes, row-major); returns its

@@ -50,9 +50,15 @@ struct CpuContractionCodegenPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
+    std::optional<ByteTable> tables = parseByteTable(byteTable);
+    if (!tables) {
+      module.emitError("mica-cpu-contraction-codegen: unknown byte-table '")
+          << byteTable << "' (x86-vbmi, arm-tbl)";
+      return signalPassFailure();
+    }
     TargetShape target{static_cast<int64_t>(vectorWidth),
                        static_cast<int64_t>(registers),
-                       static_cast<int64_t>(maxAccumulators)};
+                       static_cast<int64_t>(maxAccumulators), *tables};
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;

@@ -36,8 +36,8 @@ class Emitter {
 public:
   Emitter(Plan &p, const TargetShape &target, OpBuilder &b,
           SymbolTable &symbols)
-      : p(p), lanes(p.lanes), b(b), loc(p.op.getLoc()), im(b, loc),
-        symbols(symbols) {}
+      : p(p), target(target), lanes(p.lanes), b(b), loc(p.op.getLoc()),
+        im(b, loc), symbols(symbols) {}
   LogicalResult run();
 
 private:
@@ -100,6 +100,7 @@ private:
   }
 
   Plan &p;
+  const TargetShape &target;
   int64_t lanes;
   OpBuilder &b;
   Location loc;
@@ -481,7 +482,7 @@ void Emitter::tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
         // The output argument, if the op has one (used only in place).
         if (stepBody.getNumArguments() > args.size())
           args.push_back(v);
-        v = vectorizeBody(b, loc, stepBody, args, lanes)[0];
+        v = vectorizeBody(b, loc, stepBody, args, lanes, target.tables)[0];
       }
       OpFoldResult idx =
           im.add(im.add(outOrigin, rowOffset(*out, i)),

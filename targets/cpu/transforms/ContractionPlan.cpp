@@ -376,7 +376,7 @@ void Analyzer::analyzeEpilogue(Plan &p) {
     if (!g.hasPureBufferSemantics() || g.getNumDpsInits() != 1 ||
         g.getNumLoops() != g.getNumParallelLoops() ||
         g.getNumLoops() != static_cast<unsigned>(cType.getRank()) ||
-        !isVectorizableBody(*g.getBlock()))
+        !isVectorizableBody(*g.getBlock(), target.tables))
       break;
     Value d = g.getDpsInits()[0];
     if (!isNumericMemRef(d) ||
@@ -740,39 +740,4 @@ std::optional<Plan> mica::cpu::planContraction(linalg::LinalgOp op,
       best = std::move(alt);
   }
   return best;
-}
-
-std::optional<std::vector<char>>
-mica::cpu::readConstant(memref::GlobalOp global) {
-  if (!global || !global.getConstant() || !global.getInitialValue())
-    return std::nullopt;
-  MemRefType type = global.getType();
-  Type element = type.getElementType();
-  if (!type.hasStaticShape() || !element.isIntOrFloat() ||
-      element.getIntOrFloatBitWidth() % 8 != 0)
-    return std::nullopt;
-  int64_t n = type.getNumElements();
-  size_t bytes = element.getIntOrFloatBitWidth() / 8;
-  Attribute init = *global.getInitialValue();
-  if (auto dense = dyn_cast<DenseElementsAttr>(init)) {
-    ArrayRef<char> raw = dense.getRawData();
-    std::vector<char> data(n * bytes);
-    if (dense.isSplat()) {
-      for (int64_t i = 0; i < n; ++i)
-        std::memcpy(data.data() + i * bytes, raw.data(), bytes);
-    } else if (static_cast<int64_t>(raw.size()) == n * (int64_t)bytes) {
-      std::memcpy(data.data(), raw.data(), raw.size());
-    } else {
-      return std::nullopt;
-    }
-    return data;
-  }
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(init)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob ||
-        static_cast<int64_t>(blob->getData().size()) != n * (int64_t)bytes)
-      return std::nullopt;
-    return std::vector<char>(blob->getData().begin(), blob->getData().end());
-  }
-  return std::nullopt;
 }

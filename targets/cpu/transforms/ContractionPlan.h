@@ -11,6 +11,8 @@
 #ifndef MICA_TARGETS_CPU_TRANSFORMS_CONTRACTIONPLAN_H
 #define MICA_TARGETS_CPU_TRANSFORMS_CONTRACTIONPLAN_H
 
+#include "targets/cpu/transforms/CodegenUtils.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/AffineMap.h"
@@ -51,6 +53,8 @@ struct TargetShape {
   int64_t registers; // vector registers
   /// Tuning aid: a positive number overrides the accumulator budget.
   int64_t maxAccumulators = 0;
+  /// Byte-table lookups in epilogues (a quantised activation function).
+  ByteTable tables = ByteTable::None;
 };
 
 enum class BMode { Contiguous, Strided, Packed };
@@ -122,10 +126,6 @@ std::optional<Plan> planContraction(linalg::LinalgOp op,
 mlir::LogicalResult emitContraction(Plan &plan, const TargetShape &target,
                                     mlir::OpBuilder &b,
                                     mlir::SymbolTable &symbols);
-
-/// The constant data of a global (static shape, byte-sized elements), as
-/// little-endian bytes in row-major order.
-std::optional<std::vector<char>> readConstant(mlir::memref::GlobalOp global);
 
 } // namespace mica::cpu
 

@@ -29,22 +29,32 @@ constexpr int64_t kParallelElements = 1 << 13;
 
 struct ElementwisePlan {
   linalg::LinalgOp op;
+  int64_t lanes = 8;
   SmallVector<int64_t> extents;
   unsigned nDim = 0;
   SmallVector<unsigned> merged, outer;
 };
 
+/// f32, and the integers of the quantised path (i8 activations, i32
+/// accumulators).
 bool isSupportedElement(Type type) {
-  return type.isF32() || type.isInteger(32);
+  return type.isF32() || type.isInteger(32) || type.isInteger(8);
 }
 
-std::optional<ElementwisePlan> analyze(linalg::LinalgOp op) {
+std::optional<ElementwisePlan> analyze(linalg::LinalgOp op, int64_t lanes,
+                                       ByteTable tables) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
       op.getNumLoops() == 0 || op.getNumLoops() != op.getNumParallelLoops() ||
-      !isVectorizableBody(*op.getBlock()))
+      !isVectorizableBody(*op.getBlock(), tables))
     return std::nullopt;
   ElementwisePlan p;
   p.op = op;
+  // A byte-table lookup and nothing else (graph.table): as many bytes per
+  // step as the lookup instruction takes, where others compute on 32-bit
+  // lanes.
+  p.lanes = tables != ByteTable::None && isByteTableBody(*op.getBlock())
+                ? std::max(lanes, byteTableLanes(tables))
+                : lanes;
   p.extents = op.getStaticLoopRanges();
   OpOperand *init = op.getDpsInitOperand(0);
   auto outType = dyn_cast<MemRefType>(init->get().getType());
@@ -107,8 +117,9 @@ std::optional<ElementwisePlan> analyze(linalg::LinalgOp op) {
 
 class Emitter {
 public:
-  Emitter(ElementwisePlan &p, int64_t lanes, OpBuilder &b)
-      : p(p), lanes(lanes), b(b), loc(p.op.getLoc()), im(b, loc) {}
+  Emitter(ElementwisePlan &p, ByteTable tables, OpBuilder &b)
+      : p(p), lanes(p.lanes), tables(tables), b(b), loc(p.op.getLoc()),
+        im(b, loc) {}
 
   void run() {
     linalg::LinalgOp op = p.op;
@@ -233,7 +244,7 @@ private:
       args.push_back(
           loadStrided(b, loc, x.flat, idx, x.coef[p.nDim], lanes, count));
     }
-    Value result = vectorizeBody(b, loc, body, args, lanes)[0];
+    Value result = vectorizeBody(b, loc, body, args, lanes, tables)[0];
     const FlatAccess &outAccess = *accesses.back();
     storeVector(b, loc, result, outAccess.flat, im.add(origins.back(), pos),
                 count);
@@ -241,6 +252,7 @@ private:
 
   ElementwisePlan &p;
   int64_t lanes;
+  ByteTable tables;
   bool parallel = false;
   OpBuilder &b;
   Location loc;
@@ -254,14 +266,21 @@ struct CpuElementwiseCodegenPass
   using Base::Base;
 
   void runOnOperation() override {
+    std::optional<ByteTable> tables = parseByteTable(byteTable);
+    if (!tables) {
+      getOperation().emitError("mica-cpu-elementwise-codegen: unknown "
+                               "byte-table '")
+          << byteTable << "' (x86-vbmi, arm-tbl)";
+      return signalPassFailure();
+    }
     SmallVector<linalg::LinalgOp> candidates;
     getOperation().walk([&](linalg::LinalgOp op) { candidates.push_back(op); });
     for (linalg::LinalgOp op : candidates) {
-      std::optional<ElementwisePlan> plan = analyze(op);
+      std::optional<ElementwisePlan> plan = analyze(op, vectorWidth, *tables);
       if (!plan)
         continue;
       OpBuilder b(op);
-      Emitter(*plan, vectorWidth, b).run();
+      Emitter(*plan, *tables, b).run();
     }
     for (Block &block : getOperation().getBody())
       eraseDeadBuffers(block);

@@ -55,6 +55,9 @@ def CpuContractionCodegen
     Option<"trace", "trace", "bool", "false",
            "Print each kernel's plan (tile, packing, fusion, estimated "
            "cycles) on stderr">,
+    Option<"byteTable", "byte-table", "std::string", "\"\"",
+           "Byte-table lookups in fused epilogues (see "
+           "mica-cpu-elementwise-codegen): x86-vbmi, arm-tbl or empty">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::LLVM::LLVMDialect",
@@ -107,8 +110,10 @@ def CpuElementwiseCodegen
     : Pass<"mica-cpu-elementwise-codegen", "::mlir::func::FuncOp"> {
   let summary = "Vectorised loops for all-parallel linalg ops on buffers";
   let description = [{
-    Rewrites every all-parallel float linalg.generic / linalg.map on buffers
-    whose body is made of elementwise arith and math ops into loops over its
+    Rewrites every all-parallel linalg.generic / linalg.map on buffers of
+    f32, i32 or i8 whose body is made of elementwise arith and math ops (and,
+    with `byte-table`, lookups in graph.table's 256-byte tables) into loops
+    over its
     output, the innermost (contiguous) dimension vectorised with
     `vector-width` lanes and a masked tail. Inputs read with a broadcast map
     are splatted; inputs read with a non-unit stride along the innermost
@@ -118,8 +123,13 @@ def CpuElementwiseCodegen
   let options = [
     Option<"vectorWidth", "vector-width", "unsigned", "8",
            "f32 lanes per vector">,
+    Option<"byteTable", "byte-table", "std::string", "\"\"",
+           "Byte-table lookups (graph.table) on vectors: x86-vbmi (AVX-512 "
+           "VBMI vpermi2b, 64 bytes per step), arm-tbl (NEON tbl/tbx, 16); "
+           "empty: such ops stay scalar loops">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::LLVM::LLVMDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",
