@@ -138,7 +138,10 @@ class Graph_BinaryOp<string mnemonic, string formula, bit boolResult = 0,
 let hasFolder = 1 in {
 def Graph_AddOp : Graph_BinaryOp<"add", "lhs + rhs">;
 def Graph_SubOp : Graph_BinaryOp<"sub", "lhs - rhs">;
-def Graph_MulOp : Graph_BinaryOp<"mul", "lhs * rhs">;
+def Graph_MulOp : Graph_BinaryOp<"mul", "lhs * rhs"> {
+  // x * sigmoid(x) becomes graph.silu (one op to fuse, tabulate, ...).
+  let hasCanonicalizer = 1;
+}
 def Graph_DivOp : Graph_BinaryOp<"div", "lhs / rhs (integers truncate)">;
 def Graph_MaxOp : Graph_BinaryOp<"max", "max(lhs, rhs)">;
 def Graph_MinOp : Graph_BinaryOp<"min", "min(lhs, rhs)">;

@@ -385,3 +385,22 @@ func.func @broadcast_known_entries(%x: tensor<?x3x4xf32>, %n: tensor<1xi64>) -> 
   %1 = tensor.cast %0 : tensor<?x?xf32> to tensor<?x4xf32>
   return %1 : tensor<?x4xf32>
 }
+
+// -----
+
+// x * sigmoid(x) in either order is graph.silu; a product with the sigmoid
+// of another value is not.
+// CHECK-LABEL: func.func @silu
+// CHECK-NEXT: %[[A:.+]] = graph.silu %arg0 : tensor<2x8xf32>
+// CHECK-NEXT: %[[B:.+]] = graph.silu %arg0 : tensor<2x8xf32>
+// CHECK-NEXT: %[[S:.+]] = graph.sigmoid %arg1
+// CHECK-NEXT: %[[C:.+]] = graph.mul %arg0, %[[S]]
+// CHECK-NEXT: return %[[A]], %[[B]], %[[C]]
+func.func @silu(%x: tensor<2x8xf32>, %y: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>) {
+  %s = graph.sigmoid %x : tensor<2x8xf32>
+  %a = graph.mul %x, %s : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %b = graph.mul %s, %x : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %t = graph.sigmoid %y : tensor<2x8xf32>
+  %c = graph.mul %x, %t : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  return %a, %b, %c : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>
+}
