@@ -119,6 +119,23 @@ public:
       else if (std::optional<Contraction> c = match(op))
         rewrite(*c);
     }
+    // Ops with an integer form that stay float say why (the report and
+    // `mica inspect` show it): an input was float, or, for a max pool that
+    // is redone on integers only where a consumer wants them, no consumer
+    // did.
+    func.walk([&](Operation *op) {
+      if (op->getNumResults() != 1 || op->use_empty() ||
+          op->hasAttr(kQuantFloatReasonAttr) || !isF32Tensor(op->getResult(0)))
+        return;
+      auto reduce = dyn_cast<ReduceOp>(op);
+      if (!isa<AddOp, MulOp, MaxPoolOp>(op) && !tabulated(op) &&
+          !(reduce && reduce.getKind() == ReduceKind::mean))
+        return;
+      bool integerInputs = llvm::all_of(
+          op->getOperands(), [&](Value v) { return hasIntegerForm(v); });
+      keep(op, integerInputs ? "only float ops use its result"
+                             : "an input is float");
+    });
   }
 
 private:
@@ -588,6 +605,16 @@ private:
     if (!rangeOf(c.out->getResult(0)))
       return keep(op, "no calibrated range for the output");
     return c;
+  }
+
+  /// Whether integerOf(value, false) would find an integer form (without
+  /// building one).
+  bool hasIntegerForm(Value value) {
+    if (integers.count(value))
+      return true;
+    Operation *def = value.getDefiningOp();
+    return def && isa<ReshapeOp, TransposeOp, MaxPoolOp, SliceOp>(def) &&
+           hasIntegerForm(def->getOperand(0));
   }
 
   /// The integer form of a float value: the integers a dequantize of ours
