@@ -120,9 +120,9 @@ public:
         rewrite(*c);
     }
     // Ops with an integer form that stay float say why (the report and
-    // `mica inspect` show it): an input was float, or, for a max pool that
-    // is redone on integers only where a consumer wants them, no consumer
-    // did.
+    // `mica inspect` show it): an input was float, an operand is a constant
+    // (no integer form takes one yet), or, for a max pool that is redone on
+    // integers only where a consumer wants them, no consumer did.
     func.walk([&](Operation *op) {
       if (op->getNumResults() != 1 || op->use_empty() ||
           op->hasAttr(kQuantFloatReasonAttr) || !isF32Tensor(op->getResult(0)))
@@ -131,10 +131,15 @@ public:
       if (!isa<AddOp, MulOp, MaxPoolOp>(op) && !tabulated(op) &&
           !(reduce && reduce.getKind() == ReduceKind::mean))
         return;
-      bool integerInputs = llvm::all_of(
-          op->getOperands(), [&](Value v) { return hasIntegerForm(v); });
-      keep(op, integerInputs ? "only float ops use its result"
-                             : "an input is float");
+      auto isConstant = [](Value v) { return matchPattern(v, m_Constant()); };
+      if (llvm::any_of(op->getOperands(), [&](Value v) {
+            return !isConstant(v) && !hasIntegerForm(v);
+          }))
+        keep(op, "an input is float");
+      else if (llvm::any_of(op->getOperands(), isConstant))
+        keep(op, "no integer form with a constant operand yet");
+      else if (isa<MaxPoolOp>(op))
+        keep(op, "only float ops use its result");
     });
   }
 
