@@ -52,6 +52,20 @@ mica::calibrate(MLIRContext &context, const CompileOptions &options,
     error = {ErrorKind::Internal, "internal error: nothing to calibrate"};
     return failure();
   }
+  const QuantizeOptions &quantize = options.quantize;
+  if (quantize.method != "minmax" && quantize.method != "percentile" &&
+      quantize.method != "mse") {
+    error = {ErrorKind::Usage, "unknown calibration method '" +
+                                   quantize.method +
+                                   "'; the methods are minmax, percentile "
+                                   "and mse"};
+    return failure();
+  }
+  if (!(quantize.percentile > 0 && quantize.percentile <= 100)) {
+    error = {ErrorKind::Usage, "the calibration percentile must be in (0, "
+                               "100]"};
+    return failure();
+  }
   auto calibration = std::make_unique<Calibration>();
   calibration->inputs = modelInputs(first);
   for (const ModelInput &input : calibration->inputs)
