@@ -12,6 +12,7 @@
 #include "compiler/diagnostics/NodeLocation.h"
 #include "compiler/driver/Calibration.h"
 #include "compiler/driver/EntryPoints.h"
+#include "compiler/driver/LayerSqnr.h"
 #include "compiler/driver/Pipeline.h"
 #include "compiler/driver/QuantizationReport.h"
 #include "compiler/driver/Report.h"
@@ -191,10 +192,16 @@ CompileResult mica::compile(MLIRContext &context,
     result.error.kind = kindOfFailedPass(failedPass, module);
     return failure();
   };
-  if (!options.quantize.mode.empty()) {
+  std::unique_ptr<Calibration> calibration;
+  if (options.quantize.ranges) {
+    attachRanges(module, *options.quantize.ranges);
+  } else if (!options.quantize.mode.empty()) {
     timer.start("calibrating");
-    if (failed(calibrate(context, options, module, result.error)))
+    FailureOr<std::unique_ptr<Calibration>> calibrated =
+        calibrate(context, options, module, result.error);
+    if (failed(calibrated))
       return fail();
+    calibration = std::move(*calibrated);
   }
   timer.start("compressing");
   bool hasQdq = false;
@@ -204,9 +211,21 @@ CompileResult mica::compile(MLIRContext &context,
   if (failed(runStage(compress)))
     return fail();
   int64_t flopsCompiled = graph::countAllMultiplyAdds(module);
+  // What the integer layers lost, on the calibration items (a build of the
+  // quantised model for the host; LayerSqnr.h).
+  std::map<std::string, double> sqnr;
+  if (calibration) {
+    timer.start("measuring SQNR");
+    FailureOr<std::map<std::string, double>> measured =
+        measureLayerSqnr(context, options, *calibration, module, result.error);
+    if (failed(measured))
+      return fail();
+    sqnr = std::move(*measured);
+    calibration.reset();
+  }
   std::optional<llvm::json::Object> quantization;
   if (!options.quantize.mode.empty() || hasQdq)
-    quantization = quantizationReport(module);
+    quantization = quantizationReport(module, sqnr);
 
   // Stages 4-5.
   timer.start("lowering to " + description->name + " code");

@@ -12,9 +12,12 @@ namespace mica {
 /// Attributes the quantize family reads and writes, shared with calibration
 /// (compiler/driver/Calibration.cpp) and the report (QuantizationReport.cpp):
 /// the calibrated [lo, hi] of a value (`array<f64: lo, hi>` on its defining
-/// op or function argument), why an op stays float (a string), and the
-/// scales and zero points of an integer layer (a dictionary).
+/// op or function argument) and the calibration key of that value (a
+/// string, which the integer layer replacing the value keeps as `tap` in
+/// its mica.quant), why an op stays float (a string), and the scales and
+/// zero points of an integer layer (a dictionary).
 constexpr llvm::StringLiteral kQuantRangeAttr = "mica.range";
+constexpr llvm::StringLiteral kQuantTapAttr = "mica.tap";
 constexpr llvm::StringLiteral kQuantFloatReasonAttr = "mica.float_reason";
 constexpr llvm::StringLiteral kQuantInfoAttr = "mica.quant";
 

@@ -119,6 +119,28 @@ public:
       else if (std::optional<Contraction> c = match(op))
         rewrite(*c);
     }
+    // Ops with an integer form that stay float say why (the report and
+    // `mica inspect` show it): an input was float, an operand is a constant
+    // (no integer form takes one yet), or, for a max pool that is redone on
+    // integers only where a consumer wants them, no consumer did.
+    func.walk([&](Operation *op) {
+      if (op->getNumResults() != 1 || op->use_empty() ||
+          op->hasAttr(kQuantFloatReasonAttr) || !isF32Tensor(op->getResult(0)))
+        return;
+      auto reduce = dyn_cast<ReduceOp>(op);
+      if (!isa<AddOp, MulOp, MaxPoolOp>(op) && !tabulated(op) &&
+          !(reduce && reduce.getKind() == ReduceKind::mean))
+        return;
+      auto isConstant = [](Value v) { return matchPattern(v, m_Constant()); };
+      if (llvm::any_of(op->getOperands(), [&](Value v) {
+            return !isConstant(v) && !hasIntegerForm(v);
+          }))
+        keep(op, "an input is float");
+      else if (llvm::any_of(op->getOperands(), isConstant))
+        keep(op, "no integer form with a constant operand yet");
+      else if (isa<MaxPoolOp>(op))
+        keep(op, "only float ops use its result");
+    });
   }
 
 private:
@@ -134,6 +156,18 @@ private:
     StringRef kind = info.domainAndOp;
     kind = kind.substr(kind.rfind(':') + 1);
     return keepFloat.count(info.node) || keepFloat.count(kind.str());
+  }
+
+  /// The location of the integer ops computing `first` through `last`, its
+  /// fused bias add or activation (a chain of single uses): every node they
+  /// implement, so that the report counts those nodes integer too.
+  static Location spanLoc(Operation *first, Operation *last) {
+    SmallVector<Location> locs{first->getLoc()};
+    for (Operation *op = first; op != last;) {
+      op = *op->getResult(0).getUsers().begin();
+      locs.push_back(op->getLoc());
+    }
+    return FusedLoc::get(first->getContext(), locs);
   }
 
   /// A ReLU or clamp that is the only user of `op` becomes the bounds of
@@ -265,7 +299,7 @@ private:
     }
     OpBuilder b(out);
     b.setInsertionPointAfter(out);
-    Location loc = add.getLoc();
+    Location loc = spanLoc(add, out);
     Type i32Type = withElement(add.getType(), b.getIntegerType(32));
     Value wideA = buildRescale(b, loc, a->value, i32Type, {ma->multiplier},
                                {ma->shift}, 0, a->params.zeroPoint, 0, {});
@@ -273,7 +307,7 @@ private:
                                {mc->shift}, 0, c->params.zeroPoint, 0, {});
     Value sum = AddOp::create(b, loc, i32Type, wideA, wideC);
     sum.getDefiningOp()->setAttr(kQuantInfoAttr,
-                                 quantInfo(b, a->params, params));
+                                 quantInfo(b, a->params, params, out));
     Value result = out->getResult(0);
     Value q = buildRescale(b, loc, sum,
                            withElement(result.getType(), b.getIntegerType(8)),
@@ -316,7 +350,7 @@ private:
           reduce, "the requantisation scale is out of the fixed-point range");
     OpBuilder b(out);
     b.setInsertionPointAfter(out);
-    Location loc = reduce.getLoc();
+    Location loc = spanLoc(reduce, out);
     Type i32 = b.getIntegerType(32);
     Value wide = CastOp::create(b, loc, withElement(type, i32), x->value);
     Value sum =
@@ -324,7 +358,7 @@ private:
                          ReduceKindAttr::get(b.getContext(), ReduceKind::sum),
                          wide, reduce.getAxesAttr(), reduce.getKeepdimsAttr());
     sum.getDefiningOp()->setAttr(kQuantInfoAttr,
-                                 quantInfo(b, x->params, params));
+                                 quantInfo(b, x->params, params, out));
     Value result = out->getResult(0);
     Value q = buildRescale(
         b, loc, sum, withElement(result.getType(), b.getIntegerType(8)),
@@ -457,7 +491,7 @@ private:
     Value result = op->getResult(0);
     auto tableOp = TableOp::create(b, loc, x->value.getType(), x->value,
                                    b.getDenseI64ArrayAttr(table));
-    tableOp->setAttr(kQuantInfoAttr, quantInfo(b, x->params, params));
+    tableOp->setAttr(kQuantInfoAttr, quantInfo(b, x->params, params, op));
     finish(b, loc, result, tableOp, params);
   }
 
@@ -482,7 +516,7 @@ private:
           mul, "the requantisation scale is out of the fixed-point range");
     OpBuilder b(out);
     b.setInsertionPointAfter(out);
-    Location loc = mul.getLoc();
+    Location loc = spanLoc(mul, out);
     // x - zp exactly: a rescale by 1 (2^30 * 2^-30).
     auto centred = [&](const IntegerValue &x) {
       return buildRescale(
@@ -493,7 +527,7 @@ private:
         MulOp::create(b, loc, withElement(mul.getType(), b.getIntegerType(32)),
                       centred(*a), centred(*c));
     product.getDefiningOp()->setAttr(kQuantInfoAttr,
-                                     quantInfo(b, a->params, params));
+                                     quantInfo(b, a->params, params, out));
     Value result = out->getResult(0);
     Value q = buildRescale(b, loc, product,
                            withElement(result.getType(), b.getIntegerType(8)),
@@ -502,14 +536,22 @@ private:
     finish(b, loc, result, q, params);
   }
 
-  static DictionaryAttr quantInfo(OpBuilder &b, QuantParams in,
-                                  QuantParams out) {
-    return b.getDictionaryAttr({
+  /// What an integer layer is, for the report: its parameters, `extra`
+  /// facts, and the calibration key of the float value it replaces (that of
+  /// `replaced`'s result, if calibration gave one).
+  static DictionaryAttr quantInfo(OpBuilder &b, QuantParams in, QuantParams out,
+                                  Operation *replaced,
+                                  ArrayRef<NamedAttribute> extra = {}) {
+    SmallVector<NamedAttribute> entries{
         b.getNamedAttr("input_scale", b.getF64FloatAttr(in.scale)),
         b.getNamedAttr("input_zero_point", b.getI64IntegerAttr(in.zeroPoint)),
         b.getNamedAttr("output_scale", b.getF64FloatAttr(out.scale)),
         b.getNamedAttr("output_zero_point", b.getI64IntegerAttr(out.zeroPoint)),
-    });
+    };
+    if (auto tap = replaced->getAttrOfType<StringAttr>(kQuantTapAttr))
+      entries.push_back(b.getNamedAttr("tap", tap));
+    entries.append(extra.begin(), extra.end());
+    return b.getDictionaryAttr(entries);
   }
 
   void keepVoid(Operation *op, StringRef reason) { (void)keep(op, reason); }
@@ -568,6 +610,16 @@ private:
     if (!rangeOf(c.out->getResult(0)))
       return keep(op, "no calibrated range for the output");
     return c;
+  }
+
+  /// Whether integerOf(value, false) would find an integer form (without
+  /// building one).
+  bool hasIntegerForm(Value value) {
+    if (integers.count(value))
+      return true;
+    Operation *def = value.getDefiningOp();
+    return def && isa<ReshapeOp, TransposeOp, MaxPoolOp, SliceOp>(def) &&
+           hasIntegerForm(def->getOperand(0));
   }
 
   /// The integer form of a float value: the integers a dequantize of ours
@@ -665,7 +717,7 @@ private:
 
     OpBuilder b(c.out);
     b.setInsertionPointAfter(c.out);
-    Location loc = op->getLoc();
+    Location loc = spanLoc(op, c.out);
     Type i8 = b.getIntegerType(8), i32 = b.getIntegerType(32);
     auto weightI8 = RankedTensorType::get(weightType.getShape(), i8);
     Value weight = ConstantOp::create(
@@ -720,16 +772,9 @@ private:
                      out.zeroPoint, clampBounds(c.clamp, out));
     contraction->setAttr(
         kQuantInfoAttr,
-        b.getDictionaryAttr({
-            b.getNamedAttr("input_scale",
-                           b.getF64FloatAttr(input->params.scale)),
-            b.getNamedAttr("input_zero_point",
-                           b.getI64IntegerAttr(input->params.zeroPoint)),
-            b.getNamedAttr("output_scale", b.getF64FloatAttr(out.scale)),
-            b.getNamedAttr("output_zero_point",
-                           b.getI64IntegerAttr(out.zeroPoint)),
-            b.getNamedAttr("weight_scales", b.getDenseF64ArrayAttr(qw.scales)),
-        }));
+        quantInfo(b, input->params, out, c.out,
+                  {b.getNamedAttr("weight_scales",
+                                  b.getDenseF64ArrayAttr(qw.scales))}));
     finish(b, loc, result, rescale, out);
   }
 
@@ -749,9 +794,14 @@ struct QuantizeInt8Pass : mica::impl::QuantizeInt8Base<QuantizeInt8Pass> {
       IRRewriter rewriter(func.getContext());
       (void)runRegionDCE(rewriter, func.getBody());
       // The ranges served their purpose; later stages see none.
-      func.walk([](Operation *op) { op->removeAttr(kQuantRangeAttr); });
-      for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      func.walk([](Operation *op) {
+        op->removeAttr(kQuantRangeAttr);
+        op->removeAttr(kQuantTapAttr);
+      });
+      for (unsigned i = 0; i < func.getNumArguments(); ++i) {
         func.removeArgAttr(i, kQuantRangeAttr);
+        func.removeArgAttr(i, kQuantTapAttr);
+      }
     });
   }
 };

@@ -5,7 +5,8 @@
 //                [--cpu-features +a,+b] [--emit mica|static-lib]
 //                [--entry NAME:INPUT=DIMS,...]... [--name PREFIX]
 //                [--report FILE.json] [--quantize w8a8 --calibration DIR
-//                [--calib-method minmax] [--calib-samples N]
+//                [--calib-method minmax|percentile|mse]
+//                [--calib-percentile P] [--calib-samples N]
 //                [--keep-float NODE_OR_OP,...]] [lowering options] -o OUT
 //
 // A thin shell over mica::compile (compiler/driver/Compile.h).
@@ -18,6 +19,8 @@
 #include "targets/Target.h"
 
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -124,8 +127,16 @@ cl::opt<std::string> calibrationDir(
 cl::opt<std::string> calibMethod(
     "calib-method",
     cl::desc("How a tensor's range is chosen from the calibration values: "
-             "minmax (the observed minimum and maximum; default)"),
-    cl::value_desc("minmax"), cl::init("minmax"), cl::sub(cli::compileCommand),
+             "minmax (the observed minimum and maximum; default), percentile "
+             "(each end clips half of the values beyond --calib-percentile) "
+             "or mse (the clipping range of least int8 squared error)"),
+    cl::value_desc("minmax|percentile|mse"), cl::init("minmax"),
+    cl::sub(cli::compileCommand), cl::cat(cli::compileCategory));
+cl::opt<double> calibPercentile(
+    "calib-percentile",
+    cl::desc("With --calib-method percentile: the share of the values, in "
+             "(0, 100], that a range keeps (default 99.99)"),
+    cl::value_desc("p"), cl::init(99.99), cl::sub(cli::compileCommand),
     cl::cat(cli::compileCategory));
 cl::opt<int64_t> calibSamples(
     "calib-samples",
@@ -278,9 +289,22 @@ int mica::cli::runCompile() {
             : "--quantize w8a8 needs calibration data: --calibration DIR");
     return kUsage;
   }
-  if (calibMethod != "minmax") {
+  if (calibMethod != "minmax" && calibMethod != "percentile" &&
+      calibMethod != "mse") {
     printError("--calib-method: unknown method '" + calibMethod +
-               "'; the method is minmax");
+               "'; the methods are minmax, percentile and mse");
+    return kUsage;
+  }
+  if (calibPercentile.getNumOccurrences() && calibMethod != "percentile") {
+    printError("--calib-percentile is only used with --calib-method "
+               "percentile");
+    return kUsage;
+  }
+  if (!(calibPercentile > 0 && calibPercentile <= 100)) {
+    printError(
+        "--calib-percentile must be in (0, 100], got " +
+        llvm::formatv("{0}", llvm::format("%g", calibPercentile.getValue()))
+            .str());
     return kUsage;
   }
   if (calibSamples < 0) {
@@ -290,6 +314,7 @@ int mica::cli::runCompile() {
   options.quantize.mode = quantizeMode;
   options.quantize.calibrationDir = calibrationDir;
   options.quantize.method = calibMethod;
+  options.quantize.percentile = calibPercentile;
   options.quantize.samples = calibSamples;
   options.quantize.keepFloat.assign(keepFloat.begin(), keepFloat.end());
   options.progress = [](llvm::StringRef stage) { progress(stage); };

@@ -4,7 +4,8 @@
 //
 // Describes an artifact of any target without loading its code
 // (mica_model_load_metadata): format, producer, target, hash, segments,
-// entry points with their signatures, plans and memory plans, nodes and the
+// entry points with their signatures, plans and memory plans, nodes with
+// their precision (from the compile report's quantization section) and the
 // compile report. The contract is in docs/cli.md.
 //===----------------------------------------------------------------------===//
 #include "runtime/tools/runner/cli.h"
@@ -14,9 +15,11 @@
 
 #include "mica/runtime.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <map>
 
 using namespace mica::runner;
 
@@ -29,7 +32,8 @@ const char kHelp[] =
     "\n"
     "Describes a compiled model of any target without running it: format\n"
     "version, producer, target, content hash, segments, entry points with\n"
-    "their signatures, execution plans and memory plans, node count and the\n"
+    "their signatures, execution plans and memory plans, the nodes with\n"
+    "their precision (int8, or float and why) for a quantised model, and the\n"
     "compile report.\n"
     "\n"
     "options:\n"
@@ -61,6 +65,85 @@ std::vector<std::string> splitFeatures(const char *text) {
 }
 
 std::string str(const char *text) { return text ? text : ""; }
+
+/// What the compile report says about one node's arithmetic.
+struct NodePrecision {
+  std::string precision, reason;
+  const JsonValue *sqnr = nullptr; // dB, when measured
+};
+
+/// The precision of each node by name, from the compile report's
+/// `quantization.nodes`; false when the artifact was not quantised (no
+/// report, or one without that section).
+bool readPrecision(const JsonValue &report,
+                   std::map<std::string, NodePrecision> &out) {
+  const JsonValue *quantization = report.get("quantization");
+  const JsonValue *nodes = quantization ? quantization->get("nodes") : nullptr;
+  if (!nodes || nodes->kind != JsonValue::Kind::Array)
+    return false;
+  for (const JsonValue &node : nodes->items) {
+    const JsonValue *name = node.get("node");
+    const JsonValue *precision = node.get("precision");
+    if (!name || !precision || name->kind != JsonValue::Kind::String ||
+        precision->kind != JsonValue::Kind::String)
+      continue;
+    NodePrecision &entry = out[name->string];
+    entry.precision = precision->string;
+    if (const JsonValue *reason = node.get("reason"))
+      entry.reason = reason->string;
+    const JsonValue *sqnr = node.get("sqnr_db");
+    if (sqnr && sqnr->kind == JsonValue::Kind::Number)
+      entry.sqnr = sqnr;
+  }
+  return true;
+}
+
+/// "precision: N int8, M float, ..." and one line per node in the order of
+/// the node table: name, op type, precision, SQNR, why it is float.
+void printPrecisionText(const mica_model *model,
+                        const std::map<std::string, NodePrecision> &nodes) {
+  uint32_t count = mica_model_num_nodes(model);
+  std::vector<std::string> kinds;
+  std::map<std::string, int> tally;
+  size_t nameWidth = 4, opWidth = 2;
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string name = str(mica_model_node_name(model, i));
+    auto it = nodes.find(name);
+    std::string kind = it == nodes.end() ? "?" : it->second.precision;
+    if (tally[kind]++ == 0)
+      kinds.push_back(kind);
+    nameWidth = std::max(nameWidth, std::min<size_t>(name.size(), 40));
+    opWidth = std::max(opWidth, str(mica_model_node_op_type(model, i)).size());
+  }
+  std::string summary;
+  for (const std::string &kind : kinds)
+    summary += (summary.empty() ? "" : ", ") + std::to_string(tally[kind]) +
+               " " + kind;
+  std::printf("precision: %s\n",
+              summary.empty() ? "no nodes" : summary.c_str());
+  auto padded = [](std::string text, size_t width) {
+    return text.size() < width ? text + std::string(width - text.size(), ' ')
+                               : text;
+  };
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string name = str(mica_model_node_name(model, i));
+    auto it = nodes.find(name);
+    std::string text =
+        "  " + padded(name, nameWidth) + "  " +
+        padded(str(mica_model_node_op_type(model, i)), opWidth) + "  " +
+        padded(it == nodes.end() ? "?" : it->second.precision, 5);
+    if (it != nodes.end() && it->second.sqnr) {
+      char sqnr[48];
+      std::snprintf(sqnr, sizeof(sqnr), "  SQNR %.2f dB",
+                    it->second.sqnr->number);
+      text += sqnr;
+    }
+    if (it != nodes.end() && !it->second.reason.empty())
+      text += "  " + it->second.reason;
+    text.erase(text.find_last_not_of(' ') + 1);
+    std::printf("%s\n", text.c_str());
+  }
+}
 
 const char *segmentKind(int32_t kind) {
   return kind == 0 ? "constants" : kind == 1 ? "code" : "unknown";
@@ -163,6 +246,12 @@ void printText(const std::string &path, const mica_model *model) {
   }
   std::printf("nodes: %u\n", mica_model_num_nodes(model));
   std::string report = str(mica_model_report_json(model));
+  JsonValue parsed;
+  std::map<std::string, NodePrecision> precision;
+  if (parseJson(report, parsed) && readPrecision(parsed, precision))
+    printPrecisionText(model, precision);
+  else if (!report.empty())
+    std::printf("precision: float (not quantised)\n");
   if (report.empty())
     std::printf("compile report: none\n");
   else
@@ -290,9 +379,37 @@ void printJson(const std::string &path, const mica_model *model) {
   json.endArray();
   json.key("num_nodes");
   json.value(mica_model_num_nodes(model));
+  std::string report = str(mica_model_report_json(model));
+  JsonValue parsed;
+  std::map<std::string, NodePrecision> precision;
+  bool quantised =
+      parseJson(report, parsed) && readPrecision(parsed, precision);
+  json.key("nodes");
+  json.beginArray();
+  for (uint32_t i = 0; i < mica_model_num_nodes(model); ++i) {
+    std::string name = str(mica_model_node_name(model, i));
+    json.beginObject();
+    json.key("name");
+    json.value(name);
+    json.key("op_type");
+    json.value(mica_model_node_op_type(model, i));
+    auto it = precision.find(name);
+    json.key("precision");
+    json.value(it != precision.end() ? it->second.precision
+                                     : std::string(quantised ? "?" : "float"));
+    if (it != precision.end() && it->second.sqnr) {
+      json.key("sqnr_db");
+      json.value(it->second.sqnr->number);
+    }
+    if (it != precision.end() && !it->second.reason.empty()) {
+      json.key("reason");
+      json.value(it->second.reason);
+    }
+    json.endObject();
+  }
+  json.endArray();
   // The report is embedded as it is stored; text that is not valid JSON is
   // embedded as a string so that stdout stays one JSON document.
-  std::string report = str(mica_model_report_json(model));
   json.key("report");
   if (report.empty())
     json.null();

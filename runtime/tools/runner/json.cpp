@@ -1,9 +1,10 @@
-//===- json.cpp - Writing JSON, and checking text is JSON -----------------===//
+//===- json.cpp - Writing and reading JSON --------------------------------===//
 #include "runtime/tools/runner/json.h"
 
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace mica::runner {
@@ -115,15 +116,22 @@ void JsonWriter::raw(const std::string &json) {
   needComma = true;
 }
 
+const JsonValue *JsonValue::get(const std::string &name) const {
+  for (const auto &member : members)
+    if (member.first == name)
+      return &member.second;
+  return nullptr;
+}
+
 namespace {
 
-class Validator {
+class Parser {
 public:
-  explicit Validator(const std::string &text)
+  explicit Parser(const std::string &text)
       : p(text.data()), end(text.data() + text.size()) {}
 
-  bool document() {
-    if (!value(0))
+  bool document(JsonValue &out) {
+    if (!value(out, 0))
       return false;
     space();
     return p == end;
@@ -147,7 +155,8 @@ private:
       ++p;
     return true;
   }
-  bool number() {
+  bool number(JsonValue &out) {
+    const char *start = p;
     if (p < end && *p == '-')
       ++p;
     if (p < end && *p == '0')
@@ -166,26 +175,95 @@ private:
       if (!digits())
         return false;
     }
+    out.kind = JsonValue::Kind::Number;
+    out.number = std::strtod(std::string(start, p).c_str(), nullptr);
     return true;
   }
-  bool string() {
+  /// Four hex digits after `\u`.
+  bool hex4(uint32_t &code) {
+    code = 0;
+    for (int i = 0; i < 4; ++i) {
+      ++p;
+      if (p == end || !std::isxdigit((unsigned char)*p))
+        return false;
+      char c = *p;
+      code = code * 16 + (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return true;
+  }
+  static void appendUtf8(std::string &out, uint32_t code) {
+    if (code < 0x80) {
+      out += (char)code;
+    } else if (code < 0x800) {
+      out += (char)(0xc0 | (code >> 6));
+      out += (char)(0x80 | (code & 0x3f));
+    } else if (code < 0x10000) {
+      out += (char)(0xe0 | (code >> 12));
+      out += (char)(0x80 | ((code >> 6) & 0x3f));
+      out += (char)(0x80 | (code & 0x3f));
+    } else {
+      out += (char)(0xf0 | (code >> 18));
+      out += (char)(0x80 | ((code >> 12) & 0x3f));
+      out += (char)(0x80 | ((code >> 6) & 0x3f));
+      out += (char)(0x80 | (code & 0x3f));
+    }
+  }
+  bool string(std::string &out) {
     ++p; // the opening quote
     while (p < end && *p != '"') {
       unsigned char c = (unsigned char)*p;
       if (c < 0x20)
         return false;
-      if (c == '\\') {
-        if (++p == end)
+      if (c != '\\') {
+        out += (char)c;
+        ++p;
+        continue;
+      }
+      if (++p == end)
+        return false;
+      switch (*p) {
+      case 'u': {
+        uint32_t code = 0;
+        if (!hex4(code))
           return false;
-        if (*p == 'u') {
-          for (int i = 0; i < 4; ++i) {
-            ++p;
-            if (p == end || !std::isxdigit((unsigned char)*p))
-              return false;
-          }
-        } else if (!std::strchr("\"\\/bfnrt", *p)) {
-          return false;
+        // A high surrogate followed by an escaped low one is one character.
+        if (code >= 0xd800 && code < 0xdc00 && end - p > 2 && p[1] == '\\' &&
+            p[2] == 'u') {
+          const char *back = p;
+          p += 2;
+          uint32_t low = 0;
+          if (!hex4(low))
+            return false;
+          if (low >= 0xdc00 && low < 0xe000)
+            code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+          else
+            p = back;
         }
+        appendUtf8(out, code);
+        break;
+      }
+      case '"':
+      case '\\':
+      case '/':
+        out += *p;
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      default:
+        return false;
       }
       ++p;
     }
@@ -194,7 +272,7 @@ private:
     ++p;
     return true;
   }
-  bool value(int depth) {
+  bool value(JsonValue &out, int depth) {
     if (depth > 256)
       return false;
     space();
@@ -205,6 +283,7 @@ private:
     case '[': {
       char close = *p == '{' ? '}' : ']';
       bool object = *p == '{';
+      out.kind = object ? JsonValue::Kind::Object : JsonValue::Kind::Array;
       ++p;
       space();
       if (p < end && *p == close) {
@@ -212,15 +291,22 @@ private:
         return true;
       }
       while (true) {
+        JsonValue *item;
         if (object) {
           space();
-          if (p == end || *p != '"' || !string())
+          std::string name;
+          if (p == end || *p != '"' || !string(name))
             return false;
           space();
           if (p == end || *p++ != ':')
             return false;
+          out.members.emplace_back(std::move(name), JsonValue());
+          item = &out.members.back().second;
+        } else {
+          out.items.emplace_back();
+          item = &out.items.back();
         }
-        if (!value(depth + 1))
+        if (!value(*item, depth + 1))
           return false;
         space();
         if (p == end)
@@ -234,15 +320,19 @@ private:
       }
     }
     case '"':
-      return string();
+      out.kind = JsonValue::Kind::String;
+      return string(out.string);
     case 't':
+      out.kind = JsonValue::Kind::Bool;
+      out.boolean = true;
       return literal("true");
     case 'f':
+      out.kind = JsonValue::Kind::Bool;
       return literal("false");
     case 'n':
       return literal("null");
     default:
-      return number();
+      return number(out);
     }
   }
 
@@ -251,6 +341,14 @@ private:
 
 } // namespace
 
-bool isValidJson(const std::string &text) { return Validator(text).document(); }
+bool parseJson(const std::string &text, JsonValue &out) {
+  out = JsonValue();
+  return Parser(text).document(out);
+}
+
+bool isValidJson(const std::string &text) {
+  JsonValue ignored;
+  return parseJson(text, ignored);
+}
 
 } // namespace mica::runner

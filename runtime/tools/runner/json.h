@@ -1,9 +1,11 @@
-//===- json.h - Writing JSON, and checking text is JSON ---------*- C++ -*-===//
+//===- json.h - Writing and reading JSON ------------------------*- C++ -*-===//
 #ifndef MICA_RUNTIME_TOOLS_RUNNER_JSON_H
 #define MICA_RUNTIME_TOOLS_RUNNER_JSON_H
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mica::runner {
 
@@ -42,8 +44,26 @@ private:
 /// `text` quoted and escaped as a JSON string.
 std::string jsonQuote(const std::string &text);
 
-/// True when `text` is exactly one well-formed JSON value (RFC 8259), with
-/// nesting at most 256 deep.
+/// A JSON value as read (`mica inspect` reads the compile report): objects
+/// keep their members in order.
+struct JsonValue {
+  enum class Kind { Null, Bool, Number, String, Array, Object };
+  Kind kind = Kind::Null;
+  bool boolean = false;
+  double number = 0;
+  std::string string;
+  std::vector<JsonValue> items;
+  std::vector<std::pair<std::string, JsonValue>> members;
+
+  /// The member `name` of an object (the first, if repeated), or null.
+  const JsonValue *get(const std::string &name) const;
+};
+
+/// Reads `text` when it is exactly one well-formed JSON value (RFC 8259),
+/// with nesting at most 256 deep; false (and `out` unspecified) otherwise.
+bool parseJson(const std::string &text, JsonValue &out);
+
+/// True when parseJson would accept `text`.
 bool isValidJson(const std::string &text);
 
 } // namespace mica::runner

@@ -1,5 +1,6 @@
 // RUN: mica-opt %s --mica-quantize-int8 --split-input-file | FileCheck %s
 // RUN: mica-opt %s --mica-quantize-int8="keep-float=fc2" --split-input-file | FileCheck %s --check-prefix=KEEP
+// RUN: mica-opt %s --mica-quantize-int8 --split-input-file --mlir-print-debuginfo | FileCheck %s --check-prefix=LOC
 
 // A dense layer with a fused ReLU: input [0, 2.55] is scale 0.01, zero
 // point -128; weights per row (scales 0.01 and 0.002); the bias absorbs
@@ -138,4 +139,51 @@ func.func @swish(%x: tensor<1x2xf32> {mica.range = array<f64: -1.0, 1.0>}) -> te
   %s = graph.sigmoid %a {mica.range = array<f64: 0.25, 0.75>} : tensor<1x2xf32>
   %m = graph.mul %a, %s {mica.range = array<f64: -0.3, 0.75>} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
   return %m : tensor<1x2xf32>
+}
+
+// -----
+
+// The layer's mica.quant names the calibration key (mica.tap) of the value
+// it replaces, the fused ReLU's result; no mica.tap is left. The integer ops
+// carry the locations of both nodes, the dense layer's and the ReLU's.
+// CHECK-LABEL: func.func @tap_and_fused_location
+// CHECK: graph.fully_connected {{.*}}mica.quant = {{{.*}}tap = "act|graph.relu|0"{{.*}}}
+// CHECK-NOT: mica.tap
+// LOC-LABEL: func.func @tap_and_fused_location
+// LOC: graph.rescale {{.*}} loc(#[[SPAN:loc[0-9]*]])
+// LOC: #[[FC:loc[0-9]*]] = loc("fc"
+// LOC: #[[ACT:loc[0-9]*]] = loc("act"
+// LOC: #[[SPAN]] = loc(fused[#[[FC]], #[[ACT]]])
+func.func @tap_and_fused_location(%x: tensor<1x2xf32> {mica.range = array<f64: 0.0, 1.0>}) -> tensor<1x2xf32> {
+  %w = graph.constant dense<0.5> : tensor<2x2xf32>
+  %y = graph.fully_connected %x, %w : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("fc"(fused<"ai.onnx::Gemm">["m.onnx":0:0]))
+  %r = graph.relu %y {mica.range = array<f64: 0.0, 1.0>, mica.tap = "act|graph.relu|0"} : tensor<1x2xf32> loc("act"(fused<"ai.onnx::Relu">["m.onnx":0:0]))
+  return %r : tensor<1x2xf32>
+}
+
+// -----
+
+// Ops with an integer form that stay float say why: an add of an integer
+// value and a float one (no range), a product by a constant, and a max pool
+// of integers that only a float op (softmax) reads.
+// CHECK-LABEL: func.func @float_reasons
+// CHECK: graph.add {{.*}}mica.float_reason = "an input is float"
+// CHECK: graph.mul {{.*}}mica.float_reason = "no integer form with a constant operand yet"
+// CHECK-LABEL: func.func @float_pool
+// CHECK: graph.max_pool {{.*}}mica.float_reason = "only float ops use its result"
+func.func @float_reasons(%x: tensor<1x2xf32> {mica.range = array<f64: -1.0, 1.0>}, %z: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %w = graph.constant dense<0.5> : tensor<2x2xf32>
+  %a = graph.fully_connected %x, %w {mica.range = array<f64: -1.0, 1.0>} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  %s = graph.add %a, %z {mica.range = array<f64: -2.0, 2.0>} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
+  %c = graph.constant dense<3.0> : tensor<1x2xf32>
+  %m = graph.mul %a, %c {mica.range = array<f64: -3.0, 3.0>} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
+  %t = graph.add %s, %m : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
+  return %t : tensor<1x2xf32>
+}
+func.func @float_pool(%x: tensor<1x1x4x4xf32> {mica.range = array<f64: 0.0, 1.0>}) -> tensor<1x1x2x2xf32> {
+  %w = graph.constant dense<0.5> : tensor<1x1x1x1xf32>
+  %y = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, mica.range = array<f64: 0.0, 1.0>} : (tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x4x4xf32>
+  %p = graph.max_pool %y {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : (tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32>
+  %s = graph.softmax %p {axis = 3 : i64} : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  return %s : tensor<1x1x2x2xf32>
 }

@@ -1,12 +1,15 @@
 """W8A8 accuracy on the digits models (digits_models.py): top-1 of the float
 and the quantised artifact on the 360 held-out images, and their constants.
 
-  python3 digits_accuracy.py CACHE WORKDIR MAX_DROP_POINTS
+  python3 digits_accuracy.py CACHE WORKDIR MAX_DROP_POINTS [METHOD...]
 
-Compiles each model twice at batch 360 (calibrated with batches of 8: the
-calibration shapes differ from the compiled ones), runs both with `mica
-run`, prints one line per model and exits 1 if a top-1 drop exceeds
-MAX_DROP_POINTS.
+Compiles each model at batch 360 in float and once per calibration METHOD
+(`minmax`, the default, `percentile`, `percentile:P` for --calib-percentile
+P, `mse`), calibrated with batches of 8 (the calibration shapes differ from
+the compiled ones), runs them with `mica run`, prints one line per model and
+method and exits 1 if a top-1 drop exceeds MAX_DROP_POINTS. The minmax
+artifact is WORKDIR/NAME_w8a8.mica, the others NAME_w8a8_METHOD.mica, each
+with its report beside it (.json).
 """
 import json
 import os
@@ -26,36 +29,50 @@ def top1(artifact, inputs, labels, out):
     return float((logits.argmax(1) == labels).mean()), logits
 
 
+def method_args(method):
+    name, _, percentile = method.partition(":")
+    args = ["--calib-method", name]
+    if percentile:
+        args += ["--calib-percentile", percentile]
+    return args
+
+
 def main():
     cache, work, max_drop = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    methods = sys.argv[4:] or ["minmax"]
     labels = np.load(os.path.join(cache, "test_labels.npy"))
     reference = json.load(open(os.path.join(cache, "float_top1.json")))
     ok = True
     for name, shape in (("mlp", "360x64"), ("cnn", "360x1x8x8")):
         model = os.path.join(cache, name + ".onnx")
         inputs = os.path.join(cache, "test_%s.npy" % name)
-        results = {}
-        for kind, extra in (("float", []),
-                            ("w8a8", ["--quantize", "w8a8", "--calibration",
-                                      os.path.join(cache, "calib_" + name)])):
+
+        def build(kind, extra):
             artifact = os.path.join(work, "%s_%s.mica" % (name, kind))
             report = artifact + ".json"
             run("mica", "compile", model, "--input-shape", "input=" + shape,
                 "-o", artifact, "--report", report, *extra)
             accuracy, logits = top1(artifact, inputs, labels,
                                     os.path.join(work, name + "_" + kind))
-            constants = json.load(open(report))["constants_bytes"]
-            results[kind] = (accuracy, logits, constants)
-        f, q = results["float"], results["w8a8"]
-        drop = (f[0] - q[0]) * 100
+            return accuracy, logits, json.load(open(report))["constants_bytes"]
+
+        f = build("float", [])
         # The float artifact agrees with PyTorch's top-1.
         same_as_torch = abs(f[0] - reference[name]) < 1e-9
-        print("%s float=%.4f w8a8=%.4f drop=%.2f points constants=%.3fx "
-              "agree=%.4f torch_float=%s" % (
-                  name, f[0], q[0], drop, q[2] / f[2],
-                  float((f[1].argmax(1) == q[1].argmax(1)).mean()),
-                  "same" if same_as_torch else "differs"))
-        ok = ok and drop <= max_drop and same_as_torch
+        ok = ok and same_as_torch
+        for method in methods:
+            kind = "w8a8" if method == "minmax" else \
+                "w8a8_" + method.replace(":", "_")
+            q = build(kind, ["--quantize", "w8a8", "--calibration",
+                             os.path.join(cache, "calib_" + name)] +
+                      method_args(method))
+            drop = (f[0] - q[0]) * 100
+            print("%s float=%.4f w8a8=%.4f drop=%.2f points constants=%.3fx "
+                  "agree=%.4f torch_float=%s method=%s" % (
+                      name, f[0], q[0], drop, q[2] / f[2],
+                      float((f[1].argmax(1) == q[1].argmax(1)).mean()),
+                      "same" if same_as_torch else "differs", method))
+            ok = ok and drop <= max_drop
     sys.exit(0 if ok else 1)
 
 

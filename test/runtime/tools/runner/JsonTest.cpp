@@ -1,4 +1,4 @@
-// The JSON writer and validator of mica run / mica inspect.
+// The JSON writer and reader of mica run / mica inspect.
 #include "runtime/tools/runner/json.h"
 
 #include <gtest/gtest.h>
@@ -48,6 +48,28 @@ TEST(JsonTest, Validator) {
         "[1] [2]", "\"\\x\"", "{\"a\":1,}", "-", "[\"unterminated]"})
     EXPECT_FALSE(isValidJson(bad)) << bad;
   EXPECT_FALSE(isValidJson(std::string(1000, '[') + std::string(1000, ']')));
+}
+
+TEST(JsonTest, ReaderKeepsValuesAndOrder) {
+  JsonValue v;
+  ASSERT_TRUE(parseJson(" {\"b\": [1, -2.5e1, true, null], \"a\": {\"s\": "
+                        "\"x\\\"\\u00e9\\ud83d\\ude00\\n\"}} ",
+                        v));
+  ASSERT_EQ(v.kind, JsonValue::Kind::Object);
+  ASSERT_EQ(v.members.size(), 2u);
+  EXPECT_EQ(v.members[0].first, "b"); // as written, not sorted
+  const JsonValue *list = v.get("b");
+  ASSERT_TRUE(list && list->kind == JsonValue::Kind::Array);
+  ASSERT_EQ(list->items.size(), 4u);
+  EXPECT_EQ(list->items[0].number, 1.0);
+  EXPECT_EQ(list->items[1].number, -25.0);
+  EXPECT_TRUE(list->items[2].boolean);
+  EXPECT_EQ(list->items[3].kind, JsonValue::Kind::Null);
+  const JsonValue *s = v.get("a")->get("s");
+  ASSERT_TRUE(s && s->kind == JsonValue::Kind::String);
+  EXPECT_EQ(s->string, "x\"\xc3\xa9\xf0\x9f\x98\x80\n");
+  EXPECT_EQ(v.get("missing"), nullptr);
+  EXPECT_EQ(list->get("b"), nullptr); // not an object
 }
 
 } // namespace
