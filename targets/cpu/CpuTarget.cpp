@@ -40,10 +40,17 @@ cpu::getKernelPipelineOptions(const TargetDescription &target,
     }
     // vpdpbusd: AVX-512 VNNI (with VL: 512, 256 and 128 bits) or AVX-VNNI
     // (256 and 128 bits, for the AVX2 kernels' widths).
-    if ((has("avx512vnni") && has("avx512vl")) ||
+    // (-avx512f turns the whole AVX-512 family off in LLVM, whatever the
+    // list says of its members.)
+    bool avx512 = has("avx512f");
+    if ((avx512 && has("avx512vnni") && has("avx512vl")) ||
         (has("avxvnni") && options.vectorWidth <= 8))
       options.int8Dot = "x86-vnni";
-    if (has("avx512vbmi") && options.vectorWidth == 16)
+    else if ((avx512 && has("avx512bw") && options.vectorWidth == 16) ||
+             (has("avx2") && options.vectorWidth == 8))
+      options.int8Dot = "x86-pmaddwd"; // two vpmaddwd per word of 4
+
+    if (avx512 && has("avx512vbmi") && options.vectorWidth == 16)
       options.byteTable = "x86-vbmi";
     // libmvec is glibc's (linked by -lm there).
     if (!StringRef(target.triple).ends_with("-gnu"))

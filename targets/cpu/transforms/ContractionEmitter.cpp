@@ -648,24 +648,60 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
 
 Value Emitter::applyStep(Block &body, ArrayRef<Value> args) {
   auto dot = p.op->getAttrOfType<StringAttr>(kDot4Attr);
-  std::string intrinsic;
-  if (dot && dot.getValue() == "x86-vnni" &&
-      (lanes == 16 || lanes == 8 || lanes == 4))
-    intrinsic = "llvm.x86.avx512.vpdpbusd." + std::to_string(lanes * 32);
-  else if (dot && dot.getValue() == "arm-sdot" && lanes == 4)
-    intrinsic = "llvm.aarch64.neon.sdot.v4i32.v16i8";
-  if (intrinsic.empty())
+  bool x86Width = lanes == 16 || lanes == 8 || lanes == 4;
+  if (!dot || !((dot.getValue() == "x86-vnni" && x86Width) ||
+                (dot.getValue() == "x86-pmaddwd" && x86Width) ||
+                (dot.getValue() == "arm-sdot" && lanes == 4)))
     return vectorizeBody(b, loc, body, args, lanes)[0];
-  // Operands: the accumulator, X's words (unsigned bytes for vpdpbusd),
-  // W's words.
-  auto bytes = VectorType::get({4 * lanes}, b.getI8Type());
-  Value x = vector::BitCastOp::create(b, loc, bytes, args[0]);
-  Value w = vector::BitCastOp::create(b, loc, bytes, args[1]);
-  Value acc = args.back();
-  return LLVM::CallIntrinsicOp::create(b, loc, acc.getType(),
-                                       b.getStringAttr(intrinsic),
-                                       ValueRange{acc, x, w})
-      .getResult(0);
+  // Operands: the accumulator, X's words (unsigned bytes on x86), W's words.
+  Value acc = args.back(), x = args[0], w = args[1];
+  auto call = [&](StringRef name, ValueRange operands) -> Value {
+    return LLVM::CallIntrinsicOp::create(b, loc, acc.getType(),
+                                         b.getStringAttr(name), operands)
+        .getResult(0);
+  };
+  if (dot.getValue() != "x86-pmaddwd") {
+    auto bytes = VectorType::get({4 * lanes}, b.getI8Type());
+    Value xb = vector::BitCastOp::create(b, loc, bytes, x);
+    Value wb = vector::BitCastOp::create(b, loc, bytes, w);
+    if (dot.getValue() == "arm-sdot")
+      return call("llvm.aarch64.neon.sdot.v4i32.v16i8", {acc, xb, wb});
+    return call("llvm.x86.avx512.vpdpbusd." + std::to_string(lanes * 32),
+                {acc, xb, wb});
+  }
+  // Without VNNI: pmaddwd multiplies 16-bit pairs and adds each pair into
+  // a 32-bit lane, exactly (vpmaddubsw would saturate its 16-bit sums).
+  // Bytes 0 and 2 of each word, then bytes 1 and 3, widened in place to
+  // 16 bits: X's zero-extended by masking, W's sign-extended by shifts.
+  auto halves = VectorType::get({2 * lanes}, b.getI16Type());
+  auto splat32 = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(cast<VectorType>(x.getType()),
+                               b.getI32IntegerAttr(static_cast<int32_t>(v))));
+  };
+  auto splat16 = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(halves, b.getI16IntegerAttr(v)));
+  };
+  Value mask = splat32(0x00FF00FF);
+  Value xEven = vector::BitCastOp::create(
+      b, loc, halves, arith::AndIOp::create(b, loc, x, mask));
+  Value xOdd = vector::BitCastOp::create(
+      b, loc, halves,
+      arith::AndIOp::create(
+          b, loc, arith::ShRUIOp::create(b, loc, x, splat32(8)), mask));
+  Value w16 = vector::BitCastOp::create(b, loc, halves, w);
+  Value eight = splat16(8);
+  Value wEven = arith::ShRSIOp::create(
+      b, loc, arith::ShLIOp::create(b, loc, w16, eight), eight);
+  Value wOdd = arith::ShRSIOp::create(b, loc, w16, eight);
+  std::string name = lanes == 16  ? "llvm.x86.avx512.pmaddw.d.512"
+                     : lanes == 8 ? "llvm.x86.avx2.pmadd.wd"
+                                  : "llvm.x86.sse2.pmadd.wd";
+  Value sum = arith::AddIOp::create(b, loc, call(name, {xEven, wEven}),
+                                    call(name, {xOdd, wOdd}));
+  return arith::AddIOp::create(b, loc, acc, sum);
 }
 
 SmallVector<Value> Emitter::transposedSteps(const FlatAccess &x,

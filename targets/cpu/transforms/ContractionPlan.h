@@ -45,7 +45,8 @@ constexpr int64_t kParallelWork = 1 << 15;
 /// Marks a contraction on i32 words whose body is the dot product of their
 /// 4 bytes (mica-cpu-int8-dot-layout); the value names the instruction
 /// family the emitter uses for it: "x86-vnni" (vpdpbusd, X's bytes
-/// unsigned) or "arm-sdot" (sdot, both signed).
+/// unsigned), "x86-pmaddwd" (two vpmaddwd, X's bytes unsigned) or
+/// "arm-sdot" (sdot, both signed).
 constexpr llvm::StringLiteral kDot4Attr = "mica.dot4";
 
 struct TargetShape {

@@ -526,9 +526,9 @@ struct CpuInt8DotLayoutPass
   void runOnOperation() override {
     if (dot.empty())
       return;
-    if (dot != "x86-vnni" && dot != "arm-sdot") {
+    if (dot != "x86-vnni" && dot != "x86-pmaddwd" && dot != "arm-sdot") {
       getOperation().emitError("mica-cpu-int8-dot-layout: unknown dot '")
-          << dot << "' (x86-vnni, arm-sdot)";
+          << dot << "' (x86-vnni, x86-pmaddwd, arm-sdot)";
       return signalPassFailure();
     }
     ModuleOp module = getOperation();

@@ -87,7 +87,9 @@ def CpuInt8DotLayout : Pass<"mica-cpu-int8-dot-layout", "::mlir::ModuleOp"> {
     - the new op's body states the dot product in shifts, multiplies and
       adds, so its integers equal the original op's everywhere; it carries
       `mica.dot4 = "<dot>"`, from which mica-cpu-contraction-codegen emits
-      one instruction per vector (vpdpbusd on 16, 8 or 4 lanes; sdot on 4).
+      one instruction per vector (vpdpbusd on 16, 8 or 4 lanes; sdot on 4;
+      without VNNI two vpmaddwd on the words' even and odd bytes widened to
+      16 bits, which never saturates).
 
     The reduction order changes (4 values of g per step): the sums are
     exact in i32, so the results do not.
@@ -95,7 +97,8 @@ def CpuInt8DotLayout : Pass<"mica-cpu-int8-dot-layout", "::mlir::ModuleOp"> {
   let options = [
     Option<"dot", "dot", "std::string", "\"\"",
            "The target's dot-product instructions: x86-vnni (AVX-512 VNNI "
-           "or AVX-VNNI), arm-sdot (+dotprod); empty: do nothing">,
+           "or AVX-VNNI), x86-pmaddwd (AVX2 or AVX-512BW without VNNI: two "
+           "vpmaddwd per word), arm-sdot (+dotprod); empty: do nothing">,
     Option<"vectorWidth", "vector-width", "unsigned", "16",
            "32-bit lanes per vector of the activation copy">,
   ];
