@@ -3,6 +3,7 @@
 
     bench_int8.py --mica BUILD/bin --zoo BUILD/zoo --out DIR [--rounds 5]
                   [--repeat 10] [--warmup 3] [--models NAME,...]
+                  [--compile-flags "FLAGS"]
 
 For every model: calibration samples are made from the zoo's test input
 (8 copies with seeded noise of 10% of its standard deviation: the zoo has no
@@ -65,7 +66,11 @@ def main():
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--compile-flags", default="",
+                        help="extra mica compile flags for both builds, e.g. "
+                        "--cpu-features=-avx512f,-avxvnni (an AVX2 host)")
     args = parser.parse_args()
+    extra = args.compile_flags.split()
     work = os.path.join(args.out, "work_int8")
     os.makedirs(work, exist_ok=True)
     mica = os.path.join(args.mica, "mica")
@@ -87,9 +92,10 @@ def main():
         log("%s: compiling fp32 and int8" % name)
         fp32 = os.path.join(work, name + ".fp32.mica")
         int8 = os.path.join(work, name + ".int8.mica")
-        fp32_report, _ = compile_model(mica, model, fp32, [])
+        fp32_report, _ = compile_model(mica, model, fp32, extra)
         int8_report, int8_s = compile_model(
-            mica, model, int8, ["--quantize", "w8a8", "--calibration", calib])
+            mica, model, int8,
+            extra + ["--quantize", "w8a8", "--calibration", calib])
         if fp32_report is None or int8_report is None:
             log("%s: compile failed:\n%s" % (name, int8_s))
             results.append({"model": name, "error": "compile failed"})

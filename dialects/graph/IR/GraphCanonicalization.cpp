@@ -338,9 +338,81 @@ struct MulSigmoidToSilu : OpRewritePattern<MulOp> {
 };
 } // namespace
 
+/// The value of a constant whose elements are all one float, if `v` is one.
+std::optional<double> splatFloat(Value v) {
+  DenseElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) || !attr.isSplat() ||
+      !isa<FloatType>(attr.getElementType()))
+    return std::nullopt;
+  return attr.getSplatValue<APFloat>().convertToDouble();
+}
+
+bool near(std::optional<double> v, double want) {
+  return v && std::abs(*v - want) <= 1e-6 * std::abs(want);
+}
+
+/// GELU as exporters write it without a Gelu op (ONNX before opset 20):
+/// 0.5 * x * (1 + erf(x / sqrt(2))), the three factors in any grouping and
+/// order, x / sqrt(2) also as x * (1 / sqrt(2)). One graph.gelu (erf form):
+/// one op for the passes after, one table for int8. Its lowering computes
+/// the same formula in one fixed order, so float results may move by an
+/// ulp.
+struct ErfFormulaToGelu : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(MulOp op,
+                                PatternRewriter &rewriter) const override {
+    // The factors of a product of up to three terms (inner products used
+    // only here).
+    SmallVector<Value, 3> factors;
+    for (Value v : {op.getLhs(), op.getRhs()}) {
+      auto inner = v.getDefiningOp<MulOp>();
+      if (inner && inner->hasOneUse()) {
+        factors.append({inner.getLhs(), inner.getRhs()});
+      } else {
+        factors.push_back(v);
+      }
+    }
+    if (factors.size() != 3)
+      return failure();
+    Value x, half, onePlusErf;
+    for (Value f : factors) {
+      if (near(splatFloat(f), 0.5))
+        half = f;
+      else if (auto add = f.getDefiningOp<AddOp>();
+               add && (near(splatFloat(add.getLhs()), 1.0) ||
+                       near(splatFloat(add.getRhs()), 1.0)))
+        onePlusErf = f;
+      else
+        x = f;
+    }
+    if (!x || !half || !onePlusErf || x.getType() != op.getType())
+      return failure();
+    auto add = onePlusErf.getDefiningOp<AddOp>();
+    Value erfValue =
+        near(splatFloat(add.getLhs()), 1.0) ? add.getRhs() : add.getLhs();
+    auto erf = erfValue.getDefiningOp<ErfOp>();
+    if (!erf)
+      return failure();
+    Value scaled = erf.getInput();
+    bool divided = false;
+    if (auto div = scaled.getDefiningOp<DivOp>())
+      divided = div.getLhs() == x && near(splatFloat(div.getRhs()), M_SQRT2);
+    else if (auto mul = scaled.getDefiningOp<MulOp>())
+      divided =
+          (mul.getLhs() == x && near(splatFloat(mul.getRhs()), M_SQRT1_2)) ||
+          (mul.getRhs() == x && near(splatFloat(mul.getLhs()), M_SQRT1_2));
+    if (!divided)
+      return failure();
+    rewriter.replaceOpWithNewOp<GeluOp>(op, op.getType(), x,
+                                        rewriter.getStringAttr("none"));
+    return success();
+  }
+};
+
 void MulOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                         MLIRContext *context) {
-  patterns.add<MulSigmoidToSilu>(context);
+  patterns.add<MulSigmoidToSilu, ErfFormulaToGelu>(context);
 }
 
 void BatchNormOp::getCanonicalizationPatterns(RewritePatternSet &patterns,

@@ -139,7 +139,8 @@ let hasFolder = 1 in {
 def Graph_AddOp : Graph_BinaryOp<"add", "lhs + rhs">;
 def Graph_SubOp : Graph_BinaryOp<"sub", "lhs - rhs">;
 def Graph_MulOp : Graph_BinaryOp<"mul", "lhs * rhs"> {
-  // x * sigmoid(x) becomes graph.silu (one op to fuse, tabulate, ...).
+  // x * sigmoid(x) becomes graph.silu, 0.5 * x * (1 + erf(x / sqrt(2)))
+  // graph.gelu (one op to fuse, tabulate, ...).
   let hasCanonicalizer = 1;
 }
 def Graph_DivOp : Graph_BinaryOp<"div", "lhs / rhs (integers truncate)">;

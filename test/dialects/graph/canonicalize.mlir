@@ -404,3 +404,34 @@ func.func @silu(%x: tensor<2x8xf32>, %y: tensor<2x8xf32>) -> (tensor<2x8xf32>, t
   %c = graph.mul %x, %t : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
   return %a, %b, %c : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>
 }
+
+// -----
+
+// GELU written out (torch's export before opset 20): 0.5 * x * (1 + erf(x /
+// sqrt(2))) in two groupings, and with x * (1 / sqrt(2)), is graph.gelu; a
+// product missing the 0.5 is not.
+// CHECK-LABEL: func.func @gelu
+// CHECK-DAG: %[[A:.+]] = graph.gelu %arg0 : tensor<4x8xf32>
+// CHECK-DAG: %[[B:.+]] = graph.gelu %arg0 : tensor<4x8xf32>
+// CHECK-DAG: %[[N:.+]] = graph.mul %arg0, %{{.+}} : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+// CHECK: return %[[A]], %[[B]], %[[N]]
+func.func @gelu(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %half = graph.constant dense<0.5> : tensor<f32>
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %sqrt2 = graph.constant dense<1.41421354> : tensor<f32>
+  %rsqrt2 = graph.constant dense<0.707106769> : tensor<f32>
+  %d = graph.div %x, %sqrt2 : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %e = graph.erf %d : tensor<4x8xf32>
+  %p = graph.add %e, %one : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %m = graph.mul %x, %p : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %a = graph.mul %m, %half : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %d2 = graph.mul %rsqrt2, %x : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %e2 = graph.erf %d2 : tensor<4x8xf32>
+  %p2 = graph.add %one, %e2 : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %h2 = graph.mul %half, %x : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %b = graph.mul %h2, %p2 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %e3 = graph.erf %d : tensor<4x8xf32>
+  %p3 = graph.add %e3, %one : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %n = graph.mul %x, %p3 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %a, %b, %n : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}
