@@ -96,7 +96,7 @@ public:
   void run() {
     SmallVector<Operation *> ops;
     func.walk([&](Operation *op) {
-      if (isa<ConvOp, FullyConnectedOp, MatmulOp, AddOp, MulOp, ReduceOp,
+      if (isa<ConvOp, FullyConnectedOp, MatmulOp, AddOp, MulOp, DivOp, ReduceOp,
               ConcatOp>(op) ||
           tabulated(op))
         ops.push_back(op);
@@ -108,8 +108,11 @@ public:
         continue;
       if (auto add = dyn_cast<AddOp>(op))
         rewriteAdd(add);
-      else if (auto mul = dyn_cast<MulOp>(op))
-        rewriteMul(mul);
+      else if (isa<MulOp, DivOp>(op) && scalarOperand(op))
+        rewriteScaling(op);
+      else if (isa<MulOp>(op) ||
+               (isa<MatmulOp>(op) && !constantValues(op->getOperand(1))))
+        rewriteProduct(op);
       else if (std::function<double(double)> f = tabulated(op))
         rewriteTable(op, f);
       else if (auto reduce = dyn_cast<ReduceOp>(op))
@@ -128,7 +131,7 @@ public:
           op->hasAttr(kQuantFloatReasonAttr) || !isF32Tensor(op->getResult(0)))
         return;
       auto reduce = dyn_cast<ReduceOp>(op);
-      if (!isa<AddOp, MulOp, MaxPoolOp>(op) && !tabulated(op) &&
+      if (!isa<AddOp, MulOp, DivOp, MaxPoolOp>(op) && !tabulated(op) &&
           !(reduce && reduce.getKind() == ReduceKind::mean))
         return;
       auto isConstant = [](Value v) { return matchPattern(v, m_Constant()); };
@@ -495,17 +498,23 @@ private:
     finish(b, loc, result, tableOp, params);
   }
 
-  /// A product of two integer values (squeeze-and-excitation scaling,
-  /// x * sigmoid(x)): each side minus its zero point in i32, an exact i32
-  /// product (broadcasting as the float one did), one rescale to int8.
-  void rewriteMul(MulOp mul) {
-    if (!isF32Tensor(mul.getResult()))
+  /// A product of two integer values: elementwise (squeeze-and-excitation
+  /// scaling) or a matmul of two activations (attention's q k^T and
+  /// weights x v). Each side minus its zero point in i32, an exact i32
+  /// product (broadcasting / batching as the float one did), one rescale to
+  /// int8. A matmul's operands may be quantised here (an input of a float
+  /// op); an elementwise product's must be integer already.
+  void rewriteProduct(Operation *op) {
+    if (!isF32Tensor(op->getResult(0)))
       return;
-    std::optional<IntegerValue> a = integerOf(mul.getLhs(), false);
-    std::optional<IntegerValue> c = integerOf(mul.getRhs(), false);
+    bool matmul = isa<MatmulOp>(op);
+    if (matmul && keptByUser(op))
+      return keepVoid(op, "kept float by --keep-float");
+    std::optional<IntegerValue> a = integerOf(op->getOperand(0), matmul);
+    std::optional<IntegerValue> c = integerOf(op->getOperand(1), matmul);
     if (!a || !c)
       return;
-    std::optional<Output> output = outputOf(mul);
+    std::optional<Output> output = outputOf(op);
     if (!output)
       return;
     auto [out, clamp, params] = *output;
@@ -513,19 +522,23 @@ private:
         toFixedPoint(a->params.scale * c->params.scale / params.scale);
     if (!m)
       return keepVoid(
-          mul, "the requantisation scale is out of the fixed-point range");
+          op, "the requantisation scale is out of the fixed-point range");
     OpBuilder b(out);
     b.setInsertionPointAfter(out);
-    Location loc = spanLoc(mul, out);
+    Location loc = spanLoc(op, out);
     // x - zp exactly: a rescale by 1 (2^30 * 2^-30).
     auto centred = [&](const IntegerValue &x) {
       return buildRescale(
           b, loc, x.value, withElement(x.value.getType(), b.getIntegerType(32)),
           {int64_t(1) << 30}, {30}, 0, x.params.zeroPoint, 0, {});
     };
+    Type i32Result =
+        withElement(op->getResult(0).getType(), b.getIntegerType(32));
     Value product =
-        MulOp::create(b, loc, withElement(mul.getType(), b.getIntegerType(32)),
-                      centred(*a), centred(*c));
+        matmul ? MatmulOp::create(b, loc, i32Result, centred(*a), centred(*c))
+                     .getResult()
+               : MulOp::create(b, loc, i32Result, centred(*a), centred(*c))
+                     .getResult();
     product.getDefiningOp()->setAttr(kQuantInfoAttr,
                                      quantInfo(b, a->params, params, out));
     Value result = out->getResult(0);
@@ -533,6 +546,49 @@ private:
                            withElement(result.getType(), b.getIntegerType(8)),
                            {m->multiplier}, {m->shift}, 0, 0, params.zeroPoint,
                            clampBounds(clamp, params));
+    finish(b, loc, result, q, params);
+  }
+
+  /// The positive scalar constant a Mul or Div scales by, if it is one.
+  std::optional<double> scalarOperand(Operation *op) {
+    DenseElementsAttr attr;
+    if (!matchPattern(op->getOperand(1), m_Constant(&attr)) ||
+        !attr.isSplat() || !isa<FloatType>(attr.getElementType()))
+      return std::nullopt;
+    double c = attr.getSplatValue<APFloat>().convertToDouble();
+    if (!(c > 0) || !std::isfinite(c))
+      return std::nullopt;
+    return isa<DivOp>(op) ? 1.0 / c : c;
+  }
+
+  /// An integer value times (or over) a positive constant (attention's
+  /// 1 / sqrt(d)): the same integers at another scale, one rescale to the
+  /// output's calibrated parameters.
+  void rewriteScaling(Operation *op) {
+    if (!isF32Tensor(op->getResult(0)))
+      return;
+    std::optional<IntegerValue> x = integerOf(op->getOperand(0), false);
+    if (!x)
+      return;
+    std::optional<Output> output = outputOf(op);
+    if (!output)
+      return;
+    auto [out, clamp, params] = *output;
+    std::optional<FixedPoint> m =
+        toFixedPoint(x->params.scale * *scalarOperand(op) / params.scale);
+    if (!m)
+      return keepVoid(
+          op, "the requantisation scale is out of the fixed-point range");
+    OpBuilder b(out);
+    b.setInsertionPointAfter(out);
+    Location loc = spanLoc(op, out);
+    Value result = out->getResult(0);
+    Value q = buildRescale(b, loc, x->value,
+                           withElement(result.getType(), b.getIntegerType(8)),
+                           {m->multiplier}, {m->shift}, 0, x->params.zeroPoint,
+                           params.zeroPoint, clampBounds(clamp, params));
+    q.getDefiningOp()->setAttr(kQuantInfoAttr,
+                               quantInfo(b, x->params, params, out));
     finish(b, loc, result, q, params);
   }
 

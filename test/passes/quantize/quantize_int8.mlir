@@ -164,7 +164,8 @@ func.func @tap_and_fused_location(%x: tensor<1x2xf32> {mica.range = array<f64: 0
 // -----
 
 // Ops with an integer form that stay float say why: an add of an integer
-// value and a float one (no range), a product by a constant, and a max pool
+// value and a float one (no range), a product by a constant that is not
+// one positive scalar (a scalar is a rescale), and a max pool
 // of integers that only a float op (softmax) reads.
 // CHECK-LABEL: func.func @float_reasons
 // CHECK: graph.add {{.*}}mica.float_reason = "an input is float"
@@ -175,7 +176,7 @@ func.func @float_reasons(%x: tensor<1x2xf32> {mica.range = array<f64: -1.0, 1.0>
   %w = graph.constant dense<0.5> : tensor<2x2xf32>
   %a = graph.fully_connected %x, %w {mica.range = array<f64: -1.0, 1.0>} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
   %s = graph.add %a, %z {mica.range = array<f64: -2.0, 2.0>} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
-  %c = graph.constant dense<3.0> : tensor<1x2xf32>
+  %c = graph.constant dense<[[3.0, 2.0]]> : tensor<1x2xf32>
   %m = graph.mul %a, %c {mica.range = array<f64: -3.0, 3.0>} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
   %t = graph.add %s, %m : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
   return %t : tensor<1x2xf32>
@@ -186,4 +187,26 @@ func.func @float_pool(%x: tensor<1x1x4x4xf32> {mica.range = array<f64: 0.0, 1.0>
   %p = graph.max_pool %y {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : (tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32>
   %s = graph.softmax %p {axis = 3 : i64} : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
   return %s : tensor<1x1x2x2xf32>
+}
+
+// -----
+
+// Attention's products of two activations and its scaling by a constant:
+// q k^T on centred i32 operands (no constant weight), the scaling by
+// 1 / sqrt(d) one rescale of the product's integers (zero point in and out).
+// CHECK-LABEL: func.func @attention_scores
+// CHECK-DAG: %[[Q:.*]] = graph.quantize %arg0
+// CHECK-DAG: %[[K:.*]] = graph.quantize %arg1
+// CHECK-DAG: %[[QC:.*]] = graph.rescale %[[Q]] {{.*}} -> tensor<1x4x8xi32>
+// CHECK-DAG: %[[KC:.*]] = graph.rescale %[[K]] {{.*}} -> tensor<1x8x4xi32>
+// CHECK: %[[S:.*]] = graph.matmul %[[QC]], %[[KC]] {mica.quant = {{.*}}} : (tensor<1x4x8xi32>, tensor<1x8x4xi32>) -> tensor<1x4x4xi32>
+// CHECK: %[[S8:.*]] = graph.rescale %[[S]] {{.*}} -> tensor<1x4x4xi8>
+// CHECK: %[[D:.*]] = graph.rescale %[[S8]] {{{.*}}input_zero_point = {{.*}}} : tensor<1x4x4xi8> -> tensor<1x4x4xi8>
+// CHECK: graph.dequantize %[[D]]
+// CHECK-NOT: graph.div
+func.func @attention_scores(%q: tensor<1x4x8xf32> {mica.range = array<f64: -2.0, 2.0>}, %k: tensor<1x8x4xf32> {mica.range = array<f64: -2.0, 2.0>}) -> tensor<1x4x4xf32> {
+  %s = graph.matmul %q, %k {mica.range = array<f64: -10.0, 12.0>} : (tensor<1x4x8xf32>, tensor<1x8x4xf32>) -> tensor<1x4x4xf32>
+  %c = graph.constant dense<2.828427> : tensor<f32>
+  %d = graph.div %s, %c {mica.range = array<f64: -3.5, 4.2>} : (tensor<1x4x4xf32>, tensor<f32>) -> tensor<1x4x4xf32>
+  return %d : tensor<1x4x4xf32>
 }
