@@ -97,7 +97,7 @@ public:
     SmallVector<Operation *> ops;
     func.walk([&](Operation *op) {
       if (isa<ConvOp, FullyConnectedOp, MatmulOp, AddOp, MulOp, DivOp, ReduceOp,
-              ConcatOp>(op) ||
+              ConcatOp, SoftmaxOp>(op) ||
           tabulated(op))
         ops.push_back(op);
     });
@@ -119,6 +119,8 @@ public:
         rewriteMean(reduce);
       else if (auto concat = dyn_cast<ConcatOp>(op))
         rewriteConcat(concat);
+      else if (auto softmax = dyn_cast<SoftmaxOp>(op))
+        rewriteSoftmax(softmax);
       else if (std::optional<Contraction> c = match(op))
         rewrite(*c);
     }
@@ -547,6 +549,39 @@ private:
                            {m->multiplier}, {m->shift}, 0, 0, params.zeroPoint,
                            clampBounds(clamp, params));
     finish(b, loc, result, q, params);
+  }
+
+  /// Softmax of an integer value (attention's weights):
+  /// graph.integer_softmax, whose exponentials are a 16-bit fixed-point
+  /// table for the input's scale and whose output parameters are fixed
+  /// (probabilities 0 .. 1 as -128 .. 127: scale 1/255, zero point -128),
+  /// so it needs no calibrated output range.
+  void rewriteSoftmax(SoftmaxOp softmax) {
+    if (!isF32Tensor(softmax.getResult()))
+      return;
+    if (keptByUser(softmax))
+      return keepVoid(softmax, "kept float by --keep-float");
+    std::optional<IntegerValue> x = integerOf(softmax.getInput(), true);
+    if (!x)
+      return keepVoid(softmax, "no calibrated range for the input");
+    SmallVector<int64_t> high, low;
+    for (int64_t u = 0; u < 256; ++u) {
+      auto e = static_cast<int64_t>(
+          std::lround(32768.0 * std::exp(x->params.scale * double(u - 255))));
+      high.push_back(static_cast<int8_t>(e >> 8));
+      low.push_back(static_cast<int8_t>(e & 255));
+    }
+    QuantParams params{1.0 / 255.0, -128};
+    OpBuilder b(softmax);
+    b.setInsertionPointAfter(softmax);
+    Location loc = softmax.getLoc();
+    Value result = softmax.getResult();
+    auto op = IntegerSoftmaxOp::create(
+        b, loc, x->value.getType(), x->value,
+        b.getI64IntegerAttr((int64_t)softmax.getAxis()),
+        b.getDenseI64ArrayAttr(high), b.getDenseI64ArrayAttr(low));
+    op->setAttr(kQuantInfoAttr, quantInfo(b, x->params, params, softmax));
+    finish(b, loc, result, op, params);
   }
 
   /// The positive scalar constant a Mul or Div scales by, if it is one.

@@ -6,6 +6,7 @@
 //   dequantize  sitofp(q - zp) * scale                      (q - zp in i32)
 //   rescale     clamp(((x - zp_in) * m + 2^(s-1)) >> s + zp_out)   in i64
 //   table       table[x + 128] from a constant tensor
+//   integer_softmax  row max, tabulated exponentials, sum, reciprocal
 // A per-channel rescale reads its multiplier and shift from constant i64
 // tensors indexed by the channel.
 //
@@ -15,6 +16,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 using namespace mlir;
@@ -187,11 +189,112 @@ struct TableLowering : OpConversionPattern<graph::TableOp> {
   }
 };
 
+/// graph.integer_softmax (its definition in GraphQuantOps.td): the row
+/// maximum, the exponentials from the two byte tables (looked up as
+/// graph.table's lowering does, so the CPU kernels vectorise them), their
+/// sum, one reciprocal per row and the normalisation.
+struct IntegerSoftmaxLowering : OpConversionPattern<graph::IntegerSoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(graph::IntegerSoftmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value x = adaptor.getInput();
+    auto xType = cast<RankedTensorType>(x.getType());
+    int64_t rank = xType.getRank();
+    int64_t axis = (int64_t)op.getAxis();
+    if (axis < 0)
+      axis += rank;
+    Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type(),
+         i64 = rewriter.getI64Type();
+    auto tableOf = [&](ArrayRef<int64_t> entries) -> Value {
+      SmallVector<int8_t> bytes(entries.begin(), entries.end());
+      return arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(RankedTensorType::get({256}, i8),
+                                 ArrayRef<int8_t>(bytes)));
+    };
+    Value high = tableOf(op.getExpHigh()), low = tableOf(op.getExpLow());
+    Value max = buildReduction(
+        rewriter, loc, x, {axis}, scalarConstant(rewriter, loc, i8, -128), {},
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return arith::MaxSIOp::create(b, l, args[0], args[1]);
+        });
+    AffineMap kept = dropDimsMap(rewriter.getContext(), rank, {axis});
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, x);
+    auto i32Type = RankedTensorType::get(xType.getShape(), i32);
+    Value exps = buildMapped(
+        rewriter, loc, i32Type, sizes, {x, max}, {identity, kept},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          auto c32 = [&](int64_t v) { return scalarConstant(b, l, i32, v); };
+          // x - m + 255 in [0, 255], as the signed byte graph.table reads
+          // (index byte + 128).
+          Value d = arith::SubIOp::create(
+              b, l, arith::ExtSIOp::create(b, l, i32, args[0]),
+              arith::ExtSIOp::create(b, l, i32, args[1]));
+          Value byte = arith::TruncIOp::create(
+              b, l, i8, arith::AddIOp::create(b, l, d, c32(127)));
+          auto lookup = [&](Value table) -> Value {
+            Value index = arith::IndexCastOp::create(
+                b, l, b.getIndexType(),
+                arith::AddIOp::create(
+                    b, l, arith::ExtSIOp::create(b, l, i32, byte), c32(128)));
+            Value entry =
+                tensor::ExtractOp::create(b, l, table, ValueRange{index});
+            return arith::AndIOp::create(
+                b, l, arith::ExtSIOp::create(b, l, i32, entry), c32(255));
+          };
+          return arith::AddIOp::create(
+              b, l, arith::MulIOp::create(b, l, lookup(high), c32(256)),
+              lookup(low));
+        });
+    Value sum = buildReduction(
+        rewriter, loc, exps, {axis}, scalarConstant(rewriter, loc, i32, 0), {},
+        [](OpBuilder &b, Location l, ValueRange args) {
+          return arith::AddIOp::create(b, l, args[0], args[1]).getResult();
+        });
+    auto sumType = cast<RankedTensorType>(sum.getType());
+    Value reciprocal = buildMapped(
+        rewriter, loc, RankedTensorType::get(sumType.getShape(), i64),
+        getSizes(rewriter, loc, sum), {sum},
+        {rewriter.getMultiDimIdentityMap(rank - 1)},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return arith::DivSIOp::create(
+              b, l, scalarConstant(b, l, i64, int64_t(255) << 31),
+              arith::ExtSIOp::create(b, l, i64, args[0]));
+        });
+    Value result = buildMapped(
+        rewriter, loc, RankedTensorType::get(xType.getShape(), i8), sizes,
+        {exps, reciprocal}, {identity, kept},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          auto c64 = [&](int64_t v) { return scalarConstant(b, l, i64, v); };
+          Value scaled = arith::ShRSIOp::create(
+              b, l,
+              arith::AddIOp::create(
+                  b, l,
+                  arith::MulIOp::create(
+                      b, l, arith::ExtSIOp::create(b, l, i64, args[0]),
+                      args[1]),
+                  c64(int64_t(1) << 30)),
+              c64(31));
+          Value y = arith::SubIOp::create(b, l, scaled, c64(128));
+          y = arith::MaxSIOp::create(b, l, y, c64(-128));
+          y = arith::MinSIOp::create(b, l, y, c64(127));
+          return arith::TruncIOp::create(b, l, i8, y);
+        });
+    rewriter.replaceOp(op, castTo(rewriter, loc, result, type));
+    return success();
+  }
+};
+
 } // namespace
 
 void populateQuantizationPatterns(RewritePatternSet &patterns) {
   patterns.add<QuantizeLowering, DequantizeLowering, RescaleLowering,
-               TableLowering>(patterns.getContext());
+               TableLowering, IntegerSoftmaxLowering>(patterns.getContext());
 }
 
 } // namespace mica::graph_to_linalg

@@ -126,6 +126,28 @@ LogicalResult TableOp::verify() {
   return verifySameShape(*this, getInput().getType(), getType());
 }
 
+LogicalResult IntegerSoftmaxOp::verify() {
+  Type in = getElementType(getInput().getType());
+  Type out = getElementType(getType());
+  if (!in.isSignlessInteger(8) || !out.isSignlessInteger(8))
+    return emitOpError() << "maps i8 to i8, got " << in << " to " << out;
+  for (ArrayRef<int64_t> table : {getExpHigh(), getExpLow()}) {
+    if (table.size() != 256)
+      return emitOpError() << "needs 256-entry exp tables, got "
+                           << table.size();
+    for (int64_t v : table)
+      if (v < -128 || v > 127)
+        return emitOpError() << "exp table entry " << v << " is not an i8";
+  }
+  int64_t rank = cast<RankedTensorType>(getInput().getType()).getRank();
+  // I64Attr getters return uint64_t: through int64_t for the sign.
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (axis < -rank || axis >= rank)
+    return emitOpError() << "axis " << axis << " out of range for rank "
+                         << rank;
+  return verifySameShape(*this, getInput().getType(), getType());
+}
+
 int64_t RescaleOp::getLowest() {
   if (std::optional<int64_t> min = getMin())
     return *min;

@@ -107,4 +107,38 @@ def Graph_TableOp : Graph_Op<"table", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Graph_IntegerSoftmaxOp : Graph_Op<"integer_softmax", [Pure]> {
+  let summary = "int8 softmax in integer arithmetic";
+  let description = [{
+    Softmax of int8 values along `axis`, all in integers (I-BERT's idea,
+    with the exponential tabulated instead of approximated). Per row:
+
+    ```
+    m = max(x)                            (x - m is in [-255, 0])
+    e = exp_high[x - m + 255] * 256 + exp_low[x - m + 255]   (unsigned bytes)
+    S = sum(e)                            (i32)
+    r = floor(255 * 2^31 / S)             (i64, once per row)
+    y = clamp(((e * r + 2^30) >> 31) - 128, -128, 127)
+    ```
+
+    `e` is the 16-bit fixed-point exponential round(2^15 exp(s (x - m))) for
+    the input's scale s, tabulated at compile time over the 256 possible
+    differences and stored as its high and low bytes (two byte tables the
+    CPU kernels look up with vpermi2b / tbl). The output's scale is 1 / 255
+    and its zero point -128 (probabilities 0 .. 1 map to -128 .. 127).
+    Everything is exact integer arithmetic except that TOSA has no 64-bit
+    division for the row reciprocal.
+
+    ```mlir
+    %y = graph.integer_softmax %x {axis = -1 : i64, exp_high = array<i64:
+        ...>, exp_low = array<i64: ...>} : tensor<1x4x8xi8> -> tensor<1x4x8xi8>
+    ```
+  }];
+  let arguments = (ins Graph_IntTensor:$input, I64Attr:$axis,
+                   DenseI64ArrayAttr:$exp_high, DenseI64ArrayAttr:$exp_low);
+  let results = (outs Graph_IntTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 #endif // MICA_GRAPH_QUANT_OPS

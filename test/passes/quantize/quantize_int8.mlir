@@ -166,7 +166,7 @@ func.func @tap_and_fused_location(%x: tensor<1x2xf32> {mica.range = array<f64: 0
 // Ops with an integer form that stay float say why: an add of an integer
 // value and a float one (no range), a product by a constant that is not
 // one positive scalar (a scalar is a rescale), and a max pool
-// of integers that only a float op (softmax) reads.
+// of integers that only a float op (log-softmax) reads.
 // CHECK-LABEL: func.func @float_reasons
 // CHECK: graph.add {{.*}}mica.float_reason = "an input is float"
 // CHECK: graph.mul {{.*}}mica.float_reason = "no integer form with a constant operand yet"
@@ -185,7 +185,7 @@ func.func @float_pool(%x: tensor<1x1x4x4xf32> {mica.range = array<f64: 0.0, 1.0>
   %w = graph.constant dense<0.5> : tensor<1x1x1x1xf32>
   %y = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, mica.range = array<f64: 0.0, 1.0>} : (tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x4x4xf32>
   %p = graph.max_pool %y {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : (tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32>
-  %s = graph.softmax %p {axis = 3 : i64} : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %s = graph.log_softmax %p {axis = 3 : i64} : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
   return %s : tensor<1x1x2x2xf32>
 }
 
@@ -209,4 +209,19 @@ func.func @attention_scores(%q: tensor<1x4x8xf32> {mica.range = array<f64: -2.0,
   %c = graph.constant dense<2.828427> : tensor<f32>
   %d = graph.div %s, %c {mica.range = array<f64: -3.5, 4.2>} : (tensor<1x4x4xf32>, tensor<f32>) -> tensor<1x4x4xf32>
   return %d : tensor<1x4x4xf32>
+}
+
+// -----
+
+// Softmax of an integer value: graph.integer_softmax with the exponential's
+// byte tables for the input's scale (the last entry, x = max, is 2^15: high
+// byte 128 = -128, low 0) and the fixed output parameters 1/255, -128.
+// CHECK-LABEL: func.func @softmax
+// CHECK: %[[Q:.*]] = graph.quantize %arg0
+// CHECK: %[[S:.*]] = graph.integer_softmax %[[Q]] {axis = -1 : i64, exp_high = array<i64: {{.*}}, -128>, exp_low = array<i64: {{.*}}, 0>, mica.quant = {{.*}}} : tensor<2x8xi8> -> tensor<2x8xi8>
+// CHECK: graph.dequantize %[[S]] {scale = 0.0039215686274509803 : f64, zero_point = -128 : i64}
+// CHECK-NOT: graph.softmax
+func.func @softmax(%x: tensor<2x8xf32> {mica.range = array<f64: -4.0, 4.0>}) -> tensor<2x8xf32> {
+  %s = graph.softmax %x {axis = -1 : i64} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  return %s : tensor<2x8xf32>
 }
