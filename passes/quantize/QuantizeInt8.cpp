@@ -97,7 +97,7 @@ public:
     SmallVector<Operation *> ops;
     func.walk([&](Operation *op) {
       if (isa<ConvOp, FullyConnectedOp, MatmulOp, AddOp, MulOp, DivOp, ReduceOp,
-              ConcatOp, SoftmaxOp>(op) ||
+              ConcatOp, SoftmaxOp, LayerNormOp>(op) ||
           tabulated(op))
         ops.push_back(op);
     });
@@ -121,6 +121,8 @@ public:
         rewriteConcat(concat);
       else if (auto softmax = dyn_cast<SoftmaxOp>(op))
         rewriteSoftmax(softmax);
+      else if (auto norm = dyn_cast<LayerNormOp>(op))
+        rewriteLayerNorm(norm);
       else if (std::optional<Contraction> c = match(op))
         rewrite(*c);
     }
@@ -582,6 +584,68 @@ private:
         b.getDenseI64ArrayAttr(high), b.getDenseI64ArrayAttr(low));
     op->setAttr(kQuantInfoAttr, quantInfo(b, x->params, params, softmax));
     finish(b, loc, result, op, params);
+  }
+
+  /// Layer normalisation over the last dim of an integer value with
+  /// constant scale and bias: graph.integer_layer_norm, its scale, bias and
+  /// epsilon folded with the input's and the output's parameters.
+  void rewriteLayerNorm(LayerNormOp norm) {
+    if (!isF32Tensor(norm.getResult()))
+      return;
+    auto type = cast<RankedTensorType>(norm.getInput().getType());
+    int64_t rank = type.getRank();
+    int64_t axis = (int64_t)norm.getAxis();
+    if (axis < 0)
+      axis += rank;
+    if (axis != rank - 1 || type.isDynamicDim(rank - 1))
+      return keepVoid(norm, "no integer form of a layer norm over several "
+                            "dims or a dynamic one yet");
+    int64_t n = type.getShape().back();
+    std::optional<std::vector<float>> scale = constantValues(norm.getScale());
+    std::optional<std::vector<float>> bias;
+    if (norm.getBias())
+      bias = constantValues(norm.getBias());
+    if (!scale || (norm.getBias() && !bias))
+      return keepVoid(norm, "the scale or bias is computed at run time");
+    auto channel = [&](const std::vector<float> &v, int64_t j) -> double {
+      return v.size() == 1 ? v[0] : v[j];
+    };
+    if ((int64_t)scale->size() != n && scale->size() != 1)
+      return keepVoid(norm, "the scale is not one value per channel");
+    std::optional<IntegerValue> x = integerOf(norm.getInput(), true);
+    if (!x)
+      return keepVoid(norm, "no calibrated range for the input");
+    std::optional<Output> output = outputOf(norm);
+    if (!output)
+      return;
+    auto [out, clamp, params] = *output;
+    SmallVector<int64_t> gamma, beta;
+    for (int64_t j = 0; j < n; ++j) {
+      gamma.push_back(
+          std::llround(channel(*scale, j) / params.scale * 65536.0));
+      double b = bias ? channel(*bias, j) : 0.0;
+      beta.push_back(std::llround(b / params.scale * 4294967296.0));
+    }
+    double epsilon = norm.getEpsilon().convertToDouble();
+    auto epsTerm = static_cast<int64_t>(std::llround(
+        double(n) * double(n) * epsilon / (x->params.scale * x->params.scale)));
+    OpBuilder b(out);
+    b.setInsertionPointAfter(out);
+    Location loc = spanLoc(norm, out);
+    Value result = out->getResult(0);
+    auto op = IntegerLayerNormOp::create(
+        b, loc, x->value.getType(), x->value,
+        b.getI64IntegerAttr(x->params.zeroPoint),
+        b.getI64IntegerAttr(params.zeroPoint), b.getI64IntegerAttr(epsTerm),
+        b.getDenseI64ArrayAttr(gamma), b.getDenseI64ArrayAttr(beta));
+    op->setAttr(kQuantInfoAttr, quantInfo(b, x->params, params, out));
+    Value q = op;
+    // A fused ReLU / clip after the norm: an identity rescale's clamp.
+    if (clamp)
+      q = buildRescale(b, loc, q, q.getType(), {int64_t(1) << 30}, {30}, 0,
+                       params.zeroPoint, params.zeroPoint,
+                       clampBounds(clamp, params));
+    finish(b, loc, result, q, params);
   }
 
   /// The positive scalar constant a Mul or Div scales by, if it is one.

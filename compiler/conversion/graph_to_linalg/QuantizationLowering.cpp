@@ -6,7 +6,8 @@
 //   dequantize  sitofp(q - zp) * scale                      (q - zp in i32)
 //   rescale     clamp(((x - zp_in) * m + 2^(s-1)) >> s + zp_out)   in i64
 //   table       table[x + 128] from a constant tensor
-//   integer_softmax  row max, tabulated exponentials, sum, reciprocal
+//   integer_softmax     row max, tabulated exponentials, sum, reciprocal
+//   integer_layer_norm  row sums, integer square root, per-channel affine
 // A per-channel rescale reads its multiplier and shift from constant i64
 // tensors indexed by the channel.
 //
@@ -290,11 +291,128 @@ struct IntegerSoftmaxLowering : OpConversionPattern<graph::IntegerSoftmaxOp> {
   }
 };
 
+/// graph.integer_layer_norm (its definition in GraphQuantOps.td): the
+/// row sums of c and of d^2, one integer square root and reciprocal per
+/// row, and the per-channel affine step.
+struct IntegerLayerNormLowering
+    : OpConversionPattern<graph::IntegerLayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(graph::IntegerLayerNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value x = adaptor.getInput();
+    auto xType = cast<RankedTensorType>(x.getType());
+    int64_t rank = xType.getRank(), axis = rank - 1;
+    int64_t n = xType.getShape().back();
+    int64_t zpIn = (int64_t)op.getInputZeroPoint();
+    int64_t zpOut = (int64_t)op.getOutputZeroPoint();
+    int64_t eps = (int64_t)op.getEpsilonTerm();
+    Type i32 = rewriter.getI32Type(), i64 = rewriter.getI64Type();
+    auto perChannel = [&](ArrayRef<int64_t> values) -> Value {
+      return arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(RankedTensorType::get({n}, i64), values));
+    };
+    Value gamma = perChannel(op.getGamma()), beta = perChannel(op.getBeta());
+    auto add32 = [](OpBuilder &b, Location l, ValueRange args) -> Value {
+      return arith::AddIOp::create(b, l, args[0], args[1]);
+    };
+    // sum(c), c = x - zp.
+    Value sum = buildReduction(
+        rewriter, loc, x, {axis}, scalarConstant(rewriter, loc, i32, 0), {},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value c = arith::SubIOp::create(
+              b, l, arith::ExtSIOp::create(b, l, i32, args[0]),
+              scalarConstant(b, l, i32, zpIn));
+          return add32(b, l, {c, args[1]});
+        });
+    // d = N c - sum(c), recomputed where it is read (one multiply-add).
+    auto centred = [&](OpBuilder &b, Location l, Value q, Value s) -> Value {
+      Value c =
+          arith::SubIOp::create(b, l, arith::ExtSIOp::create(b, l, i32, q),
+                                scalarConstant(b, l, i32, zpIn));
+      return arith::SubIOp::create(
+          b, l, arith::MulIOp::create(b, l, c, scalarConstant(b, l, i32, n)),
+          s);
+    };
+    Value squares = buildReduction(
+        rewriter, loc, x, {axis}, scalarConstant(rewriter, loc, i64, 0), {sum},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value d = arith::ExtSIOp::create(b, l, i64,
+                                           centred(b, l, args[0], args[1]));
+          return arith::AddIOp::create(b, l, args[2],
+                                       arith::MulIOp::create(b, l, d, d));
+        });
+    auto rowType = cast<RankedTensorType>(squares.getType());
+    // R = 2^40 / floor(sqrt(V)): the double square root of an integer below
+    // 2^53 is within one of the integer one; the two corrections make it
+    // exact (so no target's float rounding can show).
+    Value reciprocal = buildMapped(
+        rewriter, loc, rowType, getSizes(rewriter, loc, squares), {squares},
+        {rewriter.getMultiDimIdentityMap(rank - 1)},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          auto c64 = [&](int64_t v) { return scalarConstant(b, l, i64, v); };
+          Value v = arith::AddIOp::create(
+              b, l, arith::DivSIOp::create(b, l, args[0], c64(n)), c64(eps));
+          Value f64v = arith::SIToFPOp::create(b, l, b.getF64Type(), v);
+          Value r = arith::FPToSIOp::create(b, l, i64,
+                                            math::SqrtOp::create(b, l, f64v));
+          auto sq = [&](Value a) { return arith::MulIOp::create(b, l, a, a); };
+          Value down =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, sq(r), v);
+          r = arith::SelectOp::create(
+              b, l, down, arith::SubIOp::create(b, l, r, c64(1)), r);
+          Value next = arith::AddIOp::create(b, l, r, c64(1));
+          Value up = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sle,
+                                           sq(next), v);
+          r = arith::SelectOp::create(b, l, up, next, r);
+          r = arith::MaxSIOp::create(b, l, r, c64(1));
+          return arith::DivSIOp::create(b, l, c64(int64_t(1) << 40), r);
+        });
+    AffineMap kept = dropDimsMap(rewriter.getContext(), rank, {axis});
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap channel = AffineMap::get(rank, 0, rewriter.getAffineDimExpr(axis),
+                                       rewriter.getContext());
+    Value result = buildMapped(
+        rewriter, loc,
+        RankedTensorType::get(xType.getShape(), type.getElementType()),
+        getSizes(rewriter, loc, x), {x, sum, reciprocal, gamma, beta},
+        {identity, kept, kept, channel, channel},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          auto c64 = [&](int64_t v) { return scalarConstant(b, l, i64, v); };
+          Value d = arith::ExtSIOp::create(b, l, i64,
+                                           centred(b, l, args[0], args[1]));
+          Value t = arith::ShRSIOp::create(
+              b, l,
+              arith::AddIOp::create(b, l,
+                                    arith::MulIOp::create(b, l, d, args[2]),
+                                    c64(int64_t(1) << 23)),
+              c64(24));
+          Value y = arith::AddIOp::create(
+              b, l,
+              arith::AddIOp::create(
+                  b, l, arith::MulIOp::create(b, l, t, args[3]), args[4]),
+              c64(int64_t(1) << 31));
+          y = arith::AddIOp::create(
+              b, l, arith::ShRSIOp::create(b, l, y, c64(32)), c64(zpOut));
+          y = arith::MaxSIOp::create(b, l, y, c64(-128));
+          y = arith::MinSIOp::create(b, l, y, c64(127));
+          return arith::TruncIOp::create(b, l, b.getI8Type(), y);
+        });
+    rewriter.replaceOp(op, castTo(rewriter, loc, result, type));
+    return success();
+  }
+};
+
 } // namespace
 
 void populateQuantizationPatterns(RewritePatternSet &patterns) {
   patterns.add<QuantizeLowering, DequantizeLowering, RescaleLowering,
-               TableLowering, IntegerSoftmaxLowering>(patterns.getContext());
+               TableLowering, IntegerSoftmaxLowering, IntegerLayerNormLowering>(
+      patterns.getContext());
 }
 
 } // namespace mica::graph_to_linalg

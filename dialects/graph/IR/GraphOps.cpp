@@ -148,6 +148,21 @@ LogicalResult IntegerSoftmaxOp::verify() {
   return verifySameShape(*this, getInput().getType(), getType());
 }
 
+LogicalResult IntegerLayerNormOp::verify() {
+  auto type = cast<RankedTensorType>(getInput().getType());
+  if (!type.getElementType().isSignlessInteger(8) ||
+      !getElementType(getType()).isSignlessInteger(8))
+    return emitOpError() << "maps i8 to i8";
+  if (type.getRank() == 0 || type.isDynamicDim(type.getRank() - 1))
+    return emitOpError() << "needs a static last dim";
+  int64_t n = type.getShape().back();
+  if ((int64_t)getGamma().size() != n || (int64_t)getBeta().size() != n)
+    return emitOpError() << "needs one gamma and one beta per element of the "
+                            "last dim ("
+                         << n << ")";
+  return verifySameShape(*this, getInput().getType(), getType());
+}
+
 int64_t RescaleOp::getLowest() {
   if (std::optional<int64_t> min = getMin())
     return *min;

@@ -141,4 +141,32 @@ def Graph_IntegerSoftmaxOp : Graph_Op<"integer_softmax", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Graph_IntegerLayerNormOp : Graph_Op<"integer_layer_norm", [Pure]> {
+  let summary = "int8 layer normalisation over the last dim, in integers";
+  let description = [{
+    Layer normalisation of int8 values over the last dim (N elements), all
+    in integers. Per row, with c = x - input_zero_point:
+
+    ```
+    d     = N c - sum(c)                       (i32: N (c - mean), exact)
+    V     = sum(d^2) / N + epsilon_term        (i64: N^2 (variance + eps))
+    sigma = floor(sqrt(V))                     (exact integer square root)
+    R     = floor(2^40 / sigma)                (i64, once per row)
+    t     = (d R + 2^23) >> 24                 ((c - mean) / std in Q16)
+    y     = clamp(((t gamma[j] + beta[j] + 2^31) >> 32) + output_zero_point)
+    ```
+
+    `gamma[j]` = round(scale_j / s_out 2^16) and `beta[j]` = round(bias_j /
+    s_out 2^32) per channel j of the last dim, `epsilon_term` = round(N^2
+    eps / s_in^2): the float layer norm's scale, bias and epsilon folded
+    with the input's and output's quantisation at compile time.
+  }];
+  let arguments = (ins Graph_IntTensor:$input, I64Attr:$input_zero_point,
+                   I64Attr:$output_zero_point, I64Attr:$epsilon_term,
+                   DenseI64ArrayAttr:$gamma, DenseI64ArrayAttr:$beta);
+  let results = (outs Graph_IntTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 #endif // MICA_GRAPH_QUANT_OPS

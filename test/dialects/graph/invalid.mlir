@@ -546,3 +546,12 @@ func.func @integer_softmax_type(%x: tensor<2x3xi32>) {
   %0 = graph.integer_softmax %x {axis = -1 : i64, exp_high = array<i64: 1>, exp_low = array<i64: 1>} : tensor<2x3xi32> -> tensor<2x3xi32>
   return
 }
+
+// -----
+
+// integer_layer_norm: one gamma and beta per element of the last dim.
+func.func @integer_layer_norm_params(%x: tensor<2x3xi8>) {
+  // expected-error @+1 {{needs one gamma and one beta per element of the last dim (3)}}
+  %0 = graph.integer_layer_norm %x {input_zero_point = 0 : i64, output_zero_point = 0 : i64, epsilon_term = 1 : i64, gamma = array<i64: 1, 2>, beta = array<i64: 1, 2, 3>} : tensor<2x3xi8> -> tensor<2x3xi8>
+  return
+}

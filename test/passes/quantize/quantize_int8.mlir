@@ -225,3 +225,21 @@ func.func @softmax(%x: tensor<2x8xf32> {mica.range = array<f64: -4.0, 4.0>}) -> 
   %s = graph.softmax %x {axis = -1 : i64} : (tensor<2x8xf32>) -> tensor<2x8xf32>
   return %s : tensor<2x8xf32>
 }
+
+// -----
+
+// Layer norm over the last dim with constant scale and bias:
+// graph.integer_layer_norm with gamma = round(scale / s_out 2^16) and beta =
+// round(bias / s_out 2^32) (output [-2, 2]: s_out = 4/255, zero point -1),
+// epsilon_term = round(N^2 eps / s_in^2).
+// CHECK-LABEL: func.func @layer_norm
+// CHECK: %[[Q:.*]] = graph.quantize %arg0
+// CHECK: %[[N:.*]] = graph.integer_layer_norm %[[Q]] {beta = array<i64: 0, 27380415301>, epsilon_term = 1 : i64, gamma = array<i64: 4177920, 2088960>, input_zero_point = -1 : i64, mica.quant = {{.*}}, output_zero_point = -1 : i64} : tensor<3x2xi8> -> tensor<3x2xi8>
+// CHECK: graph.dequantize %[[N]]
+// CHECK-NOT: graph.layer_norm
+func.func @layer_norm(%x: tensor<3x2xf32> {mica.range = array<f64: -1.0, 1.0>}) -> tensor<3x2xf32> {
+  %s = graph.constant dense<[1.0, 0.5]> : tensor<2xf32>
+  %b = graph.constant dense<[0.0, 0.1]> : tensor<2xf32>
+  %y = graph.layer_norm %x, %s, %b {axis = -1 : i64, mica.range = array<f64: -2.0, 2.0>} : (tensor<3x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}

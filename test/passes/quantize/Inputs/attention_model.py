@@ -1,6 +1,6 @@
-"""A one-head self-attention block (q, k, v projections, q k^T / sqrt(d),
-softmax, weights x v, output projection, GELU written out as its erf
-formula) as ONNX, for the W8A8 transformer path.
+"""A pre-norm one-head transformer block (layer norm, q, k, v projections,
+q k^T / sqrt(d), softmax, weights x v, output projection, GELU written out
+as its erf formula, residual add) as ONNX, for the W8A8 transformer path.
 
     attention_model.py OUT_DIR
 
@@ -31,18 +31,23 @@ def main():
          for n in ("wq", "wk", "wv", "wo")}
     b = {n: (0.1 * rng.standard_normal(D)).astype(np.float32)
          for n in ("bq", "bk", "bv", "bo")}
+    ln = {"ln_scale": (1 + 0.2 * rng.standard_normal(D)).astype(np.float32),
+          "ln_bias": (0.1 * rng.standard_normal(D)).astype(np.float32)}
     consts = {"sqrt_d": np.array(math.sqrt(D), np.float32),
               "sqrt2": np.array(math.sqrt(2), np.float32),
               "one": np.array(1, np.float32), "half": np.array(0.5, np.float32)}
     inits = [numpy_helper.from_array(v, k) for k, v in
-             list(w.items()) + list(b.items()) + list(consts.items())]
+             list(w.items()) + list(b.items()) + list(consts.items()) +
+             list(ln.items())]
     n = helper.make_node
     nodes = [
-        n("MatMul", ["x", "wq"], ["q0"], name="q_proj"),
+        n("LayerNormalization", ["x", "ln_scale", "ln_bias"], ["h"], axis=-1,
+          epsilon=1e-5, name="ln"),
+        n("MatMul", ["h", "wq"], ["q0"], name="q_proj"),
         n("Add", ["q0", "bq"], ["q"], name="q_bias"),
-        n("MatMul", ["x", "wk"], ["k0"], name="k_proj"),
+        n("MatMul", ["h", "wk"], ["k0"], name="k_proj"),
         n("Add", ["k0", "bk"], ["k"], name="k_bias"),
-        n("MatMul", ["x", "wv"], ["v0"], name="v_proj"),
+        n("MatMul", ["h", "wv"], ["v0"], name="v_proj"),
         n("Add", ["v0", "bv"], ["v"], name="v_bias"),
         n("Transpose", ["k"], ["kt"], perm=[0, 2, 1], name="k_t"),
         n("MatMul", ["q", "kt"], ["s0"], name="scores"),
@@ -55,7 +60,8 @@ def main():
         n("Erf", ["g0"], ["g1"], name="gelu_erf"),
         n("Add", ["g1", "one"], ["g2"], name="gelu_add"),
         n("Mul", ["o", "g2"], ["g3"], name="gelu_mul"),
-        n("Mul", ["g3", "half"], ["y"], name="gelu_half"),
+        n("Mul", ["g3", "half"], ["g"], name="gelu_half"),
+        n("Add", ["x", "g"], ["y"], name="residual"),
     ]
     graph = helper.make_graph(
         nodes, "attention",
@@ -71,13 +77,16 @@ def main():
     x = rng.standard_normal((2, T, D)).astype(np.float32)
     np.save(os.path.join(out, "x.npy"), x)
     # The float reference.
-    q, k, v = (x @ w["wq"] + b["bq"], x @ w["wk"] + b["bk"],
-               x @ w["wv"] + b["bv"])
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    h = (x - mean) / np.sqrt(var + 1e-5) * ln["ln_scale"] + ln["ln_bias"]
+    q, k, v = (h @ w["wq"] + b["bq"], h @ w["wk"] + b["bk"],
+               h @ w["wv"] + b["bv"])
     s = q @ k.transpose(0, 2, 1) / math.sqrt(D)
     p = np.exp(s - s.max(-1, keepdims=True))
     p /= p.sum(-1, keepdims=True)
     o = (p @ v) @ w["wo"] + b["bo"]
-    y = 0.5 * o * (1 + erf(o / math.sqrt(2)))
+    y = x + 0.5 * o * (1 + erf(o / math.sqrt(2)))
     np.save(os.path.join(out, "float.npy"), y.astype(np.float32))
 
 
