@@ -21,10 +21,10 @@ namespace {
 bool isQuantizable(Operation *op) {
   return isa<graph::ConvOp, graph::FullyConnectedOp, graph::MatmulOp,
              graph::AddOp, graph::MulOp, graph::DivOp, graph::ReduceOp,
-             graph::ConcatOp, graph::LayerNormOp, graph::ReluOp, graph::ClampOp,
-             graph::SigmoidOp, graph::TanhOp, graph::HardSwishOp,
-             graph::HardSigmoidOp, graph::SiluOp, graph::GeluOp,
-             graph::LeakyReluOp, graph::EluOp, graph::ReshapeOp,
+             graph::ConcatOp, graph::LayerNormOp, graph::SoftmaxOp,
+             graph::ReluOp, graph::ClampOp, graph::SigmoidOp, graph::TanhOp,
+             graph::HardSwishOp, graph::HardSigmoidOp, graph::SiluOp,
+             graph::GeluOp, graph::LeakyReluOp, graph::EluOp, graph::ReshapeOp,
              graph::TransposeOp, graph::MaxPoolOp, graph::SliceOp>(op);
 }
 

@@ -555,9 +555,10 @@ private:
 
   /// Softmax of an integer value (attention's weights):
   /// graph.integer_softmax, whose exponentials are a 16-bit fixed-point
-  /// table for the input's scale and whose output parameters are fixed
-  /// (probabilities 0 .. 1 as -128 .. 127: scale 1/255, zero point -128),
-  /// so it needs no calibrated output range.
+  /// table for the input's scale. The output range is [0, the largest
+  /// probability calibration saw] (attention weights are mostly small: a
+  /// whole 0 .. 1 range would leave them a step or two), [0, 1] without
+  /// calibration.
   void rewriteSoftmax(SoftmaxOp softmax) {
     if (!isF32Tensor(softmax.getResult()))
       return;
@@ -573,7 +574,11 @@ private:
       high.push_back(static_cast<int8_t>(e >> 8));
       low.push_back(static_cast<int8_t>(e & 255));
     }
-    QuantParams params{1.0 / 255.0, -128};
+    double top = 1.0;
+    if (std::optional<std::pair<double, double>> range =
+            rangeOf(softmax.getResult()))
+      top = std::clamp(range->second, 1.0 / 64, 1.0);
+    QuantParams params = activationParams(0.0, top);
     OpBuilder b(softmax);
     b.setInsertionPointAfter(softmax);
     Location loc = softmax.getLoc();
@@ -581,7 +586,9 @@ private:
     auto op = IntegerSoftmaxOp::create(
         b, loc, x->value.getType(), x->value,
         b.getI64IntegerAttr((int64_t)softmax.getAxis()),
-        b.getDenseI64ArrayAttr(high), b.getDenseI64ArrayAttr(low));
+        b.getDenseI64ArrayAttr(high), b.getDenseI64ArrayAttr(low),
+        b.getI64IntegerAttr(std::llround(2147483648.0 / params.scale)),
+        b.getI64IntegerAttr(params.zeroPoint));
     op->setAttr(kQuantInfoAttr, quantInfo(b, x->params, params, softmax));
     finish(b, loc, result, op, params);
   }

@@ -218,6 +218,8 @@ struct IntegerSoftmaxLowering : OpConversionPattern<graph::IntegerSoftmaxOp> {
                                  ArrayRef<int8_t>(bytes)));
     };
     Value high = tableOf(op.getExpHigh()), low = tableOf(op.getExpLow());
+    int64_t multiplier = (int64_t)op.getOutputMultiplier();
+    int64_t zeroPoint = (int64_t)op.getOutputZeroPoint();
     Value max = buildReduction(
         rewriter, loc, x, {axis}, scalarConstant(rewriter, loc, i8, -128), {},
         [](OpBuilder &b, Location l, ValueRange args) -> Value {
@@ -264,7 +266,7 @@ struct IntegerSoftmaxLowering : OpConversionPattern<graph::IntegerSoftmaxOp> {
         {rewriter.getMultiDimIdentityMap(rank - 1)},
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
           return arith::DivSIOp::create(
-              b, l, scalarConstant(b, l, i64, int64_t(255) << 31),
+              b, l, scalarConstant(b, l, i64, multiplier),
               arith::ExtSIOp::create(b, l, i64, args[0]));
         });
     Value result = buildMapped(
@@ -281,7 +283,7 @@ struct IntegerSoftmaxLowering : OpConversionPattern<graph::IntegerSoftmaxOp> {
                       args[1]),
                   c64(int64_t(1) << 30)),
               c64(31));
-          Value y = arith::SubIOp::create(b, l, scaled, c64(128));
+          Value y = arith::AddIOp::create(b, l, scaled, c64(zeroPoint));
           y = arith::MaxSIOp::create(b, l, y, c64(-128));
           y = arith::MinSIOp::create(b, l, y, c64(127));
           return arith::TruncIOp::create(b, l, i8, y);

@@ -117,15 +117,16 @@ def Graph_IntegerSoftmaxOp : Graph_Op<"integer_softmax", [Pure]> {
     m = max(x)                            (x - m is in [-255, 0])
     e = exp_high[x - m + 255] * 256 + exp_low[x - m + 255]   (unsigned bytes)
     S = sum(e)                            (i32)
-    r = floor(255 * 2^31 / S)             (i64, once per row)
-    y = clamp(((e * r + 2^30) >> 31) - 128, -128, 127)
+    r = floor(output_multiplier / S)      (i64, once per row)
+    y = clamp(((e * r + 2^30) >> 31) + output_zero_point, -128, 127)
     ```
 
     `e` is the 16-bit fixed-point exponential round(2^15 exp(s (x - m))) for
     the input's scale s, tabulated at compile time over the 256 possible
     differences and stored as its high and low bytes (two byte tables the
-    CPU kernels look up with vpermi2b / tbl). The output's scale is 1 / 255
-    and its zero point -128 (probabilities 0 .. 1 map to -128 .. 127).
+    CPU kernels look up with vpermi2b / tbl). `output_multiplier` is
+    round(2^31 / s_out) for the output's scale s_out (1 / 255 for the whole
+    0 .. 1, less where calibration saw only smaller probabilities).
     Everything is exact integer arithmetic except that TOSA has no 64-bit
     division for the row reciprocal.
 
@@ -135,7 +136,8 @@ def Graph_IntegerSoftmaxOp : Graph_Op<"integer_softmax", [Pure]> {
     ```
   }];
   let arguments = (ins Graph_IntTensor:$input, I64Attr:$axis,
-                   DenseI64ArrayAttr:$exp_high, DenseI64ArrayAttr:$exp_low);
+                   DenseI64ArrayAttr:$exp_high, DenseI64ArrayAttr:$exp_low,
+                   I64Attr:$output_multiplier, I64Attr:$output_zero_point);
   let results = (outs Graph_IntTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;

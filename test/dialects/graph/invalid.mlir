@@ -535,7 +535,7 @@ func.func @table_size(%x: tensor<3xi8>) {
 // integer_softmax: two 256-entry byte tables, an axis within the rank.
 func.func @integer_softmax_tables(%x: tensor<2x3xi8>) {
   // expected-error @+1 {{needs 256-entry exp tables, got 2}}
-  %0 = graph.integer_softmax %x {axis = -1 : i64, exp_high = array<i64: 1, 2>, exp_low = array<i64: 1, 2>} : tensor<2x3xi8> -> tensor<2x3xi8>
+  %0 = graph.integer_softmax %x {axis = -1 : i64, exp_high = array<i64: 1, 2>, exp_low = array<i64: 1, 2>, output_multiplier = 1 : i64, output_zero_point = 0 : i64} : tensor<2x3xi8> -> tensor<2x3xi8>
   return
 }
 
@@ -543,7 +543,7 @@ func.func @integer_softmax_tables(%x: tensor<2x3xi8>) {
 
 func.func @integer_softmax_type(%x: tensor<2x3xi32>) {
   // expected-error @+1 {{maps i8 to i8, got 'i32' to 'i32'}}
-  %0 = graph.integer_softmax %x {axis = -1 : i64, exp_high = array<i64: 1>, exp_low = array<i64: 1>} : tensor<2x3xi32> -> tensor<2x3xi32>
+  %0 = graph.integer_softmax %x {axis = -1 : i64, exp_high = array<i64: 1>, exp_low = array<i64: 1>, output_multiplier = 1 : i64, output_zero_point = 0 : i64} : tensor<2x3xi32> -> tensor<2x3xi32>
   return
 }
 

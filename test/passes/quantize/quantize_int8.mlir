@@ -215,11 +215,12 @@ func.func @attention_scores(%q: tensor<1x4x8xf32> {mica.range = array<f64: -2.0,
 
 // Softmax of an integer value: graph.integer_softmax with the exponential's
 // byte tables for the input's scale (the last entry, x = max, is 2^15: high
-// byte 128 = -128, low 0) and the fixed output parameters 1/255, -128.
+// byte 128 = -128, low 0); without a calibrated output range the output is
+// [0, 1] (scale 1/255 as f32, zero point -128, multiplier 2^31 / scale).
 // CHECK-LABEL: func.func @softmax
 // CHECK: %[[Q:.*]] = graph.quantize %arg0
-// CHECK: %[[S:.*]] = graph.integer_softmax %[[Q]] {axis = -1 : i64, exp_high = array<i64: {{.*}}, -128>, exp_low = array<i64: {{.*}}, 0>, mica.quant = {{.*}}} : tensor<2x8xi8> -> tensor<2x8xi8>
-// CHECK: graph.dequantize %[[S]] {scale = 0.0039215686274509803 : f64, zero_point = -128 : i64}
+// CHECK: %[[S:.*]] = graph.integer_softmax %[[Q]] {axis = -1 : i64, exp_high = array<i64: {{.*}}, -128>, exp_low = array<i64: {{.*}}, 0>, mica.quant = {{.*}}, output_multiplier = 547608297855 : i64, output_zero_point = -128 : i64} : tensor<2x8xi8> -> tensor<2x8xi8>
+// CHECK: graph.dequantize %[[S]] {scale = 0.0039215688593685627 : f64, zero_point = -128 : i64}
 // CHECK-NOT: graph.softmax
 func.func @softmax(%x: tensor<2x8xf32> {mica.range = array<f64: -4.0, 4.0>}) -> tensor<2x8xf32> {
   %s = graph.softmax %x {axis = -1 : i64} : (tensor<2x8xf32>) -> tensor<2x8xf32>
