@@ -518,15 +518,12 @@ private:
     std::optional<IntegerValue> c = integerOf(op->getOperand(1), matmul);
     if (!a || !c)
       return;
-    std::optional<Output> output = outputOf(op);
-    if (!output)
+    std::optional<std::pair<Output, FixedPoint>> requant =
+        requantized(op, a->params.scale * c->params.scale);
+    if (!requant)
       return;
-    auto [out, clamp, params] = *output;
-    std::optional<FixedPoint> m =
-        toFixedPoint(a->params.scale * c->params.scale / params.scale);
-    if (!m)
-      return keepVoid(
-          op, "the requantisation scale is out of the fixed-point range");
+    auto [out, clamp, params] = requant->first;
+    std::optional<FixedPoint> m = requant->second;
     OpBuilder b(out);
     b.setInsertionPointAfter(out);
     Location loc = spanLoc(op, out);
@@ -655,6 +652,21 @@ private:
     finish(b, loc, result, q, params);
   }
 
+  /// Where an integer rewrite of `op` ends (outputOf) and the fixed-point
+  /// requantisation from its integers' scale `scale` to the output's;
+  /// nullopt, with `op` kept float and the reason on it, without one.
+  std::optional<std::pair<Output, FixedPoint>> requantized(Operation *op,
+                                                           double scale) {
+    std::optional<Output> output = outputOf(op);
+    if (!output)
+      return std::nullopt;
+    std::optional<FixedPoint> m = toFixedPoint(scale / output->params.scale);
+    if (!m)
+      return keep(op,
+                  "the requantisation scale is out of the fixed-point range");
+    return std::make_pair(*output, *m);
+  }
+
   /// The positive scalar constant a Mul or Div scales by, if it is one.
   std::optional<double> scalarOperand(Operation *op) {
     DenseElementsAttr attr;
@@ -676,15 +688,12 @@ private:
     std::optional<IntegerValue> x = integerOf(op->getOperand(0), false);
     if (!x)
       return;
-    std::optional<Output> output = outputOf(op);
-    if (!output)
+    std::optional<std::pair<Output, FixedPoint>> requant =
+        requantized(op, x->params.scale * *scalarOperand(op));
+    if (!requant)
       return;
-    auto [out, clamp, params] = *output;
-    std::optional<FixedPoint> m =
-        toFixedPoint(x->params.scale * *scalarOperand(op) / params.scale);
-    if (!m)
-      return keepVoid(
-          op, "the requantisation scale is out of the fixed-point range");
+    auto [out, clamp, params] = requant->first;
+    std::optional<FixedPoint> m = requant->second;
     OpBuilder b(out);
     b.setInsertionPointAfter(out);
     Location loc = spanLoc(op, out);
