@@ -80,3 +80,42 @@ ChannelWeights mica::quant::quantizeWeights(llvm::ArrayRef<float> values,
   }
   return out;
 }
+
+std::optional<ChannelWeights>
+mica::quant::weightsOnGrid(llvm::ArrayRef<float> values,
+                           llvm::ArrayRef<int64_t> shape, int64_t axis,
+                           llvm::ArrayRef<double> scales) {
+  int64_t channels = shape[axis], inner = 1;
+  for (size_t i = axis + 1; i < shape.size(); ++i)
+    inner *= shape[i];
+  if (scales.size() != 1 && static_cast<int64_t>(scales.size()) != channels)
+    return std::nullopt;
+  ChannelWeights out;
+  out.scales.assign(channels, scales.front());
+  if (scales.size() > 1)
+    out.scales.assign(scales.begin(), scales.end());
+  out.values.resize(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    double scale = out.scales[(i / inner) % channels];
+    if (!(scale > 0))
+      return std::nullopt;
+    double q = std::nearbyint(values[i] / scale);
+    if (q < -128 || q > 127 || static_cast<float>(q * scale) != values[i])
+      return std::nullopt;
+    out.values[i] = static_cast<int8_t>(q);
+  }
+  return out;
+}
+
+std::vector<int64_t> mica::quant::windowCounts(int64_t size, int64_t kernel,
+                                               int64_t stride, int64_t dilation,
+                                               int64_t padBegin,
+                                               int64_t outputs) {
+  std::vector<int64_t> counts(outputs, 0);
+  for (int64_t o = 0; o < outputs; ++o)
+    for (int64_t k = 0; k < kernel; ++k) {
+      int64_t at = o * stride - padBegin + k * dilation;
+      counts[o] += at >= 0 && at < size;
+    }
+  return counts;
+}

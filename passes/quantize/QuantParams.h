@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace mica::quant {
@@ -22,6 +23,17 @@ struct QuantParams {
   double scale = 1.0;
   int64_t zeroPoint = 0;
 };
+
+/// The range [lo, hi] whose parameters (activationParams) are exactly `scale`
+/// and `zeroPoint` on an 8-bit integer type: what a QuantizeLinear of a QDQ
+/// model, or a QOperator op's own parameters, say about the value they
+/// quantise. Exact in double for f32 scales (uint8 parameters become int8
+/// ones with the zero point moved by -128: the same real values).
+inline std::pair<double, double> exactRange(double scale, int64_t zeroPoint,
+                                            bool isUnsigned) {
+  double qmin = isUnsigned ? 0 : -128, qmax = isUnsigned ? 255 : 127;
+  return {(qmin - zeroPoint) * scale, (qmax - zeroPoint) * scale};
+}
 
 /// int8 asymmetric parameters for values in [lo, hi]: the range is widened
 /// to contain 0 (so that 0, ReLU's floor and zero padding are exact), scale
@@ -61,6 +73,24 @@ struct ChannelWeights {
 };
 ChannelWeights quantizeWeights(llvm::ArrayRef<float> values,
                                llvm::ArrayRef<int64_t> shape, int64_t axis);
+
+/// Weights that are already quantised (a QOperator or QDQ model's own): the
+/// integers q in [-128, 127] with values[i] == float(q * scales[channel]),
+/// one scale per channel along `axis` (or one for all), or nullopt when a
+/// value is not on its channel's grid. The model's integers then stay
+/// exactly as they are.
+std::optional<ChannelWeights> weightsOnGrid(llvm::ArrayRef<float> values,
+                                            llvm::ArrayRef<int64_t> shape,
+                                            int64_t axis,
+                                            llvm::ArrayRef<double> scales);
+
+/// For each of `outputs` window positions along one axis of a pooling
+/// window (`kernel` taps `dilation` apart, `stride` between positions, the
+/// first window starting `padBegin` before the input): how many taps fall
+/// inside the `size` input elements.
+std::vector<int64_t> windowCounts(int64_t size, int64_t kernel, int64_t stride,
+                                  int64_t dilation, int64_t padBegin,
+                                  int64_t outputs);
 
 } // namespace mica::quant
 

@@ -59,6 +59,18 @@ std::optional<std::pair<double, double>> rangeOf(Value value) {
   return std::make_pair(attr[0], attr[1]);
 }
 
+/// Whether the range of `value` is the grid the model itself quantises it
+/// on (kQuantModelGridAttr).
+bool onModelGrid(Value value) {
+  if (auto arg = dyn_cast<BlockArgument>(value)) {
+    auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+    return func && arg.getOwner() == &func.getBody().front() &&
+           func.getArgAttr(arg.getArgNumber(), kQuantModelGridAttr);
+  }
+  return value.getDefiningOp()->getNumResults() == 1 &&
+         value.getDefiningOp()->hasAttr(kQuantModelGridAttr);
+}
+
 bool isF32Tensor(Value value) {
   auto type = dyn_cast<RankedTensorType>(value.getType());
   return type && type.getElementType().isF32();
@@ -97,7 +109,7 @@ public:
     SmallVector<Operation *> ops;
     func.walk([&](Operation *op) {
       if (isa<ConvOp, FullyConnectedOp, MatmulOp, AddOp, MulOp, ReduceOp,
-              ConcatOp>(op) ||
+              ConcatOp, AvgPoolOp>(op) ||
           tabulated(op))
         ops.push_back(op);
     });
@@ -109,13 +121,17 @@ public:
       if (auto add = dyn_cast<AddOp>(op))
         rewriteAdd(add);
       else if (auto mul = dyn_cast<MulOp>(op))
-        rewriteMul(mul);
+        rewriteProduct(mul);
       else if (std::function<double(double)> f = tabulated(op))
         rewriteTable(op, f);
       else if (auto reduce = dyn_cast<ReduceOp>(op))
         rewriteMean(reduce);
       else if (auto concat = dyn_cast<ConcatOp>(op))
         rewriteConcat(concat);
+      else if (auto pool = dyn_cast<AvgPoolOp>(op))
+        rewriteAvgPool(pool);
+      else if (isProductOfIntegers(op))
+        rewriteProduct(cast<MatmulOp>(op));
       else if (std::optional<Contraction> c = match(op))
         rewrite(*c);
     }
@@ -128,7 +144,7 @@ public:
           op->hasAttr(kQuantFloatReasonAttr) || !isF32Tensor(op->getResult(0)))
         return;
       auto reduce = dyn_cast<ReduceOp>(op);
-      if (!isa<AddOp, MulOp, MaxPoolOp>(op) && !tabulated(op) &&
+      if (!isa<AddOp, MulOp, MaxPoolOp, AvgPoolOp>(op) && !tabulated(op) &&
           !(reduce && reduce.getKind() == ReduceKind::mean))
         return;
       auto isConstant = [](Value v) { return matchPattern(v, m_Constant()); };
@@ -269,16 +285,15 @@ private:
              127));
   }
 
-  /// A float add of two integer values (a residual connection): each side
-  /// is rescaled to i32 at 2^20 / (2 max(s_a, s_b)) steps per unit, the
-  /// sum rescaled to int8 (TFLite's and TOSA's integer add).
+  /// A float add of two integer values (a residual connection, with
+  /// broadcasting): each side is rescaled to i32 at 2^20 / (2 max(s_a, s_b))
+  /// steps per unit, the sum rescaled to int8 (TFLite's and TOSA's integer
+  /// add).
   void rewriteAdd(AddOp add) {
-    if (!isF32Tensor(add.getResult()) ||
-        add.getLhs().getType() != add.getType() ||
-        add.getRhs().getType() != add.getType())
+    if (!isF32Tensor(add.getResult()))
       return;
-    std::optional<IntegerValue> a = integerOf(add.getLhs(), false);
-    std::optional<IntegerValue> c = integerOf(add.getRhs(), false);
+    std::optional<IntegerValue> a = operandOf(add.getLhs());
+    std::optional<IntegerValue> c = operandOf(add.getRhs());
     if (!a || !c)
       return;
     std::optional<Output> output = outputOf(add);
@@ -300,11 +315,14 @@ private:
     OpBuilder b(out);
     b.setInsertionPointAfter(out);
     Location loc = spanLoc(add, out);
-    Type i32Type = withElement(add.getType(), b.getIntegerType(32));
-    Value wideA = buildRescale(b, loc, a->value, i32Type, {ma->multiplier},
-                               {ma->shift}, 0, a->params.zeroPoint, 0, {});
-    Value wideC = buildRescale(b, loc, c->value, i32Type, {mc->multiplier},
-                               {mc->shift}, 0, c->params.zeroPoint, 0, {});
+    Type i32 = b.getIntegerType(32);
+    Type i32Type = withElement(add.getType(), i32);
+    Value wideA = buildRescale(
+        b, loc, a->value, withElement(a->value.getType(), i32),
+        {ma->multiplier}, {ma->shift}, 0, a->params.zeroPoint, 0, {});
+    Value wideC = buildRescale(
+        b, loc, c->value, withElement(c->value.getType(), i32),
+        {mc->multiplier}, {mc->shift}, 0, c->params.zeroPoint, 0, {});
     Value sum = AddOp::create(b, loc, i32Type, wideA, wideC);
     sum.getDefiningOp()->setAttr(kQuantInfoAttr,
                                  quantInfo(b, a->params, params, out));
@@ -364,6 +382,140 @@ private:
         b, loc, sum, withElement(result.getType(), b.getIntegerType(8)),
         {m->multiplier}, {m->shift}, 0, count * x->params.zeroPoint,
         params.zeroPoint, clampBounds(clamp, params));
+    finish(b, loc, result, q, params);
+  }
+
+  /// An average pool of an integer value: the i32 sums of (x - zp) over the
+  /// windows (a depthwise convolution by ones of the input padded with its
+  /// zero point, whose bias removes the zero point of every tap), divided
+  /// by each window's count within the rescale to int8. Counts are a
+  /// product of one count per spatial axis; an axis whose counts vary
+  /// (padding not counted) gets a rescale of its own along that axis,
+  /// keeping `bits` fractional bits in i32 until the last one.
+  void rewriteAvgPool(AvgPoolOp pool) {
+    if (!isF32Tensor(pool.getResult()))
+      return;
+    std::optional<IntegerValue> x = integerOf(pool.getInput(), false);
+    if (!x)
+      return;
+    auto inType = cast<RankedTensorType>(pool.getInput().getType());
+    auto outType = cast<RankedTensorType>(pool.getType());
+    int64_t rank = inType.getRank(), k = rank - 2;
+    for (int64_t d = 1; d < rank; ++d)
+      if (inType.isDynamicDim(d) || outType.isDynamicDim(d))
+        return keepVoid(pool, "a pool over dimensions known at run time");
+    ArrayRef<int64_t> kernel = pool.getKernel(), strides = pool.getStrides(),
+                      dilations = pool.getDilations(), pads = pool.getPads();
+    int64_t taps = 1;
+    std::vector<std::vector<int64_t>> counts(k);
+    for (int64_t i = 0; i < k; ++i) {
+      int64_t size = inType.getDimSize(2 + i), out = outType.getDimSize(2 + i);
+      // ceil_mode's extra window would overhang the padded input.
+      if ((size + pads[i] + pads[k + i] - dilations[i] * (kernel[i] - 1) - 1) /
+                  strides[i] +
+              1 !=
+          out)
+        return keepVoid(pool, "ceil_mode adds a partial window");
+      counts[i] = pool.getCountIncludePad()
+                      ? std::vector<int64_t>(out, kernel[i])
+                      : windowCounts(size, kernel[i], strides[i], dilations[i],
+                                     pads[i], out);
+      taps *= kernel[i];
+    }
+    std::optional<Output> output = outputOf(pool);
+    if (!output)
+      return;
+    auto [out, clamp, params] = *output;
+    // Axes whose counts vary need a per-position rescale; the others fold
+    // into one factor.
+    SmallVector<int64_t> varying;
+    double scale = x->params.scale / params.scale;
+    for (int64_t i = 0; i < k; ++i) {
+      if (llvm::all_equal(counts[i]))
+        scale /= counts[i].front();
+      else
+        varying.push_back(i);
+    }
+    // |sum| <= 255 taps: each intermediate rescale may multiply it by
+    // 2^bits without leaving i32.
+    int64_t bits =
+        varying.size() < 2
+            ? 0
+            : (30 - (int64_t)std::ceil(std::log2(255.0 * taps + 1))) /
+                  (int64_t)(varying.size() - 1);
+    if (varying.size() > 1 && bits < 8)
+      return keepVoid(pool, "the pooling window is too large for the "
+                            "integer division by its counts");
+
+    // The rescales, computed before anything is built: one per varying
+    // axis (the last to int8), or one for all.
+    struct Step {
+      int64_t axis = 0;
+      SmallVector<int64_t> multipliers, shifts;
+    };
+    SmallVector<Step> steps;
+    auto stepFor = [&](int64_t axis, ArrayRef<int64_t> along,
+                       double factor) -> bool {
+      Step step;
+      step.axis = axis;
+      for (int64_t count : along) {
+        std::optional<FixedPoint> m = toFixedPoint(factor / count);
+        if (!m)
+          return false;
+        step.multipliers.push_back(m->multiplier);
+        step.shifts.push_back(m->shift);
+      }
+      steps.push_back(std::move(step));
+      return true;
+    };
+    bool fits = true;
+    for (size_t j = 0; j + 1 < varying.size(); ++j) {
+      fits &=
+          stepFor(2 + varying[j], counts[varying[j]], std::ldexp(1.0, bits));
+      scale = std::ldexp(scale, -bits);
+    }
+    if (varying.empty())
+      fits &= stepFor(0, {1}, scale);
+    else
+      fits &= stepFor(2 + varying.back(), counts[varying.back()], scale);
+    if (!fits)
+      return keepVoid(
+          pool, "the requantisation scale is out of the fixed-point range");
+
+    OpBuilder b(out);
+    b.setInsertionPointAfter(out);
+    Location loc = spanLoc(pool, out);
+    Type i8 = b.getIntegerType(8), i32 = b.getIntegerType(32);
+    int64_t channels = inType.getDimSize(1);
+    SmallVector<int64_t> onesShape{channels, 1};
+    onesShape.append(kernel.begin(), kernel.end());
+    auto onesType = RankedTensorType::get(onesShape, i8);
+    Value ones = ConstantOp::create(
+        b, loc, onesType,
+        DenseElementsAttr::get(onesType, b.getI8IntegerAttr(1)));
+    auto biasType = RankedTensorType::get({channels}, i32);
+    Value bias = ConstantOp::create(
+        b, loc, biasType,
+        DenseElementsAttr::get(
+            biasType, b.getI32IntegerAttr(
+                          static_cast<int32_t>(-x->params.zeroPoint * taps))));
+    SmallVector<int64_t> zeros(pads.size(), 0);
+    Value v = ConvOp::create(
+        b, loc, withElement(outType, i32), padByZeroPoint(b, loc, *x, pads),
+        ones, bias, pool.getStridesAttr(), pool.getDilationsAttr(),
+        b.getDenseI64ArrayAttr(zeros), b.getI64IntegerAttr(channels));
+    v.getDefiningOp()->setAttr(kQuantInfoAttr,
+                               quantInfo(b, x->params, params, out));
+    Value result = out->getResult(0);
+    for (const Step &step : steps) {
+      bool last = &step == &steps.back();
+      v = buildRescale(
+          b, loc, v, last ? withElement(result.getType(), i8) : v.getType(),
+          step.multipliers, step.shifts, step.axis, 0,
+          last ? params.zeroPoint : 0,
+          last ? std::optional(clampBounds(clamp, params)) : std::nullopt);
+    }
+    Value q = v;
     finish(b, loc, result, q, params);
   }
 
@@ -495,14 +647,27 @@ private:
     finish(b, loc, result, tableOp, params);
   }
 
-  /// A product of two integer values (squeeze-and-excitation scaling,
-  /// x * sigmoid(x)): each side minus its zero point in i32, an exact i32
-  /// product (broadcasting as the float one did), one rescale to int8.
-  void rewriteMul(MulOp mul) {
+  /// Whether `op` is a matmul of two integer values computed at run time
+  /// (attention's products, a QLinearMatMul of two run-time operands).
+  bool isProductOfIntegers(Operation *op) {
+    auto matmul = dyn_cast<MatmulOp>(op);
+    auto integer = [&](Value v) {
+      return hasIntegerForm(v) || (onModelGrid(v) && rangeOf(v));
+    };
+    return matmul && !constantValues(matmul.getRhs()) &&
+           isF32Tensor(matmul.getResult()) && integer(matmul.getLhs()) &&
+           integer(matmul.getRhs());
+  }
+
+  /// A product of two integer values, elementwise (squeeze-and-excitation
+  /// scaling, x * sigmoid(x)) or a matmul: each side minus its zero point in
+  /// i32, an exact i32 product (broadcasting as the float one did), one
+  /// rescale to int8.
+  template <typename ProductOp> void rewriteProduct(ProductOp mul) {
     if (!isF32Tensor(mul.getResult()))
       return;
-    std::optional<IntegerValue> a = integerOf(mul.getLhs(), false);
-    std::optional<IntegerValue> c = integerOf(mul.getRhs(), false);
+    std::optional<IntegerValue> a = operandOf(mul.getLhs());
+    std::optional<IntegerValue> c = operandOf(mul.getRhs());
     if (!a || !c)
       return;
     std::optional<Output> output = outputOf(mul);
@@ -523,9 +688,9 @@ private:
           b, loc, x.value, withElement(x.value.getType(), b.getIntegerType(32)),
           {int64_t(1) << 30}, {30}, 0, x.params.zeroPoint, 0, {});
     };
-    Value product =
-        MulOp::create(b, loc, withElement(mul.getType(), b.getIntegerType(32)),
-                      centred(*a), centred(*c));
+    Value product = ProductOp::create(
+        b, loc, withElement(mul.getType(), b.getIntegerType(32)), centred(*a),
+        centred(*c));
     product.getDefiningOp()->setAttr(kQuantInfoAttr,
                                      quantInfo(b, a->params, params, out));
     Value result = out->getResult(0);
@@ -565,6 +730,29 @@ private:
                                       b.getI64IntegerAttr(params.zeroPoint));
     result.replaceAllUsesWith(real);
     integers[real] = IntegerValue{q, params};
+  }
+
+  /// `x` padded along its spatial dims by `pads` (ONNX order, begin then
+  /// end) with its zero point, so that padded positions stand for 0.
+  static Value padByZeroPoint(OpBuilder &b, Location loc, IntegerValue x,
+                              ArrayRef<int64_t> pads) {
+    if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
+      return x.value;
+    auto xType = cast<RankedTensorType>(x.value.getType());
+    int64_t rank = xType.getRank(), k = rank - 2;
+    SmallVector<int64_t> all(2 * rank, 0), shape;
+    for (int64_t i = 0; i < k; ++i) {
+      all[2 + i] = pads[i];
+      all[rank + 2 + i] = pads[k + i];
+    }
+    for (int64_t i = 0; i < rank; ++i)
+      shape.push_back(xType.isDynamicDim(i)
+                          ? ShapedType::kDynamic
+                          : xType.getDimSize(i) + all[i] + all[rank + i]);
+    return PadOp::create(
+        b, loc, RankedTensorType::get(shape, xType.getElementType()), x.value,
+        b.getDenseI64ArrayAttr(all), b.getStringAttr("constant"),
+        b.getF64FloatAttr(x.params.zeroPoint));
   }
 
   std::optional<Contraction> match(Operation *op) {
@@ -612,10 +800,29 @@ private:
     return c;
   }
 
+  /// The dequantize of 8-bit integers of the model (not of a constant, which
+  /// folds) that defines `value`, if any.
+  static DequantizeOp modelIntegers(Value value) {
+    auto dq = value.getDefiningOp<DequantizeOp>();
+    if (!dq || !getElementTypeOrSelf(dq.getInput().getType()).isInteger(8) ||
+        !isF32Tensor(dq.getResult()) ||
+        matchPattern(dq.getInput(), m_Constant()))
+      return {};
+    return dq;
+  }
+
+  /// The integer form of an operand of an elementwise op or a product:
+  /// integerOf, and for a value on the model's own grid (a QDQ model's
+  /// quantised value, a QOperator op's constant operand) its integers on
+  /// that grid, which lose nothing.
+  std::optional<IntegerValue> operandOf(Value value) {
+    return integerOf(value, onModelGrid(value) && rangeOf(value).has_value());
+  }
+
   /// Whether integerOf(value, false) would find an integer form (without
   /// building one).
   bool hasIntegerForm(Value value) {
-    if (integers.count(value))
+    if (integers.count(value) || modelIntegers(value))
       return true;
     Operation *def = value.getDefiningOp();
     return def && isa<ReshapeOp, TransposeOp, MaxPoolOp, SliceOp>(def) &&
@@ -629,6 +836,24 @@ private:
     auto known = integers.find(value);
     if (known != integers.end())
       return known->second;
+    if (DequantizeOp dq = modelIntegers(value)) {
+      // The model's own 8-bit integers (a QOperator model's uint8 input, the
+      // result of an integer op that runs on them): as they are for int8;
+      // uint8 moves to int8 by -128, exactly, with its zero point.
+      QuantParams params{dq.getScale().convertToDouble(),
+                         static_cast<int64_t>(dq.getZeroPoint())};
+      Value q = dq.getInput();
+      if (getElementTypeOrSelf(q.getType()).isUnsignedInteger()) {
+        OpBuilder b(dq);
+        q = buildRescale(b, dq.getLoc(), q,
+                         withElement(q.getType(), b.getIntegerType(8)),
+                         {int64_t(1) << 30}, {30}, 0, 128, 0, {});
+        params.zeroPoint -= 128;
+      }
+      IntegerValue result{q, params};
+      integers[value] = result;
+      return result;
+    }
     Operation *def = value.getDefiningOp();
     if (def && isa<ReshapeOp, TransposeOp, MaxPoolOp, SliceOp>(def) &&
         def->getNumResults() == 1) {
@@ -678,7 +903,20 @@ private:
     // Weights, per output channel, and the requantisation of each channel.
     auto weightType = cast<RankedTensorType>(c.weight.getType());
     std::vector<float> w = *constantValues(c.weight);
-    ChannelWeights qw = quantizeWeights(w, weightType.getShape(), c.weightAxis);
+    std::optional<ChannelWeights> given;
+    if (auto scales =
+            op->getAttrOfType<DenseF64ArrayAttr>(kQuantWeightScalesAttr)) {
+      given = weightsOnGrid(w, weightType.getShape(), c.weightAxis,
+                            scales.asArrayRef());
+      if (!given)
+        emitWarning(op->getLoc())
+            << "the weights are not on the 8-bit grid of their scales "
+               "(their integers span more than [-128, 127] around the zero "
+               "point); quantised again, per channel";
+    }
+    ChannelWeights qw =
+        given ? std::move(*given)
+              : quantizeWeights(w, weightType.getShape(), c.weightAxis);
     int64_t channels = weightType.getDimSize(c.weightAxis);
     SmallVector<int64_t> multipliers, shifts;
     for (double scale : qw.scales) {
@@ -731,26 +969,9 @@ private:
     Type accType = withElement(op->getResult(0).getType(), i32);
     Value acc;
     if (auto conv = dyn_cast<ConvOp>(op)) {
-      Value x = input->value;
+      // Padded taps add (zp - zp) * w.
       ArrayRef<int64_t> pads = conv.getPads();
-      if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
-        // Explicit padding by the zero point: padded taps add (zp - zp) * w.
-        auto xType = cast<RankedTensorType>(x.getType());
-        SmallVector<int64_t> all(2 * xType.getRank(), 0), shape;
-        int64_t k = xType.getRank() - 2;
-        for (int64_t i = 0; i < k; ++i) {
-          all[2 + i] = pads[i];
-          all[xType.getRank() + 2 + i] = pads[k + i];
-        }
-        for (int64_t i = 0; i < xType.getRank(); ++i)
-          shape.push_back(xType.isDynamicDim(i) ? ShapedType::kDynamic
-                                                : xType.getDimSize(i) + all[i] +
-                                                      all[xType.getRank() + i]);
-        x = PadOp::create(b, loc, RankedTensorType::get(shape, i8), x,
-                          b.getDenseI64ArrayAttr(all),
-                          b.getStringAttr("constant"),
-                          b.getF64FloatAttr(input->params.zeroPoint));
-      }
+      Value x = padByZeroPoint(b, loc, *input, pads);
       SmallVector<int64_t> zeros(pads.size(), 0);
       acc = ConvOp::create(b, loc, accType, x, weight, biasValue,
                            conv.getStridesAttr(), conv.getDilationsAttr(),
@@ -796,10 +1017,12 @@ struct QuantizeInt8Pass : mica::impl::QuantizeInt8Base<QuantizeInt8Pass> {
       // The ranges served their purpose; later stages see none.
       func.walk([](Operation *op) {
         op->removeAttr(kQuantRangeAttr);
+        op->removeAttr(kQuantModelGridAttr);
         op->removeAttr(kQuantTapAttr);
       });
       for (unsigned i = 0; i < func.getNumArguments(); ++i) {
         func.removeArgAttr(i, kQuantRangeAttr);
+        func.removeArgAttr(i, kQuantModelGridAttr);
         func.removeArgAttr(i, kQuantTapAttr);
       }
     });

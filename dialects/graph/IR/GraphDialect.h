@@ -27,4 +27,9 @@
 #define GET_OP_CLASSES
 #include "dialects/graph/IR/GraphOps.h.inc"
 
+namespace mica::graph {
+/// The lowest and highest value of an integer type (signless is signed).
+std::pair<int64_t, int64_t> getIntegerRange(mlir::Type element);
+} // namespace mica::graph
+
 #endif // MICA_DIALECTS_GRAPH_IR_GRAPHDIALECT_H

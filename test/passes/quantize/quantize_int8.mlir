@@ -187,3 +187,78 @@ func.func @float_pool(%x: tensor<1x1x4x4xf32> {mica.range = array<f64: 0.0, 1.0>
   %s = graph.softmax %p {axis = 3 : i64} : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
   return %s : tensor<1x1x2x2xf32>
 }
+
+// -----
+
+// A convolution whose weight says its scales (a QOperator model's weight,
+// mica.weight_scales) keeps the model's integers and scales: channel 1's
+// largest integer is 2, not 127, and stays 2.
+// CHECK-LABEL: func.func @given_weight_scales
+// CHECK: graph.constant dense<{{\[\[\[\[}}127, -1]]], {{\[\[\[}}2, -2]]]]> : tensor<2x1x1x2xi8>
+// CHECK: graph.conv {{.*}}weight_scales = array<f64: 1.000000e-02, 5.000000e-01>
+func.func @given_weight_scales(%x: tensor<1x1x1x2xf32> {mica.range = array<f64: -1.0, 1.0>}) -> tensor<1x2x1x1xf32> {
+  %w = graph.constant dense<[[[[1.27, -0.01]]], [[[1.0, -1.0]]]]> : tensor<2x1x1x2xf32>
+  %y = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, mica.range = array<f64: -2.0, 2.0>, mica.weight_scales = array<f64: 0.01, 0.5>} : (tensor<1x1x1x2xf32>, tensor<2x1x1x2xf32>) -> tensor<1x2x1x1xf32>
+  return %y : tensor<1x2x1x1xf32>
+}
+
+// -----
+
+// The model's own uint8 integers (a dequantize of a uint8 input) are read
+// as int8 by moving them by -128 (zero point 130 becomes 2); a constant
+// operand on the model's own grid (mica.model_grid: a QOperator model's
+// quantised constant) is quantised on that grid, and the add broadcasts.
+// CHECK-LABEL: func.func @model_integers
+// CHECK: %[[X:.+]] = graph.rescale %arg0 {input_zero_point = 128 : i64, {{.*}}} : tensor<2x3xui8> -> tensor<2x3xi8>
+// CHECK: %[[C:.+]] = graph.quantize %{{.+}} {scale = {{.+}}, zero_point = 0 : i64} : tensor<3xf32> -> tensor<3xi8>
+// CHECK-DAG: graph.rescale %[[X]] {input_zero_point = 2 : i64, {{.*}}} : tensor<2x3xi8> -> tensor<2x3xi32>
+// CHECK-DAG: graph.rescale %[[C]] {{.*}} : tensor<3xi8> -> tensor<3xi32>
+// CHECK: graph.add %{{.+}}, %{{.+}} {mica.quant = {{.*}}} : (tensor<2x3xi32>, tensor<3xi32>) -> tensor<2x3xi32>
+func.func @model_integers(%x: tensor<2x3xui8>) -> tensor<2x3xf32> {
+  %d = graph.dequantize %x {scale = 0.05 : f64, zero_point = 130 : i64} : tensor<2x3xui8> -> tensor<2x3xf32>
+  %c = graph.constant {mica.model_grid, mica.range = array<f64: -12.8, 12.7>} dense<[0.1, -0.2, 1.0]> : tensor<3xf32>
+  %s = graph.add %d, %c {mica.range = array<f64: -20.0, 20.0>} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return %s : tensor<2x3xf32>
+}
+
+// -----
+
+// A matmul of two integer values (attention's products): centred i32
+// operands, an i32 matmul, one rescale.
+// CHECK-LABEL: func.func @integer_matmul
+// CHECK: %[[A:.+]] = graph.rescale %{{.+}} {input_zero_point = -28 : i64, multiplier = array<i64: 1073741824>, shift = array<i64: 30>} : tensor<2x3xi8> -> tensor<2x3xi32>
+// CHECK: %[[B:.+]] = graph.rescale %{{.+}} : tensor<3x2xi8> -> tensor<3x2xi32>
+// CHECK: %[[M:.+]] = graph.matmul %[[A]], %[[B]] {mica.quant = {{.*}}} : (tensor<2x3xi32>, tensor<3x2xi32>) -> tensor<2x2xi32>
+// CHECK: graph.rescale %[[M]] {{.*}} : tensor<2x2xi32> -> tensor<2x2xi8>
+func.func @integer_matmul(%a: tensor<2x3xf32> {mica.range = array<f64: -1.0, 1.0>}, %b: tensor<3x2xf32> {mica.range = array<f64: -2.0, 2.0>}) -> tensor<2x2xf32> {
+  %qa = graph.quantize %a {scale = 0.1 : f64, zero_point = -28 : i64} : tensor<2x3xf32> -> tensor<2x3xi8>
+  %da = graph.dequantize %qa {scale = 0.1 : f64, zero_point = -28 : i64} : tensor<2x3xi8> -> tensor<2x3xf32>
+  %qb = graph.quantize %b {scale = 0.1 : f64, zero_point = 0 : i64} : tensor<3x2xf32> -> tensor<3x2xi8>
+  %db = graph.dequantize %qb {scale = 0.1 : f64, zero_point = 0 : i64} : tensor<3x2xi8> -> tensor<3x2xf32>
+  %m = graph.matmul %da, %db {mica.range = array<f64: -6.0, 6.0>} : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32>
+  return %m : tensor<2x2xf32>
+}
+
+// -----
+
+// An average pool of integers: window sums of (x - zp) as a depthwise
+// convolution by ones of the input padded with its zero point (bias -zp *
+// 9), then the division by each window's count of input values. Without
+// counting padding the counts along H and along W are [2, 3, 2] each: a
+// rescale along H into i32 with fractional bits, then one along W into
+// int8. A pool that counts padding divides by 9 everywhere: one rescale.
+// CHECK-LABEL: func.func @avg_pool
+// CHECK: %[[P:.+]] = graph.pad %{{.+}} {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, value = -1.280000e+02 : f64}
+// CHECK: %[[S:.+]] = graph.conv %[[P]], %{{.+}}, %{{.+}} {{{.*}}groups = 2 : i64, mica.quant = {{.*}}} : (tensor<1x2x5x5xi8>, tensor<2x1x3x3xi8>, tensor<2xi32>) -> tensor<1x2x3x3xi32>
+// CHECK: %[[H:.+]] = graph.rescale %[[S]] {axis = 2 : i64, {{.*}}} : tensor<1x2x3x3xi32> -> tensor<1x2x3x3xi32>
+// CHECK: graph.rescale %[[H]] {axis = 3 : i64, {{.*}}} : tensor<1x2x3x3xi32> -> tensor<1x2x3x3xi8>
+// CHECK: %[[S2:.+]] = graph.conv
+// CHECK: graph.rescale %[[S2]] {multiplier = array<i64: {{[0-9]+}}>, {{.*}}} : tensor<1x2x3x3xi32> -> tensor<1x2x3x3xi8>
+// CHECK-NOT: graph.avg_pool
+func.func @avg_pool(%x: tensor<1x2x3x3xf32> {mica.range = array<f64: 0.0, 2.55>}) -> (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) {
+  %w = graph.constant dense<0.5> : tensor<2x2x1x1xf32>
+  %y = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, mica.range = array<f64: 0.0, 2.55>} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>
+  %p = graph.avg_pool %y {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, mica.range = array<f64: 0.0, 2.0>} : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %p2 = graph.avg_pool %y {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, count_include_pad = true, mica.range = array<f64: 0.0, 2.0>} : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  return %p, %p2 : tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>
+}
