@@ -21,6 +21,10 @@ Kinds (all deterministic; the same KIND always gives the same bytes):
                   the qlinear_add model without an opset import of
                   com.microsoft
   ms_unknown_op   node "ms1" of op NoSuchOp in domain com.microsoft
+  qlinear_runtime_scale
+                  node "sig" of com.microsoft QLinearSigmoid on uint8 X [1,4]
+                  whose input scale is the model input `x_scale` (a f32
+                  scalar)
   external_data   MatMul + Add whose initializers live in OUT.onnx.data, a
                   file next to the model (external data, one file)
   symbolic        Relu on X ['N', 3] -> Y ['N', 3] (dim_param N)
@@ -141,6 +145,16 @@ def _ms_unknown_op(path):
                        node_name="ms1", domain="com.microsoft", path=path)
 
 
+def _qlinear_runtime_scale(path):
+    inits = {"x_zero": np.array(128, np.uint8), "y_scale": np.array(1 / 256, np.float32),
+             "y_zero": np.array(0, np.uint8)}
+    node = helper.make_node("QLinearSigmoid", ["X", "x_scale", "x_zero", "y_scale", "y_zero"],
+                            ["Y"], name="sig", domain="com.microsoft")
+    graph = ob.make_graph([node], [("X", "uint8", [1, 4]), ("x_scale", "float32", [])],
+                          [("Y", "uint8", [1, 4])], inits, name="qlinear_runtime_scale")
+    ob.save_model(ob.make_model(graph, domains={"com.microsoft": 1}), path)
+
+
 def _external_data(path):
     rng = np.random.default_rng(1)
     w = rng.standard_normal((4, 3)).astype(np.float32)
@@ -240,6 +254,7 @@ KINDS = {
     "qlinear_add": _qlinear_add,
     "qlinear_add_no_opset": _qlinear_add_no_opset,
     "ms_unknown_op": _ms_unknown_op,
+    "qlinear_runtime_scale": _qlinear_runtime_scale,
     "external_data": _external_data,
     "symbolic": _symbolic,
     "if_subgraph": _if_subgraph,
