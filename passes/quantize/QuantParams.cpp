@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 using namespace mica::quant;
 
@@ -94,16 +95,30 @@ mica::quant::weightsOnGrid(llvm::ArrayRef<float> values,
   out.scales.assign(channels, scales.front());
   if (scales.size() > 1)
     out.scales.assign(scales.begin(), scales.end());
-  out.values.resize(values.size());
+  auto channelOf = [&](size_t i) { return (i / inner) % channels; };
+  std::vector<int64_t> q(values.size());
+  std::vector<int64_t> lo(channels, INT64_MAX), hi(channels, INT64_MIN);
   for (size_t i = 0; i < values.size(); ++i) {
-    double scale = out.scales[(i / inner) % channels];
-    if (!(scale > 0))
+    double scale = out.scales[channelOf(i)];
+    double v = std::nearbyint(values[i] / scale);
+    if (!(scale > 0) || std::fabs(v) > 32767 ||
+        static_cast<float>(v * scale) != values[i])
       return std::nullopt;
-    double q = std::nearbyint(values[i] / scale);
-    if (q < -128 || q > 127 || static_cast<float>(q * scale) != values[i])
-      return std::nullopt;
-    out.values[i] = static_cast<int8_t>(q);
+    q[i] = static_cast<int64_t>(v);
+    lo[channelOf(i)] = std::min(lo[channelOf(i)], q[i]);
+    hi[channelOf(i)] = std::max(hi[channelOf(i)], q[i]);
   }
+  out.offsets.assign(channels, 0);
+  for (int64_t c = 0; c < channels; ++c) {
+    if (lo[c] > hi[c] || (lo[c] >= -128 && hi[c] <= 127))
+      continue;
+    if (hi[c] - lo[c] > 255)
+      return std::nullopt;
+    out.offsets[c] = lo[c] + 128;
+  }
+  out.values.resize(values.size());
+  for (size_t i = 0; i < values.size(); ++i)
+    out.values[i] = static_cast<int8_t>(q[i] - out.offsets[channelOf(i)]);
   return out;
 }
 

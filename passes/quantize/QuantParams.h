@@ -70,15 +70,20 @@ int64_t rescale(int64_t x, FixedPoint m, int64_t inputZeroPoint,
 struct ChannelWeights {
   std::vector<int8_t> values;
   std::vector<double> scales;
+  /// Per channel, what the model's integers are above `values` (empty: 0);
+  /// see weightsOnGrid.
+  std::vector<int64_t> offsets;
 };
 ChannelWeights quantizeWeights(llvm::ArrayRef<float> values,
                                llvm::ArrayRef<int64_t> shape, int64_t axis);
 
 /// Weights that are already quantised (a QOperator or QDQ model's own): the
-/// integers q in [-128, 127] with values[i] == float(q * scales[channel]),
-/// one scale per channel along `axis` (or one for all), or nullopt when a
-/// value is not on its channel's grid. The model's integers then stay
-/// exactly as they are.
+/// integers q with values[i] == float(q * scales[channel]), one scale per
+/// channel along `axis` (or one for all), or nullopt when a value is not on
+/// its channel's grid or a channel's integers span more than 256 values.
+/// The model's integers stay exactly as they are: q = value + offset, with
+/// int8 values and a per-channel offset that is 0 where they fit int8
+/// (uint8 weights with a zero point far from 128 do not).
 std::optional<ChannelWeights> weightsOnGrid(llvm::ArrayRef<float> values,
                                             llvm::ArrayRef<int64_t> shape,
                                             int64_t axis,

@@ -648,15 +648,28 @@ private:
   }
 
   /// Whether `op` is a matmul of two integer values computed at run time
-  /// (attention's products, a QLinearMatMul of two run-time operands).
+  /// whose result the model itself quantises (a QLinearMatMul of two
+  /// run-time operands, attention's products in a QDQ model): then the
+  /// integer product loses nothing the model does not. (Calibrated
+  /// attention products stay float: their int8 result would be a new
+  /// rounding before the softmax.)
   bool isProductOfIntegers(Operation *op) {
     auto matmul = dyn_cast<MatmulOp>(op);
+    if (!matmul || !isF32Tensor(matmul.getResult()))
+      return false;
+    // A constant matrix is a weight (match()); a constant batch of them
+    // the model quantised is an integer operand like any other.
+    Value rhs = matmul.getRhs();
+    if (constantValues(rhs) &&
+        (cast<RankedTensorType>(rhs.getType()).getRank() == 2 ||
+         !onModelGrid(rhs)))
+      return false;
+    std::optional<std::pair<double, double>> clamp;
     auto integer = [&](Value v) {
       return hasIntegerForm(v) || (onModelGrid(v) && rangeOf(v));
     };
-    return matmul && !constantValues(matmul.getRhs()) &&
-           isF32Tensor(matmul.getResult()) && integer(matmul.getLhs()) &&
-           integer(matmul.getRhs());
+    return onModelGrid(fusedActivation(op, clamp)->getResult(0)) &&
+           integer(matmul.getLhs()) && integer(matmul.getRhs());
   }
 
   /// A product of two integer values, elementwise (squeeze-and-excitation
@@ -730,6 +743,10 @@ private:
                                       b.getI64IntegerAttr(params.zeroPoint));
     result.replaceAllUsesWith(real);
     integers[real] = IntegerValue{q, params};
+  }
+
+  static bool hasOffsets(const ChannelWeights &weights) {
+    return llvm::any_of(weights.offsets, [](int64_t o) { return o != 0; });
   }
 
   /// `x` padded along its spatial dims by `pads` (ONNX order, begin then
@@ -903,21 +920,26 @@ private:
     // Weights, per output channel, and the requantisation of each channel.
     auto weightType = cast<RankedTensorType>(c.weight.getType());
     std::vector<float> w = *constantValues(c.weight);
+    int64_t channels = weightType.getDimSize(c.weightAxis);
     std::optional<ChannelWeights> given;
     if (auto scales =
             op->getAttrOfType<DenseF64ArrayAttr>(kQuantWeightScalesAttr)) {
       given = weightsOnGrid(w, weightType.getShape(), c.weightAxis,
                             scales.asArrayRef());
+      // Offsets are added back from the input's window sums, one per group:
+      // a grouped convolution needs one group or one channel per group.
+      auto conv = dyn_cast<ConvOp>(op);
+      if (given && conv && hasOffsets(*given) && conv.getGroups() != 1 &&
+          (int64_t)conv.getGroups() != channels)
+        given.reset();
       if (!given)
         emitWarning(op->getLoc())
-            << "the weights are not on the 8-bit grid of their scales "
-               "(their integers span more than [-128, 127] around the zero "
-               "point); quantised again, per channel";
+            << "the weights are not on the 8-bit grid of their scales; "
+               "quantised again, per channel";
     }
     ChannelWeights qw =
         given ? std::move(*given)
               : quantizeWeights(w, weightType.getShape(), c.weightAxis);
-    int64_t channels = weightType.getDimSize(c.weightAxis);
     SmallVector<int64_t> multipliers, shifts;
     for (double scale : qw.scales) {
       std::optional<FixedPoint> m =
@@ -940,11 +962,16 @@ private:
     std::vector<int64_t> sums(channels, 0);
     for (size_t i = 0; i < qw.values.size(); ++i)
       sums[(i / inner) % channels] += qw.values[i];
+    // Each output sums (x - zp) * (value + offset) over `taps` inputs: the
+    // offset's part is offset * (window sum of x) - offset * zp * taps.
+    int64_t taps = weightType.getNumElements() / channels;
     for (int64_t ch = 0; ch < channels; ++ch) {
       double real =
           std::nearbyint(b0[ch] / (input->params.scale * qw.scales[ch]));
       real = std::clamp(real, -2147483648.0, 2147483647.0);
-      bias[ch] = (int64_t)real - input->params.zeroPoint * sums[ch];
+      int64_t offset = hasOffsets(qw) ? qw.offsets[ch] : 0;
+      bias[ch] = (int64_t)real - input->params.zeroPoint * sums[ch] -
+                 offset * input->params.zeroPoint * taps;
     }
 
     if (llvm::any_of(
@@ -967,7 +994,7 @@ private:
         b, loc, biasType,
         DenseElementsAttr::get(biasType, ArrayRef<int32_t>(bias32)));
     Type accType = withElement(op->getResult(0).getType(), i32);
-    Value acc;
+    Value acc, windowSums;
     if (auto conv = dyn_cast<ConvOp>(op)) {
       // Padded taps add (zp - zp) * w.
       ArrayRef<int64_t> pads = conv.getPads();
@@ -976,6 +1003,23 @@ private:
       acc = ConvOp::create(b, loc, accType, x, weight, biasValue,
                            conv.getStridesAttr(), conv.getDilationsAttr(),
                            b.getDenseI64ArrayAttr(zeros), conv.getGroupsAttr());
+      if (hasOffsets(qw)) {
+        // The window sums of x, one per group (all inputs of the group).
+        int64_t groups = conv.getGroups();
+        SmallVector<int64_t> onesShape(weightType.getShape());
+        onesShape[0] = groups;
+        auto onesType = RankedTensorType::get(onesShape, i8);
+        SmallVector<int64_t> sumShape(
+            cast<RankedTensorType>(accType).getShape());
+        sumShape[1] = groups;
+        windowSums = ConvOp::create(
+            b, loc, RankedTensorType::get(sumShape, i32), x,
+            ConstantOp::create(
+                b, loc, onesType,
+                DenseElementsAttr::get(onesType, b.getI8IntegerAttr(1))),
+            Value(), conv.getStridesAttr(), conv.getDilationsAttr(),
+            b.getDenseI64ArrayAttr(zeros), conv.getGroupsAttr());
+      }
     } else if (isa<FullyConnectedOp>(op)) {
       acc = FullyConnectedOp::create(b, loc, accType, input->value, weight,
                                      biasValue);
@@ -985,6 +1029,32 @@ private:
     Operation *contraction = acc.getDefiningOp();
     if (isa<MatmulOp>(contraction))
       acc = AddOp::create(b, loc, accType, acc, biasValue);
+    if (hasOffsets(qw)) {
+      if (!windowSums) {
+        // A dense layer's window is the input row.
+        auto xType = cast<RankedTensorType>(input->value.getType());
+        SmallVector<int64_t> sumShape(xType.getShape());
+        sumShape.back() = 1;
+        Value wide =
+            CastOp::create(b, loc, withElement(xType, i32), input->value);
+        windowSums = ReduceOp::create(
+            b, loc, RankedTensorType::get(sumShape, i32),
+            ReduceKindAttr::get(b.getContext(), ReduceKind::sum), wide,
+            b.getDenseI64ArrayAttr({xType.getRank() - 1}), b.getBoolAttr(true));
+      }
+      // offset[c] along the result's channel axis.
+      auto accRanked = cast<RankedTensorType>(accType);
+      SmallVector<int64_t> offsetShape{channels};
+      offsetShape.append(accRanked.getRank() - 1 - c.resultAxis, 1);
+      auto offsetType = RankedTensorType::get(offsetShape, i32);
+      std::vector<int32_t> offsets(qw.offsets.begin(), qw.offsets.end());
+      Value offsetValue = ConstantOp::create(
+          b, loc, offsetType,
+          DenseElementsAttr::get(offsetType, ArrayRef<int32_t>(offsets)));
+      acc = AddOp::create(
+          b, loc, accType, acc,
+          MulOp::create(b, loc, accType, windowSums, offsetValue));
+    }
 
     Value result = c.out->getResult(0);
     Value rescale =

@@ -42,6 +42,9 @@ struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
     auto conv = bn.getInput().getDefiningOp<ConvOp>();
     if (!conv || !conv->hasOneUse())
       return rewriter.notifyMatchFailure(bn, "input is not a single-use conv");
+    if (conv->hasAttr(kModelGridAttr) || conv->hasAttr(kWeightScalesAttr))
+      return rewriter.notifyMatchFailure(
+          bn, "the conv's output or weight is quantised by the model");
     auto weightType = cast<RankedTensorType>(conv.getWeight().getType());
     if (!weightType.getElementType().isF32() || !weightType.hasStaticShape())
       return rewriter.notifyMatchFailure(bn, "conv weight is not static f32");
@@ -329,7 +332,10 @@ struct MulSigmoidToSilu : OpRewritePattern<MulOp> {
     for (auto [x, s] : {std::pair(op.getLhs(), op.getRhs()),
                         std::pair(op.getRhs(), op.getLhs())}) {
       auto sigmoid = s.getDefiningOp<SigmoidOp>();
-      if (!sigmoid || sigmoid.getInput() != x || x.getType() != op.getType() ||
+      // A sigmoid the model quantises (QDQ, QOperator) is rounded before
+      // the product: not the same product.
+      if (!sigmoid || sigmoid->hasAttr(kModelGridAttr) ||
+          sigmoid.getInput() != x || x.getType() != op.getType() ||
           !isa<FloatType>(cast<ShapedType>(x.getType()).getElementType()))
         continue;
       rewriter.replaceOpWithNewOp<SiluOp>(op, op.getType(), x);

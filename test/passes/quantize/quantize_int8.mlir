@@ -223,20 +223,24 @@ func.func @model_integers(%x: tensor<2x3xui8>) -> tensor<2x3xf32> {
 
 // -----
 
-// A matmul of two integer values (attention's products): centred i32
-// operands, an i32 matmul, one rescale.
+// A matmul of two integer values whose result the model quantises
+// (mica.model_grid: a QLinearMatMul of two run-time matrices): centred i32
+// operands, an i32 matmul, one rescale. With a calibrated output range
+// (attention's scores before a softmax) it stays float.
 // CHECK-LABEL: func.func @integer_matmul
 // CHECK: %[[A:.+]] = graph.rescale %{{.+}} {input_zero_point = -28 : i64, multiplier = array<i64: 1073741824>, shift = array<i64: 30>} : tensor<2x3xi8> -> tensor<2x3xi32>
 // CHECK: %[[B:.+]] = graph.rescale %{{.+}} : tensor<3x2xi8> -> tensor<3x2xi32>
 // CHECK: %[[M:.+]] = graph.matmul %[[A]], %[[B]] {mica.quant = {{.*}}} : (tensor<2x3xi32>, tensor<3x2xi32>) -> tensor<2x2xi32>
 // CHECK: graph.rescale %[[M]] {{.*}} : tensor<2x2xi32> -> tensor<2x2xi8>
-func.func @integer_matmul(%a: tensor<2x3xf32> {mica.range = array<f64: -1.0, 1.0>}, %b: tensor<3x2xf32> {mica.range = array<f64: -2.0, 2.0>}) -> tensor<2x2xf32> {
+// CHECK: graph.matmul {{.*}}mica.float_reason = "the weight is computed at run time"{{.*}} : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32>
+func.func @integer_matmul(%a: tensor<2x3xf32> {mica.range = array<f64: -1.0, 1.0>}, %b: tensor<3x2xf32> {mica.range = array<f64: -2.0, 2.0>}) -> (tensor<2x2xf32>, tensor<2x2xf32>) {
   %qa = graph.quantize %a {scale = 0.1 : f64, zero_point = -28 : i64} : tensor<2x3xf32> -> tensor<2x3xi8>
   %da = graph.dequantize %qa {scale = 0.1 : f64, zero_point = -28 : i64} : tensor<2x3xi8> -> tensor<2x3xf32>
   %qb = graph.quantize %b {scale = 0.1 : f64, zero_point = 0 : i64} : tensor<3x2xf32> -> tensor<3x2xi8>
   %db = graph.dequantize %qb {scale = 0.1 : f64, zero_point = 0 : i64} : tensor<3x2xi8> -> tensor<3x2xf32>
-  %m = graph.matmul %da, %db {mica.range = array<f64: -6.0, 6.0>} : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32>
-  return %m : tensor<2x2xf32>
+  %m = graph.matmul %da, %db {mica.model_grid, mica.range = array<f64: -6.0, 6.0>} : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32>
+  %s = graph.matmul %da, %db {mica.range = array<f64: -6.0, 6.0>} : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32>
+  return %m, %s : tensor<2x2xf32>, tensor<2x2xf32>
 }
 
 // -----
@@ -261,4 +265,27 @@ func.func @avg_pool(%x: tensor<1x2x3x3xf32> {mica.range = array<f64: 0.0, 2.55>}
   %p = graph.avg_pool %y {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, mica.range = array<f64: 0.0, 2.0>} : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
   %p2 = graph.avg_pool %y {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, count_include_pad = true, mica.range = array<f64: 0.0, 2.0>} : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
   return %p, %p2 : tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// Given integers that do not fit int8 (uint8 weights with zero point 100:
+// row 0 spans [-100, 150]) stay the model's: int8 values 28 below them
+// (-100 becomes -128), and 28 times the input row's sum added back, with
+// -offset * zp * taps folded into the bias: with zp = -1, row 0's bias is
+// -zp * (122 - 128) - 28 * zp * 2 = -6 + 56 = 50.
+// CHECK-LABEL: func.func @offset_weights
+// CHECK: graph.constant dense<{{\[\[}}122, -128], [10, 20]]> : tensor<2x2xi8>
+// CHECK: graph.constant dense<[50, 30]> : tensor<2xi32>
+// CHECK: %[[FC:.+]] = graph.fully_connected
+// CHECK: %[[W:.+]] = graph.cast %{{.+}} : tensor<1x2xi8> -> tensor<1x2xi32>
+// CHECK: %[[S:.+]] = graph.reduce <sum> %[[W]] {axes = array<i64: 1>} : (tensor<1x2xi32>) -> tensor<1x1xi32>
+// CHECK: %[[O:.+]] = graph.constant dense<[28, 0]> : tensor<2xi32>
+// CHECK: %[[M:.+]] = graph.mul %[[S]], %[[O]] : (tensor<1x1xi32>, tensor<2xi32>) -> tensor<1x2xi32>
+// CHECK: %[[A:.+]] = graph.add %[[FC]], %[[M]]
+// CHECK: graph.rescale %[[A]]
+func.func @offset_weights(%x: tensor<1x2xf32> {mica.range = array<f64: -1.0, 1.0>}) -> tensor<1x2xf32> {
+  %w = graph.constant dense<[[1.5, -1.0], [1.0, 2.0]]> : tensor<2x2xf32>
+  %y = graph.fully_connected %x, %w {mica.range = array<f64: -4.0, 4.0>, mica.weight_scales = array<f64: 0.01, 0.1>} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
 }

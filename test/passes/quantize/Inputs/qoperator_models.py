@@ -3,6 +3,7 @@
 reference outputs, for the tests of Mica's integer path.
 
     qoperator_models.py OUT_DIR
+    qoperator_models.py --larger OUT_DIR
 
 For each model M it writes OUT_DIR/M.onnx, one OUT_DIR/M.NAME.npy per input
 NAME, and OUT_DIR/M.expected.npz: every output as numpy computes it from the
@@ -30,6 +31,10 @@ Models:
                counted); and QLinearAveragePool (2x2, stride 2) of the concat
                + a constant per-channel uint8 tensor (QLinearAdd,
                broadcast); both dequantised
+  weights_u8   QLinearConv with uint8 weights of zero point 100 (their
+               integers w - 100 span [-100, 155], more than int8) ->
+               QLinearGlobalAveragePool -> QLinearMatMul by uint8 weights of
+               zero point 90; the conv output is a second output
   matmul_u8    QLinearMatMul of two run-time values (x and its transpose,
                both uint8)
   integer      ConvInteger (uint8 x with zero point 5, uint8 weights with
@@ -154,14 +159,22 @@ class Builder(object):
     def output_params(self, real):
         return params_for(real, self.dtype)
 
-    def qlinear_conv(self, v, channels, pads=(1, 1, 1, 1)):
+    def qlinear_conv(self, v, channels, pads=(1, 1, 1, 1), weight_zero=None):
+        """int8 weights, or uint8 ones with `weight_zero` (per tensor)."""
         name, q, xs, xz = v
         cin = q.shape[1]
-        w = self.rng.integers(-127, 128, (channels, cin, 3, 3)).astype(np.int8)
-        w[0] = np.clip(w[0], -60, 60)  # a channel that does not span [-127, 127]
+        if weight_zero is None:
+            w = self.rng.integers(-127, 128, (channels, cin, 3, 3)).astype(np.int8)
+            w[0] = np.clip(w[0], -60, 60)  # a channel that does not span [-127, 127]
+            wz = np.zeros(channels, np.int8)
+        else:
+            w = self.rng.integers(0, 256, (channels, cin, 3, 3)).astype(np.uint8)
+            wz = np.array(weight_zero, np.uint8)
         ws = (self.rng.uniform(0.5, 2.0, channels) / (127 * 3 * cin)).astype(F32)
         bias = self.rng.integers(-2000, 2000, channels).astype(np.int32)
-        acc = conv_int(q.astype(np.int64) - xz, w.astype(np.int64), pads)
+        acc = conv_int(q.astype(np.int64) - xz,
+                       w.astype(np.int64) - wz.astype(np.int64).reshape(-1, 1, 1, 1)
+                       if wz.ndim else w.astype(np.int64) - int(wz), pads)
         acc += bias.reshape(1, -1, 1, 1)
         real = acc.astype(F32) * (F32(xs) * ws).reshape(1, -1, 1, 1)
         ys, yz = self.output_params(real)
@@ -171,7 +184,7 @@ class Builder(object):
         ys_n, yz_n = self.qparams(ys, yz)
         out = self.node("QLinearConv", [
             name, xs_n, xz_n, self.const(w, "w"), self.const(ws, "w_scale"),
-            self.const(np.zeros(channels, np.int8), "w_zero"), ys_n, yz_n,
+            self.const(wz, "w_zero"), ys_n, yz_n,
             self.const(bias, "bias")], kernel_shape=[3, 3], pads=list(pads))
         return out, y, ys, yz
 
@@ -241,16 +254,24 @@ class Builder(object):
                         domain="com.microsoft")
         return out, y, ys, yz
 
-    def qlinear_matmul(self, a, b=None, columns=0):
+    def qlinear_matmul(self, a, b=None, columns=0, weight_zero=None):
+        """By an int8 constant matrix (one scale per column), a uint8 one
+        with `weight_zero` (per tensor), or the run-time value `b`."""
         an, aq, as_, az = a
         if b is None:
             rows = aq.shape[-1]
-            w = self.rng.integers(-127, 128, (rows, columns)).astype(np.int8)
-            ws = (self.rng.uniform(0.5, 2.0, columns) / (127 * rows)).astype(F32)
-            acc = (aq.astype(np.int64) - az) @ w.astype(np.int64)
+            if weight_zero is None:
+                w = self.rng.integers(-127, 128, (rows, columns)).astype(np.int8)
+                wz = np.zeros(columns, np.int8)
+                ws = (self.rng.uniform(0.5, 2.0, columns) / (127 * rows)).astype(F32)
+            else:
+                w = self.rng.integers(0, 256, (rows, columns)).astype(np.uint8)
+                wz = np.array(weight_zero, np.uint8)
+                ws = F32(self.rng.uniform(0.5, 2.0) / (127 * rows))
+            acc = (aq.astype(np.int64) - az) @ (w.astype(np.int64) - wz.astype(np.int64))
             real_scale = F32(as_) * ws
             bn, bs_n, bz_n = (self.const(w, "w"), self.const(ws, "w_scale"),
-                              self.const(np.zeros(columns, np.int8), "w_zero"))
+                              self.const(wz, "w_zero"))
         else:
             bn, bq, bs, bz = b
             acc = (aq.astype(np.int64) - az) @ (bq.astype(np.int64) - bz)
@@ -337,6 +358,16 @@ def eltwise(out_dir):
     b.save(out_dir, [("x", x)], [b.dequantize_output(avg), b.dequantize_output(shifted)])
 
 
+def uint8_weights(out_dir):
+    b = Builder("weights_u8", np.uint8, seed=5)
+    x = b.rng.uniform(-1.0, 1.0, (1, 4, 8, 8)).astype(F32)
+    conv = b.qlinear_conv(b.quantize_input("x", x), 6, weight_zero=100)
+    pooled = b.global_average_pool(conv)
+    flat = b.moved("Flatten", pooled, pooled[1].reshape(1, -1), axis=1)
+    y = b.qlinear_matmul(flat, columns=5, weight_zero=90)
+    b.save(out_dir, [("x", x)], [b.dequantize_output(y), b.dequantize_output(conv)])
+
+
 def matmul(out_dir):
     b = Builder("matmul_u8", np.uint8, seed=3)
     x = b.rng.uniform(-1.0, 1.0, (1, 4, 8)).astype(F32)
@@ -363,7 +394,37 @@ def integer(out_dir):
            domains=False)
 
 
+def larger(out_dir, seed, dtype):
+    """A deeper chain on 2x16x20x20 data: two QLinearConvs, the residual
+    QLinearAdd, QLinearSigmoid times its input (QLinearMul), average pools
+    with and without counting padding, QLinearConcat, the global pool and
+    QLinearMatMul; three outputs."""
+    b = Builder("larger_%s_%d" % ("u8" if dtype == np.uint8 else "s8", seed), dtype,
+                seed=seed)
+    x = (b.rng.standard_normal((2, 16, 20, 20)) * 0.7).astype(F32)
+    v = b.quantize_input("x", x)
+    res = b.binary("QLinearAdd", b.qlinear_conv(b.qlinear_conv(v, 16), 16), v)
+    prod = b.binary("QLinearMul", b.table("QLinearSigmoid", res,
+                                          lambda r: 1 / (1 + np.exp(-r))), res)
+    cat = b.concat([b.average_pool(prod, (3, 3), (2, 2), (1, 1, 1, 1), False),
+                    b.average_pool(res, (3, 3), (2, 2), (1, 1, 1, 1), True)], axis=1)
+    pooled = b.global_average_pool(cat)
+    flat = b.moved("Flatten", pooled, pooled[1].reshape(2, -1), axis=1)
+    y = b.qlinear_matmul(flat, columns=10)
+    b.save(out_dir, [("x", x)], [b.dequantize_output(y), b.dequantize_output(prod),
+                                 b.dequantize_output(cat)])
+    return b.name
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "--larger":
+        # Twelve larger models (seeds 10-15, uint8 and int8) for measuring
+        # the agreement with ONNX Runtime (docs/quantization.md); prints
+        # their names.
+        os.makedirs(argv[2], exist_ok=True)
+        print(" ".join(larger(argv[2], seed, dtype) for seed in range(10, 16)
+                       for dtype in (np.uint8, np.int8)))
+        return 0
     if len(argv) != 2:
         sys.stderr.write(__doc__)
         return 2
@@ -373,6 +434,7 @@ def main(argv):
     chain(out_dir, "chain_s8", np.int8)
     chain(out_dir, "chain_u8_io", np.uint8, integer_io=True)
     eltwise(out_dir)
+    uint8_weights(out_dir)
     matmul(out_dir)
     integer(out_dir)
     return 0
