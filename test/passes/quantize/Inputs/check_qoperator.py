@@ -18,7 +18,8 @@ model:
 with an integer form, float computations left, ONNX nodes computed in
 float)
 
-and, last, `all within 1 step` or `NOT all within 1 step`.
+(with --arm64, also whether the arm64 build's outputs are the host's, byte
+for byte) and, last, `all within 1 step` or `NOT all within 1 step`.
 """
 
 import argparse
@@ -55,6 +56,10 @@ def main():
     parser.add_argument("--dir", required=True)
     parser.add_argument("--mica", default="mica")
     parser.add_argument("--ort", help="scripts/ort_reference.js: compare with ONNX Runtime")
+    parser.add_argument("--arm64", metavar="FEATURES", default=None,
+                        help="also compile for arm64 with these CPU features "
+                        "(\"\" for none), run under qemu, and check that the "
+                        "outputs are the host's byte for byte")
     parser.add_argument("models", nargs="+")
     args = parser.parse_args()
     ok = True
@@ -82,6 +87,16 @@ def main():
             worst = max(worst, int(diff.max()))
             differ += int((diff > 0).sum())
             count += ref.size
+        if args.arm64 is not None:
+            features = ["--cpu-features", args.arm64] if args.arm64 else []
+            run([args.mica, "compile", base + ".onnx", "--target", "arm64", *features,
+                 "-o", base + ".arm64.mica"])
+            run([args.mica, "run", base + ".arm64.mica", *inputs,
+                 "--output-dir", base + ".arm64_out"])
+            arm64 = outputs_of(base + ".arm64_out")
+            same = all(arm64[n].tobytes() == got[n].tobytes() for n in got)
+            print("%s: arm64 outputs %s the host's" % (model, "equal" if same else "DIFFER from"))
+            ok = ok and same
         with open(base + ".json") as f:
             report = json.load(f).get("quantization", {})
         float_nodes = [n["node"] for n in report.get("nodes", [])
