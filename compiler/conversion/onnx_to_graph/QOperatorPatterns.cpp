@@ -51,6 +51,35 @@ std::optional<SmallVector<double>> perChannel(Value value, int64_t channels,
   return values;
 }
 
+/// The integers of a constant weight minus their zero point (one, or one per
+/// channel along `axis`), and the channel of each.
+struct CentredWeight {
+  SmallVector<int64_t> values, channel;
+  int64_t channels = 0;
+};
+std::optional<CentredWeight> centred(Value w, Value zeroPoint, int64_t axis) {
+  auto type = getGraphTensor(w.getType());
+  std::optional<SmallVector<int64_t>> q = getConstantInts(w);
+  if (!type || !type.hasStaticShape() || !q)
+    return std::nullopt;
+  CentredWeight out;
+  out.channels = type.getDimSize(axis);
+  int64_t inner = 1;
+  for (int64_t d = axis + 1; d < type.getRank(); ++d)
+    inner *= type.getDimSize(d);
+  std::optional<SmallVector<double>> zeros =
+      perChannel(zeroPoint, out.channels, 0);
+  if (!zeros)
+    return std::nullopt;
+  for (size_t i = 0; i < q->size(); ++i) {
+    int64_t c = static_cast<int64_t>(i / inner) % out.channels;
+    out.channel.push_back(c);
+    out.values.push_back(
+        (*q)[i] - static_cast<int64_t>((*zeros)[zeros->size() == 1 ? 0 : c]));
+  }
+  return out;
+}
+
 /// A weight of the model as its float image: f32((w - zp[c]) * f32(s[c]))
 /// along `axis` (DequantizeLinear's arithmetic), and the f64 scales.
 struct FloatWeight {
@@ -58,27 +87,17 @@ struct FloatWeight {
 };
 std::optional<FloatWeight> dequantizeWeight(Value w, Value scale,
                                             Value zeroPoint, int64_t axis) {
-  auto type = getGraphTensor(w.getType());
-  std::optional<SmallVector<int64_t>> q = getConstantInts(w);
-  if (!type || !type.hasStaticShape() || !q)
-    return std::nullopt;
-  int64_t channels = type.getDimSize(axis), inner = 1;
-  for (int64_t d = axis + 1; d < type.getRank(); ++d)
-    inner *= type.getDimSize(d);
-  std::optional<SmallVector<double>> scales = perChannel(scale, channels, 1.0);
-  std::optional<SmallVector<double>> zeros = perChannel(zeroPoint, channels, 0);
-  if (!scales || !zeros ||
-      llvm::any_of(*scales, [](double s) { return !(s > 0); }))
+  std::optional<CentredWeight> q = centred(w, zeroPoint, axis);
+  std::optional<SmallVector<double>> scales =
+      q ? perChannel(scale, q->channels, 1.0) : std::nullopt;
+  if (!scales || llvm::any_of(*scales, [](double s) { return !(s > 0); }))
     return std::nullopt;
   FloatWeight out;
   for (double s : *scales)
     out.scales.push_back(static_cast<float>(s));
-  for (size_t i = 0; i < q->size(); ++i) {
-    int64_t c = static_cast<int64_t>(i / inner) % channels;
-    double s = out.scales[scales->size() == 1 ? 0 : c];
-    double zp = (*zeros)[zeros->size() == 1 ? 0 : c];
-    out.values.push_back(static_cast<float>(((*q)[i] - zp) * s));
-  }
+  for (auto [v, c] : llvm::zip(q->values, q->channel))
+    out.values.push_back(
+        static_cast<float>(v * out.scales[scales->size() == 1 ? 0 : c]));
   return out;
 }
 
@@ -441,26 +460,11 @@ std::pair<Value, int64_t> asInt8(PatternRewriter &rewriter, Location loc,
 /// nullopt when one does not fit.
 std::optional<SmallVector<int8_t>> centredWeight(Value w, Value zeroPoint,
                                                  int64_t axis) {
-  auto type = getGraphTensor(w.getType());
-  std::optional<SmallVector<int64_t>> q = getConstantInts(w);
-  if (!type || !type.hasStaticShape() || !q)
+  std::optional<CentredWeight> q = centred(w, zeroPoint, axis);
+  if (!q ||
+      llvm::any_of(q->values, [](int64_t v) { return v < -128 || v > 127; }))
     return std::nullopt;
-  int64_t channels = type.getDimSize(axis), inner = 1;
-  for (int64_t d = axis + 1; d < type.getRank(); ++d)
-    inner *= type.getDimSize(d);
-  std::optional<SmallVector<double>> zeros = perChannel(zeroPoint, channels, 0);
-  if (!zeros)
-    return std::nullopt;
-  SmallVector<int8_t> out;
-  for (size_t i = 0; i < q->size(); ++i) {
-    int64_t c = static_cast<int64_t>(i / inner) % channels;
-    int64_t v =
-        (*q)[i] - static_cast<int64_t>((*zeros)[zeros->size() == 1 ? 0 : c]);
-    if (v < -128 || v > 127)
-      return std::nullopt;
-    out.push_back(static_cast<int8_t>(v));
-  }
-  return out;
+  return SmallVector<int8_t>(q->values.begin(), q->values.end());
 }
 
 /// The zero point of an integer operand (absent: 0), if constant and
