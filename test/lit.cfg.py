@@ -42,5 +42,11 @@ llvm_config.with_environment("PATH", config.mica_tools_dir, append_path=True)
 # Python helpers that tests import (model builders for the importer tests).
 llvm_config.with_environment("PYTHONPATH", os.path.join(config.mica_src_root, "test", "tools"), append_path=True)
 
+# ONNX Runtime from npm (`make bench-setup`), for tests that compare with it.
+import shutil
+if shutil.which("node") and os.path.isdir(os.path.join(
+        config.mica_src_root, "bench", "node_modules", "onnxruntime-node")):
+    config.available_features.add("onnxruntime")
+
 tool_dirs = [config.mica_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["mica", "mica-opt", "mica-codegen"], tool_dirs)

@@ -5,7 +5,9 @@
 #include "dialects/exec/IR/ExecDialect.h"
 #include "dialects/onnx/IR/OnnxDialect.h"
 
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
@@ -26,6 +28,33 @@ StringRef controlFlowNeeds(Operation *op) {
   if (name.starts_with("onnx.If"))
     return "a one-element condition and branches yielding compatible tensors";
   return "";
+}
+
+/// For a quantised op (QLinear*) whose scales or zero points (its scalar
+/// operands) are not constants: the model inputs among them, or "a value
+/// the model computes" for each that comes from elsewhere; empty when all
+/// are constants.
+SmallVector<std::string> runtimeQuantParams(Operation *op) {
+  SmallVector<std::string> found;
+  if (!onnxir::getOnnxOpType(op).starts_with("QLinear"))
+    return found;
+  auto func = op->getParentOfType<func::FuncOp>();
+  for (Value v : op->getOperands()) {
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    if (!type || !type.hasStaticShape() || type.getNumElements() != 1 ||
+        matchPattern(v, m_Constant()))
+      continue;
+    auto arg = dyn_cast<BlockArgument>(v);
+    StringAttr name =
+        arg && func && arg.getOwner() == &func.front()
+            ? func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "onnx.name")
+            : StringAttr();
+    std::string what = name ? "'" + name.str() + "'"
+                            : std::string("a value the model computes");
+    if (!llvm::is_contained(found, what))
+      found.push_back(what);
+  }
+  return found;
 }
 
 /// The entry function's inputs that `op` depends on (through its operands'
@@ -197,6 +226,15 @@ bool mica::reportUnlowerable(ModuleOp module) {
               "once the ranks of its operands are known)";
     if (StringRef family = unsupportedFamily(op); !family.empty()) {
       diag << " (" << family << ")";
+      any = true;
+      return;
+    }
+    if (SmallVector<std::string> params = runtimeQuantParams(op);
+        !params.empty()) {
+      diag << " (a quantised op needs constant scales and zero points; "
+           << llvm::join(params, ", ") << (params.size() > 1 ? " are" : " is")
+           << " known only at run time: freeze a fixed model input with "
+              "--freeze-input NAME=FILE)";
       any = true;
       return;
     }

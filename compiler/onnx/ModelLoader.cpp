@@ -8,6 +8,7 @@
 #include "compiler/onnx/TensorFile.h"
 
 #include "dialects/onnx/OnnxNaming.h"
+#include "dialects/onnx/schemas/HandKeptSchemas.h"
 
 #include "onnx/defs/schema.h"
 
@@ -204,7 +205,8 @@ int kindOf(onnx::OpSchema::FormalParameterOption option) {
 ResolvedNode resolve(const onnx::OpSchema &schema, int newest) {
   ResolvedNode r;
   r.sinceVersion = schema.SinceVersion();
-  r.mnemonic = onnxir::opMnemonic(schema.Name(), r.sinceVersion, newest);
+  r.mnemonic = onnxir::opMnemonic(schema.Name(), r.sinceVersion, newest,
+                                  schema.domain());
   for (const auto &in : schema.inputs())
     r.inputKinds.push_back(kindOf(in.GetOption()));
   for (const auto &out : schema.outputs()) {
@@ -242,17 +244,33 @@ bool resolveGraph(const onnx::GraphProto &graph, LoadedModel &model,
       error.message = message;
       return false;
     };
-    if (!isDefaultDomain(node.domain()))
+    // The default domain and the domains of hand-kept schemas, each at the
+    // opset the model imports.
+    const std::string domain =
+        isDefaultDomain(node.domain()) ? "" : node.domain();
+    auto handKept = onnxir::handKeptDomains().find(domain);
+    if (!domain.empty() && handKept == onnxir::handKeptDomains().end()) {
+      std::string known;
+      for (const auto &[name, version] : onnxir::handKeptDomains())
+        known += ", " + name;
       return fail(true, "operator domain '" + node.domain() +
-                            "' is not supported (Mica imports the default "
-                            "ONNX domain, ai.onnx)");
+                            "' is not supported (Mica imports ai.onnx" + known +
+                            ")");
+    }
+    auto imported = model.opsets.find(domain);
+    if (imported == model.opsets.end())
+      return fail(false, "the model does not import an opset of domain '" +
+                             node.domain() + "' (opset_import)");
+    const onnxir::SchemaRegistry &registry = onnxir::SchemaRegistry::instance();
     const onnx::OpSchema *schema =
-        onnx::OpSchemaRegistry::Schema(node.op_type(), model.defaultOpset, "");
+        registry.GetSchema(node.op_type(), imported->second, domain);
     if (!schema)
       return fail(true, "unknown operator '" + node.op_type() + "' at opset " +
-                            std::to_string(model.defaultOpset));
-    const onnx::OpSchema *newest =
-        onnx::OpSchemaRegistry::Schema(node.op_type(), onnxir::kMaxOpset, "");
+                            std::to_string(imported->second) +
+                            (domain.empty() ? "" : " of " + domain));
+    const onnx::OpSchema *newest = registry.GetSchema(
+        node.op_type(), domain.empty() ? onnxir::kMaxOpset : handKept->second,
+        domain);
     ResolvedNode resolved = resolve(*schema, newest->SinceVersion());
     if (node.input_size() > static_cast<int>(resolved.inputKinds.size()) &&
         (resolved.inputKinds.empty() || resolved.inputKinds.back() != 2))
@@ -298,11 +316,15 @@ bool loadImpl(const std::string &path, const LoadOptions &options,
     return false;
   }
   model.defaultOpset = 0;
-  for (const auto &opset : model.proto.opset_import())
+  for (const auto &opset : model.proto.opset_import()) {
     if (isDefaultDomain(opset.domain()))
       model.defaultOpset = static_cast<int>(opset.version());
+    else
+      model.opsets[opset.domain()] = static_cast<int>(opset.version());
+  }
   if (model.proto.opset_import_size() == 0)
     model.defaultOpset = 1; // IR version 1-2 models predate opset_import
+  model.opsets[""] = model.defaultOpset;
   onnx::GraphProto &graph = *model.proto.mutable_graph();
   if (model.defaultOpset > onnxir::kMaxOpset) {
     error.unsupported = true;

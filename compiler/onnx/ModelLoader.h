@@ -55,6 +55,8 @@ struct ResolvedNode {
 struct LoadedModel {
   onnx::ModelProto proto;
   int defaultOpset = 0;
+  /// The opset each imported domain is at ("" for ai.onnx).
+  std::map<std::string, int> opsets;
   std::map<const onnx::NodeProto *, ResolvedNode> nodes;
   std::vector<std::string> warnings;
 };

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/onnx/ShapeInference.h"
 #include "compiler/onnx/FunctionExpansion.h"
+#include "dialects/onnx/schemas/HandKeptSchemas.h"
 
 #include "onnx/defs/schema.h"
 #include "onnx/shape_inference/implementation.h"
@@ -51,18 +52,19 @@ std::string readAll(int fd) {
 // Runs in the child. Reply: [u64 warning bytes][warnings, '\n'-separated]
 // [the inferred model without main-graph initializer data].
 void infer(onnx::ModelProto &model, std::string &warnings) {
+  // libonnx's schemas and the hand-kept ones (com.microsoft ops).
+  const onnx::ISchemaRegistry *registry =
+      &mica::onnxir::SchemaRegistry::instance();
   try {
     onnx::shape_inference::InferShapes(
-        model, onnx::OpSchemaRegistry::Instance(),
-        onnx::ShapeInferenceOptions(false, 0, true));
+        model, registry, onnx::ShapeInferenceOptions(false, 0, true));
   } catch (const std::exception &e) {
     warnings += std::string("shape inference with data propagation "
                             "failed: ") +
                 e.what() + "\n";
     try {
       onnx::shape_inference::InferShapes(
-          model, onnx::OpSchemaRegistry::Instance(),
-          onnx::ShapeInferenceOptions(false, 0, false));
+          model, registry, onnx::ShapeInferenceOptions(false, 0, false));
     } catch (const std::exception &e2) {
       warnings += std::string("shape inference failed: ") + e2.what() + "\n";
     }

@@ -20,6 +20,17 @@ constexpr llvm::StringLiteral kQuantRangeAttr = "mica.range";
 constexpr llvm::StringLiteral kQuantTapAttr = "mica.tap";
 constexpr llvm::StringLiteral kQuantFloatReasonAttr = "mica.float_reason";
 constexpr llvm::StringLiteral kQuantInfoAttr = "mica.quant";
+/// A unit attribute beside mica.range: the range is the grid the model itself
+/// quantises the value on (a QDQ pair, a QOperator op's parameters), not a
+/// calibrated estimate, so quantising the value there changes nothing and
+/// any integer op may read it as integers.
+constexpr llvm::StringLiteral kQuantModelGridAttr = graph::kModelGridAttr;
+/// On a contraction (conv, fully_connected, matmul by a constant weight):
+/// the weight is already quantised, float(q * scales[c]) with integers q in
+/// [-128, 127] and one scale per output channel (or one for all), as a
+/// QOperator model gives it (`array<f64: ...>`); mica-quantize-int8 keeps
+/// those integers and scales instead of choosing its own.
+constexpr llvm::StringLiteral kQuantWeightScalesAttr = graph::kWeightScalesAttr;
 
 #define GEN_PASS_DECL
 #include "passes/quantize/Passes.h.inc"

@@ -28,7 +28,19 @@ def QuantizeInt8 : Pass<"mica-quantize-int8", "::mlir::ModuleOp"> {
       into the rescale's clamp bounds (fused activation);
     - `graph.reshape`, `graph.transpose` and `graph.max_pool` of an integer
       value into the same op on the integers (they move or select values,
-      so the scale and zero point carry over exactly).
+      so the scale and zero point carry over exactly);
+    - adds and products of integer values (broadcasting), lookup tables,
+      means, concatenations, average pools (window sums as a depthwise
+      convolution by ones, divided by each window's count in the
+      rescales), and matmuls of two integer values whose result the model
+      quantises (`mica.model_grid`);
+    - a `graph.dequantize` of the model's own 8-bit integers is read as
+      those integers (uint8 moved to int8 by -128, exactly), and a value
+      or constant on the model's own grid (`mica.model_grid`) is quantised
+      there wherever an integer op wants it.
+
+    A contraction whose weight carries `mica.weight_scales` (a QOperator
+    model's weight: float(q * s[c])) keeps those integers and scales.
 
     Weights: int8 symmetric per output channel, scale max|w| / 127, values in
     [-127, 127]. Activations: int8 asymmetric per tensor, the range widened
@@ -66,9 +78,16 @@ def FoldQdq : Pass<"mica-fold-qdq", "::mlir::ModuleOp"> {
     mica-quantize-int8 derives the same scale and zero point (uint8 pairs
     become int8 with the zero point shifted by 128: the same real values).
     A pair that produces a model output stays, since its rounding is part
-    of the output. `graph.dequantize` of a constant (a quantised weight) folds to its float
-    values, which the weight quantisation maps back to the same integers
-    when they were quantised symmetrically per channel.
+    of the output. A value that is only ever quantised (with one set of
+    parameters) gets that range too, even where the integers go on to
+    integer ops or leave the model. Every such range is marked as the
+    model's own grid (`mica.model_grid`). Data movement on quantised
+    integers (reshape, transpose, max_pool, slice of a `graph.quantize`)
+    first takes the QDQ form of its neighbours, quantize(op(dequantize(q))),
+    the same integers, so that its pairs fold too. `graph.dequantize` of a
+    constant (a quantised weight) folds to its float values, which the
+    weight quantisation maps back to the same integers when they were
+    quantised symmetrically per channel.
   }];
   let dependentDialects = ["::mica::graph::GraphDialect"];
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 using namespace mica::quant;
 
@@ -79,4 +80,57 @@ ChannelWeights mica::quant::quantizeWeights(llvm::ArrayRef<float> values,
     out.values[i] = static_cast<int8_t>(std::clamp(q, -127.0, 127.0));
   }
   return out;
+}
+
+std::optional<ChannelWeights>
+mica::quant::weightsOnGrid(llvm::ArrayRef<float> values,
+                           llvm::ArrayRef<int64_t> shape, int64_t axis,
+                           llvm::ArrayRef<double> scales) {
+  int64_t channels = shape[axis], inner = 1;
+  for (size_t i = axis + 1; i < shape.size(); ++i)
+    inner *= shape[i];
+  if (scales.size() != 1 && static_cast<int64_t>(scales.size()) != channels)
+    return std::nullopt;
+  ChannelWeights out;
+  out.scales.assign(channels, scales.front());
+  if (scales.size() > 1)
+    out.scales.assign(scales.begin(), scales.end());
+  auto channelOf = [&](size_t i) { return (i / inner) % channels; };
+  std::vector<int64_t> q(values.size());
+  std::vector<int64_t> lo(channels, INT64_MAX), hi(channels, INT64_MIN);
+  for (size_t i = 0; i < values.size(); ++i) {
+    double scale = out.scales[channelOf(i)];
+    double v = std::nearbyint(values[i] / scale);
+    if (!(scale > 0) || std::fabs(v) > 32767 ||
+        static_cast<float>(v * scale) != values[i])
+      return std::nullopt;
+    q[i] = static_cast<int64_t>(v);
+    lo[channelOf(i)] = std::min(lo[channelOf(i)], q[i]);
+    hi[channelOf(i)] = std::max(hi[channelOf(i)], q[i]);
+  }
+  out.offsets.assign(channels, 0);
+  for (int64_t c = 0; c < channels; ++c) {
+    if (lo[c] > hi[c] || (lo[c] >= -128 && hi[c] <= 127))
+      continue;
+    if (hi[c] - lo[c] > 255)
+      return std::nullopt;
+    out.offsets[c] = lo[c] + 128;
+  }
+  out.values.resize(values.size());
+  for (size_t i = 0; i < values.size(); ++i)
+    out.values[i] = static_cast<int8_t>(q[i] - out.offsets[channelOf(i)]);
+  return out;
+}
+
+std::vector<int64_t> mica::quant::windowCounts(int64_t size, int64_t kernel,
+                                               int64_t stride, int64_t dilation,
+                                               int64_t padBegin,
+                                               int64_t outputs) {
+  std::vector<int64_t> counts(outputs, 0);
+  for (int64_t o = 0; o < outputs; ++o)
+    for (int64_t k = 0; k < kernel; ++k) {
+      int64_t at = o * stride - padBegin + k * dilation;
+      counts[o] += at >= 0 && at < size;
+    }
+  return counts;
 }

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace mica::quant {
@@ -22,6 +23,17 @@ struct QuantParams {
   double scale = 1.0;
   int64_t zeroPoint = 0;
 };
+
+/// The range [lo, hi] whose parameters (activationParams) are exactly `scale`
+/// and `zeroPoint` on an 8-bit integer type: what a QuantizeLinear of a QDQ
+/// model, or a QOperator op's own parameters, say about the value they
+/// quantise. Exact in double for f32 scales (uint8 parameters become int8
+/// ones with the zero point moved by -128: the same real values).
+inline std::pair<double, double> exactRange(double scale, int64_t zeroPoint,
+                                            bool isUnsigned) {
+  double qmin = isUnsigned ? 0 : -128, qmax = isUnsigned ? 255 : 127;
+  return {(qmin - zeroPoint) * scale, (qmax - zeroPoint) * scale};
+}
 
 /// int8 asymmetric parameters for values in [lo, hi]: the range is widened
 /// to contain 0 (so that 0, ReLU's floor and zero padding are exact), scale
@@ -58,9 +70,32 @@ int64_t rescale(int64_t x, FixedPoint m, int64_t inputZeroPoint,
 struct ChannelWeights {
   std::vector<int8_t> values;
   std::vector<double> scales;
+  /// Per channel, what the model's integers are above `values` (empty: 0);
+  /// see weightsOnGrid.
+  std::vector<int64_t> offsets;
 };
 ChannelWeights quantizeWeights(llvm::ArrayRef<float> values,
                                llvm::ArrayRef<int64_t> shape, int64_t axis);
+
+/// Weights that are already quantised (a QOperator or QDQ model's own): the
+/// integers q with values[i] == float(q * scales[channel]), one scale per
+/// channel along `axis` (or one for all), or nullopt when a value is not on
+/// its channel's grid or a channel's integers span more than 256 values.
+/// The model's integers stay exactly as they are: q = value + offset, with
+/// int8 values and a per-channel offset that is 0 where they fit int8
+/// (uint8 weights with a zero point far from 128 do not).
+std::optional<ChannelWeights> weightsOnGrid(llvm::ArrayRef<float> values,
+                                            llvm::ArrayRef<int64_t> shape,
+                                            int64_t axis,
+                                            llvm::ArrayRef<double> scales);
+
+/// For each of `outputs` window positions along one axis of a pooling
+/// window (`kernel` taps `dilation` apart, `stride` between positions, the
+/// first window starting `padBegin` before the input): how many taps fall
+/// inside the `size` input elements.
+std::vector<int64_t> windowCounts(int64_t size, int64_t kernel, int64_t stride,
+                                  int64_t dilation, int64_t padBegin,
+                                  int64_t outputs);
 
 } // namespace mica::quant
 

@@ -59,6 +59,18 @@ std::optional<std::pair<double, double>> rangeOf(Value value) {
   return std::make_pair(attr[0], attr[1]);
 }
 
+/// Whether the range of `value` is the grid the model itself quantises it
+/// on (kQuantModelGridAttr).
+bool onModelGrid(Value value) {
+  if (auto arg = dyn_cast<BlockArgument>(value)) {
+    auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+    return func && arg.getOwner() == &func.getBody().front() &&
+           func.getArgAttr(arg.getArgNumber(), kQuantModelGridAttr);
+  }
+  return value.getDefiningOp()->getNumResults() == 1 &&
+         value.getDefiningOp()->hasAttr(kQuantModelGridAttr);
+}
+
 bool isF32Tensor(Value value) {
   auto type = dyn_cast<RankedTensorType>(value.getType());
   return type && type.getElementType().isF32();
@@ -97,7 +109,7 @@ public:
     SmallVector<Operation *> ops;
     func.walk([&](Operation *op) {
       if (isa<ConvOp, FullyConnectedOp, MatmulOp, AddOp, MulOp, DivOp, ReduceOp,
-              ConcatOp, SoftmaxOp, LayerNormOp>(op) ||
+              ConcatOp, AvgPoolOp, SoftmaxOp, LayerNormOp>(op) ||
           tabulated(op))
         ops.push_back(op);
     });
@@ -110,8 +122,7 @@ public:
         rewriteAdd(add);
       else if (isa<MulOp, DivOp>(op) && scalarOperand(op))
         rewriteScaling(op);
-      else if (isa<MulOp>(op) ||
-               (isa<MatmulOp>(op) && !constantValues(op->getOperand(1))))
+      else if (isa<MulOp>(op) || isProductOfIntegers(op))
         rewriteProduct(op);
       else if (std::function<double(double)> f = tabulated(op))
         rewriteTable(op, f);
@@ -123,6 +134,8 @@ public:
         rewriteSoftmax(softmax);
       else if (auto norm = dyn_cast<LayerNormOp>(op))
         rewriteLayerNorm(norm);
+      else if (auto pool = dyn_cast<AvgPoolOp>(op))
+        rewriteAvgPool(pool);
       else if (std::optional<Contraction> c = match(op))
         rewrite(*c);
     }
@@ -135,8 +148,8 @@ public:
           op->hasAttr(kQuantFloatReasonAttr) || !isF32Tensor(op->getResult(0)))
         return;
       auto reduce = dyn_cast<ReduceOp>(op);
-      if (!isa<AddOp, MulOp, DivOp, MaxPoolOp>(op) && !tabulated(op) &&
-          !(reduce && reduce.getKind() == ReduceKind::mean))
+      if (!isa<AddOp, MulOp, DivOp, MaxPoolOp, AvgPoolOp>(op) &&
+          !tabulated(op) && !(reduce && reduce.getKind() == ReduceKind::mean))
         return;
       auto isConstant = [](Value v) { return matchPattern(v, m_Constant()); };
       if (llvm::any_of(op->getOperands(), [&](Value v) {
@@ -276,16 +289,15 @@ private:
              127));
   }
 
-  /// A float add of two integer values (a residual connection): each side
-  /// is rescaled to i32 at 2^20 / (2 max(s_a, s_b)) steps per unit, the
-  /// sum rescaled to int8 (TFLite's and TOSA's integer add).
+  /// A float add of two integer values (a residual connection, with
+  /// broadcasting): each side is rescaled to i32 at 2^20 / (2 max(s_a, s_b))
+  /// steps per unit, the sum rescaled to int8 (TFLite's and TOSA's integer
+  /// add).
   void rewriteAdd(AddOp add) {
-    if (!isF32Tensor(add.getResult()) ||
-        add.getLhs().getType() != add.getType() ||
-        add.getRhs().getType() != add.getType())
+    if (!isF32Tensor(add.getResult()))
       return;
-    std::optional<IntegerValue> a = integerOf(add.getLhs(), false);
-    std::optional<IntegerValue> c = integerOf(add.getRhs(), false);
+    std::optional<IntegerValue> a = operandOf(add.getLhs());
+    std::optional<IntegerValue> c = operandOf(add.getRhs());
     if (!a || !c)
       return;
     std::optional<Output> output = outputOf(add);
@@ -307,11 +319,14 @@ private:
     OpBuilder b(out);
     b.setInsertionPointAfter(out);
     Location loc = spanLoc(add, out);
-    Type i32Type = withElement(add.getType(), b.getIntegerType(32));
-    Value wideA = buildRescale(b, loc, a->value, i32Type, {ma->multiplier},
-                               {ma->shift}, 0, a->params.zeroPoint, 0, {});
-    Value wideC = buildRescale(b, loc, c->value, i32Type, {mc->multiplier},
-                               {mc->shift}, 0, c->params.zeroPoint, 0, {});
+    Type i32 = b.getIntegerType(32);
+    Type i32Type = withElement(add.getType(), i32);
+    Value wideA = buildRescale(
+        b, loc, a->value, withElement(a->value.getType(), i32),
+        {ma->multiplier}, {ma->shift}, 0, a->params.zeroPoint, 0, {});
+    Value wideC = buildRescale(
+        b, loc, c->value, withElement(c->value.getType(), i32),
+        {mc->multiplier}, {mc->shift}, 0, c->params.zeroPoint, 0, {});
     Value sum = AddOp::create(b, loc, i32Type, wideA, wideC);
     sum.getDefiningOp()->setAttr(kQuantInfoAttr,
                                  quantInfo(b, a->params, params, out));
@@ -371,6 +386,140 @@ private:
         b, loc, sum, withElement(result.getType(), b.getIntegerType(8)),
         {m->multiplier}, {m->shift}, 0, count * x->params.zeroPoint,
         params.zeroPoint, clampBounds(clamp, params));
+    finish(b, loc, result, q, params);
+  }
+
+  /// An average pool of an integer value: the i32 sums of (x - zp) over the
+  /// windows (a depthwise convolution by ones of the input padded with its
+  /// zero point, whose bias removes the zero point of every tap), divided
+  /// by each window's count within the rescale to int8. Counts are a
+  /// product of one count per spatial axis; an axis whose counts vary
+  /// (padding not counted) gets a rescale of its own along that axis,
+  /// keeping `bits` fractional bits in i32 until the last one.
+  void rewriteAvgPool(AvgPoolOp pool) {
+    if (!isF32Tensor(pool.getResult()))
+      return;
+    std::optional<IntegerValue> x = integerOf(pool.getInput(), false);
+    if (!x)
+      return;
+    auto inType = cast<RankedTensorType>(pool.getInput().getType());
+    auto outType = cast<RankedTensorType>(pool.getType());
+    int64_t rank = inType.getRank(), k = rank - 2;
+    for (int64_t d = 1; d < rank; ++d)
+      if (inType.isDynamicDim(d) || outType.isDynamicDim(d))
+        return keepVoid(pool, "a pool over dimensions known at run time");
+    ArrayRef<int64_t> kernel = pool.getKernel(), strides = pool.getStrides(),
+                      dilations = pool.getDilations(), pads = pool.getPads();
+    int64_t taps = 1;
+    std::vector<std::vector<int64_t>> counts(k);
+    for (int64_t i = 0; i < k; ++i) {
+      int64_t size = inType.getDimSize(2 + i), out = outType.getDimSize(2 + i);
+      // ceil_mode's extra window would overhang the padded input.
+      if ((size + pads[i] + pads[k + i] - dilations[i] * (kernel[i] - 1) - 1) /
+                  strides[i] +
+              1 !=
+          out)
+        return keepVoid(pool, "ceil_mode adds a partial window");
+      counts[i] = pool.getCountIncludePad()
+                      ? std::vector<int64_t>(out, kernel[i])
+                      : windowCounts(size, kernel[i], strides[i], dilations[i],
+                                     pads[i], out);
+      taps *= kernel[i];
+    }
+    std::optional<Output> output = outputOf(pool);
+    if (!output)
+      return;
+    auto [out, clamp, params] = *output;
+    // Axes whose counts vary need a per-position rescale; the others fold
+    // into one factor.
+    SmallVector<int64_t> varying;
+    double scale = x->params.scale / params.scale;
+    for (int64_t i = 0; i < k; ++i) {
+      if (llvm::all_equal(counts[i]))
+        scale /= counts[i].front();
+      else
+        varying.push_back(i);
+    }
+    // |sum| <= 255 taps: each intermediate rescale may multiply it by
+    // 2^bits without leaving i32.
+    int64_t bits =
+        varying.size() < 2
+            ? 0
+            : (30 - (int64_t)std::ceil(std::log2(255.0 * taps + 1))) /
+                  (int64_t)(varying.size() - 1);
+    if (varying.size() > 1 && bits < 8)
+      return keepVoid(pool, "the pooling window is too large for the "
+                            "integer division by its counts");
+
+    // The rescales, computed before anything is built: one per varying
+    // axis (the last to int8), or one for all.
+    struct Step {
+      int64_t axis = 0;
+      SmallVector<int64_t> multipliers, shifts;
+    };
+    SmallVector<Step> steps;
+    auto stepFor = [&](int64_t axis, ArrayRef<int64_t> along,
+                       double factor) -> bool {
+      Step step;
+      step.axis = axis;
+      for (int64_t count : along) {
+        std::optional<FixedPoint> m = toFixedPoint(factor / count);
+        if (!m)
+          return false;
+        step.multipliers.push_back(m->multiplier);
+        step.shifts.push_back(m->shift);
+      }
+      steps.push_back(std::move(step));
+      return true;
+    };
+    bool fits = true;
+    for (size_t j = 0; j + 1 < varying.size(); ++j) {
+      fits &=
+          stepFor(2 + varying[j], counts[varying[j]], std::ldexp(1.0, bits));
+      scale = std::ldexp(scale, -bits);
+    }
+    if (varying.empty())
+      fits &= stepFor(0, {1}, scale);
+    else
+      fits &= stepFor(2 + varying.back(), counts[varying.back()], scale);
+    if (!fits)
+      return keepVoid(
+          pool, "the requantisation scale is out of the fixed-point range");
+
+    OpBuilder b(out);
+    b.setInsertionPointAfter(out);
+    Location loc = spanLoc(pool, out);
+    Type i8 = b.getIntegerType(8), i32 = b.getIntegerType(32);
+    int64_t channels = inType.getDimSize(1);
+    SmallVector<int64_t> onesShape{channels, 1};
+    onesShape.append(kernel.begin(), kernel.end());
+    auto onesType = RankedTensorType::get(onesShape, i8);
+    Value ones = ConstantOp::create(
+        b, loc, onesType,
+        DenseElementsAttr::get(onesType, b.getI8IntegerAttr(1)));
+    auto biasType = RankedTensorType::get({channels}, i32);
+    Value bias = ConstantOp::create(
+        b, loc, biasType,
+        DenseElementsAttr::get(
+            biasType, b.getI32IntegerAttr(
+                          static_cast<int32_t>(-x->params.zeroPoint * taps))));
+    SmallVector<int64_t> zeros(pads.size(), 0);
+    Value v = ConvOp::create(
+        b, loc, withElement(outType, i32), padByZeroPoint(b, loc, *x, pads),
+        ones, bias, pool.getStridesAttr(), pool.getDilationsAttr(),
+        b.getDenseI64ArrayAttr(zeros), b.getI64IntegerAttr(channels));
+    v.getDefiningOp()->setAttr(kQuantInfoAttr,
+                               quantInfo(b, x->params, params, out));
+    Value result = out->getResult(0);
+    for (const Step &step : steps) {
+      bool last = &step == &steps.back();
+      v = buildRescale(
+          b, loc, v, last ? withElement(result.getType(), i8) : v.getType(),
+          step.multipliers, step.shifts, step.axis, 0,
+          last ? params.zeroPoint : 0,
+          last ? std::optional(clampBounds(clamp, params)) : std::nullopt);
+    }
+    Value q = v;
     finish(b, loc, result, q, params);
   }
 
@@ -502,20 +651,37 @@ private:
     finish(b, loc, result, tableOp, params);
   }
 
+  /// Whether `op` is a matmul of two activations (attention's q k^T and
+  /// weights x v, a QLinearMatMul of two run-time operands): its right
+  /// operand is computed at run time, or is a constant batch of matrices
+  /// the model quantised (a constant matrix is a weight: match()).
+  bool isProductOfIntegers(Operation *op) {
+    auto matmul = dyn_cast<MatmulOp>(op);
+    if (!matmul || !isF32Tensor(matmul.getResult()))
+      return false;
+    Value rhs = matmul.getRhs();
+    return !constantValues(rhs) ||
+           (cast<RankedTensorType>(rhs.getType()).getRank() > 2 &&
+            onModelGrid(rhs));
+  }
+
   /// A product of two integer values: elementwise (squeeze-and-excitation
-  /// scaling) or a matmul of two activations (attention's q k^T and
-  /// weights x v). Each side minus its zero point in i32, an exact i32
-  /// product (broadcasting / batching as the float one did), one rescale to
-  /// int8. A matmul's operands may be quantised here (an input of a float
-  /// op); an elementwise product's must be integer already.
+  /// scaling) or a matmul of two activations. Each side minus its zero
+  /// point in i32, an exact i32 product (broadcasting / batching as the
+  /// float one did), one rescale to int8. A matmul's operands may be
+  /// quantised here (an input of a float op); an elementwise product's must
+  /// be integer already or on the model's grid (operandOf).
   void rewriteProduct(Operation *op) {
     if (!isF32Tensor(op->getResult(0)))
       return;
     bool matmul = isa<MatmulOp>(op);
     if (matmul && keptByUser(op))
       return keepVoid(op, "kept float by --keep-float");
-    std::optional<IntegerValue> a = integerOf(op->getOperand(0), matmul);
-    std::optional<IntegerValue> c = integerOf(op->getOperand(1), matmul);
+    auto operand = [&](Value v) {
+      return matmul ? integerOf(v, /*create=*/true) : operandOf(v);
+    };
+    std::optional<IntegerValue> a = operand(op->getOperand(0));
+    std::optional<IntegerValue> c = operand(op->getOperand(1));
     if (!a || !c)
       return;
     std::optional<std::pair<Output, FixedPoint>> requant =
@@ -685,7 +851,7 @@ private:
   void rewriteScaling(Operation *op) {
     if (!isF32Tensor(op->getResult(0)))
       return;
-    std::optional<IntegerValue> x = integerOf(op->getOperand(0), false);
+    std::optional<IntegerValue> x = operandOf(op->getOperand(0));
     if (!x)
       return;
     std::optional<std::pair<Output, FixedPoint>> requant =
@@ -738,6 +904,33 @@ private:
     integers[real] = IntegerValue{q, params};
   }
 
+  static bool hasOffsets(const ChannelWeights &weights) {
+    return llvm::any_of(weights.offsets, [](int64_t o) { return o != 0; });
+  }
+
+  /// `x` padded along its spatial dims by `pads` (ONNX order, begin then
+  /// end) with its zero point, so that padded positions stand for 0.
+  static Value padByZeroPoint(OpBuilder &b, Location loc, IntegerValue x,
+                              ArrayRef<int64_t> pads) {
+    if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
+      return x.value;
+    auto xType = cast<RankedTensorType>(x.value.getType());
+    int64_t rank = xType.getRank(), k = rank - 2;
+    SmallVector<int64_t> all(2 * rank, 0), shape;
+    for (int64_t i = 0; i < k; ++i) {
+      all[2 + i] = pads[i];
+      all[rank + 2 + i] = pads[k + i];
+    }
+    for (int64_t i = 0; i < rank; ++i)
+      shape.push_back(xType.isDynamicDim(i)
+                          ? ShapedType::kDynamic
+                          : xType.getDimSize(i) + all[i] + all[rank + i]);
+    return PadOp::create(
+        b, loc, RankedTensorType::get(shape, xType.getElementType()), x.value,
+        b.getDenseI64ArrayAttr(all), b.getStringAttr("constant"),
+        b.getF64FloatAttr(x.params.zeroPoint));
+  }
+
   std::optional<Contraction> match(Operation *op) {
     Contraction c;
     c.op = op;
@@ -783,10 +976,29 @@ private:
     return c;
   }
 
+  /// The dequantize of 8-bit integers of the model (not of a constant, which
+  /// folds) that defines `value`, if any.
+  static DequantizeOp modelIntegers(Value value) {
+    auto dq = value.getDefiningOp<DequantizeOp>();
+    if (!dq || !getElementTypeOrSelf(dq.getInput().getType()).isInteger(8) ||
+        !isF32Tensor(dq.getResult()) ||
+        matchPattern(dq.getInput(), m_Constant()))
+      return {};
+    return dq;
+  }
+
+  /// The integer form of an operand of an elementwise op or a product:
+  /// integerOf, and for a value on the model's own grid (a QDQ model's
+  /// quantised value, a QOperator op's constant operand) its integers on
+  /// that grid, which lose nothing.
+  std::optional<IntegerValue> operandOf(Value value) {
+    return integerOf(value, onModelGrid(value) && rangeOf(value).has_value());
+  }
+
   /// Whether integerOf(value, false) would find an integer form (without
   /// building one).
   bool hasIntegerForm(Value value) {
-    if (integers.count(value))
+    if (integers.count(value) || modelIntegers(value))
       return true;
     Operation *def = value.getDefiningOp();
     return def && isa<ReshapeOp, TransposeOp, MaxPoolOp, SliceOp>(def) &&
@@ -800,6 +1012,24 @@ private:
     auto known = integers.find(value);
     if (known != integers.end())
       return known->second;
+    if (DequantizeOp dq = modelIntegers(value)) {
+      // The model's own 8-bit integers (a QOperator model's uint8 input, the
+      // result of an integer op that runs on them): as they are for int8;
+      // uint8 moves to int8 by -128, exactly, with its zero point.
+      QuantParams params{dq.getScale().convertToDouble(),
+                         static_cast<int64_t>(dq.getZeroPoint())};
+      Value q = dq.getInput();
+      if (getElementTypeOrSelf(q.getType()).isUnsignedInteger()) {
+        OpBuilder b(dq);
+        q = buildRescale(b, dq.getLoc(), q,
+                         withElement(q.getType(), b.getIntegerType(8)),
+                         {int64_t(1) << 30}, {30}, 0, 128, 0, {});
+        params.zeroPoint -= 128;
+      }
+      IntegerValue result{q, params};
+      integers[value] = result;
+      return result;
+    }
     Operation *def = value.getDefiningOp();
     if (def && isa<ReshapeOp, TransposeOp, MaxPoolOp, SliceOp>(def) &&
         def->getNumResults() == 1) {
@@ -849,8 +1079,26 @@ private:
     // Weights, per output channel, and the requantisation of each channel.
     auto weightType = cast<RankedTensorType>(c.weight.getType());
     std::vector<float> w = *constantValues(c.weight);
-    ChannelWeights qw = quantizeWeights(w, weightType.getShape(), c.weightAxis);
     int64_t channels = weightType.getDimSize(c.weightAxis);
+    std::optional<ChannelWeights> given;
+    if (auto scales =
+            op->getAttrOfType<DenseF64ArrayAttr>(kQuantWeightScalesAttr)) {
+      given = weightsOnGrid(w, weightType.getShape(), c.weightAxis,
+                            scales.asArrayRef());
+      // Offsets are added back from the input's window sums, one per group:
+      // a grouped convolution needs one group or one channel per group.
+      auto conv = dyn_cast<ConvOp>(op);
+      if (given && conv && hasOffsets(*given) && conv.getGroups() != 1 &&
+          (int64_t)conv.getGroups() != channels)
+        given.reset();
+      if (!given)
+        emitWarning(op->getLoc())
+            << "the weights are not on the 8-bit grid of their scales; "
+               "quantised again, per channel";
+    }
+    ChannelWeights qw =
+        given ? std::move(*given)
+              : quantizeWeights(w, weightType.getShape(), c.weightAxis);
     SmallVector<int64_t> multipliers, shifts;
     for (double scale : qw.scales) {
       std::optional<FixedPoint> m =
@@ -873,11 +1121,16 @@ private:
     std::vector<int64_t> sums(channels, 0);
     for (size_t i = 0; i < qw.values.size(); ++i)
       sums[(i / inner) % channels] += qw.values[i];
+    // Each output sums (x - zp) * (value + offset) over `taps` inputs: the
+    // offset's part is offset * (window sum of x) - offset * zp * taps.
+    int64_t taps = weightType.getNumElements() / channels;
     for (int64_t ch = 0; ch < channels; ++ch) {
       double real =
           std::nearbyint(b0[ch] / (input->params.scale * qw.scales[ch]));
       real = std::clamp(real, -2147483648.0, 2147483647.0);
-      bias[ch] = (int64_t)real - input->params.zeroPoint * sums[ch];
+      int64_t offset = hasOffsets(qw) ? qw.offsets[ch] : 0;
+      bias[ch] = (int64_t)real - input->params.zeroPoint * sums[ch] -
+                 offset * input->params.zeroPoint * taps;
     }
 
     if (llvm::any_of(
@@ -900,32 +1153,32 @@ private:
         b, loc, biasType,
         DenseElementsAttr::get(biasType, ArrayRef<int32_t>(bias32)));
     Type accType = withElement(op->getResult(0).getType(), i32);
-    Value acc;
+    Value acc, windowSums;
     if (auto conv = dyn_cast<ConvOp>(op)) {
-      Value x = input->value;
+      // Padded taps add (zp - zp) * w.
       ArrayRef<int64_t> pads = conv.getPads();
-      if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
-        // Explicit padding by the zero point: padded taps add (zp - zp) * w.
-        auto xType = cast<RankedTensorType>(x.getType());
-        SmallVector<int64_t> all(2 * xType.getRank(), 0), shape;
-        int64_t k = xType.getRank() - 2;
-        for (int64_t i = 0; i < k; ++i) {
-          all[2 + i] = pads[i];
-          all[xType.getRank() + 2 + i] = pads[k + i];
-        }
-        for (int64_t i = 0; i < xType.getRank(); ++i)
-          shape.push_back(xType.isDynamicDim(i) ? ShapedType::kDynamic
-                                                : xType.getDimSize(i) + all[i] +
-                                                      all[xType.getRank() + i]);
-        x = PadOp::create(b, loc, RankedTensorType::get(shape, i8), x,
-                          b.getDenseI64ArrayAttr(all),
-                          b.getStringAttr("constant"),
-                          b.getF64FloatAttr(input->params.zeroPoint));
-      }
+      Value x = padByZeroPoint(b, loc, *input, pads);
       SmallVector<int64_t> zeros(pads.size(), 0);
       acc = ConvOp::create(b, loc, accType, x, weight, biasValue,
                            conv.getStridesAttr(), conv.getDilationsAttr(),
                            b.getDenseI64ArrayAttr(zeros), conv.getGroupsAttr());
+      if (hasOffsets(qw)) {
+        // The window sums of x, one per group (all inputs of the group).
+        int64_t groups = conv.getGroups();
+        SmallVector<int64_t> onesShape(weightType.getShape());
+        onesShape[0] = groups;
+        auto onesType = RankedTensorType::get(onesShape, i8);
+        SmallVector<int64_t> sumShape(
+            cast<RankedTensorType>(accType).getShape());
+        sumShape[1] = groups;
+        windowSums = ConvOp::create(
+            b, loc, RankedTensorType::get(sumShape, i32), x,
+            ConstantOp::create(
+                b, loc, onesType,
+                DenseElementsAttr::get(onesType, b.getI8IntegerAttr(1))),
+            Value(), conv.getStridesAttr(), conv.getDilationsAttr(),
+            b.getDenseI64ArrayAttr(zeros), conv.getGroupsAttr());
+      }
     } else if (isa<FullyConnectedOp>(op)) {
       acc = FullyConnectedOp::create(b, loc, accType, input->value, weight,
                                      biasValue);
@@ -935,6 +1188,32 @@ private:
     Operation *contraction = acc.getDefiningOp();
     if (isa<MatmulOp>(contraction))
       acc = AddOp::create(b, loc, accType, acc, biasValue);
+    if (hasOffsets(qw)) {
+      if (!windowSums) {
+        // A dense layer's window is the input row.
+        auto xType = cast<RankedTensorType>(input->value.getType());
+        SmallVector<int64_t> sumShape(xType.getShape());
+        sumShape.back() = 1;
+        Value wide =
+            CastOp::create(b, loc, withElement(xType, i32), input->value);
+        windowSums = ReduceOp::create(
+            b, loc, RankedTensorType::get(sumShape, i32),
+            ReduceKindAttr::get(b.getContext(), ReduceKind::sum), wide,
+            b.getDenseI64ArrayAttr({xType.getRank() - 1}), b.getBoolAttr(true));
+      }
+      // offset[c] along the result's channel axis.
+      auto accRanked = cast<RankedTensorType>(accType);
+      SmallVector<int64_t> offsetShape{channels};
+      offsetShape.append(accRanked.getRank() - 1 - c.resultAxis, 1);
+      auto offsetType = RankedTensorType::get(offsetShape, i32);
+      std::vector<int32_t> offsets(qw.offsets.begin(), qw.offsets.end());
+      Value offsetValue = ConstantOp::create(
+          b, loc, offsetType,
+          DenseElementsAttr::get(offsetType, ArrayRef<int32_t>(offsets)));
+      acc = AddOp::create(
+          b, loc, accType, acc,
+          MulOp::create(b, loc, accType, windowSums, offsetValue));
+    }
 
     Value result = c.out->getResult(0);
     Value rescale =
@@ -967,10 +1246,12 @@ struct QuantizeInt8Pass : mica::impl::QuantizeInt8Base<QuantizeInt8Pass> {
       // The ranges served their purpose; later stages see none.
       func.walk([](Operation *op) {
         op->removeAttr(kQuantRangeAttr);
+        op->removeAttr(kQuantModelGridAttr);
         op->removeAttr(kQuantTapAttr);
       });
       for (unsigned i = 0; i < func.getNumArguments(); ++i) {
         func.removeArgAttr(i, kQuantRangeAttr);
+        func.removeArgAttr(i, kQuantModelGridAttr);
         func.removeArgAttr(i, kQuantTapAttr);
       }
     });

@@ -14,6 +14,17 @@ Kinds (all deterministic; the same KIND always gives the same bytes):
   unknown_op      node "my_foo" of op Foo in the default domain (not an ONNX op)
   custom_domain   node "x1" of op Bar in domain com.example (imported at v1)
   opset18         Add model importing the default domain at opset 18
+  qlinear_add     node "qadd" of com.microsoft QLinearAdd: uint8 A [1,4,3,3]
+                  plus uint8 B [4,1,1] (broadcast) -> C, constant scales and
+                  zero points, the output left untyped for shape inference
+  qlinear_add_no_opset
+                  the qlinear_add model without an opset import of
+                  com.microsoft
+  ms_unknown_op   node "ms1" of op NoSuchOp in domain com.microsoft
+  qlinear_runtime_scale
+                  node "sig" of com.microsoft QLinearSigmoid on uint8 X [1,4]
+                  whose input scale is the model input `x_scale` (a f32
+                  scalar)
   external_data   MatMul + Add whose initializers live in OUT.onnx.data, a
                   file next to the model (external data, one file)
   symbolic        Relu on X ['N', 3] -> Y ['N', 3] (dim_param N)
@@ -107,6 +118,41 @@ def _custom_domain(path):
 def _opset18(path):
     ob.make_node_model("Add", [("A", "float32", [2, 3]), ("B", "float32", [2, 3])],
                        [("C", "float32", [2, 3])], node_name="add", opset=18, path=path)
+
+
+def _qlinear_add_model(import_domain=True):
+    inits = {"a_scale": np.array(0.05, np.float32), "a_zero": np.array(128, np.uint8),
+             "b_scale": np.array(0.03, np.float32), "b_zero": np.array(120, np.uint8),
+             "c_scale": np.array(0.07, np.float32), "c_zero": np.array(125, np.uint8)}
+    node = helper.make_node(
+        "QLinearAdd", ["A", "a_scale", "a_zero", "B", "b_scale", "b_zero", "c_scale",
+                       "c_zero"], ["C"], name="qadd", domain="com.microsoft")
+    graph = ob.make_graph([node], [("A", "uint8", [1, 4, 3, 3]), ("B", "uint8", [4, 1, 1])],
+                          [("C", "uint8", None)], inits, name="qlinear_add")
+    return ob.make_model(graph, domains={"com.microsoft": 1} if import_domain else None)
+
+
+def _qlinear_add(path):
+    ob.save_model(_qlinear_add_model(), path)
+
+
+def _qlinear_add_no_opset(path):
+    ob.save_model(_qlinear_add_model(import_domain=False), path)
+
+
+def _ms_unknown_op(path):
+    ob.make_node_model("NoSuchOp", [("X", "float32", [2, 3])], [("Y", "float32", [2, 3])],
+                       node_name="ms1", domain="com.microsoft", path=path)
+
+
+def _qlinear_runtime_scale(path):
+    inits = {"x_zero": np.array(128, np.uint8), "y_scale": np.array(1 / 256, np.float32),
+             "y_zero": np.array(0, np.uint8)}
+    node = helper.make_node("QLinearSigmoid", ["X", "x_scale", "x_zero", "y_scale", "y_zero"],
+                            ["Y"], name="sig", domain="com.microsoft")
+    graph = ob.make_graph([node], [("X", "uint8", [1, 4]), ("x_scale", "float32", [])],
+                          [("Y", "uint8", [1, 4])], inits, name="qlinear_runtime_scale")
+    ob.save_model(ob.make_model(graph, domains={"com.microsoft": 1}), path)
 
 
 def _external_data(path):
@@ -205,6 +251,10 @@ KINDS = {
     "unknown_op": _unknown_op,
     "custom_domain": _custom_domain,
     "opset18": _opset18,
+    "qlinear_add": _qlinear_add,
+    "qlinear_add_no_opset": _qlinear_add_no_opset,
+    "ms_unknown_op": _ms_unknown_op,
+    "qlinear_runtime_scale": _qlinear_runtime_scale,
     "external_data": _external_data,
     "symbolic": _symbolic,
     "if_subgraph": _if_subgraph,

@@ -25,14 +25,6 @@ using namespace mlir;
 namespace mica::graph_to_linalg {
 namespace {
 
-/// The signed range of an integer element type (unsigned: [0, 2^w - 1]).
-std::pair<int64_t, int64_t> rangeOf(Type element) {
-  unsigned width = element.getIntOrFloatBitWidth();
-  if (isUnsignedInt(element))
-    return {0, (int64_t)((uint64_t(1) << width) - 1)};
-  return {-(int64_t(1) << (width - 1)), (int64_t(1) << (width - 1)) - 1};
-}
-
 struct QuantizeLowering : OpConversionPattern<graph::QuantizeOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -41,7 +33,7 @@ struct QuantizeLowering : OpConversionPattern<graph::QuantizeOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
     Type element = type.getElementType();
-    std::pair<int64_t, int64_t> range = rangeOf(element);
+    std::pair<int64_t, int64_t> range = graph::getIntegerRange(element);
     int64_t lo = range.first, hi = range.second;
     double scale = op.getScale().convertToDouble();
     // I64Attr getters return uint64_t: through int64_t for the sign.

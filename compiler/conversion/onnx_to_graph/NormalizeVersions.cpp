@@ -49,6 +49,7 @@ namespace {
 bool splitVersion(Operation *op, StringRef &opType, int &version) {
   opType = onnx::getOnnxOpType(op);
   StringRef name = op->getName().stripDialect();
+  name = name.substr(name.rfind('.') + 1); // without a domain prefix
   return !opType.empty() && name.size() > opType.size() &&
          !name.drop_front(opType.size() + 2).getAsInteger(10, version);
 }

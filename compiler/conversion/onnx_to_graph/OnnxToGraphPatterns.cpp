@@ -15,6 +15,7 @@ void mica::populateOnnxToGraphPatterns(RewritePatternSet &patterns) {
   onnx_to_graph::populateIndexingPatterns(patterns);
   onnx_to_graph::populateCompositePatterns(patterns);
   onnx_to_graph::populateQuantizationPatterns(patterns);
+  onnx_to_graph::populateQOperatorPatterns(patterns);
   onnx_to_graph::populateRecurrentPatterns(patterns);
   onnx_to_graph::populateSpectralPatterns(patterns);
   onnx_to_graph::populateArithmeticPatterns(patterns);

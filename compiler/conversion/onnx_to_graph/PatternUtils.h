@@ -37,6 +37,7 @@ void populateActivationPatterns(mlir::RewritePatternSet &patterns);
 void populateIndexingPatterns(mlir::RewritePatternSet &patterns);
 void populateCompositePatterns(mlir::RewritePatternSet &patterns);
 void populateQuantizationPatterns(mlir::RewritePatternSet &patterns);
+void populateQOperatorPatterns(mlir::RewritePatternSet &patterns);
 void populateRecurrentPatterns(mlir::RewritePatternSet &patterns);
 void populateSpectralPatterns(mlir::RewritePatternSet &patterns);
 void populateArithmeticPatterns(mlir::RewritePatternSet &patterns);
@@ -129,6 +130,12 @@ mlir::FailureOr<Window> readWindow(mlir::Operation *op,
                                    llvm::ArrayRef<int64_t> spatial,
                                    llvm::SmallVector<int64_t> kernel,
                                    bool transposed, std::string &why);
+
+/// A graph.conv of `x` (already in its final element type) and `w` with the
+/// window attributes of `op` (an ONNX Conv-like op: kernel_shape, strides,
+/// pads, auto_pad, dilations, group), or null (WindowPatterns.cpp).
+mlir::Value createConvLike(mlir::PatternRewriter &rewriter, mlir::Operation *op,
+                           mlir::Value x, mlir::Value w, mlir::Value bias);
 
 /// Normalises `axis` in [-rank, rank) to [0, rank); nullopt when out of range.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
@@ -265,6 +272,13 @@ mlir::Value castElements(mlir::PatternRewriter &rewriter, mlir::Location loc,
 mlir::Value widenMinusZeroPoint(mlir::PatternRewriter &rewriter,
                                 mlir::Location loc, mlir::Value x,
                                 mlir::Value zeroPoint);
+/// The constant per-tensor parameters (scale, zero point) of a quantised
+/// 8-bit value of element type `integer`: a positive finite scalar scale and
+/// a scalar zero point (a uint8 one read unsigned; an absent one is 0), or
+/// nullopt.
+std::optional<std::pair<double, int64_t>>
+constantQuantParams(mlir::Value scale, mlir::Value zeroPoint,
+                    mlir::Type integer);
 /// cast(clamp(round(real) + zeroPoint)) to the integer `resultElement`.
 mlir::Value requantize(mlir::PatternRewriter &rewriter, mlir::Location loc,
                        mlir::Value real, mlir::Value zeroPoint,

@@ -80,6 +80,26 @@ Value requantize(PatternRewriter &rewriter, Location loc, Value real,
   return castElements(rewriter, loc, clamped, resultElement);
 }
 
+std::optional<std::pair<double, int64_t>>
+constantQuantParams(Value scale, Value zeroPoint, Type integer) {
+  auto element = dyn_cast<IntegerType>(integer);
+  if (!element || element.getWidth() != 8)
+    return std::nullopt;
+  std::optional<double> s = getConstantScalar(scale);
+  if (!s || !(*s > 0) || !std::isfinite(*s))
+    return std::nullopt;
+  int64_t zp = 0;
+  if (zeroPoint && !isNone(zeroPoint)) {
+    std::optional<DenseElementsAttr> attr = getConstantAttr(zeroPoint);
+    if (!attr || attr->getNumElements() != 1 ||
+        !isa<IntegerType>(attr->getElementType()))
+      return std::nullopt;
+    APInt v = *attr->getValues<APInt>().begin();
+    zp = element.isUnsigned() ? (int64_t)v.getZExtValue() : v.getSExtValue();
+  }
+  return std::make_pair(*s, zp);
+}
+
 } // namespace mica::onnx_to_graph
 
 namespace {
@@ -147,28 +167,6 @@ struct DequantizeLinearPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-/// The constant per-tensor parameters of a QuantizeLinear/DequantizeLinear
-/// on 8-bit integers: scale and zero point (read zero-extended for uint8).
-std::optional<std::pair<double, int64_t>>
-perTensorParams(Value scale, Value zeroPoint, Type integer) {
-  auto element = dyn_cast<IntegerType>(integer);
-  if (!element || element.getWidth() != 8)
-    return std::nullopt;
-  std::optional<double> s = getConstantScalar(scale);
-  if (!s || !(*s > 0) || !std::isfinite(*s))
-    return std::nullopt;
-  int64_t zp = 0;
-  if (zeroPoint && !isNone(zeroPoint)) {
-    std::optional<DenseElementsAttr> attr = getConstantAttr(zeroPoint);
-    if (!attr || attr->getNumElements() != 1 ||
-        !isa<IntegerType>(attr->getElementType()))
-      return std::nullopt;
-    APInt v = *attr->getValues<APInt>().begin();
-    zp = element.isUnsigned() ? (int64_t)v.getZExtValue() : v.getSExtValue();
-  }
-  return std::make_pair(*s, zp);
-}
-
 /// QuantizeLinear / DequantizeLinear of 8-bit integers with constant
 /// per-tensor parameters: graph.quantize / graph.dequantize, which the
 /// quantisation passes understand (QDQ models run integer; the arithmetic
@@ -183,10 +181,10 @@ struct QuantizeLinearToGraph : OpRewritePattern<onnx::QuantizeLinearOp> {
     auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
     if (!type || !hasFloatElements(type) || !resultType)
       return rewriter.notifyMatchFailure(op, "not a graph tensor");
-    std::optional<std::pair<double, int64_t>> params =
-        perTensorParams(op->getOperand(1),
-                        op->getNumOperands() > 2 ? op->getOperand(2) : Value(),
-                        resultType.getElementType());
+    std::optional<std::pair<double, int64_t>> params = constantQuantParams(
+        op->getOperand(1),
+        op->getNumOperands() > 2 ? op->getOperand(2) : Value(),
+        resultType.getElementType());
     if (!params)
       return rewriter.notifyMatchFailure(op, "not constant per-tensor 8-bit");
     return forwardValue(
@@ -208,10 +206,10 @@ struct DequantizeLinearToGraph : OpRewritePattern<onnx::DequantizeLinearOp> {
     auto scaleType = getGraphTensor(op->getOperand(1).getType());
     if (!type || !scaleType || !hasFloatElements(scaleType))
       return rewriter.notifyMatchFailure(op, "not a graph tensor");
-    std::optional<std::pair<double, int64_t>> params =
-        perTensorParams(op->getOperand(1),
-                        op->getNumOperands() > 2 ? op->getOperand(2) : Value(),
-                        type.getElementType());
+    std::optional<std::pair<double, int64_t>> params = constantQuantParams(
+        op->getOperand(1),
+        op->getNumOperands() > 2 ? op->getOperand(2) : Value(),
+        type.getElementType());
     if (!params)
       return rewriter.notifyMatchFailure(op, "not constant per-tensor 8-bit");
     return forwardValue(rewriter, op,

@@ -151,10 +151,11 @@ struct ConvPattern : OpRewritePattern<OnnxOp> {
   }
 };
 
-/// A graph.conv of `x` (already in its final element type) and `w` with the
-/// window attributes of `op` (an ONNX Conv-like op), or null.
-Value createConvLike(PatternRewriter &rewriter, Operation *op, Value x, Value w,
-                     Value bias) {
+} // namespace
+
+Value mica::onnx_to_graph::createConvLike(PatternRewriter &rewriter,
+                                          Operation *op, Value x, Value w,
+                                          Value bias) {
   auto xType = getSpatialInput(x);
   auto wType = getGraphTensor(w.getType());
   if (!xType || !wType || wType.getRank() != xType.getRank())
@@ -177,6 +178,8 @@ Value createConvLike(PatternRewriter &rewriter, Operation *op, Value x, Value w,
       rewriter.getDenseI64ArrayAttr(window->pads),
       rewriter.getI64IntegerAttr(group ? group.getInt() : 1));
 }
+
+namespace {
 
 /// ConvInteger: an i32 convolution of the operands minus their zero points
 /// (a 1-D weight zero point is per output channel), so padding adds zeros

@@ -2,7 +2,9 @@
 //
 // Rewrites that need more than a folder: batch_norm folded into the conv
 // that feeds it, and reshape's constant `shape` operand turned into the
-// `new_shape` attribute, dynamic_slice with constant bounds into slice.
+// `new_shape` attribute, dynamic_slice with constant bounds into slice,
+// x * sigmoid(x) into silu, quantize(dequantize(q)) into q or a rescale,
+// and rescales by exactly 1 into the rescale or dequantize that reads them.
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/graph/IR/GraphDialect.h"
@@ -40,6 +42,9 @@ struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
     auto conv = bn.getInput().getDefiningOp<ConvOp>();
     if (!conv || !conv->hasOneUse())
       return rewriter.notifyMatchFailure(bn, "input is not a single-use conv");
+    if (conv->hasAttr(kModelGridAttr) || conv->hasAttr(kWeightScalesAttr))
+      return rewriter.notifyMatchFailure(
+          bn, "the conv's output or weight is quantised by the model");
     auto weightType = cast<RankedTensorType>(conv.getWeight().getType());
     if (!weightType.getElementType().isF32() || !weightType.hasStaticShape())
       return rewriter.notifyMatchFailure(bn, "conv weight is not static f32");
@@ -327,7 +332,10 @@ struct MulSigmoidToSilu : OpRewritePattern<MulOp> {
     for (auto [x, s] : {std::pair(op.getLhs(), op.getRhs()),
                         std::pair(op.getRhs(), op.getLhs())}) {
       auto sigmoid = s.getDefiningOp<SigmoidOp>();
-      if (!sigmoid || sigmoid.getInput() != x || x.getType() != op.getType() ||
+      // A sigmoid the model quantises (QDQ, QOperator) is rounded before
+      // the product: not the same product.
+      if (!sigmoid || sigmoid->hasAttr(kModelGridAttr) ||
+          sigmoid.getInput() != x || x.getType() != op.getType() ||
           !isa<FloatType>(cast<ShapedType>(x.getType()).getElementType()))
         continue;
       rewriter.replaceOpWithNewOp<SiluOp>(op, op.getType(), x);
@@ -413,6 +421,117 @@ struct ErfFormulaToGelu : OpRewritePattern<MulOp> {
 void MulOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                         MLIRContext *context) {
   patterns.add<MulSigmoidToSilu, ErfFormulaToGelu>(context);
+}
+
+namespace {
+/// Whether `zeroPoint` is a value of the integer type of `value`.
+bool isZeroPointOf(Value value, int64_t zeroPoint) {
+  auto [lo, hi] = getIntegerRange(getElementType(value.getType()));
+  return zeroPoint >= lo && zeroPoint <= hi;
+}
+
+/// quantize(dequantize(q)) with the same scale (as the float type holds
+/// it): the integers of q moved by the difference of the zero points,
+/// exactly (q - zp, an 8- or 16-bit integer, survives the f32 product and
+/// quotient unchanged). q itself, or a rescale by 1 where the zero point or
+/// the signedness changes: a QOperator model's uint8 value made of int8
+/// integer ops, or the reverse.
+struct QuantizeOfDequantize : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto dq = op.getInput().getDefiningOp<DequantizeOp>();
+    if (!dq || !getElementType(dq.getType()).isF32() ||
+        static_cast<float>(dq.getScale().convertToDouble()) !=
+            static_cast<float>(op.getScale().convertToDouble()))
+      return failure();
+    Value q = dq.getInput();
+    Type in = getElementType(q.getType()), out = getElementType(op.getType());
+    if (in.getIntOrFloatBitWidth() > 16 || out.getIntOrFloatBitWidth() > 16)
+      return failure();
+    int64_t from = static_cast<int64_t>(dq.getZeroPoint());
+    int64_t to = static_cast<int64_t>(op.getZeroPoint());
+    if (q.getType() == op.getType() && from == to) {
+      rewriter.replaceOp(op, q);
+      return success();
+    }
+    constexpr int64_t kOne = int64_t(1) << 30;
+    rewriter.replaceOpWithNewOp<RescaleOp>(
+        op, op.getType(), q, rewriter.getDenseI64ArrayAttr({kOne}),
+        rewriter.getDenseI64ArrayAttr({30}), rewriter.getI64IntegerAttr(0),
+        rewriter.getI64IntegerAttr(from), rewriter.getI64IntegerAttr(to),
+        IntegerAttr(), IntegerAttr());
+    return success();
+  }
+};
+
+/// A rescale of y = x + d (an exact offset, RescaleOp::getExactOffset) is
+/// the same rescale of x with the input zero point moved by d, since
+/// y - zp = x - (zp - d); where that rescale is itself the identity, x.
+struct RescaleOfOffset : OpRewritePattern<RescaleOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(RescaleOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<RescaleOp>();
+    std::optional<int64_t> offset =
+        inner ? inner.getExactOffset() : std::nullopt;
+    Value x = inner ? inner.getInput() : Value();
+    int64_t zeroPoint =
+        static_cast<int64_t>(op.getInputZeroPoint()) - (offset ? *offset : 0);
+    if (!offset || !isZeroPointOf(x, zeroPoint))
+      return failure();
+    if (x.getType() == op.getType() && op.getExactOffset() &&
+        zeroPoint == static_cast<int64_t>(op.getOutputZeroPoint())) {
+      rewriter.replaceOp(op, x);
+      return success();
+    }
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getInputMutable().assign(x);
+      op.setInputZeroPoint(zeroPoint);
+    });
+    return success();
+  }
+};
+
+/// dequantize(x + d) for an exact offset d: dequantize(x) with the zero
+/// point moved by d.
+struct DequantizeOfOffset : OpRewritePattern<DequantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(DequantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<RescaleOp>();
+    std::optional<int64_t> offset =
+        inner ? inner.getExactOffset() : std::nullopt;
+    if (!offset)
+      return failure();
+    int64_t zeroPoint = static_cast<int64_t>(op.getZeroPoint()) - *offset;
+    if (!isZeroPointOf(inner.getInput(), zeroPoint))
+      return failure();
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getInputMutable().assign(inner.getInput());
+      op.setZeroPoint(zeroPoint);
+    });
+    return success();
+  }
+};
+} // namespace
+
+void RescaleOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                            MLIRContext *context) {
+  patterns.add<RescaleOfOffset>(context);
+}
+
+void DequantizeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                               MLIRContext *context) {
+  patterns.add<DequantizeOfOffset>(context);
+}
+
+void QuantizeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                             MLIRContext *context) {
+  patterns.add<QuantizeOfDequantize>(context);
 }
 
 void BatchNormOp::getCanonicalizationPatterns(RewritePatternSet &patterns,

@@ -27,4 +27,16 @@
 #define GET_OP_CLASSES
 #include "dialects/graph/IR/GraphOps.h.inc"
 
+namespace mica::graph {
+/// The lowest and highest value of an integer type (signless is signed).
+std::pair<int64_t, int64_t> getIntegerRange(mlir::Type element);
+
+/// Discardable attributes of the quantize passes (passes/quantize/Passes.h)
+/// that graph rewrites respect: a value on the model's own quantisation grid
+/// is rounded there by the model, so a rewrite must not merge it away into
+/// its consumer; a weight with given scales must keep its integers.
+constexpr llvm::StringLiteral kModelGridAttr = "mica.model_grid";
+constexpr llvm::StringLiteral kWeightScalesAttr = "mica.weight_scales";
+} // namespace mica::graph
+
 #endif // MICA_DIALECTS_GRAPH_IR_GRAPHDIALECT_H

@@ -11,6 +11,9 @@
 
 #include "llvm/ADT/APSInt.h"
 
+#include <algorithm>
+#include <cmath>
+
 using namespace mlir;
 using namespace mica::graph;
 
@@ -369,6 +372,35 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
         APFloat::opInvalidOp)
       return {};
     values.push_back(result);
+  }
+  return DenseElementsAttr::get(type, values);
+}
+
+OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
+  // A quantised constant (a QOperator model's constant operand): its
+  // integers, computed as the op defines them, in f32 as at run time.
+  auto dense = dyn_cast_or_null<DenseFPElementsAttr>(adaptor.getInput());
+  auto type = dyn_cast<RankedTensorType>(getType());
+  if (!dense || !type || !type.hasStaticShape() ||
+      !dense.getElementType().isF32())
+    return {};
+  auto element = cast<IntegerType>(type.getElementType());
+  unsigned width = element.getWidth();
+  bool isUnsigned = element.isUnsigned();
+  double lo = isUnsigned ? 0.0 : -std::ldexp(1.0, width - 1);
+  double hi =
+      isUnsigned ? std::ldexp(1.0, width) - 1 : std::ldexp(1.0, width - 1) - 1;
+  float scale = static_cast<float>(getScale().convertToDouble());
+  double zeroPoint = static_cast<double>(static_cast<int64_t>(getZeroPoint()));
+  SmallVector<APInt> values;
+  values.reserve(dense.getNumElements());
+  for (float v : dense.getValues<float>()) {
+    double q = std::nearbyint(static_cast<double>(v / scale)) + zeroPoint;
+    // NaN becomes the lowest value, as the lowering's maxnumf makes it.
+    q = std::isnan(q) ? lo : std::clamp(q, lo, hi);
+    values.push_back(APInt(width,
+                           static_cast<uint64_t>(static_cast<int64_t>(q)),
+                           /*isSigned=*/!isUnsigned));
   }
   return DenseElementsAttr::get(type, values);
 }

@@ -34,8 +34,7 @@ LogicalResult CastOp::verify() {
   return verifySameShape(*this, getInput().getType(), getType());
 }
 
-/// The lowest and highest value of an integer type (signless is signed).
-static std::pair<int64_t, int64_t> integerRange(Type element) {
+std::pair<int64_t, int64_t> mica::graph::getIntegerRange(Type element) {
   auto integer = cast<IntegerType>(element);
   unsigned width = integer.getWidth();
   if (integer.isUnsigned())
@@ -46,7 +45,7 @@ static std::pair<int64_t, int64_t> integerRange(Type element) {
 /// A zero point must be a value of the integer type it applies to.
 static LogicalResult verifyZeroPoint(Operation *op, int64_t zeroPoint,
                                      Type integer, StringRef name) {
-  auto [lo, hi] = integerRange(integer);
+  auto [lo, hi] = getIntegerRange(integer);
   if (zeroPoint < lo || zeroPoint > hi)
     return op->emitOpError() << name << " " << zeroPoint
                              << " is outside the range of " << integer;
@@ -105,7 +104,7 @@ LogicalResult RescaleOp::verify() {
       failed(verifyZeroPoint(*this, getOutputZeroPoint(), result,
                              "output_zero_point")))
     return failure();
-  auto [lo, hi] = integerRange(result);
+  auto [lo, hi] = getIntegerRange(result);
   if (getLowest() < lo || getHighest() > hi || getLowest() > getHighest())
     return emitOpError() << "clamp [" << getLowest() << ", " << getHighest()
                          << "] is not a non-empty part of " << result
@@ -166,13 +165,26 @@ LogicalResult IntegerLayerNormOp::verify() {
 int64_t RescaleOp::getLowest() {
   if (std::optional<int64_t> min = getMin())
     return *min;
-  return integerRange(getElementType(getType())).first;
+  return getIntegerRange(getElementType(getType())).first;
+}
+
+std::optional<int64_t> RescaleOp::getExactOffset() {
+  constexpr int64_t kOne = int64_t(1) << 30;
+  if (getMultiplier() != ArrayRef<int64_t>{kOne} ||
+      getShift() != ArrayRef<int64_t>{30})
+    return std::nullopt;
+  auto [lo, hi] = getIntegerRange(getElementType(getInput().getType()));
+  int64_t offset = static_cast<int64_t>(getOutputZeroPoint()) -
+                   static_cast<int64_t>(getInputZeroPoint());
+  if (lo + offset < getLowest() || hi + offset > getHighest())
+    return std::nullopt;
+  return offset;
 }
 
 int64_t RescaleOp::getHighest() {
   if (std::optional<int64_t> max = getMax())
     return *max;
-  return integerRange(getElementType(getType())).second;
+  return getIntegerRange(getElementType(getType())).second;
 }
 
 #define GET_OP_CLASSES

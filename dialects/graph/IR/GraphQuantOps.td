@@ -31,6 +31,10 @@ def Graph_QuantizeOp : Graph_Op<"quantize", [Pure]> {
   let results = (outs Graph_IntTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  // A constant folds to its integers; quantize(dequantize(q)) with the same
+  // scale is q moved by the zero points (an integer rescale by 1).
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Graph_DequantizeOp : Graph_Op<"dequantize", [Pure]> {
@@ -45,6 +49,8 @@ def Graph_DequantizeOp : Graph_Op<"dequantize", [Pure]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
   let hasFolder = 1;
+  // A dequantize of an exact offset reads the integers before it.
+  let hasCanonicalizer = 1;
 }
 
 def Graph_RescaleOp : Graph_Op<"rescale", [Pure]> {
@@ -85,7 +91,12 @@ def Graph_RescaleOp : Graph_Op<"rescale", [Pure]> {
     /// The clamp bounds: `min`/`max` where set, else the result type's range.
     int64_t getLowest();
     int64_t getHighest();
+    /// For a rescale by exactly 1 (multiplier 2^30, shift 30) that clamps
+    /// no value of its input type: the offset zp_out - zp_in it adds.
+    std::optional<int64_t> getExactOffset();
   }];
+  // A rescale of an exact offset is one rescale.
+  let hasCanonicalizer = 1;
 }
 
 def Graph_TableOp : Graph_Op<"table", [Pure]> {

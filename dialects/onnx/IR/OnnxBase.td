@@ -1,7 +1,8 @@
 //===- OnnxBase.td - The onnx dialect ---------------------*- tablegen -*-===//
 //
 // A faithful image of ONNX: one op per operator schema version, generated at
-// build time from libonnx (see dialects/onnx/gen). The importer produces it;
+// build time from libonnx and the hand-kept schemas (dialects/onnx/gen,
+// dialects/onnx/schemas). The importer produces it;
 // normalisation converts what Mica understands into the graph dialect, and
 // the rest is lowered directly later.
 //
@@ -20,9 +21,12 @@ def Onnx_Dialect : Dialect {
   let cppNamespace = "::mica::onnxir";
   let summary = "ONNX operators, one op per schema version (generated)";
   let description = [{
-    Every default-domain ONNX operator schema up to opset 17 is an op. The
-    newest version of an operator has the plain name (`onnx.Conv`), older
-    versions carry theirs (`onnx.Conv_v1`). Optional operands and results are
+    Every default-domain ONNX operator schema up to opset 17 is an op, and
+    so is every hand-kept schema of what libonnx lacks (dialects/onnx/schemas:
+    ONNX Runtime's com.microsoft quantised ops). The newest version of an
+    operator has the plain name (`onnx.Conv`), older versions carry theirs
+    (`onnx.Conv_v1`); ops of another domain carry it
+    (`onnx.com.microsoft.QLinearAdd`). Optional operands and results are
     always present: an absent one has type `none` (see `onnx.NoValue`).
     Attributes keep their ONNX names; graph attributes (If/Loop/Scan bodies)
     are regions terminated by `onnx.Yield`. Locations carry the ONNX node name
@@ -64,12 +68,16 @@ def ONNX_OptType : ONNX_Type<"Opt", "opt"> {
 def ONNX_SubgraphOp : TraitList<[RecursiveMemoryEffects]>;
 
 class ONNX_Op<string mnemonic, string onnxName, int sinceVersion,
-              list<Trait> traits = []>
+              list<Trait> traits = [], string onnxDomain = "">
     : Op<Onnx_Dialect, mnemonic, traits> {
   let extraClassDeclaration = [{
-    /// The ONNX operator this op mirrors, and the opset that introduced it.
+    /// The ONNX operator this op mirrors, its domain ("" for ai.onnx) and
+    /// the opset of that domain that introduced it.
     static constexpr ::llvm::StringLiteral getOnnxName() {
       return ::llvm::StringLiteral("}] # onnxName # [{");
+    }
+    static constexpr ::llvm::StringLiteral getOnnxDomain() {
+      return ::llvm::StringLiteral("}] # onnxDomain # [{");
     }
     static constexpr int getOnnxSinceVersion() { return }] # sinceVersion # [{; }
   }];

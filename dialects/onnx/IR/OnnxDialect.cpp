@@ -22,6 +22,8 @@ llvm::StringRef mica::onnxir::getOnnxOpType(Operation *op) {
   if (!op->getDialect() || !isa<OnnxDialect>(op->getDialect()))
     return {};
   llvm::StringRef name = op->getName().stripDialect();
+  // `com.microsoft.QLinearAdd`: the domain prefix is not part of the type.
+  name = name.substr(name.rfind('.') + 1);
   size_t pos = name.rfind("_v");
   int version = 0;
   if (pos != llvm::StringRef::npos &&

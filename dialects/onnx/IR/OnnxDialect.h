@@ -21,8 +21,9 @@
 
 namespace mica::onnxir {
 /// The ONNX operator an op of the onnx dialect mirrors, whatever its version
-/// ("Slice" for onnx.Slice and onnx.Slice_v1); empty for ops of other
-/// dialects (the naming rule is OnnxNaming.h's).
+/// and domain ("Slice" for onnx.Slice and onnx.Slice_v1, "QLinearAdd" for
+/// onnx.com.microsoft.QLinearAdd); empty for ops of other dialects (the
+/// naming rule is OnnxNaming.h's).
 llvm::StringRef getOnnxOpType(mlir::Operation *op);
 } // namespace mica::onnxir
 

@@ -435,3 +435,58 @@ func.func @gelu(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tenso
   %n = graph.mul %x, %p3 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
   return %a, %b, %n : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
 }
+
+// -----
+
+// quantize(dequantize(q)) with the same scale is q when nothing else
+// changes, and a rescale by 1 where the zero point or signedness does (the
+// uint8 image of int8 integers, exactly).
+// CHECK-LABEL: func.func @quantize_of_dequantize
+// CHECK-NOT: graph.quantize
+// CHECK: %[[U:.+]] = graph.rescale %arg0 {input_zero_point = -3 : i64, multiplier = array<i64: 1073741824>, output_zero_point = 125 : i64, shift = array<i64: 30>} : tensor<4xi8> -> tensor<4xui8>
+// CHECK: return %arg0, %[[U]]
+func.func @quantize_of_dequantize(%q: tensor<4xi8>) -> (tensor<4xi8>, tensor<4xui8>) {
+  %d = graph.dequantize %q {scale = 0.1 : f64, zero_point = -3 : i64} : tensor<4xi8> -> tensor<4xf32>
+  %same = graph.quantize %d {scale = 0.1 : f64, zero_point = -3 : i64} : tensor<4xf32> -> tensor<4xi8>
+  %u = graph.quantize %d {scale = 0.1 : f64, zero_point = 125 : i64} : tensor<4xf32> -> tensor<4xui8>
+  return %same, %u : tensor<4xi8>, tensor<4xui8>
+}
+
+// -----
+
+// A different scale is a real requantisation (it rounds): it stays.
+// CHECK-LABEL: func.func @quantize_of_dequantize_rescaled
+// CHECK: graph.quantize
+func.func @quantize_of_dequantize_rescaled(%q: tensor<4xi8>) -> tensor<4xi8> {
+  %d = graph.dequantize %q {scale = 0.1 : f64, zero_point = 0 : i64} : tensor<4xi8> -> tensor<4xf32>
+  %r = graph.quantize %d {scale = 0.2 : f64, zero_point = 0 : i64} : tensor<4xf32> -> tensor<4xi8>
+  return %r : tensor<4xi8>
+}
+
+// -----
+
+// A constant quantises at compile time, as the op computes it in f32
+// (half to even, clamped).
+// CHECK-LABEL: func.func @quantize_constant
+// CHECK: graph.constant dense<[-1, 2, 2, 127]> : tensor<4xi8>
+func.func @quantize_constant() -> tensor<4xi8> {
+  %c = graph.constant dense<[-0.1, 0.25, 0.15, 100.0]> : tensor<4xf32>
+  %q = graph.quantize %c {scale = 0.1 : f64, zero_point = 0 : i64} : tensor<4xf32> -> tensor<4xi8>
+  return %q : tensor<4xi8>
+}
+
+// -----
+
+// Rescales by exactly 1 that never clamp fold into what reads them: a
+// rescale reads the integers before the offset (here back to themselves),
+// a dequantize too, with its zero point moved.
+// CHECK-LABEL: func.func @exact_offsets
+// CHECK-NOT: graph.rescale
+// CHECK: %[[D:.+]] = graph.dequantize %arg0 {scale = 1.000000e-01 : f64, zero_point = 4 : i64} : tensor<4xi8> -> tensor<4xf32>
+// CHECK: return %arg0, %[[D]]
+func.func @exact_offsets(%q: tensor<4xi8>) -> (tensor<4xi8>, tensor<4xf32>) {
+  %u = graph.rescale %q {input_zero_point = 4 : i64, output_zero_point = 132 : i64, multiplier = array<i64: 1073741824>, shift = array<i64: 30>} : tensor<4xi8> -> tensor<4xui8>
+  %back = graph.rescale %u {input_zero_point = 128 : i64, multiplier = array<i64: 1073741824>, shift = array<i64: 30>} : tensor<4xui8> -> tensor<4xi8>
+  %d = graph.dequantize %u {scale = 0.1 : f64, zero_point = 132 : i64} : tensor<4xui8> -> tensor<4xf32>
+  return %back, %d : tensor<4xi8>, tensor<4xf32>
+}

@@ -213,6 +213,20 @@ func.func @attention_scores(%q: tensor<1x4x8xf32> {mica.range = array<f64: -2.0,
 
 // -----
 
+// A convolution whose weight says its scales (a QOperator model's weight,
+// mica.weight_scales) keeps the model's integers and scales: channel 1's
+// largest integer is 2, not 127, and stays 2.
+// CHECK-LABEL: func.func @given_weight_scales
+// CHECK: graph.constant dense<{{\[\[\[\[}}127, -1]]], {{\[\[\[}}2, -2]]]]> : tensor<2x1x1x2xi8>
+// CHECK: graph.conv {{.*}}weight_scales = array<f64: 1.000000e-02, 5.000000e-01>
+func.func @given_weight_scales(%x: tensor<1x1x1x2xf32> {mica.range = array<f64: -1.0, 1.0>}) -> tensor<1x2x1x1xf32> {
+  %w = graph.constant dense<[[[[1.27, -0.01]]], [[[1.0, -1.0]]]]> : tensor<2x1x1x2xf32>
+  %y = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, mica.range = array<f64: -2.0, 2.0>, mica.weight_scales = array<f64: 0.01, 0.5>} : (tensor<1x1x1x2xf32>, tensor<2x1x1x2xf32>) -> tensor<1x2x1x1xf32>
+  return %y : tensor<1x2x1x1xf32>
+}
+
+// -----
+
 // Softmax of an integer value: graph.integer_softmax with the exponential's
 // byte tables for the input's scale (the last entry, x = max, is 2^15: high
 // byte 128 = -128, low 0); without a calibrated output range the output is
@@ -225,6 +239,25 @@ func.func @attention_scores(%q: tensor<1x4x8xf32> {mica.range = array<f64: -2.0,
 func.func @softmax(%x: tensor<2x8xf32> {mica.range = array<f64: -4.0, 4.0>}) -> tensor<2x8xf32> {
   %s = graph.softmax %x {axis = -1 : i64} : (tensor<2x8xf32>) -> tensor<2x8xf32>
   return %s : tensor<2x8xf32>
+}
+
+// -----
+
+// The model's own uint8 integers (a dequantize of a uint8 input) are read
+// as int8 by moving them by -128 (zero point 130 becomes 2); a constant
+// operand on the model's own grid (mica.model_grid: a QOperator model's
+// quantised constant) is quantised on that grid, and the add broadcasts.
+// CHECK-LABEL: func.func @model_integers
+// CHECK: %[[X:.+]] = graph.rescale %arg0 {input_zero_point = 128 : i64, {{.*}}} : tensor<2x3xui8> -> tensor<2x3xi8>
+// CHECK: %[[C:.+]] = graph.quantize %{{.+}} {scale = {{.+}}, zero_point = 0 : i64} : tensor<3xf32> -> tensor<3xi8>
+// CHECK-DAG: graph.rescale %[[X]] {input_zero_point = 2 : i64, {{.*}}} : tensor<2x3xi8> -> tensor<2x3xi32>
+// CHECK-DAG: graph.rescale %[[C]] {{.*}} : tensor<3xi8> -> tensor<3xi32>
+// CHECK: graph.add %{{.+}}, %{{.+}} {mica.quant = {{.*}}} : (tensor<2x3xi32>, tensor<3xi32>) -> tensor<2x3xi32>
+func.func @model_integers(%x: tensor<2x3xui8>) -> tensor<2x3xf32> {
+  %d = graph.dequantize %x {scale = 0.05 : f64, zero_point = 130 : i64} : tensor<2x3xui8> -> tensor<2x3xf32>
+  %c = graph.constant {mica.model_grid, mica.range = array<f64: -12.8, 12.7>} dense<[0.1, -0.2, 1.0]> : tensor<3xf32>
+  %s = graph.add %d, %c {mica.range = array<f64: -20.0, 20.0>} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return %s : tensor<2x3xf32>
 }
 
 // -----
@@ -243,4 +276,74 @@ func.func @layer_norm(%x: tensor<3x2xf32> {mica.range = array<f64: -1.0, 1.0>}) 
   %b = graph.constant dense<[0.0, 0.1]> : tensor<2xf32>
   %y = graph.layer_norm %x, %s, %b {axis = -1 : i64, mica.range = array<f64: -2.0, 2.0>} : (tensor<3x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// A matmul of two integer values, whether the model quantises its result
+// (mica.model_grid: a QLinearMatMul of two run-time matrices) or
+// calibration gave its range (attention's scores): centred i32 operands, an
+// i32 matmul, one rescale.
+// CHECK-LABEL: func.func @integer_matmul
+// CHECK: %[[A:.+]] = graph.rescale %{{.+}} {input_zero_point = -28 : i64, multiplier = array<i64: 1073741824>, shift = array<i64: 30>} : tensor<2x3xi8> -> tensor<2x3xi32>
+// CHECK: %[[B:.+]] = graph.rescale %{{.+}} : tensor<3x2xi8> -> tensor<3x2xi32>
+// CHECK: %[[M:.+]] = graph.matmul %[[A]], %[[B]] {mica.quant = {{.*}}} : (tensor<2x3xi32>, tensor<3x2xi32>) -> tensor<2x2xi32>
+// CHECK: graph.rescale %[[M]] {{.*}} : tensor<2x2xi32> -> tensor<2x2xi8>
+// CHECK: %[[M2:.+]] = graph.matmul %{{.+}}, %{{.+}} {mica.quant = {{.*}}} : (tensor<2x3xi32>, tensor<3x2xi32>) -> tensor<2x2xi32>
+// CHECK: graph.rescale %[[M2]] {{.*}} : tensor<2x2xi32> -> tensor<2x2xi8>
+func.func @integer_matmul(%a: tensor<2x3xf32> {mica.range = array<f64: -1.0, 1.0>}, %b: tensor<3x2xf32> {mica.range = array<f64: -2.0, 2.0>}) -> (tensor<2x2xf32>, tensor<2x2xf32>) {
+  %qa = graph.quantize %a {scale = 0.1 : f64, zero_point = -28 : i64} : tensor<2x3xf32> -> tensor<2x3xi8>
+  %da = graph.dequantize %qa {scale = 0.1 : f64, zero_point = -28 : i64} : tensor<2x3xi8> -> tensor<2x3xf32>
+  %qb = graph.quantize %b {scale = 0.1 : f64, zero_point = 0 : i64} : tensor<3x2xf32> -> tensor<3x2xi8>
+  %db = graph.dequantize %qb {scale = 0.1 : f64, zero_point = 0 : i64} : tensor<3x2xi8> -> tensor<3x2xf32>
+  %m = graph.matmul %da, %db {mica.model_grid, mica.range = array<f64: -6.0, 6.0>} : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32>
+  %s = graph.matmul %da, %db {mica.range = array<f64: -6.0, 6.0>} : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32>
+  return %m, %s : tensor<2x2xf32>, tensor<2x2xf32>
+}
+
+// -----
+
+// An average pool of integers: window sums of (x - zp) as a depthwise
+// convolution by ones of the input padded with its zero point (bias -zp *
+// 9), then the division by each window's count of input values. Without
+// counting padding the counts along H and along W are [2, 3, 2] each: a
+// rescale along H into i32 with fractional bits, then one along W into
+// int8. A pool that counts padding divides by 9 everywhere: one rescale.
+// CHECK-LABEL: func.func @avg_pool
+// CHECK: %[[P:.+]] = graph.pad %{{.+}} {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, value = -1.280000e+02 : f64}
+// CHECK: %[[S:.+]] = graph.conv %[[P]], %{{.+}}, %{{.+}} {{{.*}}groups = 2 : i64, mica.quant = {{.*}}} : (tensor<1x2x5x5xi8>, tensor<2x1x3x3xi8>, tensor<2xi32>) -> tensor<1x2x3x3xi32>
+// CHECK: %[[H:.+]] = graph.rescale %[[S]] {axis = 2 : i64, {{.*}}} : tensor<1x2x3x3xi32> -> tensor<1x2x3x3xi32>
+// CHECK: graph.rescale %[[H]] {axis = 3 : i64, {{.*}}} : tensor<1x2x3x3xi32> -> tensor<1x2x3x3xi8>
+// CHECK: %[[S2:.+]] = graph.conv
+// CHECK: graph.rescale %[[S2]] {multiplier = array<i64: {{[0-9]+}}>, {{.*}}} : tensor<1x2x3x3xi32> -> tensor<1x2x3x3xi8>
+// CHECK-NOT: graph.avg_pool
+func.func @avg_pool(%x: tensor<1x2x3x3xf32> {mica.range = array<f64: 0.0, 2.55>}) -> (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) {
+  %w = graph.constant dense<0.5> : tensor<2x2x1x1xf32>
+  %y = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, mica.range = array<f64: 0.0, 2.55>} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>
+  %p = graph.avg_pool %y {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, mica.range = array<f64: 0.0, 2.0>} : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %p2 = graph.avg_pool %y {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, count_include_pad = true, mica.range = array<f64: 0.0, 2.0>} : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  return %p, %p2 : tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// Given integers that do not fit int8 (uint8 weights with zero point 100:
+// row 0 spans [-100, 150]) stay the model's: int8 values 28 below them
+// (-100 becomes -128), and 28 times the input row's sum added back, with
+// -offset * zp * taps folded into the bias: with zp = -1, row 0's bias is
+// -zp * (122 - 128) - 28 * zp * 2 = -6 + 56 = 50.
+// CHECK-LABEL: func.func @offset_weights
+// CHECK: graph.constant dense<{{\[\[}}122, -128], [10, 20]]> : tensor<2x2xi8>
+// CHECK: graph.constant dense<[50, 30]> : tensor<2xi32>
+// CHECK: %[[FC:.+]] = graph.fully_connected
+// CHECK: %[[W:.+]] = graph.cast %{{.+}} : tensor<1x2xi8> -> tensor<1x2xi32>
+// CHECK: %[[S:.+]] = graph.reduce <sum> %[[W]] {axes = array<i64: 1>} : (tensor<1x2xi32>) -> tensor<1x1xi32>
+// CHECK: %[[O:.+]] = graph.constant dense<[28, 0]> : tensor<2xi32>
+// CHECK: %[[M:.+]] = graph.mul %[[S]], %[[O]] : (tensor<1x1xi32>, tensor<2xi32>) -> tensor<1x2xi32>
+// CHECK: %[[A:.+]] = graph.add %[[FC]], %[[M]]
+// CHECK: graph.rescale %[[A]]
+func.func @offset_weights(%x: tensor<1x2xf32> {mica.range = array<f64: -1.0, 1.0>}) -> tensor<1x2xf32> {
+  %w = graph.constant dense<[[1.5, -1.0], [1.0, 2.0]]> : tensor<2x2xf32>
+  %y = graph.fully_connected %x, %w {mica.range = array<f64: -4.0, 4.0>, mica.weight_scales = array<f64: 0.01, 0.1>} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
 }
