@@ -68,7 +68,7 @@ void Quantizer::rewriteConcat(ConcatOp concat) {
   // Only where integers flow already: quantising float inputs just to
   // join them would cost two conversions and gain nothing.
   if (llvm::none_of(concat.getInputs(), [&](Value input) {
-        return integerOf(input, /*create=*/false).has_value();
+        return !matchPattern(input, m_Constant()) && hasIntegerForm(input);
       }))
     return;
   SmallVector<IntegerValue> inputs;

@@ -109,8 +109,11 @@ void Quantizer::run() {
       rewriteLayerNorm(norm);
     else if (auto pool = dyn_cast<AvgPoolOp>(op))
       rewriteAvgPool(pool);
-    else if (std::optional<Contraction> c = match(op))
-      rewrite(*c);
+    else if (isa<ConvOp, FullyConnectedOp, MatmulOp>(op))
+      if (std::optional<Contraction> c = match(op))
+        rewrite(*c);
+    // A division by anything but a positive constant has no integer form:
+    // the walk below says why it stays float.
   }
   // Ops with an integer form that stay float say why (the report and
   // `mica inspect` show it): an input was float, an operand is a constant
@@ -133,6 +136,8 @@ void Quantizer::run() {
       keep(op, "no integer form with a constant operand yet");
     else if (isa<MaxPoolOp>(op))
       keep(op, "only float ops use its result");
+    else if (isa<DivOp>(op))
+      keep(op, "no integer form of a division by a run-time value");
   });
 }
 
@@ -309,9 +314,30 @@ std::optional<IntegerValue> Quantizer::operandOf(Value value) {
 bool Quantizer::hasIntegerForm(Value value) {
   if (integers.count(value) || modelIntegers(value))
     return true;
+  if (constantRange(value))
+    return true;
   Operation *def = value.getDefiningOp();
-  return def && isa<ReshapeOp, TransposeOp, MaxPoolOp, SliceOp>(def) &&
-         hasIntegerForm(def->getOperand(0));
+  return def && movesData(def) && hasIntegerForm(def->getOperand(0));
+}
+
+bool Quantizer::movesData(Operation *op) {
+  if (op->getNumResults() != 1 || op->getNumOperands() == 0)
+    return false;
+  if (auto broadcast = dyn_cast<BroadcastToOp>(op))
+    return !broadcast.getTarget();
+  if (auto resize = dyn_cast<ResizeOp>(op))
+    return resize.getMode() == "nearest" &&
+           resize.getCoordinateTransformationMode() != "tf_crop_and_resize";
+  return isa<ReshapeOp, TransposeOp, MaxPoolOp, SliceOp, PadOp>(op);
+}
+
+std::optional<std::pair<double, double>> Quantizer::constantRange(Value value) {
+  std::optional<std::vector<float>> values = constantValues(value);
+  if (!values || values->empty() ||
+      !llvm::all_of(*values, [](float v) { return std::isfinite(v); }))
+    return std::nullopt;
+  auto [lo, hi] = std::minmax_element(values->begin(), values->end());
+  return std::make_pair(double(*lo), double(*hi));
 }
 
 std::optional<IntegerValue> Quantizer::integerOf(Value value, bool create) {
@@ -337,8 +363,7 @@ std::optional<IntegerValue> Quantizer::integerOf(Value value, bool create) {
     return result;
   }
   Operation *def = value.getDefiningOp();
-  if (def && isa<ReshapeOp, TransposeOp, MaxPoolOp, SliceOp>(def) &&
-      def->getNumResults() == 1) {
+  if (def && movesData(def)) {
     if (std::optional<IntegerValue> source =
             integerOf(def->getOperand(0), /*create=*/false)) {
       OpBuilder b(def);
@@ -347,12 +372,36 @@ std::optional<IntegerValue> Quantizer::integerOf(Value value, bool create) {
       clone->setOperand(0, source->value);
       clone->getResult(0).setType(
           withElement(value.getType(), b.getIntegerType(8)));
+      // A constant pad value becomes the integer standing for it.
+      if (auto pad = dyn_cast<PadOp>(clone))
+        pad.setValueAttr(b.getF64FloatAttr((double)quantizeValue(
+            pad.getValue().convertToDouble(), source->params)));
       IntegerValue result{clone->getResult(0), source->params};
       integers[value] = result;
       return result;
     }
   }
-  if (!create)
+  // A constant (an add's or a concatenation's constant operand, a ViT's
+  // class token or position embedding): its int8 image at its own range,
+  // computed here (unless the model gave it a grid).
+  if (!rangeOf(value))
+    if (std::optional<std::pair<double, double>> range = constantRange(value)) {
+      QuantParams params = activationParams(range->first, range->second);
+      auto type = cast<RankedTensorType>(withElement(
+          value.getType(), IntegerType::get(value.getContext(), 8)));
+      std::vector<float> values = *constantValues(value);
+      SmallVector<int8_t> q;
+      for (float v : values)
+        q.push_back(static_cast<int8_t>(quantizeValue(v, params)));
+      OpBuilder b(value.getContext());
+      b.setInsertionPointAfter(def);
+      Value c = ConstantOp::create(b, value.getLoc(), type,
+                                   DenseElementsAttr::get(type, ArrayRef(q)));
+      IntegerValue result{c, params};
+      integers[value] = result;
+      return result;
+    }
+  if (!create && !matchPattern(value, m_Constant()))
     return std::nullopt;
   std::optional<std::pair<double, double>> range = rangeOf(value);
   if (!range)

@@ -182,13 +182,23 @@ private:
   /// that grid, which lose nothing.
   std::optional<IntegerValue> operandOf(Value value);
 
+  /// Whether `op` only moves or copies its input's elements, so that it
+  /// runs on the integers with the same parameters: reshape, transpose,
+  /// slice, max pool, broadcast, nearest resize, pad (its constant
+  /// quantised).
+  static bool movesData(Operation *op);
+
+  /// [min, max] of a constant with finite f32 values, if `value` is one.
+  static std::optional<std::pair<double, double>> constantRange(Value value);
+
   /// Whether integerOf(value, false) would find an integer form (without
   /// building one).
   bool hasIntegerForm(Value value);
 
   /// The integer form of a float value: the integers a dequantize of ours
-  /// reads, a data-movement op redone on the integers of its input, or (when
-  /// `create`) a graph.quantize with the value's calibrated parameters.
+  /// reads, a data-movement op redone on the integers of its input, a
+  /// constant's int8 image, or (when `create`) a graph.quantize with the
+  /// value's calibrated parameters.
   std::optional<IntegerValue> integerOf(Value value, bool create);
 
   // Convolutions, dense layers and matmuls by a constant weight

@@ -1,9 +1,9 @@
-//===- FoldUtils.h - Shared limits and helpers of the graph folders -*- C++
-//-*-===//
+//===- FoldUtils.h - Limits and helpers of the graph folders ----*- C++ -*-===//
 #ifndef MICA_DIALECTS_GRAPH_IR_FOLDUTILS_H
 #define MICA_DIALECTS_GRAPH_IR_FOLDUTILS_H
 
 #include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/STLExtras.h"
 
 namespace mica::graph {
 
@@ -30,6 +30,17 @@ inline llvm::SmallVector<int64_t> delinearize(int64_t linear,
     linear /= shape[i];
   }
   return index;
+}
+
+/// Index into an operand of `operandShape` broadcast (numpy rules, aligned
+/// from the right) to the result index `resultIndex`.
+inline int64_t broadcastSource(llvm::ArrayRef<int64_t> resultIndex,
+                               llvm::ArrayRef<int64_t> operandShape) {
+  size_t offset = resultIndex.size() - operandShape.size();
+  int64_t linear = 0;
+  for (auto [i, d] : llvm::enumerate(operandShape))
+    linear = linear * d + (d == 1 ? 0 : resultIndex[i + offset]);
+  return linear;
 }
 
 } // namespace mica::graph

@@ -421,6 +421,7 @@ struct ErfFormulaToGelu : OpRewritePattern<MulOp> {
 void MulOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                         MLIRContext *context) {
   patterns.add<MulSigmoidToSilu, ErfFormulaToGelu>(context);
+  populateLayerNormProductPatterns(patterns, context);
 }
 
 namespace {

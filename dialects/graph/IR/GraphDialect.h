@@ -37,6 +37,12 @@ std::pair<int64_t, int64_t> getIntegerRange(mlir::Type element);
 /// its consumer; a weight with given scales must keep its integers.
 constexpr llvm::StringLiteral kModelGridAttr = "mica.model_grid";
 constexpr llvm::StringLiteral kWeightScalesAttr = "mica.weight_scales";
+
+/// The patterns rooted at graph.mul that make a written-out layer norm one
+/// graph.layer_norm (LayerNormCanonicalization.cpp), for MulOp's
+/// canonicalizer.
+void populateLayerNormProductPatterns(mlir::RewritePatternSet &patterns,
+                                      mlir::MLIRContext *context);
 } // namespace mica::graph
 
 #endif // MICA_DIALECTS_GRAPH_IR_GRAPHDIALECT_H

@@ -136,14 +136,21 @@ class Graph_BinaryOp<string mnemonic, string formula, bit boolResult = 0,
 }
 
 let hasFolder = 1 in {
-def Graph_AddOp : Graph_BinaryOp<"add", "lhs + rhs">;
+def Graph_AddOp : Graph_BinaryOp<"add", "lhs + rhs"> {
+  // A layer norm's bias folds into it (LayerNormCanonicalization.cpp).
+  let hasCanonicalizer = 1;
+}
 def Graph_SubOp : Graph_BinaryOp<"sub", "lhs - rhs">;
 def Graph_MulOp : Graph_BinaryOp<"mul", "lhs * rhs"> {
   // x * sigmoid(x) becomes graph.silu, 0.5 * x * (1 + erf(x / sqrt(2)))
-  // graph.gelu (one op to fuse, tabulate, ...).
+  // graph.gelu (one op to fuse, tabulate, ...); a written-out layer norm
+  // graph.layer_norm, with its scale folded in.
   let hasCanonicalizer = 1;
 }
-def Graph_DivOp : Graph_BinaryOp<"div", "lhs / rhs (integers truncate)">;
+def Graph_DivOp : Graph_BinaryOp<"div", "lhs / rhs (integers truncate)"> {
+  // (x - mean) / sqrt(var + eps) becomes graph.layer_norm.
+  let hasCanonicalizer = 1;
+}
 def Graph_MaxOp : Graph_BinaryOp<"max", "max(lhs, rhs)">;
 def Graph_MinOp : Graph_BinaryOp<"min", "min(lhs, rhs)">;
 def Graph_ModOp : Graph_BinaryOp<"mod",
@@ -160,7 +167,9 @@ def Graph_RemOp : Graph_BinaryOp<"rem",
 def Graph_ShiftLeftOp : Graph_BinaryOp<"shift_left", "lhs << rhs (integers)">;
 def Graph_ShiftRightOp : Graph_BinaryOp<"shift_right",
     "lhs >> rhs (integers; logical for unsigned types)">;
-def Graph_PowOp : Graph_BinaryOp<"pow", "lhs ^ rhs">;
+def Graph_PowOp : Graph_BinaryOp<"pow", "lhs ^ rhs"> {
+  let hasFolder = 1;
+}
 let hasFolder = 1 in {
 def Graph_AndOp : Graph_BinaryOp<"and", "lhs && rhs", 1, Graph_BoolTensor>;
 def Graph_OrOp : Graph_BinaryOp<"or", "lhs || rhs", 1, Graph_BoolTensor>;

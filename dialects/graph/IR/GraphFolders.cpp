@@ -19,16 +19,6 @@ using namespace mica::graph;
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
-/// Index into an operand of `operandShape` broadcast to the result index.
-static int64_t broadcastSource(ArrayRef<int64_t> resultIndex,
-                               ArrayRef<int64_t> operandShape) {
-  size_t offset = resultIndex.size() - operandShape.size();
-  int64_t linear = 0;
-  for (auto [i, d] : llvm::enumerate(operandShape))
-    linear = linear * d + (d == 1 ? 0 : resultIndex[i + offset]);
-  return linear;
-}
-
 //===----------------------------------------------------------------------===//
 // Integer elementwise arithmetic and comparisons
 //===----------------------------------------------------------------------===//
@@ -133,6 +123,21 @@ OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
       },
       [](const APFloat &a, const APFloat &b) { return notNaN(a / b); });
 }
+/// pow of float constants (a scaling like d^-0.5 that an exporter computed
+/// from the shape): in double, rounded once to the element type, so as
+/// accurate as the element type allows (a run-time powf may differ by an
+/// ulp).
+OpFoldResult PowOp::fold(FoldAdaptor adaptor) {
+  return foldFloatBinary(
+      adaptor.getLhs(), adaptor.getRhs(), getType(),
+      [](const APFloat &a, const APFloat &b) -> std::optional<APFloat> {
+        APFloat v(std::pow(a.convertToDouble(), b.convertToDouble()));
+        bool lost;
+        v.convert(a.getSemantics(), APFloat::rmNearestTiesToEven, &lost);
+        return notNaN(v);
+      });
+}
+
 OpFoldResult ModOp::fold(FoldAdaptor adaptor) {
   // ONNX Mod with fmod = 0: the remainder takes the divisor's sign.
   return foldIntBinary(

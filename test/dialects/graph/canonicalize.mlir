@@ -490,3 +490,64 @@ func.func @exact_offsets(%q: tensor<4xi8>) -> (tensor<4xi8>, tensor<4xf32>) {
   %d = graph.dequantize %u {scale = 0.1 : f64, zero_point = 132 : i64} : tensor<4xui8> -> tensor<4xf32>
   return %back, %d : tensor<4xi8>, tensor<4xf32>
 }
+
+// -----
+
+// A layer norm written out as exporters before opset 17 write it: (x -
+// mean) / sqrt(mean((x - mean)^2) + eps) over the last dim, times a scale,
+// plus a bias, is one graph.layer_norm with that scale and bias (the
+// constant product folds); with x * x and rsqrt, over the last two dims,
+// and without a scale too. A mean that is not the one subtracted is not.
+// CHECK-LABEL: func.func @layer_norm_formula
+// CHECK-DAG: %[[S:.+]] = graph.constant dense<[2.000000e+00, 4.000000e+00]> : tensor<2xf32>
+// CHECK-DAG: %[[B:.+]] = graph.constant dense<5.000000e-01> : tensor<2xf32>
+// CHECK-DAG: %[[A:.+]] = graph.layer_norm %arg0, %[[S]], %[[B]] {axis = 1 : i64, epsilon = 9.9999997473787516E-6 : f64} : (tensor<3x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<3x2xf32>
+// CHECK-DAG: %[[ONES:.+]] = graph.constant dense<1.000000e+00> : tensor<3x2xf32>
+// CHECK-DAG: %[[C:.+]] = graph.layer_norm %arg1, %[[ONES]] {axis = 1 : i64, epsilon = 0.0010000000474974513 : f64} : (tensor<4x3x2xf32>, tensor<3x2xf32>) -> tensor<4x3x2xf32>
+// CHECK-DAG: %[[N:.+]] = graph.div
+// CHECK: return %[[A]], %[[C]], %[[N]]
+func.func @layer_norm_formula(%x: tensor<3x2xf32>, %y: tensor<4x3x2xf32>) -> (tensor<3x2xf32>, tensor<4x3x2xf32>, tensor<3x2xf32>) {
+  %two = graph.constant dense<2.0> : tensor<f32>
+  %eps = graph.constant dense<1.0e-5> : tensor<f32>
+  %scale = graph.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %bias = graph.constant dense<0.25> : tensor<2xf32>
+  %k = graph.constant dense<2.0> : tensor<f32>
+  %m = graph.reduce <mean> %x {axes = array<i64: -1>} : (tensor<3x2xf32>) -> tensor<3x1xf32>
+  %d = graph.sub %x, %m : (tensor<3x2xf32>, tensor<3x1xf32>) -> tensor<3x2xf32>
+  %p = graph.pow %d, %two : (tensor<3x2xf32>, tensor<f32>) -> tensor<3x2xf32>
+  %v = graph.reduce <mean> %p {axes = array<i64: -1>} : (tensor<3x2xf32>) -> tensor<3x1xf32>
+  %ve = graph.add %v, %eps : (tensor<3x1xf32>, tensor<f32>) -> tensor<3x1xf32>
+  %s = graph.sqrt %ve : tensor<3x1xf32>
+  %n = graph.div %d, %s : (tensor<3x2xf32>, tensor<3x1xf32>) -> tensor<3x2xf32>
+  %g = graph.mul %n, %scale : (tensor<3x2xf32>, tensor<2xf32>) -> tensor<3x2xf32>
+  %b = graph.add %bias, %g : (tensor<2xf32>, tensor<3x2xf32>) -> tensor<3x2xf32>
+  %a = graph.mul %b, %k : (tensor<3x2xf32>, tensor<f32>) -> tensor<3x2xf32>
+  %eps3 = graph.constant dense<1.0e-3> : tensor<f32>
+  %m2 = graph.reduce <mean> %y {axes = array<i64: 1, 2>} : (tensor<4x3x2xf32>) -> tensor<4x1x1xf32>
+  %d2 = graph.sub %y, %m2 : (tensor<4x3x2xf32>, tensor<4x1x1xf32>) -> tensor<4x3x2xf32>
+  %q2 = graph.mul %d2, %d2 : (tensor<4x3x2xf32>, tensor<4x3x2xf32>) -> tensor<4x3x2xf32>
+  %v2 = graph.reduce <mean> %q2 {axes = array<i64: 2, 1>} : (tensor<4x3x2xf32>) -> tensor<4x1x1xf32>
+  %ve2 = graph.add %eps3, %v2 : (tensor<f32>, tensor<4x1x1xf32>) -> tensor<4x1x1xf32>
+  %r2 = graph.rsqrt %ve2 : tensor<4x1x1xf32>
+  %c = graph.mul %r2, %d2 : (tensor<4x1x1xf32>, tensor<4x3x2xf32>) -> tensor<4x3x2xf32>
+  %other = graph.reduce <mean> %x {axes = array<i64: 0>} : (tensor<3x2xf32>) -> tensor<1x2xf32>
+  %d3 = graph.sub %x, %other : (tensor<3x2xf32>, tensor<1x2xf32>) -> tensor<3x2xf32>
+  %p3 = graph.mul %d3, %d3 : (tensor<3x2xf32>, tensor<3x2xf32>) -> tensor<3x2xf32>
+  %v3 = graph.reduce <mean> %p3 {axes = array<i64: -1>} : (tensor<3x2xf32>) -> tensor<3x1xf32>
+  %s3 = graph.sqrt %v3 : tensor<3x1xf32>
+  %n3 = graph.div %d3, %s3 : (tensor<3x2xf32>, tensor<3x1xf32>) -> tensor<3x2xf32>
+  return %a, %c, %n3 : tensor<3x2xf32>, tensor<4x3x2xf32>, tensor<3x2xf32>
+}
+
+// -----
+
+// pow of constants folds (d^-0.5 computed from a shape).
+// CHECK-LABEL: func.func @pow_constants
+// CHECK: %[[C:.+]] = graph.constant dense<2.500000e-01> : tensor<f32>
+// CHECK: return %[[C]]
+func.func @pow_constants() -> tensor<f32> {
+  %a = graph.constant dense<16.0> : tensor<f32>
+  %b = graph.constant dense<-0.5> : tensor<f32>
+  %p = graph.pow %a, %b : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  return %p : tensor<f32>
+}

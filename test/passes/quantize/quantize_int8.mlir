@@ -164,12 +164,15 @@ func.func @tap_and_fused_location(%x: tensor<1x2xf32> {mica.range = array<f64: 0
 // -----
 
 // Ops with an integer form that stay float say why: an add of an integer
-// value and a float one (no range), a product by a constant that is not
-// one positive scalar (a scalar is a rescale), and a max pool
-// of integers that only a float op (log-softmax) reads.
+// value and a float one (no range), a division by a run-time value, and a
+// max pool of integers that only a float op (log-softmax) reads. A product
+// by a constant that is not one positive scalar multiplies by the
+// constant's int8 image (at its own range [0, 3]: 3 is 127, 2 is 42).
 // CHECK-LABEL: func.func @float_reasons
 // CHECK: graph.add {{.*}}mica.float_reason = "an input is float"
-// CHECK: graph.mul {{.*}}mica.float_reason = "no integer form with a constant operand yet"
+// CHECK: graph.constant dense<{{\[\[}}127, 42]]> : tensor<1x2xi8>
+// CHECK: graph.mul {{.*}}mica.quant
+// CHECK: graph.div {{.*}}mica.float_reason = "no integer form of a division by a run-time value"
 // CHECK-LABEL: func.func @float_pool
 // CHECK: graph.max_pool {{.*}}mica.float_reason = "only float ops use its result"
 func.func @float_reasons(%x: tensor<1x2xf32> {mica.range = array<f64: -1.0, 1.0>}, %z: tensor<1x2xf32>) -> tensor<1x2xf32> {
@@ -179,7 +182,9 @@ func.func @float_reasons(%x: tensor<1x2xf32> {mica.range = array<f64: -1.0, 1.0>
   %c = graph.constant dense<[[3.0, 2.0]]> : tensor<1x2xf32>
   %m = graph.mul %a, %c {mica.range = array<f64: -3.0, 3.0>} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
   %t = graph.add %s, %m : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
-  return %t : tensor<1x2xf32>
+  %q = graph.div %m, %a {mica.range = array<f64: -3.0, 3.0>} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
+  %u = graph.add %t, %q : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
+  return %u : tensor<1x2xf32>
 }
 func.func @float_pool(%x: tensor<1x1x4x4xf32> {mica.range = array<f64: 0.0, 1.0>}) -> tensor<1x1x2x2xf32> {
   %w = graph.constant dense<0.5> : tensor<1x1x1x1xf32>
@@ -346,4 +351,26 @@ func.func @offset_weights(%x: tensor<1x2xf32> {mica.range = array<f64: -1.0, 1.0
   %w = graph.constant dense<[[1.5, -1.0], [1.0, 2.0]]> : tensor<2x2xf32>
   %y = graph.fully_connected %x, %w {mica.range = array<f64: -4.0, 4.0>, mica.weight_scales = array<f64: 0.01, 0.1>} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
   return %y : tensor<1x2xf32>
+}
+
+// -----
+
+// Data movement runs on the integers with their parameters: a pad (its
+// constant 0.5 becomes the integer 63 at scale 2/255, zero point -1), a
+// nearest resize; an add's constant operand is its int8 image at its own
+// range (0.25 alone: [0, 0.25], 127).
+// CHECK-LABEL: func.func @integer_moves
+// CHECK: %[[P:.+]] = graph.pad %{{.+}} {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, value = 6.300000e+01 : f64} : (tensor<1x1x2x2xi8>) -> tensor<1x1x4x4xi8>
+// CHECK: %[[R:.+]] = graph.resize %[[P]] {{.*}} : (tensor<1x1x4x4xi8>) -> tensor<1x1x8x8xi8>
+// CHECK: %[[C:.+]] = graph.constant dense<127> : tensor<1x1x8x8xi8>
+// CHECK: graph.add %{{.+}}, %{{.+}} {mica.quant = {{.*}}} : (tensor<1x1x8x8xi32>, tensor<1x1x8x8xi32>) -> tensor<1x1x8x8xi32>
+// CHECK-NOT: graph.resize {{.*}}xf32
+func.func @integer_moves(%x: tensor<1x1x2x2xf32> {mica.range = array<f64: -1.0, 1.0>}) -> tensor<1x1x8x8xf32> {
+  %w = graph.constant dense<0.5> : tensor<1x1x1x1xf32>
+  %y = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, mica.range = array<f64: -1.0, 1.0>} : (tensor<1x1x2x2xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x2x2xf32>
+  %p = graph.pad %y {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, value = 0.5 : f64} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
+  %r = graph.resize %p {mode = "nearest", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : (tensor<1x1x4x4xf32>) -> tensor<1x1x8x8xf32>
+  %c = graph.constant dense<0.25> : tensor<1x1x8x8xf32>
+  %a = graph.add %r, %c {mica.range = array<f64: -2.0, 2.0>} : (tensor<1x1x8x8xf32>, tensor<1x1x8x8xf32>) -> tensor<1x1x8x8xf32>
+  return %a : tensor<1x1x8x8xf32>
 }

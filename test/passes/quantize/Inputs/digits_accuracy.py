@@ -1,13 +1,15 @@
 """W8A8 accuracy on the digits models (digits_models.py): top-1 of the float
 and the quantised artifact on the 360 held-out images, and their constants.
 
-  python3 digits_accuracy.py CACHE WORKDIR MAX_DROP_POINTS [METHOD...]
+  python3 digits_accuracy.py [--models NAME,...] CACHE WORKDIR MAX_DROP_POINTS
+                             [METHOD...]
 
 Compiles each model at batch 360 in float and once per calibration METHOD
 (`minmax`, the default, `percentile`, `percentile:P` for --calib-percentile
 P, `mse`), calibrated with batches of 8 (the calibration shapes differ from
 the compiled ones), runs them with `mica run`, prints one line per model and
-method and exits 1 if a top-1 drop exceeds MAX_DROP_POINTS. The minmax
+method and exits 1 if a top-1 drop exceeds MAX_DROP_POINTS. Models: mlp and
+cnn unless --models names them (mlp, cnn, vit). The minmax
 artifact is WORKDIR/NAME_w8a8.mica, the others NAME_w8a8_METHOD.mica, each
 with its report beside it (.json).
 """
@@ -37,13 +39,22 @@ def method_args(method):
     return args
 
 
+SHAPES = {"mlp": "360x64", "cnn": "360x1x8x8", "vit": "360x1x8x8"}
+
+
 def main():
-    cache, work, max_drop = sys.argv[1], sys.argv[2], float(sys.argv[3])
-    methods = sys.argv[4:] or ["minmax"]
+    args = sys.argv[1:]
+    models = ["mlp", "cnn"]
+    if args[0] == "--models":
+        models = args[1].split(",")
+        args = args[2:]
+    cache, work, max_drop = args[0], args[1], float(args[2])
+    methods = args[3:] or ["minmax"]
     labels = np.load(os.path.join(cache, "test_labels.npy"))
     reference = json.load(open(os.path.join(cache, "float_top1.json")))
     ok = True
-    for name, shape in (("mlp", "360x64"), ("cnn", "360x1x8x8")):
+    for name in models:
+        shape = SHAPES[name]
         model = os.path.join(cache, name + ".onnx")
         inputs = os.path.join(cache, "test_%s.npy" % name)
 
