@@ -98,6 +98,18 @@ private:
   OpFoldResult aRowOffset(int64_t row) {
     return p.aPacked ? im.constant(row) : rowOffset(*a, row);
   }
+  /// Whether consecutive rows of A are consecutive elements.
+  bool rowsAdjacent() {
+    if (p.aPacked)
+      return true;
+    std::optional<int64_t> stride = staticValue(a->coef[p.mDim]);
+    return stride && *stride == 1;
+  }
+  /// Whether the step is arm64's sdot, which has a by-element form.
+  bool byElementDot() {
+    auto dot = p.op->getAttrOfType<StringAttr>(kDot4Attr);
+    return dot && dot.getValue() == "arm-sdot" && lanes == 4;
+  }
 
   Plan &p;
   const TargetShape &target;
@@ -515,7 +527,23 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
           ValueRange{im.value(im.add(offA, im.constant(kPrefetchBytes / 4)))},
           /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
     if (a) {
-      for (int64_t i = 0; i < (aRows ? rows : 1); ++i) {
+      // arm64 sdot reads one 32-bit lane of its last operand for all four
+      // lanes (sdot by element): four rows' words that lie next to each
+      // other load as one vector, and each row is a lane of it, instead of
+      // a broadcast load per row (which unrolled 3x3 windows spill).
+      int64_t grouped =
+          aRows && byElementDot() && rowsAdjacent() ? rows / lanes * lanes : 0;
+      for (int64_t i = 0; i < grouped; i += lanes) {
+        Value words = vector::LoadOp::create(
+            b, loc,
+            VectorType::get(
+                {lanes}, cast<MemRefType>(a->flat.getType()).getElementType()),
+            a->flat, ValueRange{im.value(im.add(offA, aRowOffset(i)))});
+        for (int64_t l = 0; l < lanes; ++l)
+          aVals.push_back(vector::ShuffleOp::create(
+              b, loc, words, words, SmallVector<int64_t>(lanes, l)));
+      }
+      for (int64_t i = grouped; i < (aRows ? rows : 1); ++i) {
         Value s = memref::LoadOp::create(b, loc, a->flat,
                                          im.value(im.add(offA, aRowOffset(i))));
         aVals.push_back(vector::BroadcastOp::create(
@@ -664,8 +692,14 @@ Value Emitter::applyStep(Block &body, ArrayRef<Value> args) {
     auto bytes = VectorType::get({4 * lanes}, b.getI8Type());
     Value xb = vector::BitCastOp::create(b, loc, bytes, x);
     Value wb = vector::BitCastOp::create(b, loc, bytes, w);
-    if (dot.getValue() == "arm-sdot")
-      return call("llvm.aarch64.neon.sdot.v4i32.v16i8", {acc, xb, wb});
+    // A's value (one word per row, in every lane) last: the operand the
+    // by-element form takes a lane of. Signed times signed commutes.
+    if (dot.getValue() == "arm-sdot") {
+      SmallVector<Value> operands{acc, xb, wb};
+      if (p.aInput == 0)
+        std::swap(operands[1], operands[2]);
+      return call("llvm.aarch64.neon.sdot.v4i32.v16i8", operands);
+    }
     return call("llvm.x86.avx512.vpdpbusd." + std::to_string(lanes * 32),
                 {acc, xb, wb});
   }
