@@ -42,13 +42,17 @@ bool hasFloatElements(Type type) {
   return shaped && isa<FloatType>(shaped.getElementType());
 }
 
+/// Whether `user` accepts a refined type for its operand: onnx ops and
+/// graph ops without SameOperandsAndResultType.
+static bool acceptsRefinement(Operation *user) {
+  StringRef dialect = user->getName().getDialectNamespace();
+  return dialect == "onnx" ||
+         (dialect == "graph" &&
+          !user->hasTrait<OpTrait::SameOperandsAndResultType>());
+}
+
 bool usersAcceptRefinement(Value value) {
-  return llvm::all_of(value.getUsers(), [](Operation *user) {
-    StringRef dialect = user->getName().getDialectNamespace();
-    return dialect == "onnx" ||
-           (dialect == "graph" &&
-            !user->hasTrait<OpTrait::SameOperandsAndResultType>());
-  });
+  return llvm::all_of(value.getUsers(), acceptsRefinement);
 }
 
 bool mayRetype(Value result) { return isa<TensorType>(result.getType()); }
@@ -93,16 +97,33 @@ bool onlyFirstResultUsed(Operation *op) {
                       [](Value result) { return result.use_empty(); });
 }
 
+/// Replaces the uses of `result` by `value`, whose type may be more
+/// precise. Users that check types (func.return, scf.yield, same-type ops)
+/// read a tensor.cast back to the old type, the others `value` itself: a
+/// value that is also a graph output must not leave the ops that read it
+/// with its declared, less precise type (an unranked output would leave a
+/// Shape of it unconvertible). RefineGraphTypes later refines function
+/// results through such casts.
+static void replaceRefining(PatternRewriter &rewriter, Location loc,
+                            Value result, Value value) {
+  if (canReplaceWith(result, value) ||
+      !tensor::CastOp::areCastCompatible(value.getType(), result.getType())) {
+    rewriter.replaceAllUsesWith(result, value);
+    return;
+  }
+  auto oldRanked = dyn_cast<RankedTensorType>(result.getType());
+  if (!oldRanked || graph::areCompatibleResultTypes(TypeRange(oldRanked),
+                                                    TypeRange(value.getType())))
+    rewriter.replaceUsesWithIf(result, value, [](OpOperand &use) {
+      return acceptsRefinement(use.getOwner());
+    });
+  if (!result.use_empty())
+    rewriter.replaceAllUsesWith(
+        result, tensor::CastOp::create(rewriter, loc, result.getType(), value));
+}
+
 void replaceFirstResult(PatternRewriter &rewriter, Operation *op, Value value) {
-  Value result = op->getResult(0);
-  Value replacement = value;
-  // Users that check types (func.return, scf.yield) keep seeing the old,
-  // less precise type; RefineGraphTypes later refines function results.
-  if (!canReplaceWith(result, value) &&
-      tensor::CastOp::areCastCompatible(value.getType(), result.getType()))
-    replacement =
-        tensor::CastOp::create(rewriter, op->getLoc(), result.getType(), value);
-  rewriter.replaceAllUsesWith(result, replacement);
+  replaceRefining(rewriter, op->getLoc(), op->getResult(0), value);
   rewriter.eraseOp(op);
 }
 
@@ -132,15 +153,9 @@ bool canStandFor(Value result, Value value) {
 
 void replaceResults(PatternRewriter &rewriter, Operation *op,
                     ValueRange values) {
-  for (auto [result, value] : llvm::zip_equal(op->getResults(), values)) {
-    if (!value)
-      continue;
-    Value replacement = value;
-    if (!canReplaceWith(result, value))
-      replacement = tensor::CastOp::create(rewriter, op->getLoc(),
-                                           result.getType(), value);
-    rewriter.replaceAllUsesWith(result, replacement);
-  }
+  for (auto [result, value] : llvm::zip_equal(op->getResults(), values))
+    if (value)
+      replaceRefining(rewriter, op->getLoc(), result, value);
   rewriter.eraseOp(op);
 }
 

@@ -1,6 +1,7 @@
 """A float model whose W8A8 build exercises every int8 CPU kernel: 4-byte
 dot products (odd channel counts and K: the word tails), byte tables
-(sigmoid, tanh, hard-swish, SiLU), integer adds and means, a dense layer.
+(sigmoid, tanh, hard-swish, SiLU), integer adds and means, a nearest
+resize and a constant pad on integers, a dense layer.
 
     int8_ops_model.py OUT_DIR
 
@@ -35,7 +36,12 @@ def main():
              weight("w4", 13, 1, 3, 3), bias("b4", 13),
              numpy_helper.from_array(
                  (rng.standard_normal((13, 7)) / 4).astype(np.float32), "wf"),
-             bias("bf", 7)]
+             bias("bf", 7),
+             numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32),
+                                     "scales"),
+             numpy_helper.from_array(np.array([0, 0, 1, 2, 0, 0, 2, 1],
+                                              np.int64), "pads"),
+             numpy_helper.from_array(np.array(0.5, np.float32), "pad_value")]
     nodes = [
         helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1],
                          name="conv1"),
@@ -50,7 +56,11 @@ def main():
                          group=13, name="dwconv4"),
         helper.make_node("Sigmoid", ["c4"], ["s4"], name="sig4"),
         helper.make_node("Add", ["h3", "s4"], ["a4"], name="add4"),
-        helper.make_node("GlobalAveragePool", ["a4"], ["p"], name="pool"),
+        helper.make_node("Resize", ["a4", "", "scales"], ["r4"], mode="nearest",
+                         name="resize4"),
+        helper.make_node("Pad", ["r4", "pads", "pad_value"], ["q4"],
+                         name="pad4"),
+        helper.make_node("GlobalAveragePool", ["q4"], ["p"], name="pool"),
         helper.make_node("Flatten", ["p"], ["f"], name="flatten"),
         helper.make_node("Gemm", ["f", "wf", "bf"], ["y"], name="fc"),
     ]
