@@ -27,7 +27,7 @@ void Quantizer::rewriteAdd(AddOp add) {
   std::optional<Output> output = outputOf(add);
   if (!output)
     return;
-  auto [out, clamp, params] = *output;
+  Operation *out = output->op;
   double twiceMax = 2 * std::max(a->params.scale, c->params.scale);
   constexpr double kLeftShift = 1 << 20;
   std::optional<FixedPoint> ma =
@@ -35,7 +35,7 @@ void Quantizer::rewriteAdd(AddOp add) {
   std::optional<FixedPoint> mc =
       toFixedPoint(c->params.scale / twiceMax * kLeftShift);
   std::optional<FixedPoint> mo =
-      toFixedPoint(twiceMax / (kLeftShift * params.scale));
+      toFixedPoint(twiceMax / (kLeftShift * output->params.scale));
   if (!ma || !mc || !mo) {
     keep(add, "the requantisation scale is out of the fixed-point range");
     return;
@@ -52,14 +52,7 @@ void Quantizer::rewriteAdd(AddOp add) {
       b, loc, c->value, withElement(c->value.getType(), i32), {mc->multiplier},
       {mc->shift}, 0, c->params.zeroPoint, 0, {});
   Value sum = AddOp::create(b, loc, i32Type, wideA, wideC);
-  sum.getDefiningOp()->setAttr(kQuantInfoAttr,
-                               quantInfo(b, a->params, params, out));
-  Value result = out->getResult(0);
-  Value q = buildRescale(b, loc, sum,
-                         withElement(result.getType(), b.getIntegerType(8)),
-                         {mo->multiplier}, {mo->shift}, 0, 0, params.zeroPoint,
-                         clampBounds(clamp, params));
-  finish(b, loc, result, q, params);
+  finishFromI32(b, loc, sum, a->params, *output, *mo);
 }
 
 void Quantizer::rewriteConcat(ConcatOp concat) {
@@ -209,8 +202,7 @@ void Quantizer::rewriteProduct(Operation *op) {
       requantized(op, a->params.scale * c->params.scale);
   if (!requant)
     return;
-  auto [out, clamp, params] = requant->first;
-  std::optional<FixedPoint> m = requant->second;
+  Operation *out = requant->first.op;
   OpBuilder b(out);
   b.setInsertionPointAfter(out);
   Location loc = spanLoc(op, out);
@@ -227,14 +219,7 @@ void Quantizer::rewriteProduct(Operation *op) {
                    .getResult()
              : MulOp::create(b, loc, i32Result, centred(*a), centred(*c))
                    .getResult();
-  product.getDefiningOp()->setAttr(kQuantInfoAttr,
-                                   quantInfo(b, a->params, params, out));
-  Value result = out->getResult(0);
-  Value q = buildRescale(b, loc, product,
-                         withElement(result.getType(), b.getIntegerType(8)),
-                         {m->multiplier}, {m->shift}, 0, 0, params.zeroPoint,
-                         clampBounds(clamp, params));
-  finish(b, loc, result, q, params);
+  finishFromI32(b, loc, product, a->params, requant->first, requant->second);
 }
 
 std::optional<double> Quantizer::scalarOperand(Operation *op) {

@@ -269,6 +269,19 @@ DictionaryAttr Quantizer::quantInfo(OpBuilder &b, QuantParams in,
   return b.getDictionaryAttr(entries);
 }
 
+void Quantizer::finishFromI32(OpBuilder &b, Location loc, Value acc,
+                              QuantParams in, const Output &out, FixedPoint m,
+                              int64_t inputZeroPoint) {
+  acc.getDefiningOp()->setAttr(kQuantInfoAttr,
+                               quantInfo(b, in, out.params, out.op));
+  Value result = out.op->getResult(0);
+  Value q = buildRescale(
+      b, loc, acc, withElement(result.getType(), b.getIntegerType(8)),
+      {m.multiplier}, {m.shift}, 0, inputZeroPoint, out.params.zeroPoint,
+      clampBounds(out.clamp, out.params));
+  finish(b, loc, result, q, out.params);
+}
+
 void Quantizer::finish(OpBuilder &b, Location loc, Value result, Value q,
                        QuantParams params) {
   Value real = DequantizeOp::create(b, loc, result.getType(), q,

@@ -35,12 +35,14 @@ void Quantizer::rewriteMean(ReduceOp reduce) {
   std::optional<Output> output = outputOf(reduce);
   if (!output)
     return;
-  auto [out, clamp, params] = *output;
+  // s_in / (count s_out) in this order (requantized divides s_in / count by
+  // s_out, which can round the multiplier one unit differently).
   std::optional<FixedPoint> m =
-      toFixedPoint(x->params.scale / (count * params.scale));
+      toFixedPoint(x->params.scale / (count * output->params.scale));
   if (!m)
     return keepVoid(reduce,
                     "the requantisation scale is out of the fixed-point range");
+  Operation *out = output->op;
   OpBuilder b(out);
   b.setInsertionPointAfter(out);
   Location loc = spanLoc(reduce, out);
@@ -50,14 +52,8 @@ void Quantizer::rewriteMean(ReduceOp reduce) {
       ReduceOp::create(b, loc, withElement(reduce.getType(), i32),
                        ReduceKindAttr::get(b.getContext(), ReduceKind::sum),
                        wide, reduce.getAxesAttr(), reduce.getKeepdimsAttr());
-  sum.getDefiningOp()->setAttr(kQuantInfoAttr,
-                               quantInfo(b, x->params, params, out));
-  Value result = out->getResult(0);
-  Value q = buildRescale(
-      b, loc, sum, withElement(result.getType(), b.getIntegerType(8)),
-      {m->multiplier}, {m->shift}, 0, count * x->params.zeroPoint,
-      params.zeroPoint, clampBounds(clamp, params));
-  finish(b, loc, result, q, params);
+  finishFromI32(b, loc, sum, x->params, *output, *m,
+                count * x->params.zeroPoint);
 }
 
 void Quantizer::rewriteAvgPool(AvgPoolOp pool) {

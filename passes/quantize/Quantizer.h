@@ -162,6 +162,14 @@ private:
   /// keep() for rewrites that return nothing.
   void keepVoid(Operation *op, StringRef reason) { (void)keep(op, reason); }
 
+  /// Ends a rewrite whose i32 value `acc` stands for `out.op`'s result with
+  /// input parameters `in`: records them on `acc`'s op for the report,
+  /// rescales `acc` (minus `inputZeroPoint`) by `m` to the int8 output with
+  /// the fused clamp, and finish()es.
+  void finishFromI32(OpBuilder &b, Location loc, Value acc, QuantParams in,
+                     const Output &out, FixedPoint m,
+                     int64_t inputZeroPoint = 0);
+
   /// Replaces the float `result` by the dequantised integers `q`, which
   /// later integer ops read directly.
   void finish(OpBuilder &b, Location loc, Value result, Value q,
