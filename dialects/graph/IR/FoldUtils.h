@@ -3,6 +3,7 @@
 #define MICA_DIALECTS_GRAPH_IR_FOLDUTILS_H
 
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/STLExtras.h"
 
 namespace mica::graph {
@@ -41,6 +42,15 @@ inline int64_t broadcastSource(llvm::ArrayRef<int64_t> resultIndex,
   for (auto [i, d] : llvm::enumerate(operandShape))
     linear = linear * d + (d == 1 ? 0 : resultIndex[i + offset]);
   return linear;
+}
+
+/// The value of a constant whose elements are all one float, if `v` is one.
+inline std::optional<double> splatFloat(mlir::Value v) {
+  mlir::DenseElementsAttr attr;
+  if (!mlir::matchPattern(v, mlir::m_Constant(&attr)) || !attr.isSplat() ||
+      !mlir::isa<mlir::FloatType>(attr.getElementType()))
+    return std::nullopt;
+  return attr.getSplatValue<llvm::APFloat>().convertToDouble();
 }
 
 } // namespace mica::graph

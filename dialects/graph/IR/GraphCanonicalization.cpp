@@ -7,6 +7,7 @@
 // and rescales by exactly 1 into the rescale or dequantize that reads them.
 //
 //===----------------------------------------------------------------------===//
+#include "dialects/graph/IR/FoldUtils.h"
 #include "dialects/graph/IR/GraphDialect.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -346,16 +347,7 @@ struct MulSigmoidToSilu : OpRewritePattern<MulOp> {
 };
 } // namespace
 
-/// The value of a constant whose elements are all one float, if `v` is one.
-std::optional<double> splatFloat(Value v) {
-  DenseElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)) || !attr.isSplat() ||
-      !isa<FloatType>(attr.getElementType()))
-    return std::nullopt;
-  return attr.getSplatValue<APFloat>().convertToDouble();
-}
-
-bool near(std::optional<double> v, double want) {
+static bool near(std::optional<double> v, double want) {
   return v && std::abs(*v - want) <= 1e-6 * std::abs(want);
 }
 

@@ -20,15 +20,6 @@ using namespace mica::graph;
 
 namespace {
 
-/// The value of a constant whose elements are all one float, if `v` is one.
-std::optional<double> splat(Value v) {
-  DenseElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)) || !attr.isSplat() ||
-      !isa<FloatType>(attr.getElementType()))
-    return std::nullopt;
-  return attr.getSplatValue<APFloat>().convertToDouble();
-}
-
 /// Whether `v` is computed by an op the model does not quantise: a value on
 /// the model's own grid is rounded there and must stay (kModelGridAttr).
 bool offGrid(Value v) {
@@ -78,10 +69,10 @@ std::optional<std::pair<Value, int64_t>> centred(Value d) {
 std::optional<double> varianceEpsilon(Value v, Value d, int64_t axis) {
   double epsilon = 0.0;
   if (auto add = v.getDefiningOp<AddOp>()) {
-    std::optional<double> e = splat(add.getRhs());
+    std::optional<double> e = splatFloat(add.getRhs());
     v = add.getLhs();
     if (!e) {
-      e = splat(add.getLhs());
+      e = splatFloat(add.getLhs());
       v = add.getRhs();
     }
     if (!e || *e < 0)
@@ -94,7 +85,7 @@ std::optional<double> varianceEpsilon(Value v, Value d, int64_t axis) {
   auto mul = square.getDefiningOp<MulOp>();
   auto pow = square.getDefiningOp<PowOp>();
   if ((mul && mul.getLhs() == d && mul.getRhs() == d) ||
-      (pow && pow.getLhs() == d && splat(pow.getRhs()) == 2.0))
+      (pow && pow.getLhs() == d && splatFloat(pow.getRhs()) == 2.0))
     return epsilon;
   return std::nullopt;
 }
