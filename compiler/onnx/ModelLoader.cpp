@@ -129,6 +129,16 @@ bool applyInputShapes(onnx::GraphProto &graph, const LoadOptions &options,
       }
     }
   }
+  // Shapes the exporter recorded for intermediate values and outputs were
+  // derived from the old input shapes (a Gemm declared 64x256 for a batch
+  // of 64): inference merges new shapes into declared ones and would keep
+  // the stale ones. Element types stay; inference derives the shapes anew.
+  if (!options.inputShapes.empty()) {
+    graph.clear_value_info();
+    for (auto &output : *graph.mutable_output())
+      if (output.type().has_tensor_type())
+        output.mutable_type()->mutable_tensor_type()->clear_shape();
+  }
   return true;
 }
 

@@ -28,6 +28,9 @@ Kinds (all deterministic; the same KIND always gives the same bytes):
   external_data   MatMul + Add whose initializers live in OUT.onnx.data, a
                   file next to the model (external data, one file)
   symbolic        Relu on X ['N', 3] -> Y ['N', 3] (dim_param N)
+  static_batch    the mlp_symbolic network exported for a fixed batch of 64:
+                  X [64, 16] -> Y [64, 8], value_info declaring every
+                  intermediate with batch 64 (as exporters write)
   if_subgraph     If(cond) with then = Add(X, X), else = Neg(X); X float [2]
                   comes from the outer scope
   loop_runtime_trip
@@ -77,8 +80,8 @@ def _conv_relu(path):
     ob.save_model(model, path)
 
 
-def _mlp_symbolic(path):
-    """A two-layer perceptron over a symbolic batch N: X [N, 16] -> 32 -> 8."""
+def _mlp_symbolic(path, batch="N"):
+    """A two-layer perceptron over a batch N: X [N, 16] -> 32 -> 8."""
     rng = np.random.default_rng(0)
     inits = {"W1": rng.standard_normal((16, 32)).astype(np.float32),
              "B1": rng.standard_normal(32).astype(np.float32),
@@ -89,8 +92,12 @@ def _mlp_symbolic(path):
         helper.make_node("Relu", ["HB"], ["R"], name="relu1"),
         helper.make_node("MatMul", ["R", "W2"], ["Y"], name="fc2"),
     ]
-    graph = ob.make_graph(nodes, [("X", "float32", ["N", 16])],
-                          [("Y", "float32", ["N", 8])], inits, name="mlp")
+    graph = ob.make_graph(nodes, [("X", "float32", [batch, 16])],
+                          [("Y", "float32", [batch, 8])], inits, name="mlp")
+    if batch != "N":
+        for name, width in (("H", 32), ("HB", 32), ("R", 32)):
+            graph.value_info.append(helper.make_tensor_value_info(
+                name, TensorProto.FLOAT, [batch, width]))
     model = ob.make_model(graph)
     import onnx
     onnx.checker.check_model(model, full_check=True)
@@ -247,6 +254,7 @@ KINDS = {
     "add": _add,
     "conv_relu": _conv_relu,
     "mlp_symbolic": _mlp_symbolic,
+    "static_batch": lambda path: _mlp_symbolic(path, batch=64),
     "reshape_runtime_shape": _reshape_runtime_shape,
     "unknown_op": _unknown_op,
     "custom_domain": _custom_domain,
