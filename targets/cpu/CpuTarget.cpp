@@ -22,8 +22,9 @@ cpu::getKernelPipelineOptions(const TargetDescription &target,
     options.vectorWidth = 4;
     options.vectorRegisters = 32;
     options.byteTable = "arm-tbl";
+    // smmla where the tile pairs rows, sdot elsewhere: both needed.
     if (has("dotprod"))
-      options.int8Dot = "arm-sdot";
+      options.int8Dot = has("i8mm") ? "arm-smmla" : "arm-sdot";
   } else if (arch == "x86_64") {
     if (has("avx512f")) {
       options.vectorWidth = 16;

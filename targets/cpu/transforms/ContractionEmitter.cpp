@@ -79,6 +79,19 @@ private:
                                       ArrayRef<OpFoldResult> offX,
                                       ValueRange accs, int64_t rows,
                                       int64_t vecs, Tail count);
+  /// One reduction step of an smmla contraction (pairDim): two words of
+  /// the pair dim per operand, 2x2 accumulator blocks (tile() interleaves
+  /// the rows in pairs around the reduction).
+  SmallVector<Value> pairedStep(OpFoldResult offA, OpFoldResult offB,
+                                ValueRange accs, int64_t rows, int64_t vecs,
+                                Tail count);
+  /// The reduction dim whose word pairs feed arm64 smmla, when the op asks
+  /// for it (kDotPairAttr) and this plan's tile allows it; -1 otherwise.
+  int64_t pairedDim();
+  /// Rows (i, i+1) of every vector j as smmla's 2x2 blocks: [r0 c0, r0 c1,
+  /// r1 c0, r1 c1] and [r0 c2, r0 c3, r1 c2, r1 c3]; applied twice it gives
+  /// back the rows.
+  void swapPairLayout(SmallVector<Value> &accs, int64_t rows, int64_t vecs);
   /// One reduction step's new accumulator: the op's body on vectors, or
   /// for a dot-product contraction (kDot4Attr) the target's instruction
   /// where it has one for this width.
@@ -108,7 +121,10 @@ private:
   /// Whether the step is arm64's sdot, which has a by-element form.
   bool byElementDot() {
     auto dot = p.op->getAttrOfType<StringAttr>(kDot4Attr);
-    return dot && dot.getValue() == "arm-sdot" && lanes == 4;
+    return dot && isArmDot(dot.getValue()) && lanes == 4;
+  }
+  static bool isArmDot(StringRef dot) {
+    return dot == "arm-sdot" || dot == "arm-smmla";
   }
 
   Plan &p;
@@ -134,6 +150,11 @@ private:
   // dims only); kFlat reduction indices in all.
   SmallVector<int64_t> redStride;
   int64_t kFlat = 1;
+  // smmla: the reduction dim taken two words at a time (-1: none), and the
+  // tile's last real row (a duplicate of it pads an odd row count when A is
+  // not packed).
+  int64_t pairDim = -1;
+  int64_t lastRow = 0;
 };
 
 Value Emitter::loadAlongN(const FlatAccess &x, OpFoldResult index, Tail count) {
@@ -186,10 +207,19 @@ Value Emitter::packPanels(OpOperand *operand, unsigned dim, int64_t count,
   Type element = global.getType().getElementType();
   int64_t bytes = element.getIntOrFloatBitWidth() / 8;
   int64_t size = static_cast<int64_t>(data->size()) / bytes;
-  // The reduction dims flattened row-major in loop order.
+  // The reduction dims flattened row-major in loop order, smmla's pair dim
+  // innermost: a panel holds for each pair of its words 2 * width values,
+  // [i0 k0, i0 k1, i1 k0, i1 k1, i2 k0, ...], an smmla operand per 16
+  // bytes.
+  SmallVector<unsigned> order;
+  for (unsigned d : p.red)
+    if (static_cast<int64_t>(d) != pairDim)
+      order.push_back(d);
+  if (pairDim >= 0)
+    order.push_back(pairDim);
   redStride.assign(p.numLoops, 0);
   kFlat = 1;
-  for (unsigned d : llvm::reverse(p.red)) {
+  for (unsigned d : llvm::reverse(order)) {
     redStride[d] = kFlat;
     kFlat *= p.extents[d];
   }
@@ -197,8 +227,7 @@ Value Emitter::packPanels(OpOperand *operand, unsigned dim, int64_t count,
   std::vector<char> panel(panels * kFlat * width * bytes, 0);
   for (int64_t kk = 0; kk < kFlat; ++kk) {
     int64_t rem = kk, base = *pattern->offset;
-    for (int64_t r = p.red.size() - 1; r >= 0; --r) {
-      unsigned d = p.red[r];
+    for (unsigned d : llvm::reverse(order)) {
       int64_t idx = rem % p.extents[d];
       rem /= p.extents[d];
       if (pattern->dependsOn(d))
@@ -208,7 +237,11 @@ Value Emitter::packPanels(OpOperand *operand, unsigned dim, int64_t count,
       int64_t src = base + *pattern->coef[dim] * i;
       if (src < 0 || src >= size)
         return Value();
-      int64_t dst = (i / width) * kFlat * width + kk * width + i % width;
+      int64_t in = i % width;
+      int64_t dst = (i / width) * kFlat * width +
+                    (pairDim < 0 ? kk * width + in
+                                 : (kk / 2) * 2 * width + (in / 2) * 4 +
+                                       (in % 2) * 2 + kk % 2);
       std::memcpy(&panel[dst * bytes], &(*data)[src * bytes], bytes);
     }
   }
@@ -271,6 +304,7 @@ LogicalResult Emitter::run() {
   auto access = [&](Value memref, AffineMap map) {
     return buildFlatAccess(b, loc, memref, map);
   };
+  pairDim = pairedDim();
   if (p.aPacked) {
     if (failed(packA()))
       return failure();
@@ -458,7 +492,23 @@ void Emitter::tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
   SmallVector<OpFoldResult> offX;
   for (const FlatAccess &x : extras)
     offX.push_back(origin(x, ivs, m0, n0));
-  accs = reduce(0, offA, offB, offX, accs, rows, vecs, count);
+  if (pairDim < 0) {
+    accs = reduce(0, offA, offB, offX, accs, rows, vecs, count);
+  } else {
+    // smmla: rows in pairs (an odd count padded by a row whose results are
+    // dropped), accumulators as 2x2 blocks during the reduction.
+    int64_t paired = llvm::alignTo(rows, 2);
+    Value zero = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(cast<VectorType>(accs[0].getType()),
+                               b.getI32IntegerAttr(0)));
+    accs.append((paired - rows) * vecs, zero);
+    lastRow = rows - 1;
+    swapPairLayout(accs, paired, vecs);
+    accs = reduce(0, offA, offB, offX, accs, paired, vecs, count);
+    swapPairLayout(accs, paired, vecs);
+    accs.resize(rows * vecs);
+  }
 
   // Epilogue and the one store.
   OpFoldResult outOrigin = origin(*out, ivs, m0, n0);
@@ -508,6 +558,8 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
                                    OpFoldResult offB,
                                    ArrayRef<OpFoldResult> offX, ValueRange accs,
                                    int64_t rows, int64_t vecs, Tail count) {
+  if (level == p.red.size() && pairDim >= 0)
+    return pairedStep(offA, offB, accs, rows, vecs, count);
   if (level == p.red.size()) {
     // One reduction step: A scalars, B vectors, the body per accumulator.
     bool aRows = a && p.mDim >= 0 && a->dependsOn(p.mDim);
@@ -626,13 +678,17 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
   std::optional<int64_t> extent = staticValue(ext[d]);
   if (extent && *extent == 1)
     return reduce(level + 1, offA, offB, offX, accs, rows, vecs, count);
+  // smmla's pair dim advances two words per step.
+  int64_t step = static_cast<int64_t>(d) == pairDim ? 2 : 1;
   // A gathered operand that walks the innermost reduction dim contiguously
   // (the row sums and maxima of a softmax or a norm: n runs across rows):
   // blocks of `lanes` steps load one contiguous vector per lane and
   // transpose them in registers, a few shuffles per vector instead of one
   // scalar load and insert per element. The steps still run in order.
   if (SmallVector<Value> blocked =
-          transposedReduce(level, offA, offB, offX, accs, rows, vecs, count);
+          pairDim < 0 ? transposedReduce(level, offA, offB, offX, accs, rows,
+                                         vecs, count)
+                      : SmallVector<Value>();
       !blocked.empty())
     return blocked;
   // Short windows (3x3, 5x5 kernels) are unrolled: their offsets become
@@ -651,7 +707,7 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
                   llvm::any_of(extras, gatheredAccess);
   if (extent && *extent <= 7 && unrolled * *extent <= 64 && !gathered) {
     SmallVector<Value> cur(accs);
-    for (int64_t v = 0; v < *extent; ++v) {
+    for (int64_t v = 0; v < *extent; v += step) {
       OpFoldResult nextA, nextB;
       advance(im.constant(v), nextA, nextB);
       cur = reduce(level + 1, nextA, nextB, nextX, cur, rows, vecs, count);
@@ -660,7 +716,7 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
   }
   auto forOp =
       scf::ForOp::create(b, loc, im.value(im.constant(0)), im.value(ext[d]),
-                         im.value(im.constant(1)), accs);
+                         im.value(im.constant(step)), accs);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(forOp.getBody());
@@ -679,7 +735,7 @@ Value Emitter::applyStep(Block &body, ArrayRef<Value> args) {
   bool x86Width = lanes == 16 || lanes == 8 || lanes == 4;
   if (!dot || !((dot.getValue() == "x86-vnni" && x86Width) ||
                 (dot.getValue() == "x86-pmaddwd" && x86Width) ||
-                (dot.getValue() == "arm-sdot" && lanes == 4)))
+                (isArmDot(dot.getValue()) && lanes == 4)))
     return vectorizeBody(b, loc, body, args, lanes)[0];
   // Operands: the accumulator, X's words (unsigned bytes on x86), W's words.
   Value acc = args.back(), x = args[0], w = args[1];
@@ -694,7 +750,7 @@ Value Emitter::applyStep(Block &body, ArrayRef<Value> args) {
     Value wb = vector::BitCastOp::create(b, loc, bytes, w);
     // A's value (one word per row, in every lane) last: the operand the
     // by-element form takes a lane of. Signed times signed commutes.
-    if (dot.getValue() == "arm-sdot") {
+    if (isArmDot(dot.getValue())) {
       SmallVector<Value> operands{acc, xb, wb};
       if (p.aInput == 0)
         std::swap(operands[1], operands[2]);
@@ -736,6 +792,117 @@ Value Emitter::applyStep(Block &body, ArrayRef<Value> args) {
   Value sum = arith::AddIOp::create(b, loc, call(name, {xEven, wEven}),
                                     call(name, {xOdd, wOdd}));
   return arith::AddIOp::create(b, loc, acc, sum);
+}
+
+int64_t Emitter::pairedDim() {
+  auto dim = p.op->getAttrOfType<IntegerAttr>(kDotPairAttr);
+  // One row per tile (a matrix-vector product) would leave half of each
+  // smmla's products unused: sdot does as much per instruction without the
+  // shuffles.
+  if (!dim || lanes != 4 || p.aInput < 0 || p.mDim < 0 || p.mr < 2 ||
+      p.extents[p.mDim] == 1 || !p.extraInputs.empty() ||
+      (p.aPacked && p.mr % 2))
+    return -1;
+  int64_t g = dim.getInt();
+  if (g < 0 || g >= static_cast<int64_t>(p.numLoops) ||
+      !llvm::is_contained(p.red, static_cast<unsigned>(g)) ||
+      ShapedType::isDynamic(p.extents[g]) || p.extents[g] % 2)
+    return -1;
+  // A is read per row (smmla's two rows), B along n only.
+  AffineMap aMap = p.op.getMatchingIndexingMap(
+      p.op.getDpsInputOperand(static_cast<unsigned>(p.aInput)));
+  AffineMap bMap = p.op.getMatchingIndexingMap(
+      p.op.getDpsInputOperand(static_cast<unsigned>(p.bInput)));
+  if (!aMap.isFunctionOfDim(p.mDim) || bMap.isFunctionOfDim(p.mDim))
+    return -1;
+  return g;
+}
+
+void Emitter::swapPairLayout(SmallVector<Value> &accs, int64_t rows,
+                             int64_t vecs) {
+  for (int64_t i = 0; i + 1 < rows; i += 2) {
+    for (int64_t j = 0; j < vecs; ++j) {
+      Value &x = accs[i * vecs + j], &y = accs[(i + 1) * vecs + j];
+      Value lo = vector::ShuffleOp::create(b, loc, x, y,
+                                           ArrayRef<int64_t>{0, 1, 4, 5});
+      Value hi = vector::ShuffleOp::create(b, loc, x, y,
+                                           ArrayRef<int64_t>{2, 3, 6, 7});
+      x = lo;
+      y = hi;
+    }
+  }
+}
+
+SmallVector<Value> Emitter::pairedStep(OpFoldResult offA, OpFoldResult offB,
+                                       ValueRange accs, int64_t rows,
+                                       int64_t vecs, Tail count) {
+  Type i32 = b.getI32Type();
+  auto words = VectorType::get({4}, i32);
+  auto pair = VectorType::get({2}, i32);
+  auto bytes = VectorType::get({16}, b.getI8Type());
+  // Rows (i, i+1): [r0 k, r0 k+1, r1 k, r1 k+1], smmla's first operand.
+  SmallVector<Value> rowPairs;
+  for (int64_t i = 0; i < rows; i += 2) {
+    if (p.aPacked) {
+      rowPairs.push_back(vector::LoadOp::create(
+          b, loc, words, a->flat,
+          ValueRange{im.value(im.add(offA, im.constant(2 * i)))}));
+      continue;
+    }
+    auto twoWords = [&](int64_t row) -> Value {
+      OpFoldResult at = im.add(offA, rowOffset(*a, std::min(row, lastRow)));
+      std::optional<int64_t> step = staticValue(a->coef[pairDim]);
+      if (step && *step == 1)
+        return vector::LoadOp::create(b, loc, pair, a->flat,
+                                      ValueRange{im.value(at)});
+      Value k0 = memref::LoadOp::create(b, loc, a->flat, im.value(at));
+      Value k1 = memref::LoadOp::create(b, loc, a->flat,
+                                        im.value(im.add(at, a->coef[pairDim])));
+      return vector::FromElementsOp::create(b, loc, pair, ValueRange{k0, k1});
+    };
+    rowPairs.push_back(vector::ShuffleOp::create(
+        b, loc, twoWords(i), twoWords(i + 1), ArrayRef<int64_t>{0, 1, 2, 3}));
+  }
+  // Columns (c, c+1) of vector j likewise, smmla's second operand: two per
+  // vector.
+  SmallVector<Value> colPairs;
+  for (int64_t j = 0; j < vecs; ++j) {
+    if (p.bMode == BMode::Packed) {
+      for (int64_t h = 0; h < 2; ++h)
+        colPairs.push_back(vector::LoadOp::create(
+            b, loc, words, packed,
+            ValueRange{im.value(im.add(offB, im.constant(8 * j + 4 * h)))}));
+      continue;
+    }
+    OpFoldResult at =
+        im.add(offB, im.mul(bAcc->coef[p.nDim], im.constant(j * lanes)));
+    Tail cnt = vectorCount(count, j);
+    Value k0 =
+        loadStrided(b, loc, bAcc->flat, at, bAcc->coef[p.nDim], lanes, cnt);
+    Value k1 = loadStrided(b, loc, bAcc->flat, im.add(at, bAcc->coef[pairDim]),
+                           bAcc->coef[p.nDim], lanes, cnt);
+    colPairs.push_back(vector::ShuffleOp::create(
+        b, loc, k0, k1, ArrayRef<int64_t>{0, 4, 1, 5}));
+    colPairs.push_back(vector::ShuffleOp::create(
+        b, loc, k0, k1, ArrayRef<int64_t>{2, 6, 3, 7}));
+  }
+  SmallVector<Value> result(accs);
+  for (int64_t i = 0; i < rows; i += 2) {
+    Value rowBytes = vector::BitCastOp::create(b, loc, bytes, rowPairs[i / 2]);
+    for (int64_t j = 0; j < vecs; ++j) {
+      for (int64_t h = 0; h < 2; ++h) {
+        Value &acc = result[(i + h) * vecs + j];
+        Value colBytes =
+            vector::BitCastOp::create(b, loc, bytes, colPairs[2 * j + h]);
+        acc = LLVM::CallIntrinsicOp::create(
+                  b, loc, acc.getType(),
+                  b.getStringAttr("llvm.aarch64.neon.smmla.v4i32.v16i8"),
+                  ValueRange{acc, rowBytes, colBytes})
+                  .getResult(0);
+      }
+    }
+  }
+  return result;
 }
 
 SmallVector<Value> Emitter::transposedSteps(const FlatAccess &x,

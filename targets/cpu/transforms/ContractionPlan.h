@@ -46,8 +46,12 @@ constexpr int64_t kParallelWork = 1 << 15;
 /// 4 bytes (mica-cpu-int8-dot-layout); the value names the instruction
 /// family the emitter uses for it: "x86-vnni" (vpdpbusd, X's bytes
 /// unsigned), "x86-pmaddwd" (two vpmaddwd, X's bytes unsigned) or
-/// "arm-sdot" (sdot, both signed).
+/// "arm-sdot" (sdot, both signed) or "arm-smmla" (smmla, both signed, on
+/// word pairs of the dim kDotPairAttr names; sdot where a tile cannot pair).
 constexpr llvm::StringLiteral kDot4Attr = "mica.dot4";
+/// On an "arm-smmla" contraction: the reduction loop dim (even extent) whose
+/// consecutive words pair into smmla's 8-byte groups.
+constexpr llvm::StringLiteral kDotPairAttr = "mica.dot_pairs";
 
 struct TargetShape {
   int64_t lanes;     // f32 lanes per vector

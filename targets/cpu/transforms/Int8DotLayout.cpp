@@ -1,9 +1,9 @@
 //===- Int8DotLayout.cpp - int8 contractions as 4-byte dot products -------===//
 //
 // See Passes.td (mica-cpu-int8-dot-layout). The dot-product instructions of
-// CPUs (x86 VNNI vpdpbusd, arm64 sdot) add to each 32-bit lane the products
-// of the 4 bytes of that lane in two operands: 4 consecutive reduction steps
-// must sit in one 32-bit lane of both. This pass gives an int8
+// CPUs (x86 VNNI vpdpbusd, arm64 sdot and smmla) add to each 32-bit lane the
+// products of the 4 bytes of that lane in two operands: 4 consecutive reduction
+// steps must sit in one 32-bit lane of both. This pass gives an int8
 // multiply-accumulate (a convolution, a dense layer) that layout: the weight
 // is re-packed at compile time and the activation copied once, before the
 // kernel, into 32-bit words of 4 consecutive channels (NCHW becomes
@@ -17,6 +17,11 @@
 // correction, -128 * (sum of the weights that meet each output), is added
 // after the reduction. All arithmetic is exact in i32, so the results are
 // the integers of the original op on every target.
+//
+// arm64's smmla multiplies 2x8 by 8x2 bytes: it reads two consecutive words
+// of g together. For it the word count is rounded up to even (a zero word
+// past the extent) and the op records g (kDotPairAttr), whose word pairs
+// the contraction codegen feeds to the instruction.
 //
 //===----------------------------------------------------------------------===//
 #include "targets/cpu/transforms/CodegenUtils.h"
@@ -202,7 +207,7 @@ private:
   int64_t lanes;
   SymbolTable &symbols;
   bool unsignedX;
-  int64_t words = 0; // ceil(extent / 4)
+  int64_t words = 0; // ceil(extent / 4), even for smmla
 };
 
 Value Rewriter::packWeight(OpBuilder &b, memref::GlobalOp global) {
@@ -421,6 +426,17 @@ Value Rewriter::copyActivation(OpBuilder &b) {
             storeVector(b, loc, toWords(v), dst.flat,
                         at(dst, w0, im.constant(0)), wordCount);
           });
+      // A word past the bytes (smmla's pair): zero.
+      int64_t used = (c.extent + kGroup - 1) / kGroup;
+      if (used < words) {
+        Value zero = arith::ConstantOp::create(
+            b, loc,
+            DenseElementsAttr::get(VectorType::get({1}, b.getI32Type()),
+                                   b.getI32IntegerAttr(0)));
+        for (int64_t w = used; w < words; ++w)
+          storeVector(b, loc, zero, dst.flat,
+                      at(dst, im.constant(w), im.constant(0)), std::nullopt);
+      }
       return;
     }
     // g outside the inner block (a convolution's channels): per word, 4
@@ -459,6 +475,9 @@ Value Rewriter::copyActivation(OpBuilder &b) {
              [&](OpFoldResult w) { word(w, kGroup); });
     if (rest)
       word(im.constant(full), rest);
+    // Words past the extent (smmla's pair): zero bytes.
+    for (int64_t w = full + (rest ? 1 : 0); w < words; ++w)
+      word(im.constant(w), 0);
   };
   nest(0);
   return packed;
@@ -489,6 +508,9 @@ void Rewriter::buildBody(OpBuilder &b, Location loc, ValueRange args) {
 LogicalResult Rewriter::run() {
   linalg::LinalgOp op = c.op;
   words = (c.extent + kGroup - 1) / kGroup;
+  bool pairs = kind == "arm-smmla";
+  if (pairs)
+    words = llvm::alignTo(words, 2);
   memref::GlobalOp global =
       constantGlobal(op.getDpsInputOperand(c.w)->get(), symbols);
   // The copy goes before the op that initialises the output, which the
@@ -515,6 +537,8 @@ LogicalResult Rewriter::run() {
         buildBody(nb, nloc, args);
       });
   dot->setAttr(kDot4Attr, b.getStringAttr(kind));
+  if (pairs)
+    dot->setAttr(kDotPairAttr, b.getI64IntegerAttr(c.g));
   op->erase();
   return success();
 }
@@ -526,9 +550,10 @@ struct CpuInt8DotLayoutPass
   void runOnOperation() override {
     if (dot.empty())
       return;
-    if (dot != "x86-vnni" && dot != "x86-pmaddwd" && dot != "arm-sdot") {
+    if (dot != "x86-vnni" && dot != "x86-pmaddwd" && dot != "arm-sdot" &&
+        dot != "arm-smmla") {
       getOperation().emitError("mica-cpu-int8-dot-layout: unknown dot '")
-          << dot << "' (x86-vnni, x86-pmaddwd, arm-sdot)";
+          << dot << "' (x86-vnni, x86-pmaddwd, arm-sdot, arm-smmla)";
       return signalPassFailure();
     }
     ModuleOp module = getOperation();

@@ -69,7 +69,7 @@ def CpuContractionCodegen
 
 def CpuInt8DotLayout : Pass<"mica-cpu-int8-dot-layout", "::mlir::ModuleOp"> {
   let summary = "int8 convolutions and dense layers as 4-byte dot products "
-                "(x86 VNNI, arm64 sdot)";
+                "(x86 VNNI, arm64 sdot and smmla)";
   let description = [{
     Rewrites each int8 multiply-accumulate on buffers (`out + sext(x) *
     sext(w)`, i8 operands, i32 output: convolutions, dense layers, matmuls by
@@ -89,7 +89,10 @@ def CpuInt8DotLayout : Pass<"mica-cpu-int8-dot-layout", "::mlir::ModuleOp"> {
       `mica.dot4 = "<dot>"`, from which mica-cpu-contraction-codegen emits
       one instruction per vector (vpdpbusd on 16, 8 or 4 lanes; sdot on 4;
       without VNNI two vpmaddwd on the words' even and odd bytes widened to
-      16 bits, which never saturates).
+      16 bits, which never saturates);
+    - for arm-smmla the word count is rounded up to even and the op also
+      carries `mica.dot_pairs = g`: smmla multiplies 2x8 by 8x2 bytes, two
+      consecutive words of g for two rows and two columns at once.
 
     The reduction order changes (4 values of g per step): the sums are
     exact in i32, so the results do not.
@@ -98,7 +101,8 @@ def CpuInt8DotLayout : Pass<"mica-cpu-int8-dot-layout", "::mlir::ModuleOp"> {
     Option<"dot", "dot", "std::string", "\"\"",
            "The target's dot-product instructions: x86-vnni (AVX-512 VNNI "
            "or AVX-VNNI), x86-pmaddwd (AVX2 or AVX-512BW without VNNI: two "
-           "vpmaddwd per word), arm-sdot (+dotprod); empty: do nothing">,
+           "vpmaddwd per word), arm-sdot (+dotprod), arm-smmla (+i8mm "
+           "with +dotprod); empty: do nothing">,
     Option<"vectorWidth", "vector-width", "unsigned", "16",
            "32-bit lanes per vector of the activation copy">,
   ];

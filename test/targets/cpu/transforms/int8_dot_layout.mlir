@@ -1,5 +1,6 @@
 // RUN: mica-opt %s --mica-cpu-int8-dot-layout="dot=x86-vnni vector-width=16" | FileCheck %s --check-prefixes=CHECK,X86
 // RUN: mica-opt %s --mica-cpu-int8-dot-layout="dot=arm-sdot vector-width=4" | FileCheck %s --check-prefixes=CHECK,ARM
+// RUN: mica-opt %s --mica-cpu-int8-dot-layout="dot=arm-smmla vector-width=4" | FileCheck %s --check-prefix=MMLA
 // RUN: mica-opt %s --mica-cpu-int8-dot-layout | FileCheck %s --check-prefix=NONE
 // RUN: not mica-opt %s --mica-cpu-int8-dot-layout="dot=avx2" 2>&1 | FileCheck %s --check-prefix=BAD
 
@@ -24,6 +25,9 @@
 // ARM-NOT: arith.shrui
 // CHECK: arith.shrsi
 // X86: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : memref<1x8x8x8xi32>, memref<8xi32>) outs(%{{.*}} : memref<1x8x8x8xi32>)
+// smmla reads word pairs of the channels (loop dim 4 of the convolution).
+// MMLA-LABEL: func.func @conv
+// MMLA: linalg.generic {{.*}} attrs =  {mica.dot4 = "arm-smmla", mica.dot_pairs = 4 : i64}
 // NONE-LABEL: func.func @conv
 // NONE: linalg.conv_2d_nchw_fchw
 // BAD: unknown dot 'avx2'
@@ -62,5 +66,29 @@ func.func @dense(%x: memref<4x7xi8>, %out: memref<4x10xi32>) {
 // CHECK: return
 func.func @activations(%x: memref<4x16xi8>, %y: memref<16x8xi8>, %out: memref<4x8xi32>) {
   linalg.matmul ins(%x, %y : memref<4x16xi8>, memref<16x8xi8>) outs(%out : memref<4x8xi32>)
+  return
+}
+
+// K = 3 is one word; smmla pairs words, so the weight and the activation
+// get a second, zero word (stored explicitly: the copy's buffer is fresh).
+// MMLA-DAG: memref.global "private" constant @fc3_dot4 : memref<5x2xi32>
+// MMLA-LABEL: func.func @dense_pad
+// MMLA: memref.alloc() {{.*}} : memref<4x2xi32>
+// MMLA: vector.maskedload
+// MMLA: vector.maskedstore
+// MMLA: %[[ZERO:.*]] = arith.constant dense<0> : vector<1xi32>
+// MMLA: vector.store %[[ZERO]]
+// MMLA: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : memref<4x2xi32>, memref<5x2xi32>) {{.*}} {mica.dot4 = "arm-smmla", mica.dot_pairs = 2 : i64}
+memref.global "private" constant @fc3 : memref<5x3xi8> = dense<2>
+func.func @dense_pad(%x: memref<4x3xi8>, %out: memref<4x5xi32>) {
+  %w = memref.get_global @fc3 : memref<5x3xi8>
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : memref<4x3xi8>, memref<5x3xi8>) outs(%out : memref<4x5xi32>) {
+  ^bb0(%a: i8, %b: i8, %c: i32):
+    %ae = arith.extsi %a : i8 to i32
+    %be = arith.extsi %b : i8 to i32
+    %p = arith.muli %ae, %be : i32
+    %s = arith.addi %c, %p : i32
+    linalg.yield %s : i32
+  }
   return
 }
