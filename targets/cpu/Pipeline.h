@@ -25,7 +25,8 @@ struct KernelPipelineOptions {
   /// Tuning aid: cap on a contraction tile's accumulators (0: cost model).
   unsigned maxAccumulators = 0;
   /// The dot-product instructions int8 contractions use
-  /// (mica-cpu-int8-dot-layout: x86-vnni, x86-pmaddwd, arm-sdot, arm-smmla); empty for none.
+  /// (mica-cpu-int8-dot-layout: x86-vnni, x86-pmaddwd, arm-sdot, arm-smmla);
+  /// empty for none.
   std::string int8Dot;
   /// Byte-table lookups on vectors (mica-cpu-elementwise-codegen:
   /// x86-vbmi, arm-tbl); empty for none.
