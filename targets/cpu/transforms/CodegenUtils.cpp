@@ -552,6 +552,19 @@ void storeVector(OpBuilder &b, Location loc, Value value, Value flat,
     std::optional<int64_t> c = staticValue(*count);
     if (c && *c <= 0)
       return;
+    // One lane: a scalar store. LLVM 22's x86 backend with AVX-512 turns a
+    // masked store with a single constant lane of a truncated vector
+    // (i64 or i32 lanes narrowed to i8 or i16: an int8 epilogue's tail)
+    // into a store of the whole wide lane, 4 or 8 bytes where 1 or 2 were
+    // asked, overwriting the next elements (docs/cpu-kernels.md,
+    // "Backend workarounds"; test/targets/cpu/transforms/
+    // single_lane_store_e2e.test).
+    if (c && *c == 1) {
+      memref::StoreOp::create(b, loc,
+                              vector::ExtractOp::create(b, loc, value, 0), flat,
+                              ValueRange{idx});
+      return;
+    }
     if (!c || *c < lanes) {
       vector::MaskedStoreOp::create(b, loc, flat, ValueRange{idx},
                                     buildMask(b, loc, lanes, *count), value);
