@@ -1,0 +1,214 @@
+"""Token merging (ToMe) in numpy: the reference that Mica's token-merge pass
+is checked against, and the probe that measured whether merging a trained
+ViT without merge-aware training meets issue 14's accuracy aim.
+
+    tome_reference.py CACHE [--blocks 4] [--r 0,2,4,6,8]
+
+Trains (once, cached in CACHE with a stamp of this file) a ViT on sklearn's
+digits with 1x1 patches (64 tokens and a class token), width 32, 2 heads,
+pre-norm blocks, then runs it in numpy with `r` tokens merged after each
+block's attention and prints one line per r: top-1 on 360 held-out images,
+multiply-adds relative to r = 0, and the tokens after each block.
+
+The merge (bipartite soft matching, Bolya et al., ToMe), as the pass does it:
+the first `protect` tokens (the class token) are left out of matching and
+kept first; the others alternate into sets A and B; each A token's best B
+match by cosine similarity of head-averaged keys; the r A tokens with the
+most similar matches are averaged into their B token, weighted by token
+size (how many original tokens each stands for); unmerged A tokens keep
+their order, then B. With proportional attention log(size) is added to every
+attention logit of that key.
+"""
+import argparse
+import hashlib
+import json
+import os
+import sys
+
+import numpy as np
+
+STAMP = hashlib.sha256(open(__file__, "rb").read()).hexdigest()[:16]
+WIDTH, HEADS, HIDDEN, TOKENS = 32, 2, 64, 65
+
+
+def erf(x):
+    # Abramowitz-Stegun 7.1.26 is too coarse for a reference; use math.erf.
+    import math
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+def layer_norm(x, w, b, eps=1e-5):
+    m = x.mean(-1, keepdims=True)
+    v = ((x - m) ** 2).mean(-1, keepdims=True)
+    return (x - m) / np.sqrt(v + eps) * w + b
+
+
+def softmax(a):
+    a = a - a.max(-1, keepdims=True)
+    e = np.exp(a)
+    return e / e.sum(-1, keepdims=True)
+
+
+def bipartite_merge(x, metric, sizes, r, protect=1):
+    """Merges r token pairs of x [n, t, c] (sizes [n, t]) by `metric`
+    [n, t, d]; returns (x', sizes') with t - r tokens."""
+    n, t, c = x.shape
+    r = min(r, (t - protect) // 2)
+    if r <= 0:
+        return x, sizes
+    prot_x, rest_x = x[:, :protect], x[:, protect:]
+    prot_s, rest_s = sizes[:, :protect], sizes[:, protect:]
+    m = metric[:, protect:]
+    m = m / np.linalg.norm(m, axis=-1, keepdims=True)
+    a, b = m[:, ::2], m[:, 1::2]
+    scores = a @ b.transpose(0, 2, 1)
+    node_max = scores.max(-1)
+    node_idx = scores.argmax(-1)
+    # Most similar first; ties by index (a stable sort of the negation).
+    order = np.argsort(-node_max, axis=-1, kind="stable")
+    src = order[:, :r]
+    unm = np.sort(order[:, r:], axis=-1)
+    dst = np.take_along_axis(node_idx, src, axis=-1)
+    xs = rest_x * rest_s[..., None]
+    xa, xb = xs[:, ::2], xs[:, 1::2].copy()
+    sa, sb = rest_s[:, ::2], rest_s[:, 1::2].copy()
+    for i in range(n):
+        np.add.at(xb[i], dst[i], xa[i, src[i]])
+        np.add.at(sb[i], dst[i], sa[i, src[i]])
+    xu = np.take_along_axis(xa, unm[..., None], axis=1)
+    su = np.take_along_axis(sa, unm, axis=1)
+    merged_s = np.concatenate([su, sb], 1)
+    merged_x = np.concatenate([xu, xb], 1) / merged_s[..., None]
+    return (np.concatenate([prot_x, merged_x], 1),
+            np.concatenate([prot_s, merged_s], 1))
+
+
+def block_forward(x, sizes, p, i, r, protect, proportional):
+    g = lambda name: p["blocks.%d.%s" % (i, name)]
+    n, t, c = x.shape
+    d = c // HEADS
+    h = layer_norm(x, g("norm1.weight"), g("norm1.bias"))
+    qkv = (h @ g("qkv.weight").T + g("qkv.bias")).reshape(n, t, 3, HEADS, d)
+    q, k, v = qkv.transpose(2, 0, 3, 1, 4)
+    a = q @ k.transpose(0, 1, 3, 2) * d ** -0.5
+    if proportional:
+        a = a + np.log(sizes)[:, None, None, :]
+    y = (softmax(a) @ v).transpose(0, 2, 1, 3).reshape(n, t, c)
+    x = x + y @ g("proj.weight").T + g("proj.bias")
+    if r:
+        x, sizes = bipartite_merge(x, k.mean(1), sizes, r, protect)
+    h = layer_norm(x, g("norm2.weight"), g("norm2.bias"))
+    h = h @ g("fc1.weight").T + g("fc1.bias")
+    h = 0.5 * h * (1 + erf(h / np.sqrt(2)))
+    return x + h @ g("fc2.weight").T + g("fc2.bias"), sizes
+
+
+def multiply_adds(tokens_in, tokens_after_attention, c=WIDTH, hidden=HIDDEN):
+    t, u = tokens_in, tokens_after_attention
+    return t * c * 3 * c + 2 * t * t * c + t * c * c + 2 * u * c * hidden
+
+
+def vit_forward(p, images, blocks, r, protect=1, proportional=True):
+    """Logits of `images` [n, 64] and the tokens after each block."""
+    x = images.reshape(-1, 64, 1) * p["patch.weight"].reshape(1, 1, -1) + p["patch.bias"]
+    n = x.shape[0]
+    x = np.concatenate([np.broadcast_to(p["cls"], (n, 1, WIDTH)), x], 1) + p["pos"]
+    sizes = np.ones(x.shape[:2])
+    tokens, macs = [], 0
+    for i in range(blocks):
+        t = x.shape[1]
+        x, sizes = block_forward(x, sizes, p, i, r, protect, proportional)
+        macs += multiply_adds(t, x.shape[1])
+        tokens.append(x.shape[1])
+    logits = layer_norm(x, p["norm.weight"], p["norm.bias"])[:, 0] @ p["head.weight"].T + p["head.bias"]
+    return logits, tokens, macs
+
+
+def train(cache, blocks):
+    import torch
+    from sklearn.datasets import load_digits
+    nn = torch.nn
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.norm1 = nn.LayerNorm(WIDTH)
+            self.qkv = nn.Linear(WIDTH, 3 * WIDTH)
+            self.proj = nn.Linear(WIDTH, WIDTH)
+            self.norm2 = nn.LayerNorm(WIDTH)
+            self.fc1 = nn.Linear(WIDTH, HIDDEN)
+            self.fc2 = nn.Linear(HIDDEN, WIDTH)
+
+        def forward(self, x):
+            n, t, c = x.shape
+            qkv = self.qkv(self.norm1(x)).reshape(n, t, 3, HEADS, c // HEADS)
+            q, k, v = qkv.permute(2, 0, 3, 1, 4)
+            a = ((q @ k.transpose(-2, -1)) * (c // HEADS) ** -0.5).softmax(-1)
+            x = x + self.proj((a @ v).transpose(1, 2).reshape(n, t, c))
+            return x + self.fc2(nn.functional.gelu(self.fc1(self.norm2(x))))
+
+    class ViT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.patch = nn.Linear(1, WIDTH)
+            self.cls = nn.Parameter(torch.zeros(1, 1, WIDTH))
+            self.pos = nn.Parameter(torch.randn(1, TOKENS, WIDTH) * 0.02)
+            self.blocks = nn.Sequential(*[Block() for _ in range(blocks)])
+            self.norm = nn.LayerNorm(WIDTH)
+            self.head = nn.Linear(WIDTH, 10)
+
+        def forward(self, x):
+            x = self.patch(x.reshape(-1, 64, 1))
+            x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], 1) + self.pos
+            return self.head(self.norm(self.blocks(x))[:, 0])
+
+    digits = load_digits()
+    x = (digits.data / 16.0).astype(np.float32)
+    y = digits.target.astype(np.int64)
+    model = ViT()
+    opt = torch.optim.Adam(model.parameters(), lr=0.003)
+    data, labels = torch.from_numpy(x[:-360]), torch.from_numpy(y[:-360])
+    for epoch in range(40):
+        perm = torch.randperm(len(data))
+        for i in range(0, len(data), 64):
+            idx = perm[i:i + 64]
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(data[idx]), labels[idx]).backward()
+            opt.step()
+    params = {k: v.detach().numpy().astype(np.float64) for k, v in model.state_dict().items()}
+    params["patch.weight"] = params["patch.weight"].reshape(-1)
+    np.savez(os.path.join(cache, "tome_vit.npz"), test_x=x[-360:], test_y=y[-360:], **params)
+    with open(os.path.join(cache, "tome_vit.stamp"), "w") as f:
+        f.write(STAMP)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("cache")
+    parser.add_argument("--blocks", type=int, default=4)
+    parser.add_argument("--r", default="0,2,4,6,8,10,12")
+    parser.add_argument("--proportional", default="true")
+    args = parser.parse_args()
+    os.makedirs(args.cache, exist_ok=True)
+    stamp = os.path.join(args.cache, "tome_vit.stamp")
+    if not os.path.exists(stamp) or open(stamp).read() != STAMP:
+        train(args.cache, args.blocks)
+    data = np.load(os.path.join(args.cache, "tome_vit.npz"))
+    p = {k: data[k] for k in data.files}
+    test_x, test_y = p.pop("test_x"), p.pop("test_y")
+    base = None
+    for r in (int(v) for v in args.r.split(",")):
+        logits, tokens, macs = vit_forward(p, test_x.astype(np.float64), args.blocks, r,
+                                           proportional=args.proportional == "true")
+        top1 = float((logits.argmax(1) == test_y).mean())
+        base = base or (top1, macs)
+        print(json.dumps({"r": r, "top1": round(top1 * 100, 2),
+                          "drop": round((base[0] - top1) * 100, 2),
+                          "macs": round(macs / base[1], 3), "tokens": tokens}))
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
