@@ -29,9 +29,11 @@ import numpy as np
 STAMP = hashlib.sha256(open(__file__, "rb").read()).hexdigest()[:16]
 
 
-def vit_model(torch):
-    """A ViT as exporters see one: attention written as matmuls and a
-    softmax, GELU as its erf formula, pre-norm residual blocks."""
+def vit_model(torch, patch=2, depth=2, width=32, heads=2, hidden=64):
+    """A ViT on 8x8 images as exporters see one: attention written as
+    matmuls and a softmax, GELU as its erf formula, pre-norm residual
+    blocks, a class token. (Also the token-merging reference's model:
+    test/passes/token_merge/Inputs/tome_reference.py.)"""
     nn = torch.nn
 
     class Block(nn.Module):
@@ -58,11 +60,12 @@ def vit_model(torch):
             return x + self.fc2(nn.functional.gelu(self.fc1(self.norm2(x))))
 
     class ViT(nn.Module):
-        def __init__(self, width=32, depth=2, heads=2, hidden=64):
+        def __init__(self):
             super().__init__()
-            self.patch = nn.Conv2d(1, width, 2, stride=2)
+            self.patch = nn.Conv2d(1, width, patch, stride=patch)
             self.cls = nn.Parameter(torch.zeros(1, 1, width))
-            self.pos = nn.Parameter(torch.randn(1, 17, width) * 0.02)
+            tokens = (8 // patch) ** 2 + 1
+            self.pos = nn.Parameter(torch.randn(1, tokens, width) * 0.02)
             self.blocks = nn.Sequential(
                 *[Block(width, heads, hidden) for _ in range(depth)])
             self.norm = nn.LayerNorm(width)

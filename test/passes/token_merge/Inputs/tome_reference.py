@@ -2,13 +2,14 @@
 is checked against, and the probe that measured whether merging a trained
 ViT without merge-aware training meets issue 14's accuracy aim.
 
-    tome_reference.py CACHE [--blocks 4] [--r 0,2,4,6,8]
+    tome_reference.py CACHE [--blocks 4] [--patch 2] [--r 0,1,2,3]
 
-Trains (once, cached in CACHE with a stamp of this file) a ViT on sklearn's
-digits with 1x1 patches (64 tokens and a class token), width 32, 2 heads,
-pre-norm blocks, then runs it in numpy with `r` tokens merged after each
-block's attention and prints one line per r: top-1 on 360 held-out images,
-multiply-adds relative to r = 0, and the tokens after each block.
+Trains (once per setting, cached in CACHE with a stamp of this file) a ViT
+on sklearn's digits (test/passes/quantize/Inputs/digits_models.py's model:
+PATCHxPATCH patches and a class token, width 32, 2 heads, pre-norm blocks),
+then runs it in numpy with `r` tokens merged after each block's attention
+and prints one line per r: top-1 on 360 held-out images, multiply-adds
+relative to r = 0, and the tokens after each block.
 
 The merge (bipartite soft matching, Bolya et al., ToMe), as the pass does it:
 the first `protect` tokens (the class token) are left out of matching and
@@ -28,7 +29,7 @@ import sys
 import numpy as np
 
 STAMP = hashlib.sha256(open(__file__, "rb").read()).hexdigest()[:16]
-WIDTH, HEADS, HIDDEN, TOKENS = 32, 2, 64, 65
+WIDTH, HEADS, HIDDEN = 32, 2, 64
 
 
 def erf(x):
@@ -110,8 +111,11 @@ def multiply_adds(tokens_in, tokens_after_attention, c=WIDTH, hidden=HIDDEN):
 
 def vit_forward(p, images, blocks, r, protect=1, proportional=True):
     """Logits of `images` [n, 64] and the tokens after each block."""
-    x = images.reshape(-1, 64, 1) * p["patch.weight"].reshape(1, 1, -1) + p["patch.bias"]
-    n = x.shape[0]
+    w = p["patch.weight"]  # [width, 1, patch, patch]: non-overlapping patches
+    k = w.shape[-1]
+    n = images.shape[0]
+    tiles = images.reshape(n, 8 // k, k, 8 // k, k).transpose(0, 1, 3, 2, 4)
+    x = tiles.reshape(n, -1, k * k) @ w.reshape(w.shape[0], -1).T + p["patch.bias"]
     x = np.concatenate([np.broadcast_to(p["cls"], (n, 1, WIDTH)), x], 1) + p["pos"]
     sizes = np.ones(x.shape[:2])
     tokens, macs = [], 0
@@ -124,78 +128,49 @@ def vit_forward(p, images, blocks, r, protect=1, proportional=True):
     return logits, tokens, macs
 
 
-def train(cache, blocks):
+def train(path, blocks, patch, epochs):
     import torch
     from sklearn.datasets import load_digits
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                    "..", "..", "quantize", "Inputs"))
+    from digits_models import vit_model
     nn = torch.nn
     torch.manual_seed(0)
     torch.set_num_threads(1)
-
-    class Block(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.norm1 = nn.LayerNorm(WIDTH)
-            self.qkv = nn.Linear(WIDTH, 3 * WIDTH)
-            self.proj = nn.Linear(WIDTH, WIDTH)
-            self.norm2 = nn.LayerNorm(WIDTH)
-            self.fc1 = nn.Linear(WIDTH, HIDDEN)
-            self.fc2 = nn.Linear(HIDDEN, WIDTH)
-
-        def forward(self, x):
-            n, t, c = x.shape
-            qkv = self.qkv(self.norm1(x)).reshape(n, t, 3, HEADS, c // HEADS)
-            q, k, v = qkv.permute(2, 0, 3, 1, 4)
-            a = ((q @ k.transpose(-2, -1)) * (c // HEADS) ** -0.5).softmax(-1)
-            x = x + self.proj((a @ v).transpose(1, 2).reshape(n, t, c))
-            return x + self.fc2(nn.functional.gelu(self.fc1(self.norm2(x))))
-
-    class ViT(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.patch = nn.Linear(1, WIDTH)
-            self.cls = nn.Parameter(torch.zeros(1, 1, WIDTH))
-            self.pos = nn.Parameter(torch.randn(1, TOKENS, WIDTH) * 0.02)
-            self.blocks = nn.Sequential(*[Block() for _ in range(blocks)])
-            self.norm = nn.LayerNorm(WIDTH)
-            self.head = nn.Linear(WIDTH, 10)
-
-        def forward(self, x):
-            x = self.patch(x.reshape(-1, 64, 1))
-            x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], 1) + self.pos
-            return self.head(self.norm(self.blocks(x))[:, 0])
-
     digits = load_digits()
     x = (digits.data / 16.0).astype(np.float32)
     y = digits.target.astype(np.int64)
-    model = ViT()
+    model = vit_model(torch, patch=patch, depth=blocks, width=WIDTH, heads=HEADS,
+                      hidden=HIDDEN)
     opt = torch.optim.Adam(model.parameters(), lr=0.003)
     data, labels = torch.from_numpy(x[:-360]), torch.from_numpy(y[:-360])
-    for epoch in range(40):
+    for epoch in range(epochs):
         perm = torch.randperm(len(data))
         for i in range(0, len(data), 64):
             idx = perm[i:i + 64]
             opt.zero_grad()
-            nn.functional.cross_entropy(model(data[idx]), labels[idx]).backward()
+            nn.functional.cross_entropy(
+                model(data[idx].reshape(-1, 1, 8, 8)), labels[idx]).backward()
             opt.step()
     params = {k: v.detach().numpy().astype(np.float64) for k, v in model.state_dict().items()}
-    params["patch.weight"] = params["patch.weight"].reshape(-1)
-    np.savez(os.path.join(cache, "tome_vit.npz"), test_x=x[-360:], test_y=y[-360:], **params)
-    with open(os.path.join(cache, "tome_vit.stamp"), "w") as f:
-        f.write(STAMP)
+    np.savez(path, test_x=x[-360:], test_y=y[-360:], **params)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("cache")
     parser.add_argument("--blocks", type=int, default=4)
-    parser.add_argument("--r", default="0,2,4,6,8,10,12")
+    parser.add_argument("--patch", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--r", default="0,1,2,3")
     parser.add_argument("--proportional", default="true")
     args = parser.parse_args()
     os.makedirs(args.cache, exist_ok=True)
-    stamp = os.path.join(args.cache, "tome_vit.stamp")
-    if not os.path.exists(stamp) or open(stamp).read() != STAMP:
-        train(args.cache, args.blocks)
-    data = np.load(os.path.join(args.cache, "tome_vit.npz"))
+    path = os.path.join(args.cache, "tome_vit_%s_b%d_p%d_e%d.npz" % (
+        STAMP, args.blocks, args.patch, args.epochs))
+    if not os.path.exists(path):
+        train(path, args.blocks, args.patch, args.epochs)
+    data = np.load(path)
     p = {k: data[k] for k in data.files}
     test_x, test_y = p.pop("test_x"), p.pop("test_y")
     base = None
