@@ -93,6 +93,7 @@ bool loadExternalData(onnx::TensorProto &tensor, const std::string &dir,
 
 bool applyInputShapes(onnx::GraphProto &graph, const LoadOptions &options,
                       LoadError &error) {
+  bool changedFixedDim = false;
   for (const InputShape &shape : options.inputShapes) {
     onnx::ValueInfoProto *input = nullptr;
     for (auto &candidate : *graph.mutable_input())
@@ -122,18 +123,25 @@ bool applyInputShapes(onnx::GraphProto &graph, const LoadOptions &options,
           static_cast<int>(i) < dims->dim_size() ? dims->mutable_dim(i)
                                                  : dims->add_dim();
       if (shape.dims[i] == InputShape::kDynamicDim) {
+        changedFixedDim |= dim->has_dim_value();
         if (!dim->has_dim_param())
           dim->set_dim_param(shape.name + "_dim" + std::to_string(i));
       } else {
+        changedFixedDim |=
+            dim->has_dim_value() && dim->dim_value() != shape.dims[i];
         dim->set_dim_value(shape.dims[i]);
       }
     }
   }
   // Shapes the exporter recorded for intermediate values and outputs were
-  // derived from the old input shapes (a Gemm declared 64x256 for a batch
-  // of 64): inference merges new shapes into declared ones and would keep
-  // the stale ones. Element types stay; inference derives the shapes anew.
-  if (!options.inputShapes.empty()) {
+  // derived from the old input shapes: when a fixed dim changes (a model
+  // exported for a batch of 64 compiled for 1), inference merges new
+  // shapes into the declared ones and would keep stale ones (a Gemm
+  // declared 64x256). Element types stay; inference derives the shapes
+  // anew. Declarations stay when only symbolic dims were fixed or the
+  // shapes were restated: they still hold, and some outputs (a MaxUnpool
+  // sized by an input) have no other source.
+  if (changedFixedDim) {
     graph.clear_value_info();
     for (auto &output : *graph.mutable_output())
       if (output.type().has_tensor_type())
