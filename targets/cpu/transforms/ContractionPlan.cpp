@@ -34,7 +34,7 @@ bool isNumericMemRef(Value v) {
     return false;
   Type element = type.getElementType();
   return isa<FloatType>(element) || element.isSignlessInteger(8) ||
-         element.isSignlessInteger(32);
+         element.isSignlessInteger(32) || element.isSignlessInteger(64);
 }
 
 /// All buffers reachable from `root` through view-like ops, and the ops
