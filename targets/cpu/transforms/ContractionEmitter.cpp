@@ -1,13 +1,13 @@
 //===- ContractionEmitter.cpp - Emitting a planned contraction kernel -----===//
 //
 // See ContractionPlan.h: scf loops over vector ops for a Plan, with the
-// register tile, packed constants, fused initialisation and epilogue, and
-// the outermost loop handed to the runtime's threads when there is enough
-// work.
+// register tile, fused initialisation and epilogue, and the outermost loop
+// handed to the runtime's threads when there is enough work. Packing is in
+// ContractionPacking.cpp, the int8 dot-product steps in
+// ContractionDotProducts.cpp.
 //
 //===----------------------------------------------------------------------===//
-#include "targets/cpu/transforms/CodegenUtils.h"
-#include "targets/cpu/transforms/ContractionPlan.h"
+#include "targets/cpu/transforms/ContractionEmitter.h"
 #include "targets/cpu/transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -27,137 +27,10 @@ using namespace mica::cpu;
 namespace {
 /// How far ahead of a packed weight stream the kernels prefetch.
 constexpr int64_t kPrefetchBytes = 2048;
+} // namespace
 
-//===----------------------------------------------------------------------===//
-// Emission
-//===----------------------------------------------------------------------===//
-
-class Emitter {
-public:
-  Emitter(Plan &p, const TargetShape &target, OpBuilder &b,
-          SymbolTable &symbols)
-      : p(p), target(target), lanes(p.lanes), b(b), loc(p.op.getLoc()),
-        im(b, loc), symbols(symbols) {}
-  LogicalResult run();
-
-private:
-  using Tail = std::optional<OpFoldResult>;
-  void loop(OpFoldResult lb, OpFoldResult ub, int64_t step,
-            function_ref<void(OpFoldResult)> body);
-  void overN(function_ref<void(OpFoldResult, int64_t, Tail)> body);
-  void overM(function_ref<void(OpFoldResult, int64_t)> body);
-  void tiles(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows);
-  void tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
-            OpFoldResult n0, int64_t vecs, Tail count);
-  OpFoldResult origin(const FlatAccess &x, ArrayRef<OpFoldResult> ivs,
-                      OpFoldResult m0, OpFoldResult n0);
-  OpFoldResult rowOffset(const FlatAccess &x, int64_t row) {
-    return p.mDim >= 0 && x.dependsOn(p.mDim)
-               ? im.mul(x.coef[p.mDim], im.constant(row))
-               : im.constant(0);
-  }
-  Tail vectorCount(Tail count, int64_t j) {
-    if (!count)
-      return std::nullopt;
-    return im.sub(*count, im.constant(j * lanes));
-  }
-  /// A vector of `x` at `index` (its position for lane 0) along n.
-  Value loadAlongN(const FlatAccess &x, OpFoldResult index, Tail count);
-  SmallVector<Value> reduce(unsigned level, OpFoldResult offA,
-                            OpFoldResult offB, ArrayRef<OpFoldResult> offX,
-                            ValueRange accs, int64_t rows, int64_t vecs,
-                            Tail count);
-  /// `lanes` vectors of `x` along n for reduction steps k0 .. k0 + lanes - 1
-  /// of the innermost reduction dim, which `x` walks with unit stride: one
-  /// contiguous load per lane, transposed in registers.
-  SmallVector<Value> transposedSteps(const FlatAccess &x, OpFoldResult index,
-                                     Tail count);
-  /// reduce() for the innermost reduction dim in blocks of transposed
-  /// steps; empty when the operands do not allow it.
-  SmallVector<Value> transposedReduce(unsigned level, OpFoldResult offA,
-                                      OpFoldResult offB,
-                                      ArrayRef<OpFoldResult> offX,
-                                      ValueRange accs, int64_t rows,
-                                      int64_t vecs, Tail count);
-  /// One reduction step of an smmla contraction (pairDim): two words of
-  /// the pair dim per operand, 2x2 accumulator blocks (tile() interleaves
-  /// the rows in pairs around the reduction).
-  SmallVector<Value> pairedStep(OpFoldResult offA, OpFoldResult offB,
-                                ValueRange accs, int64_t rows, int64_t vecs,
-                                Tail count);
-  /// The reduction dim whose word pairs feed arm64 smmla, when the op asks
-  /// for it (kDotPairAttr) and this plan's tile allows it; -1 otherwise.
-  int64_t pairedDim();
-  /// Rows (i, i+1) of every vector j as smmla's 2x2 blocks: [r0 c0, r0 c1,
-  /// r1 c0, r1 c1] and [r0 c2, r0 c3, r1 c2, r1 c3]; applied twice it gives
-  /// back the rows.
-  void swapPairLayout(SmallVector<Value> &accs, int64_t rows, int64_t vecs);
-  /// One reduction step's new accumulator: the op's body on vectors, or
-  /// for a dot-product contraction (kDot4Attr) the target's instruction
-  /// where it has one for this width.
-  Value applyStep(Block &body, ArrayRef<Value> args);
-  LogicalResult packB();
-  LogicalResult packA();
-  /// The constant `operand` packed into panels of `width` along loop dim
-  /// `dim` (extent `count`): panel t holds, for every flattened reduction
-  /// index, the values at t*width .. t*width+width along `dim`, zero past
-  /// `count`; sets redStride and kFlat. Null when the operand is not a
-  /// constant with a static access.
-  Value packPanels(OpOperand *operand, unsigned dim, int64_t count,
-                   int64_t width, StringRef suffix);
-  /// A new private constant global holding `data`, and its get_global.
-  Value packedConstant(memref::GlobalOp like, StringRef suffix,
-                       ArrayRef<char> data);
-  OpFoldResult aRowOffset(int64_t row) {
-    return p.aPacked ? im.constant(row) : rowOffset(*a, row);
-  }
-  /// Whether consecutive rows of A are consecutive elements.
-  bool rowsAdjacent() {
-    if (p.aPacked)
-      return true;
-    std::optional<int64_t> stride = staticValue(a->coef[p.mDim]);
-    return stride && *stride == 1;
-  }
-  /// Whether the step is arm64's sdot, which has a by-element form.
-  bool byElementDot() {
-    auto dot = p.op->getAttrOfType<StringAttr>(kDot4Attr);
-    return dot && isArmDot(dot.getValue()) && lanes == 4;
-  }
-  static bool isArmDot(StringRef dot) {
-    return dot == "arm-sdot" || dot == "arm-smmla";
-  }
-
-  Plan &p;
-  const TargetShape &target;
-  int64_t lanes;
-  OpBuilder &b;
-  Location loc;
-  IndexMath im;
-  SymbolTable &symbols;
-  // The first loop emitted (the outermost) becomes an scf.parallel.
-  bool parallel = false;
-  SmallVector<OpFoldResult> ext;
-  std::optional<FlatAccess> a, bAcc, c, init, out;
-  SmallVector<FlatAccess> extras; // per Plan::extraInputs
-  // Vectors of a reduction step already loaded (by transposeGathered): B's
-  // per vector of the tile, each extra's (empty: load as usual).
-  SmallVector<Value> bGiven;
-  SmallVector<SmallVector<Value>> xGiven;
-  SmallVector<SmallVector<std::optional<FlatAccess>>> epi;
-  // Packed B: panels [N/NR][kFlat][NR]; packed A: blocks [M/MR][kFlat][MR].
-  Value packed;
-  // Per loop dim: its stride in the flattened reduction index (reduction
-  // dims only); kFlat reduction indices in all.
-  SmallVector<int64_t> redStride;
-  int64_t kFlat = 1;
-  // smmla: the reduction dim taken two words at a time (-1: none), and the
-  // tile's last real row (a duplicate of it pads an odd row count when A is
-  // not packed).
-  int64_t pairDim = -1;
-  int64_t lastRow = 0;
-};
-
-Value Emitter::loadAlongN(const FlatAccess &x, OpFoldResult index, Tail count) {
+Value ContractionEmitter::loadAlongN(const FlatAccess &x, OpFoldResult index,
+                                     Tail count) {
   if (!x.dependsOn(p.nDim)) {
     Value s = memref::LoadOp::create(b, loc, x.flat, im.value(index));
     return vector::BroadcastOp::create(
@@ -166,13 +39,14 @@ Value Emitter::loadAlongN(const FlatAccess &x, OpFoldResult index, Tail count) {
   return loadStrided(b, loc, x.flat, index, x.coef[p.nDim], lanes, count);
 }
 
-void Emitter::loop(OpFoldResult lb, OpFoldResult ub, int64_t step,
-                   function_ref<void(OpFoldResult)> body) {
+void ContractionEmitter::loop(OpFoldResult lb, OpFoldResult ub, int64_t step,
+                              function_ref<void(OpFoldResult)> body) {
   emitLoop(b, loc, lb, ub, step, parallel, body);
 }
 
-OpFoldResult Emitter::origin(const FlatAccess &x, ArrayRef<OpFoldResult> ivs,
-                             OpFoldResult m0, OpFoldResult n0) {
+OpFoldResult ContractionEmitter::origin(const FlatAccess &x,
+                                        ArrayRef<OpFoldResult> ivs,
+                                        OpFoldResult m0, OpFoldResult n0) {
   OpFoldResult off = x.base;
   for (unsigned d : p.outer)
     if (x.dependsOn(d))
@@ -184,103 +58,7 @@ OpFoldResult Emitter::origin(const FlatAccess &x, ArrayRef<OpFoldResult> ivs,
   return off;
 }
 
-LogicalResult Emitter::packB() {
-  // Panels of NR = nv * lanes columns: panel t holds, for every reduction
-  // index k, the NR values B[k, t*NR .. t*NR+NR), zero past N.
-  int64_t nr = p.nv * lanes;
-  packed = packPanels(p.op.getDpsInputOperand(p.bInput), p.nDim, p.nExtent, nr,
-                      ("_panels" + Twine(nr)).str());
-  return success(packed != nullptr);
-}
-
-Value Emitter::packPanels(OpOperand *operand, unsigned dim, int64_t count,
-                          int64_t width, StringRef suffix) {
-  auto getGlobal =
-      rootBuffer(operand->get()).getDefiningOp<memref::GetGlobalOp>();
-  auto global = symbols.lookup<memref::GlobalOp>(getGlobal.getName());
-  std::optional<std::vector<char>> data = readConstant(global);
-  std::optional<AccessPattern> pattern =
-      analyzeAccess(cast<MemRefType>(operand->get().getType()),
-                    p.op.getMatchingIndexingMap(operand));
-  if (!data || !pattern || !pattern->offset)
-    return Value();
-  Type element = global.getType().getElementType();
-  int64_t bytes = element.getIntOrFloatBitWidth() / 8;
-  int64_t size = static_cast<int64_t>(data->size()) / bytes;
-  // The reduction dims flattened row-major in loop order, smmla's pair dim
-  // innermost: a panel holds for each pair of its words 2 * width values,
-  // [i0 k0, i0 k1, i1 k0, i1 k1, i2 k0, ...], an smmla operand per 16
-  // bytes.
-  SmallVector<unsigned> order;
-  for (unsigned d : p.red)
-    if (static_cast<int64_t>(d) != pairDim)
-      order.push_back(d);
-  if (pairDim >= 0)
-    order.push_back(pairDim);
-  redStride.assign(p.numLoops, 0);
-  kFlat = 1;
-  for (unsigned d : llvm::reverse(order)) {
-    redStride[d] = kFlat;
-    kFlat *= p.extents[d];
-  }
-  int64_t panels = (count + width - 1) / width;
-  std::vector<char> panel(panels * kFlat * width * bytes, 0);
-  for (int64_t kk = 0; kk < kFlat; ++kk) {
-    int64_t rem = kk, base = *pattern->offset;
-    for (unsigned d : llvm::reverse(order)) {
-      int64_t idx = rem % p.extents[d];
-      rem /= p.extents[d];
-      if (pattern->dependsOn(d))
-        base += *pattern->coef[d] * idx;
-    }
-    for (int64_t i = 0; i < count; ++i) {
-      int64_t src = base + *pattern->coef[dim] * i;
-      if (src < 0 || src >= size)
-        return Value();
-      int64_t in = i % width;
-      int64_t dst = (i / width) * kFlat * width +
-                    (pairDim < 0 ? kk * width + in
-                                 : (kk / 2) * 2 * width + (in / 2) * 4 +
-                                       (in % 2) * 2 + kk % 2);
-      std::memcpy(&panel[dst * bytes], &(*data)[src * bytes], bytes);
-    }
-  }
-  return packedConstant(global, suffix, panel);
-}
-
-Value Emitter::packedConstant(memref::GlobalOp like, StringRef suffix,
-                              ArrayRef<char> data) {
-  Type element = like.getType().getElementType();
-  int64_t count = data.size() / (element.getIntOrFloatBitWidth() / 8);
-  return createConstantGlobal(b, loc, symbols, like, suffix,
-                              MemRefType::get({count}, element), data);
-}
-
-LogicalResult Emitter::packA() {
-  // Blocks of MR rows: block t holds, for every reduction index k, A[t*MR ..
-  // t*MR+MR), k], zero past M. A tile's step then reads MR adjacent scalars.
-  int64_t mr = p.mr;
-  Value flat = packPanels(p.op.getDpsInputOperand(p.aInput), p.mDim,
-                          p.extents[p.mDim], mr, ("_rows" + Twine(mr)).str());
-  if (!flat)
-    return failure();
-  FlatAccess access;
-  access.flat = flat;
-  access.base = im.constant(0);
-  access.coef.assign(p.numLoops, im.constant(0));
-  access.depends.assign(p.numLoops, false);
-  // Row blocks start at multiples of MR: block m0 / MR begins at m0 * K.
-  access.coef[p.mDim] = im.constant(kFlat);
-  access.depends[p.mDim] = true;
-  for (unsigned d : p.red) {
-    access.coef[d] = im.constant(redStride[d] * mr);
-    access.depends[d] = p.extents[d] > 1;
-  }
-  a = access;
-  return success();
-}
-
-LogicalResult Emitter::run() {
+LogicalResult ContractionEmitter::run() {
   linalg::LinalgOp op = p.op;
   // Ops from between the epilogue steps go before the kernel (they define
   // the buffers and views it writes, or fill other buffers).
@@ -370,7 +148,8 @@ LogicalResult Emitter::run() {
   return success();
 }
 
-void Emitter::overN(function_ref<void(OpFoldResult, int64_t, Tail)> body) {
+void ContractionEmitter::overN(
+    function_ref<void(OpFoldResult, int64_t, Tail)> body) {
   int64_t nr = p.nv * lanes;
   OpFoldResult n = ext[p.nDim];
   if (std::optional<int64_t> sn = staticValue(n)) {
@@ -396,7 +175,7 @@ void Emitter::overN(function_ref<void(OpFoldResult, int64_t, Tail)> body) {
   body(full, p.nv, OpFoldResult(rem));
 }
 
-void Emitter::overM(function_ref<void(OpFoldResult, int64_t)> body) {
+void ContractionEmitter::overM(function_ref<void(OpFoldResult, int64_t)> body) {
   OpFoldResult m = p.mDim >= 0 ? ext[p.mDim] : im.constant(1);
   if (std::optional<int64_t> sm = staticValue(m)) {
     int64_t full = *sm / p.mr * p.mr, rem = *sm % p.mr;
@@ -434,7 +213,8 @@ void Emitter::overM(function_ref<void(OpFoldResult, int64_t)> body) {
   }
 }
 
-void Emitter::tiles(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows) {
+void ContractionEmitter::tiles(ArrayRef<OpFoldResult> ivs, OpFoldResult m0,
+                               int64_t rows) {
   SmallVector<OpFoldResult> ivCopy(ivs);
   if (p.mOuter) {
     overN([&](OpFoldResult n0, int64_t vecs, Tail count) {
@@ -449,8 +229,9 @@ void Emitter::tiles(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows) {
   });
 }
 
-void Emitter::tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
-                   OpFoldResult n0, int64_t vecs, Tail count) {
+void ContractionEmitter::tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0,
+                              int64_t rows, OpFoldResult n0, int64_t vecs,
+                              Tail count) {
   // Initial accumulators (of the contraction's type, which an integer
   // epilogue may narrow before the store).
   SmallVector<Value> accs;
@@ -554,10 +335,11 @@ void Emitter::tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
   }
 }
 
-SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
-                                   OpFoldResult offB,
-                                   ArrayRef<OpFoldResult> offX, ValueRange accs,
-                                   int64_t rows, int64_t vecs, Tail count) {
+SmallVector<Value> ContractionEmitter::reduce(unsigned level, OpFoldResult offA,
+                                              OpFoldResult offB,
+                                              ArrayRef<OpFoldResult> offX,
+                                              ValueRange accs, int64_t rows,
+                                              int64_t vecs, Tail count) {
   if (level == p.red.size() && pairDim >= 0)
     return pairedStep(offA, offB, accs, rows, vecs, count);
   if (level == p.red.size()) {
@@ -730,183 +512,9 @@ SmallVector<Value> Emitter::reduce(unsigned level, OpFoldResult offA,
   return SmallVector<Value>(forOp.getResults());
 }
 
-Value Emitter::applyStep(Block &body, ArrayRef<Value> args) {
-  auto dot = p.op->getAttrOfType<StringAttr>(kDot4Attr);
-  bool x86Width = lanes == 16 || lanes == 8 || lanes == 4;
-  if (!dot || !((dot.getValue() == "x86-vnni" && x86Width) ||
-                (dot.getValue() == "x86-pmaddwd" && x86Width) ||
-                (isArmDot(dot.getValue()) && lanes == 4)))
-    return vectorizeBody(b, loc, body, args, lanes)[0];
-  // Operands: the accumulator, X's words (unsigned bytes on x86), W's words.
-  Value acc = args.back(), x = args[0], w = args[1];
-  auto call = [&](StringRef name, ValueRange operands) -> Value {
-    return LLVM::CallIntrinsicOp::create(b, loc, acc.getType(),
-                                         b.getStringAttr(name), operands)
-        .getResult(0);
-  };
-  if (dot.getValue() != "x86-pmaddwd") {
-    auto bytes = VectorType::get({4 * lanes}, b.getI8Type());
-    Value xb = vector::BitCastOp::create(b, loc, bytes, x);
-    Value wb = vector::BitCastOp::create(b, loc, bytes, w);
-    // A's value (one word per row, in every lane) last: the operand the
-    // by-element form takes a lane of. Signed times signed commutes.
-    if (isArmDot(dot.getValue())) {
-      SmallVector<Value> operands{acc, xb, wb};
-      if (p.aInput == 0)
-        std::swap(operands[1], operands[2]);
-      return call("llvm.aarch64.neon.sdot.v4i32.v16i8", operands);
-    }
-    return call("llvm.x86.avx512.vpdpbusd." + std::to_string(lanes * 32),
-                {acc, xb, wb});
-  }
-  // Without VNNI: pmaddwd multiplies 16-bit pairs and adds each pair into
-  // a 32-bit lane, exactly (vpmaddubsw would saturate its 16-bit sums).
-  // Bytes 0 and 2 of each word, then bytes 1 and 3, widened in place to
-  // 16 bits: X's zero-extended by masking, W's sign-extended by shifts.
-  auto halves = VectorType::get({2 * lanes}, b.getI16Type());
-  auto splat32 = [&](int64_t v) -> Value {
-    return arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(cast<VectorType>(x.getType()),
-                               b.getI32IntegerAttr(static_cast<int32_t>(v))));
-  };
-  auto splat16 = [&](int64_t v) -> Value {
-    return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(halves, b.getI16IntegerAttr(v)));
-  };
-  Value mask = splat32(0x00FF00FF);
-  Value xEven = vector::BitCastOp::create(
-      b, loc, halves, arith::AndIOp::create(b, loc, x, mask));
-  Value xOdd = vector::BitCastOp::create(
-      b, loc, halves,
-      arith::AndIOp::create(
-          b, loc, arith::ShRUIOp::create(b, loc, x, splat32(8)), mask));
-  Value w16 = vector::BitCastOp::create(b, loc, halves, w);
-  Value eight = splat16(8);
-  Value wEven = arith::ShRSIOp::create(
-      b, loc, arith::ShLIOp::create(b, loc, w16, eight), eight);
-  Value wOdd = arith::ShRSIOp::create(b, loc, w16, eight);
-  std::string name = lanes == 16  ? "llvm.x86.avx512.pmaddw.d.512"
-                     : lanes == 8 ? "llvm.x86.avx2.pmadd.wd"
-                                  : "llvm.x86.sse2.pmadd.wd";
-  Value sum = arith::AddIOp::create(b, loc, call(name, {xEven, wEven}),
-                                    call(name, {xOdd, wOdd}));
-  return arith::AddIOp::create(b, loc, acc, sum);
-}
-
-int64_t Emitter::pairedDim() {
-  auto dim = p.op->getAttrOfType<IntegerAttr>(kDotPairAttr);
-  // One row per tile (a matrix-vector product) would leave half of each
-  // smmla's products unused: sdot does as much per instruction without the
-  // shuffles.
-  if (!dim || lanes != 4 || p.aInput < 0 || p.mDim < 0 || p.mr < 2 ||
-      p.extents[p.mDim] == 1 || !p.extraInputs.empty() ||
-      (p.aPacked && p.mr % 2))
-    return -1;
-  int64_t g = dim.getInt();
-  if (g < 0 || g >= static_cast<int64_t>(p.numLoops) ||
-      !llvm::is_contained(p.red, static_cast<unsigned>(g)) ||
-      ShapedType::isDynamic(p.extents[g]) || p.extents[g] % 2)
-    return -1;
-  // A is read per row (smmla's two rows), B along n only.
-  AffineMap aMap = p.op.getMatchingIndexingMap(
-      p.op.getDpsInputOperand(static_cast<unsigned>(p.aInput)));
-  AffineMap bMap = p.op.getMatchingIndexingMap(
-      p.op.getDpsInputOperand(static_cast<unsigned>(p.bInput)));
-  if (!aMap.isFunctionOfDim(p.mDim) || bMap.isFunctionOfDim(p.mDim))
-    return -1;
-  return g;
-}
-
-void Emitter::swapPairLayout(SmallVector<Value> &accs, int64_t rows,
-                             int64_t vecs) {
-  for (int64_t i = 0; i + 1 < rows; i += 2) {
-    for (int64_t j = 0; j < vecs; ++j) {
-      Value &x = accs[i * vecs + j], &y = accs[(i + 1) * vecs + j];
-      Value lo = vector::ShuffleOp::create(b, loc, x, y,
-                                           ArrayRef<int64_t>{0, 1, 4, 5});
-      Value hi = vector::ShuffleOp::create(b, loc, x, y,
-                                           ArrayRef<int64_t>{2, 3, 6, 7});
-      x = lo;
-      y = hi;
-    }
-  }
-}
-
-SmallVector<Value> Emitter::pairedStep(OpFoldResult offA, OpFoldResult offB,
-                                       ValueRange accs, int64_t rows,
-                                       int64_t vecs, Tail count) {
-  Type i32 = b.getI32Type();
-  auto words = VectorType::get({4}, i32);
-  auto pair = VectorType::get({2}, i32);
-  auto bytes = VectorType::get({16}, b.getI8Type());
-  // Rows (i, i+1): [r0 k, r0 k+1, r1 k, r1 k+1], smmla's first operand.
-  SmallVector<Value> rowPairs;
-  for (int64_t i = 0; i < rows; i += 2) {
-    if (p.aPacked) {
-      rowPairs.push_back(vector::LoadOp::create(
-          b, loc, words, a->flat,
-          ValueRange{im.value(im.add(offA, im.constant(2 * i)))}));
-      continue;
-    }
-    auto twoWords = [&](int64_t row) -> Value {
-      OpFoldResult at = im.add(offA, rowOffset(*a, std::min(row, lastRow)));
-      std::optional<int64_t> step = staticValue(a->coef[pairDim]);
-      if (step && *step == 1)
-        return vector::LoadOp::create(b, loc, pair, a->flat,
-                                      ValueRange{im.value(at)});
-      Value k0 = memref::LoadOp::create(b, loc, a->flat, im.value(at));
-      Value k1 = memref::LoadOp::create(b, loc, a->flat,
-                                        im.value(im.add(at, a->coef[pairDim])));
-      return vector::FromElementsOp::create(b, loc, pair, ValueRange{k0, k1});
-    };
-    rowPairs.push_back(vector::ShuffleOp::create(
-        b, loc, twoWords(i), twoWords(i + 1), ArrayRef<int64_t>{0, 1, 2, 3}));
-  }
-  // Columns (c, c+1) of vector j likewise, smmla's second operand: two per
-  // vector.
-  SmallVector<Value> colPairs;
-  for (int64_t j = 0; j < vecs; ++j) {
-    if (p.bMode == BMode::Packed) {
-      for (int64_t h = 0; h < 2; ++h)
-        colPairs.push_back(vector::LoadOp::create(
-            b, loc, words, packed,
-            ValueRange{im.value(im.add(offB, im.constant(8 * j + 4 * h)))}));
-      continue;
-    }
-    OpFoldResult at =
-        im.add(offB, im.mul(bAcc->coef[p.nDim], im.constant(j * lanes)));
-    Tail cnt = vectorCount(count, j);
-    Value k0 =
-        loadStrided(b, loc, bAcc->flat, at, bAcc->coef[p.nDim], lanes, cnt);
-    Value k1 = loadStrided(b, loc, bAcc->flat, im.add(at, bAcc->coef[pairDim]),
-                           bAcc->coef[p.nDim], lanes, cnt);
-    colPairs.push_back(vector::ShuffleOp::create(
-        b, loc, k0, k1, ArrayRef<int64_t>{0, 4, 1, 5}));
-    colPairs.push_back(vector::ShuffleOp::create(
-        b, loc, k0, k1, ArrayRef<int64_t>{2, 6, 3, 7}));
-  }
-  SmallVector<Value> result(accs);
-  for (int64_t i = 0; i < rows; i += 2) {
-    Value rowBytes = vector::BitCastOp::create(b, loc, bytes, rowPairs[i / 2]);
-    for (int64_t j = 0; j < vecs; ++j) {
-      for (int64_t h = 0; h < 2; ++h) {
-        Value &acc = result[(i + h) * vecs + j];
-        Value colBytes =
-            vector::BitCastOp::create(b, loc, bytes, colPairs[2 * j + h]);
-        acc = LLVM::CallIntrinsicOp::create(
-                  b, loc, acc.getType(),
-                  b.getStringAttr("llvm.aarch64.neon.smmla.v4i32.v16i8"),
-                  ValueRange{acc, rowBytes, colBytes})
-                  .getResult(0);
-      }
-    }
-  }
-  return result;
-}
-
-SmallVector<Value> Emitter::transposedSteps(const FlatAccess &x,
-                                            OpFoldResult index, Tail count) {
+SmallVector<Value> ContractionEmitter::transposedSteps(const FlatAccess &x,
+                                                       OpFoldResult index,
+                                                       Tail count) {
   auto vecType = VectorType::get(
       {lanes}, cast<MemRefType>(x.flat.getType()).getElementType());
   // Row l holds the lanes steps of lane l; lanes past a partial vector's
@@ -942,11 +550,10 @@ SmallVector<Value> Emitter::transposedSteps(const FlatAccess &x,
   return rows;
 }
 
-SmallVector<Value> Emitter::transposedReduce(unsigned level, OpFoldResult offA,
-                                             OpFoldResult offB,
-                                             ArrayRef<OpFoldResult> offX,
-                                             ValueRange accs, int64_t rows,
-                                             int64_t vecs, Tail count) {
+SmallVector<Value> ContractionEmitter::transposedReduce(
+    unsigned level, OpFoldResult offA, OpFoldResult offB,
+    ArrayRef<OpFoldResult> offX, ValueRange accs, int64_t rows, int64_t vecs,
+    Tail count) {
   unsigned d = p.red[level];
   if (level + 1 != p.red.size() || !bAcc || p.bMode == BMode::Packed ||
       !llvm::isPowerOf2_64(lanes) || lanes < 4)
@@ -1046,9 +653,7 @@ SmallVector<Value> Emitter::transposedReduce(unsigned level, OpFoldResult offA,
   return SmallVector<Value>(rest.getResults());
 }
 
-} // namespace
-
 LogicalResult mica::cpu::emitContraction(Plan &plan, const TargetShape &target,
                                          OpBuilder &b, SymbolTable &symbols) {
-  return Emitter(plan, target, b, symbols).run();
+  return ContractionEmitter(plan, target, b, symbols).run();
 }
