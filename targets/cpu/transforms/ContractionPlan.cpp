@@ -633,7 +633,7 @@ void Analyzer::chooseTile(Plan &p) {
     double fmaRate = lanes == target.lanes && lanes >= 16 ? 1.0 : 2.0;
     // Gathered B that walks the innermost reduction dim contiguously is
     // loaded in blocks of `lanes` steps and transposed (log2(lanes) shuffle
-    // rounds, Emitter::transposedReduce); otherwise lane by lane.
+    // rounds, ContractionEmitter::transposedReduce); otherwise lane by lane.
     unsigned inner = p.red.empty() ? 0 : p.red.back();
     bool transposed =
         !p.red.empty() && !bRows && b.hasCoef(inner, 1) &&

@@ -4,8 +4,8 @@
 // (ContractionPlan.cpp: loops classified against the output's innermost dim,
 // tile shape, packing,
 // the fused initialisation and epilogue) and the emission of the planned
-// kernel (ContractionEmitter.cpp). The pass (ContractionCodegen.cpp) calls
-// one after the other.
+// kernel (ContractionEmitter.h and its .cpp files). The pass
+// (ContractionCodegen.cpp) calls one after the other.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MICA_TARGETS_CPU_TRANSFORMS_CONTRACTIONPLAN_H
