@@ -19,6 +19,7 @@
 #include "dialects/exec/IR/ExecDialect.h"
 #include "dialects/graph/Analysis/MultiplyAdds.h"
 #include "dialects/graph/IR/GraphDialect.h"
+#include "passes/token_merge/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
@@ -136,6 +137,7 @@ CompileResult mica::compile(MLIRContext &context,
   OwningOpRef<ModuleOp> program;
   std::vector<artifact::EntryPoint> signatures;
   int64_t flopsOriginal = 0;
+  std::optional<llvm::json::Object> tokenMerge;
   for (const EntrySpec &entry : entries) {
     LoadOptions load;
     load.inputShapes = entryShapes(options, entry);
@@ -162,6 +164,18 @@ CompileResult mica::compile(MLIRContext &context,
       result.error = {ErrorKind::Internal, "internal error: no @main"};
       return fail();
     }
+    int64_t entryFlops = graph::countAllMultiplyAdds(func);
+    flopsOriginal += entryFlops;
+    if (options.tokenMerge.enabled()) {
+      timer.start("merging tokens" + suffix);
+      int64_t r = 0;
+      FailureOr<SmallVector<BlockTokens>> blocks = mergeEntryTokens(
+          module, options.tokenMerge, entryFlops, r, result.error);
+      if (failed(blocks))
+        return fail();
+      if (!tokenMerge)
+        tokenMerge = tokenMergeJson(options.tokenMerge, r, *blocks);
+    }
     if (options.afterNormalize)
       options.afterNormalize(func);
     artifact::EntryPoint signature;
@@ -169,7 +183,6 @@ CompileResult mica::compile(MLIRContext &context,
     if (failed(prepareSignature(func, options, signature, result.error)))
       return fail();
     signatures.push_back(std::move(signature));
-    flopsOriginal += graph::countAllMultiplyAdds(func);
     if (func.getSymName() != entry.name)
       func.setSymName(entry.name);
     if (!program)
@@ -257,7 +270,8 @@ CompileResult mica::compile(MLIRContext &context,
   result.artifact = std::move(*art);
   result.artifact.reportJson =
       reportJson(result.artifact, options, *description, flopsOriginal,
-                 flopsCompiled, quantization ? &*quantization : nullptr);
+                 flopsCompiled, quantization ? &*quantization : nullptr,
+                 tokenMerge ? &*tokenMerge : nullptr);
   result.bytes = artifact::serializeArtifact(result.artifact);
   timer.stop();
   result.ok = true;

@@ -13,6 +13,7 @@
 
 #include "compiler/artifact/Artifact.h"
 #include "compiler/driver/QuantizeOptions.h"
+#include "compiler/driver/TokenMergeRequest.h"
 #include "compiler/onnx/ImportOptions.h"
 #include "compiler/support/ErrorKind.h"
 #include "targets/Target.h"
@@ -51,6 +52,8 @@ struct CompileOptions {
   LoweringOptions lowering;
   /// --quantize and calibration.
   QuantizeOptions quantize;
+  /// --token-merge (every entry point).
+  TokenMergeRequest tokenMerge;
   /// Called with a short description of each stage as it starts.
   std::function<void(llvm::StringRef)> progress;
   /// Called with each entry point's function right after stage 2, before

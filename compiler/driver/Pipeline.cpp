@@ -5,8 +5,10 @@
 #include "compiler/diagnostics/NodeLocation.h"
 #include "compiler/onnx/FunctionExpansion.h"
 #include "compiler/onnx/Importer.h"
+#include "dialects/graph/Analysis/MultiplyAdds.h"
 #include "passes/graph_opt/Passes.h"
 #include "passes/quantize/Passes.h"
+#include "passes/token_merge/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -120,9 +122,85 @@ void mica::buildCompressionPipeline(OpPassManager &pm,
   }
 }
 
+FailureOr<SmallVector<BlockTokens>>
+mica::mergeEntryTokens(ModuleOp module, const TokenMergeRequest &options,
+                       int64_t flopsOriginal, int64_t &chosenR,
+                       CompileError &error) {
+  error.kind = ErrorKind::Unsupported;
+  MLIRContext *context = module.getContext();
+  PassManager form(context);
+  form.addPass(createFormAttention());
+  form.addPass(createCanonicalizerPass());
+  if (failed(form.run(module)))
+    return failure();
+  auto merge = [&](ModuleOp target, int64_t r) {
+    mica::TokenMergeOptions pass{r, options.start, options.protect,
+                                 options.proportional};
+    auto func = target.lookupSymbol<func::FuncOp>("main");
+    return mergeTokens(func, pass);
+  };
+  chosenR = options.r;
+  if (options.flops > 0) {
+    // Multiply-adds fall as r grows: the smallest r that meets the target.
+    // The first trial reports what stops merging at all; the others are
+    // quiet (a clamped r merges less, never fails differently).
+    auto trial = [&](int64_t r) -> std::optional<int64_t> {
+      OwningOpRef<ModuleOp> copy = module.clone();
+      if (failed(merge(*copy, r)))
+        return std::nullopt;
+      return graph::countAllMultiplyAdds(*copy);
+    };
+    std::optional<int64_t> one = trial(1);
+    if (!one)
+      return failure();
+    int64_t lo = 1, hi = 1;
+    {
+      ScopedDiagnosticHandler quiet(context,
+                                    [](Diagnostic &) { return success(); });
+      std::optional<int64_t> flops = one;
+      double target = options.flops * flopsOriginal;
+      int64_t last = -1;
+      while (flops && *flops > target && *flops != last) {
+        last = *flops;
+        lo = hi;
+        hi *= 2;
+        flops = trial(hi);
+      }
+      if (!flops || *flops > target) {
+        error.kind = ErrorKind::InvalidModel;
+        error.message =
+            "--token-merge flops=" + std::to_string(options.flops) +
+            ": merging every token it can reaches " +
+            std::to_string(static_cast<double>(last) / flopsOriginal) +
+            " of the original multiply-adds";
+        return failure();
+      }
+      if (*one <= target)
+        hi = 1;
+      while (lo + 1 < hi) {
+        int64_t mid = (lo + hi) / 2;
+        std::optional<int64_t> f = trial(mid);
+        (f && *f <= target ? hi : lo) = mid;
+      }
+    }
+    chosenR = hi;
+  }
+  FailureOr<SmallVector<BlockTokens>> blocks = merge(module, chosenR);
+  if (failed(blocks))
+    return failure();
+  PassManager cleanup(context);
+  cleanup.addPass(createCanonicalizerPass());
+  if (failed(cleanup.run(module)))
+    return failure();
+  return blocks;
+}
+
 void mica::buildGraphOptimizationPipeline(OpPassManager &pm,
                                           const LoweringOptions &options,
                                           bool enabled) {
+  // graph.attention (formed for token merging, or written by hand) is
+  // compiled as its matmuls and softmax on every target.
+  pm.addPass(createDecomposeAttention());
   if (!enabled)
     return;
   // Transposes first: folding them into matmuls changes which ops are

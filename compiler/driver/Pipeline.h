@@ -24,8 +24,10 @@
 #define MICA_COMPILER_DRIVER_PIPELINE_H
 
 #include "compiler/driver/QuantizeOptions.h"
+#include "compiler/driver/TokenMergeRequest.h"
 #include "compiler/onnx/ImportOptions.h"
 #include "compiler/support/ErrorKind.h"
+#include "passes/token_merge/Passes.h"
 #include "targets/Target.h"
 
 #include "mlir/IR/OwningOpRef.h"
@@ -54,7 +56,10 @@ importAndNormalize(mlir::MLIRContext &context, const std::string &path,
 /// Stage 3: the compression families, in this fixed order (each lands with
 /// its issue; quantize is the first):
 ///   prune         removes weights, so later stages see the smaller graph;
-///   token merge   changes activation shapes, which calibration must see;
+///   token merge   changes activation shapes, which calibration must see:
+///                 it runs per entry point before stage 3 (mergeEntryTokens
+///                 below), so that each entry's signature, taps and plan
+///                 see the merged shapes;
 ///   equivalence   transforms (scale migration, rotations) prepare weights
 ///                 and activations for quantization without changing results;
 ///   quantize      calibrates and rewrites to integer ops last among the
@@ -68,8 +73,18 @@ importAndNormalize(mlir::MLIRContext &context, const std::string &path,
 void buildCompressionPipeline(mlir::OpPassManager &pm,
                               const QuantizeOptions &quantize, bool hasQdq);
 
-/// Stage 4: transpose folding, then Winograd (whose cost model sees the
-/// convolutions as they will be lowered), when `enabled` (the target wants
+/// Token merging of one entry point's module (between stages 2 and 3):
+/// attention formed (mica-form-attention), then mica-token-merge with
+/// `options` (with `flops`, the smallest r that brings the multiply-adds to
+/// that fraction of `flopsOriginal`). Returns the blocks' token counts and
+/// sets `chosenR`. Errors name the node where merging cannot follow tokens.
+mlir::FailureOr<llvm::SmallVector<BlockTokens>>
+mergeEntryTokens(mlir::ModuleOp module, const TokenMergeRequest &options,
+                 int64_t flopsOriginal, int64_t &chosenR, CompileError &error);
+
+/// Stage 4: graph.attention decomposed (always: the kernels compile its
+/// pieces), then transpose folding and Winograd (whose cost model sees the
+/// convolutions as they will be lowered) when `enabled` (the target wants
 /// graph optimisations).
 void buildGraphOptimizationPipeline(mlir::OpPassManager &pm,
                                     const LoweringOptions &options,

@@ -44,7 +44,8 @@ std::string mica::reportJson(const artifact::Artifact &art,
                              const CompileOptions &options,
                              const TargetDescription &target,
                              int64_t flopsOriginal, int64_t flopsCompiled,
-                             const llvm::json::Object *quantization) {
+                             const llvm::json::Object *quantization,
+                             const llvm::json::Object *tokenMerge) {
   llvm::json::Array entries;
   const artifact::EntryPoint *largest = &art.entryPoints.front();
   int64_t constants = 0, code = 0;
@@ -80,8 +81,32 @@ std::string mica::reportJson(const artifact::Artifact &art,
   };
   if (quantization)
     report["quantization"] = llvm::json::Object(*quantization);
+  if (tokenMerge)
+    report["token_merge"] = llvm::json::Object(*tokenMerge);
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report)));
   return text;
+}
+
+llvm::json::Object mica::tokenMergeJson(const TokenMergeRequest &request,
+                                        int64_t chosenR,
+                                        llvm::ArrayRef<BlockTokens> blocks) {
+  llvm::json::Array list;
+  for (const BlockTokens &block : blocks)
+    list.push_back(
+        llvm::json::Object{{"index", block.index},
+                           {"node", block.node},
+                           {"kind", block.crossAttention ? "cross" : "self"},
+                           {"tokens_in", block.tokensIn},
+                           {"tokens_attended", block.tokensAttended},
+                           {"tokens_out", block.tokensOut}});
+  llvm::json::Object object{{"r", chosenR},
+                            {"start", request.start},
+                            {"protect", request.protect},
+                            {"proportional", request.proportional},
+                            {"blocks", std::move(list)}};
+  if (request.flops > 0)
+    object["flops_target"] = request.flops;
+  return object;
 }

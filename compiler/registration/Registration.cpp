@@ -10,6 +10,7 @@
 #include "passes/fusion/Passes.h"
 #include "passes/graph_opt/Passes.h"
 #include "passes/quantize/Passes.h"
+#include "passes/token_merge/Passes.h"
 #include "targets/cpu/Pipeline.h"
 #include "targets/cpu/kernel/Passes.h"
 #include "targets/cpu/transforms/Passes.h"
@@ -48,6 +49,7 @@ void mica::registerAllPasses() {
   mica::registerFusionPasses();
   mica::registerGraphOptPasses();
   mica::registerQuantizePasses();
+  mica::registerTokenMergePasses();
   mica::registerKernelPasses();
   mica::registerCpuTransformsPasses();
   mica::cpu::registerCpuPipelines();

@@ -3,6 +3,7 @@
 #define MICA_PASSES_GRAPH_OPT_PASSES_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mica {
@@ -12,6 +13,12 @@ namespace mica {
 
 #define GEN_PASS_REGISTRATION
 #include "passes/graph_opt/Passes.h.inc"
+
+/// mica-form-attention's rewrites (with the reshape/transpose
+/// canonicalisations that cancel the views it builds).
+void populateFormAttentionPatterns(mlir::RewritePatternSet &patterns);
+/// mica-decompose-attention's rewrite.
+void populateDecomposeAttentionPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace mica
 

@@ -73,4 +73,50 @@ def FoldTransposes : Pass<"mica-fold-transposes", "::mlir::ModuleOp"> {
   }];
 }
 
+def FormAttention : Pass<"mica-form-attention", "::mlir::ModuleOp"> {
+  let summary = "graph.attention from the matmul-softmax-matmul forms";
+  let description = [{
+    Recognises the attention exporters write,
+    `softmax(matmul(Qh, Kt) * scale + mask) matmul V` with the scale as a
+    scalar `graph.mul`/`graph.div` on the scores, on Qh or on Kt (or
+    several, multiplied) and an optional additive mask, and replaces it by
+    one `graph.attention`:
+
+    - the match is rooted at a float softmax over the last axis whose only
+      use is the left operand of the value product; every op peeled off on
+      the way has one use (an exporter that also returns the probabilities
+      keeps its matmuls);
+    - [B, H, S, D] operands give `num_heads = H`; [G, S, D] ones (torch's
+      seq-first MultiheadAttention puts the heads in the batch) give one
+      head over G sequences; [S, D] one sequence;
+    - sequence lengths and head sizes are static (a decoder whose length is
+      an input keeps its matmuls);
+    - operands are built as views ([B, S, H * D]) of the head-split
+      tensors; the exporter's own transposes and reshapes cancel against
+      them (a transpose above a scalar gather of a fused qkv tensor is moved
+      below it so that it can).
+
+    The fused op's location keeps the five ONNX nodes it stands for;
+    `mica-decompose-attention` gives them back. Numerics: the scale moves to
+    the scores (ulps when it is not a power of two).
+
+    Token merging runs on the formed op (it finds keys, adds a key bias and
+    resizes tokens there); the CPU kernels compile the decomposed form.
+  }];
+}
+
+def DecomposeAttention : Pass<"mica-decompose-attention", "::mlir::ModuleOp"> {
+  let summary = "graph.attention as matmuls, a scale, masks and a softmax";
+  let description = [{
+    Writes each `graph.attention` as the ops the CPU kernels compile:
+    per-head views ([B, H, S, D], or the [G, S, D] operands as they are for
+    one head), `matmul(Q, K^T)`, a multiplication by `scale`, the mask, the
+    key bias ([B, 1, 1, Skv]) and the causal mask (a constant, -inf above
+    the diagonal) added, a softmax over the keys and the value product,
+    then the heads back to [B, S, E]. The pieces take the locations of the
+    nodes `mica-form-attention` formed the op from. Runs at the start of
+    the lowering for every target, so that the op always lowers.
+  }];
+}
+
 #endif // MICA_PASSES_GRAPH_OPT_PASSES

@@ -150,6 +150,18 @@ cl::list<std::string> keepFloat(
              "MatMul) that stay float, comma-separated or repeated"),
     cl::value_desc("node-or-op,..."), cl::CommaSeparated,
     cl::sub(cli::compileCommand), cl::cat(cli::compileCategory));
+cl::opt<std::string> tokenMerge(
+    "token-merge",
+    cl::desc("Merge similar tokens of a vision transformer after each "
+             "block's attention (ToMe), at compile time with static shapes: "
+             "r=N tokens per block [,start=L first block (0)] [,protect=K "
+             "leading tokens never merged, e.g. a class token (1)] "
+             "[,proportional=true|false log(size) added to attention logits "
+             "(true)]; or flops=F: the r that brings the multiply-adds to F "
+             "of the original. Needs static input shapes. "
+             "docs/token-merging.md"),
+    cl::value_desc("r=N,...|flops=F"), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
 // The lowering's options, declared once in their pass family's .def file.
 #define MICA_OPTION(TYPE, FIELD, FLAG, DEFAULT, HELP)                          \
   cl::opt<TYPE> FIELD##Flag(FLAG, cl::desc(HELP), cl::init(DEFAULT),           \
@@ -310,6 +322,17 @@ int mica::cli::runCompile() {
   if (calibSamples < 0) {
     printError("--calib-samples must not be negative");
     return kUsage;
+  }
+  if (!tokenMerge.empty()) {
+    if (!parseTokenMerge(tokenMerge, options.tokenMerge, error)) {
+      printError(error);
+      return kUsage;
+    }
+    if (!quantizeMode.empty() && options.tokenMerge.enabled()) {
+      printError("--token-merge with --quantize is not supported yet: "
+                 "calibration would see the unmerged shapes");
+      return kUsage;
+    }
   }
   options.quantize.mode = quantizeMode;
   options.quantize.calibrationDir = calibrationDir;

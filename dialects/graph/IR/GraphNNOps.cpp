@@ -6,6 +6,8 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/graph/IR/GraphDialect.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mica::graph;
 
@@ -102,11 +104,15 @@ LogicalResult AttentionOp::inferTypes(Adaptor adaptor, ErrorFn emitError,
   if (failed(checkSameElementType({query, adaptor.getKey(), adaptor.getValue()},
                                   {"query", "key", "value"}, emitError)))
     return failure();
+  double scale = adaptor.getScale().convertToDouble();
+  if (!std::isfinite(scale) || scale == 0)
+    return emitError() << "scale must be finite and non-zero, got " << scale;
   return addTensorResult(
       inferAttentionShape(
           getShape(query.getType()), getShape(adaptor.getKey().getType()),
           getShape(adaptor.getValue().getType()),
-          optionalShape(adaptor.getMask()), adaptor.getNumHeads(), emitError),
+          optionalShape(adaptor.getMask()), optionalShape(adaptor.getKeyBias()),
+          adaptor.getNumHeads(), emitError),
       getElementType(query.getType()), types);
 }
 

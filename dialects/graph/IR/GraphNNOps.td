@@ -88,21 +88,33 @@ def Graph_FullyConnectedOp : Graph_InferOp<"fully_connected"> {
                        "functional-type(operands, results)";
 }
 
-def Graph_AttentionOp : Graph_InferOp<"attention"> {
+def Graph_AttentionOp : Graph_InferOp<"attention", [AttrSizedOperandSegments]> {
   let summary = "Fused multi-head scaled dot-product attention";
   let description = [{
-    `query` [B, Sq, E], `key` and `value` [B, Skv, E] with E divisible by
-    `num_heads`. Per head h (slice of E/num_heads channels):
-    `softmax(q_h k_h^T * scale + mask [+ causal -inf above the diagonal]) v_h`,
-    heads concatenated back to [B, Sq, E]. The optional additive `mask`
-    broadcasts to [B, num_heads, Sq, Skv].
+    `query` [B, Sq, E], `key` [B, Skv, E] and `value` [B, Skv, E] with E
+    divisible by `num_heads`. Per head h (slice of E/num_heads channels):
+    `softmax(q_h k_h^T * scale + mask + key_bias [+ causal -inf above the
+    diagonal]) v_h`, heads concatenated back to [B, Sq, E].
+
+    The optional additive `mask` broadcasts to [B, num_heads, Sq, Skv]. The
+    optional `key_bias` [B or 1, Skv] is added to every logit of key j in
+    every row and head: a key-padding mask, or token merging's log(size)
+    (proportional attention). It is an operand of its own because a kernel
+    loads it once per row block where a mask is a stream per element, and
+    because passes that change the keys find it by name.
+
+    `mica-form-attention` builds the op from the matmul-softmax-matmul forms
+    exporters write; `mica-decompose-attention` gives those back (the CPU
+    kernels compile the decomposed form).
   }];
   let arguments = (ins Graph_FloatTensor:$query, Graph_FloatTensor:$key,
-                   Graph_FloatTensor:$value, Optional<Graph_Tensor>:$mask,
+                   Graph_FloatTensor:$value, Optional<Graph_FloatTensor>:$mask,
+                   Optional<Graph_FloatTensor>:$key_bias,
                    I64Attr:$num_heads, F64Attr:$scale,
                    DefaultValuedAttr<BoolAttr, "false">:$causal);
   let results = (outs Graph_FloatTensor:$result);
-  let assemblyFormat = "$query `,` $key `,` $value (`,` $mask^)? attr-dict "
+  let assemblyFormat = "$query `,` $key `,` $value (`mask` $mask^)? "
+                       "(`key_bias` $key_bias^)? attr-dict "
                        "`:` functional-type(operands, results)";
 }
 

@@ -213,6 +213,7 @@ FailureOr<Shape> inferFullyConnectedShape(ShapeRef input, ShapeRef weight,
 FailureOr<Shape> inferAttentionShape(ShapeRef query, ShapeRef key,
                                      ShapeRef value,
                                      std::optional<ShapeRef> mask,
+                                     std::optional<ShapeRef> keyBias,
                                      int64_t numHeads, ErrorFn emitError) {
   if (query.size() != 3 || key.size() != 3 || value.size() != 3)
     return emitError() << "query, key and value must be 3-D [B, S, E]";
@@ -241,6 +242,15 @@ FailureOr<Shape> inferAttentionShape(ShapeRef query, ShapeRef key,
                            << ") does not broadcast to scores dim "
                            << 4 - mask->size() + i << " (" << s << ")";
     }
+  }
+  if (keyBias) {
+    int64_t skv = isDyn(key[1]) ? value[1] : key[1];
+    if (keyBias->size() != 2 ||
+        (!isDyn((*keyBias)[0]) && (*keyBias)[0] != 1 &&
+         conflict((*keyBias)[0], query[0])) ||
+        conflict((*keyBias)[1], skv))
+      return emitError() << "key_bias must be [B or 1, Skv] = [" << query[0]
+                         << " or 1, " << skv << "]";
   }
   return Shape(query);
 }

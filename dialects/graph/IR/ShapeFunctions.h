@@ -49,9 +49,12 @@ mlir::FailureOr<Shape> inferMatmulShape(ShapeRef lhs, ShapeRef rhs,
 mlir::FailureOr<Shape> inferFullyConnectedShape(ShapeRef input, ShapeRef weight,
                                                 std::optional<ShapeRef> bias,
                                                 ErrorFn emitError);
+/// attention: query [B, Sq, E], key/value [B, Skv, E]; the mask broadcasts
+/// to [B, heads, Sq, Skv], the key bias is [B or 1, Skv].
 mlir::FailureOr<Shape> inferAttentionShape(ShapeRef query, ShapeRef key,
                                            ShapeRef value,
                                            std::optional<ShapeRef> mask,
+                                           std::optional<ShapeRef> keyBias,
                                            int64_t numHeads, ErrorFn emitError);
 /// batch_norm (minRank 2) and instance_norm (minRank 3): every parameter is
 /// [C] with C = input dim 1.

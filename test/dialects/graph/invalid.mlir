@@ -220,8 +220,28 @@ func.func @attention_heads(%q: tensor<1x4x10xf32>) {
 // attention: the mask broadcasts to [B, heads, Sq, Skv].
 func.func @attention_mask(%q: tensor<1x4x8xf32>, %k: tensor<1x6x8xf32>, %m: tensor<4x5xf32>) {
   // expected-error @+1 {{mask dim 1 (5) does not broadcast to scores dim 3 (6)}}
-  %0 = graph.attention %q, %k, %k, %m {num_heads = 2 : i64, scale = 1.0 : f64}
+  %0 = graph.attention %q, %k, %k mask %m {num_heads = 2 : i64, scale = 1.0 : f64}
       : (tensor<1x4x8xf32>, tensor<1x6x8xf32>, tensor<1x6x8xf32>, tensor<4x5xf32>) -> tensor<1x4x8xf32>
+  return
+}
+
+// -----
+
+// attention: the key bias is [B or 1, Skv].
+func.func @attention_key_bias(%q: tensor<2x4x8xf32>, %k: tensor<2x6x8xf32>, %b: tensor<2x5xf32>) {
+  // expected-error @+1 {{key_bias must be [B or 1, Skv] = [2 or 1, 6]}}
+  %0 = graph.attention %q, %k, %k key_bias %b {num_heads = 2 : i64, scale = 1.0 : f64}
+      : (tensor<2x4x8xf32>, tensor<2x6x8xf32>, tensor<2x6x8xf32>, tensor<2x5xf32>) -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+// attention: the scale is finite and non-zero.
+func.func @attention_scale(%q: tensor<1x4x8xf32>) {
+  // expected-error @+1 {{scale must be finite and non-zero, got 0}}
+  %0 = graph.attention %q, %q, %q {num_heads = 2 : i64, scale = 0.0 : f64}
+      : (tensor<1x4x8xf32>, tensor<1x4x8xf32>, tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
   return
 }
 

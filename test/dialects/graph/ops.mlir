@@ -144,15 +144,21 @@ func.func @matmul(%a: tensor<?x1x4x8xf32>, %b: tensor<3x8x5xf32>, %v: tensor<8xf
 
 // -----
 
-// Attention with and without an additive mask.
+// Attention with and without an additive mask and a key bias.
 // CHECK-LABEL: func @attention
-func.func @attention(%q: tensor<2x?x64xf32>, %k: tensor<2x10x64xf32>, %m: tensor<1x1x?x10xf32>) {
+func.func @attention(%q: tensor<2x?x64xf32>, %k: tensor<2x10x64xf32>, %m: tensor<1x1x?x10xf32>, %b: tensor<1x10xf32>) {
   // CHECK: graph.attention {{.*}} {causal = true, num_heads = 8 : i64, scale = 1.250000e-01 : f64}
   %0 = graph.attention %q, %k, %k {num_heads = 8 : i64, scale = 0.125 : f64, causal = true}
       : (tensor<2x?x64xf32>, tensor<2x10x64xf32>, tensor<2x10x64xf32>) -> tensor<2x?x64xf32>
-  // CHECK: graph.attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {num_heads = 4 : i64
-  %1 = graph.attention %q, %k, %k, %m {num_heads = 4 : i64, scale = 0.25 : f64}
+  // CHECK: graph.attention %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} {num_heads = 4 : i64
+  %1 = graph.attention %q, %k, %k mask %m {num_heads = 4 : i64, scale = 0.25 : f64}
       : (tensor<2x?x64xf32>, tensor<2x10x64xf32>, tensor<2x10x64xf32>, tensor<1x1x?x10xf32>) -> tensor<2x?x64xf32>
+  // CHECK: graph.attention %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} key_bias %{{.*}} {num_heads = 4 : i64
+  %2 = graph.attention %q, %k, %k mask %m key_bias %b {num_heads = 4 : i64, scale = 0.25 : f64}
+      : (tensor<2x?x64xf32>, tensor<2x10x64xf32>, tensor<2x10x64xf32>, tensor<1x1x?x10xf32>, tensor<1x10xf32>) -> tensor<2x?x64xf32>
+  // CHECK: graph.attention %{{.*}}, %{{.*}}, %{{.*}} key_bias %{{.*}} {num_heads = 4 : i64
+  %3 = graph.attention %q, %k, %k key_bias %b {num_heads = 4 : i64, scale = 0.25 : f64}
+      : (tensor<2x?x64xf32>, tensor<2x10x64xf32>, tensor<2x10x64xf32>, tensor<1x10xf32>) -> tensor<2x?x64xf32>
   return
 }
 

@@ -3,6 +3,13 @@ is checked against, and the probe that measured whether merging a trained
 ViT without merge-aware training meets issue 14's accuracy aim.
 
     tome_reference.py CACHE [--blocks 4] [--patch 2] [--r 0,1,2,3]
+                      [--mica BIN_DIR [--flops F]]
+
+With --mica, the trained model (exported to ONNX beside the weights) is
+also compiled with `mica compile --token-merge r=R` for each r (and
+`flops=F`), run on the held-out images, and each line gains Mica's top-1,
+the largest difference of its logits from the numpy reference
+(`max_diff`) and the FLOPs fraction from the compile report.
 
 Trains (once per setting, cached in CACHE with a stamp of this file) a ViT
 on sklearn's digits (test/passes/quantize/Inputs/digits_models.py's model:
@@ -153,7 +160,40 @@ def train(path, blocks, patch, epochs):
                 model(data[idx].reshape(-1, 1, 8, 8)), labels[idx]).backward()
             opt.step()
     params = {k: v.detach().numpy().astype(np.float64) for k, v in model.state_dict().items()}
+    model.eval()
+    torch.onnx.export(model, torch.from_numpy(x[:1]).reshape(1, 1, 8, 8),
+                      path[:-len(".npz")] + ".onnx", input_names=["input"],
+                      output_names=["logits"],
+                      dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}},
+                      opset_version=13)
     np.savez(path, test_x=x[-360:], test_y=y[-360:], **params)
+
+
+def run_mica(bin_dir, onnx_path, flag, test_x, test_y, proportional):
+    """Compiles and runs the model with --token-merge FLAG (r=0: without the
+    flag) on all held-out images at once; Mica's logits, top-1 and FLOPs."""
+    import subprocess
+    import tempfile
+    mica = os.path.join(bin_dir, "mica")
+    with tempfile.TemporaryDirectory() as tmp:
+        images = os.path.join(tmp, "x.npy")
+        np.save(images, test_x.reshape(-1, 1, 8, 8).astype(np.float32))
+        args = [mica, "compile", onnx_path, "-o", os.path.join(tmp, "m.mica"),
+                "--input-shape", "input=%dx1x8x8" % len(test_x),
+                "--report", os.path.join(tmp, "r.json")]
+        if flag != "r=0":
+            args += ["--token-merge", flag + ",proportional=" + proportional]
+        subprocess.run(args, check=True)
+        subprocess.run([mica, "run", os.path.join(tmp, "m.mica"), "--input",
+                        "input=" + images, "--output-dir", tmp], check=True,
+                       stdout=subprocess.DEVNULL)
+        logits = np.load(os.path.join(tmp, "logits.npy")).astype(np.float64)
+        report = json.load(open(os.path.join(tmp, "r.json")))
+    flops = report["flops"]
+    return {"logits": logits,
+            "mica_top1": round(float((logits.argmax(1) == test_y).mean()) * 100, 2),
+            "mica_flops": round(flops["compiled"] / flops["original"], 3),
+            "r": report.get("token_merge", {}).get("r", 0)}
 
 
 def main():
@@ -164,6 +204,10 @@ def main():
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--r", default="0,1,2,3")
     parser.add_argument("--proportional", default="true")
+    parser.add_argument("--mica", help="folder of the mica binary: also "
+                        "compile and run the ONNX model with --token-merge")
+    parser.add_argument("--flops", type=float, default=0,
+                        help="with --mica: also compile with flops=F")
     args = parser.parse_args()
     os.makedirs(args.cache, exist_ok=True)
     path = os.path.join(args.cache, "tome_vit_%s_b%d_p%d_e%d.npz" % (
@@ -174,14 +218,25 @@ def main():
     p = {k: data[k] for k in data.files}
     test_x, test_y = p.pop("test_x"), p.pop("test_y")
     base = None
-    for r in (int(v) for v in args.r.split(",")):
+    settings = [("r=%s" % v, int(v)) for v in args.r.split(",")]
+    if args.mica and args.flops:
+        settings.append(("flops=%g" % args.flops, None))
+    for flag, r in settings:
+        line = {"setting": flag}
+        if args.mica:
+            line.update(run_mica(args.mica, path[:-len(".npz")] + ".onnx",
+                                 flag, test_x, test_y, args.proportional))
+            r = line["r"] if r is None else r
         logits, tokens, macs = vit_forward(p, test_x.astype(np.float64), args.blocks, r,
                                            proportional=args.proportional == "true")
         top1 = float((logits.argmax(1) == test_y).mean())
         base = base or (top1, macs)
-        print(json.dumps({"r": r, "top1": round(top1 * 100, 2),
-                          "drop": round((base[0] - top1) * 100, 2),
-                          "macs": round(macs / base[1], 3), "tokens": tokens}))
+        line.update({"r": r, "top1": round(top1 * 100, 2),
+                     "drop": round((base[0] - top1) * 100, 2),
+                     "macs": round(macs / base[1], 3), "tokens": tokens})
+        if args.mica:
+            line["max_diff"] = float(np.abs(line.pop("logits") - logits).max())
+        print(json.dumps(line, sort_keys=True))
         sys.stdout.flush()
 
 

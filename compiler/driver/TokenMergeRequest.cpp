@@ -1,0 +1,49 @@
+//===- TokenMergeRequest.cpp - Parsing `--token-merge` --------------------===//
+#include "compiler/driver/TokenMergeRequest.h"
+
+#include "llvm/ADT/SmallVector.h"
+
+using namespace mica;
+
+bool mica::parseTokenMerge(llvm::StringRef text, TokenMergeRequest &options,
+                           std::string &error) {
+  llvm::SmallVector<llvm::StringRef> items;
+  text.split(items, ',');
+  bool sawR = false;
+  for (llvm::StringRef item : items) {
+    auto [key, value] = item.trim().split('=');
+    auto fail = [&](const std::string &why) {
+      error = "--token-merge: " + why + " in '" + item.str() +
+              "' (expected r=N[,start=L][,protect=K][,proportional=true|"
+              "false] or flops=F)";
+      return false;
+    };
+    if (value.empty())
+      return fail("missing value");
+    int64_t number = 0;
+    if (key == "r" || key == "start" || key == "protect") {
+      if (value.getAsInteger(10, number) || number < 0)
+        return fail("expected a non-negative integer");
+      (key == "r"       ? options.r
+       : key == "start" ? options.start
+                        : options.protect) = number;
+      sawR |= key == "r";
+    } else if (key == "proportional") {
+      if (value != "true" && value != "false")
+        return fail("expected true or false");
+      options.proportional = value == "true";
+    } else if (key == "flops") {
+      double fraction = 0;
+      if (value.getAsDouble(fraction) || !(fraction > 0 && fraction < 1))
+        return fail("expected a fraction of the original FLOPs in (0, 1)");
+      options.flops = fraction;
+    } else {
+      return fail("unknown key '" + key.str() + "'");
+    }
+  }
+  if (sawR == (options.flops > 0)) {
+    error = "--token-merge: give either r=N or flops=F";
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,34 @@
+//===- TokenMergeRequest.h - What `mica compile --token-merge` asks -*- C++
+//-*-===//
+#ifndef MICA_COMPILER_DRIVER_TOKENMERGEREQUEST_H
+#define MICA_COMPILER_DRIVER_TOKENMERGEREQUEST_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <string>
+
+namespace mica {
+
+/// `--token-merge r=N[,start=L][,protect=K][,proportional=true|false]` or
+/// `--token-merge flops=F` (docs/token-merging.md); r = 0 and flops = 0
+/// merge nothing.
+struct TokenMergeRequest {
+  int64_t r = 0;
+  /// With flops: the r (the same in every block) that brings the model's
+  /// multiply-adds to at most this fraction of the original, in (0, 1).
+  double flops = 0;
+  int64_t start = 0;
+  int64_t protect = 1;
+  bool proportional = true;
+
+  bool enabled() const { return r > 0 || flops > 0; }
+};
+
+/// Parses the --token-merge value; false with `error` set on a bad one.
+bool parseTokenMerge(llvm::StringRef text, TokenMergeRequest &options,
+                     std::string &error);
+
+} // namespace mica
+
+#endif // MICA_COMPILER_DRIVER_TOKENMERGEREQUEST_H

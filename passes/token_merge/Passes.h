@@ -1,0 +1,37 @@
+//===- Passes.h - Token merging for transformers ----------------*- C++ -*-===//
+#ifndef MICA_PASSES_TOKEN_MERGE_PASSES_H
+#define MICA_PASSES_TOKEN_MERGE_PASSES_H
+
+#include "dialects/graph/IR/GraphDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+#include <string>
+
+namespace mica {
+
+#define GEN_PASS_DECL
+#include "passes/token_merge/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/token_merge/Passes.h.inc"
+
+/// Tokens in and out of one transformer block (per sample), for the
+/// compile report.
+struct BlockTokens {
+  int index = 0;
+  std::string node; // the ONNX node of its softmax
+  bool crossAttention = false;
+  int64_t tokensIn = 0, tokensAttended = 0, tokensOut = 0;
+};
+
+/// mica-token-merge on one function; the blocks it found, with their token
+/// counts after merging. Errors are emitted at the op concerned.
+mlir::FailureOr<llvm::SmallVector<BlockTokens>>
+mergeTokens(mlir::func::FuncOp func, const TokenMergeOptions &options);
+
+} // namespace mica
+
+#endif // MICA_PASSES_TOKEN_MERGE_PASSES_H
