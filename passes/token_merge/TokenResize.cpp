@@ -100,7 +100,7 @@ LogicalResult mica::resizeTokens(Value from, Value to,
     auto infer = dyn_cast<InferTypeOpInterface>(op);
     SmallVector<Type> types;
     if (!infer || failed(infer.inferReturnTypes(
-                      op.getContext(), op.getLoc(), op.getOperands(),
+                      op.getContext(), std::nullopt, op.getOperands(),
                       op.getRawDictionaryAttrs(), op.getPropertiesStorage(),
                       op.getRegions(), types)))
       return op.emitError("token merging cannot follow the tokens through "

@@ -3,7 +3,7 @@ is checked against, and the probe that measured whether merging a trained
 ViT without merge-aware training meets issue 14's accuracy aim.
 
     tome_reference.py CACHE [--blocks 4] [--patch 2] [--r 0,1,2,3]
-                      [--mica BIN_DIR [--flops F]]
+                      [--mica MICA [--flops F] [--check]]
 
 With --mica, the trained model (exported to ONNX beside the weights) is
 also compiled with `mica compile --token-merge r=R` for each r (and
@@ -174,7 +174,7 @@ def run_mica(bin_dir, onnx_path, flag, test_x, test_y, proportional):
     flag) on all held-out images at once; Mica's logits, top-1 and FLOPs."""
     import subprocess
     import tempfile
-    mica = os.path.join(bin_dir, "mica")
+    mica = os.path.join(bin_dir, "mica") if os.path.isdir(bin_dir) else bin_dir
     with tempfile.TemporaryDirectory() as tmp:
         images = os.path.join(tmp, "x.npy")
         np.save(images, test_x.reshape(-1, 1, 8, 8).astype(np.float32))
@@ -204,10 +204,14 @@ def main():
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--r", default="0,1,2,3")
     parser.add_argument("--proportional", default="true")
-    parser.add_argument("--mica", help="folder of the mica binary: also "
+    parser.add_argument("--mica", help="the mica binary (or its folder): also "
                         "compile and run the ONNX model with --token-merge")
     parser.add_argument("--flops", type=float, default=0,
                         help="with --mica: also compile with flops=F")
+    parser.add_argument("--check", action="store_true",
+                        help="with --mica: fail unless Mica's logits are "
+                        "within 1e-4 of the reference, flops=F meets F, and "
+                        "a setting with >= 30%% fewer FLOPs loses <= 1 point")
     args = parser.parse_args()
     os.makedirs(args.cache, exist_ok=True)
     path = os.path.join(args.cache, "tome_vit_%s_b%d_p%d_e%d.npz" % (
@@ -218,6 +222,7 @@ def main():
     p = {k: data[k] for k in data.files}
     test_x, test_y = p.pop("test_x"), p.pop("test_y")
     base = None
+    lines = []
     settings = [("r=%s" % v, int(v)) for v in args.r.split(",")]
     if args.mica and args.flops:
         settings.append(("flops=%g" % args.flops, None))
@@ -236,8 +241,24 @@ def main():
                      "macs": round(macs / base[1], 3), "tokens": tokens})
         if args.mica:
             line["max_diff"] = float(np.abs(line.pop("logits") - logits).max())
+            lines.append(line)
         print(json.dumps(line, sort_keys=True))
         sys.stdout.flush()
+    if args.check:
+        check(lines, args.flops)
+
+
+def check(lines, flops):
+    base = lines[0]["mica_top1"]
+    for line in lines:
+        assert line["max_diff"] < 1e-4, line
+        if line["setting"].startswith("flops="):
+            assert line["mica_flops"] <= flops, line
+    assert any(line["mica_flops"] <= 0.7 and base - line["mica_top1"] <= 1.0
+               for line in lines), "no setting with >= 30% fewer FLOPs " \
+        "within 1 point of top-1"
+    print("checked: logits within 1e-4 of the reference, the FLOPs target "
+          "met, >= 30% fewer FLOPs within 1 point")
 
 
 if __name__ == "__main__":
