@@ -117,11 +117,12 @@ mica::mergeTokens(func::FuncOp func, const TokenMergeOptions &options) {
   if (options.r <= 0)
     return report;
   if (blocks.empty())
-    return func.emitError("token merging found no attention in @")
+    return emitError(func.getLoc(), "token merging found no attention in @")
            << func.getSymName()
            << " (softmax(Q K^T) V with static sequence lengths)";
   if (options.protect < 0 || options.start < 0)
-    return func.emitError("token merging: protect and start must be >= 0");
+    return emitError(func.getLoc(),
+                     "token merging: protect and start must be >= 0");
 
   OpBuilder b(func.getContext());
   Value sizes; // [B, N, 1] of the merged stream, once merged

@@ -98,6 +98,37 @@ bool readPrecision(const JsonValue &report,
   return true;
 }
 
+double numberAt(const JsonValue *object, const char *name) {
+  const JsonValue *value = object ? object->get(name) : nullptr;
+  return value && value->kind == JsonValue::Kind::Number ? value->number : 0;
+}
+
+/// "flops: original -> compiled (x%)" (multiply-adds) and, when tokens were
+/// merged, one line per transformer block with its tokens in and out.
+void printFlopsAndBlocks(const JsonValue &report) {
+  const JsonValue *flops = report.get("flops");
+  double original = numberAt(flops, "original");
+  double compiled = numberAt(flops, "compiled");
+  if (original > 0)
+    std::printf("flops: %.0f -> %.0f multiply-adds (%.1f%%)\n", original,
+                compiled, 100.0 * compiled / original);
+  const JsonValue *merge = report.get("token_merge");
+  const JsonValue *blocks = merge ? merge->get("blocks") : nullptr;
+  if (!blocks || blocks->kind != JsonValue::Kind::Array)
+    return;
+  std::printf("token merge: r=%.0f from block %.0f, %.0f protected\n",
+              numberAt(merge, "r"), numberAt(merge, "start"),
+              numberAt(merge, "protect"));
+  for (const JsonValue &block : blocks->items) {
+    const JsonValue *node = block.get("node");
+    std::printf(
+        "    block %.0f (%s): tokens %.0f -> %.0f\n", numberAt(&block, "index"),
+        node && node->kind == JsonValue::Kind::String ? node->string.c_str()
+                                                      : "?",
+        numberAt(&block, "tokens_in"), numberAt(&block, "tokens_out"));
+  }
+}
+
 /// "precision: N int8, M float, ..." and one line per node in the order of
 /// the node table: name, op type, precision, SQNR, why it is float.
 void printPrecisionText(const mica_model *model,
@@ -248,6 +279,8 @@ void printText(const std::string &path, const mica_model *model) {
   std::string report = str(mica_model_report_json(model));
   JsonValue parsed;
   std::map<std::string, NodePrecision> precision;
+  if (parseJson(report, parsed))
+    printFlopsAndBlocks(parsed);
   if (parseJson(report, parsed) && readPrecision(parsed, precision))
     printPrecisionText(model, precision);
   else if (!report.empty())
