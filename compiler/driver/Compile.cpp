@@ -132,12 +132,19 @@ CompileResult mica::compile(MLIRContext &context,
   bool named = !entries.empty();
   if (entries.empty())
     entries.push_back({"main", {}});
+  if (options.temporalMerge.keepUnmerged) {
+    size_t count = entries.size();
+    for (size_t i = 0; i < count; ++i)
+      entries.push_back(
+          {entries[i].name + "_unmerged", entries[i].inputShapes, false});
+    named = true;
+  }
   if (failed(checkEntries(entries, result.error)))
     return fail();
   OwningOpRef<ModuleOp> program;
   std::vector<artifact::EntryPoint> signatures;
   int64_t flopsOriginal = 0;
-  std::optional<llvm::json::Object> tokenMerge;
+  std::optional<llvm::json::Object> merging;
   for (const EntrySpec &entry : entries) {
     LoadOptions load;
     load.inputShapes = entryShapes(options, entry);
@@ -166,15 +173,16 @@ CompileResult mica::compile(MLIRContext &context,
     }
     int64_t entryFlops = graph::countAllMultiplyAdds(func);
     flopsOriginal += entryFlops;
-    if (options.tokenMerge.enabled()) {
+    if (entry.merge &&
+        (options.tokenMerge.enabled() || options.temporalMerge.enabled())) {
       timer.start("merging tokens" + suffix);
-      int64_t r = 0;
-      FailureOr<SmallVector<BlockTokens>> blocks = mergeEntryTokens(
-          module, options.tokenMerge, entryFlops, r, result.error);
-      if (failed(blocks))
+      FailureOr<MergeSummary> merged =
+          mergeEntryTokens(module, options.tokenMerge, options.temporalMerge,
+                           entryFlops, result.error);
+      if (failed(merged))
         return fail();
-      if (!tokenMerge)
-        tokenMerge = tokenMergeJson(options.tokenMerge, r, *blocks);
+      if (!merging)
+        merging = mergeJson(options.tokenMerge, options.temporalMerge, *merged);
     }
     if (options.afterNormalize)
       options.afterNormalize(func);
@@ -268,10 +276,9 @@ CompileResult mica::compile(MLIRContext &context,
   if (failed(art))
     return fail();
   result.artifact = std::move(*art);
-  result.artifact.reportJson =
-      reportJson(result.artifact, options, *description, flopsOriginal,
-                 flopsCompiled, quantization ? &*quantization : nullptr,
-                 tokenMerge ? &*tokenMerge : nullptr);
+  result.artifact.reportJson = reportJson(
+      result.artifact, options, *description, flopsOriginal, flopsCompiled,
+      quantization ? &*quantization : nullptr, merging ? &*merging : nullptr);
   result.bytes = artifact::serializeArtifact(result.artifact);
   timer.stop();
   result.ok = true;

@@ -32,6 +32,9 @@ namespace mica {
 struct EntrySpec {
   std::string name;
   std::vector<InputShape> inputShapes;
+  /// Token and temporal merging apply (false for the NAME_unmerged entry
+  /// points of --keep-unmerged).
+  bool merge = true;
 };
 
 struct CompileOptions {
@@ -52,8 +55,10 @@ struct CompileOptions {
   LoweringOptions lowering;
   /// --quantize and calibration.
   QuantizeOptions quantize;
-  /// --token-merge (every entry point).
+  /// --token-merge and --temporal-merge (every entry point but the
+  /// NAME_unmerged ones).
   TokenMergeRequest tokenMerge;
+  TemporalMergeRequest temporalMerge;
   /// Called with a short description of each stage as it starts.
   std::function<void(llvm::StringRef)> progress;
   /// Called with each entry point's function right after stage 2, before

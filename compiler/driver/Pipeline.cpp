@@ -12,6 +12,7 @@
 
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <set>
 
@@ -122,10 +123,19 @@ void mica::buildCompressionPipeline(OpPassManager &pm,
   }
 }
 
-FailureOr<SmallVector<BlockTokens>>
-mica::mergeEntryTokens(ModuleOp module, const TokenMergeRequest &options,
-                       int64_t flopsOriginal, int64_t &chosenR,
-                       CompileError &error) {
+/// The multiply-adds of the attention ops of `module`.
+static int64_t attentionFlops(ModuleOp module) {
+  int64_t total = 0;
+  module.walk([&](graph::AttentionOp op) {
+    total += graph::countMultiplyAdds(op).value_or(0);
+  });
+  return total;
+}
+
+FailureOr<MergeSummary>
+mica::mergeEntryTokens(ModuleOp module, const TokenMergeRequest &tokens,
+                       const TemporalMergeRequest &frames,
+                       int64_t flopsOriginal, CompileError &error) {
   error.kind = ErrorKind::Unsupported;
   MLIRContext *context = module.getContext();
   PassManager form(context);
@@ -133,14 +143,15 @@ mica::mergeEntryTokens(ModuleOp module, const TokenMergeRequest &options,
   form.addPass(createCanonicalizerPass());
   if (failed(form.run(module)))
     return failure();
+  MergeSummary summary;
+  summary.attentionFlopsOriginal = attentionFlops(module);
   auto merge = [&](ModuleOp target, int64_t r) {
-    mica::TokenMergeOptions pass{r, options.start, options.protect,
-                                 options.proportional};
-    auto func = target.lookupSymbol<func::FuncOp>("main");
-    return mergeTokens(func, pass);
+    mica::TokenMergeOptions pass{r, tokens.start, tokens.protect,
+                                 tokens.proportional};
+    return mergeTokens(target.lookupSymbol<func::FuncOp>("main"), pass);
   };
-  chosenR = options.r;
-  if (options.flops > 0) {
+  summary.r = tokens.r;
+  if (tokens.flops > 0) {
     // Multiply-adds fall as r grows: the smallest r that meets the target.
     // The first trial reports what stops merging at all; the others are
     // quiet (a clamped r merges less, never fails differently).
@@ -153,46 +164,49 @@ mica::mergeEntryTokens(ModuleOp module, const TokenMergeRequest &options,
     std::optional<int64_t> one = trial(1);
     if (!one)
       return failure();
-    int64_t lo = 1, hi = 1;
-    {
-      ScopedDiagnosticHandler quiet(context,
-                                    [](Diagnostic &) { return success(); });
-      std::optional<int64_t> flops = one;
-      double target = options.flops * flopsOriginal;
-      int64_t last = -1;
-      while (flops && *flops > target && *flops != last) {
-        last = *flops;
-        lo = hi;
-        hi *= 2;
-        flops = trial(hi);
-      }
-      if (!flops || *flops > target) {
-        error.kind = ErrorKind::InvalidModel;
-        error.message =
-            "--token-merge flops=" + std::to_string(options.flops) +
-            ": merging every token it can reaches " +
-            std::to_string(static_cast<double>(last) / flopsOriginal) +
-            " of the original multiply-adds";
-        return failure();
-      }
-      if (*one <= target)
-        hi = 1;
-      while (lo + 1 < hi) {
-        int64_t mid = (lo + hi) / 2;
-        std::optional<int64_t> f = trial(mid);
-        (f && *f <= target ? hi : lo) = mid;
-      }
+    ScopedDiagnosticHandler quiet(context,
+                                  [](Diagnostic &) { return success(); });
+    double target = tokens.flops * flopsOriginal;
+    int64_t lo = 0, hi = 1, last = -1;
+    std::optional<int64_t> flops = one;
+    while (flops && *flops > target && *flops != last) {
+      last = *flops;
+      lo = hi;
+      hi *= 2;
+      flops = trial(hi);
     }
-    chosenR = hi;
+    if (!flops || *flops > target) {
+      error.kind = ErrorKind::InvalidModel;
+      error.message =
+          llvm::formatv("--token-merge flops={0}: merging every token it can "
+                        "leaves {1:F3} of the original multiply-adds",
+                        tokens.flops, static_cast<double>(last) / flopsOriginal)
+              .str();
+      return failure();
+    }
+    while (lo + 1 < hi) {
+      int64_t mid = (lo + hi) / 2;
+      std::optional<int64_t> f = trial(mid);
+      (f && *f <= target ? hi : lo) = mid;
+    }
+    summary.r = hi;
   }
-  FailureOr<SmallVector<BlockTokens>> blocks = merge(module, chosenR);
+  FailureOr<SmallVector<BlockTokens>> blocks = merge(module, summary.r);
   if (failed(blocks))
     return failure();
+  summary.blocks = std::move(*blocks);
+  if (frames.enabled()) {
+    mica::TemporalMergeOptions pass{frames.frames, frames.first, frames.last};
+    if (failed(mergeFrames(module.lookupSymbol<func::FuncOp>("main"), pass,
+                           summary.blocks)))
+      return failure();
+  }
+  summary.attentionFlopsCompiled = attentionFlops(module);
   PassManager cleanup(context);
   cleanup.addPass(createCanonicalizerPass());
   if (failed(cleanup.run(module)))
     return failure();
-  return blocks;
+  return summary;
 }
 
 void mica::buildGraphOptimizationPipeline(OpPassManager &pm,

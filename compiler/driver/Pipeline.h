@@ -73,14 +73,23 @@ importAndNormalize(mlir::MLIRContext &context, const std::string &path,
 void buildCompressionPipeline(mlir::OpPassManager &pm,
                               const QuantizeOptions &quantize, bool hasQdq);
 
-/// Token merging of one entry point's module (between stages 2 and 3):
-/// attention formed (mica-form-attention), then mica-token-merge with
-/// `options` (with `flops`, the smallest r that brings the multiply-adds to
-/// that fraction of `flopsOriginal`). Returns the blocks' token counts and
-/// sets `chosenR`. Errors name the node where merging cannot follow tokens.
-mlir::FailureOr<llvm::SmallVector<BlockTokens>>
-mergeEntryTokens(mlir::ModuleOp module, const TokenMergeRequest &options,
-                 int64_t flopsOriginal, int64_t &chosenR, CompileError &error);
+/// What merging did to one entry point: the transformer blocks with their
+/// tokens (and frames), the r used, and the attention's multiply-adds.
+struct MergeSummary {
+  llvm::SmallVector<BlockTokens> blocks;
+  int64_t r = 0;
+  int64_t attentionFlopsOriginal = 0, attentionFlopsCompiled = 0;
+};
+
+/// Token and temporal merging of one entry point's module (between stages
+/// 2 and 3): attention formed (mica-form-attention), then mica-token-merge
+/// (with `flops`, the smallest r that brings the multiply-adds to that
+/// fraction of `flopsOriginal`), then mica-temporal-merge. Errors name the
+/// node where merging cannot follow tokens or frames.
+mlir::FailureOr<MergeSummary>
+mergeEntryTokens(mlir::ModuleOp module, const TokenMergeRequest &tokens,
+                 const TemporalMergeRequest &frames, int64_t flopsOriginal,
+                 CompileError &error);
 
 /// Stage 4: graph.attention decomposed (always: the kernels compile its
 /// pieces), then transpose folding and Winograd (whose cost model sees the

@@ -45,7 +45,7 @@ std::string mica::reportJson(const artifact::Artifact &art,
                              const TargetDescription &target,
                              int64_t flopsOriginal, int64_t flopsCompiled,
                              const llvm::json::Object *quantization,
-                             const llvm::json::Object *tokenMerge) {
+                             const llvm::json::Object *merging) {
   llvm::json::Array entries;
   const artifact::EntryPoint *largest = &art.entryPoints.front();
   int64_t constants = 0, code = 0;
@@ -81,32 +81,51 @@ std::string mica::reportJson(const artifact::Artifact &art,
   };
   if (quantization)
     report["quantization"] = llvm::json::Object(*quantization);
-  if (tokenMerge)
-    report["token_merge"] = llvm::json::Object(*tokenMerge);
+  if (merging)
+    for (const auto &[key, value] : *merging)
+      report[key] = value;
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report)));
   return text;
 }
 
-llvm::json::Object mica::tokenMergeJson(const TokenMergeRequest &request,
-                                        int64_t chosenR,
-                                        llvm::ArrayRef<BlockTokens> blocks) {
-  llvm::json::Array list;
-  for (const BlockTokens &block : blocks)
-    list.push_back(
-        llvm::json::Object{{"index", block.index},
-                           {"node", block.node},
-                           {"kind", block.crossAttention ? "cross" : "self"},
-                           {"tokens_in", block.tokensIn},
-                           {"tokens_attended", block.tokensAttended},
-                           {"tokens_out", block.tokensOut}});
-  llvm::json::Object object{{"r", chosenR},
-                            {"start", request.start},
-                            {"protect", request.protect},
-                            {"proportional", request.proportional},
-                            {"blocks", std::move(list)}};
-  if (request.flops > 0)
-    object["flops_target"] = request.flops;
+llvm::json::Object mica::mergeJson(const TokenMergeRequest &tokens,
+                                   const TemporalMergeRequest &frames,
+                                   const MergeSummary &summary) {
+  llvm::json::Array blocks;
+  for (const BlockTokens &block : summary.blocks) {
+    llvm::json::Object entry{{"index", block.index},
+                             {"node", block.node},
+                             {"kind", block.crossAttention ? "cross" : "self"},
+                             {"tokens_in", block.tokensIn},
+                             {"tokens_attended", block.tokensAttended},
+                             {"tokens_out", block.tokensOut}};
+    if (block.framesIn) {
+      entry["frames_in"] = block.framesIn;
+      entry["frames_out"] = block.framesOut;
+    }
+    blocks.push_back(std::move(entry));
+  }
+  llvm::json::Object object{
+      {"transformer_blocks", std::move(blocks)},
+      {"attention_flops",
+       llvm::json::Object{{"original", summary.attentionFlopsOriginal},
+                          {"compiled", summary.attentionFlopsCompiled}}}};
+  if (tokens.enabled()) {
+    llvm::json::Object merge{{"r", summary.r},
+                             {"start", tokens.start},
+                             {"protect", tokens.protect},
+                             {"proportional", tokens.proportional}};
+    if (tokens.flops > 0)
+      merge["flops_target"] = tokens.flops;
+    object["token_merge"] = std::move(merge);
+  }
+  if (frames.enabled())
+    object["temporal_merge"] =
+        llvm::json::Object{{"frames", frames.frames},
+                           {"first", frames.first},
+                           {"last", frames.last},
+                           {"keep_unmerged", frames.keepUnmerged}};
   return object;
 }

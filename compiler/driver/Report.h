@@ -3,7 +3,7 @@
 #define MICA_COMPILER_DRIVER_REPORT_H
 
 #include "compiler/driver/Compile.h"
-#include "passes/token_merge/Passes.h"
+#include "compiler/driver/Pipeline.h"
 
 #include "llvm/Support/JSON.h"
 
@@ -15,20 +15,24 @@ namespace mica {
 /// arena (what any context needs at most); with several entry points each
 /// also has its own. `flops` are the multiply-adds of the imported graph and
 /// of the graph after the compression stage (dialects/graph/Analysis).
-/// `quantization` (QuantizationReport.h) and `tokenMerge` (tokenMergeJson)
+/// `quantization` (QuantizationReport.h) and the keys of `merging`
+/// (mergeJson)
 /// are added when not null.
 std::string reportJson(const artifact::Artifact &art,
                        const CompileOptions &options,
                        const TargetDescription &target, int64_t flopsOriginal,
                        int64_t flopsCompiled,
                        const llvm::json::Object *quantization = nullptr,
-                       const llvm::json::Object *tokenMerge = nullptr);
+                       const llvm::json::Object *merging = nullptr);
 
-/// The report's "token_merge": the settings (r as chosen, for flops=F) and
-/// per transformer block the tokens in, attended and out (per sample).
-llvm::json::Object tokenMergeJson(const TokenMergeRequest &request,
-                                  int64_t chosenR,
-                                  llvm::ArrayRef<BlockTokens> blocks);
+/// The report's merging sections: "token_merge" (the settings, r as
+/// chosen for flops=F) and "temporal_merge" when asked, "attention_flops"
+/// (original and compiled) and "transformer_blocks": per block the tokens
+/// in, attended and out (per sample) and, where frames were merged, the
+/// frames in and out.
+llvm::json::Object mergeJson(const TokenMergeRequest &tokens,
+                             const TemporalMergeRequest &frames,
+                             const MergeSummary &summary);
 
 } // namespace mica
 

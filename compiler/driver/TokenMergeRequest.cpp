@@ -47,3 +47,36 @@ bool mica::parseTokenMerge(llvm::StringRef text, TokenMergeRequest &options,
   }
   return true;
 }
+
+bool mica::parseTemporalMerge(llvm::StringRef text,
+                              TemporalMergeRequest &request,
+                              std::string &error) {
+  llvm::SmallVector<llvm::StringRef> items;
+  text.split(items, ',');
+  for (llvm::StringRef item : items) {
+    auto [key, value] = item.trim().split('=');
+    auto fail = [&](const std::string &why) {
+      error = "--temporal-merge: " + why + " in '" + item.str() +
+              "' (expected frames=F[,blocks=A-B])";
+      return false;
+    };
+    if (key == "frames") {
+      if (value.getAsInteger(10, request.frames) || request.frames < 2 ||
+          request.frames % 2)
+        return fail("expected an even number of frames >= 2");
+    } else if (key == "blocks") {
+      auto [first, last] = value.split('-');
+      if (first.getAsInteger(10, request.first) ||
+          last.getAsInteger(10, request.last) || request.first < 0 ||
+          request.last < request.first)
+        return fail("expected a block range A-B with 0 <= A <= B");
+    } else {
+      return fail("unknown key '" + key.str() + "'");
+    }
+  }
+  if (!request.frames) {
+    error = "--temporal-merge: frames=F is required";
+    return false;
+  }
+  return true;
+}

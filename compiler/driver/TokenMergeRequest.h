@@ -25,9 +25,25 @@ struct TokenMergeRequest {
   bool enabled() const { return r > 0 || flops > 0; }
 };
 
+/// `--temporal-merge frames=F[,blocks=A-B]` (docs/token-merging.md): frame
+/// pairs averaged around the attention of blocks A..B (all by default).
+struct TemporalMergeRequest {
+  int64_t frames = 0;
+  int64_t first = 0, last = -1;
+  /// --keep-unmerged: each entry point also compiled without merging, as
+  /// NAME_unmerged, sharing the weights.
+  bool keepUnmerged = false;
+
+  bool enabled() const { return frames > 0; }
+};
+
 /// Parses the --token-merge value; false with `error` set on a bad one.
 bool parseTokenMerge(llvm::StringRef text, TokenMergeRequest &options,
                      std::string &error);
+
+/// Parses the --temporal-merge value; false with `error` set on a bad one.
+bool parseTemporalMerge(llvm::StringRef text, TemporalMergeRequest &request,
+                        std::string &error);
 
 } // namespace mica
 

@@ -25,12 +25,20 @@ struct BlockTokens {
   std::string node; // the ONNX node of its softmax
   bool crossAttention = false;
   int64_t tokensIn = 0, tokensAttended = 0, tokensOut = 0;
+  /// With temporal merging: the frames its attention saw (0 if untouched).
+  int64_t framesIn = 0, framesOut = 0;
 };
 
 /// mica-token-merge on one function; the blocks it found, with their token
 /// counts after merging. Errors are emitted at the op concerned.
 mlir::FailureOr<llvm::SmallVector<BlockTokens>>
 mergeTokens(mlir::func::FuncOp func, const TokenMergeOptions &options);
+
+/// mica-temporal-merge on one function; `blocks` (from mergeTokens) gain
+/// the frames of the merged blocks. Errors are emitted at the op concerned.
+mlir::LogicalResult mergeFrames(mlir::func::FuncOp func,
+                                const TemporalMergeOptions &options,
+                                llvm::SmallVectorImpl<BlockTokens> &blocks);
 
 } // namespace mica
 

@@ -59,4 +59,42 @@ def TokenMerge : Pass<"mica-token-merge", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mica::graph::GraphDialect"];
 }
 
+def TemporalMerge : Pass<"mica-temporal-merge", "::mlir::ModuleOp"> {
+  let summary = "TDTM: average frame pairs around chosen blocks' attention";
+  let description = [{
+    Temporal token merging as in On-device Sora (Kim et al., 2025) for
+    spatial-temporal video transformers (attention over the tokens of a
+    frame, then over the frames of a token, as in Open-Sora's STDiT), at
+    compile time with static shapes:
+
+    1. the frame axis is the input dim of `frames` elements (exactly one);
+       it is traced forward through reshapes, transposes, elementwise and
+       per-token ops, products and attention queries (Atom.h), also where it
+       shares a dim with the batch or the heads;
+    2. in each chosen block (`first`..`last`, numbered from 0 over every
+       attention in graph order: a spatial, a cross and a temporal
+       attention are three blocks), the attention branch reads the block
+       input with consecutive frame pairs averaged (frames / 2), the branch
+       is re-typed, and its output is repeated back to both frames of each
+       pair before the residual add;
+    3. the residual stream and everything outside the chosen branches keep
+       every frame.
+
+    Spatial attention runs on half the frames (half its cost), temporal
+    attention on half the sequence (a quarter). Numerics: an approximation
+    that is exact when paired frames are equal. Errors name the node where
+    the frame axis cannot be traced, an odd frame count, or a block range
+    outside the model.
+  }];
+  let options = [
+    Option<"frames", "frames", "int64_t", /*default=*/"0",
+           "Frames of the input (its one dim of this size is the frame axis)">,
+    Option<"first", "first", "int64_t", /*default=*/"0",
+           "First merged block">,
+    Option<"last", "last", "int64_t", /*default=*/"-1",
+           "Last merged block (-1: the last block)">,
+  ];
+  let dependentDialects = ["::mica::graph::GraphDialect"];
+}
+
 #endif // MICA_PASSES_TOKEN_MERGE_PASSES

@@ -8,6 +8,7 @@
 #include "compiler/diagnostics/NodeLocation.h"
 #include "dialects/graph/Analysis/TransformerBlocks.h"
 #include "passes/graph_opt/AttentionParts.h"
+#include "passes/token_merge/Atom.h"
 #include "passes/token_merge/BipartiteMerge.h"
 #include "passes/token_merge/Passes.h"
 #include "passes/token_merge/TokenResize.h"
@@ -112,6 +113,10 @@ mica::mergeTokens(func::FuncOp func, const TokenMergeOptions &options) {
                                                  AttentionPart::Softmax))
                      .node;
     entry.crossAttention = block.crossAttention;
+    auto query = cast<RankedTensorType>(block.attention.getQuery().getType());
+    auto key = cast<RankedTensorType>(block.attention.getKey().getType());
+    entry.tokensIn = entry.tokensOut = query.getDimSize(1);
+    entry.tokensAttended = key.getDimSize(1);
     report.push_back(entry);
   }
   if (options.r <= 0)
@@ -131,6 +136,7 @@ mica::mergeTokens(func::FuncOp func, const TokenMergeOptions &options) {
     AttentionOp attention = block.attention;
     auto query = cast<RankedTensorType>(attention.getQuery().getType());
     auto key = cast<RankedTensorType>(attention.getKey().getType());
+    // Earlier merges changed these blocks' token counts.
     int64_t n = query.getDimSize(1);
     entry.tokensAttended = key.getDimSize(1);
     entry.tokensIn = entry.tokensOut = n;
@@ -193,10 +199,10 @@ mica::mergeTokens(func::FuncOp func, const TokenMergeOptions &options) {
     sizes = merged.sizes;
     entry.tokensOut = n - r;
 
-    SmallPtrSet<Operation *, 16> keep;
-    for (Operation *user : x.getUsers())
-      if (!before.contains(user))
-        keep.insert(user);
+    // The merge's own ops read x; every other user reads the merged tokens.
+    x.replaceUsesWithIf(result, [&](OpOperand &use) {
+      return before.contains(use.getOwner());
+    });
     auto consumed = [&](Operation *op, unsigned,
                         int64_t axis) -> LogicalResult {
       if (isa<AttentionOp>(op) || readsProtectedOnly(op, axis, options.protect))
@@ -226,7 +232,8 @@ mica::mergeTokens(func::FuncOp func, const TokenMergeOptions &options) {
              << axis << "); only attention, a mean over tokens and reads of "
              << "the first " << options.protect << " (protected) tokens can";
     };
-    if (failed(resizeTokens(x, result, keep, consumed)))
+    if (failed(
+            resizeTokens(result, type, Atom{tokenAxis, 1, n}, n - r, consumed)))
       return failure();
   }
   return report;

@@ -26,77 +26,103 @@ int64_t changedDim(ArrayRef<int64_t> before, ArrayRef<int64_t> after) {
   return dim;
 }
 
-int64_t product(ArrayRef<int64_t> dims) {
-  int64_t p = 1;
-  for (int64_t d : dims)
-    p *= d;
-  return p;
-}
+/// A value whose type changed: its old type and where the axis was in it.
+struct Resized {
+  ShapedType before;
+  Atom atom;
+};
 
-/// A reshape's `new_shape` for its input resized from `before` to `after`:
-/// the output dim that holds the input's token dim whole (its stride and
-/// extent cover the token dim's, both multiples of them) scales with it.
-LogicalResult resizeReshape(ReshapeOp op, ArrayRef<int64_t> before,
-                            ArrayRef<int64_t> after) {
+/// Rewrites a reshape's `new_shape` for an input whose `atom` shrank to
+/// `extent`; the atom in its (old) result.
+FailureOr<Atom> resizeReshape(ReshapeOp op, ArrayRef<int64_t> before, Atom atom,
+                              int64_t extent) {
   auto out = cast<RankedTensorType>(op.getType());
-  int64_t dim = changedDim(before, after);
-  if (op.getShape() || !op.getNewShape() || !out.hasStaticShape() || dim < 0 ||
-      ShapedType::isDynamicShape(before))
+  if (op.getShape() || !op.getNewShape() || !out.hasStaticShape())
     return op.emitError("token merging cannot resize this reshape (a shape "
                         "computed at run time or dynamic dims)");
-  ArrayRef<int64_t> outShape = out.getShape();
-  int64_t stride = product(before.drop_front(dim + 1));
-  int64_t span = stride * before[dim];
+  std::optional<Atom> next = atomThroughReshape(before, atom, out.getShape());
   SmallVector<int64_t> newShape(*op.getNewShape());
-  for (size_t d = 0; d < outShape.size(); ++d) {
-    int64_t outStride = product(outShape.drop_front(d + 1));
-    int64_t outSpan = outStride * outShape[d];
-    if (outStride > stride || stride % outStride != 0 || outSpan < span ||
-        outSpan % span != 0)
+  if (!next || (newShape[next->dim] == 0 && next->dim != atom.dim))
+    return op.emitError("token merging cannot resize this reshape: it splits "
+                        "the merged axis (")
+           << atom.extent << " elements) across dims";
+  if (newShape[next->dim] > 0)
+    newShape[next->dim] = out.getDimSize(next->dim) / atom.extent * extent;
+  op.setNewShape(newShape);
+  return *next;
+}
+
+/// Offers `adapt` every operand of `op` that was not resized but spans the
+/// resized operand's old extent where that one has the axis: right-aligned
+/// dims of elementwise ops and of products' batch dims, an attention's
+/// key and value batch when the query's batch holds the axis.
+void adaptOperands(Operation *op, unsigned changed, const Resized &in,
+                   const DenseMap<Value, Resized> &resized,
+                   AdaptOperandFn adapt) {
+  int64_t rank = in.before.getRank();
+  int64_t size = in.before.getDimSize(in.atom.dim);
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+    if (operand.getOperandNumber() == changed || !type ||
+        resized.count(operand.get()))
       continue;
-    int64_t size = outShape[d] / before[dim] * after[dim];
-    if (newShape[d] == 0 && static_cast<int64_t>(d) != dim)
-      break;
-    if (newShape[d] > 0)
-      newShape[d] = size;
-    op.setNewShape(newShape);
-    return success();
+    int64_t dim = in.atom.dim - (rank - type.getRank());
+    bool batch = false;
+    if (isa<AttentionOp>(op))
+      batch = changed == 0 && in.atom.dim == 0 && dim == 0 &&
+              operand.getOperandNumber() <= 2;
+    else if (isa<MatmulOp>(op))
+      batch = dim >= 0 && dim < type.getRank() - 2 && in.atom.dim < rank - 2;
+    else
+      batch =
+          isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp>(op) && dim >= 0;
+    if (!batch || type.getDimSize(dim) != size)
+      continue;
+    if (Value replacement = adapt(op, operand.getOperandNumber(),
+                                  Atom{dim, in.atom.inner, in.atom.extent}))
+      operand.set(replacement);
   }
-  return op.emitError("token merging cannot resize this reshape: it splits "
-                      "the token axis (")
-         << before[dim] << " tokens) across dims";
 }
 
 } // namespace
 
-LogicalResult mica::resizeTokens(Value from, Value to,
-                                 const SmallPtrSetImpl<Operation *> &keep,
-                                 TokensConsumedFn consumed) {
-  from.replaceUsesWithIf(
-      to, [&](OpOperand &use) { return !keep.contains(use.getOwner()); });
-  DenseMap<Value, ShapedType> before;
-  before[to] = cast<ShapedType>(from.getType());
-  Operation *start = to.getDefiningOp();
-  for (Operation &op : llvm::make_early_inc_range(llvm::make_range(
-           std::next(start->getIterator()), start->getBlock()->end()))) {
+LogicalResult mica::resizeTokens(Value to, ShapedType before, Atom atom,
+                                 int64_t extent, TokensConsumedFn consumed,
+                                 ResizeBoundaryFn boundary,
+                                 AdaptOperandFn adapt) {
+  DenseMap<Value, Resized> resized;
+  resized[to] = {before, atom};
+  Block *block = to.getParentBlock();
+  Block::iterator begin = to.getDefiningOp()
+                              ? std::next(to.getDefiningOp()->getIterator())
+                              : block->begin();
+  for (Operation &op :
+       llvm::make_early_inc_range(llvm::make_range(begin, block->end()))) {
     int64_t changed = -1;
     for (OpOperand &operand : op.getOpOperands())
-      if (before.count(operand.get())) {
+      if (resized.count(operand.get())) {
         changed = operand.getOperandNumber();
         break;
       }
     if (changed < 0)
       continue;
-    Value operand = op.getOperand(changed);
-    ArrayRef<int64_t> oldShape = before[operand].getShape();
-    ArrayRef<int64_t> newShape = cast<ShapedType>(operand.getType()).getShape();
+    Resized in = resized[op.getOperand(changed)];
+    if (boundary && boundary(&op, changed, in.atom))
+      continue;
+    if (adapt)
+      adaptOperands(&op, changed, in, resized, adapt);
     if (isa<func::ReturnOp>(op))
       return op.emitError("token merging needs outputs that pool tokens "
                           "(a class token or a mean); output #")
              << changed << " is per token";
-    if (auto reshape = dyn_cast<ReshapeOp>(op))
-      if (failed(resizeReshape(reshape, oldShape, newShape)))
+    std::optional<Atom> reshaped;
+    if (auto reshape = dyn_cast<ReshapeOp>(op)) {
+      FailureOr<Atom> next =
+          resizeReshape(reshape, in.before.getShape(), in.atom, extent);
+      if (failed(next))
         return failure();
+      reshaped = *next;
+    }
     auto infer = dyn_cast<InferTypeOpInterface>(op);
     SmallVector<Type> types;
     if (!infer || failed(infer.inferReturnTypes(
@@ -105,17 +131,21 @@ LogicalResult mica::resizeTokens(Value from, Value to,
                       op.getRegions(), types)))
       return op.emitError("token merging cannot follow the tokens through "
                           "this op (its result cannot be re-typed for ")
-             << newShape[changedDim(oldShape, newShape)] << " tokens)";
-    bool resized = false;
+             << extent << " tokens)";
+    bool any = false;
     for (auto [result, type] : llvm::zip(op.getResults(), types)) {
       if (result.getType() == type)
         continue;
-      before[result] = cast<ShapedType>(result.getType());
+      auto old = cast<ShapedType>(result.getType());
+      Atom next = reshaped.value_or(in.atom);
+      if (!reshaped)
+        next.dim =
+            changedDim(old.getShape(), cast<ShapedType>(type).getShape());
+      resized[result] = {old, next};
       result.setType(type);
-      resized = true;
+      any = true;
     }
-    if (!resized &&
-        failed(consumed(&op, changed, changedDim(oldShape, newShape))))
+    if (!any && failed(consumed(&op, changed, in.atom.dim)))
       return failure();
   }
   return success();

@@ -162,6 +162,23 @@ cl::opt<std::string> tokenMerge(
              "docs/token-merging.md"),
     cl::value_desc("r=N,...|flops=F"), cl::sub(cli::compileCommand),
     cl::cat(cli::compileCategory));
+cl::opt<std::string> temporalMerge(
+    "temporal-merge",
+    cl::desc("Temporal token merging (TDTM) for spatial-temporal video "
+             "transformers: frames=F (the input dim of F elements is the "
+             "frame axis, traced through the graph) [,blocks=A-B attention "
+             "blocks, counted from 0 over every attention in graph order "
+             "(default: all)]: consecutive frame pairs are averaged before "
+             "those blocks' attention and the result repeated to both "
+             "frames after it. docs/token-merging.md"),
+    cl::value_desc("frames=F[,blocks=A-B]"), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
+cl::opt<bool> keepUnmerged(
+    "keep-unmerged",
+    cl::desc("With --temporal-merge: also compile each entry point without "
+             "merging, as NAME_unmerged (main_unmerged), sharing the "
+             "weights; pick it with `mica run --entry`"),
+    cl::sub(cli::compileCommand), cl::cat(cli::compileCategory));
 // The lowering's options, declared once in their pass family's .def file.
 #define MICA_OPTION(TYPE, FIELD, FLAG, DEFAULT, HELP)                          \
   cl::opt<TYPE> FIELD##Flag(FLAG, cl::desc(HELP), cl::init(DEFAULT),           \
@@ -328,11 +345,22 @@ int mica::cli::runCompile() {
       printError(error);
       return kUsage;
     }
-    if (!quantizeMode.empty() && options.tokenMerge.enabled()) {
-      printError("--token-merge with --quantize is not supported yet: "
-                 "calibration would see the unmerged shapes");
-      return kUsage;
-    }
+  }
+  if (!temporalMerge.empty() &&
+      !parseTemporalMerge(temporalMerge, options.temporalMerge, error)) {
+    printError(error);
+    return kUsage;
+  }
+  if (keepUnmerged && !options.temporalMerge.enabled()) {
+    printError("--keep-unmerged is only used with --temporal-merge");
+    return kUsage;
+  }
+  options.temporalMerge.keepUnmerged = keepUnmerged;
+  if (!quantizeMode.empty() &&
+      (options.tokenMerge.enabled() || options.temporalMerge.enabled())) {
+    printError("--token-merge and --temporal-merge with --quantize are not "
+               "supported yet: calibration would see the unmerged shapes");
+    return kUsage;
   }
   options.quantize.mode = quantizeMode;
   options.quantize.calibrationDir = calibrationDir;

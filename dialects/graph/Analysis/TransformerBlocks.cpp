@@ -33,6 +33,8 @@ mica::graph::findTransformerBlocks(func::FuncOp func) {
       if (auto add = dyn_cast<AddOp>(user);
           add && !isConstant(add.getLhs()) && !isConstant(add.getRhs())) {
         block.residual = add;
+        block.branch = value;
+        block.skip = add.getLhs() == value ? add.getRhs() : add.getLhs();
         break;
       }
       if (user->getNumResults() != 1 ||

@@ -29,6 +29,9 @@ struct TransformerBlock {
   /// The add closing the attention branch (null when none was found; then
   /// `failure` says why).
   AddOp residual;
+  /// The residual add's operands: the attention branch's output and the
+  /// block input it is added to.
+  mlir::Value branch, skip;
   /// Keys from another sequence than the queries (cross-attention).
   bool crossAttention = false;
   std::string failure;

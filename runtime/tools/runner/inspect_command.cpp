@@ -112,20 +112,26 @@ void printFlopsAndBlocks(const JsonValue &report) {
   if (original > 0)
     std::printf("flops: %.0f -> %.0f multiply-adds (%.1f%%)\n", original,
                 compiled, 100.0 * compiled / original);
-  const JsonValue *merge = report.get("token_merge");
-  const JsonValue *blocks = merge ? merge->get("blocks") : nullptr;
+  const JsonValue *blocks = report.get("transformer_blocks");
   if (!blocks || blocks->kind != JsonValue::Kind::Array)
     return;
-  std::printf("token merge: r=%.0f from block %.0f, %.0f protected\n",
-              numberAt(merge, "r"), numberAt(merge, "start"),
-              numberAt(merge, "protect"));
+  if (const JsonValue *merge = report.get("token_merge"))
+    std::printf("token merge: r=%.0f from block %.0f, %.0f protected\n",
+                numberAt(merge, "r"), numberAt(merge, "start"),
+                numberAt(merge, "protect"));
+  if (const JsonValue *frames = report.get("temporal_merge"))
+    std::printf("temporal merge: %.0f frames\n", numberAt(frames, "frames"));
   for (const JsonValue &block : blocks->items) {
     const JsonValue *node = block.get("node");
     std::printf(
-        "    block %.0f (%s): tokens %.0f -> %.0f\n", numberAt(&block, "index"),
+        "    block %.0f (%s): tokens %.0f -> %.0f", numberAt(&block, "index"),
         node && node->kind == JsonValue::Kind::String ? node->string.c_str()
                                                       : "?",
         numberAt(&block, "tokens_in"), numberAt(&block, "tokens_out"));
+    if (numberAt(&block, "frames_in") > 0)
+      std::printf(", frames %.0f -> %.0f", numberAt(&block, "frames_in"),
+                  numberAt(&block, "frames_out"));
+    std::printf("\n");
   }
 }
 
