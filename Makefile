@@ -38,10 +38,13 @@ test: build zoo
 BENCH_FLAGS ?=
 # The int8 rows (bench/bench_int8.py): Mica int8 / Mica fp32 / ORT int8.
 BENCH_INT8_FLAGS ?=
+# Token merging's rows (bench/bench_token_merge.py): latency against FLOPs.
+BENCH_TOME_FLAGS ?=
 bench: build zoo
 	@cd bench && { [ -d node_modules/onnxruntime-node ] || npm install --ignore-scripts --no-audit --no-fund --silent; }
 	@/usr/bin/python3 bench/bench.py --mica $(BUILD_DIR)/bin --zoo $(BUILD_DIR)/zoo --out $(BUILD_DIR)/bench $(BENCH_FLAGS)
 	@/usr/bin/python3 bench/bench_int8.py --mica $(BUILD_DIR)/bin --zoo $(BUILD_DIR)/zoo --out $(BUILD_DIR)/bench $(BENCH_INT8_FLAGS)
+	@/usr/bin/python3 bench/bench_token_merge.py --mica $(BUILD_DIR)/bin --zoo $(BUILD_DIR)/zoo --out $(BUILD_DIR)/bench $(BENCH_TOME_FLAGS)
 
 # Halide's generated matmul against Mica's on the zoo's hot shapes
 # (bench/halide/README.md): installs Debian's Halide 14 if missing.

@@ -14,10 +14,11 @@ OUT, with inputs:
   pairs.npy       frames 2i and 2i+1 identical (TDTM must then change
                   nothing beyond rounding).
 
-    video_model.py OUT
+    video_model.py OUT [--tokens S] [--width C]
+
+(bench/bench_token_merge.py builds a larger one: --tokens 64 --width 64.)
 """
 import os
-import sys
 
 import numpy as np
 import torch
@@ -72,7 +73,15 @@ class Video(nn.Module):
 
 
 def main():
-    out = sys.argv[1]
+    global S, C
+    import argparse
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out")
+    parser.add_argument("--tokens", type=int, default=S)
+    parser.add_argument("--width", type=int, default=C)
+    args = parser.parse_args()
+    S, C = args.tokens, args.width
+    out = args.out
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
     model = Video().eval()

@@ -1,0 +1,212 @@
+#!/usr/bin/python3
+"""Token merging's latency against its FLOPs, on the zoo's vit_tiny and an
+STDiT-like video transformer.
+
+    bench_token_merge.py --mica BUILD/bin --zoo BUILD/zoo --out DIR
+                         [--rounds 5] [--repeat 10] [--warmup 3]
+                         [--r 0,4,8,12,16] [--flops 0.7]
+
+vit_tiny: Mica compiles the model without merging and with
+`--token-merge r=R` for each R (and `flops=F`); ONNX Runtime runs the
+unmerged model. Interleaved over rounds on 1 thread (the order rotating
+every round). Per setting: the median latency, its ratio to Mica unmerged
+and to ORT (medians of per-round ratios), the multiply-adds (compile
+report), the output's cosine similarity to the unmerged output, whether the
+top-1 class is the same and how many of the top-5 are shared.
+
+Video: test/passes/token_merge/Inputs/video_model.py at 64 tokens per frame,
+width 64 (8 frames, 12 attention blocks), frames with a slow drift plus
+noise; unmerged, `--temporal-merge frames=8,blocks=0-5` (half the blocks)
+and all blocks: latency, attention multiply-adds, output cosine.
+
+Outputs DIR/bench_token_merge.json and .md. A measurement, never a
+pass/fail test.
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from bench import load_pb, log, run_rss  # noqa: E402
+from bench_int8 import compile_model as compile_int8_bench  # noqa: E402
+
+VIDEO_MODEL = os.path.join(HERE, "..", "test", "passes", "token_merge",
+                           "Inputs", "video_model.py")
+
+
+def compile_model(mica, model, artifact, flags):
+    report, seconds = compile_int8_bench(mica, model, artifact, flags)
+    if report is None:
+        sys.exit("bench_token_merge: compile %s %s failed:\n%s" % (
+            model, " ".join(flags), seconds))
+    return report, seconds
+
+
+def output(mica, artifact, npy, folder):
+    rc, _, err, _, _ = run_rss([mica, "run", artifact, "--input", npy,
+                                "--output-dir", folder])
+    if rc != 0:
+        sys.exit("bench_token_merge: run failed:\n" + err)
+    return np.load(os.path.join(folder, sorted(os.listdir(folder))[0]))
+
+
+def cosine(a, b):
+    a, b = a.ravel().astype(np.float64), b.ravel().astype(np.float64)
+    return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
+def timed_rounds(cmds, rounds, label):
+    """Runs every command once per round, order rotating; medians."""
+    times = {k: [] for k in cmds}
+    names = list(cmds)
+    for r in range(rounds):
+        order = names[r % len(names):] + names[:r % len(names)]
+        for who in order:
+            rc, out, err, _, _ = run_rss(cmds[who])
+            if rc != 0:
+                sys.exit("bench_token_merge: %s failed:\n%s" % (who, err))
+            times[who].append(json.loads(out)["median_ms"])
+        log("%s: round %d/%d" % (label, r + 1, rounds))
+    return times
+
+
+def ratio(times, a, b):
+    return round(statistics.median(x / y for x, y in zip(times[a], times[b])), 3)
+
+
+def vit(args, mica, work):
+    name = "vit_tiny"
+    model = os.path.join(args.zoo, name, "model.onnx")
+    tensor, array = load_pb(os.path.join(args.zoo, name, "test_data_set_0",
+                                         "input_0.pb"))
+    npy = os.path.join(work, name + ".input.npy")
+    np.save(npy, array)
+    raw = os.path.join(work, name + ".input.bin")
+    np.ascontiguousarray(array).tofile(raw)
+    dims = "x".join(str(d) for d in array.shape)
+    settings = [("r=%s" % r, [] if r == "0" else ["--token-merge", "r=" + r])
+                for r in args.r.split(",")]
+    if args.flops:
+        settings.append(("flops=%g" % args.flops,
+                         ["--token-merge", "flops=%g" % args.flops]))
+    builds = {}
+    for label, flags in settings:
+        log("vit_tiny: compiling %s" % label)
+        artifact = os.path.join(work, "vit_%s.mica" % label.replace("=", ""))
+        report, seconds = compile_model(mica, model, artifact, flags)
+        out = output(mica, artifact, npy, artifact + ".out")
+        builds[label] = (artifact, report, seconds, out)
+    cmds = {label: [mica, "run", b[0], "--input", npy, "--json", "--repeat",
+                    str(args.repeat), "--warmup", str(args.warmup)]
+            for label, b in builds.items()}
+    cmds["ort"] = ["node", os.path.join(HERE, "ort_run.js"), "--model", model,
+                   "--threads", "1", "--repeat", str(args.repeat), "--warmup",
+                   str(args.warmup), "--input",
+                   "%s=%s:float32:%s" % (tensor.name, raw, dims)]
+    times = timed_rounds(cmds, args.rounds, "vit_tiny")
+    base = builds[settings[0][0]][3].ravel()
+    rows = []
+    for label, (artifact, report, seconds, out) in builds.items():
+        flops = report["flops"]
+        merge = report.get("token_merge", {})
+        got = out.ravel()
+        rows.append({
+            "setting": label, "r": merge.get("r", 0),
+            "ms": round(statistics.median(times[label]), 3),
+            "vs_unmerged": ratio(times, label, settings[0][0]),
+            "vs_ort": ratio(times, label, "ort"),
+            "flops": round(flops["compiled"] / flops["original"], 3),
+            "cosine": round(cosine(base, got), 5),
+            "top1_same": bool(base.argmax() == got.argmax()),
+            "top5_shared": len(set(np.argsort(-base)[:5]) & set(np.argsort(-got)[:5])),
+            "compile_s": round(seconds, 1),
+        })
+    return {"ort_ms": round(statistics.median(times["ort"]), 3), "rows": rows}
+
+
+def video(args, mica, work):
+    folder = os.path.join(work, "video")
+    rc, _, err, _, _ = run_rss(["/usr/bin/python3", VIDEO_MODEL, folder,
+                                "--tokens", "64", "--width", "64"])
+    if rc != 0:
+        sys.exit("bench_token_merge: video_model.py failed:\n" + err)
+    model = os.path.join(folder, "video.onnx")
+    npy = os.path.join(folder, "correlated.npy")
+    settings = [("unmerged", []),
+                ("blocks 0-5", ["--temporal-merge", "frames=8,blocks=0-5"]),
+                ("all blocks", ["--temporal-merge", "frames=8"])]
+    builds = {}
+    for label, flags in settings:
+        log("video: compiling %s" % label)
+        artifact = os.path.join(folder, label.replace(" ", "_") + ".mica")
+        report, _ = compile_model(mica, model, artifact, flags)
+        builds[label] = (artifact, report,
+                         output(mica, artifact, "x=" + npy, artifact + ".out"))
+    cmds = {label: [mica, "run", b[0], "--input", "x=" + npy, "--json",
+                    "--repeat", str(args.repeat), "--warmup", str(args.warmup)]
+            for label, b in builds.items()}
+    times = timed_rounds(cmds, args.rounds, "video")
+    base = builds["unmerged"][2]
+    rows = []
+    for label, (artifact, report, out) in builds.items():
+        attention = report.get("attention_flops")
+        rows.append({
+            "setting": label,
+            "ms": round(statistics.median(times[label]), 3),
+            "vs_unmerged": ratio(times, label, "unmerged"),
+            "attention_flops": round(attention["compiled"] / attention["original"], 3)
+            if attention else 1.0,
+            "flops": round(report["flops"]["compiled"] / report["flops"]["original"], 3),
+            "cosine": round(cosine(base, out), 5),
+        })
+    return {"rows": rows}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mica", required=True)
+    parser.add_argument("--zoo", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--r", default="0,4,8,12,16")
+    parser.add_argument("--flops", type=float, default=0.7)
+    args = parser.parse_args()
+    work = os.path.join(args.out, "work_token_merge")
+    os.makedirs(work, exist_ok=True)
+    mica = os.path.join(args.mica, "mica")
+    result = {"schema_version": 1, "threads": 1, "rounds": args.rounds,
+              "vit_tiny": vit(args, mica, work), "video": video(args, mica, work)}
+    with open(os.path.join(args.out, "bench_token_merge.json"), "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    lines = ["vit_tiny (ORT unmerged %.2f ms)" % result["vit_tiny"]["ort_ms"], "",
+             "| setting | r | Mica ms | vs unmerged | vs ORT | FLOPs | cosine | "
+             "top-1 same | top-5 shared | compile s |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in result["vit_tiny"]["rows"]:
+        lines.append("| %s | %d | %.2f | %.3f | %.3f | %.3f | %.5f | %s | %d | %.1f |" % (
+            r["setting"], r["r"], r["ms"], r["vs_unmerged"], r["vs_ort"],
+            r["flops"], r["cosine"], r["top1_same"], r["top5_shared"],
+            r["compile_s"]))
+    lines += ["", "video (STDiT-like, 8 frames x 64 tokens, width 64)", "",
+              "| setting | Mica ms | vs unmerged | attention FLOPs | FLOPs | cosine |",
+              "|---|---|---|---|---|---|"]
+    for r in result["video"]["rows"]:
+        lines.append("| %s | %.3f | %.3f | %.3f | %.3f | %.5f |" % (
+            r["setting"], r["ms"], r["vs_unmerged"], r["attention_flops"],
+            r["flops"], r["cosine"]))
+    table = "\n".join(lines) + "\n"
+    with open(os.path.join(args.out, "bench_token_merge.md"), "w") as f:
+        f.write(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
