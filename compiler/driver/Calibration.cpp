@@ -88,6 +88,10 @@ mica::calibrate(MLIRContext &context, const CompileOptions &options,
   floatOptions.modelPath = options.modelPath;
   floatOptions.frozenInputs = options.frozenInputs;
   floatOptions.progress = options.progress;
+  // Merged shapes are what the quantised model computes on.
+  floatOptions.tokenMerge = options.tokenMerge;
+  floatOptions.temporalMerge = options.temporalMerge;
+  floatOptions.temporalMerge.keepUnmerged = false;
   calibration->floatModels = std::make_unique<TapModels>(
       context, floatOptions, calibration->inputs,
       [](StringRef) { return true; }, "calibration model");

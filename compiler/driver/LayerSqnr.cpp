@@ -27,6 +27,9 @@ mica::measureLayerSqnr(MLIRContext &context, const CompileOptions &options,
   quantized.modelPath = options.modelPath;
   quantized.frozenInputs = options.frozenInputs;
   quantized.progress = options.progress;
+  quantized.tokenMerge = options.tokenMerge;
+  quantized.temporalMerge = options.temporalMerge;
+  quantized.temporalMerge.keepUnmerged = false;
   quantized.quantize.mode = options.quantize.mode;
   quantized.quantize.keepFloat = options.quantize.keepFloat;
   quantized.quantize.ranges = calibration.ranges;

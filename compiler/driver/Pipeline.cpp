@@ -202,7 +202,11 @@ mica::mergeEntryTokens(ModuleOp module, const TokenMergeRequest &tokens,
       return failure();
   }
   summary.attentionFlopsCompiled = attentionFlops(module);
+  // Back to the decomposed form before signatures, calibration taps and
+  // quantisation, which know attention as its matmuls and softmax (the
+  // pieces keep their nodes' locations, so taps and report rows match).
   PassManager cleanup(context);
+  cleanup.addPass(createDecomposeAttention());
   cleanup.addPass(createCanonicalizerPass());
   if (failed(cleanup.run(module)))
     return failure();

@@ -18,7 +18,7 @@ namespace mica {
 /// zero points of an integer layer (a dictionary).
 constexpr llvm::StringLiteral kQuantRangeAttr = "mica.range";
 constexpr llvm::StringLiteral kQuantTapAttr = "mica.tap";
-constexpr llvm::StringLiteral kQuantFloatReasonAttr = "mica.float_reason";
+constexpr llvm::StringLiteral kQuantFloatReasonAttr = graph::kFloatReasonAttr;
 constexpr llvm::StringLiteral kQuantInfoAttr = "mica.quant";
 /// A unit attribute beside mica.range: the range is the grid the model itself
 /// quantises the value on (a QDQ pair, a QOperator op's parameters), not a

@@ -88,8 +88,9 @@ void Quantizer::run() {
   });
   for (Operation *op : ops) {
     // An op already fused into an earlier rewrite (a ReLU after a conv)
-    // has lost its users; it is left for the clean-up.
-    if (op->use_empty())
+    // has lost its users; it is left for the clean-up. An op that an
+    // earlier pass keeps float (token merging's) already says why.
+    if (op->use_empty() || op->hasAttr(kQuantFloatReasonAttr))
       continue;
     if (auto add = dyn_cast<AddOp>(op))
       rewriteAdd(add);

@@ -18,6 +18,25 @@ namespace mica {
 #define GEN_PASS_REGISTRATION
 #include "passes/token_merge/Passes.h.inc"
 
+/// Marks every op `builder` creates while alive as float for the quantize
+/// passes (kFloatReasonAttr "token merge"): merge decisions need float
+/// similarities, and sizes are counts.
+class FloatMergeOps : public mlir::OpBuilder::Listener {
+public:
+  explicit FloatMergeOps(mlir::OpBuilder &builder) : builder(builder) {
+    builder.setListener(this);
+  }
+  ~FloatMergeOps() override { builder.setListener(nullptr); }
+  void notifyOperationInserted(mlir::Operation *op,
+                               mlir::OpBuilder::InsertPoint) override {
+    op->setAttr(graph::kFloatReasonAttr,
+                mlir::StringAttr::get(op->getContext(), "token merge"));
+  }
+
+private:
+  mlir::OpBuilder &builder;
+};
+
 /// Tokens in and out of one transformer block (per sample), for the
 /// compile report.
 struct BlockTokens {

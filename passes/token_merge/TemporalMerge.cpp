@@ -131,6 +131,7 @@ LogicalResult mica::mergeFrames(func::FuncOp func,
            << ")";
   FrameTrace trace = traceFrames(func, input, atom);
   OpBuilder b(func.getContext());
+  FloatMergeOps floatOps(b);
   for (int64_t i = options.first; i <= last; ++i) {
     TransformerBlock &block = blocks[i];
     if (!block.residual)
@@ -161,6 +162,7 @@ LogicalResult mica::mergeFrames(func::FuncOp func,
       if (op != residual.getOperation())
         return false;
       OpBuilder rb(op);
+      FloatMergeOps floatRepeat(rb);
       Value value = op->getOperand(operand);
       op->setOperand(
           operand,
@@ -176,6 +178,7 @@ LogicalResult mica::mergeFrames(func::FuncOp func,
     // embedding broadcast to each frame) are averaged the same way.
     auto adapt = [&](Operation *op, unsigned operand, Atom axis) {
       OpBuilder ab(op);
+      FloatMergeOps floatAverage(ab);
       return averagePairs(ab, at, op->getOperand(operand), axis);
     };
     if (failed(resizeTokens(merged, type, frameAxis, frames / 2, consumed,

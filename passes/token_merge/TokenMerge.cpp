@@ -38,7 +38,8 @@ FailureOr<Value> headAveragedKeys(OpBuilder &b, AttentionOp attention,
   RankedTensorType key = staticType(attention.getKey());
   if (!key || key.getDimSize(0) % batch != 0)
     return failure();
-  Location loc = attention.getLoc();
+  // On the score product's node: the keys are read where it reads them.
+  Location loc = attentionPartLoc(attention.getLoc(), AttentionPart::Scores);
   int64_t g = key.getDimSize(0) / batch, n = key.getDimSize(1),
           heads = attention.getNumHeads(), d = key.getDimSize(2) / heads;
   auto i64s = [&](ArrayRef<int64_t> v) { return b.getDenseI64ArrayAttr(v); };
@@ -58,7 +59,7 @@ FailureOr<Value> headAveragedKeys(OpBuilder &b, AttentionOp attention,
 /// key_bias += log(sizes) for an attention whose keys are the merged tokens
 /// (sizes [B, N, 1]; the bias is [G, N] with the heads in the batch).
 void addSizeBias(OpBuilder &b, AttentionOp attention, Value sizes) {
-  Location loc = attention.getLoc();
+  Location loc = attentionPartLoc(attention.getLoc(), AttentionPart::Mask);
   auto shape = cast<RankedTensorType>(sizes.getType()).getShape();
   int64_t batch = shape[0], n = shape[1];
   int64_t g =
@@ -130,6 +131,7 @@ mica::mergeTokens(func::FuncOp func, const TokenMergeOptions &options) {
                      "token merging: protect and start must be >= 0");
 
   OpBuilder b(func.getContext());
+  FloatMergeOps floatOps(b);
   Value sizes; // [B, N, 1] of the merged stream, once merged
   int64_t originalTokens = 0;
   for (auto [block, entry] : llvm::zip(blocks, report)) {
@@ -213,6 +215,7 @@ mica::mergeTokens(func::FuncOp func, const TokenMergeOptions &options) {
           cast<RankedTensorType>(reduce.getInput().getType()).getRank() == 3) {
         // A mean over tokens weighs each by its size: sum(x * s) / N.
         OpBuilder rb(reduce);
+        FloatMergeOps floatPool(rb);
         Location at = reduce.getLoc();
         Value weighted = MulOp::create(rb, at, reduce.getInput(), sizes);
         Value sum = ReduceOp::create(

@@ -356,12 +356,6 @@ int mica::cli::runCompile() {
     return kUsage;
   }
   options.temporalMerge.keepUnmerged = keepUnmerged;
-  if (!quantizeMode.empty() &&
-      (options.tokenMerge.enabled() || options.temporalMerge.enabled())) {
-    printError("--token-merge and --temporal-merge with --quantize are not "
-               "supported yet: calibration would see the unmerged shapes");
-    return kUsage;
-  }
   options.quantize.mode = quantizeMode;
   options.quantize.calibrationDir = calibrationDir;
   options.quantize.method = calibMethod;

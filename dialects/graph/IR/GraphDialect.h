@@ -37,6 +37,10 @@ std::pair<int64_t, int64_t> getIntegerRange(mlir::Type element);
 /// its consumer; a weight with given scales must keep its integers.
 constexpr llvm::StringLiteral kModelGridAttr = "mica.model_grid";
 constexpr llvm::StringLiteral kWeightScalesAttr = "mica.weight_scales";
+/// Why an op stays float (a string): the quantize passes write it, and
+/// passes before them that need float arithmetic set it first (token
+/// merging's similarity and size-weighted means: "token merge").
+constexpr llvm::StringLiteral kFloatReasonAttr = "mica.float_reason";
 
 /// The patterns rooted at graph.mul that make a written-out layer norm one
 /// graph.layer_norm (LayerNormCanonicalization.cpp), for MulOp's

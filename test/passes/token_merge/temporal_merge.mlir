@@ -6,18 +6,18 @@
 // mean over the pair) and its output is repeated to both frames before the
 // residual add; the residual stream keeps 4 frames.
 // CHECK-LABEL: func.func @spatial_temporal
-// CHECK: %[[P:.*]] = graph.reshape %arg0 {new_shape = array<i64: 1, 2, 2, 1, 6, 8>}
-// CHECK: %[[M:.*]] = graph.reduce <mean> %[[P]] {axes = array<i64: 2>}
-// CHECK: %[[H:.*]] = graph.reshape %[[M]] {new_shape = array<i64: 2, 6, 8>}
+// CHECK: %[[P:.*]] = graph.reshape %arg0 {{{.*}}new_shape = array<i64: 1, 2, 2, 1, 6, 8>}
+// CHECK: %[[M:.*]] = graph.reduce <mean> %[[P]] {axes = array<i64: 2>, mica.float_reason = "token merge"}
+// CHECK: %[[H:.*]] = graph.reshape %[[M]] {{{.*}}new_shape = array<i64: 2, 6, 8>}
 // CHECK: %[[A:.*]] = graph.attention %[[H]], %[[H]], %[[H]] {{.*}} -> tensor<2x6x8xf32>
-// CHECK: %[[U:.*]] = graph.reshape %[[A]] {new_shape = array<i64: 1, 2, 1, 1, 6, 8>}
-// CHECK: %[[B:.*]] = graph.broadcast_to %[[U]] {shape = array<i64: 1, 2, 2, 1, 6, 8>}
-// CHECK: %[[R:.*]] = graph.reshape %[[B]] {new_shape = array<i64: 4, 6, 8>}
+// CHECK: %[[U:.*]] = graph.reshape %[[A]] {{{.*}}new_shape = array<i64: 1, 2, 1, 1, 6, 8>}
+// CHECK: %[[B:.*]] = graph.broadcast_to %[[U]] {{{.*}}shape = array<i64: 1, 2, 2, 1, 6, 8>}
+// CHECK: %[[R:.*]] = graph.reshape %[[B]] {{{.*}}new_shape = array<i64: 4, 6, 8>}
 // CHECK: %[[X1:.*]] = graph.add %arg0, %[[R]] : (tensor<4x6x8xf32>, tensor<4x6x8xf32>)
 // CHECK: %[[T:.*]] = graph.transpose %[[X1]] {perm = array<i64: 1, 0, 2>} : (tensor<4x6x8xf32>) -> tensor<6x4x8xf32>
-// CHECK: graph.reduce <mean> {{.*}} {axes = array<i64: 3>} : (tensor<6x1x2x2x1x8xf32>) -> tensor<6x1x2x1x1x8xf32>
+// CHECK: graph.reduce <mean> {{.*}} {axes = array<i64: 3>, mica.float_reason = "token merge"} : (tensor<6x1x2x2x1x8xf32>) -> tensor<6x1x2x1x1x8xf32>
 // CHECK: graph.attention {{.*}} -> tensor<6x2x8xf32>
-// CHECK: graph.broadcast_to {{.*}} {shape = array<i64: 6, 1, 2, 2, 1, 8>}
+// CHECK: graph.broadcast_to {{.*}} {{{.*}}shape = array<i64: 6, 1, 2, 2, 1, 8>}
 // CHECK: graph.add %[[T]], {{.*}} : (tensor<6x4x8xf32>, tensor<6x4x8xf32>) -> tensor<6x4x8xf32>
 func.func @spatial_temporal(%x: tensor<4x6x8xf32>) -> tensor<6x4x8xf32> {
   %s = graph.attention %x, %x, %x {num_heads = 2 : i64, scale = 0.5 : f64} : (tensor<4x6x8xf32>, tensor<4x6x8xf32>, tensor<4x6x8xf32>) -> tensor<4x6x8xf32>

@@ -9,13 +9,13 @@
 // CHECK-LABEL: func.func @two_blocks
 // CHECK: graph.attention {{.*}} -> tensor<1x7x8xf32>
 // CHECK: %[[SIM:.*]] = graph.matmul {{.*}} -> tensor<1x3x3xf32>
-// CHECK: graph.top_k {{.*}} {axis = 1 : i64, k = 2 : i64}
-// CHECK: graph.scatter_elements {{.*}} {axis = 1 : i64, reduction = "add"} : (tensor<1x3x8xf32>, tensor<1x2x8xi64>, tensor<1x2x8xf32>) -> tensor<1x3x8xf32>
+// CHECK: graph.top_k {{.*}} {axis = 1 : i64, k = 2 : i64, mica.float_reason = "token merge"}
+// CHECK: graph.scatter_elements {{.*}} {axis = 1 : i64, mica.float_reason = "token merge", reduction = "add"} : (tensor<1x3x8xf32>, tensor<1x2x8xi64>, tensor<1x2x8xf32>) -> tensor<1x3x8xf32>
 // CHECK: %[[X0:.*]] = graph.concat {{.*}} -> tensor<1x5x8xf32>
 // CHECK: %[[S0:.*]] = graph.concat {{.*}} -> tensor<1x5x1xf32>
 // CHECK: graph.matmul %[[X0]], {{.*}} -> tensor<1x5x8xf32>
 // CHECK: %[[LOG:.*]] = graph.log %[[S0]]
-// CHECK: %[[BIAS:.*]] = graph.reshape %[[LOG]] {new_shape = array<i64: 1, 5>}
+// CHECK: %[[BIAS:.*]] = graph.reshape %[[LOG]] {mica.float_reason = "token merge", new_shape = array<i64: 1, 5>}
 // CHECK: graph.attention {{.*}} key_bias %[[BIAS]] {{.*}} -> tensor<1x5x8xf32>
 // CHECK: graph.concat {{.*}} -> tensor<1x3x8xf32>
 // CHECK: %[[CLS:.*]] = graph.gather {{.*}} : (tensor<1x3x8xf32>, tensor<i64>) -> tensor<1x8xf32>
@@ -50,7 +50,7 @@ func.func @two_blocks(%x: tensor<1x7x8xf32>) -> tensor<1x8xf32> {
 // CHECK: %[[X:.*]] = graph.concat {{.*}} -> tensor<1x5x8xf32>
 // CHECK: %[[S:.*]] = graph.concat {{.*}} -> tensor<1x5x1xf32>
 // CHECK: %[[W:.*]] = graph.mul %[[X]], %[[S]]
-// CHECK: %[[SUM:.*]] = graph.reduce <sum> %[[W]] {axes = array<i64: 1>, keepdims = false}
+// CHECK: %[[SUM:.*]] = graph.reduce <sum> %[[W]] {axes = array<i64: 1>, keepdims = false, mica.float_reason = "token merge"}
 // CHECK: graph.mul %[[SUM]], %{{.*}} : (tensor<1x8xf32>, tensor<f32>)
 // CHECK-NOT: <mean>
 func.func @mean_pool(%x: tensor<1x7x8xf32>) -> tensor<1x8xf32> {

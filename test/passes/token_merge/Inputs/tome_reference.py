@@ -169,7 +169,7 @@ def train(path, blocks, patch, epochs):
     np.savez(path, test_x=x[-360:], test_y=y[-360:], **params)
 
 
-def run_mica(bin_dir, onnx_path, flag, test_x, test_y, proportional):
+def run_mica(bin_dir, onnx_path, flag, test_x, test_y, proportional, w8a8):
     """Compiles and runs the model with --token-merge FLAG (r=0: without the
     flag) on all held-out images at once; Mica's logits, top-1 and FLOPs."""
     import subprocess
@@ -183,6 +183,13 @@ def run_mica(bin_dir, onnx_path, flag, test_x, test_y, proportional):
                 "--report", os.path.join(tmp, "r.json")]
         if flag != "r=0":
             args += ["--token-merge", flag + ",proportional=" + proportional]
+        if w8a8:
+            calib = os.path.join(tmp, "calib")
+            os.makedirs(calib)
+            for i in range(8):
+                np.save(os.path.join(calib, "c%d.npy" % i),
+                        test_x[i * 8:(i + 1) * 8].reshape(-1, 1, 8, 8).astype(np.float32))
+            args += ["--quantize", "w8a8", "--calibration", calib]
         subprocess.run(args, check=True)
         subprocess.run([mica, "run", os.path.join(tmp, "m.mica"), "--input",
                         "input=" + images, "--output-dir", tmp], check=True,
@@ -208,6 +215,10 @@ def main():
                         "compile and run the ONNX model with --token-merge")
     parser.add_argument("--flops", type=float, default=0,
                         help="with --mica: also compile with flops=F")
+    parser.add_argument("--w8a8", action="store_true",
+                        help="with --mica: compile with --quantize w8a8 "
+                        "(calibrated on 64 training images); --check then "
+                        "compares top-1 with the float reference's")
     parser.add_argument("--check", action="store_true",
                         help="with --mica: fail unless Mica's logits are "
                         "within 1e-4 of the reference, flops=F meets F, and "
@@ -230,7 +241,8 @@ def main():
         line = {"setting": flag}
         if args.mica:
             line.update(run_mica(args.mica, path[:-len(".npz")] + ".onnx",
-                                 flag, test_x, test_y, args.proportional))
+                                 flag, test_x, test_y, args.proportional,
+                                 args.w8a8))
             r = line["r"] if r is None else r
         logits, tokens, macs = vit_forward(p, test_x.astype(np.float64), args.blocks, r,
                                            proportional=args.proportional == "true")
@@ -245,20 +257,24 @@ def main():
         print(json.dumps(line, sort_keys=True))
         sys.stdout.flush()
     if args.check:
-        check(lines, args.flops)
+        check(lines, args.flops, args.w8a8)
 
 
-def check(lines, flops):
+def check(lines, flops, w8a8):
     base = lines[0]["mica_top1"]
     for line in lines:
-        assert line["max_diff"] < 1e-4, line
+        if w8a8:  # int8: within 1 point of the float reference's top-1
+            assert line["mica_top1"] >= line["top1"] - 1.0, line
+        else:
+            assert line["max_diff"] < 1e-4, line
         if line["setting"].startswith("flops="):
             assert line["mica_flops"] <= flops, line
     assert any(line["mica_flops"] <= 0.7 and base - line["mica_top1"] <= 1.0
                for line in lines), "no setting with >= 30% fewer FLOPs " \
         "within 1 point of top-1"
-    print("checked: logits within 1e-4 of the reference, the FLOPs target "
-          "met, >= 30% fewer FLOPs within 1 point")
+    print("checked: %s, the FLOPs target met, >= 30%% fewer FLOPs within 1 "
+          "point" % ("int8 top-1 within 1 point of the float reference" if w8a8
+                     else "logits within 1e-4 of the reference"))
 
 
 if __name__ == "__main__":
