@@ -60,3 +60,18 @@ func.func @mean_pool(%x: tensor<1x7x8xf32>) -> tensor<1x8xf32> {
   return %m : tensor<1x8xf32>
 }
 
+
+// -----
+
+// Cross-attention to another sequence of the same length (keys not
+// computed from the queries' source) is not a place to merge: tokens stay.
+// CHECK-LABEL: func.func @cross_same_length
+// CHECK-NOT: graph.top_k
+// CHECK: return
+func.func @cross_same_length(%x: tensor<1x7x8xf32>, %text: tensor<1x7x8xf32>) -> tensor<1x8xf32> {
+  %zero = graph.constant dense<0> : tensor<i64>
+  %a = graph.attention %x, %text, %text {num_heads = 2 : i64, scale = 0.5 : f64} : (tensor<1x7x8xf32>, tensor<1x7x8xf32>, tensor<1x7x8xf32>) -> tensor<1x7x8xf32>
+  %r = graph.add %x, %a : (tensor<1x7x8xf32>, tensor<1x7x8xf32>) -> tensor<1x7x8xf32>
+  %cls = graph.gather %r, %zero {axis = 1 : i64} : (tensor<1x7x8xf32>, tensor<i64>) -> tensor<1x8xf32>
+  return %cls : tensor<1x8xf32>
+}
