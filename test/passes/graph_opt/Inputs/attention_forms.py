@@ -14,6 +14,8 @@ that `mica compile --token-merge` can form (and merge) its attention.
               F.scaled_dot_product_attention; Debian's torch 1.13 has none)
   single      one head on [B, N, C] without head reshapes, scale on the
               scores by Div
+  postnorm    a post-norm block (BERT): norm(x + attention(x)), timm's
+              attention
 
     attention_forms.py OUT
 """
@@ -49,7 +51,7 @@ class Block(nn.Module):
                 return self.mha(h, h, h, need_weights=False)[0].transpose(0, 1)
             return self.mha(h, h, h, need_weights=False)[0]
         b, n, c = h.shape
-        if form == "timm":
+        if form in ("timm", "postnorm"):
             qkv = self.qkv(h).reshape(b, n, 3, H, D).permute(2, 0, 3, 1, 4)
             q, k, v = qkv.unbind(0)
             a = (q * D ** -0.5) @ k.transpose(-2, -1)
@@ -70,6 +72,8 @@ class Block(nn.Module):
         return self.proj(y.transpose(1, 2).reshape(b, n, c))
 
     def forward(self, x):
+        if self.form == "postnorm":
+            return self.norm(x + self.attention(x))[:, 0]
         x = x + self.attention(self.norm(x))
         return x[:, 0]
 
@@ -77,7 +81,7 @@ class Block(nn.Module):
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for form in ("timm", "hf", "mha", "mha_seq", "split_scale", "single"):
+    for form in ("timm", "hf", "mha", "mha_seq", "split_scale", "single", "postnorm"):
         torch.manual_seed(0)
         model = Block(form).eval()
         x = torch.randn(B, N, C)
