@@ -196,7 +196,8 @@ mica::mergeEntryTokens(ModuleOp module, const TokenMergeRequest &tokens,
     return failure();
   summary.blocks = std::move(*blocks);
   if (frames.enabled()) {
-    mica::TemporalMergeOptions pass{frames.frames, frames.first, frames.last};
+    mica::TemporalMergeOptions pass{frames.frames, frames.first, frames.last,
+                                    frames.dim};
     if (failed(mergeFrames(module.lookupSymbol<func::FuncOp>("main"), pass,
                            summary.blocks)))
       return failure();

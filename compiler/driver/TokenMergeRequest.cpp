@@ -57,13 +57,16 @@ bool mica::parseTemporalMerge(llvm::StringRef text,
     auto [key, value] = item.trim().split('=');
     auto fail = [&](const std::string &why) {
       error = "--temporal-merge: " + why + " in '" + item.str() +
-              "' (expected frames=F[,blocks=A-B])";
+              "' (expected frames=F[,blocks=A-B][,dim=D])";
       return false;
     };
     if (key == "frames") {
       if (value.getAsInteger(10, request.frames) || request.frames < 2 ||
           request.frames % 2)
         return fail("expected an even number of frames >= 2");
+    } else if (key == "dim") {
+      if (value.getAsInteger(10, request.dim) || request.dim < 0)
+        return fail("expected a non-negative dim index");
     } else if (key == "blocks") {
       auto [first, last] = value.split('-');
       if (first.getAsInteger(10, request.first) ||

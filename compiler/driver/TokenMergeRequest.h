@@ -25,11 +25,14 @@ struct TokenMergeRequest {
   bool enabled() const { return r > 0 || flops > 0; }
 };
 
-/// `--temporal-merge frames=F[,blocks=A-B]` (docs/token-merging.md): frame
-/// pairs averaged around the attention of blocks A..B (all by default).
+/// `--temporal-merge frames=F[,blocks=A-B][,dim=D]` (docs/token-merging.md):
+/// frame pairs averaged around the attention of blocks A..B (all by default).
 struct TemporalMergeRequest {
   int64_t frames = 0;
   int64_t first = 0, last = -1;
+  /// dim=D: the frame axis's index in the input, when several dims have F
+  /// elements (-1: the only one).
+  int64_t dim = -1;
   /// --keep-unmerged: each entry point also compiled without merging, as
   /// NAME_unmerged, sharing the weights.
   bool keepUnmerged = false;

@@ -67,7 +67,8 @@ def TemporalMerge : Pass<"mica-temporal-merge", "::mlir::ModuleOp"> {
     frame, then over the frames of a token, as in Open-Sora's STDiT), at
     compile time with static shapes:
 
-    1. the frame axis is the input dim of `frames` elements (exactly one);
+    1. the frame axis is the input dim of `frames` elements (exactly one,
+       or the one at index `dim`);
        it is traced forward through reshapes, transposes, elementwise and
        per-token ops, products and attention queries (Atom.h), also where it
        shares a dim with the batch or the heads;
@@ -93,6 +94,9 @@ def TemporalMerge : Pass<"mica-temporal-merge", "::mlir::ModuleOp"> {
            "First merged block">,
     Option<"last", "last", "int64_t", /*default=*/"-1",
            "Last merged block (-1: the last block)">,
+    Option<"dim", "dim", "int64_t", /*default=*/"-1",
+           "Index of the frame axis among the input's dims, when several "
+           "have `frames` elements (-1: the only one)">,
   ];
   let dependentDialects = ["::mica::graph::GraphDialect"];
 }

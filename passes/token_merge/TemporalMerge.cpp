@@ -94,32 +94,35 @@ LogicalResult mica::mergeFrames(func::FuncOp func,
   if (frames % 2)
     return emitError(loc, "temporal merging averages frame pairs: frames=")
            << frames << " is odd";
-  // The frame axis: the one input dim of `frames` elements.
+  // The frame axis: the one input dim of `frames` elements (at index
+  // `dim` when given).
   Value input;
   Atom atom{0, 1, frames};
   std::string candidates;
+  int count = 0;
   for (BlockArgument arg : func.getArguments()) {
     auto type = dyn_cast<RankedTensorType>(arg.getType());
-    for (int64_t d = 0; type && d < type.getRank(); ++d)
-      if (type.getDimSize(d) == frames) {
-        candidates +=
-            (candidates.empty() ? "" : ", ") + std::string("input #") +
-            std::to_string(arg.getArgNumber()) + " dim " + std::to_string(d);
-        if (!input) {
-          input = arg;
-          atom.dim = d;
-        } else {
-          input = Value();
-        }
+    for (int64_t d = 0; type && d < type.getRank(); ++d) {
+      if (type.getDimSize(d) != frames ||
+          (options.dim >= 0 && d != options.dim))
+        continue;
+      candidates += (candidates.empty() ? "" : ", ") + std::string("input #") +
+                    std::to_string(arg.getArgNumber()) + " dim " +
+                    std::to_string(d);
+      if (count++ == 0) {
+        input = arg;
+        atom.dim = d;
       }
+    }
   }
-  if (candidates.empty())
-    return emitError(loc, "temporal merging: no input dim has frames=")
-           << frames << " elements";
-  if (!input)
+  if (count == 0)
+    return emitError(loc, "temporal merging: no input dim")
+           << (options.dim >= 0 ? " " + std::to_string(options.dim) : "")
+           << " has frames=" << frames << " elements";
+  if (count > 1)
     return emitError(loc, "temporal merging: several input dims have ")
            << frames << " elements (" << candidates
-           << "); the frame axis must be the only one";
+           << "); the frame axis must be the only one (name its dim: dim=D)";
 
   SmallVector<TransformerBlock> blocks = findTransformerBlocks(func);
   int64_t last = options.last < 0 ? (int64_t)blocks.size() - 1 : options.last;
@@ -196,7 +199,7 @@ struct TemporalMergePass : mica::impl::TemporalMergeBase<TemporalMergePass> {
   using TemporalMergeBase::TemporalMergeBase;
 
   void runOnOperation() override {
-    TemporalMergeOptions options{frames, first, last};
+    TemporalMergeOptions options{frames, first, last, dim};
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;

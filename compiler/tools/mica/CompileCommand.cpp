@@ -168,11 +168,13 @@ cl::opt<std::string> temporalMerge(
              "transformers: frames=F (the input dim of F elements is the "
              "frame axis, traced through the graph) [,blocks=A-B attention "
              "blocks, counted from 0 over every attention in graph order "
-             "(default: all)]: consecutive frame pairs are averaged before "
+             "(default: all)] [,dim=D the frame axis's index in the input, "
+             "when several dims have F elements]: consecutive frame pairs "
+             "are averaged before "
              "those blocks' attention and the result repeated to both "
              "frames after it. docs/token-merging.md"),
-    cl::value_desc("frames=F[,blocks=A-B]"), cl::sub(cli::compileCommand),
-    cl::cat(cli::compileCategory));
+    cl::value_desc("frames=F[,blocks=A-B][,dim=D]"),
+    cl::sub(cli::compileCommand), cl::cat(cli::compileCategory));
 cl::opt<bool> keepUnmerged(
     "keep-unmerged",
     cl::desc("With --temporal-merge: also compile each entry point without "

@@ -27,3 +27,4 @@ func.func @spatial_temporal(%x: tensor<4x6x8xf32>) -> tensor<6x4x8xf32> {
   %x2 = graph.add %t, %a : (tensor<6x4x8xf32>, tensor<6x4x8xf32>) -> tensor<6x4x8xf32>
   return %x2 : tensor<6x4x8xf32>
 }
+

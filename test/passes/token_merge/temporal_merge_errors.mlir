@@ -13,9 +13,19 @@ func.func @lost(%x: tensor<4x6x8xf32>, %y: tensor<3x6x8xf32>) -> tensor<3x6x8xf3
 
 // -----
 
-// expected-error @+1 {{temporal merging: several input dims have 4 elements (input #0 dim 0, input #0 dim 1); the frame axis must be the only one}}
+// expected-error @+1 {{temporal merging: several input dims have 4 elements (input #0 dim 0, input #0 dim 1); the frame axis must be the only one (name its dim: dim=D)}}
 func.func @ambiguous(%x: tensor<4x4x8xf32>) -> tensor<4x4x8xf32> {
   %a = graph.attention %x, %x, %x {num_heads = 2 : i64, scale = 0.5 : f64} : (tensor<4x4x8xf32>, tensor<4x4x8xf32>, tensor<4x4x8xf32>) -> tensor<4x4x8xf32>
   %r = graph.add %x, %a : (tensor<4x4x8xf32>, tensor<4x4x8xf32>) -> tensor<4x4x8xf32>
   return %r : tensor<4x4x8xf32>
+}
+
+// -----
+
+// Three candidate dims are as ambiguous as two.
+// expected-error @+1 {{temporal merging: several input dims have 4 elements (input #0 dim 0, input #0 dim 1, input #0 dim 2)}}
+func.func @three(%x: tensor<4x4x4xf32>) -> tensor<4x4x4xf32> {
+  %a = graph.attention %x, %x, %x {num_heads = 2 : i64, scale = 0.5 : f64} : (tensor<4x4x4xf32>, tensor<4x4x4xf32>, tensor<4x4x4xf32>) -> tensor<4x4x4xf32>
+  %r = graph.add %x, %a : (tensor<4x4x4xf32>, tensor<4x4x4xf32>) -> tensor<4x4x4xf32>
+  return %r : tensor<4x4x4xf32>
 }
