@@ -159,6 +159,10 @@ mica::mergeTokens(func::FuncOp func, const TokenMergeOptions &options) {
                  "token merging needs a static [B, N, C] token stream after "
                  "block ")
              << block.index << " (give --input-shape), got " << x.getType();
+    if (!type.getElementType().isF32())
+      return block.residual.emitError("token merging supports float32 token "
+                                      "streams, got ")
+             << type.getElementType();
     // The token axis: the one of the first two dims that holds N.
     bool first = type.getDimSize(0) == n, second = type.getDimSize(1) == n;
     if (first == second)
