@@ -89,6 +89,7 @@ mica::calibrate(MLIRContext &context, const CompileOptions &options,
   floatOptions.frozenInputs = options.frozenInputs;
   floatOptions.progress = options.progress;
   // Merged shapes are what the quantised model computes on.
+  floatOptions.prune = options.prune;
   floatOptions.tokenMerge = options.tokenMerge;
   floatOptions.temporalMerge = options.temporalMerge;
   floatOptions.temporalMerge.keepUnmerged = false;

@@ -144,7 +144,10 @@ CompileResult mica::compile(MLIRContext &context,
   OwningOpRef<ModuleOp> program;
   std::vector<artifact::EntryPoint> signatures;
   int64_t flopsOriginal = 0;
-  std::optional<llvm::json::Object> merging;
+  // The report's sections of the passes run per entry point (the first
+  // entry's numbers).
+  llvm::json::Object compression;
+  PruneRequest prune = options.prune;
   for (const EntrySpec &entry : entries) {
     LoadOptions load;
     load.inputShapes = entryShapes(options, entry);
@@ -173,6 +176,20 @@ CompileResult mica::compile(MLIRContext &context,
     }
     int64_t entryFlops = graph::countAllMultiplyAdds(func);
     flopsOriginal += entryFlops;
+    if (prune.enabled()) {
+      timer.start("pruning channels" + suffix);
+      FailureOr<PruneSummary> pruned =
+          pruneEntryChannels(module, prune, entryFlops, result.error);
+      if (failed(pruned))
+        return fail();
+      if (!compression.get("prune")) {
+        compression["prune"] = pruneJson(options.prune, *pruned);
+        // Every entry point prunes the same channels, so that they share
+        // the pruned weights: the fraction found for the first one.
+        prune.flops = 0;
+        prune.channels = pruned->fraction;
+      }
+    }
     if (entry.merge &&
         (options.tokenMerge.enabled() || options.temporalMerge.enabled())) {
       timer.start("merging tokens" + suffix);
@@ -181,8 +198,10 @@ CompileResult mica::compile(MLIRContext &context,
                            entryFlops, result.error);
       if (failed(merged))
         return fail();
-      if (!merging)
-        merging = mergeJson(options.tokenMerge, options.temporalMerge, *merged);
+      if (!compression.get("transformer_blocks"))
+        for (auto &[key, value] : mergeJson(options.tokenMerge,
+                                            options.temporalMerge, *merged))
+          compression[key] = std::move(value);
     }
     if (options.afterNormalize)
       options.afterNormalize(func);
@@ -213,13 +232,17 @@ CompileResult mica::compile(MLIRContext &context,
     result.error.kind = kindOfFailedPass(failedPass, module);
     return failure();
   };
+  // The calibration and SQNR models are compiled like this one, with the
+  // pruning fraction the first entry point settled on.
+  CompileOptions calibrationOptions = options;
+  calibrationOptions.prune = prune;
   std::unique_ptr<Calibration> calibration;
   if (options.quantize.ranges) {
     attachRanges(module, *options.quantize.ranges);
   } else if (!options.quantize.mode.empty()) {
     timer.start("calibrating");
     FailureOr<std::unique_ptr<Calibration>> calibrated =
-        calibrate(context, options, module, result.error);
+        calibrate(context, calibrationOptions, module, result.error);
     if (failed(calibrated))
       return fail();
     calibration = std::move(*calibrated);
@@ -238,7 +261,8 @@ CompileResult mica::compile(MLIRContext &context,
   if (calibration) {
     timer.start("measuring SQNR");
     FailureOr<std::map<std::string, double>> measured =
-        measureLayerSqnr(context, options, *calibration, module, result.error);
+        measureLayerSqnr(context, calibrationOptions, *calibration, module,
+                         result.error);
     if (failed(measured))
       return fail();
     sqnr = std::move(*measured);
@@ -278,7 +302,7 @@ CompileResult mica::compile(MLIRContext &context,
   result.artifact = std::move(*art);
   result.artifact.reportJson = reportJson(
       result.artifact, options, *description, flopsOriginal, flopsCompiled,
-      quantization ? &*quantization : nullptr, merging ? &*merging : nullptr);
+      quantization ? &*quantization : nullptr, &compression);
   result.bytes = artifact::serializeArtifact(result.artifact);
   timer.stop();
   result.ok = true;

@@ -12,6 +12,7 @@
 #define MICA_COMPILER_DRIVER_COMPILE_H
 
 #include "compiler/artifact/Artifact.h"
+#include "compiler/driver/PruneRequest.h"
 #include "compiler/driver/QuantizeOptions.h"
 #include "compiler/driver/TokenMergeRequest.h"
 #include "compiler/onnx/ImportOptions.h"
@@ -55,6 +56,8 @@ struct CompileOptions {
   LoweringOptions lowering;
   /// --quantize and calibration.
   QuantizeOptions quantize;
+  /// --prune (every entry point, the same channels).
+  PruneRequest prune;
   /// --token-merge and --temporal-merge (every entry point but the
   /// NAME_unmerged ones).
   TokenMergeRequest tokenMerge;

@@ -27,6 +27,7 @@ mica::measureLayerSqnr(MLIRContext &context, const CompileOptions &options,
   quantized.modelPath = options.modelPath;
   quantized.frozenInputs = options.frozenInputs;
   quantized.progress = options.progress;
+  quantized.prune = options.prune;
   quantized.tokenMerge = options.tokenMerge;
   quantized.temporalMerge = options.temporalMerge;
   quantized.temporalMerge.keepUnmerged = false;

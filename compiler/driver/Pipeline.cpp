@@ -123,6 +123,74 @@ void mica::buildCompressionPipeline(OpPassManager &pm,
   }
 }
 
+/// The bytes of the constants of `module`.
+static int64_t constantBytes(ModuleOp module) {
+  int64_t total = 0;
+  module.walk([&](graph::ConstantOp op) {
+    auto type = cast<ShapedType>(op.getType());
+    total += type.getNumElements() *
+             ((type.getElementTypeBitWidth() + 7) / 8);
+  });
+  return total;
+}
+
+FailureOr<PruneSummary> mica::pruneEntryChannels(ModuleOp module,
+                                                 const PruneRequest &request,
+                                                 int64_t flopsOriginal,
+                                                 CompileError &error) {
+  error.kind = ErrorKind::Unsupported;
+  PruneSummary summary;
+  summary.constantsBefore = constantBytes(module);
+  auto prune = [&](ModuleOp target, double fraction) {
+    mica::PruneChannelsOptions pass{fraction, request.score, request.round};
+    return pruneChannels(target.lookupSymbol<func::FuncOp>("main"), pass);
+  };
+  summary.fraction = request.channels;
+  if (request.flops > 0) {
+    // Multiply-adds fall as the fraction grows (a step where a group's
+    // rounding moves): the smallest fraction, in 1/256, meeting the target.
+    auto trial = [&](double fraction) -> std::optional<int64_t> {
+      OwningOpRef<ModuleOp> copy = module.clone();
+      if (failed(prune(*copy, fraction)))
+        return std::nullopt;
+      return graph::countAllMultiplyAdds(*copy);
+    };
+    double target = request.flops * flopsOriginal;
+    int lo = 0, hi = 255;
+    std::optional<int64_t> most = trial(hi / 256.0);
+    if (!most)
+      return failure();
+    if (*most > target) {
+      error.kind = ErrorKind::InvalidModel;
+      error.message =
+          llvm::formatv("--prune flops={0}: removing all but the last "
+                        "channels of every prunable group leaves {1:F3} of "
+                        "the original multiply-adds",
+                        request.flops,
+                        static_cast<double>(*most) / flopsOriginal)
+              .str();
+      return failure();
+    }
+    while (lo + 1 < hi) {
+      int mid = (lo + hi) / 2;
+      std::optional<int64_t> f = trial(mid / 256.0);
+      (f && *f <= target ? hi : lo) = mid;
+    }
+    summary.fraction = hi / 256.0;
+  }
+  FailureOr<SmallVector<PrunedGroup>> groups = prune(module, summary.fraction);
+  if (failed(groups))
+    return failure();
+  summary.groups = std::move(*groups);
+  // Shapes changed: the folds and dead constants the rewrite leaves.
+  PassManager cleanup(module.getContext());
+  cleanup.addPass(createCanonicalizerPass());
+  if (failed(cleanup.run(module)))
+    return failure();
+  summary.constantsAfter = constantBytes(module);
+  return summary;
+}
+
 /// The multiply-adds of the attention ops of `module`.
 static int64_t attentionFlops(ModuleOp module) {
   int64_t total = 0;

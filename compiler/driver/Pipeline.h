@@ -23,10 +23,12 @@
 #ifndef MICA_COMPILER_DRIVER_PIPELINE_H
 #define MICA_COMPILER_DRIVER_PIPELINE_H
 
+#include "compiler/driver/PruneRequest.h"
 #include "compiler/driver/QuantizeOptions.h"
 #include "compiler/driver/TokenMergeRequest.h"
 #include "compiler/onnx/ImportOptions.h"
 #include "compiler/support/ErrorKind.h"
+#include "passes/prune/Passes.h"
 #include "passes/token_merge/Passes.h"
 #include "targets/Target.h"
 
@@ -55,7 +57,9 @@ importAndNormalize(mlir::MLIRContext &context, const std::string &path,
 
 /// Stage 3: the compression families, in this fixed order (each lands with
 /// its issue; quantize is the first):
-///   prune         removes weights, so later stages see the smaller graph;
+///   prune         removes channels, so later stages see the smaller graph:
+///                 like token merging it changes shapes, so it runs per
+///                 entry point before stage 3 (pruneEntryChannels below);
 ///   token merge   changes activation shapes, which calibration must see:
 ///                 it runs per entry point before stage 3 (mergeEntryTokens
 ///                 below), so that each entry's signature, taps and plan
@@ -72,6 +76,24 @@ importAndNormalize(mlir::MLIRContext &context, const std::string &path,
 /// 2), which say how to quantise it: it runs integer without calibration.
 void buildCompressionPipeline(mlir::OpPassManager &pm,
                               const QuantizeOptions &quantize, bool hasQdq);
+
+/// What pruning did to one entry point: the channel groups (with what each
+/// lost), the channel fraction used, and the bytes of its constants.
+struct PruneSummary {
+  llvm::SmallVector<PrunedGroup> groups;
+  double fraction = 0;
+  int64_t constantsBefore = 0, constantsAfter = 0;
+};
+
+/// Channel pruning of one entry point's module (between stages 2 and 3,
+/// before token merging): mica-prune-channels with the request's fraction
+/// or, with `flops`, the smallest fraction (to 1/256) that brings the
+/// multiply-adds to that fraction of `flopsOriginal`. Errors name the node
+/// where the rewrite fails, or say that the target cannot be met.
+mlir::FailureOr<PruneSummary> pruneEntryChannels(mlir::ModuleOp module,
+                                                 const PruneRequest &request,
+                                                 int64_t flopsOriginal,
+                                                 CompileError &error);
 
 /// What merging did to one entry point: the transformer blocks with their
 /// tokens (and frames), the r used, and the attention's multiply-adds.

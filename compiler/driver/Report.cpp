@@ -45,7 +45,7 @@ std::string mica::reportJson(const artifact::Artifact &art,
                              const TargetDescription &target,
                              int64_t flopsOriginal, int64_t flopsCompiled,
                              const llvm::json::Object *quantization,
-                             const llvm::json::Object *merging) {
+                             const llvm::json::Object *compression) {
   llvm::json::Array entries;
   const artifact::EntryPoint *largest = &art.entryPoints.front();
   int64_t constants = 0, code = 0;
@@ -81,8 +81,8 @@ std::string mica::reportJson(const artifact::Artifact &art,
   };
   if (quantization)
     report["quantization"] = llvm::json::Object(*quantization);
-  if (merging)
-    for (const auto &[key, value] : *merging)
+  if (compression)
+    for (const auto &[key, value] : *compression)
       report[key] = value;
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -127,5 +127,37 @@ llvm::json::Object mica::mergeJson(const TokenMergeRequest &tokens,
                            {"first", frames.first},
                            {"last", frames.last},
                            {"keep_unmerged", frames.keepUnmerged}};
+  return object;
+}
+
+llvm::json::Object mica::pruneJson(const PruneRequest &request,
+                                   const PruneSummary &summary) {
+  llvm::json::Array groups;
+  int64_t channels = 0, removed = 0;
+  for (const PrunedGroup &group : summary.groups) {
+    llvm::json::Array indices;
+    for (int64_t c : group.removed)
+      indices.push_back(c);
+    channels += group.channels;
+    removed += group.removed.size();
+    groups.push_back(llvm::json::Object{
+        {"node", group.node},
+        {"op", group.op},
+        {"channels", group.channels},
+        {"kept", group.channels - static_cast<int64_t>(group.removed.size())},
+        {"removed", std::move(indices)}});
+  }
+  llvm::json::Object object{
+      {"score", request.score},
+      {"round", request.round},
+      {"fraction", summary.fraction},
+      {"channels", llvm::json::Object{{"prunable", channels},
+                                      {"removed", removed}}},
+      {"constants_bytes",
+       llvm::json::Object{{"original", summary.constantsBefore},
+                          {"pruned", summary.constantsAfter}}},
+      {"groups", std::move(groups)}};
+  if (request.flops > 0)
+    object["flops_target"] = request.flops;
   return object;
 }

@@ -15,15 +15,15 @@ namespace mica {
 /// arena (what any context needs at most); with several entry points each
 /// also has its own. `flops` are the multiply-adds of the imported graph and
 /// of the graph after the compression stage (dialects/graph/Analysis).
-/// `quantization` (QuantizationReport.h) and the keys of `merging`
-/// (mergeJson)
-/// are added when not null.
+/// `quantization` (QuantizationReport.h) is added when not null, and the
+/// keys of `compression` (the sections of the per-entry passes: pruneJson,
+/// mergeJson).
 std::string reportJson(const artifact::Artifact &art,
                        const CompileOptions &options,
                        const TargetDescription &target, int64_t flopsOriginal,
                        int64_t flopsCompiled,
                        const llvm::json::Object *quantization = nullptr,
-                       const llvm::json::Object *merging = nullptr);
+                       const llvm::json::Object *compression = nullptr);
 
 /// The report's merging sections: "token_merge" (the settings, r as
 /// chosen for flops=F) and "temporal_merge" when asked, "attention_flops"
@@ -33,6 +33,13 @@ std::string reportJson(const artifact::Artifact &art,
 llvm::json::Object mergeJson(const TokenMergeRequest &tokens,
                              const TemporalMergeRequest &frames,
                              const MergeSummary &summary);
+
+/// The report's "prune" section: the request, the channel fraction used,
+/// the constants' bytes before and after, and per channel group its
+/// producer (ONNX node and op), channels before and after and the indices
+/// removed.
+llvm::json::Object pruneJson(const PruneRequest &request,
+                             const PruneSummary &summary);
 
 } // namespace mica
 

@@ -9,6 +9,7 @@
 #include "dialects/onnx/IR/OnnxDialect.h"
 #include "passes/fusion/Passes.h"
 #include "passes/graph_opt/Passes.h"
+#include "passes/prune/Passes.h"
 #include "passes/quantize/Passes.h"
 #include "passes/token_merge/Passes.h"
 #include "targets/cpu/Pipeline.h"
@@ -48,6 +49,7 @@ void mica::registerAllPasses() {
   mica::registerGraphToLinalgPasses();
   mica::registerFusionPasses();
   mica::registerGraphOptPasses();
+  mica::registerPrunePasses();
   mica::registerQuantizePasses();
   mica::registerTokenMergePasses();
   mica::registerKernelPasses();

@@ -1,15 +1,13 @@
-//===- Atom.h - A token or frame axis inside a tensor's dims ----*- C++ -*-===//
+//===- Atom.h - Token and frame axes through ops ----------------*- C++ -*-===//
 //
 // Token and frame axes are followed through the reshapes and transposes
-// exporters put around attention, where they are often merged with other
-// axes (torch's MultiheadAttention puts the frames of a video in the batch
-// and the heads after them: [frames * heads, S, D]). An Atom says where an
-// axis of `extent` elements sits: in dim `dim`, with `inner` elements of
-// that dim inside each of its steps (the dim is outer * extent * inner).
+// exporters put around attention (Atom, dialects/graph/Analysis/Atom.h).
 //
 //===----------------------------------------------------------------------===//
 #ifndef MICA_PASSES_TOKEN_MERGE_ATOM_H
 #define MICA_PASSES_TOKEN_MERGE_ATOM_H
+
+#include "dialects/graph/Analysis/Atom.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Operation.h"
@@ -17,18 +15,6 @@
 #include <optional>
 
 namespace mica {
-
-struct Atom {
-  int64_t dim = 0;
-  int64_t inner = 1;
-  int64_t extent = 0;
-};
-
-/// The atom after a row-major reshape from `in` to `out` (static shapes):
-/// the output dim that holds it whole, or nullopt when the reshape splits
-/// it across dims.
-std::optional<Atom> atomThroughReshape(llvm::ArrayRef<int64_t> in, Atom atom,
-                                       llvm::ArrayRef<int64_t> out);
 
 /// The atom in the result of `op` reading it in operand `operand`, for the
 /// ops that keep it (layout ops, elementwise and per-token ops, the rows of

@@ -150,6 +150,19 @@ cl::list<std::string> keepFloat(
              "MatMul) that stay float, comma-separated or repeated"),
     cl::value_desc("node-or-op,..."), cl::CommaSeparated,
     cl::sub(cli::compileCommand), cl::cat(cli::compileCategory));
+cl::opt<std::string> pruneFlag(
+    "prune",
+    cl::desc("Structured channel pruning at compile time: channels=F "
+             "removes the fraction F of each group of channels that must go "
+             "together (a layer's output channels with everything they "
+             "reach: batch norms, depthwise convs, residual adds, the next "
+             "layer's inputs), the lowest scored; or flops=F: the fraction "
+             "that brings the multiply-adds to F of the original. "
+             "[,score=l1|l2 mean |w| or w^2 of the producing weights (l1)] "
+             "[,round=N channels kept per group a multiple of N (1)]. "
+             "docs/pruning.md"),
+    cl::value_desc("channels=F|flops=F[,score=..][,round=N]"),
+    cl::sub(cli::compileCommand), cl::cat(cli::compileCategory));
 cl::opt<std::string> tokenMerge(
     "token-merge",
     cl::desc("Merge similar tokens of a vision transformer after each "
@@ -340,6 +353,10 @@ int mica::cli::runCompile() {
   }
   if (calibSamples < 0) {
     printError("--calib-samples must not be negative");
+    return kUsage;
+  }
+  if (!pruneFlag.empty() && !parsePrune(pruneFlag, options.prune, error)) {
+    printError(error);
     return kUsage;
   }
   if (!tokenMerge.empty()) {

@@ -135,6 +135,43 @@ void printFlopsAndBlocks(const JsonValue &report) {
   }
 }
 
+/// When channels were pruned: "pruning: removed/prunable channels (score),
+/// constants before -> after" and one line per group: its producer node,
+/// op and channels before -> after.
+std::string formatBytes(uint64_t bytes);
+
+void printPruning(const JsonValue &report) {
+  const JsonValue *prune = report.get("prune");
+  if (!prune)
+    return;
+  const JsonValue *channels = prune->get("channels");
+  const JsonValue *constants = prune->get("constants_bytes");
+  const JsonValue *score = prune->get("score");
+  std::printf("pruning: %.0f of %.0f channels removed (fraction %.3f, score "
+              "%s), constants %s -> %s\n",
+              numberAt(channels, "removed"), numberAt(channels, "prunable"),
+              numberAt(prune, "fraction"),
+              score && score->kind == JsonValue::Kind::String
+                  ? score->string.c_str()
+                  : "?",
+              formatBytes((uint64_t)numberAt(constants, "original")).c_str(),
+              formatBytes((uint64_t)numberAt(constants, "pruned")).c_str());
+  const JsonValue *groups = prune->get("groups");
+  if (!groups || groups->kind != JsonValue::Kind::Array)
+    return;
+  for (const JsonValue &group : groups->items) {
+    const JsonValue *node = group.get("node");
+    const JsonValue *op = group.get("op");
+    std::printf("    %s (%s): channels %.0f -> %.0f\n",
+                node && node->kind == JsonValue::Kind::String
+                    ? node->string.c_str()
+                    : "?",
+                op && op->kind == JsonValue::Kind::String ? op->string.c_str()
+                                                          : "?",
+                numberAt(&group, "channels"), numberAt(&group, "kept"));
+  }
+}
+
 /// "precision: N int8, M float, ..." and one line per node in the order of
 /// the node table: name, op type, precision, SQNR, why it is float.
 void printPrecisionText(const mica_model *model,
@@ -285,8 +322,10 @@ void printText(const std::string &path, const mica_model *model) {
   std::string report = str(mica_model_report_json(model));
   JsonValue parsed;
   std::map<std::string, NodePrecision> precision;
-  if (parseJson(report, parsed))
+  if (parseJson(report, parsed)) {
     printFlopsAndBlocks(parsed);
+    printPruning(parsed);
+  }
   if (parseJson(report, parsed) && readPrecision(parsed, precision))
     printPrecisionText(model, precision);
   else if (!report.empty())

@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""Channel pruning's latency and size against its FLOPs, on zoo models.
+
+    bench_prune.py --mica BUILD/bin --zoo BUILD/zoo --out DIR
+                   [--models resnet18,mobilenet_v2,vit_tiny]
+                   [--settings flops=0.7,flops=0.7:round=8,channels=0.3]
+                   [--rounds 5] [--repeat 10] [--warmup 3]
+
+Per model, Mica compiles it dense and with `--prune SETTING` for each
+setting (`:` in a setting stands for `,`); ONNX Runtime runs the dense
+model. Interleaved over rounds on 1 thread (the order rotating every
+round). Per setting: the median latency, its ratio to Mica dense and to
+ORT (medians of per-round ratios), the multiply-adds and constants bytes
+against dense (compile report), the channels removed, and the output's
+cosine similarity to the dense output (the zoo's weights are random, so
+cosine stands for accuracy here; tests/passes/prune measures top-1 on
+trained models).
+
+Outputs DIR/bench_prune.json and .md. A measurement, never a pass/fail
+test.
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from bench import load_pb, log  # noqa: E402
+from bench_token_merge import (compile_model, cosine, output, ratio,  # noqa: E402
+                               timed_rounds)
+
+
+def bench_model(args, mica, work, name):
+    model = os.path.join(args.zoo, name, "model.onnx")
+    tensor, array = load_pb(os.path.join(args.zoo, name, "test_data_set_0",
+                                         "input_0.pb"))
+    npy = os.path.join(work, name + ".input.npy")
+    np.save(npy, array)
+    raw = os.path.join(work, name + ".input.bin")
+    np.ascontiguousarray(array).tofile(raw)
+    dims = "x".join(str(d) for d in array.shape)
+    settings = [("dense", [])] + [
+        (s, ["--prune", s.replace(":", ",")]) for s in args.settings.split(",")]
+    builds = {}
+    for label, flags in settings:
+        log("%s: compiling %s" % (name, label))
+        artifact = os.path.join(work, "%s_%s.mica" % (
+            name, label.replace("=", "").replace(":", "_")))
+        report, seconds = compile_model(mica, model, artifact, flags)
+        builds[label] = (artifact, report, seconds,
+                         output(mica, artifact, npy, artifact + ".out"))
+    cmds = {label: [mica, "run", b[0], "--input", npy, "--json", "--repeat",
+                    str(args.repeat), "--warmup", str(args.warmup)]
+            for label, b in builds.items()}
+    cmds["ort"] = ["node", os.path.join(HERE, "ort_run.js"), "--model", model,
+                   "--threads", "1", "--repeat", str(args.repeat), "--warmup",
+                   str(args.warmup), "--input",
+                   "%s=%s:float32:%s" % (tensor.name, raw, dims)]
+    times = timed_rounds(cmds, args.rounds, name)
+    dense = builds["dense"]
+    rows = []
+    for label, (artifact, report, seconds, out) in builds.items():
+        prune = report.get("prune", {})
+        channels = prune.get("channels", {"removed": 0, "prunable": 0})
+        rows.append({
+            "setting": label,
+            "ms": round(statistics.median(times[label]), 3),
+            "vs_dense": ratio(times, label, "dense"),
+            "vs_ort": ratio(times, label, "ort"),
+            "flops": round(report["flops"]["compiled"] /
+                           dense[1]["flops"]["compiled"], 3),
+            "constants": round(report["constants_bytes"] /
+                               dense[1]["constants_bytes"], 3),
+            "channels_removed": "%d/%d" % (channels["removed"],
+                                           channels["prunable"]),
+            "fraction": round(prune.get("fraction", 0.0), 3),
+            "cosine": round(cosine(dense[3], out), 4),
+            "compile_s": round(seconds, 1),
+        })
+    return {"ort_ms": round(statistics.median(times["ort"]), 3), "rows": rows}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mica", required=True)
+    parser.add_argument("--zoo", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--models", default="resnet18,mobilenet_v2,vit_tiny")
+    parser.add_argument("--settings",
+                        default="flops=0.7,flops=0.7:round=8,channels=0.3")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=3)
+    args = parser.parse_args()
+    work = os.path.join(args.out, "work_prune")
+    os.makedirs(work, exist_ok=True)
+    mica = os.path.join(args.mica, "mica")
+    result = {"schema_version": 1, "threads": 1, "rounds": args.rounds,
+              "models": {name: bench_model(args, mica, work, name)
+                         for name in args.models.split(",")}}
+    with open(os.path.join(args.out, "bench_prune.json"), "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    lines = []
+    for name, model in result["models"].items():
+        lines += ["%s (ORT dense %.2f ms)" % (name, model["ort_ms"]), "",
+                  "| setting | Mica ms | vs dense | vs ORT | FLOPs | "
+                  "constants | channels removed | fraction | cosine | "
+                  "compile s |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in model["rows"]:
+            lines.append("| %s | %.2f | %.3f | %.3f | %.3f | %.3f | %s | "
+                         "%.3f | %.4f | %.1f |" % (
+                             r["setting"], r["ms"], r["vs_dense"], r["vs_ort"],
+                             r["flops"], r["constants"], r["channels_removed"],
+                             r["fraction"], r["cosine"], r["compile_s"]))
+        lines.append("")
+    table = "\n".join(lines)
+    with open(os.path.join(args.out, "bench_prune.md"), "w") as f:
+        f.write(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+//===- PruneRequest.cpp - Parsing `--prune` -------------------------------===//
+#include "compiler/driver/PruneRequest.h"
+
+#include "llvm/ADT/SmallVector.h"
+
+using namespace mica;
+
+bool mica::parsePrune(llvm::StringRef text, PruneRequest &request,
+                      std::string &error) {
+  llvm::SmallVector<llvm::StringRef> items;
+  text.split(items, ',');
+  bool sawChannels = false, sawFlops = false;
+  for (llvm::StringRef item : items) {
+    auto [key, value] = item.trim().split('=');
+    auto fail = [&](const std::string &why) {
+      error = "--prune: " + why + " in '" + item.str() +
+              "' (expected channels=F or flops=F, then [,score=l1|l2]"
+              "[,round=N])";
+      return false;
+    };
+    if (value.empty())
+      return fail("missing value");
+    if (key == "channels") {
+      if (value.getAsDouble(request.channels) ||
+          !(request.channels >= 0 && request.channels < 1))
+        return fail("expected a fraction of the channels in [0, 1)");
+      sawChannels = true;
+    } else if (key == "flops") {
+      if (value.getAsDouble(request.flops) ||
+          !(request.flops > 0 && request.flops < 1))
+        return fail("expected a fraction of the original FLOPs in (0, 1)");
+      sawFlops = true;
+    } else if (key == "score") {
+      if (value != "l1" && value != "l2")
+        return fail("expected l1 or l2");
+      request.score = value.str();
+    } else if (key == "round") {
+      if (value.getAsInteger(10, request.round) || request.round < 1)
+        return fail("expected a positive integer");
+    } else {
+      return fail("unknown key '" + key.str() + "'");
+    }
+  }
+  if (sawChannels == sawFlops) {
+    error = "--prune: give either channels=F or flops=F";
+    return false;
+  }
+  return true;
+}

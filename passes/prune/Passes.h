@@ -1,0 +1,36 @@
+//===- Passes.h - Pruning: fewer channels, smaller weights ------*- C++ -*-===//
+#ifndef MICA_PASSES_PRUNE_PASSES_H
+#define MICA_PASSES_PRUNE_PASSES_H
+
+#include "dialects/graph/IR/GraphDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+#include <string>
+
+namespace mica {
+
+#define GEN_PASS_DECL
+#include "passes/prune/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/prune/Passes.h.inc"
+
+/// One group of channels pruned together, for the compile report.
+struct PrunedGroup {
+  std::string node; // the ONNX node of its producer
+  std::string op;   // the producer's op (conv, fully_connected, matmul)
+  int64_t channels = 0;
+  llvm::SmallVector<int64_t> removed; // producer channel indices, ascending
+};
+
+/// mica-prune-channels on one function; the groups it found (also those it
+/// left whole). Errors are emitted at the op concerned.
+mlir::FailureOr<llvm::SmallVector<PrunedGroup>>
+pruneChannels(mlir::func::FuncOp func, const PruneChannelsOptions &options);
+
+} // namespace mica
+
+#endif // MICA_PASSES_PRUNE_PASSES_H

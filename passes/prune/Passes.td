@@ -1,0 +1,59 @@
+//===- Passes.td - Pruning: fewer channels, smaller weights --*- tablegen -*-===//
+//
+// The prune family: passes that remove parts of a model at compile time.
+// They run per entry point right after import and normalisation, before
+// token merging and the compression stage (compiler/driver/Compile.cpp,
+// pruneEntryChannels in Pipeline.cpp), so that everything after (the
+// signature, calibration, the memory plan) sees the smaller shapes.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MICA_PASSES_PRUNE_PASSES
+#define MICA_PASSES_PRUNE_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def PruneChannels : Pass<"mica-prune-channels", "::mlir::ModuleOp"> {
+  let summary = "Structured channel pruning with dependency groups";
+  let description = [{
+    Removes whole channels, so that every layer computes on smaller dense
+    tensors (faster with the same kernels, not only smaller).
+
+    1. Channels that must go together are found channel by channel
+       (passes/prune/ChannelGroups.h): the output channels of a convolution,
+       a fully-connected layer or a product with a constant weight, followed
+       through activations, elementwise ops, batch norm, depthwise
+       convolution, pooling, reshapes and transposes (a flatten before a
+       linear layer maps each channel to its block of features), concat and
+       split with offsets, to the input channels of the next contraction. A
+       residual add ties the channels of all its branches. A channel that
+       reaches a model output, a norm over channels or an op the analysis
+       cannot follow is kept.
+    2. Each group (the channels of one producer, with everything tied to
+       them) is scored per channel: `l1` the mean |w| of the producers'
+       weight rows and biases (convolution filters, depthwise filters of the
+       same channel), `l2` the mean w^2. The channels scored lowest in each
+       group are removed: `fraction` of the group, rounded so that a
+       multiple of `round` channels stays (and at least `round`; a group
+       smaller than `round` is left whole).
+    3. Every member shrinks: weights and biases are sliced, shapes re-typed,
+       reshape shapes, slice bounds, split sizes and depthwise groups
+       rewritten.
+
+    Numerics: a removed channel that is exactly zero (zero weights and bias
+    into an activation that maps 0 to 0) leaves the outputs unchanged;
+    otherwise the model changes, and how much is measured by the tests and
+    the bench. `fraction = 0` returns without touching the IR.
+  }];
+  let options = [
+    Option<"fraction", "fraction", "double", /*default=*/"0.0",
+           "Fraction of each group's channels to remove, in [0, 1)">,
+    Option<"score", "score", "std::string", /*default=*/"\"l1\"",
+           "Channel score: l1 (mean |w| of the producers' rows) or l2 "
+           "(mean w^2)">,
+    Option<"round", "round", "int64_t", /*default=*/"1",
+           "Channels kept per group are a multiple of this">,
+  ];
+  let dependentDialects = ["::mica::graph::GraphDialect"];
+}
+
+#endif // MICA_PASSES_PRUNE_PASSES

@@ -1,0 +1,340 @@
+//===- PruneChannels.cpp - Structured channel pruning ---------------------===//
+//
+// Scores the channels of each group ChannelGraph finds, picks the lowest,
+// and shrinks every tensor and weight that carries them.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/diagnostics/NodeLocation.h"
+#include "dialects/graph/IR/GraphDialect.h"
+#include "passes/prune/ChannelGroups.h"
+#include "passes/prune/Passes.h"
+
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "llvm/ADT/BitVector.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/MapVector.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace mica {
+#define GEN_PASS_DEF_PRUNECHANNELS
+#include "passes/prune/Passes.h.inc"
+} // namespace mica
+
+using namespace mlir;
+using namespace mica;
+using namespace mica::graph;
+
+namespace {
+
+/// Mean |w|^power of a constant's elements per channel of `atom`.
+SmallVector<double> channelMeans(Value value, Atom atom, int power) {
+  auto attr = cast<DenseElementsAttr>(
+      cast<ConstantOp>(value.getDefiningOp()).getValue());
+  auto type = cast<RankedTensorType>(attr.getType());
+  int64_t inner = atom.inner;
+  for (int64_t d = atom.dim + 1; d < type.getRank(); ++d)
+    inner *= type.getDimSize(d);
+  SmallVector<double> sum(atom.extent, 0.0);
+  SmallVector<int64_t> count(atom.extent, 0);
+  auto add = [&](int64_t i, double w) {
+    int64_t c = (i / inner) % atom.extent;
+    sum[c] += power == 1 ? std::fabs(w) : w * w;
+    ++count[c];
+  };
+  if (attr.getElementType().isF32()) {
+    int64_t i = 0;
+    for (float w : attr.getValues<float>())
+      add(i++, w);
+  } else if (isa<FloatType>(attr.getElementType())) {
+    int64_t i = 0;
+    for (const APFloat &w : attr.getValues<APFloat>())
+      add(i++, w.convertToDouble());
+  }
+  for (int64_t c = 0; c < atom.extent; ++c)
+    sum[c] = count[c] ? sum[c] / count[c] : 0.0;
+  return sum;
+}
+
+/// How many of `n` channels stay when `fraction` goes, a multiple of
+/// `round` (at least `round`; a group of fewer stays whole).
+int64_t channelsKept(int64_t n, double fraction, int64_t round) {
+  if (n <= round)
+    return n;
+  int64_t keep =
+      static_cast<int64_t>(std::llround(n * (1.0 - fraction) / round)) * round;
+  return std::clamp<int64_t>(keep, round, n);
+}
+
+/// `attr` with only the `kept` indices of each dim (an empty list: all).
+DenseElementsAttr sliceElements(DenseElementsAttr attr,
+                                ArrayRef<SmallVector<int64_t>> kept,
+                                RankedTensorType type) {
+  if (attr.isSplat())
+    return DenseElementsAttr::get(type, attr.getSplatValue<Attribute>());
+  auto old = cast<RankedTensorType>(attr.getType());
+  size_t bytes = old.getElementTypeBitWidth() / 8;
+  ArrayRef<char> raw = attr.getRawData();
+  int64_t rank = old.getRank();
+  SmallVector<int64_t> strides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * old.getDimSize(d + 1);
+  auto source = [&](int64_t d, int64_t i) {
+    return kept[d].empty() ? i : kept[d][i];
+  };
+  std::vector<char> data(type.getNumElements() * bytes);
+  SmallVector<int64_t> index(rank, 0);
+  for (int64_t e = 0, n = type.getNumElements(); e < n; ++e) {
+    int64_t from = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      from += source(d, index[d]) * strides[d];
+    std::memcpy(&data[e * bytes], &raw[from * bytes], bytes);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < type.getDimSize(d))
+        break;
+      index[d] = 0;
+    }
+  }
+  return DenseElementsAttr::getFromRawBuffer(type, data);
+}
+
+/// Which indices of each dim of each pruned value stay.
+class Shrink {
+public:
+  void remove(Value value, Atom atom, const llvm::BitVector &removed) {
+    auto type = cast<RankedTensorType>(value.getType());
+    original.try_emplace(value, type);
+    auto &dims = masks[value];
+    if (dims.empty())
+      dims.resize(type.getRank());
+    llvm::BitVector &mask = dims[atom.dim];
+    int64_t size = type.getDimSize(atom.dim);
+    if (mask.empty())
+      mask.resize(size, true);
+    for (int64_t i = 0; i < size; ++i)
+      if (removed[(i / atom.inner) % atom.extent])
+        mask.reset(i);
+  }
+
+  /// The type of `value` before pruning (values are re-typed as the
+  /// rewrite goes).
+  RankedTensorType before(Value value) const {
+    auto it = original.find(value);
+    return it == original.end() ? cast<RankedTensorType>(value.getType())
+                                : it->second;
+  }
+
+  /// The type of `value` after pruning (its own if nothing changed).
+  RankedTensorType typeOf(Value value) const {
+    RankedTensorType type = before(value);
+    auto it = masks.find(value);
+    if (it == masks.end())
+      return type;
+    SmallVector<int64_t> shape(type.getShape());
+    for (auto [d, mask] : llvm::enumerate(it->second))
+      if (!mask.empty())
+        shape[d] = static_cast<int64_t>(mask.count());
+    return type.clone(shape);
+  }
+
+  /// The kept indices of each dim of `value` (empty: all).
+  SmallVector<SmallVector<int64_t>> kept(Value value) const {
+    auto type = cast<RankedTensorType>(value.getType());
+    SmallVector<SmallVector<int64_t>> result(type.getRank());
+    auto it = masks.find(value);
+    if (it != masks.end())
+      for (auto [d, mask] : llvm::enumerate(it->second))
+        for (int i : mask.set_bits())
+          result[d].push_back(i);
+    return result;
+  }
+
+  /// Kept indices of dim `dim` of `value` in [begin, end).
+  int64_t keptIn(Value value, int64_t dim, int64_t begin, int64_t end) const {
+    auto it = masks.find(value);
+    if (it == masks.end() || it->second[dim].empty())
+      return end - begin;
+    int64_t n = 0;
+    for (int64_t i = begin; i < end; ++i)
+      n += it->second[dim].test(i);
+    return n;
+  }
+
+  bool touches(Value value) const { return masks.count(value); }
+  llvm::MapVector<Value, SmallVector<llvm::BitVector>> masks;
+  DenseMap<Value, RankedTensorType> original;
+};
+
+/// Rewrites the attributes that spell out pruned sizes.
+void updateAttributes(Operation *op, const Shrink &shrink) {
+  if (auto reshape = dyn_cast<ReshapeOp>(op)) {
+    if (shrink.touches(reshape.getResult()))
+      reshape.setNewShape(shrink.typeOf(reshape.getResult()).getShape());
+    return;
+  }
+  if (auto conv = dyn_cast<ConvOp>(op)) {
+    RankedTensorType in = shrink.before(conv.getInput());
+    if (conv.getGroups() != 1 && static_cast<int64_t>(conv.getGroups()) == in.getDimSize(1))
+      conv.setGroups(shrink.typeOf(conv.getInput()).getDimSize(1));
+    return;
+  }
+  if (auto slice = dyn_cast<SliceOp>(op)) {
+    SmallVector<int64_t> starts(slice.getStarts()), ends(slice.getEnds());
+    RankedTensorType in = shrink.before(slice.getInput());
+    auto out = cast<RankedTensorType>(slice.getType());
+    for (int64_t d = 0; d < in.getRank(); ++d) {
+      int64_t size = in.getDimSize(d);
+      if (slice.getSteps()[d] != 1 ||
+          shrink.keptIn(slice.getInput(), d, 0, size) == size)
+        continue;
+      int64_t start = std::clamp<int64_t>(
+          starts[d] < 0 ? starts[d] + size : starts[d], 0, size);
+      starts[d] = shrink.keptIn(slice.getInput(), d, 0, start);
+      ends[d] = starts[d] + shrink.keptIn(slice.getInput(), d, start,
+                                          start + out.getDimSize(d));
+    }
+    slice.setStarts(starts);
+    slice.setEnds(ends);
+    return;
+  }
+  if (auto split = dyn_cast<SplitOp>(op)) {
+    RankedTensorType in = shrink.before(split.getInput());
+    int64_t axis = split.getAxis() < 0 ? split.getAxis() + in.getRank()
+                                       : split.getAxis();
+    SmallVector<int64_t> sizes;
+    int64_t offset = 0;
+    for (int64_t size : split.getSizes()) {
+      sizes.push_back(
+          shrink.keptIn(split.getInput(), axis, offset, offset + size));
+      offset += size;
+    }
+    split.setSizes(sizes);
+  }
+}
+
+/// Applies `shrink` to `func`: constants sliced, ops re-typed.
+LogicalResult applyShrink(func::FuncOp func, const Shrink &shrink) {
+  for (auto &[value, dims] : shrink.masks) {
+    auto constant = value.getDefiningOp<ConstantOp>();
+    if (!constant)
+      continue;
+    auto attr = cast<DenseElementsAttr>(constant.getValue());
+    constant.setValueAttr(
+        sliceElements(attr, shrink.kept(value), shrink.typeOf(value)));
+    constant.getResult().setType(shrink.typeOf(value));
+  }
+  for (Operation &op : func.getBody().front()) {
+    if (isa<ConstantOp, func::ReturnOp>(op))
+      continue;
+    bool changed = llvm::any_of(op.getOperands(), [&](Value v) {
+      return shrink.touches(v);
+    });
+    if (!changed)
+      continue;
+    updateAttributes(&op, shrink);
+    SmallVector<Type> types;
+    auto infer = dyn_cast<InferTypeOpInterface>(op);
+    if (infer) {
+      if (failed(infer.inferReturnTypes(
+              op.getContext(), op.getLoc(), op.getOperands(),
+              op.getRawDictionaryAttrs(), op.getPropertiesStorage(),
+              op.getRegions(), types)))
+        return op.emitError("channel pruning: this op rejects its pruned "
+                            "operands (internal error)");
+    }
+    for (auto [i, result] : llvm::enumerate(op.getResults())) {
+      RankedTensorType expected = shrink.typeOf(result);
+      if (infer && types[i] != expected)
+        return op.emitError("channel pruning: the pruned op's result is ")
+               << types[i] << ", expected " << expected << " (internal error)";
+      result.setType(expected);
+    }
+  }
+  return success();
+}
+
+} // namespace
+
+FailureOr<SmallVector<PrunedGroup>>
+mica::pruneChannels(func::FuncOp func, const PruneChannelsOptions &options) {
+  if (options.fraction < 0 || options.fraction >= 1)
+    return func.emitError("channel pruning: fraction ")
+           << options.fraction << " is outside [0, 1)";
+  if (options.score != "l1" && options.score != "l2")
+    return func.emitError("channel pruning: unknown score '")
+           << options.score << "' (l1 or l2)";
+  if (options.round < 1)
+    return func.emitError("channel pruning: round must be at least 1");
+  SmallVector<PrunedGroup> report;
+  ChannelGraph graph(func);
+  ArrayRef<ChannelSpace> spaces = graph.spaces();
+
+  // Scores per component: the producers' rows.
+  DenseMap<int64_t, double> score;
+  int power = options.score == "l1" ? 1 : 2;
+  for (auto [id, space] : llvm::enumerate(spaces)) {
+    if (space.role != ChannelRole::Producer)
+      continue;
+    SmallVector<double> means = channelMeans(space.value, space.atom, power);
+    for (int64_t c = 0; c < space.atom.extent; ++c)
+      score[graph.root(graph.node(id, c))] += means[c];
+  }
+
+  DenseSet<int64_t> removed;
+  for (const ChannelGroup &group : graph.groups()) {
+    Operation *producer = spaces[group.space].value.getDefiningOp();
+    PrunedGroup entry;
+    entry.node = getNodeLocInfo(producer->getLoc()).node;
+    entry.op = producer->getName().stripDialect().str();
+    entry.channels = group.roots.size();
+    int64_t keep =
+        channelsKept(entry.channels, options.fraction, options.round);
+    SmallVector<int64_t> order(group.roots.size());
+    for (size_t i = 0; i < order.size(); ++i)
+      order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return score.lookup(group.roots[a]) < score.lookup(group.roots[b]);
+    });
+    for (int64_t i = 0; i < entry.channels - keep; ++i) {
+      removed.insert(group.roots[order[i]]);
+      entry.removed.push_back(order[i]);
+    }
+    llvm::sort(entry.removed);
+    report.push_back(std::move(entry));
+  }
+  if (removed.empty())
+    return report;
+
+  Shrink shrink;
+  for (auto [id, space] : llvm::enumerate(spaces)) {
+    llvm::BitVector gone(space.atom.extent);
+    for (int64_t c = 0; c < space.atom.extent; ++c)
+      if (removed.contains(graph.root(graph.node(id, c))))
+        gone.set(c);
+    if (gone.any())
+      shrink.remove(space.value, space.atom, gone);
+  }
+  if (failed(applyShrink(func, shrink)))
+    return failure();
+  return report;
+}
+
+namespace {
+
+struct PruneChannelsPass
+    : mica::impl::PruneChannelsBase<PruneChannelsPass> {
+  using PruneChannelsBase::PruneChannelsBase;
+
+  void runOnOperation() override {
+    if (fraction == 0.0)
+      return;
+    PruneChannelsOptions options{fraction, score, round};
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (!func.isExternal() && failed(pruneChannels(func, options)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
