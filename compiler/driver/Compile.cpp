@@ -14,6 +14,7 @@
 #include "compiler/driver/EntryPoints.h"
 #include "compiler/driver/LayerSqnr.h"
 #include "compiler/driver/Pipeline.h"
+#include "compiler/driver/PruneActivity.h"
 #include "compiler/driver/QuantizationReport.h"
 #include "compiler/driver/Report.h"
 #include "dialects/exec/IR/ExecDialect.h"
@@ -176,6 +177,14 @@ CompileResult mica::compile(MLIRContext &context,
     }
     int64_t entryFlops = graph::countAllMultiplyAdds(func);
     flopsOriginal += entryFlops;
+    if (prune.enabled() && prune.score == "data" && !prune.activity) {
+      timer.start("measuring channel activity");
+      FailureOr<std::shared_ptr<const ActivityTable>> activity =
+          measureChannelActivity(context, options, func, result.error);
+      if (failed(activity))
+        return fail();
+      prune.activity = *activity;
+    }
     if (prune.enabled()) {
       timer.start("pruning channels" + suffix);
       FailureOr<PruneSummary> pruned =

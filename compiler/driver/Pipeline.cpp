@@ -3,6 +3,7 @@
 
 #include "compiler/conversion/onnx_to_graph/Passes.h"
 #include "compiler/diagnostics/NodeLocation.h"
+#include "compiler/driver/PruneActivity.h"
 #include "compiler/onnx/FunctionExpansion.h"
 #include "compiler/onnx/Importer.h"
 #include "dialects/graph/Analysis/MultiplyAdds.h"
@@ -138,12 +139,16 @@ FailureOr<PruneSummary> mica::pruneEntryChannels(ModuleOp module,
                                                  const PruneRequest &request,
                                                  int64_t flopsOriginal,
                                                  CompileError &error) {
+  ChannelActivity activity;
+  if (request.activity)
+    activity = channelActivity(request.activity);
   error.kind = ErrorKind::Unsupported;
   PruneSummary summary;
   summary.constantsBefore = constantBytes(module);
   auto prune = [&](ModuleOp target, double fraction) {
     mica::PruneChannelsOptions pass{fraction, request.score, request.round};
-    return pruneChannels(target.lookupSymbol<func::FuncOp>("main"), pass);
+    return pruneChannels(target.lookupSymbol<func::FuncOp>("main"), pass,
+                         activity);
   };
   summary.fraction = request.channels;
   if (request.flops > 0) {

@@ -87,6 +87,7 @@ struct PruneSummary {
 
 /// Channel pruning of one entry point's module (between stages 2 and 3,
 /// before token merging): mica-prune-channels with the request's fraction
+/// (score=data reads `request.activity`, PruneActivity.h)
 /// or, with `flops`, the smallest fraction (to 1/256) that brings the
 /// multiply-adds to that fraction of `flopsOriginal`. Errors name the node
 /// where the rewrite fails, or say that the target cannot be met.

@@ -14,7 +14,7 @@ bool mica::parsePrune(llvm::StringRef text, PruneRequest &request,
     auto [key, value] = item.trim().split('=');
     auto fail = [&](const std::string &why) {
       error = "--prune: " + why + " in '" + item.str() +
-              "' (expected channels=F or flops=F, then [,score=l1|l2]"
+              "' (expected channels=F or flops=F, then [,score=l1|l2|data]"
               "[,round=N])";
       return false;
     };
@@ -31,9 +31,10 @@ bool mica::parsePrune(llvm::StringRef text, PruneRequest &request,
         return fail("expected a fraction of the original FLOPs in (0, 1)");
       sawFlops = true;
     } else if (key == "score") {
-      if (value != "l1" && value != "l2")
-        return fail("expected l1 or l2");
+      if (value != "l1" && value != "l2" && value != "data")
+        return fail("expected l1, l2 or data");
       request.score = value.str();
+      request.scoreGiven = true;
     } else if (key == "round") {
       if (value.getAsInteger(10, request.round) || request.round < 1)
         return fail("expected a positive integer");

@@ -5,11 +5,17 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace mica {
 
-/// `--prune channels=F[,score=l1|l2][,round=N]` or `--prune flops=F[,...]`
+/// Per tap key (TapModel.h), the mean |value| of each element of one item.
+using ActivityTable = std::map<std::string, std::vector<double>>;
+
+/// `--prune channels=F[,score=l1|l2|data][,round=N]` or `--prune flops=F[,...]`
 /// (docs/pruning.md). channels=0 prunes nothing.
 struct PruneRequest {
   /// The fraction of each channel group removed, in [0, 1).
@@ -17,8 +23,14 @@ struct PruneRequest {
   /// With flops: the channel fraction that brings the model's multiply-adds
   /// to at most this fraction of the original, in (0, 1).
   double flops = 0;
+  /// l1, l2 or data (the default with --calibration).
   std::string score = "l1";
+  bool scoreGiven = false;
   int64_t round = 1;
+  /// For score=data: the activations measured on the calibration data
+  /// (PruneActivity.h), once per compile; the builds a compile makes of
+  /// the same model (calibration, SQNR) reuse them.
+  std::shared_ptr<const ActivityTable> activity;
 
   bool enabled() const { return channels > 0 || flops > 0; }
 };

@@ -99,6 +99,12 @@ int ChannelGraph::operandSpace(Value value, Atom atom, ChannelRole role) {
   return space;
 }
 
+void ChannelGraph::consume(int activation, Value weight, Atom atom) {
+  int space = operandSpace(weight, atom, ChannelRole::Consumer);
+  spaceList[space].activation = activation;
+  tie(activation, space);
+}
+
 void ChannelGraph::tie(int a, int64_t offsetA, int b, int64_t offsetB,
                        int64_t count) {
   for (int64_t c = 0; c < count; ++c) {
@@ -261,9 +267,7 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
     if (conv.getGroups() == 1) {
       if (!isSliceableConstant(conv.getWeight()))
         return stop();
-      tie(space, operandSpace(conv.getWeight(),
-                              Atom{1, atom.inner, atom.extent},
-                              ChannelRole::Consumer));
+      consume(space, conv.getWeight(), Atom{1, atom.inner, atom.extent});
       return;
     }
     // Depthwise (channel multiplier m): channel c is output channels
@@ -285,8 +289,7 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
     if (operand != 0 || atom.dim != 1 || conv.getGroups() != 1 ||
         !isSliceableConstant(conv.getWeight()))
       return stop();
-    tie(space, operandSpace(conv.getWeight(), Atom{0, atom.inner, atom.extent},
-                            ChannelRole::Consumer));
+    consume(space, conv.getWeight(), Atom{0, atom.inner, atom.extent});
     return;
   }
   if (auto fc = dyn_cast<FullyConnectedOp>(op)) {
@@ -296,8 +299,7 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
       return keep(atom);
     if (!isSliceableConstant(fc.getWeight()))
       return stop();
-    tie(space, operandSpace(fc.getWeight(), Atom{1, atom.inner, atom.extent},
-                            ChannelRole::Consumer));
+    consume(space, fc.getWeight(), Atom{1, atom.inner, atom.extent});
     return;
   }
   if (auto matmul = dyn_cast<MatmulOp>(op)) {
@@ -306,9 +308,7 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
       if (atom.dim == rank - 1) {
         if (rhs.getRank() != 2 || !isSliceableConstant(matmul.getRhs()))
           return stop();
-        tie(space, operandSpace(matmul.getRhs(),
-                                Atom{0, atom.inner, atom.extent},
-                                ChannelRole::Consumer));
+        consume(space, matmul.getRhs(), Atom{0, atom.inner, atom.extent});
         return;
       }
       if (atom.dim == rank - 2 || rhs.getRank() <= 2)

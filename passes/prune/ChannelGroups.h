@@ -51,6 +51,8 @@ struct ChannelSpace {
   Atom atom;
   ChannelRole role = ChannelRole::Value;
   int64_t firstNode = 0;
+  /// For a Consumer space: the space of the activation the weight reads.
+  int activation = -1;
 };
 
 /// One removable channel set per layer: its components, in channel order.
@@ -84,6 +86,8 @@ private:
   /// a constant gets one with `role`; a computed value keeps its own, or
   /// gets a frozen one (its producer cannot drop channels).
   int operandSpace(mlir::Value value, Atom atom, ChannelRole role);
+  /// Ties the weight columns `weight` at `atom` that read `activation`.
+  void consume(int activation, mlir::Value weight, Atom atom);
   void addSource(mlir::Operation *op);
   void propagate(mlir::Operation *op, unsigned operand, int space);
   void finish();

@@ -2,12 +2,15 @@
 #ifndef MICA_PASSES_PRUNE_PASSES_H
 #define MICA_PASSES_PRUNE_PASSES_H
 
+#include "dialects/graph/Analysis/Atom.h"
 #include "dialects/graph/IR/GraphDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
+#include <functional>
+#include <optional>
 #include <string>
 
 namespace mica {
@@ -26,10 +29,20 @@ struct PrunedGroup {
   llvm::SmallVector<int64_t> removed; // producer channel indices, ascending
 };
 
+/// For score=data: the mean |value| of each channel of `value` at `atom`
+/// (extent entries) on calibration data, or nullopt when not measured.
+using ChannelActivity = std::function<std::optional<llvm::SmallVector<double>>(
+    mlir::Value value, Atom atom)>;
+
 /// mica-prune-channels on one function; the groups it found (also those it
-/// left whole). Errors are emitted at the op concerned.
+/// left whole). score=data needs `activity`: a channel's score is then the
+/// sum over the layers reading it of its mean |activation| there times the
+/// mean |w| of the weight column that reads it (what removing it changes
+/// in their outputs, to first order). Errors are emitted at the op
+/// concerned.
 mlir::FailureOr<llvm::SmallVector<PrunedGroup>>
-pruneChannels(mlir::func::FuncOp func, const PruneChannelsOptions &options);
+pruneChannels(mlir::func::FuncOp func, const PruneChannelsOptions &options,
+              const ChannelActivity &activity = {});
 
 } // namespace mica
 

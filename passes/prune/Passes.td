@@ -31,7 +31,10 @@ def PruneChannels : Pass<"mica-prune-channels", "::mlir::ModuleOp"> {
     2. Each group (the channels of one producer, with everything tied to
        them) is scored per channel: `l1` the mean |w| of the producers'
        weight rows and biases (convolution filters, depthwise filters of the
-       same channel), `l2` the mean w^2. The channels scored lowest in each
+       same channel), `l2` the mean w^2; `data` (from `mica compile
+       --calibration`, not this pass alone) the mean |activation| of the
+       channel where each later layer reads it times the mean |w| of the
+       weight column reading it. The channels scored lowest in each
        group are removed: `fraction` of the group, rounded so that a
        multiple of `round` channels stays (and at least `round`; a group
        smaller than `round` is left whole).
@@ -48,8 +51,8 @@ def PruneChannels : Pass<"mica-prune-channels", "::mlir::ModuleOp"> {
     Option<"fraction", "fraction", "double", /*default=*/"0.0",
            "Fraction of each group's channels to remove, in [0, 1)">,
     Option<"score", "score", "std::string", /*default=*/"\"l1\"",
-           "Channel score: l1 (mean |w| of the producers' rows) or l2 "
-           "(mean w^2)">,
+           "Channel score: l1 (mean |w| of the producers' rows), l2 "
+           "(mean w^2) or data (mica compile --calibration only)">,
     Option<"round", "round", "int64_t", /*default=*/"1",
            "Channels kept per group are a multiple of this">,
   ];

@@ -258,26 +258,45 @@ LogicalResult applyShrink(func::FuncOp func, const Shrink &shrink) {
 } // namespace
 
 FailureOr<SmallVector<PrunedGroup>>
-mica::pruneChannels(func::FuncOp func, const PruneChannelsOptions &options) {
+mica::pruneChannels(func::FuncOp func, const PruneChannelsOptions &options,
+                    const ChannelActivity &activity) {
   if (options.fraction < 0 || options.fraction >= 1)
     return func.emitError("channel pruning: fraction ")
            << options.fraction << " is outside [0, 1)";
-  if (options.score != "l1" && options.score != "l2")
+  if (options.score != "l1" && options.score != "l2" &&
+      options.score != "data")
     return func.emitError("channel pruning: unknown score '")
-           << options.score << "' (l1 or l2)";
+           << options.score << "' (l1, l2 or data)";
+  bool data = options.score == "data";
+  if (data && !activity)
+    return func.emitError("channel pruning: score=data needs activations "
+                          "measured on calibration data (mica compile "
+                          "--prune ... --calibration DIR)");
   if (options.round < 1)
     return func.emitError("channel pruning: round must be at least 1");
   SmallVector<PrunedGroup> report;
   ChannelGraph graph(func);
   ArrayRef<ChannelSpace> spaces = graph.spaces();
 
-  // Scores per component: the producers' rows.
+  // Scores per component: the producers' rows, or with data what the
+  // channel adds to the layers that read it.
   DenseMap<int64_t, double> score;
-  int power = options.score == "l1" ? 1 : 2;
+  int power = options.score == "l2" ? 2 : 1;
   for (auto [id, space] : llvm::enumerate(spaces)) {
-    if (space.role != ChannelRole::Producer)
+    if (space.role != (data ? ChannelRole::Consumer : ChannelRole::Producer))
       continue;
     SmallVector<double> means = channelMeans(space.value, space.atom, power);
+    if (data) {
+      const ChannelSpace &input = spaces[space.activation];
+      std::optional<SmallVector<double>> active =
+          activity(input.value, input.atom);
+      if (!active)
+        return input.value.getDefiningOp()->emitError(
+            "channel pruning: no activations measured for this layer's "
+            "output (score=data)");
+      for (int64_t c = 0; c < space.atom.extent; ++c)
+        means[c] *= (*active)[c];
+    }
     for (int64_t c = 0; c < space.atom.extent; ++c)
       score[graph.root(graph.node(id, c))] += means[c];
   }

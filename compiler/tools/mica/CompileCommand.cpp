@@ -117,7 +117,8 @@ cl::opt<std::string> quantizeMode(
     cl::cat(cli::compileCategory));
 cl::opt<std::string> calibrationDir(
     "calibration",
-    cl::desc("Folder of calibration samples for --quantize: .npy or "
+    cl::desc("Folder of calibration samples for --quantize and --prune "
+             "(whose score it makes data-driven): .npy or "
              "TensorProto .pb files (one sample, or a batch along dim 0, "
              "each) for a one-input model; one subfolder per sample with "
              "NAME.npy per input otherwise. Any batch size, independent of "
@@ -158,7 +159,9 @@ cl::opt<std::string> pruneFlag(
              "reach: batch norms, depthwise convs, residual adds, the next "
              "layer's inputs), the lowest scored; or flops=F: the fraction "
              "that brings the multiply-adds to F of the original. "
-             "[,score=l1|l2 mean |w| or w^2 of the producing weights (l1)] "
+             "[,score=l1|l2|data mean |w| or w^2 of the producing weights, or "
+             "with --calibration DIR (then the default) the mean "
+             "|activation| times the reading weights] "
              "[,round=N channels kept per group a multiple of N (1)]. "
              "docs/pruning.md"),
     cl::value_desc("channels=F|flops=F[,score=..][,round=N]"),
@@ -326,11 +329,12 @@ int mica::cli::runCompile() {
                "'; the scheme is w8a8");
     return kUsage;
   }
-  if (quantizeMode.empty() != calibrationDir.empty()) {
-    printError(
-        quantizeMode.empty()
-            ? "--calibration is only used with --quantize"
-            : "--quantize w8a8 needs calibration data: --calibration DIR");
+  if (!quantizeMode.empty() && calibrationDir.empty()) {
+    printError("--quantize w8a8 needs calibration data: --calibration DIR");
+    return kUsage;
+  }
+  if (quantizeMode.empty() && pruneFlag.empty() && !calibrationDir.empty()) {
+    printError("--calibration is only used with --quantize or --prune");
     return kUsage;
   }
   if (calibMethod != "minmax" && calibMethod != "percentile" &&
@@ -357,6 +361,13 @@ int mica::cli::runCompile() {
   }
   if (!pruneFlag.empty() && !parsePrune(pruneFlag, options.prune, error)) {
     printError(error);
+    return kUsage;
+  }
+  // Calibration data makes the data-driven score the default.
+  if (!options.prune.scoreGiven && !calibrationDir.empty())
+    options.prune.score = "data";
+  if (options.prune.score == "data" && calibrationDir.empty()) {
+    printError("--prune score=data needs calibration data: --calibration DIR");
     return kUsage;
   }
   if (!tokenMerge.empty()) {
