@@ -208,8 +208,8 @@ CompileResult mica::compile(MLIRContext &context,
       if (failed(merged))
         return fail();
       if (!compression.get("transformer_blocks"))
-        for (auto &[key, value] : mergeJson(options.tokenMerge,
-                                            options.temporalMerge, *merged))
+        for (auto &[key, value] :
+             mergeJson(options.tokenMerge, options.temporalMerge, *merged))
           compression[key] = std::move(value);
     }
     if (options.afterNormalize)
@@ -269,9 +269,8 @@ CompileResult mica::compile(MLIRContext &context,
   std::map<std::string, double> sqnr;
   if (calibration) {
     timer.start("measuring SQNR");
-    FailureOr<std::map<std::string, double>> measured =
-        measureLayerSqnr(context, calibrationOptions, *calibration, module,
-                         result.error);
+    FailureOr<std::map<std::string, double>> measured = measureLayerSqnr(
+        context, calibrationOptions, *calibration, module, result.error);
     if (failed(measured))
       return fail();
     sqnr = std::move(*measured);

@@ -129,8 +129,7 @@ static int64_t constantBytes(ModuleOp module) {
   int64_t total = 0;
   module.walk([&](graph::ConstantOp op) {
     auto type = cast<ShapedType>(op.getType());
-    total += type.getNumElements() *
-             ((type.getElementTypeBitWidth() + 7) / 8);
+    total += type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
   });
   return total;
 }

@@ -144,7 +144,8 @@ void ChannelGraph::addSource(Operation *op) {
     return;
   }
   auto out = staticType(op->getResult(0));
-  if (!out || !isSliceableConstant(weight) || (bias && !isSliceableConstant(bias)))
+  if (!out || !isSliceableConstant(weight) ||
+      (bias && !isSliceableConstant(bias)))
     return;
   int64_t channelDim = isa<ConvOp>(op) ? 1 : out.getRank() - 1;
   int64_t channels = out.getDimSize(channelDim);
@@ -154,8 +155,8 @@ void ChannelGraph::addSource(Operation *op) {
     rowsDim = 0;
   int space = create(op->getResult(0), Atom{channelDim, 1, channels},
                      ChannelRole::Value);
-  tie(space, operandSpace(weight, Atom{rowsDim, 1, channels},
-                          ChannelRole::Producer));
+  tie(space,
+      operandSpace(weight, Atom{rowsDim, 1, channels}, ChannelRole::Producer));
   if (bias)
     tie(space, operandSpace(bias, Atom{0, 1, channels}, ChannelRole::Producer));
 }
@@ -185,8 +186,8 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
         continue;
       if (type.getDimSize(dim) != in.getDimSize(atom.dim))
         return false;
-      tie(space, operandSpace(other.get(),
-                              Atom{dim, atom.inner, atom.extent}, role));
+      tie(space,
+          operandSpace(other.get(), Atom{dim, atom.inner, atom.extent}, role));
     }
     return true;
   };
@@ -208,36 +209,35 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
   }
   if (auto reshape = dyn_cast<ReshapeOp>(op)) {
     std::optional<Atom> next =
-        reshape.getShape() ? std::nullopt
-                           : atomThroughReshape(in.getShape(), atom,
-                                                out.getShape());
+        reshape.getShape()
+            ? std::nullopt
+            : atomThroughReshape(in.getShape(), atom, out.getShape());
     return next ? keep(*next) : stop();
   }
   if (auto transpose = dyn_cast<TransposeOp>(op)) {
     auto it = llvm::find(transpose.getPerm(), atom.dim);
-    return keep(Atom{it - transpose.getPerm().begin(), atom.inner,
-                     atom.extent});
+    return keep(
+        Atom{it - transpose.getPerm().begin(), atom.inner, atom.extent});
   }
   if (auto norm = dyn_cast<BatchNormOp>(op)) {
     if (atom.dim != 1)
       return keep(atom);
     if (atom.inner != 1 || atom.extent != in.getDimSize(1))
       return stop();
-    for (Value param : {norm.getScale(), norm.getBias(), norm.getMean(),
-                        norm.getVariance()})
-      tie(space, operandSpace(param, Atom{0, 1, atom.extent},
-                              ChannelRole::Other));
+    for (Value param :
+         {norm.getScale(), norm.getBias(), norm.getMean(), norm.getVariance()})
+      tie(space,
+          operandSpace(param, Atom{0, 1, atom.extent}, ChannelRole::Other));
     return keep(atom);
   }
   if (auto norm = dyn_cast<LayerNormOp>(op))
-    return atom.dim < normalizeAxis(norm.getAxis(), rank) ? keep(atom)
-                                                         : stop();
+    return atom.dim < normalizeAxis(norm.getAxis(), rank) ? keep(atom) : stop();
   if (auto softmax = dyn_cast<SoftmaxOp>(op))
     return atom.dim != normalizeAxis(softmax.getAxis(), rank) ? keep(atom)
-                                                             : stop();
+                                                              : stop();
   if (auto softmax = dyn_cast<LogSoftmaxOp>(op))
     return atom.dim != normalizeAxis(softmax.getAxis(), rank) ? keep(atom)
-                                                             : stop();
+                                                              : stop();
   if (isa<MaxPoolOp, AvgPoolOp>(op))
     return atom.dim <= 1 ? keep(atom) : stop();
   if (auto reduce = dyn_cast<ReduceOp>(op)) {
@@ -273,14 +273,14 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
     // Depthwise (channel multiplier m): channel c is output channels
     // c*m..c*m+m-1, and weight and bias rows likewise.
     Value bias = conv.getBias();
-    if (static_cast<int64_t>(conv.getGroups()) != channelsIn || atom.inner != 1 ||
-        atom.extent != channelsIn || channelsOut % channelsIn != 0 ||
+    if (static_cast<int64_t>(conv.getGroups()) != channelsIn ||
+        atom.inner != 1 || atom.extent != channelsIn ||
+        channelsOut % channelsIn != 0 ||
         !isSliceableConstant(conv.getWeight()) ||
         (bias && !isSliceableConstant(bias)))
       return stop();
     Atom rows{0, channelsOut / channelsIn, channelsIn};
-    tie(space,
-        operandSpace(conv.getWeight(), rows, ChannelRole::Producer));
+    tie(space, operandSpace(conv.getWeight(), rows, ChannelRole::Producer));
     if (bias)
       tie(space, operandSpace(bias, rows, ChannelRole::Producer));
     return keep(Atom{1, rows.inner, channelsIn});

@@ -57,7 +57,7 @@ struct ChannelSpace {
 
 /// One removable channel set per layer: its components, in channel order.
 struct ChannelGroup {
-  int space = 0;                   // the producer's output space
+  int space = 0;                    // the producer's output space
   llvm::SmallVector<int64_t> roots; // one union-find root per channel
 };
 

@@ -176,7 +176,8 @@ void updateAttributes(Operation *op, const Shrink &shrink) {
   }
   if (auto conv = dyn_cast<ConvOp>(op)) {
     RankedTensorType in = shrink.before(conv.getInput());
-    if (conv.getGroups() != 1 && static_cast<int64_t>(conv.getGroups()) == in.getDimSize(1))
+    if (conv.getGroups() != 1 &&
+        static_cast<int64_t>(conv.getGroups()) == in.getDimSize(1))
       conv.setGroups(shrink.typeOf(conv.getInput()).getDimSize(1));
     return;
   }
@@ -201,8 +202,8 @@ void updateAttributes(Operation *op, const Shrink &shrink) {
   }
   if (auto split = dyn_cast<SplitOp>(op)) {
     RankedTensorType in = shrink.before(split.getInput());
-    int64_t axis = split.getAxis() < 0 ? split.getAxis() + in.getRank()
-                                       : split.getAxis();
+    int64_t axis =
+        split.getAxis() < 0 ? split.getAxis() + in.getRank() : split.getAxis();
     SmallVector<int64_t> sizes;
     int64_t offset = 0;
     for (int64_t size : split.getSizes()) {
@@ -228,9 +229,8 @@ LogicalResult applyShrink(func::FuncOp func, const Shrink &shrink) {
   for (Operation &op : func.getBody().front()) {
     if (isa<ConstantOp, func::ReturnOp>(op))
       continue;
-    bool changed = llvm::any_of(op.getOperands(), [&](Value v) {
-      return shrink.touches(v);
-    });
+    bool changed = llvm::any_of(op.getOperands(),
+                                [&](Value v) { return shrink.touches(v); });
     if (!changed)
       continue;
     updateAttributes(&op, shrink);
@@ -263,8 +263,7 @@ mica::pruneChannels(func::FuncOp func, const PruneChannelsOptions &options,
   if (options.fraction < 0 || options.fraction >= 1)
     return func.emitError("channel pruning: fraction ")
            << options.fraction << " is outside [0, 1)";
-  if (options.score != "l1" && options.score != "l2" &&
-      options.score != "data")
+  if (options.score != "l1" && options.score != "l2" && options.score != "data")
     return func.emitError("channel pruning: unknown score '")
            << options.score << "' (l1, l2 or data)";
   bool data = options.score == "data";
@@ -342,8 +341,7 @@ mica::pruneChannels(func::FuncOp func, const PruneChannelsOptions &options,
 
 namespace {
 
-struct PruneChannelsPass
-    : mica::impl::PruneChannelsBase<PruneChannelsPass> {
+struct PruneChannelsPass : mica::impl::PruneChannelsBase<PruneChannelsPass> {
   using PruneChannelsBase::PruneChannelsBase;
 
   void runOnOperation() override {

@@ -162,13 +162,12 @@ void printPruning(const JsonValue &report) {
   for (const JsonValue &group : groups->items) {
     const JsonValue *node = group.get("node");
     const JsonValue *op = group.get("op");
-    std::printf("    %s (%s): channels %.0f -> %.0f\n",
-                node && node->kind == JsonValue::Kind::String
-                    ? node->string.c_str()
-                    : "?",
-                op && op->kind == JsonValue::Kind::String ? op->string.c_str()
-                                                          : "?",
-                numberAt(&group, "channels"), numberAt(&group, "kept"));
+    std::printf(
+        "    %s (%s): channels %.0f -> %.0f\n",
+        node && node->kind == JsonValue::Kind::String ? node->string.c_str()
+                                                      : "?",
+        op && op->kind == JsonValue::Kind::String ? op->string.c_str() : "?",
+        numberAt(&group, "channels"), numberAt(&group, "kept"));
   }
 }
 

@@ -1,7 +1,8 @@
 """Top-1 of the digits models (test/passes/quantize/Inputs/digits_models.py)
 after channel pruning without fine-tuning, against the dense artifact.
 
-  python3 prune_accuracy.py CACHE WORKDIR SETTING MIN_TOP1:MODEL,... 
+  python3 prune_accuracy.py [--data] CACHE WORKDIR SETTING MODEL:MIN_TOP1,...
+      --data    also --calibration CACHE/calib_MODEL (the data score)
       SETTING   the --prune value, e.g. channels=0.3
       MIN_TOP1  per model, the least top-1 accepted (0 prints only)
 
@@ -26,9 +27,13 @@ def run(*args):
 
 
 def main():
-    cache, work, setting = sys.argv[1:4]
+    args = sys.argv[1:]
+    data = args[0] == "--data"
+    if data:
+        args = args[1:]
+    cache, work, setting = args[:3]
     minimum = {}
-    for item in sys.argv[4].split(","):
+    for item in args[3].split(","):
         model, _, least = item.partition(":")
         minimum[model] = float(least or 0)
     labels = np.load(os.path.join(cache, "test_labels.npy"))
@@ -51,11 +56,13 @@ def main():
                 json.load(open(report))
 
         dense, dense_report = build("dense", [])
-        pruned, report = build("pruned", ["--prune", setting])
+        extra = ["--calibration", os.path.join(cache, "calib_" + name)] \
+            if data else []
+        pruned, report = build("pruned", ["--prune", setting] + extra)
         prune = report["prune"]
-        print("%s %s dense=%.4f pruned=%.4f drop=%.2f points "
+        print("%s %s score=%s dense=%.4f pruned=%.4f drop=%.2f points "
               "channels=%d/%d flops=%.3fx constants=%.3fx" % (
-                  name, setting, dense, pruned, (dense - pruned) * 100,
+                  name, setting, prune["score"], dense, pruned, (dense - pruned) * 100,
                   prune["channels"]["removed"], prune["channels"]["prunable"],
                   report["flops"]["compiled"] / dense_report["flops"]["compiled"],
                   report["constants_bytes"] / dense_report["constants_bytes"]))
