@@ -90,6 +90,7 @@ mica::calibrate(MLIRContext &context, const CompileOptions &options,
   floatOptions.progress = options.progress;
   // Merged shapes are what the quantised model computes on.
   floatOptions.prune = options.prune;
+  floatOptions.removeBlocks = options.removeBlocks;
   floatOptions.tokenMerge = options.tokenMerge;
   floatOptions.temporalMerge = options.temporalMerge;
   floatOptions.temporalMerge.keepUnmerged = false;

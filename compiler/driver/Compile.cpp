@@ -149,6 +149,7 @@ CompileResult mica::compile(MLIRContext &context,
   // entry's numbers).
   llvm::json::Object compression;
   PruneRequest prune = options.prune;
+  BlockRemovalRequest blocks = options.removeBlocks;
   for (const EntrySpec &entry : entries) {
     LoadOptions load;
     load.inputShapes = entryShapes(options, entry);
@@ -177,6 +178,24 @@ CompileResult mica::compile(MLIRContext &context,
     }
     int64_t entryFlops = graph::countAllMultiplyAdds(func);
     flopsOriginal += entryFlops;
+    if (blocks.enabled()) {
+      if (!blocks.chosen) {
+        timer.start("measuring block influence");
+        FailureOr<BlockChoice> choice = chooseBlocksToRemove(
+            context, options, func, blocks.count, result.error);
+        if (failed(choice))
+          return fail();
+        compression["remove_blocks"] =
+            blocksJson(options.removeBlocks, *choice);
+        blocks.chosen =
+            std::make_shared<const std::vector<int64_t>>(choice->removed);
+      }
+      timer.start("removing blocks" + suffix);
+      if (failed(removeEntryBlocks(module, *blocks.chosen))) {
+        result.error.kind = ErrorKind::Internal;
+        return fail();
+      }
+    }
     if (prune.enabled() && prune.score == "data" && !prune.activity) {
       timer.start("measuring channel activity");
       FailureOr<std::shared_ptr<const ActivityTable>> activity =
@@ -245,6 +264,7 @@ CompileResult mica::compile(MLIRContext &context,
   // pruning fraction the first entry point settled on.
   CompileOptions calibrationOptions = options;
   calibrationOptions.prune = prune;
+  calibrationOptions.removeBlocks = blocks;
   std::unique_ptr<Calibration> calibration;
   if (options.quantize.ranges) {
     attachRanges(module, *options.quantize.ranges);

@@ -58,6 +58,8 @@ struct CompileOptions {
   QuantizeOptions quantize;
   /// --prune (every entry point, the same channels).
   PruneRequest prune;
+  /// --remove-blocks (every entry point, the same blocks).
+  BlockRemovalRequest removeBlocks;
   /// --token-merge and --temporal-merge (every entry point but the
   /// NAME_unmerged ones).
   TokenMergeRequest tokenMerge;

@@ -28,6 +28,7 @@ mica::measureLayerSqnr(MLIRContext &context, const CompileOptions &options,
   quantized.frozenInputs = options.frozenInputs;
   quantized.progress = options.progress;
   quantized.prune = options.prune;
+  quantized.removeBlocks = options.removeBlocks;
   quantized.tokenMerge = options.tokenMerge;
   quantized.temporalMerge = options.temporalMerge;
   quantized.temporalMerge.keepUnmerged = false;

@@ -195,6 +195,15 @@ FailureOr<PruneSummary> mica::pruneEntryChannels(ModuleOp module,
   return summary;
 }
 
+LogicalResult mica::removeEntryBlocks(ModuleOp module,
+                                      ArrayRef<int64_t> blocks) {
+  if (failed(removeBlocks(module.lookupSymbol<func::FuncOp>("main"), blocks)))
+    return failure();
+  PassManager cleanup(module.getContext());
+  cleanup.addPass(createCanonicalizerPass());
+  return cleanup.run(module);
+}
+
 /// The multiply-adds of the attention ops of `module`.
 static int64_t attentionFlops(ModuleOp module) {
   int64_t total = 0;

@@ -96,6 +96,11 @@ mlir::FailureOr<PruneSummary> pruneEntryChannels(mlir::ModuleOp module,
                                                  int64_t flopsOriginal,
                                                  CompileError &error);
 
+/// mica-remove-blocks with `blocks` on one entry point's module (before
+/// channel pruning), then canonicalisation.
+mlir::LogicalResult removeEntryBlocks(mlir::ModuleOp module,
+                                      llvm::ArrayRef<int64_t> blocks);
+
 /// What merging did to one entry point: the transformer blocks with their
 /// tokens (and frames), the r used, and the attention's multiply-adds.
 struct MergeSummary {

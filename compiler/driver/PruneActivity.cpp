@@ -5,6 +5,9 @@
 #include "compiler/driver/TapModel.h"
 #include "dialects/graph/IR/GraphDialect.h"
 
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+
 #include <cmath>
 #include <set>
 
@@ -22,16 +25,14 @@ bool feedsContraction(Value value) {
   });
 }
 
-} // namespace
-
-FailureOr<std::shared_ptr<const ActivityTable>>
-mica::measureChannelActivity(MLIRContext &context,
-                             const CompileOptions &options, func::FuncOp func,
-                             CompileError &error) {
-  std::set<std::string> keys;
-  for (auto &[key, value] : tapPoints(func))
-    if (feedsContraction(value))
-      keys.insert(key);
+/// Runs the dense model of `options` (no pruning or merging) on the
+/// calibration items with the values of `func` named by `keys` as taps;
+/// `visit` reads them after each item. Returns the number of items.
+FailureOr<int64_t>
+runDenseTaps(MLIRContext &context, const CompileOptions &options,
+             func::FuncOp func, const std::set<std::string> &keys,
+             StringRef what, function_ref<void(const TapModels &)> visit,
+             CompileError &error) {
   std::vector<ModelInput> inputs = modelInputs(func);
   FailureOr<std::vector<Sample>> samples =
       readSamples(options.quantize, inputs, error);
@@ -45,27 +46,48 @@ mica::measureChannelActivity(MLIRContext &context,
       context, dense, inputs,
       [&](StringRef key) { return keys.count(key.str()) != 0; },
       "pruning's calibration model");
-  auto table = std::make_shared<ActivityTable>();
   int64_t items = 0;
-  if (failed(forEachItem(
-          *samples, options.progress, "measuring channel activity",
-          [&](const Sample &sample, int64_t item) -> LogicalResult {
-            if (failed(model.run(sample, item, error)))
-              return failure();
-            for (size_t t = 0; t < model.numTaps(); ++t) {
-              ArrayRef<float> values = model.values(t);
-              std::vector<double> &sum = (*table)[model.key(t).str()];
-              sum.resize(values.size(), 0.0);
-              for (size_t i = 0; i < values.size(); ++i)
-                sum[i] += std::fabs(values[i]);
-            }
-            ++items;
-            return success();
-          })))
+  if (failed(
+          forEachItem(*samples, options.progress, what,
+                      [&](const Sample &sample, int64_t item) -> LogicalResult {
+                        if (failed(model.run(sample, item, error)))
+                          return failure();
+                        visit(model);
+                        ++items;
+                        return success();
+                      })))
+    return failure();
+  return items;
+}
+
+} // namespace
+
+FailureOr<std::shared_ptr<const ActivityTable>>
+mica::measureChannelActivity(MLIRContext &context,
+                             const CompileOptions &options, func::FuncOp func,
+                             CompileError &error) {
+  std::set<std::string> keys;
+  for (auto &[key, value] : tapPoints(func))
+    if (feedsContraction(value))
+      keys.insert(key);
+  auto table = std::make_shared<ActivityTable>();
+  FailureOr<int64_t> items = runDenseTaps(
+      context, options, func, keys, "measuring channel activity",
+      [&](const TapModels &model) {
+        for (size_t t = 0; t < model.numTaps(); ++t) {
+          ArrayRef<float> values = model.values(t);
+          std::vector<double> &sum = (*table)[model.key(t).str()];
+          sum.resize(values.size(), 0.0);
+          for (size_t i = 0; i < values.size(); ++i)
+            sum[i] += std::fabs(values[i]);
+        }
+      },
+      error);
+  if (failed(items))
     return failure();
   for (auto &[key, sum] : *table)
     for (double &v : sum)
-      v /= std::max<int64_t>(items, 1);
+      v /= std::max<int64_t>(*items, 1);
   return std::shared_ptr<const ActivityTable>(std::move(table));
 }
 
@@ -99,4 +121,100 @@ mica::channelActivity(std::shared_ptr<const ActivityTable> table) {
     }
     return std::nullopt;
   };
+}
+
+/// Cosine similarity of two items' values; for tokens ([1, S, E]) the mean
+/// over tokens of each token's, as ShortGPT measures hidden states.
+static double itemCosine(ArrayRef<float> a, ArrayRef<float> b, int64_t row) {
+  if (row <= 0 || a.size() % row != 0)
+    row = a.size();
+  double total = 0;
+  int64_t rows = a.size() / row;
+  for (int64_t r = 0; r < rows; ++r) {
+    double ab = 0, aa = 0, bb = 0;
+    for (int64_t i = r * row; i < (r + 1) * row; ++i) {
+      ab += double(a[i]) * b[i];
+      aa += double(a[i]) * a[i];
+      bb += double(b[i]) * b[i];
+    }
+    total += aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : (aa == bb ? 1 : 0);
+  }
+  return rows ? total / rows : 1;
+}
+
+FailureOr<std::vector<double>> mica::measureBlockInfluence(
+    MLIRContext &context, const CompileOptions &options, func::FuncOp func,
+    ArrayRef<graph::ResidualBlock> blocks, CompileError &error) {
+  llvm::DenseMap<Value, std::string> keyOf;
+  for (auto &[key, value] : tapPoints(func))
+    keyOf[value] = key;
+  std::set<std::string> keys;
+  std::vector<std::pair<std::string, std::string>> ends;
+  std::vector<int64_t> rows;
+  for (const graph::ResidualBlock &block : blocks) {
+    auto in = keyOf.find(block.input), out = keyOf.find(block.output);
+    if (in == keyOf.end() || out == keyOf.end()) {
+      error = {ErrorKind::Unsupported,
+               "--remove-blocks: the input or output of residual block " +
+                   std::to_string(block.index) + " cannot be measured"};
+      return failure();
+    }
+    keys.insert(in->second);
+    keys.insert(out->second);
+    ends.push_back({in->second, out->second});
+    auto type = cast<RankedTensorType>(block.output.getType());
+    rows.push_back(type.getRank() == 3 ? type.getDimSize(2) : 0);
+  }
+  std::vector<double> influence(blocks.size(), 0.0);
+  FailureOr<int64_t> items = runDenseTaps(
+      context, options, func, keys, "measuring block influence",
+      [&](const TapModels &model) {
+        for (size_t b = 0; b < ends.size(); ++b) {
+          std::optional<size_t> in = model.find(ends[b].first);
+          std::optional<size_t> out = model.find(ends[b].second);
+          if (in && out)
+            influence[b] += 1.0 - itemCosine(model.values(*in),
+                                             model.values(*out), rows[b]);
+        }
+      },
+      error);
+  if (failed(items))
+    return failure();
+  for (double &v : influence)
+    v /= std::max<int64_t>(*items, 1);
+  return influence;
+}
+
+FailureOr<BlockChoice> mica::chooseBlocksToRemove(MLIRContext &context,
+                                                  const CompileOptions &options,
+                                                  func::FuncOp func,
+                                                  double count,
+                                                  CompileError &error) {
+  BlockChoice choice;
+  choice.blocks = graph::findResidualBlocks(func);
+  int64_t n = choice.blocks.size();
+  int64_t remove = count >= 1 ? static_cast<int64_t>(count)
+                              : static_cast<int64_t>(std::llround(count * n));
+  if (remove >= n || n == 0) {
+    error = {ErrorKind::Usage,
+             "--remove-blocks " +
+                 llvm::formatv("{0}", llvm::format("%g", count)).str() +
+                 ": the model has " + std::to_string(n) +
+                 " residual blocks, and at least one must stay"};
+    return failure();
+  }
+  FailureOr<std::vector<double>> influence =
+      measureBlockInfluence(context, options, func, choice.blocks, error);
+  if (failed(influence))
+    return failure();
+  choice.influence = std::move(*influence);
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return choice.influence[a] < choice.influence[b];
+  });
+  choice.removed.assign(order.begin(), order.begin() + remove);
+  llvm::sort(choice.removed);
+  return choice;
 }

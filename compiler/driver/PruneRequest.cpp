@@ -48,3 +48,17 @@ bool mica::parsePrune(llvm::StringRef text, PruneRequest &request,
   }
   return true;
 }
+
+bool mica::parseRemoveBlocks(llvm::StringRef text, BlockRemovalRequest &request,
+                             std::string &error) {
+  double value = 0;
+  if (text.getAsDouble(value) || !(value > 0) ||
+      (value >= 1 && value != static_cast<int64_t>(value))) {
+    error = "--remove-blocks: expected a number of blocks (1, 2, ...) or a "
+            "fraction of them in (0, 1), got '" +
+            text.str() + "'";
+    return false;
+  }
+  request.count = value;
+  return true;
+}

@@ -35,6 +35,21 @@ struct PruneRequest {
   bool enabled() const { return channels > 0 || flops > 0; }
 };
 
+/// `--remove-blocks N|F`: the N residual blocks (or the fraction F of them,
+/// rounded) that change their input least on the calibration data.
+struct BlockRemovalRequest {
+  double count = 0;
+  /// The blocks chosen (ResidualBlocks.h indices), once per compile; the
+  /// builds a compile makes of the same model reuse them.
+  std::shared_ptr<const std::vector<int64_t>> chosen;
+
+  bool enabled() const { return count > 0; }
+};
+
+/// Parses the --remove-blocks value; false with `error` set on a bad one.
+bool parseRemoveBlocks(llvm::StringRef text, BlockRemovalRequest &request,
+                       std::string &error);
+
 /// Parses the --prune value; false with `error` set on a bad one.
 bool parsePrune(llvm::StringRef text, PruneRequest &request,
                 std::string &error);

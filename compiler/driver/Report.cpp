@@ -1,6 +1,8 @@
 //===- Report.cpp - The compile report ------------------------------------===//
 #include "compiler/driver/Report.h"
 
+#include "compiler/diagnostics/NodeLocation.h"
+
 #include "compiler/support/DataTypes.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -160,4 +162,31 @@ llvm::json::Object mica::pruneJson(const PruneRequest &request,
   if (request.flops > 0)
     object["flops_target"] = request.flops;
   return object;
+}
+
+llvm::json::Object mica::blocksJson(const BlockRemovalRequest &request,
+                                    const BlockChoice &choice) {
+  llvm::json::Array blocks;
+  int64_t removedFlops = 0, totalFlops = 0;
+  for (const graph::ResidualBlock &block : choice.blocks) {
+    bool removed = llvm::is_contained(choice.removed, block.index);
+    totalFlops += block.multiplyAdds;
+    removedFlops += removed ? block.multiplyAdds : 0;
+    blocks.push_back(
+        llvm::json::Object{{"index", block.index},
+                           {"kind", block.attention ? "attention" : "residual"},
+                           {"node", getNodeLocInfo(block.output.getLoc()).node},
+                           {"flops", block.multiplyAdds},
+                           {"influence", choice.influence[block.index]},
+                           {"removed", removed}});
+  }
+  llvm::json::Array removed;
+  for (int64_t index : choice.removed)
+    removed.push_back(index);
+  return llvm::json::Object{
+      {"requested", request.count},
+      {"removed", std::move(removed)},
+      {"blocks_flops",
+       llvm::json::Object{{"total", totalFlops}, {"removed", removedFlops}}},
+      {"blocks", std::move(blocks)}};
 }

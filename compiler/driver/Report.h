@@ -4,6 +4,7 @@
 
 #include "compiler/driver/Compile.h"
 #include "compiler/driver/Pipeline.h"
+#include "compiler/driver/PruneActivity.h"
 
 #include "llvm/Support/JSON.h"
 
@@ -40,6 +41,13 @@ llvm::json::Object mergeJson(const TokenMergeRequest &tokens,
 /// removed.
 llvm::json::Object pruneJson(const PruneRequest &request,
                              const PruneSummary &summary);
+
+/// The report's "remove_blocks" section: the request, and per residual
+/// block its index, kind (attention layer or residual), last add's node,
+/// multiply-adds, influence (1 - cosine of input and output on the
+/// calibration data) and whether it was removed.
+llvm::json::Object blocksJson(const BlockRemovalRequest &request,
+                              const BlockChoice &choice);
 
 } // namespace mica
 

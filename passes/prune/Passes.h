@@ -44,6 +44,12 @@ mlir::FailureOr<llvm::SmallVector<PrunedGroup>>
 pruneChannels(mlir::func::FuncOp func, const PruneChannelsOptions &options,
               const ChannelActivity &activity = {});
 
+/// mica-remove-blocks on one function: the residual blocks `blocks`
+/// (dialects/graph/Analysis/ResidualBlocks.h indices) replaced by their
+/// inputs. Errors name an index beyond the blocks found.
+mlir::LogicalResult removeBlocks(mlir::func::FuncOp func,
+                                 llvm::ArrayRef<int64_t> blocks);
+
 } // namespace mica
 
 #endif // MICA_PASSES_PRUNE_PASSES_H

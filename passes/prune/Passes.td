@@ -59,4 +59,27 @@ def PruneChannels : Pass<"mica-prune-channels", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mica::graph::GraphDialect"];
 }
 
+def RemoveBlocks : Pass<"mica-remove-blocks", "::mlir::ModuleOp"> {
+  let summary = "Remove whole residual blocks";
+  let description = [{
+    Removes the residual blocks listed in `blocks` (indices in the order of
+    dialects/graph/Analysis/ResidualBlocks.h: identity-skip residual units,
+    a transformer layer's attention and MLP units as one block): each
+    block's output is replaced by its input, and the branch computation,
+    now unused, is erased. `mica compile --remove-blocks N --calibration
+    DIR` chooses the blocks, those whose output is most like their input on
+    the calibration data (ShortGPT's block influence, 1 - cosine), and runs
+    this pass with them.
+
+    Cost: the removed blocks' work, all of it. Numerics: the model changes
+    by what the blocks added to their input. Errors: an index beyond the
+    blocks found.
+  }];
+  let options = [
+    ListOption<"blocks", "blocks", "int64_t",
+               "Indices of the residual blocks to remove">,
+  ];
+  let dependentDialects = ["::mica::graph::GraphDialect"];
+}
+
 #endif // MICA_PASSES_PRUNE_PASSES

@@ -166,6 +166,16 @@ cl::opt<std::string> pruneFlag(
              "docs/pruning.md"),
     cl::value_desc("channels=F|flops=F[,score=..][,round=N]"),
     cl::sub(cli::compileCommand), cl::cat(cli::compileCategory));
+cl::opt<std::string> removeBlocksFlag(
+    "remove-blocks",
+    cl::desc("Remove the N residual blocks (or the fraction F of them) that "
+             "change their input least on the --calibration data (1 - "
+             "cosine of a block's input and output, ShortGPT's block "
+             "influence). A block is an identity-skip residual unit (a "
+             "ResNet basic block), or a transformer layer's attention and "
+             "MLP units together. Needs --calibration. docs/pruning.md"),
+    cl::value_desc("N|F"), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
 cl::opt<std::string> tokenMerge(
     "token-merge",
     cl::desc("Merge similar tokens of a vision transformer after each "
@@ -333,8 +343,10 @@ int mica::cli::runCompile() {
     printError("--quantize w8a8 needs calibration data: --calibration DIR");
     return kUsage;
   }
-  if (quantizeMode.empty() && pruneFlag.empty() && !calibrationDir.empty()) {
-    printError("--calibration is only used with --quantize or --prune");
+  if (quantizeMode.empty() && pruneFlag.empty() && removeBlocksFlag.empty() &&
+      !calibrationDir.empty()) {
+    printError("--calibration is only used with --quantize, --prune or "
+               "--remove-blocks");
     return kUsage;
   }
   if (calibMethod != "minmax" && calibMethod != "percentile" &&
@@ -362,6 +374,16 @@ int mica::cli::runCompile() {
   if (!pruneFlag.empty() && !parsePrune(pruneFlag, options.prune, error)) {
     printError(error);
     return kUsage;
+  }
+  if (!removeBlocksFlag.empty()) {
+    if (!parseRemoveBlocks(removeBlocksFlag, options.removeBlocks, error)) {
+      printError(error);
+      return kUsage;
+    }
+    if (calibrationDir.empty()) {
+      printError("--remove-blocks needs calibration data: --calibration DIR");
+      return kUsage;
+    }
   }
   // Calibration data makes the data-driven score the default.
   if (!options.prune.scoreGiven && !calibrationDir.empty())

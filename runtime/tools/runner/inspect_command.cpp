@@ -141,6 +141,32 @@ void printFlopsAndBlocks(const JsonValue &report) {
 std::string formatBytes(uint64_t bytes);
 
 void printPruning(const JsonValue &report) {
+  auto text = [](const JsonValue *value) {
+    return value && value->kind == JsonValue::Kind::String
+               ? value->string.c_str()
+               : "?";
+  };
+  const JsonValue *removal = report.get("remove_blocks");
+  const JsonValue *blocks = removal ? removal->get("blocks") : nullptr;
+  if (blocks && blocks->kind == JsonValue::Kind::Array) {
+    const JsonValue *removed = removal->get("removed");
+    std::printf("block removal: %zu of %zu residual blocks removed\n",
+                removed && removed->kind == JsonValue::Kind::Array
+                    ? removed->items.size()
+                    : 0,
+                blocks->items.size());
+    for (const JsonValue &block : blocks->items) {
+      const JsonValue *gone = block.get("removed");
+      std::printf("    block %.0f (%s, %s): influence %.4f, %.0f "
+                  "multiply-adds%s\n",
+                  numberAt(&block, "index"), text(block.get("kind")),
+                  text(block.get("node")), numberAt(&block, "influence"),
+                  numberAt(&block, "flops"),
+                  gone && gone->kind == JsonValue::Kind::Bool && gone->boolean
+                      ? ", removed"
+                      : "");
+    }
+  }
   const JsonValue *prune = report.get("prune");
   if (!prune)
     return;
