@@ -2,8 +2,8 @@
 """Channel pruning's latency and size against its FLOPs, on zoo models.
 
     bench_prune.py --mica BUILD/bin --zoo BUILD/zoo --out DIR
-                   [--models resnet18,mobilenet_v2,vit_tiny]
-                   [--settings flops=0.7,flops=0.7:round=8,channels=0.3]
+                   [--models resnet18,mobilenet_v2,efficientnet_b0,vit_tiny]
+                   [--settings flops=0.7,flops=0.7:round=16,channels=0.3]
                    [--rounds 5] [--repeat 10] [--warmup 3]
 
 Per model, Mica compiles it dense and with `--prune SETTING` for each
@@ -89,9 +89,11 @@ def main():
     parser.add_argument("--mica", required=True)
     parser.add_argument("--zoo", required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--models", default="resnet18,mobilenet_v2,vit_tiny")
+    parser.add_argument("--models",
+                        default="resnet18,mobilenet_v2,efficientnet_b0,"
+                        "vit_tiny")
     parser.add_argument("--settings",
-                        default="flops=0.7,flops=0.7:round=8,channels=0.3")
+                        default="flops=0.7,flops=0.7:round=16,channels=0.3")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
