@@ -91,6 +91,7 @@ mica::calibrate(MLIRContext &context, const CompileOptions &options,
   // Merged shapes are what the quantised model computes on.
   floatOptions.prune = options.prune;
   floatOptions.removeBlocks = options.removeBlocks;
+  floatOptions.shareBlocks = options.shareBlocks;
   floatOptions.tokenMerge = options.tokenMerge;
   floatOptions.temporalMerge = options.temporalMerge;
   floatOptions.temporalMerge.keepUnmerged = false;

@@ -196,6 +196,17 @@ CompileResult mica::compile(MLIRContext &context,
         return fail();
       }
     }
+    if (options.shareBlocks.enabled()) {
+      timer.start("sharing blocks" + suffix);
+      FailureOr<SharingSummary> shared =
+          shareEntryBlocks(module, options.shareBlocks);
+      if (failed(shared)) {
+        result.error.kind = ErrorKind::Internal;
+        return fail();
+      }
+      if (!compression.get("share_blocks"))
+        compression["share_blocks"] = sharingJson(options.shareBlocks, *shared);
+    }
     if (prune.enabled() && prune.score == "data" && !prune.activity) {
       timer.start("measuring channel activity");
       FailureOr<std::shared_ptr<const ActivityTable>> activity =

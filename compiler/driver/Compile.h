@@ -60,6 +60,8 @@ struct CompileOptions {
   PruneRequest prune;
   /// --remove-blocks (every entry point, the same blocks).
   BlockRemovalRequest removeBlocks;
+  /// --share-blocks (every entry point).
+  BlockSharingRequest shareBlocks;
   /// --token-merge and --temporal-merge (every entry point but the
   /// NAME_unmerged ones).
   TokenMergeRequest tokenMerge;

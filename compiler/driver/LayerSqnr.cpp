@@ -29,6 +29,7 @@ mica::measureLayerSqnr(MLIRContext &context, const CompileOptions &options,
   quantized.progress = options.progress;
   quantized.prune = options.prune;
   quantized.removeBlocks = options.removeBlocks;
+  quantized.shareBlocks = options.shareBlocks;
   quantized.tokenMerge = options.tokenMerge;
   quantized.temporalMerge = options.temporalMerge;
   quantized.temporalMerge.keepUnmerged = false;

@@ -144,6 +144,13 @@ FailureOr<PruneSummary> mica::pruneEntryChannels(ModuleOp module,
   error.kind = ErrorKind::Unsupported;
   PruneSummary summary;
   summary.constantsBefore = constantBytes(module);
+  // Attention formed, so that its heads are groups (the pieces exporters
+  // write hide them in batch dims of products); decomposed again below.
+  PassManager form(module.getContext());
+  form.addPass(createFormAttention());
+  form.addPass(createCanonicalizerPass());
+  if (failed(form.run(module)))
+    return failure();
   auto prune = [&](ModuleOp target, double fraction) {
     mica::PruneChannelsOptions pass{fraction, request.score, request.round};
     return pruneChannels(target.lookupSymbol<func::FuncOp>("main"), pass,
@@ -186,8 +193,10 @@ FailureOr<PruneSummary> mica::pruneEntryChannels(ModuleOp module,
   if (failed(groups))
     return failure();
   summary.groups = std::move(*groups);
-  // Shapes changed: the folds and dead constants the rewrite leaves.
+  // Shapes changed: the folds and dead constants the rewrite leaves; the
+  // attention back in the pieces later stages know.
   PassManager cleanup(module.getContext());
+  cleanup.addPass(createDecomposeAttention());
   cleanup.addPass(createCanonicalizerPass());
   if (failed(cleanup.run(module)))
     return failure();
@@ -202,6 +211,25 @@ LogicalResult mica::removeEntryBlocks(ModuleOp module,
   PassManager cleanup(module.getContext());
   cleanup.addPass(createCanonicalizerPass());
   return cleanup.run(module);
+}
+
+FailureOr<SharingSummary>
+mica::shareEntryBlocks(ModuleOp module, const BlockSharingRequest &request) {
+  SharingSummary summary;
+  summary.constantsBefore = constantBytes(module);
+  mica::ShareBlocksOptions pass{request.group, request.mode, request.scales};
+  FailureOr<SmallVector<SharedBlocks>> groups =
+      shareBlocks(module.lookupSymbol<func::FuncOp>("main"), pass);
+  if (failed(groups))
+    return failure();
+  summary.groups = std::move(*groups);
+  PassManager cleanup(module.getContext());
+  cleanup.addPass(createCSEPass());
+  cleanup.addPass(createCanonicalizerPass());
+  if (failed(cleanup.run(module)))
+    return failure();
+  summary.constantsAfter = constantBytes(module);
+  return summary;
 }
 
 /// The multiply-adds of the attention ops of `module`.

@@ -101,6 +101,16 @@ mlir::FailureOr<PruneSummary> pruneEntryChannels(mlir::ModuleOp module,
 mlir::LogicalResult removeEntryBlocks(mlir::ModuleOp module,
                                       llvm::ArrayRef<int64_t> blocks);
 
+/// mica-share-blocks on one entry point's module (after block removal,
+/// before channel pruning), then CSE and canonicalisation; the groups and
+/// the constants' bytes before and after.
+struct SharingSummary {
+  llvm::SmallVector<SharedBlocks> groups;
+  int64_t constantsBefore = 0, constantsAfter = 0;
+};
+mlir::FailureOr<SharingSummary>
+shareEntryBlocks(mlir::ModuleOp module, const BlockSharingRequest &request);
+
 /// What merging did to one entry point: the transformer blocks with their
 /// tokens (and frames), the r used, and the attention's multiply-adds.
 struct MergeSummary {

@@ -62,3 +62,35 @@ bool mica::parseRemoveBlocks(llvm::StringRef text, BlockRemovalRequest &request,
   request.count = value;
   return true;
 }
+
+bool mica::parseShareBlocks(llvm::StringRef text, BlockSharingRequest &request,
+                            std::string &error) {
+  llvm::SmallVector<llvm::StringRef> items;
+  text.split(items, ',');
+  for (size_t i = 0; i < items.size(); ++i) {
+    llvm::StringRef item = items[i];
+    auto fail = [&](const std::string &why) {
+      error = "--share-blocks: " + why + " in '" + item.str() +
+              "' (expected K[,mode=mean|first][,scales=true|false])";
+      return false;
+    };
+    if (i == 0) {
+      if (item.trim().getAsInteger(10, request.group) || request.group < 2)
+        return fail("expected a group size K >= 2");
+      continue;
+    }
+    auto [key, value] = item.trim().split('=');
+    if (key == "mode") {
+      if (value != "mean" && value != "first")
+        return fail("expected mean or first");
+      request.mode = value.str();
+    } else if (key == "scales") {
+      if (value != "true" && value != "false")
+        return fail("expected true or false");
+      request.scales = value == "true";
+    } else {
+      return fail("unknown key '" + key.str() + "'");
+    }
+  }
+  return true;
+}

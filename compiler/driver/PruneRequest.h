@@ -46,6 +46,20 @@ struct BlockRemovalRequest {
   bool enabled() const { return count > 0; }
 };
 
+/// `--share-blocks K[,mode=mean|first][,scales=true|false]`: groups of K
+/// adjacent residual blocks share their weight matrices.
+struct BlockSharingRequest {
+  int64_t group = 0;
+  std::string mode = "mean";
+  bool scales = true;
+
+  bool enabled() const { return group > 1; }
+};
+
+/// Parses the --share-blocks value; false with `error` set on a bad one.
+bool parseShareBlocks(llvm::StringRef text, BlockSharingRequest &request,
+                      std::string &error);
+
 /// Parses the --remove-blocks value; false with `error` set on a bad one.
 bool parseRemoveBlocks(llvm::StringRef text, BlockRemovalRequest &request,
                        std::string &error);

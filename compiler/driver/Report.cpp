@@ -190,3 +190,26 @@ llvm::json::Object mica::blocksJson(const BlockRemovalRequest &request,
        llvm::json::Object{{"total", totalFlops}, {"removed", removedFlops}}},
       {"blocks", std::move(blocks)}};
 }
+
+llvm::json::Object mica::sharingJson(const BlockSharingRequest &request,
+                                     const SharingSummary &summary) {
+  llvm::json::Array groups;
+  for (const SharedBlocks &group : summary.groups) {
+    llvm::json::Array blocks;
+    for (int64_t block : group.blocks)
+      blocks.push_back(block);
+    llvm::json::Object entry{{"blocks", std::move(blocks)},
+                             {"shared_weights", group.weights}};
+    if (!group.skipped.empty())
+      entry["skipped"] = group.skipped;
+    groups.push_back(std::move(entry));
+  }
+  return llvm::json::Object{
+      {"group", request.group},
+      {"mode", request.mode},
+      {"scales", request.scales},
+      {"constants_bytes",
+       llvm::json::Object{{"original", summary.constantsBefore},
+                          {"shared", summary.constantsAfter}}},
+      {"groups", std::move(groups)}};
+}

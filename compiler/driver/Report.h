@@ -49,6 +49,12 @@ llvm::json::Object pruneJson(const PruneRequest &request,
 llvm::json::Object blocksJson(const BlockRemovalRequest &request,
                               const BlockChoice &choice);
 
+/// The report's "share_blocks" section: the request, the constants' bytes
+/// before and after, and per group its blocks, the matrices shared or why
+/// it was left alone.
+llvm::json::Object sharingJson(const BlockSharingRequest &request,
+                               const SharingSummary &summary);
+
 } // namespace mica
 
 #endif // MICA_COMPILER_DRIVER_REPORT_H

@@ -62,7 +62,8 @@ int64_t ChannelGraph::root(int64_t node) const {
   return node;
 }
 
-int ChannelGraph::create(Value value, Atom atom, ChannelRole role) {
+int ChannelGraph::create(Value value, Atom atom, ChannelRole role,
+                         bool coarser) {
   int id = spaceList.size();
   spaceList.push_back({value, atom, role, static_cast<int64_t>(parent.size())});
   for (int64_t c = 0; c < atom.extent; ++c) {
@@ -73,7 +74,7 @@ int ChannelGraph::create(Value value, Atom atom, ChannelRole role) {
   // channels of two sizes) cannot be sliced consistently: neither prunes.
   SmallVector<int, 1> &list = byValue[value];
   for (int other : SmallVector<int, 1>(list))
-    if (spaceList[other].atom.dim == atom.dim) {
+    if (spaceList[other].atom.dim == atom.dim && !coarser) {
       freeze(other);
       freeze(id);
     }
@@ -208,12 +209,24 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
     return keep(same);
   }
   if (auto reshape = dyn_cast<ReshapeOp>(op)) {
-    std::optional<Atom> next =
-        reshape.getShape()
-            ? std::nullopt
-            : atomThroughReshape(in.getShape(), atom, out.getShape());
-    return next ? keep(*next) : stop();
+    if (reshape.getShape())
+      return stop();
+    if (std::optional<Atom> next =
+            atomThroughReshape(in.getShape(), atom, out.getShape()))
+      return keep(*next);
+    return splitChannels(space, op->getResult(0)) ? void() : stop();
   }
+  if (auto gather = dyn_cast<GatherOp>(op)) {
+    auto indices = staticType(gather.getIndices());
+    int64_t axis = normalizeAxis(gather.getAxis(), rank);
+    if (operand != 0 || !indices || atom.dim == axis)
+      return stop();
+    return keep(
+        Atom{atom.dim < axis ? atom.dim : atom.dim - 1 + indices.getRank(),
+             atom.inner, atom.extent});
+  }
+  if (auto attention = dyn_cast<AttentionOp>(op))
+    return attentionHeads(attention, operand, space) ? void() : stop();
   if (auto transpose = dyn_cast<TransposeOp>(op)) {
     auto it = llvm::find(transpose.getPerm(), atom.dim);
     return keep(
@@ -388,6 +401,96 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
     return;
   }
   stop();
+}
+
+bool ChannelGraph::splitChannels(int space, Value result) {
+  // A reshape that splits a channel axis into several dims ([B, S, 3*H*D]
+  // -> [B, S, 3, H, D], an attention's head split): its channels can only
+  // go by whole indices of one of those dims, the second-to-last (the
+  // heads; the last is within a head, the first picks q, k or v). Channel
+  // c of the input ties to that dim's index of c.
+  Atom atom = spaceList[space].atom;
+  auto in = staticType(spaceList[space].value);
+  auto out = staticType(result);
+  if (!out || atom.inner != 1 || atom.extent != in.getDimSize(atom.dim))
+    return false;
+  int64_t stride = 1;
+  for (int64_t d = atom.dim + 1; d < in.getRank(); ++d)
+    stride *= in.getDimSize(d);
+  // The output dims [first, last] that hold the axis exactly.
+  int64_t outStride = 1, last = -1, first = -1, product = 1;
+  for (int64_t d = out.getRank() - 1; d >= 0 && first < 0; --d) {
+    if (outStride == stride)
+      last = d;
+    if (last >= 0) {
+      product *= out.getDimSize(d);
+      if (product == atom.extent)
+        first = d;
+      else if (product > atom.extent)
+        return false;
+    }
+    outStride *= out.getDimSize(d);
+  }
+  if (first < 0 || first == last)
+    return false;
+  int64_t heads = last - 1, within = 1;
+  for (int64_t d = heads + 1; d <= last; ++d)
+    within *= out.getDimSize(d);
+  int64_t count = out.getDimSize(heads);
+  int split = getOrCreate(result, Atom{heads, 1, count}, ChannelRole::Value);
+  for (int64_t c = 0; c < atom.extent; ++c)
+    tie(space, c, split, (c / within) % count, 1);
+  return true;
+}
+
+bool ChannelGraph::attentionHeads(AttentionOp op, unsigned operand, int space) {
+  // Heads go whole, from the query, key and value alike: channel c of
+  // each is in head c / D, and the output's channels are the value's.
+  Atom atom = spaceList[space].atom;
+  auto query = staticType(op.getQuery());
+  if (operand > 2 || !query)
+    return false;
+  int64_t dim = query.getRank() - 1;
+  int64_t heads = op.getNumHeads(), width = query.getDimSize(dim);
+  if (op.getMask()) {
+    // A mask per head would need slicing with them.
+    auto mask = staticType(op.getMask());
+    if (!mask || (heads > 1 && mask.getRank() >= 3 &&
+                  mask.getDimSize(mask.getRank() - 3) == heads))
+      return false;
+  }
+  if (atom.dim != dim || atom.inner * atom.extent != width)
+    return false;
+  Atom head{dim, width / heads, heads};
+  Atom channel{dim, 1, width};
+  auto headSpace = [&](Value value) {
+    for (int s : spacesOf(value))
+      if (spaceList[s].atom == head)
+        return s;
+    return create(value, head, ChannelRole::Value, /*coarser=*/true);
+  };
+  // The operand's own channels, per channel or per head, join its heads.
+  int mine = headSpace(op->getOperand(operand));
+  if (mine != space) {
+    if (!(atom == channel))
+      return false;
+    for (int64_t c = 0; c < width; ++c)
+      tie(space, c, mine, c / head.inner, 1);
+  }
+  for (Value other : {op.getQuery(), op.getKey(), op.getValue()}) {
+    if (other == op->getOperand(operand))
+      continue;
+    bool known = llvm::any_of(spacesOf(other), [&](int s) {
+      return spaceList[s].atom == head || spaceList[s].atom == channel;
+    });
+    int theirs = headSpace(other);
+    // An operand whose producer cannot drop heads keeps them all.
+    if (!known)
+      freeze(theirs);
+    tie(mine, theirs);
+  }
+  tie(mine, getOrCreate(op.getResult(), head, ChannelRole::Value));
+  return true;
 }
 
 void ChannelGraph::finish() {

@@ -31,6 +31,7 @@
 #define MICA_PASSES_PRUNE_CHANNELGROUPS_H
 
 #include "dialects/graph/Analysis/Atom.h"
+#include "dialects/graph/IR/GraphDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
@@ -78,7 +79,10 @@ public:
 
 private:
   int getOrCreate(mlir::Value value, Atom atom, ChannelRole role);
-  int create(mlir::Value value, Atom atom, ChannelRole role);
+  /// `coarser`: a space of whole heads over a per-channel one that the
+  /// caller ties to it channel by channel (no conflict).
+  int create(mlir::Value value, Atom atom, ChannelRole role,
+             bool coarser = false);
   void tie(int a, int64_t offsetA, int b, int64_t offsetB, int64_t count);
   void tie(int a, int b) { tie(a, 0, b, 0, spaceList[a].atom.extent); }
   void freeze(int space, int64_t offset = 0, int64_t count = -1);
@@ -89,6 +93,11 @@ private:
   /// Ties the weight columns `weight` at `atom` that read `activation`.
   void consume(int activation, mlir::Value weight, Atom atom);
   void addSource(mlir::Operation *op);
+  /// The reshape result of a per-channel space split across dims: ties
+  /// the channels by their index in the head dim; false if not a split.
+  bool splitChannels(int space, mlir::Value result);
+  /// graph.attention: heads of query, key, value and result tied.
+  bool attentionHeads(graph::AttentionOp op, unsigned operand, int space);
   void propagate(mlir::Operation *op, unsigned operand, int space);
   void finish();
 

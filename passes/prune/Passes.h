@@ -50,6 +50,17 @@ pruneChannels(mlir::func::FuncOp func, const PruneChannelsOptions &options,
 mlir::LogicalResult removeBlocks(mlir::func::FuncOp func,
                                  llvm::ArrayRef<int64_t> blocks);
 
+/// One group of mica-share-blocks, for the compile report.
+struct SharedBlocks {
+  llvm::SmallVector<int64_t> blocks;
+  int64_t weights = 0; // matrices shared (0: the group was left alone)
+  std::string skipped; // why, when left alone
+};
+
+/// mica-share-blocks on one function; its groups.
+mlir::FailureOr<llvm::SmallVector<SharedBlocks>>
+shareBlocks(mlir::func::FuncOp func, const ShareBlocksOptions &options);
+
 } // namespace mica
 
 #endif // MICA_PASSES_PRUNE_PASSES_H

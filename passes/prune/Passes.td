@@ -25,7 +25,10 @@ def PruneChannels : Pass<"mica-prune-channels", "::mlir::ModuleOp"> {
        convolution, pooling, reshapes and transposes (a flatten before a
        linear layer maps each channel to its block of features), concat and
        split with offsets, to the input channels of the next contraction. A
-       residual add ties the channels of all its branches. A channel that
+       residual add ties the channels of all its branches. Attention heads
+       are groups too: a reshape that splits channels into [.., 3, H, D]
+       ties them by head, and `graph.attention` ties the heads of its
+       query, key, value and result (its `num_heads` follows). A channel that
        reaches a model output, a norm over channels or an op the analysis
        cannot follow is kept.
     2. Each group (the channels of one producer, with everything tied to
@@ -35,7 +38,7 @@ def PruneChannels : Pass<"mica-prune-channels", "::mlir::ModuleOp"> {
        --calibration`, not this pass alone) the mean |activation| of the
        channel where each later layer reads it times the mean |w| of the
        weight column reading it. The channels scored lowest in each
-       group are removed: `fraction` of the group, rounded so that a
+       group are removed: at most `fraction` of the group, so that a
        multiple of `round` channels stays (and at least `round`; a group
        smaller than `round` is left whole).
     3. Every member shrinks: weights and biases are sliced, shapes re-typed,
@@ -78,6 +81,37 @@ def RemoveBlocks : Pass<"mica-remove-blocks", "::mlir::ModuleOp"> {
   let options = [
     ListOption<"blocks", "blocks", "int64_t",
                "Indices of the residual blocks to remove">,
+  ];
+  let dependentDialects = ["::mica::graph::GraphDialect"];
+}
+
+def ShareBlocks : Pass<"mica-share-blocks", "::mlir::ModuleOp"> {
+  let summary = "Adjacent residual blocks share one copy of their weights";
+  let description = [{
+    Groups of `group` adjacent residual blocks (dialects/graph/Analysis/
+    ResidualBlocks.h; a last group of at least two) whose contractions have
+    the same weight shapes in the same order share one copy of each weight
+    matrix: the group's elementwise mean (`mode = mean`) or the first
+    block's (`mode = first`). With `scales`, each block keeps a vector of
+    per-output-channel scales, the least-squares fit of its own weight rows
+    to the shared ones (s = <w, w_shared> / <w_shared, w_shared>), applied
+    after the contraction (its bias divided by them, so that the bias is
+    unchanged); biases, norms and other vectors stay per block. Groups
+    whose blocks differ in structure are left alone (the report says so).
+
+    Cost: a per-channel multiply per shared layer with scales; the weights
+    are stored once per group, so the constants shrink by (group - 1) /
+    group of the blocks' matrices. Numerics: the model changes unless the
+    blocks' weights were equal (then `mode = first` with or without scales
+    is exact).
+  }];
+  let options = [
+    Option<"group", "group", "int64_t", /*default=*/"0",
+           "Adjacent blocks per shared copy (0 or 1: no sharing)">,
+    Option<"mode", "mode", "std::string", /*default=*/"\"mean\"",
+           "The shared copy: mean (of the group's weights) or first">,
+    Option<"scales", "scales", "bool", /*default=*/"true",
+           "Keep per-block, per-output-channel scales">,
   ];
   let dependentDialects = ["::mica::graph::GraphDialect"];
 }

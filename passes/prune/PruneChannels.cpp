@@ -58,13 +58,15 @@ SmallVector<double> channelMeans(Value value, Atom atom, int power) {
   return sum;
 }
 
-/// How many of `n` channels stay when `fraction` goes, a multiple of
-/// `round` (at least `round`; a group of fewer stays whole).
+/// How many of `n` channels stay when at most `fraction` goes: the fewest
+/// multiple of `round` (at least `round`; a group of fewer stays whole)
+/// that keeps 1 - fraction of them. Never more than asked goes: a group of
+/// two heads loses none at 0.3.
 int64_t channelsKept(int64_t n, double fraction, int64_t round) {
   if (n <= round)
     return n;
-  int64_t keep =
-      static_cast<int64_t>(std::llround(n * (1.0 - fraction) / round)) * round;
+  double units = n * (1.0 - fraction) / round;
+  int64_t keep = static_cast<int64_t>(std::ceil(units - 1e-9)) * round;
   return std::clamp<int64_t>(keep, round, n);
 }
 
@@ -181,6 +183,15 @@ void updateAttributes(Operation *op, const Shrink &shrink) {
       conv.setGroups(shrink.typeOf(conv.getInput()).getDimSize(1));
     return;
   }
+  if (auto attention = dyn_cast<AttentionOp>(op)) {
+    RankedTensorType query = shrink.before(attention.getQuery());
+    int64_t width = query.getDimSize(query.getRank() - 1);
+    int64_t headWidth = width / attention.getNumHeads();
+    attention.setNumHeads(
+        shrink.typeOf(attention.getQuery()).getDimSize(query.getRank() - 1) /
+        headWidth);
+    return;
+  }
   if (auto slice = dyn_cast<SliceOp>(op)) {
     SmallVector<int64_t> starts(slice.getStarts()), ends(slice.getEnds());
     RankedTensorType in = shrink.before(slice.getInput());
@@ -287,14 +298,12 @@ mica::pruneChannels(func::FuncOp func, const PruneChannelsOptions &options,
     SmallVector<double> means = channelMeans(space.value, space.atom, power);
     if (data) {
       const ChannelSpace &input = spaces[space.activation];
-      std::optional<SmallVector<double>> active =
-          activity(input.value, input.atom);
-      if (!active)
-        return input.value.getDefiningOp()->emitError(
-            "channel pruning: no activations measured for this layer's "
-            "output (score=data)");
-      for (int64_t c = 0; c < space.atom.extent; ++c)
-        means[c] *= (*active)[c];
+      // A value the dense model does not have (an attention formed for
+      // pruning its heads) weighs by its reading weights alone.
+      if (std::optional<SmallVector<double>> active =
+              activity(input.value, input.atom))
+        for (int64_t c = 0; c < space.atom.extent; ++c)
+          means[c] *= (*active)[c];
     }
     for (int64_t c = 0; c < space.atom.extent; ++c)
       score[graph.root(graph.node(id, c))] += means[c];

@@ -176,6 +176,16 @@ cl::opt<std::string> removeBlocksFlag(
              "MLP units together. Needs --calibration. docs/pruning.md"),
     cl::value_desc("N|F"), cl::sub(cli::compileCommand),
     cl::cat(cli::compileCategory));
+cl::opt<std::string> shareBlocksFlag(
+    "share-blocks",
+    cl::desc("Groups of K adjacent residual blocks with the same layers "
+             "share one copy of their weight matrices: the group's mean "
+             "(mode=mean, default) or the first block's (mode=first); each "
+             "block keeps per-output-channel scales fitted to the shared "
+             "copy (scales=true, default) and its own biases and norms. "
+             "docs/pruning.md"),
+    cl::value_desc("K[,mode=mean|first][,scales=true|false]"),
+    cl::sub(cli::compileCommand), cl::cat(cli::compileCategory));
 cl::opt<std::string> tokenMerge(
     "token-merge",
     cl::desc("Merge similar tokens of a vision transformer after each "
@@ -384,6 +394,11 @@ int mica::cli::runCompile() {
       printError("--remove-blocks needs calibration data: --calibration DIR");
       return kUsage;
     }
+  }
+  if (!shareBlocksFlag.empty() &&
+      !parseShareBlocks(shareBlocksFlag, options.shareBlocks, error)) {
+    printError(error);
+    return kUsage;
   }
   // Calibration data makes the data-driven score the default.
   if (!options.prune.scoreGiven && !calibrationDir.empty())

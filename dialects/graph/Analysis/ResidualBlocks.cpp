@@ -94,6 +94,11 @@ SmallVector<ResidualBlock> mica::graph::findResidualBlocks(func::FuncOp func) {
         block.multiplyAdds += countMultiplyAdds(op).value_or(0);
     }
     block.output = block.adds.back().getResult();
+    for (size_t u = i + 1 - block.adds.size(); u <= i; ++u)
+      llvm::append_range(block.ops, units[u].ops);
+    llvm::sort(block.ops, [](Operation *a, Operation *b) {
+      return a->isBeforeInBlock(b);
+    });
     blocks.push_back(std::move(block));
   }
   return blocks;

@@ -27,6 +27,8 @@ struct ResidualBlock {
   /// Its residual adds, in order (one, or two for a transformer layer).
   llvm::SmallVector<AddOp, 2> adds;
   bool attention = false;
+  /// The ops of its branches, in body order.
+  llvm::SmallVector<mlir::Operation *> ops;
   /// Multiply-adds of its branches (dialects/graph/Analysis/MultiplyAdds.h).
   int64_t multiplyAdds = 0;
 };

@@ -167,6 +167,18 @@ void printPruning(const JsonValue &report) {
                       : "");
     }
   }
+  if (const JsonValue *sharing = report.get("share_blocks")) {
+    const JsonValue *constants = sharing->get("constants_bytes");
+    const JsonValue *groups = sharing->get("groups");
+    std::printf("block sharing: groups of %.0f (%s), %zu groups, constants "
+                "%s -> %s\n",
+                numberAt(sharing, "group"), text(sharing->get("mode")),
+                groups && groups->kind == JsonValue::Kind::Array
+                    ? groups->items.size()
+                    : 0,
+                formatBytes((uint64_t)numberAt(constants, "original")).c_str(),
+                formatBytes((uint64_t)numberAt(constants, "shared")).c_str());
+  }
   const JsonValue *prune = report.get("prune");
   if (!prune)
     return;

@@ -103,3 +103,34 @@ func.func @kept(%x: tensor<1x4x8xf32>) -> (tensor<1x4x8xf32>, tensor<1x4x2x4xf32
   %s = graph.reshape %o {new_shape = array<i64: 1, 4, 2, 4>} : (tensor<1x4x8xf32>) -> tensor<1x4x2x4xf32>
   return %e, %s : tensor<1x4x8xf32>, tensor<1x4x2x4xf32>
 }
+
+// -----
+
+// Attention heads: the fused qkv projection's channels are split into
+// [3, heads, head_dim]; channels go by whole heads, from q, k and v alike,
+// and the output projection loses the matching columns. Head 1's weights
+// are the larger: head 0 goes.
+// CHECK-LABEL: func.func @heads
+// CHECK: %[[QKV:.*]] = graph.matmul %arg0, {{.*}} : (tensor<1x4x8xf32>, tensor<8x12xf32>) -> tensor<1x4x12xf32>
+// CHECK: %[[S:.*]] = graph.reshape %[[QKV]] {new_shape = array<i64: 1, 4, 3, 1, 4>}
+// CHECK: graph.gather %[[S]], {{.*}} -> tensor<1x4x1x4xf32>
+// CHECK: graph.attention {{.*}} {num_heads = 1 : i64, scale = 5.000000e-01 : f64} : (tensor<1x4x4xf32>, tensor<1x4x4xf32>, tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+// CHECK: graph.matmul {{.*}} : (tensor<1x4x4xf32>, tensor<4x8xf32>) -> tensor<1x4x8xf32>
+func.func @heads(%x: tensor<1x4x8xf32>) -> tensor<1x4x8xf32> {
+  %w = graph.constant dense<[[0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0], [0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0], [0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0], [0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0], [0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0], [0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0], [0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0], [0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0]]> : tensor<8x24xf32>
+  %wo = graph.constant dense<0.5> : tensor<8x8xf32>
+  %i0 = graph.constant dense<0> : tensor<i64>
+  %i1 = graph.constant dense<1> : tensor<i64>
+  %i2 = graph.constant dense<2> : tensor<i64>
+  %qkv = graph.matmul %x, %w : (tensor<1x4x8xf32>, tensor<8x24xf32>) -> tensor<1x4x24xf32>
+  %s = graph.reshape %qkv {new_shape = array<i64: 1, 4, 3, 2, 4>} : (tensor<1x4x24xf32>) -> tensor<1x4x3x2x4xf32>
+  %q4 = graph.gather %s, %i0 {axis = 2 : i64} : (tensor<1x4x3x2x4xf32>, tensor<i64>) -> tensor<1x4x2x4xf32>
+  %k4 = graph.gather %s, %i1 {axis = 2 : i64} : (tensor<1x4x3x2x4xf32>, tensor<i64>) -> tensor<1x4x2x4xf32>
+  %v4 = graph.gather %s, %i2 {axis = 2 : i64} : (tensor<1x4x3x2x4xf32>, tensor<i64>) -> tensor<1x4x2x4xf32>
+  %q = graph.reshape %q4 {new_shape = array<i64: 1, 4, 8>} : (tensor<1x4x2x4xf32>) -> tensor<1x4x8xf32>
+  %k = graph.reshape %k4 {new_shape = array<i64: 1, 4, 8>} : (tensor<1x4x2x4xf32>) -> tensor<1x4x8xf32>
+  %v = graph.reshape %v4 {new_shape = array<i64: 1, 4, 8>} : (tensor<1x4x2x4xf32>) -> tensor<1x4x8xf32>
+  %a = graph.attention %q, %k, %v {num_heads = 2 : i64, scale = 0.5 : f64} : (tensor<1x4x8xf32>, tensor<1x4x8xf32>, tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
+  %o = graph.matmul %a, %wo : (tensor<1x4x8xf32>, tensor<8x8xf32>) -> tensor<1x4x8xf32>
+  return %o : tensor<1x4x8xf32>
+}

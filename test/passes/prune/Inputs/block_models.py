@@ -3,7 +3,10 @@
   python3 block_models.py OUT_DIR
       writes gpt.onnx (4 pre-norm transformer layers on [1, 8, 32] float
       tokens, causal attention; layer 2 adds little: its output projections
-      are scaled by 0.01) and resnet.onnx (a stem, three identity residual
+      are scaled by 0.01), gpt_same.onnx (the same, but all layers have
+      layer 0's weight matrices, each its own biases and norms),
+      gpt_scaled.onnx (layer 0's matrices with each output row scaled) and
+      resnet.onnx (a stem, three identity residual
       blocks of which block 1 adds little, a downsampling block and a
       head), an input and calib/ (4 samples) for each
   python3 block_models.py --reference OUT_DIR MODEL BLOCKS OUT.npy
@@ -99,7 +102,24 @@ def models():
             layer.bias *= 0.01
         resnet.blocks[1].c2.weight *= 0.01
         resnet.blocks[1].c2.bias *= 0.01
-    return {"gpt": (gpt, (1, 8, 32)), "resnet": (resnet, (1, 3, 8, 8))}
+    same = Gpt().eval()
+    same.load_state_dict(gpt.state_dict())
+    with torch.no_grad():
+        for layer in same.layers[1:]:
+            for name in ("qkv", "proj", "fc1", "fc2"):
+                getattr(layer, name).weight.copy_(
+                    getattr(same.layers[0], name).weight)
+    # Layers whose matrices are layer 0's with each output row scaled.
+    scaled = Gpt().eval()
+    scaled.load_state_dict(same.state_dict())
+    with torch.no_grad():
+        for i, layer in enumerate(scaled.layers[1:]):
+            for name in ("qkv", "proj", "fc1", "fc2"):
+                weight = getattr(layer, name).weight
+                weight *= torch.linspace(0.5, 1.5 + i, weight.shape[0])[:, None]
+    return {"gpt": (gpt, (1, 8, 32)), "gpt_same": (same, (1, 8, 32)),
+            "gpt_scaled": (scaled, (1, 8, 32)),
+            "resnet": (resnet, (1, 3, 8, 8))}
 
 
 def build(out):

@@ -3,7 +3,8 @@ after channel pruning without fine-tuning, against the dense artifact.
 
   python3 prune_accuracy.py [--data] CACHE WORKDIR SETTING MODEL:MIN_TOP1,...
       --data    also --calibration CACHE/calib_MODEL (the data score)
-      SETTING   the --prune value, e.g. channels=0.3
+      SETTING   the --prune value, e.g. channels=0.3, or other flags
+                (starting with --, split at spaces: "--share-blocks 2")
       MIN_TOP1  per model, the least top-1 accepted (0 prints only)
 
 Compiles each model at batch 360 dense and pruned, runs both with
@@ -58,8 +59,11 @@ def main():
         dense, dense_report = build("dense", [])
         extra = ["--calibration", os.path.join(cache, "calib_" + name)] \
             if data else []
-        pruned, report = build("pruned", ["--prune", setting] + extra)
-        prune = report["prune"]
+        flags = setting.split() if setting.startswith("--") else \
+            ["--prune", setting]
+        pruned, report = build("pruned", flags + extra)
+        prune = report.get("prune", {"score": "-", "channels": {
+            "removed": 0, "prunable": 0}})
         print("%s %s score=%s dense=%.4f pruned=%.4f drop=%.2f points "
               "channels=%d/%d flops=%.3fx constants=%.3fx" % (
                   name, setting, prune["score"], dense, pruned, (dense - pruned) * 100,
