@@ -197,6 +197,7 @@ FailureOr<PruneSummary> mica::pruneEntryChannels(ModuleOp module,
   // attention back in the pieces later stages know.
   PassManager cleanup(module.getContext());
   cleanup.addPass(createDecomposeAttention());
+  cleanup.addPass(createCSEPass());
   cleanup.addPass(createCanonicalizerPass());
   if (failed(cleanup.run(module)))
     return failure();

@@ -16,13 +16,9 @@ using namespace mica;
 
 namespace {
 
-/// Whether `value` is read as the input of a contraction.
-bool feedsContraction(Value value) {
-  return llvm::any_of(value.getUses(), [](OpOperand &use) {
-    return use.getOperandNumber() == 0 &&
-           isa<graph::ConvOp, graph::ConvTransposeOp, graph::FullyConnectedOp,
-               graph::MatmulOp>(use.getOwner());
-  });
+bool isContraction(Operation *op) {
+  return isa<graph::ConvOp, graph::ConvTransposeOp, graph::FullyConnectedOp,
+             graph::MatmulOp>(op);
 }
 
 /// Runs the dense model of `options` (no pruning or merging) on the
@@ -66,20 +62,36 @@ FailureOr<std::shared_ptr<const ActivityTable>>
 mica::measureChannelActivity(MLIRContext &context,
                              const CompileOptions &options, func::FuncOp func,
                              CompileError &error) {
-  std::set<std::string> keys;
+  // Each contraction's input, kept under the contraction's own key: the
+  // graph pruning sees may compute that input differently (attention formed
+  // for its heads) but has the same contractions.
+  llvm::DenseMap<Value, std::string> keyOf;
   for (auto &[key, value] : tapPoints(func))
-    if (feedsContraction(value))
-      keys.insert(key);
+    keyOf[value] = key;
+  std::map<std::string, std::vector<std::string>> readers;
+  for (Operation &op : func.getBody().front()) {
+    if (!isContraction(&op))
+      continue;
+    auto in = keyOf.find(op.getOperand(0));
+    auto out = keyOf.find(op.getResult(0));
+    if (in != keyOf.end() && out != keyOf.end())
+      readers[in->second].push_back(out->second);
+  }
+  std::set<std::string> keys;
+  for (auto &[key, names] : readers)
+    keys.insert(key);
   auto table = std::make_shared<ActivityTable>();
   FailureOr<int64_t> items = runDenseTaps(
       context, options, func, keys, "measuring channel activity",
       [&](const TapModels &model) {
         for (size_t t = 0; t < model.numTaps(); ++t) {
           ArrayRef<float> values = model.values(t);
-          std::vector<double> &sum = (*table)[model.key(t).str()];
-          sum.resize(values.size(), 0.0);
-          for (size_t i = 0; i < values.size(); ++i)
-            sum[i] += std::fabs(values[i]);
+          for (const std::string &reader : readers[model.key(t).str()]) {
+            std::vector<double> &sum = (*table)[reader];
+            sum.resize(values.size(), 0.0);
+            for (size_t i = 0; i < values.size(); ++i)
+              sum[i] += std::fabs(values[i]);
+          }
         }
       },
       error);
@@ -93,18 +105,19 @@ mica::measureChannelActivity(MLIRContext &context,
 
 ChannelActivity
 mica::channelActivity(std::shared_ptr<const ActivityTable> table) {
-  return [table](Value value, Atom atom) -> std::optional<SmallVector<double>> {
-    auto func = value.getParentRegion()->getParentOfType<func::FuncOp>();
-    auto type = dyn_cast<RankedTensorType>(value.getType());
-    if (!func || !type || atom.dim == 0)
+  return [table](Operation *reader,
+                 Atom atom) -> std::optional<SmallVector<double>> {
+    auto func = reader->getParentOfType<func::FuncOp>();
+    auto type = dyn_cast<RankedTensorType>(reader->getOperand(0).getType());
+    if (!func || !type || atom.dim == 0 || reader->getNumResults() != 1)
       return std::nullopt;
     for (auto &[key, tapped] : tapPoints(func)) {
-      if (tapped != value)
+      if (tapped != reader->getResult(0))
         continue;
       auto it = table->find(key);
       if (it == table->end())
         return std::nullopt;
-      // One item's layout: the value's dims after the batch.
+      // One item's layout: the input's dims after the batch.
       int64_t stride = atom.inner;
       for (int64_t d = atom.dim + 1; d < type.getRank(); ++d)
         stride *= type.getDimSize(d);

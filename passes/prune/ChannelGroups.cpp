@@ -100,9 +100,11 @@ int ChannelGraph::operandSpace(Value value, Atom atom, ChannelRole role) {
   return space;
 }
 
-void ChannelGraph::consume(int activation, Value weight, Atom atom) {
+void ChannelGraph::consume(Operation *reader, int activation, Value weight,
+                           Atom atom) {
   int space = operandSpace(weight, atom, ChannelRole::Consumer);
   spaceList[space].activation = activation;
+  spaceList[space].reader = reader;
   tie(activation, space);
 }
 
@@ -280,7 +282,7 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
     if (conv.getGroups() == 1) {
       if (!isSliceableConstant(conv.getWeight()))
         return stop();
-      consume(space, conv.getWeight(), Atom{1, atom.inner, atom.extent});
+      consume(op, space, conv.getWeight(), Atom{1, atom.inner, atom.extent});
       return;
     }
     // Depthwise (channel multiplier m): channel c is output channels
@@ -302,7 +304,7 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
     if (operand != 0 || atom.dim != 1 || conv.getGroups() != 1 ||
         !isSliceableConstant(conv.getWeight()))
       return stop();
-    consume(space, conv.getWeight(), Atom{0, atom.inner, atom.extent});
+    consume(op, space, conv.getWeight(), Atom{0, atom.inner, atom.extent});
     return;
   }
   if (auto fc = dyn_cast<FullyConnectedOp>(op)) {
@@ -312,7 +314,7 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
       return keep(atom);
     if (!isSliceableConstant(fc.getWeight()))
       return stop();
-    consume(space, fc.getWeight(), Atom{1, atom.inner, atom.extent});
+    consume(op, space, fc.getWeight(), Atom{1, atom.inner, atom.extent});
     return;
   }
   if (auto matmul = dyn_cast<MatmulOp>(op)) {
@@ -321,7 +323,7 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
       if (atom.dim == rank - 1) {
         if (rhs.getRank() != 2 || !isSliceableConstant(matmul.getRhs()))
           return stop();
-        consume(space, matmul.getRhs(), Atom{0, atom.inner, atom.extent});
+        consume(op, space, matmul.getRhs(), Atom{0, atom.inner, atom.extent});
         return;
       }
       if (atom.dim == rank - 2 || rhs.getRank() <= 2)
@@ -458,6 +460,18 @@ bool ChannelGraph::attentionHeads(AttentionOp op, unsigned operand, int space) {
     if (!mask || (heads > 1 && mask.getRank() >= 3 &&
                   mask.getDimSize(mask.getRank() - 3) == heads))
       return false;
+  }
+  if (atom.dim == 0 && dim > 0) {
+    // The batch of the products: heads folded into it ([B*H, S, D], as
+    // torch's MultiheadAttention exports) go with the same batch entries
+    // of the key, the value and the result.
+    if (op.getKeyBias() || op.getMask())
+      return false;
+    for (Value other : {op.getQuery(), op.getKey(), op.getValue()})
+      if (other != op->getOperand(operand))
+        tie(space, operandSpace(other, atom, ChannelRole::Value));
+    tie(space, getOrCreate(op.getResult(), atom, ChannelRole::Value));
+    return true;
   }
   if (atom.dim != dim || atom.inner * atom.extent != width)
     return false;

@@ -52,8 +52,10 @@ struct ChannelSpace {
   Atom atom;
   ChannelRole role = ChannelRole::Value;
   int64_t firstNode = 0;
-  /// For a Consumer space: the space of the activation the weight reads.
+  /// For a Consumer space: the space of the activation the weight reads,
+  /// and the contraction reading it.
   int activation = -1;
+  mlir::Operation *reader = nullptr;
 };
 
 /// One removable channel set per layer: its components, in channel order.
@@ -91,7 +93,8 @@ private:
   /// gets a frozen one (its producer cannot drop channels).
   int operandSpace(mlir::Value value, Atom atom, ChannelRole role);
   /// Ties the weight columns `weight` at `atom` that read `activation`.
-  void consume(int activation, mlir::Value weight, Atom atom);
+  void consume(mlir::Operation *reader, int activation, mlir::Value weight,
+               Atom atom);
   void addSource(mlir::Operation *op);
   /// The reshape result of a per-channel space split across dims: ties
   /// the channels by their index in the head dim; false if not a split.

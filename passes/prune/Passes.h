@@ -29,10 +29,11 @@ struct PrunedGroup {
   llvm::SmallVector<int64_t> removed; // producer channel indices, ascending
 };
 
-/// For score=data: the mean |value| of each channel of `value` at `atom`
-/// (extent entries) on calibration data, or nullopt when not measured.
+/// For score=data: the mean |value| of each channel (at `atom`) of the
+/// input of the contraction `reader` on calibration data, or nullopt when
+/// not measured.
 using ChannelActivity = std::function<std::optional<llvm::SmallVector<double>>(
-    mlir::Value value, Atom atom)>;
+    mlir::Operation *reader, Atom atom)>;
 
 /// mica-prune-channels on one function; the groups it found (also those it
 /// left whole). score=data needs `activity`: a channel's score is then the

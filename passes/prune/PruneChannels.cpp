@@ -285,6 +285,20 @@ mica::pruneChannels(func::FuncOp func, const PruneChannelsOptions &options,
   if (options.round < 1)
     return func.emitError("channel pruning: round must be at least 1");
   SmallVector<PrunedGroup> report;
+  if (options.fraction == 0)
+    return report;
+  // A vector constant read by several layers (CSE merges equal biases and
+  // norm parameters, e.g. zeros) would tie their channels together: each
+  // reader gets its own copy (CSE merges what stays equal afterwards).
+  // Shared matrices stay shared: their layers must keep the same channels.
+  for (auto constant : llvm::make_early_inc_range(func.getOps<ConstantOp>())) {
+    auto type = dyn_cast<RankedTensorType>(constant.getType());
+    if (!type || type.getRank() != 1 || constant->hasOneUse())
+      continue;
+    for (OpOperand &use :
+         llvm::make_early_inc_range(llvm::drop_begin(constant->getUses())))
+      use.set(OpBuilder(constant).clone(*constant)->getResult(0));
+  }
   ChannelGraph graph(func);
   ArrayRef<ChannelSpace> spaces = graph.spaces();
 
@@ -301,7 +315,7 @@ mica::pruneChannels(func::FuncOp func, const PruneChannelsOptions &options,
       // A value the dense model does not have (an attention formed for
       // pruning its heads) weighs by its reading weights alone.
       if (std::optional<SmallVector<double>> active =
-              activity(input.value, input.atom))
+              activity(space.reader, input.atom))
         for (int64_t c = 0; c < space.atom.extent; ++c)
           means[c] *= (*active)[c];
     }
