@@ -29,20 +29,13 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench import load_pb, log  # noqa: E402
-from bench_token_merge import (compile_model, cosine, output, ratio,  # noqa: E402
-                               timed_rounds)
+from bench import log  # noqa: E402
+from bench_token_merge import (compile_model, cosine, output,  # noqa: E402
+                               ratio, timed_rounds, zoo_model)
 
 
 def bench_model(args, mica, work, name):
-    model = os.path.join(args.zoo, name, "model.onnx")
-    tensor, array = load_pb(os.path.join(args.zoo, name, "test_data_set_0",
-                                         "input_0.pb"))
-    npy = os.path.join(work, name + ".input.npy")
-    np.save(npy, array)
-    raw = os.path.join(work, name + ".input.bin")
-    np.ascontiguousarray(array).tofile(raw)
-    dims = "x".join(str(d) for d in array.shape)
+    model, npy, ort = zoo_model(args, work, name)
     settings = [("dense", [])] + [
         (s, ["--prune", s.replace(":", ",")]) for s in args.settings.split(",")]
     builds = {}
@@ -56,10 +49,7 @@ def bench_model(args, mica, work, name):
     cmds = {label: [mica, "run", b[0], "--input", npy, "--json", "--repeat",
                     str(args.repeat), "--warmup", str(args.warmup)]
             for label, b in builds.items()}
-    cmds["ort"] = ["node", os.path.join(HERE, "ort_run.js"), "--model", model,
-                   "--threads", "1", "--repeat", str(args.repeat), "--warmup",
-                   str(args.warmup), "--input",
-                   "%s=%s:float32:%s" % (tensor.name, raw, dims)]
+    cmds["ort"] = ort
     times = timed_rounds(cmds, args.rounds, name)
     dense = builds["dense"]
     rows = []

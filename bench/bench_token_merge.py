@@ -79,8 +79,9 @@ def ratio(times, a, b):
     return round(statistics.median(x / y for x, y in zip(times[a], times[b])), 3)
 
 
-def vit(args, mica, work):
-    name = "vit_tiny"
+def zoo_model(args, work, name):
+    """A zoo model's path, its input saved as .npy for `mica run`, and the
+    ONNX Runtime command (1 thread) that times it."""
     model = os.path.join(args.zoo, name, "model.onnx")
     tensor, array = load_pb(os.path.join(args.zoo, name, "test_data_set_0",
                                          "input_0.pb"))
@@ -89,6 +90,15 @@ def vit(args, mica, work):
     raw = os.path.join(work, name + ".input.bin")
     np.ascontiguousarray(array).tofile(raw)
     dims = "x".join(str(d) for d in array.shape)
+    ort = ["node", os.path.join(HERE, "ort_run.js"), "--model", model,
+           "--threads", "1", "--repeat", str(args.repeat), "--warmup",
+           str(args.warmup), "--input",
+           "%s=%s:float32:%s" % (tensor.name, raw, dims)]
+    return model, npy, ort
+
+
+def vit(args, mica, work):
+    model, npy, ort = zoo_model(args, work, "vit_tiny")
     settings = [("r=%s" % r, [] if r == "0" else ["--token-merge", "r=" + r])
                 for r in args.r.split(",")]
     if args.flops:
@@ -104,10 +114,7 @@ def vit(args, mica, work):
     cmds = {label: [mica, "run", b[0], "--input", npy, "--json", "--repeat",
                     str(args.repeat), "--warmup", str(args.warmup)]
             for label, b in builds.items()}
-    cmds["ort"] = ["node", os.path.join(HERE, "ort_run.js"), "--model", model,
-                   "--threads", "1", "--repeat", str(args.repeat), "--warmup",
-                   str(args.warmup), "--input",
-                   "%s=%s:float32:%s" % (tensor.name, raw, dims)]
+    cmds["ort"] = ort
     times = timed_rounds(cmds, args.rounds, "vit_tiny")
     base = builds[settings[0][0]][3].ravel()
     rows = []

@@ -124,6 +124,17 @@ void mica::buildCompressionPipeline(OpPassManager &pm,
   }
 }
 
+/// What a rewrite of shapes or weights leaves: the attention decomposed
+/// again (when `decompose`), equal constants merged, folds and dead ops.
+static LogicalResult cleanUp(ModuleOp module, bool decompose) {
+  PassManager cleanup(module.getContext());
+  if (decompose)
+    cleanup.addPass(createDecomposeAttention());
+  cleanup.addPass(createCSEPass());
+  cleanup.addPass(createCanonicalizerPass());
+  return cleanup.run(module);
+}
+
 /// The bytes of the constants of `module`.
 static int64_t constantBytes(ModuleOp module) {
   int64_t total = 0;
@@ -193,13 +204,8 @@ FailureOr<PruneSummary> mica::pruneEntryChannels(ModuleOp module,
   if (failed(groups))
     return failure();
   summary.groups = std::move(*groups);
-  // Shapes changed: the folds and dead constants the rewrite leaves; the
-  // attention back in the pieces later stages know.
-  PassManager cleanup(module.getContext());
-  cleanup.addPass(createDecomposeAttention());
-  cleanup.addPass(createCSEPass());
-  cleanup.addPass(createCanonicalizerPass());
-  if (failed(cleanup.run(module)))
+  // The attention back in the pieces later stages know.
+  if (failed(cleanUp(module, /*decompose=*/true)))
     return failure();
   summary.constantsAfter = constantBytes(module);
   return summary;
@@ -209,9 +215,7 @@ LogicalResult mica::removeEntryBlocks(ModuleOp module,
                                       ArrayRef<int64_t> blocks) {
   if (failed(removeBlocks(module.lookupSymbol<func::FuncOp>("main"), blocks)))
     return failure();
-  PassManager cleanup(module.getContext());
-  cleanup.addPass(createCanonicalizerPass());
-  return cleanup.run(module);
+  return cleanUp(module, /*decompose=*/false);
 }
 
 FailureOr<SharingSummary>
@@ -224,10 +228,7 @@ mica::shareEntryBlocks(ModuleOp module, const BlockSharingRequest &request) {
   if (failed(groups))
     return failure();
   summary.groups = std::move(*groups);
-  PassManager cleanup(module.getContext());
-  cleanup.addPass(createCSEPass());
-  cleanup.addPass(createCanonicalizerPass());
-  if (failed(cleanup.run(module)))
+  if (failed(cleanUp(module, /*decompose=*/false)))
     return failure();
   summary.constantsAfter = constantBytes(module);
   return summary;

@@ -56,8 +56,14 @@ def build(out):
         zero(net.dw, [0, 1, 6, 7])     # the concat's zero channels
         zero(net.z, [3, 4, 5])
         zero(net.fc, list(range(8)))
-    x = torch.from_numpy(
-        np.random.RandomState(0).rand(1, 3, 8, 8).astype(np.float32))
+    save(out, net, np.random.RandomState(0).rand(1, 3, 8, 8))
+
+
+def save(out, net, x):
+    """Exports `net` to OUT/model.onnx with input `x` (input.npy) and its
+    PyTorch output (ref.npy)."""
+    import torch
+    x = torch.from_numpy(x.astype(np.float32))
     torch.onnx.export(net, x, os.path.join(out, "model.onnx"),
                       input_names=["input"], output_names=["logits"],
                       opset_version=13)

@@ -14,6 +14,9 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from zero_channels import save  # noqa: E402
+
 
 def build(out):
     import torch
@@ -78,14 +81,7 @@ def build(out):
                             (net.layers[1], range(16))):
             layer.fc1.weight[list(rows)] = 0
             layer.fc1.bias[list(rows)] = 0
-    x = torch.from_numpy(
-        np.random.RandomState(0).randn(1, 8, width).astype(np.float32))
-    torch.onnx.export(net, x, os.path.join(out, "model.onnx"),
-                      input_names=["input"], output_names=["logits"],
-                      opset_version=13)
-    np.save(os.path.join(out, "input.npy"), x.numpy())
-    with torch.no_grad():
-        np.save(os.path.join(out, "ref.npy"), net(x).numpy())
+    save(out, net, np.random.RandomState(0).randn(1, 8, width))
 
 
 if __name__ == "__main__":
