@@ -87,26 +87,26 @@ mica::measureChannelActivity(MLIRContext &context,
         for (size_t t = 0; t < model.numTaps(); ++t) {
           ArrayRef<float> values = model.values(t);
           for (const std::string &reader : readers[model.key(t).str()]) {
-            std::vector<double> &sum = (*table)[reader];
-            sum.resize(values.size(), 0.0);
-            for (size_t i = 0; i < values.size(); ++i)
-              sum[i] += std::fabs(values[i]);
+            ActivitySums &sums = (*table)[reader];
+            sums.sum.resize(values.size(), 0.0);
+            sums.squares.resize(values.size(), 0.0);
+            for (size_t i = 0; i < values.size(); ++i) {
+              sums.sum[i] += values[i];
+              sums.squares[i] += double(values[i]) * values[i];
+            }
+            ++sums.items;
           }
         }
       },
       error);
   if (failed(items))
     return failure();
-  for (auto &[key, sum] : *table)
-    for (double &v : sum)
-      v /= std::max<int64_t>(*items, 1);
   return std::shared_ptr<const ActivityTable>(std::move(table));
 }
 
 ChannelActivity
 mica::channelActivity(std::shared_ptr<const ActivityTable> table) {
-  return [table](Operation *reader,
-                 Atom atom) -> std::optional<SmallVector<double>> {
+  return [table](Operation *reader, Atom atom) -> std::optional<ChannelStats> {
     auto func = reader->getParentOfType<func::FuncOp>();
     auto type = dyn_cast<RankedTensorType>(reader->getOperand(0).getType());
     if (!func || !type || atom.dim == 0 || reader->getNumResults() != 1)
@@ -121,16 +121,26 @@ mica::channelActivity(std::shared_ptr<const ActivityTable> table) {
       int64_t stride = atom.inner;
       for (int64_t d = atom.dim + 1; d < type.getRank(); ++d)
         stride *= type.getDimSize(d);
-      SmallVector<double> sum(atom.extent, 0.0);
+      const ActivitySums &sums = it->second;
+      ChannelStats stats;
+      stats.mean.assign(atom.extent, 0.0);
+      stats.deviation.assign(atom.extent, 0.0);
       SmallVector<int64_t> count(atom.extent, 0);
-      for (size_t i = 0; i < it->second.size(); ++i) {
+      for (size_t i = 0; i < sums.sum.size(); ++i) {
         int64_t c = (static_cast<int64_t>(i) / stride) % atom.extent;
-        sum[c] += it->second[i];
-        ++count[c];
+        stats.mean[c] += sums.sum[i];
+        stats.deviation[c] += sums.squares[i];
+        count[c] += sums.items;
       }
-      for (int64_t c = 0; c < atom.extent; ++c)
-        sum[c] = count[c] ? sum[c] / count[c] : 0.0;
-      return sum;
+      for (int64_t c = 0; c < atom.extent; ++c) {
+        if (!count[c])
+          continue;
+        stats.mean[c] /= count[c];
+        double square = stats.deviation[c] / count[c];
+        stats.deviation[c] =
+            std::sqrt(std::max(0.0, square - stats.mean[c] * stats.mean[c]));
+      }
+      return stats;
     }
     return std::nullopt;
   };

@@ -12,8 +12,14 @@
 
 namespace mica {
 
-/// Per tap key (TapModel.h), the mean |value| of each element of one item.
-using ActivityTable = std::map<std::string, std::vector<double>>;
+/// The sums of a contraction's input over the calibration items, per
+/// element of one item: of the values and of their squares.
+struct ActivitySums {
+  std::vector<double> sum, squares;
+  int64_t items = 0;
+};
+/// Per contraction (its tap key, TapModel.h), its input's sums.
+using ActivityTable = std::map<std::string, ActivitySums>;
 
 /// `--prune channels=F[,score=l1|l2|data][,round=N]` or `--prune flops=F[,...]`
 /// (docs/pruning.md). channels=0 prunes nothing.

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+#include "llvm/ADT/DenseSet.h"
 
 #include <functional>
 #include <optional>
@@ -29,18 +30,21 @@ struct PrunedGroup {
   llvm::SmallVector<int64_t> removed; // producer channel indices, ascending
 };
 
-/// For score=data: the mean |value| of each channel (at `atom`) of the
-/// input of the contraction `reader` on calibration data, or nullopt when
-/// not measured.
-using ChannelActivity = std::function<std::optional<llvm::SmallVector<double>>(
+/// For score=data: per channel (at `atom`) of the input of the contraction
+/// `reader`, on calibration data, its mean and its standard deviation.
+struct ChannelStats {
+  llvm::SmallVector<double> mean, deviation;
+};
+using ChannelActivity = std::function<std::optional<ChannelStats>(
     mlir::Operation *reader, Atom atom)>;
 
 /// mica-prune-channels on one function; the groups it found (also those it
 /// left whole). score=data needs `activity`: a channel's score is then the
-/// sum over the layers reading it of its mean |activation| there times the
-/// mean |w| of the weight column that reads it (what removing it changes
-/// in their outputs, to first order). Errors are emitted at the op
-/// concerned.
+/// sum over the layers reading it of its standard deviation there times
+/// the mean |w| of the weight column that reads it (what removing it
+/// changes in their outputs, to first order, once its mean is compensated),
+/// and each removed channel's mean, through those columns, is added to the
+/// reading layer's bias. Errors are emitted at the op concerned.
 mlir::FailureOr<llvm::SmallVector<PrunedGroup>>
 pruneChannels(mlir::func::FuncOp func, const PruneChannelsOptions &options,
               const ChannelActivity &activity = {});
@@ -50,6 +54,16 @@ pruneChannels(mlir::func::FuncOp func, const PruneChannelsOptions &options,
 /// inputs. Errors name an index beyond the blocks found.
 mlir::LogicalResult removeBlocks(mlir::func::FuncOp func,
                                  llvm::ArrayRef<int64_t> blocks);
+
+class ChannelGraph;
+
+/// For score=data: each removed channel's mean, through the weight columns
+/// that read it, added to the bias of the reading layer (its bias operand,
+/// or a constant vector its only user adds); a layer without one is left
+/// as it is.
+void compensateMeans(const ChannelGraph &graph,
+                     const llvm::DenseSet<int64_t> &removed,
+                     const ChannelActivity &activity);
 
 /// One group of mica-share-blocks, for the compile report.
 struct SharedBlocks {

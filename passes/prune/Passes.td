@@ -35,9 +35,10 @@ def PruneChannels : Pass<"mica-prune-channels", "::mlir::ModuleOp"> {
        them) is scored per channel: `l1` the mean |w| of the producers'
        weight rows and biases (convolution filters, depthwise filters of the
        same channel), `l2` the mean w^2; `data` (from `mica compile
-       --calibration`, not this pass alone) the mean |activation| of the
+       --calibration`, not this pass alone) the standard deviation of the
        channel where each later layer reads it times the mean |w| of the
-       weight column reading it. The channels scored lowest in each
+       weight column reading it; a removed channel's mean then moves,
+       through those columns, into the reading layer's bias. The channels scored lowest in each
        group are removed: at most `fraction` of the group, so that a
        multiple of `round` channels stays (and at least `round`; a group
        smaller than `round` is left whole).

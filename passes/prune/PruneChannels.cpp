@@ -266,7 +266,77 @@ LogicalResult applyShrink(func::FuncOp func, const Shrink &shrink) {
   return success();
 }
 
+/// The constant bias vector added to the output channels of `reader`: its
+/// own bias operand, or a constant that its only user adds.
+std::optional<std::pair<ConstantOp, int64_t>> biasOf(Operation *reader) {
+  Value bias;
+  if (auto conv = dyn_cast<ConvOp>(reader))
+    bias = conv.getBias();
+  else if (auto conv = dyn_cast<ConvTransposeOp>(reader))
+    bias = conv.getBias();
+  else if (auto fc = dyn_cast<FullyConnectedOp>(reader))
+    bias = fc.getBias();
+  else if (reader->hasOneUse())
+    if (auto add = dyn_cast<AddOp>(*reader->getUsers().begin()))
+      bias = add.getLhs() == reader->getResult(0) ? add.getRhs() : add.getLhs();
+  auto constant = bias ? bias.getDefiningOp<ConstantOp>() : ConstantOp();
+  auto type = constant ? dyn_cast<RankedTensorType>(constant.getType())
+                       : RankedTensorType();
+  if (!type || type.getRank() != 1 || !type.getElementType().isF32() ||
+      !constant->hasOneUse())
+    return std::nullopt;
+  return std::pair(constant, type.getDimSize(0));
+}
+
 } // namespace
+
+void mica::compensateMeans(const ChannelGraph &graph,
+                           const DenseSet<int64_t> &removed,
+                           const ChannelActivity &activity) {
+  ArrayRef<ChannelSpace> spaces = graph.spaces();
+  for (auto [id, space] : llvm::enumerate(spaces)) {
+    if (space.role != ChannelRole::Consumer || !space.reader)
+      continue;
+    std::optional<std::pair<ConstantOp, int64_t>> bias = biasOf(space.reader);
+    std::optional<ChannelStats> stats =
+        activity(space.reader, spaces[space.activation].atom);
+    if (!bias || !stats)
+      continue;
+    // The weight's output axis: rows of conv and fully_connected weights,
+    // columns of a product's right operand and of conv_transpose weights.
+    auto weight = cast<DenseElementsAttr>(
+        cast<ConstantOp>(space.value.getDefiningOp()).getValue());
+    auto type = cast<RankedTensorType>(weight.getType());
+    int64_t outAxis = isa<MatmulOp, ConvTransposeOp>(space.reader) ? 1 : 0;
+    if (type.getDimSize(outAxis) != bias->second ||
+        !weight.getElementType().isF32())
+      continue;
+    int64_t outInner = 1, inInner = space.atom.inner;
+    for (int64_t d = outAxis + 1; d < type.getRank(); ++d)
+      outInner *= type.getDimSize(d);
+    for (int64_t d = space.atom.dim + 1; d < type.getRank(); ++d)
+      inInner *= type.getDimSize(d);
+    SmallVector<double> shift(bias->second, 0.0);
+    bool any = false;
+    int64_t i = 0;
+    for (float w : weight.getValues<float>()) {
+      int64_t c = (i / inInner) % space.atom.extent;
+      if (removed.contains(graph.root(graph.node(id, c)))) {
+        shift[(i / outInner) % bias->second] += w * stats->mean[c];
+        any = true;
+      }
+      ++i;
+    }
+    if (!any)
+      continue;
+    auto values = cast<DenseElementsAttr>(bias->first.getValue());
+    SmallVector<float> shifted(values.getValues<float>());
+    for (int64_t o = 0; o < bias->second; ++o)
+      shifted[o] += shift[o];
+    bias->first.setValueAttr(
+        DenseElementsAttr::get(values.getType(), ArrayRef<float>(shifted)));
+  }
+}
 
 FailureOr<SmallVector<PrunedGroup>>
 mica::pruneChannels(func::FuncOp func, const PruneChannelsOptions &options,
@@ -312,12 +382,12 @@ mica::pruneChannels(func::FuncOp func, const PruneChannelsOptions &options,
     SmallVector<double> means = channelMeans(space.value, space.atom, power);
     if (data) {
       const ChannelSpace &input = spaces[space.activation];
-      // A value the dense model does not have (an attention formed for
-      // pruning its heads) weighs by its reading weights alone.
-      if (std::optional<SmallVector<double>> active =
+      // A layer the dense model does not have weighs by its reading
+      // weights alone.
+      if (std::optional<ChannelStats> stats =
               activity(space.reader, input.atom))
         for (int64_t c = 0; c < space.atom.extent; ++c)
-          means[c] *= (*active)[c];
+          means[c] *= stats->deviation[c];
     }
     for (int64_t c = 0; c < space.atom.extent; ++c)
       score[graph.root(graph.node(id, c))] += means[c];
@@ -347,6 +417,8 @@ mica::pruneChannels(func::FuncOp func, const PruneChannelsOptions &options,
   }
   if (removed.empty())
     return report;
+  if (data)
+    compensateMeans(graph, removed, activity);
 
   Shrink shrink;
   for (auto [id, space] : llvm::enumerate(spaces)) {

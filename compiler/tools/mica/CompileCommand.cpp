@@ -160,8 +160,9 @@ cl::opt<std::string> pruneFlag(
              "layer's inputs), the lowest scored; or flops=F: the fraction "
              "that brings the multiply-adds to F of the original. "
              "[,score=l1|l2|data mean |w| or w^2 of the producing weights, or "
-             "with --calibration DIR (then the default) the mean "
-             "|activation| times the reading weights] "
+             "with --calibration DIR (then the default) the channel's "
+             "standard deviation times the reading weights, its mean "
+             "moved into their biases] "
              "[,round=N channels kept per group a multiple of N (1)]. "
              "docs/pruning.md"),
     cl::value_desc("channels=F|flops=F[,score=..][,round=N]"),

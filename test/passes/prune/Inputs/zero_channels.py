@@ -1,7 +1,13 @@
 """A CNN in which exactly half of every prunable channel group is zero, for
 the pruning invariants: removing those channels must not change the output.
 
-  python3 zero_channels.py OUT_DIR     writes model.onnx, input.npy, ref.npy
+  python3 zero_channels.py OUT_DIR [--constant]
+                                       writes model.onnx, input.npy, ref.npy;
+                                       with --constant the linear layer's
+                                       pruned channels are a constant 0.5
+                                       (zero weights, bias 0.5), which the
+                                       data score removes exactly by
+                                       compensating their mean
   python3 zero_channels.py --compare A.npy B.npy [TOL]
                                        max |A - B| <= TOL * max|B| (1e-5)
 
@@ -17,7 +23,7 @@ import sys
 import numpy as np
 
 
-def build(out):
+def build(out, constant=False):
     import torch
     nn = torch.nn
     torch.manual_seed(0)
@@ -56,6 +62,8 @@ def build(out):
         zero(net.dw, [0, 1, 6, 7])     # the concat's zero channels
         zero(net.z, [3, 4, 5])
         zero(net.fc, list(range(8)))
+        if constant:
+            net.fc.bias[:8] = 0.5
     save(out, net, np.random.RandomState(0).rand(1, 3, 8, 8))
 
 
@@ -87,4 +95,4 @@ if __name__ == "__main__":
                 float(sys.argv[4]) if len(sys.argv) > 4 else 1e-5)
     else:
         os.makedirs(sys.argv[1], exist_ok=True)
-        build(sys.argv[1])
+        build(sys.argv[1], "--constant" in sys.argv[2:])
