@@ -1,6 +1,8 @@
 //===- CalibrationData.cpp - The samples calibration runs -----------------===//
 #include "compiler/driver/CalibrationData.h"
 
+#include "compiler/support/DataTypes.h"
+
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
@@ -24,11 +26,13 @@ LogicalResult usage(CompileError &error, const std::string &message) {
 /// may differ from the model's static dims.
 LogicalResult checkSample(TensorData &tensor, const ModelInput &input,
                           const std::string &path, CompileError &error) {
-  if (tensor.dataType != kFloatType)
-    return usage(error, "calibration file '" + path +
-                            "' does not hold float32 data (ONNX type " +
-                            std::to_string(tensor.dataType) + "); input '" +
-                            input.name + "' is float32");
+  // Quantisation feeds float32 inputs only (calibrate() checks); pruning's
+  // measurements feed what the input takes (token ids of a language model).
+  int32_t expected = onnxDataType(input.type.getElementType());
+  if (tensor.dataType != expected)
+    return usage(error, "calibration file '" + path + "' holds " +
+                            dataTypeName(tensor.dataType) + " data; input '" +
+                            input.name + "' is " + dataTypeName(expected));
   int64_t rank = input.type.getRank();
   if ((int64_t)tensor.dims.size() == rank - 1)
     tensor.dims.insert(tensor.dims.begin(), 1);
@@ -49,6 +53,8 @@ LogicalResult checkSample(TensorData &tensor, const ModelInput &input,
                             ", which does not fit input '" + input.name +
                             "' (" + shapeText(input.type.getShape()) +
                             ", any size of dim 0)");
+  if (tensor.dataType != kFloatType)
+    return success();
   const float *data = reinterpret_cast<const float *>(tensor.bytes.data());
   size_t count = tensor.bytes.size() / sizeof(float);
   for (size_t i = 0; i < count; ++i)
