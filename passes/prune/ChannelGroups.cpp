@@ -508,6 +508,16 @@ bool ChannelGraph::attentionHeads(AttentionOp op, unsigned operand, int space) {
 }
 
 void ChannelGraph::finish() {
+  // A value read inside a region (the branches of an if, a loop body) has
+  // readers the analysis does not follow: it keeps its channels.
+  for (size_t id = 0; id < spaceList.size(); ++id) {
+    Value value = spaceList[id].value;
+    Block *block = value.getParentBlock();
+    if (llvm::any_of(value.getUsers(), [&](Operation *user) {
+          return user->getBlock() != block;
+        }))
+      freeze(id);
+  }
   DenseMap<int64_t, bool> frozenRoot;
   for (size_t n = 0; n < parent.size(); ++n)
     if (frozen[n])

@@ -134,3 +134,24 @@ func.func @heads(%x: tensor<1x4x8xf32>) -> tensor<1x4x8xf32> {
   %o = graph.matmul %a, %wo : (tensor<1x4x8xf32>, tensor<8x8xf32>) -> tensor<1x4x8xf32>
   return %o : tensor<1x4x8xf32>
 }
+
+// -----
+
+// A value read inside a region (a branch of an if) keeps its channels: the
+// analysis does not follow readers there.
+// CHECK-LABEL: func.func @region
+// CHECK: graph.conv {{.*}} -> tensor<1x4x4x4xf32>
+func.func @region(%x: tensor<1x2x4x4xf32>, %c: tensor<i1>) -> tensor<1x3x4x4xf32> {
+  %w1 = graph.constant dense<[[[[1.0]], [[1.0]]], [[[0.1]], [[0.1]]], [[[2.0]], [[2.0]]], [[[0.2]], [[0.2]]]]> : tensor<4x2x1x1xf32>
+  %w2 = graph.constant dense<1.0> : tensor<3x4x1x1xf32>
+  %c1 = graph.conv %x, %w1 {dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<4x2x1x1xf32>) -> tensor<1x4x4x4xf32>
+  %b = tensor.extract %c[] : tensor<i1>
+  %y = scf.if %b -> tensor<1x3x4x4xf32> {
+    %a = graph.conv %c1, %w2 {dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x4x4xf32>, tensor<3x4x1x1xf32>) -> tensor<1x3x4x4xf32>
+    scf.yield %a : tensor<1x3x4x4xf32>
+  } else {
+    %z = graph.conv %c1, %w2 {dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x4x4xf32>, tensor<3x4x1x1xf32>) -> tensor<1x3x4x4xf32>
+    scf.yield %z : tensor<1x3x4x4xf32>
+  }
+  return %y : tensor<1x3x4x4xf32>
+}
