@@ -119,8 +119,11 @@ mica::channelActivity(std::shared_ptr<const ActivityTable> table) {
         return std::nullopt;
       // One item's layout: the input's dims after the batch.
       int64_t stride = atom.inner;
-      for (int64_t d = atom.dim + 1; d < type.getRank(); ++d)
+      for (int64_t d = atom.dim + 1; d < type.getRank(); ++d) {
+        if (type.isDynamicDim(d))
+          return std::nullopt;
         stride *= type.getDimSize(d);
+      }
       const ActivitySums &sums = it->second;
       ChannelStats stats;
       stats.mean.assign(atom.extent, 0.0);

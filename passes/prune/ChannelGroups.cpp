@@ -16,6 +16,12 @@ RankedTensorType staticType(Value value) {
   return type && type.hasStaticShape() ? type : RankedTensorType();
 }
 
+/// Ranked is enough where only the channel dims' sizes are read (a batch
+/// left symbolic by the user keeps them static); each use checks those.
+RankedTensorType rankedType(Value value) {
+  return dyn_cast<RankedTensorType>(value.getType());
+}
+
 bool isConstant(Value value) {
   return value && value.getDefiningOp<ConstantOp>();
 }
@@ -137,7 +143,7 @@ void ChannelGraph::addSource(Operation *op) {
     weight = fc.getWeight();
     bias = fc.getBias();
   } else if (auto matmul = dyn_cast<MatmulOp>(op)) {
-    auto lhs = staticType(matmul.getLhs());
+    auto lhs = rankedType(matmul.getLhs());
     auto rhs = staticType(matmul.getRhs());
     if (!lhs || !rhs || lhs.getRank() < 2 || rhs.getRank() != 2)
       return;
@@ -146,13 +152,13 @@ void ChannelGraph::addSource(Operation *op) {
   } else {
     return;
   }
-  auto out = staticType(op->getResult(0));
+  auto out = rankedType(op->getResult(0));
   if (!out || !isSliceableConstant(weight) ||
       (bias && !isSliceableConstant(bias)))
     return;
   int64_t channelDim = isa<ConvOp>(op) ? 1 : out.getRank() - 1;
   int64_t channels = out.getDimSize(channelDim);
-  if (channels < 2)
+  if (ShapedType::isDynamic(channels) || channels < 2)
     return;
   if (isa<FullyConnectedOp>(op))
     rowsDim = 0;
@@ -166,11 +172,11 @@ void ChannelGraph::addSource(Operation *op) {
 
 void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
   Atom atom = spaceList[space].atom;
-  auto in = staticType(op->getOperand(operand));
+  auto in = rankedType(op->getOperand(operand));
   auto stop = [&] { freeze(space); };
   if (!in || op->getNumResults() == 0 || isa<func::ReturnOp>(op))
     return stop();
-  auto out = staticType(op->getResult(0));
+  auto out = rankedType(op->getResult(0));
   // The channels continue in result `index` at `next`.
   auto keep = [&](Atom next, unsigned index = 0) {
     tie(space, getOrCreate(op->getResult(index), next, ChannelRole::Value));
@@ -181,7 +187,7 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
     for (OpOperand &other : op->getOpOperands()) {
       if (other.getOperandNumber() == operand)
         continue;
-      auto type = staticType(other.get());
+      auto type = rankedType(other.get());
       if (!type)
         return false;
       int64_t dim = inResult.dim - (out.getRank() - type.getRank());
@@ -219,7 +225,7 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
     return splitChannels(space, op->getResult(0)) ? void() : stop();
   }
   if (auto gather = dyn_cast<GatherOp>(op)) {
-    auto indices = staticType(gather.getIndices());
+    auto indices = rankedType(gather.getIndices());
     int64_t axis = normalizeAxis(gather.getAxis(), rank);
     if (operand != 0 || !indices || atom.dim == axis)
       return stop();
@@ -318,7 +324,7 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
     return;
   }
   if (auto matmul = dyn_cast<MatmulOp>(op)) {
-    auto rhs = staticType(matmul.getRhs());
+    auto rhs = rankedType(matmul.getRhs());
     if (operand == 0 && rank >= 2 && rhs) {
       if (atom.dim == rank - 1) {
         if (rhs.getRank() != 2 || !isSliceableConstant(matmul.getRhs()))
@@ -330,8 +336,8 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
         return keep(same);
     }
     if (operand == 1 && rank >= 2 && atom.dim == rank - 1 &&
-        staticType(matmul.getLhs()) &&
-        staticType(matmul.getLhs()).getRank() >= 2)
+        rankedType(matmul.getLhs()) &&
+        rankedType(matmul.getLhs()).getRank() >= 2)
       return keep(Atom{out.getRank() - 1, atom.inner, atom.extent});
     return stop();
   }
@@ -342,7 +348,10 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
         return stop();
       return keep(atom);
     }
-    if (atom.inner != 1 || atom.extent != in.getDimSize(axis))
+    if (atom.inner != 1 || atom.extent != in.getDimSize(axis) ||
+        out.isDynamicDim(axis) || llvm::any_of(op->getOperands(), [&](Value v) {
+          return rankedType(v).isDynamicDim(axis);
+        }))
       return stop();
     // The result's channels are the operands' side by side; those of an
     // operand that carries none cannot go.
@@ -353,7 +362,7 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
     int result = getOrCreate(concat.getResult(), whole, ChannelRole::Value);
     int64_t offset = 0, mine = 0;
     for (OpOperand &input : op->getOpOperands()) {
-      int64_t size = staticType(input.get()).getDimSize(axis);
+      int64_t size = rankedType(input.get()).getDimSize(axis);
       if (input.getOperandNumber() == operand)
         mine = offset;
       Atom its{axis, 1, size};
@@ -371,6 +380,8 @@ void ChannelGraph::propagate(Operation *op, unsigned operand, int space) {
       return stop();
     int64_t size = in.getDimSize(atom.dim);
     int64_t count = out.getDimSize(atom.dim);
+    if (ShapedType::isDynamic(count))
+      return stop();
     if (count == size)
       return keep(atom);
     if (atom.inner != 1 || atom.extent != size)
@@ -412,16 +423,21 @@ bool ChannelGraph::splitChannels(int space, Value result) {
   // heads; the last is within a head, the first picks q, k or v). Channel
   // c of the input ties to that dim's index of c.
   Atom atom = spaceList[space].atom;
-  auto in = staticType(spaceList[space].value);
-  auto out = staticType(result);
+  auto in = rankedType(spaceList[space].value);
+  auto out = rankedType(result);
   if (!out || atom.inner != 1 || atom.extent != in.getDimSize(atom.dim))
     return false;
   int64_t stride = 1;
-  for (int64_t d = atom.dim + 1; d < in.getRank(); ++d)
+  for (int64_t d = atom.dim + 1; d < in.getRank(); ++d) {
+    if (in.isDynamicDim(d))
+      return false;
     stride *= in.getDimSize(d);
+  }
   // The output dims [first, last] that hold the axis exactly.
   int64_t outStride = 1, last = -1, first = -1, product = 1;
   for (int64_t d = out.getRank() - 1; d >= 0 && first < 0; --d) {
+    if (out.isDynamicDim(d))
+      return false;
     if (outStride == stride)
       last = d;
     if (last >= 0) {
@@ -449,14 +465,14 @@ bool ChannelGraph::attentionHeads(AttentionOp op, unsigned operand, int space) {
   // Heads go whole, from the query, key and value alike: channel c of
   // each is in head c / D, and the output's channels are the value's.
   Atom atom = spaceList[space].atom;
-  auto query = staticType(op.getQuery());
-  if (operand > 2 || !query)
+  auto query = rankedType(op.getQuery());
+  if (operand > 2 || !query || query.isDynamicDim(query.getRank() - 1))
     return false;
   int64_t dim = query.getRank() - 1;
   int64_t heads = op.getNumHeads(), width = query.getDimSize(dim);
   if (op.getMask()) {
     // A mask per head would need slicing with them.
-    auto mask = staticType(op.getMask());
+    auto mask = rankedType(op.getMask());
     if (!mask || (heads > 1 && mask.getRank() >= 3 &&
                   mask.getDimSize(mask.getRank() - 3) == heads))
       return false;

@@ -172,8 +172,16 @@ public:
 /// Rewrites the attributes that spell out pruned sizes.
 void updateAttributes(Operation *op, const Shrink &shrink) {
   if (auto reshape = dyn_cast<ReshapeOp>(op)) {
-    if (shrink.touches(reshape.getResult()))
-      reshape.setNewShape(shrink.typeOf(reshape.getResult()).getShape());
+    // The pruned dims' sizes; 0 (copy) and -1 (inferred) entries, and the
+    // symbolic dims they stand for, stay.
+    if (!shrink.touches(reshape.getResult()) || !reshape.getNewShape())
+      return;
+    SmallVector<int64_t> shape(*reshape.getNewShape());
+    RankedTensorType pruned = shrink.typeOf(reshape.getResult());
+    for (auto [d, size] : llvm::enumerate(shape))
+      if (size > 0)
+        size = pruned.getDimSize(d);
+    reshape.setNewShape(shape);
     return;
   }
   if (auto conv = dyn_cast<ConvOp>(op)) {

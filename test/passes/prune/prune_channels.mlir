@@ -39,7 +39,7 @@ func.func @chain(%x: tensor<1x2x4x4xf32>) -> tensor<1x3x4x4xf32> {
 // CHECK: %[[A:.*]] = graph.conv %arg0, {{.*}} -> tensor<1x2x4x4xf32>
 // CHECK: %[[B:.*]] = graph.conv %[[A]], {{.*}} -> tensor<1x2x4x4xf32>
 // CHECK: %[[S:.*]] = graph.add %[[A]], %[[B]] : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
-// CHECK: %[[F:.*]] = graph.reshape %[[S]] {new_shape = array<i64: 1, 32>} : (tensor<1x2x4x4xf32>) -> tensor<1x32xf32>
+// CHECK: %[[F:.*]] = graph.reshape %[[S]] {new_shape = array<i64: 1, -1>} : (tensor<1x2x4x4xf32>) -> tensor<1x32xf32>
 // CHECK: graph.fully_connected %[[F]], {{.*}} -> tensor<1x10xf32>
 func.func @residual_flatten(%x: tensor<1x2x4x4xf32>) -> tensor<1x10xf32> {
   %wa = graph.constant dense<[[[[0.1]], [[0.1]]], [[[1.0]], [[1.0]]], [[[2.0]], [[2.0]]], [[[0.1]], [[0.1]]]]> : tensor<4x2x1x1xf32>
@@ -154,4 +154,22 @@ func.func @region(%x: tensor<1x2x4x4xf32>, %c: tensor<i1>) -> tensor<1x3x4x4xf32
     scf.yield %z : tensor<1x3x4x4xf32>
   }
   return %y : tensor<1x3x4x4xf32>
+}
+
+// -----
+
+// A symbolic batch: only the channel dims need be static; the flatten's
+// copied batch (0) stays and its feature count follows.
+// CHECK-LABEL: func.func @dynamic_batch
+// CHECK: graph.conv {{.*}} -> tensor<?x2x4x4xf32>
+// CHECK: graph.reshape {{.*}} {new_shape = array<i64: 0, 32>} : (tensor<?x2x4x4xf32>) -> tensor<?x32xf32>
+// CHECK: graph.fully_connected {{.*}} : (tensor<?x32xf32>, tensor<10x32xf32>) -> tensor<?x10xf32>
+func.func @dynamic_batch(%x: tensor<?x2x4x4xf32>) -> tensor<?x10xf32> {
+  %w1 = graph.constant dense<[[[[1.0]], [[1.0]]], [[[0.1]], [[0.1]]], [[[2.0]], [[2.0]]], [[[0.2]], [[0.2]]]]> : tensor<4x2x1x1xf32>
+  %wf = graph.constant dense<0.5> : tensor<10x64xf32>
+  %c1 = graph.conv %x, %w1 {dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<?x2x4x4xf32>, tensor<4x2x1x1xf32>) -> tensor<?x4x4x4xf32>
+  %r = graph.relu %c1 : tensor<?x4x4x4xf32>
+  %f = graph.reshape %r {new_shape = array<i64: 0, 64>} : (tensor<?x4x4x4xf32>) -> tensor<?x64xf32>
+  %y = graph.fully_connected %f, %wf : (tensor<?x64xf32>, tensor<10x64xf32>) -> tensor<?x10xf32>
+  return %y : tensor<?x10xf32>
 }
