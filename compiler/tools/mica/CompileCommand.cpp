@@ -154,10 +154,11 @@ cl::list<std::string> keepFloat(
 cl::opt<std::string> pruneFlag(
     "prune",
     cl::desc("Structured channel pruning at compile time: channels=F "
-             "removes the fraction F of each group of channels that must go "
-             "together (a layer's output channels with everything they "
-             "reach: batch norms, depthwise convs, residual adds, the next "
-             "layer's inputs), the lowest scored; or flops=F: the fraction "
+             "removes at most the fraction F of each group of channels that "
+             "must go together (a layer's output channels with everything "
+             "they reach: batch norms, depthwise convs, residual adds, the "
+             "next layer's inputs; an attention layer's heads), the lowest "
+             "scored; or flops=F: the fraction "
              "that brings the multiply-adds to F of the original. "
              "[,score=l1|l2|data mean |w| or w^2 of the producing weights, or "
              "with --calibration DIR (then the default) the channel's "
