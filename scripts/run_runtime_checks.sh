@@ -48,7 +48,8 @@ if [ ! -f "$DIR/build.ninja" ]; then
 fi
 
 TESTS=(LoaderTest LoaderRelocationsTest LoaderCorruptionTest
-       ModelTest ModelValidationTest ModelCorruptionTest ThreadPoolTest)
+       ModelTest ModelValidationTest ModelCorruptionTest ThreadPoolTest
+       ModelEncodedConstantsTest)
 FUZZERS=(mica-model-fuzz mica-model-fuzz-seeds mica-loader-fuzz)
 if ! ninja -C "$DIR" -j "$JOBS" --quiet "${TESTS[@]}" "${FUZZERS[@]}"; then
   echo "runtime checks: building the sanitized runtime targets failed"

@@ -18,6 +18,10 @@ namespace mica::artifact {
 
 enum class SegmentKind : uint8_t { Constants = 0, Code = 1 };
 
+/// How a segment's bytes are stored (Segment.encoding in the schema). Only
+/// Constants segments may be ZeroBitmap; ConstantEncoding.h writes them.
+enum class SegmentEncoding : uint8_t { Raw = 0, ZeroBitmap = 1 };
+
 struct Target {
   std::string name, triple, arch, cpu;
   std::vector<std::string> features;
@@ -25,8 +29,10 @@ struct Target {
 
 struct Segment {
   SegmentKind kind = SegmentKind::Constants;
-  int32_t target = -1; // index into Artifact::targets for code segments
-  std::vector<uint8_t> bytes;
+  int32_t target = -1;        // index into Artifact::targets for code segments
+  std::vector<uint8_t> bytes; // as stored in the file (encoded if encoded)
+  SegmentEncoding encoding = SegmentEncoding::Raw;
+  uint64_t decodedSize = 0; // bytes after decoding; 0 when Raw
 };
 
 struct TensorSpec {

@@ -94,7 +94,8 @@ buildMetadata(const Artifact &artifact,
     segments.push_back(fb::CreateSegment(
         fbb, static_cast<fb::SegmentKind>(segment.kind), segmentOffsets[i],
         segment.bytes.size(), MICA_ARTIFACT_ALIGNMENT, segment.target,
-        segmentHashes[i]));
+        segmentHashes[i], static_cast<fb::SegmentEncoding>(segment.encoding),
+        segment.decodedSize));
   }
   auto segmentsVec = fbb.CreateVector(segments);
 

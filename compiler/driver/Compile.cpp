@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/Compile.h"
 
+#include "compiler/artifact/ConstantEncoding.h"
 #include "compiler/artifact/PlanToArtifact.h"
 #include "compiler/diagnostics/NodeLocation.h"
 #include "compiler/driver/Calibration.h"
@@ -150,6 +151,7 @@ CompileResult mica::compile(MLIRContext &context,
   llvm::json::Object compression;
   PruneRequest prune = options.prune;
   BlockRemovalRequest blocks = options.removeBlocks;
+  std::optional<SmallVector<SparseLayer>> sparseLayers;
   for (const EntrySpec &entry : entries) {
     LoadOptions load;
     load.inputShapes = entryShapes(options, entry);
@@ -228,6 +230,16 @@ CompileResult mica::compile(MLIRContext &context,
         prune.flops = 0;
         prune.channels = pruned->fraction;
       }
+    }
+    if (prune.sparse()) {
+      timer.start("sparsifying weights" + suffix);
+      FailureOr<SmallVector<SparseLayer>> layers = sparsifyEntry(module, prune);
+      if (failed(layers)) {
+        result.error.kind = ErrorKind::Internal;
+        return fail();
+      }
+      if (!sparseLayers)
+        sparseLayers = std::move(*layers);
     }
     if (entry.merge &&
         (options.tokenMerge.enabled() || options.temporalMerge.enabled())) {
@@ -339,6 +351,19 @@ CompileResult mica::compile(MLIRContext &context,
   if (failed(art))
     return fail();
   result.artifact = std::move(*art);
+  if (sparseLayers) {
+    // The zeros are stored compressed (decoded by the runtime at load).
+    int64_t decoded = 0, stored = 0;
+    for (const artifact::Segment &segment : result.artifact.segments)
+      if (segment.kind == artifact::SegmentKind::Constants)
+        decoded += segment.bytes.size();
+    artifact::encodeConstantSegments(result.artifact);
+    for (const artifact::Segment &segment : result.artifact.segments)
+      if (segment.kind == artifact::SegmentKind::Constants)
+        stored += segment.bytes.size();
+    compression["sparsity"] =
+        sparsityJson(options.prune, *sparseLayers, decoded, stored);
+  }
   result.artifact.reportJson = reportJson(
       result.artifact, options, *description, flopsOriginal, flopsCompiled,
       quantization ? &*quantization : nullptr, &compression);

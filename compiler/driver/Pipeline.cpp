@@ -234,6 +234,16 @@ mica::shareEntryBlocks(ModuleOp module, const BlockSharingRequest &request) {
   return summary;
 }
 
+FailureOr<SmallVector<SparseLayer>>
+mica::sparsifyEntry(ModuleOp module, const PruneRequest &request) {
+  mica::SparsifyOptions pass{request.sparsePattern, request.sparseRatio};
+  FailureOr<SmallVector<SparseLayer>> layers =
+      sparsify(module.lookupSymbol<func::FuncOp>("main"), pass);
+  if (failed(layers) || failed(cleanUp(module, /*decompose=*/false)))
+    return failure();
+  return layers;
+}
+
 /// The multiply-adds of the attention ops of `module`.
 static int64_t attentionFlops(ModuleOp module) {
   int64_t total = 0;

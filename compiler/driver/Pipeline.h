@@ -111,6 +111,12 @@ struct SharingSummary {
 mlir::FailureOr<SharingSummary>
 shareEntryBlocks(mlir::ModuleOp module, const BlockSharingRequest &request);
 
+/// `--prune sparse=..` on one entry point (after channel pruning):
+/// mica-sparsify with the request's pattern or ratio, then CSE (the old
+/// dense weights drop out). The layers it looked at.
+mlir::FailureOr<llvm::SmallVector<SparseLayer>>
+sparsifyEntry(mlir::ModuleOp module, const PruneRequest &request);
+
 /// What merging did to one entry point: the transformer blocks with their
 /// tokens (and frames), the r used, and the attention's multiply-adds.
 struct MergeSummary {

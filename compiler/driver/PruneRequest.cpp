@@ -1,6 +1,8 @@
 //===- PruneRequest.cpp - Parsing `--prune` -------------------------------===//
 #include "compiler/driver/PruneRequest.h"
 
+#include "passes/prune/Passes.h"
+
 #include "llvm/ADT/SmallVector.h"
 
 using namespace mica;
@@ -15,7 +17,7 @@ bool mica::parsePrune(llvm::StringRef text, PruneRequest &request,
     auto fail = [&](const std::string &why) {
       error = "--prune: " + why + " in '" + item.str() +
               "' (expected channels=F or flops=F, then [,score=l1|l2|data]"
-              "[,round=N])";
+              "[,round=N], and/or sparse=N:M|R)";
       return false;
     };
     if (value.empty())
@@ -30,6 +32,15 @@ bool mica::parsePrune(llvm::StringRef text, PruneRequest &request,
           !(request.flops > 0 && request.flops < 1))
         return fail("expected a fraction of the original FLOPs in (0, 1)");
       sawFlops = true;
+    } else if (key == "sparse") {
+      if (value.contains(':')) {
+        if (failed(parseSparsityPattern(value)))
+          return fail("expected an N:M pattern with 1 <= N < M <= 64");
+        request.sparsePattern = value.str();
+      } else if (value.getAsDouble(request.sparseRatio) ||
+                 !(request.sparseRatio > 0 && request.sparseRatio < 1)) {
+        return fail("expected N:M or a fraction of the weights in (0, 1)");
+      }
     } else if (key == "score") {
       if (value != "l1" && value != "l2" && value != "data")
         return fail("expected l1, l2 or data");
@@ -42,8 +53,12 @@ bool mica::parsePrune(llvm::StringRef text, PruneRequest &request,
       return fail("unknown key '" + key.str() + "'");
     }
   }
-  if (sawChannels == sawFlops) {
-    error = "--prune: give either channels=F or flops=F";
+  if (sawChannels && sawFlops) {
+    error = "--prune: give either channels=F or flops=F, not both";
+    return false;
+  }
+  if (!sawChannels && !sawFlops && !request.sparse()) {
+    error = "--prune: give channels=F, flops=F or sparse=N:M|R";
     return false;
   }
   return true;

@@ -21,8 +21,9 @@ struct ActivitySums {
 /// Per contraction (its tap key, TapModel.h), its input's sums.
 using ActivityTable = std::map<std::string, ActivitySums>;
 
-/// `--prune channels=F[,score=l1|l2|data][,round=N]` or `--prune flops=F[,...]`
-/// (docs/pruning.md). channels=0 prunes nothing.
+/// `--prune channels=F[,score=l1|l2|data][,round=N]` or `--prune
+/// flops=F[,...]`, and/or `sparse=N:M|R` (docs/pruning.md). channels=0 prunes
+/// nothing.
 struct PruneRequest {
   /// The fraction of each channel group removed, in [0, 1).
   double channels = 0;
@@ -38,7 +39,15 @@ struct PruneRequest {
   /// the same model (calibration, SQNR) reuse them.
   std::shared_ptr<const ActivityTable> activity;
 
+  /// sparse=N:M (the pattern) or sparse=R (the fraction of each layer's
+  /// weights set to zero): mica-sparsify after the channels.
+  std::string sparsePattern;
+  double sparseRatio = 0;
+
+  /// Whether channels are removed.
   bool enabled() const { return channels > 0 || flops > 0; }
+  /// Whether weights are sparsified.
+  bool sparse() const { return !sparsePattern.empty() || sparseRatio > 0; }
 };
 
 /// `--remove-blocks N|F`: the N residual blocks (or the fraction F of them,

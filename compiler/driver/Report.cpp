@@ -13,6 +13,12 @@ using namespace mica;
 
 namespace {
 
+/// Why a sparse layer computes with the dense kernels (docs/pruning.md,
+/// "Sparse weights": measured, a zero-skipping kernel does not pay there).
+constexpr const char *kSparseComputesDense =
+    "the CPU target's dense kernels beat a zero-skipping one at 50% zeros "
+    "(docs/pruning.md, Sparse weights): stored compressed, decoded at load";
+
 llvm::json::Array specsJson(llvm::ArrayRef<artifact::TensorSpec> specs) {
   llvm::json::Array out;
   for (const artifact::TensorSpec &spec : specs) {
@@ -161,6 +167,38 @@ llvm::json::Object mica::pruneJson(const PruneRequest &request,
       {"groups", std::move(groups)}};
   if (request.flops > 0)
     object["flops_target"] = request.flops;
+  return object;
+}
+
+llvm::json::Object mica::sparsityJson(const PruneRequest &request,
+                                      llvm::ArrayRef<SparseLayer> layers,
+                                      int64_t constantsDecoded,
+                                      int64_t constantsStored) {
+  llvm::json::Array entries;
+  int64_t elements = 0, zeros = 0;
+  for (const SparseLayer &layer : layers) {
+    elements += layer.elements;
+    zeros += layer.zeros;
+    llvm::json::Object entry{{"node", layer.node},
+                             {"op", layer.op},
+                             {"elements", layer.elements},
+                             {"zeros", layer.zeros},
+                             {"compute", "dense"}};
+    if (!layer.skipped.empty())
+      entry["left_dense"] = layer.skipped;
+    else
+      entry["why_dense"] = kSparseComputesDense;
+    entries.push_back(std::move(entry));
+  }
+  llvm::json::Object object{
+      {"weights", llvm::json::Object{{"elements", elements}, {"zeros", zeros}}},
+      {"constants_bytes", llvm::json::Object{{"decoded", constantsDecoded},
+                                             {"stored", constantsStored}}},
+      {"layers", std::move(entries)}};
+  if (!request.sparsePattern.empty())
+    object["pattern"] = request.sparsePattern;
+  else
+    object["ratio"] = request.sparseRatio;
   return object;
 }
 

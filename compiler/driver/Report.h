@@ -55,6 +55,15 @@ llvm::json::Object blocksJson(const BlockRemovalRequest &request,
 llvm::json::Object sharingJson(const BlockSharingRequest &request,
                                const SharingSummary &summary);
 
+/// The report's "sparsity" section: the pattern or ratio, the weights'
+/// elements and zeros, the constants' bytes as computed (decoded) and as
+/// stored in the artifact (encoded), and per layer its zeros, how it
+/// computes (dense kernels, and why) or why it was left dense.
+llvm::json::Object sparsityJson(const PruneRequest &request,
+                                llvm::ArrayRef<SparseLayer> layers,
+                                int64_t constantsDecoded,
+                                int64_t constantsStored);
+
 } // namespace mica
 
 #endif // MICA_COMPILER_DRIVER_REPORT_H

@@ -41,6 +41,9 @@ def WinogradConv : Pass<"mica-winograd-conv", "::mlir::ModuleOp"> {
     weight. Below `min-channels` or `min-tiles` the convolution stays
     direct (at 7x7 outputs with 512 channels the transformed weight does
     not stay in cache and F(4x4, 3x3) is twice as slow as the direct code).
+    A sparse weight (a tenth or more exact zeros: pruned, e.g. by
+    `mica-sparsify`; dialects/graph/Analysis/Sparsity.h) stays direct too:
+    G g G^T would make it dense again.
   }];
   let options = [
     Option<"minChannels", "min-channels", "int64_t", /*default=*/"32",

@@ -8,6 +8,7 @@
 // linear algebra with small constant matrices, written as graph ops.
 //
 //===----------------------------------------------------------------------===//
+#include "dialects/graph/Analysis/Sparsity.h"
 #include "dialects/graph/IR/GraphDialect.h"
 #include "passes/graph_opt/Passes.h"
 
@@ -104,6 +105,12 @@ public:
   LogicalResult rewrite(ConvOp conv, const Candidate &c) const {
     std::optional<SmallVector<float>> g = f32Values(conv.getWeight());
     if (!g)
+      return failure();
+    // G g G^T would turn a pruned filter's zeros into non-zeros: sparse
+    // weights stay a direct convolution (and stay compressible).
+    DenseElementsAttr weight;
+    if (matchPattern(conv.getWeight(), m_Constant(&weight)) &&
+        isSparseWeight(weight))
       return failure();
     OpBuilder b(conv);
     Location loc = conv.getLoc();

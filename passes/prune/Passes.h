@@ -76,6 +76,23 @@ struct SharedBlocks {
 mlir::FailureOr<llvm::SmallVector<SharedBlocks>>
 shareBlocks(mlir::func::FuncOp func, const ShareBlocksOptions &options);
 
+/// One layer mica-sparsify looked at, for the compile report.
+struct SparseLayer {
+  std::string node; // the ONNX node of the layer
+  std::string op;   // conv, fully_connected, matmul
+  int64_t elements = 0, zeros = 0;
+  std::string skipped; // why it was left dense, when it was
+};
+
+/// mica-sparsify on one function; the layers it looked at. Errors (a bad
+/// pattern or ratio) are emitted at the function.
+mlir::FailureOr<llvm::SmallVector<SparseLayer>>
+sparsify(mlir::func::FuncOp func, const SparsifyOptions &options);
+
+/// N and M of an `N:M` pattern (1 <= N < M <= 64).
+mlir::FailureOr<std::pair<int64_t, int64_t>>
+parseSparsityPattern(llvm::StringRef text);
+
 } // namespace mica
 
 #endif // MICA_PASSES_PRUNE_PASSES_H

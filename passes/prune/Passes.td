@@ -117,4 +117,35 @@ def ShareBlocks : Pass<"mica-share-blocks", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mica::graph::GraphDialect"];
 }
 
+def Sparsify : Pass<"mica-sparsify", "::mlir::ModuleOp"> {
+  let summary = "Zero the smallest weights: N:M or unstructured sparsity";
+  let description = [{
+    Sets the smallest-magnitude weights of every convolution, fully-connected
+    layer and product with a constant 2-D right-hand side to exactly zero,
+    keeping shapes: the sparsity is stored compressed in the artifact (the
+    encoded constants segment, docs/artifact-format.md) and no rewrite after
+    densifies it (Winograd leaves sparse weights alone).
+
+    - `pattern=N:M`: along the reduction axis (a convolution's input
+      channels at each kernel position, a linear layer's inputs, a
+      product's rows), in every run of M consecutive weights only the N
+      largest |w| stay (ties: the first). A layer whose reduction axis is
+      not a multiple of M (a first convolution on 3 channels, a depthwise
+      one) is left dense and reported.
+    - `ratio=R`: per layer, the fraction R of its weights with the smallest
+      |w| (ties: the first) become zero.
+
+    Biases are not touched. Exactly one of the two is given; `ratio=0`
+    without a pattern leaves the IR as it is.
+  }];
+  let options = [
+    Option<"pattern", "pattern", "std::string", /*default=*/"\"\"",
+           "N:M: N of every M consecutive weights along the reduction "
+           "axis stay (2:4, 1:4, 4:8, ...)">,
+    Option<"ratio", "ratio", "double", /*default=*/"0.0",
+           "Fraction of each layer's weights set to zero, in [0, 1)">,
+  ];
+  let dependentDialects = ["::mica::graph::GraphDialect"];
+}
+
 #endif // MICA_PASSES_PRUNE_PASSES

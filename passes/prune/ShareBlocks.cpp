@@ -1,5 +1,6 @@
 //===- ShareBlocks.cpp - Adjacent blocks share their weights --------------===//
 #include "dialects/graph/Analysis/ResidualBlocks.h"
+#include "passes/prune/ContractionWeights.h"
 #include "passes/prune/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -18,39 +19,7 @@ using namespace mica::graph;
 
 namespace {
 
-/// A contraction's constant f32 weight, with the axis of its output
-/// channels and its bias operand (null if none).
-struct Weight {
-  Operation *op;
-  unsigned operand;
-  int64_t rowAxis;
-  Value bias;
-  DenseElementsAttr value;
-};
-
-std::optional<Weight> contractionWeight(Operation *op) {
-  unsigned operand = 1;
-  int64_t axis = 0;
-  Value bias;
-  if (auto conv = dyn_cast<ConvOp>(op))
-    bias = conv.getBias();
-  else if (auto fc = dyn_cast<FullyConnectedOp>(op))
-    bias = fc.getBias();
-  else if (isa<MatmulOp>(op))
-    axis = 1;
-  else
-    return std::nullopt;
-  DenseElementsAttr value;
-  if (!matchPattern(op->getOperand(operand), m_Constant(&value)) ||
-      !value.getElementType().isF32() ||
-      cast<ShapedType>(value.getType()).getRank() < 2 ||
-      (isa<MatmulOp>(op) && cast<ShapedType>(value.getType()).getRank() != 2))
-    return std::nullopt;
-  DenseElementsAttr biasValue;
-  if (bias && !matchPattern(bias, m_Constant(&biasValue)))
-    return std::nullopt;
-  return Weight{op, operand, axis, bias, value};
-}
+using Weight = ContractionWeight;
 
 SmallVector<float> floats(DenseElementsAttr attr) {
   auto values = attr.getValues<float>();

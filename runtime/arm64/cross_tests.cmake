@@ -52,11 +52,13 @@ endforeach()
 set(model_tests ${PROJECT_SOURCE_DIR}/test/runtime/model)
 if(MICA_MODEL_INPUTS_DIR AND EXISTS ${model_tests}/ModelTest.cpp)
   add_library(mica_arm64_artifact STATIC
-    ${PROJECT_SOURCE_DIR}/compiler/artifact/ArtifactWriter.cpp)
+    ${PROJECT_SOURCE_DIR}/compiler/artifact/ArtifactWriter.cpp
+    ${PROJECT_SOURCE_DIR}/compiler/artifact/ConstantEncoding.cpp)
   target_link_libraries(mica_arm64_artifact
     PUBLIC mica_artifact_schema mica_runtime)
   foreach(test ModelTest:ModelTest ModelValidationTest:ValidationTest
-               ModelCorruptionTest:CorruptionTest)
+               ModelCorruptionTest:CorruptionTest
+               ModelEncodedConstantsTest:EncodedConstantsTest)
     string(REPLACE ":" ";" parts ${test})
     list(GET parts 0 name)
     list(GET parts 1 source)

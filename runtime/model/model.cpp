@@ -1,5 +1,6 @@
-/* mica_model: loading (validate, check the target, load or bind the code)
- * and freeing. Queries are in queries.cpp, contexts in context.cpp.
+/* mica_model: loading (validate, check the target, decode encoded
+ * constants, load or bind the code) and freeing. Queries are in queries.cpp,
+ * contexts in context.cpp.
  *
  * Everything a model needs is allocated here, once, at load; a failed load
  * frees what it allocated and leaves *out_model NULL. */
@@ -118,17 +119,48 @@ mica_status joinTargetFeatures(mica_model *model, const mica_msg *msg) {
   return MICA_OK;
 }
 
+/* Raw constants are used in place; encoded ones get their base when
+ * decodeSegments runs. */
 mica_status buildSegments(mica_model *model, const mica_msg *msg) {
   const fb::Model *meta = model->view.meta;
   model->segment_bases = allocArray<const void *>(model->num_segments);
+  model->decoded_segments = allocArray<void *>(model->num_segments);
   model->codes = allocArray<mica_code *>(model->num_segments);
-  if (!model->segment_bases || !model->codes)
+  if (!model->segment_bases || !model->decoded_segments || !model->codes)
     return mica_failf(msg, MICA_ERROR_OUT_OF_MEMORY,
                       "out of memory for %u segments", model->num_segments);
   for (uint32_t i = 0; i < model->num_segments; ++i) {
     const fb::Segment *seg = meta->segments()->Get(i);
-    if (seg->kind() == fb::SegmentKind::Constants)
+    if (seg->kind() == fb::SegmentKind::Constants &&
+        seg->encoding() == fb::SegmentEncoding::Raw)
       model->segment_bases[i] = model->view.data + seg->offset();
+  }
+  return MICA_OK;
+}
+
+/* Decodes every encoded constants segment (validated) into memory the model
+ * owns, aligned like the segment (at least 64 bytes, as a raw segment in a
+ * mapped file is). Skipped for metadata-only models, which never run. */
+mica_status decodeSegments(mica_model *model, const mica_msg *msg) {
+  const fb::Model *meta = model->view.meta;
+  for (uint32_t i = 0; i < model->num_segments; ++i) {
+    const fb::Segment *seg = meta->segments()->Get(i);
+    if (seg->kind() != fb::SegmentKind::Constants ||
+        seg->encoding() == fb::SegmentEncoding::Raw)
+      continue;
+    const size_t decoded = (size_t)seg->decoded_size(); /* <= PTRDIFF_MAX */
+    const size_t alignment = seg->alignment() > MICA_ARTIFACT_ALIGNMENT
+                                 ? seg->alignment()
+                                 : MICA_ARTIFACT_ALIGNMENT;
+    void *buffer = NULL;
+    if (posix_memalign(&buffer, alignment, decoded ? decoded : 1) != 0)
+      return mica_failf(msg, MICA_ERROR_OUT_OF_MEMORY,
+                        "segment %u: out of memory for its %u decoded bytes", i,
+                        decoded);
+    model->decoded_segments[i] = buffer;
+    mica_decode_zero_bitmap(model->view.data + seg->offset(), decoded,
+                            static_cast<uint8_t *>(buffer));
+    model->segment_bases[i] = buffer;
   }
   return MICA_OK;
 }
@@ -288,6 +320,8 @@ mica_status mica_model_load_with(const void *data, size_t size,
   if (st == MICA_OK && request->mode != MICA_LOAD_METADATA) {
     st = checkStepTargets(model, request, msg);
     if (st == MICA_OK)
+      st = decodeSegments(model, msg);
+    if (st == MICA_OK)
       st = bindKernels(model, request, msg);
   }
   if (st != MICA_OK) {
@@ -388,6 +422,9 @@ void mica_model_free(mica_model *model) {
   }
   free(model->entries);
   free(model->codes);
+  for (uint32_t i = 0; model->decoded_segments && i < model->num_segments; ++i)
+    free(model->decoded_segments[i]);
+  free(model->decoded_segments);
   free(model->segment_bases);
   free(model->node_names);
   free(model->node_op_types);

@@ -71,6 +71,24 @@ mica_status mica_validate_artifact(const void *data, size_t size,
                                    int skip_hashes, mica_artifact_view *out,
                                    const mica_msg *msg);
 
+/* The little-endian u32 at `p` (any alignment). */
+static inline uint32_t mica_le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+
+/* --- encoded constants segments (segment_encoding.cpp) ------------------- */
+/* Checks the ZeroBitmap payload of segment `segment` (`size` bytes at
+ * `data`) against its `decoded_size`: header, chunk count, offset table and
+ * every record's mode and exact length. Reads only [data, data + size). */
+mica_status mica_check_zero_bitmap(const uint8_t *data, uint64_t size,
+                                   uint64_t decoded_size, uint32_t segment,
+                                   const mica_msg *msg);
+/* Writes the `decoded_size` bytes of a payload that mica_check_zero_bitmap
+ * accepted to `out`. */
+void mica_decode_zero_bitmap(const uint8_t *data, uint64_t decoded_size,
+                             uint8_t *out);
+
 /* Bytes of a tensor of `max_shape`; validated, so it cannot overflow. */
 size_t mica_spec_max_bytes(int32_t dtype, const int64_t *max_shape,
                            uint32_t rank);
@@ -117,7 +135,10 @@ struct mica_model {
   size_t mapping_size;
   uint32_t num_targets, num_segments, num_entries, num_nodes;
   const void **segment_bases; /* kernel ctx->segments: constants, else NULL */
-  mica_code **codes;          /* per segment: the loaded code, or NULL */
+  /* Per segment: the decoded bytes of an encoded constants segment, owned
+   * by the model (64-byte aligned, freed by mica_model_free), else NULL. */
+  void **decoded_segments;
+  mica_code **codes; /* per segment: the loaded code, or NULL */
   mica_entry *entries;
   const char **node_names, **node_op_types;
   char *target_features; /* target 0's features joined with ',' */

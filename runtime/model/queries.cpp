@@ -123,6 +123,10 @@ mica_status mica_model_segment_info(const mica_model *model, uint32_t index,
   out_info->target = seg->target();
   out_info->offset = seg->offset();
   out_info->size = seg->size();
+  out_info->encoding = (uint32_t)seg->encoding();
+  out_info->decoded_size = seg->encoding() == fb::SegmentEncoding::Raw
+                               ? seg->size()
+                               : seg->decoded_size();
   return MICA_OK;
 }
 

@@ -23,13 +23,8 @@ namespace {
 
 const uint64_t kMaxBytes = (uint64_t)PTRDIFF_MAX;
 
-uint32_t le32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 uint64_t le64(const uint8_t *p) {
-  return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+  return (uint64_t)mica_le32(p) | (uint64_t)mica_le32(p + 4) << 32;
 }
 
 bool isPowerOfTwo(uint64_t v) { return v && !(v & (v - 1)); }
@@ -48,9 +43,9 @@ mica_status checkHeader(const uint8_t *bytes, size_t size,
     return mica_failf(msg, MICA_ERROR_MALFORMED,
                       "not a .mica artifact: bad magic at offset 0");
   const uint32_t major =
-      le32(bytes + offsetof(mica_artifact_header, format_major));
+      mica_le32(bytes + offsetof(mica_artifact_header, format_major));
   const uint32_t minor =
-      le32(bytes + offsetof(mica_artifact_header, format_minor));
+      mica_le32(bytes + offsetof(mica_artifact_header, format_minor));
   if (major != MICA_ARTIFACT_FORMAT_MAJOR)
     return mica_failf(msg, MICA_ERROR_VERSION,
                       "unsupported format version %u.%u (this runtime reads "
@@ -108,6 +103,42 @@ mica_status checkTargets(const fb::Model *meta, const mica_msg *msg) {
                         i, str(target->name()));
   }
   return MICA_OK;
+}
+
+bool requiresFeature(const fb::Model *meta, const char *name) {
+  for (uint32_t i = 0; i < length(meta->required_features()); ++i)
+    if (mica_rt::equals(meta->required_features()->Get(i), name))
+      return true;
+  return false;
+}
+
+/* An encoded segment holds constants in a known encoding, is announced by
+ * the feature that makes older runtimes refuse the file, and has a payload
+ * the decoder can trust. */
+mica_status checkSegmentEncoding(const uint8_t *data, const fb::Segment *seg,
+                                 uint32_t i, const fb::Model *meta,
+                                 const mica_msg *msg) {
+  const fb::SegmentEncoding encoding = seg->encoding();
+  if (encoding == fb::SegmentEncoding::Raw)
+    return MICA_OK;
+  if (seg->kind() != fb::SegmentKind::Constants)
+    return mica_failf(msg, MICA_ERROR_MALFORMED,
+                      "segment %u: encoding %u on a segment that is not "
+                      "constants (kind %u): only constants may be encoded",
+                      i, encoding, seg->kind());
+  if (encoding != fb::SegmentEncoding::ZeroBitmap)
+    return mica_failf(msg, MICA_ERROR_MALFORMED,
+                      "segment %u: unknown encoding %u", i, encoding);
+  if (!requiresFeature(meta, MICA_FEATURE_ENCODED_CONSTANTS))
+    return mica_failf(msg, MICA_ERROR_MALFORMED,
+                      "segment %u is encoded (zero_bitmap) but the artifact "
+                      "does not require the feature '%s'",
+                      i, MICA_FEATURE_ENCODED_CONSTANTS);
+  if (seg->decoded_size() > kMaxBytes)
+    return mica_failf(msg, MICA_ERROR_MALFORMED,
+                      "segment %u: decoded size %u is too large", i,
+                      seg->decoded_size());
+  return mica_check_zero_bitmap(data, seg->size(), seg->decoded_size(), i, msg);
 }
 
 mica_status checkSegments(const uint8_t *bytes, size_t size, uint64_t metaEnd,
@@ -168,6 +199,9 @@ mica_status checkSegments(const uint8_t *bytes, size_t size, uint64_t metaEnd,
                           "%x, bytes hash to %x)",
                           i, offset, segSize, seg->hash(), hash);
     }
+    mica_status st = checkSegmentEncoding(bytes + offset, seg, i, meta, msg);
+    if (st != MICA_OK)
+      return st;
     previousEnd = offset + segSize;
   }
   return MICA_OK;
@@ -289,7 +323,8 @@ mica_status checkSteps(const fb::Model *meta, const fb::EntryPoint *ep,
 /* The features an artifact may require (MICA_FEATURE_* in
  * artifact_format.h) that this runtime implements. */
 const char *const kSupportedFeatures[] = {MICA_FEATURE_ENTRY_POINTS,
-                                          MICA_FEATURE_MODEL_PATH_ERRORS};
+                                          MICA_FEATURE_MODEL_PATH_ERRORS,
+                                          MICA_FEATURE_ENCODED_CONSTANTS};
 
 mica_status checkRequiredFeatures(const fb::Model *meta, const mica_msg *msg) {
   for (uint32_t i = 0; i < length(meta->required_features()); ++i) {

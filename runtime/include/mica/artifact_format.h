@@ -10,7 +10,8 @@
  * itself taken as zero: it detects truncation and corruption, it is not a
  * signature (see docs/artifact-format.md, "Trust model").
  * A runtime refuses a format_major it does not know; format_minor only grows
- * when fields are appended to the metadata, which older runtimes ignore.
+ * when fields are appended to the metadata, which older runtimes ignore
+ * (minor 1: required_features; minor 2: Segment.encoding and decoded_size).
  * What an artifact needs beyond the format (Model.required_features, since
  * minor 1) is named by the MICA_FEATURE_* strings below: a runtime refuses
  * an artifact that requires a feature it does not list (validate.cpp).
@@ -23,7 +24,7 @@
 
 #define MICA_ARTIFACT_MAGIC "MICAART\0" /* 8 bytes */
 #define MICA_ARTIFACT_FORMAT_MAJOR 1
-#define MICA_ARTIFACT_FORMAT_MINOR 1
+#define MICA_ARTIFACT_FORMAT_MINOR 2
 #define MICA_ARTIFACT_HEADER_SIZE 64
 #define MICA_ARTIFACT_ALIGNMENT 64
 
@@ -33,6 +34,9 @@
 /* Code that calls mica_kernel_fail (kernel_abi.h): a path that cannot run
  * with the compiled shapes fails the run with MICA_ERROR_MODEL_PATH. */
 #define MICA_FEATURE_MODEL_PATH_ERRORS "model_path_errors"
+/* Constants segments stored encoded (Segment.encoding = ZeroBitmap, since
+ * minor 2) and decoded into memory the model owns at load. */
+#define MICA_FEATURE_ENCODED_CONSTANTS "encoded_constants"
 
 /* Step.code_segment of a kernel that the artifact does not carry: it was
  * linked into the program (static-library builds) and is given to

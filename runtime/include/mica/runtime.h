@@ -21,7 +21,9 @@
  *
  * Memory
  * - mica_model_load borrows `data`: it must stay valid and unchanged until
- *   mica_model_free (weights are used in place, never copied).
+ *   mica_model_free (weights are used in place, never copied, except
+ *   encoded constants segments, which are decoded once at load into memory
+ *   the model owns).
  *   mica_model_load_file maps the file read-only and owns the mapping.
  * - mica_context_create allocates the arena (unless the caller supplies one)
  *   and the output buffers, sized for the signature's max_shape. After that,
@@ -139,9 +141,14 @@ void mica_model_get_summary(const mica_model *model,
                             mica_model_summary *out_summary);
 
 typedef struct mica_segment_info {
-  int32_t kind;   /* 0 constants, 1 code */
-  int32_t target; /* code: index of its target; -1 otherwise */
-  uint64_t offset, size;
+  int32_t kind;          /* 0 constants, 1 code */
+  int32_t target;        /* code: index of its target; -1 otherwise */
+  uint64_t offset, size; /* the bytes stored in the file */
+  /* How they are stored: 0 raw, 1 zero_bitmap (constants decoded at load
+   * into memory the model owns); and the bytes the code sees (= size when
+   * raw). */
+  uint32_t encoding;
+  uint64_t decoded_size;
 } mica_segment_info;
 mica_status mica_model_segment_info(const mica_model *model, uint32_t index,
                                     mica_segment_info *out_info);

@@ -135,9 +135,11 @@ void printFlopsAndBlocks(const JsonValue &report) {
   }
 }
 
-/// When channels were pruned: "pruning: removed/prunable channels (score),
-/// constants before -> after" and one line per group: its producer node,
-/// op and channels before -> after.
+/// When blocks were removed or shared, weights sparsified or channels
+/// pruned: a summary line for each ("pruning: removed/prunable channels
+/// (score), constants before -> after", "sparsity: zeros of weights
+/// (pattern), constants stored of decoded") and one line per block, layer
+/// or channel group.
 std::string formatBytes(uint64_t bytes);
 
 void printPruning(const JsonValue &report) {
@@ -178,6 +180,30 @@ void printPruning(const JsonValue &report) {
                     : 0,
                 formatBytes((uint64_t)numberAt(constants, "original")).c_str(),
                 formatBytes((uint64_t)numberAt(constants, "shared")).c_str());
+  }
+  if (const JsonValue *sparsity = report.get("sparsity")) {
+    const JsonValue *weights = sparsity->get("weights");
+    const JsonValue *constants = sparsity->get("constants_bytes");
+    const JsonValue *pattern = sparsity->get("pattern");
+    std::printf("sparsity: %.0f of %.0f weights zero (",
+                numberAt(weights, "zeros"), numberAt(weights, "elements"));
+    if (pattern)
+      std::printf("%s", text(pattern));
+    else
+      std::printf("ratio %.3f", numberAt(sparsity, "ratio"));
+    std::printf("), constants %s stored of %s\n",
+                formatBytes((uint64_t)numberAt(constants, "stored")).c_str(),
+                formatBytes((uint64_t)numberAt(constants, "decoded")).c_str());
+    const JsonValue *layers = sparsity->get("layers");
+    if (layers && layers->kind == JsonValue::Kind::Array)
+      for (const JsonValue &layer : layers->items) {
+        const JsonValue *left = layer.get("left_dense");
+        std::printf("    %s (%s): %.0f of %.0f zero, computes %s%s%s\n",
+                    text(layer.get("node")), text(layer.get("op")),
+                    numberAt(&layer, "zeros"), numberAt(&layer, "elements"),
+                    text(layer.get("compute")), left ? "; left dense: " : "",
+                    left ? text(left) : "");
+      }
   }
   const JsonValue *prune = report.get("prune");
   if (!prune)
@@ -260,6 +286,10 @@ const char *segmentKind(int32_t kind) {
   return kind == 0 ? "constants" : kind == 1 ? "code" : "unknown";
 }
 
+const char *segmentEncoding(uint32_t encoding) {
+  return encoding == 0 ? "raw" : encoding == 1 ? "zero_bitmap" : "unknown";
+}
+
 double savingPercent(size_t arena, size_t intermediates) {
   return intermediates ? 100.0 * (1.0 - (double)arena / (double)intermediates)
                        : 0.0;
@@ -323,6 +353,10 @@ void printText(const std::string &path, const mica_model *model) {
     std::printf("  #%u %-9s offset %" PRIu64 " size %" PRIu64 " (%s)", i,
                 segmentKind(seg.kind), seg.offset, seg.size,
                 formatBytes(seg.size).c_str());
+    if (seg.encoding != 0)
+      std::printf(" stored (%s), %" PRIu64 " decoded (%s)",
+                  segmentEncoding(seg.encoding), seg.decoded_size,
+                  formatBytes(seg.decoded_size).c_str());
     if (seg.kind == 1)
       std::printf(" target %d", seg.target);
     std::printf("\n");
@@ -451,6 +485,12 @@ void printJson(const std::string &path, const mica_model *model) {
     json.value(seg.offset);
     json.key("size");
     json.value(seg.size);
+    if (seg.encoding != 0) { // raw segments keep the keys of format 1.1
+      json.key("encoding");
+      json.value(segmentEncoding(seg.encoding));
+      json.key("decoded_size");
+      json.value(seg.decoded_size);
+    }
     json.endObject();
   }
   json.endArray();

@@ -1,5 +1,7 @@
 // RUN: mica-opt %s --mica-winograd-conv --split-input-file | FileCheck %s
 // RUN: mica-opt %s --mica-winograd-conv="min-channels=64" --split-input-file | FileCheck %s --check-prefix=NARROW
+// A sparse weight (2:4, half zeros) stays direct: G g G^T would densify it.
+// RUN: mica-opt %s --mica-sparsify="pattern=2:4" --mica-winograd-conv --split-input-file | FileCheck %s --check-prefix=SPARSE
 
 // A 3x3 stride-1 conv with 32 channels and 4x4 tiles of a 16x16 output:
 // padded to 4 * 4 + 2 = 18, B^T on rows then columns as grouped convs with
@@ -18,6 +20,9 @@
 // CHECK: %[[B:.*]] = graph.reshape %{{.*}} {new_shape = array<i64: 1, 32, 1, 1>}
 // CHECK: %[[R:.*]] = graph.add %[[Y]], %[[B]]
 // CHECK: return %[[R]]
+// SPARSE-LABEL: func.func @tiles
+// SPARSE: graph.conv
+// SPARSE-NOT: graph.einsum
 // NARROW-LABEL: func.func @tiles
 // NARROW: graph.conv
 // NARROW-NOT: graph.einsum

@@ -1,10 +1,12 @@
 // Shared helpers of the runtime model tests: the test artifact "affine"
 // (kernels in Inputs/kernels.c, compiled by the build for x86-64 and
-// AArch64), aligned buffers, owning pointers and in-place corruption.
+// AArch64) and its variant with encoded constants, aligned buffers, owning
+// pointers and in-place corruption.
 #ifndef MICA_TEST_RUNTIME_MODEL_MODELTESTUTIL_H
 #define MICA_TEST_RUNTIME_MODEL_MODELTESTUTIL_H
 
 #include "compiler/artifact/Artifact.h"
+#include "compiler/artifact/ConstantEncoding.h"
 #include "mica/artifact_format.h"
 #include "mica/runtime.h"
 #include "runtime/model/model_internal.h"
@@ -16,6 +18,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -114,6 +117,40 @@ inline artifact::Artifact makeAffine(const AffineOptions &options = {}) {
   a.nodes = {
       {"add", "Add", 0, 0}, {"mul", "Mul", 1, 0}, {"rows", "Shape", 1, 0}};
   a.reportJson = "{\"version\":1}";
+  return a;
+}
+
+// `prefix`, then data for which the ZeroBitmap writer picks each record
+// mode, one chunk (artifact::kZeroBitmapChunkBytes) each: random bytes
+// (raw, `prefix` included), float32 values with half the words zero
+// (words), bytes with scattered zeros (bytes), zeros (zero), and a last
+// partial chunk of `tail` bytes, not a whole number of words, with every
+// third byte nonzero (bytes).
+inline Bytes sparseConstants(const Bytes &prefix, size_t tail = 1001) {
+  const size_t chunk = artifact::kZeroBitmapChunkBytes;
+  std::mt19937 rng(7);
+  Bytes out = prefix;
+  while (out.size() < chunk)
+    out.push_back(static_cast<uint8_t>(rng()));
+  for (size_t w = 0; w < chunk / 4; ++w) {
+    float value = rng() % 2 ? static_cast<float>(rng() % 1000 + 1) / 7.0f : 0;
+    const uint8_t *bytes = reinterpret_cast<const uint8_t *>(&value);
+    out.insert(out.end(), bytes, bytes + 4);
+  }
+  for (size_t i = 0; i < chunk; ++i)
+    out.push_back(rng() % 2 ? static_cast<uint8_t>(rng() % 255 + 1) : 0);
+  out.resize(out.size() + chunk, 0);
+  for (size_t i = 0; i < tail; ++i)
+    out.push_back(i % 3 ? 0 : static_cast<uint8_t>(i % 251 + 1));
+  return out;
+}
+
+// "affine" with its weights segment (0) extended by sparseConstants and
+// encoded; the scale segment (1) stays raw, encoding would not shrink it.
+inline artifact::Artifact makeEncodedAffine(const AffineOptions &options = {}) {
+  artifact::Artifact a = makeAffine(options);
+  a.segments[0].bytes = sparseConstants(a.segments[0].bytes);
+  artifact::encodeConstantSegments(a);
   return a;
 }
 

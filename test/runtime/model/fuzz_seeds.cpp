@@ -1,5 +1,6 @@
 // Writes the seed corpus of mica-model-fuzz: valid artifacts around the test
-// kernels (host code, linked, foreign target, a model without anything).
+// kernels (host code, linked, foreign target, encoded constants, a model
+// without anything).
 //   mica-model-fuzz-seeds OUT_DIR
 #include "ModelTestUtil.h"
 
@@ -20,6 +21,7 @@ int main(int argc, char **argv) {
       {"host-features.mica", makeAffine({kHostArch, {"+mica-made-up", "-x"}})},
       {"linked.mica", makeAffine({kHostArch, {}, true})},
       {"foreign.mica", makeAffine({kForeignArch, {}})},
+      {"encoded.mica", makeEncodedAffine()},
       {"empty.mica", mica::artifact::Artifact()},
   };
   for (const Seed &seed : seeds) {

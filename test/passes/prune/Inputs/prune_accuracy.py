@@ -9,8 +9,9 @@ after channel pruning without fine-tuning, against the dense artifact.
 
 Compiles each model at batch 360 dense and pruned, runs both with
 `mica run` on the 360 held-out images, prints one line per model (top-1
-dense and pruned, the drop in points, and the pruned/dense ratios of
-multiply-adds and constants bytes) and exits 1 if a top-1 falls below its
+dense and pruned, the drop in points, the pruned/dense ratios of
+multiply-adds and constants bytes as stored, and with sparse=.. the weights
+set to zero) and exits 1 if a top-1 falls below its
 minimum.
 """
 import json
@@ -64,12 +65,16 @@ def main():
         pruned, report = build("pruned", flags + extra)
         prune = report.get("prune", {"score": "-", "channels": {
             "removed": 0, "prunable": 0}})
-        print("%s %s score=%s dense=%.4f pruned=%.4f drop=%.2f points "
+        line = ("%s %s score=%s dense=%.4f pruned=%.4f drop=%.2f points "
               "channels=%d/%d flops=%.3fx constants=%.3fx" % (
                   name, setting, prune["score"], dense, pruned, (dense - pruned) * 100,
                   prune["channels"]["removed"], prune["channels"]["prunable"],
                   report["flops"]["compiled"] / dense_report["flops"]["compiled"],
                   report["constants_bytes"] / dense_report["constants_bytes"]))
+        if "sparsity" in report:
+            weights = report["sparsity"]["weights"]
+            line += " zeros=%d/%d" % (weights["zeros"], weights["elements"])
+        print(line)
         ok = ok and pruned >= least
     sys.exit(0 if ok else 1)
 

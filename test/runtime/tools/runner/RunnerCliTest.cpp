@@ -5,6 +5,7 @@
 // The test model "mix" (Inputs/mix_kernels.c) is serialised here with the
 // compiler's artifact writer, once for x86-64 and once for AArch64.
 #include "compiler/artifact/Artifact.h"
+#include "compiler/artifact/ConstantEncoding.h"
 #include "mica/runtime.h"
 #include "runtime/tools/runner/json.h"
 #include "runtime/tools/runner/tensor_file.h"
@@ -108,8 +109,11 @@ std::vector<uint8_t> fileBytes(const std::string &path) {
 constexpr float kBias[3] = {0.5f, 0.25f, 0.125f};
 
 // The "mix" model for `arch` ("x86_64" or "aarch64"), written to a file.
-std::string mixModel(const std::string &arch) {
-  std::string path = tempDir() + "/mix." + arch + ".mica";
+// `encoded`: its constants padded with 8 KiB of zeros and stored as
+// zero_bitmap (compiler/artifact/ConstantEncoding.h).
+std::string mixModel(const std::string &arch, bool encoded = false) {
+  std::string path =
+      tempDir() + "/mix." + (encoded ? "encoded." : "") + arch + ".mica";
   if (std::ifstream(path))
     return path;
   artifact::Artifact a;
@@ -123,6 +127,8 @@ std::string mixModel(const std::string &arch) {
   artifact::Segment constants;
   const uint8_t *bias = reinterpret_cast<const uint8_t *>(kBias);
   constants.bytes.assign(bias, bias + sizeof(kBias));
+  if (encoded)
+    constants.bytes.resize(constants.bytes.size() + 8192, 0);
   artifact::Segment code;
   code.kind = artifact::SegmentKind::Code;
   code.target = 0;
@@ -140,6 +146,8 @@ std::string mixModel(const std::string &arch) {
   a.entryPoints = {main};
   a.nodes = {{"add", "Add", 0, 0}, {"rows", "Shape", 0, 0}};
   a.reportJson = "{\"schema_version\":1,\"passes\":[\"fold\"]}";
+  if (encoded)
+    EXPECT_TRUE(artifact::encodeConstantSegments(a));
   writeBytes(path, artifact::serializeArtifact(a));
   return path;
 }
@@ -442,6 +450,32 @@ TEST(RunnerCliTest, Inspect) {
           "\"report\":{\"schema_version\":1,\"passes\":[\"fold\"]}"})
       EXPECT_TRUE(contains(doc, part)) << part << "\n" << doc;
   }
+}
+
+// An encoded constants segment: inspect shows stored and decoded sizes (raw
+// segments keep their line), and run sees the decoded bytes.
+TEST(RunnerCliTest, EncodedConstants) {
+  std::string model = mixModel("x86_64", /*encoded=*/true);
+  Result r = runTool({"inspect", model});
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char *part :
+       {"requires: encoded_constants", "stored (zero_bitmap), 8204 decoded "
+                                       "(8204 B)\n  #1 code      offset"})
+    EXPECT_TRUE(contains(r.out, part)) << part << "\n" << r.out;
+
+  r = runTool({"inspect", model, "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\"encoding\":\"zero_bitmap\","
+                              "\"decoded_size\":8204}"))
+      << r.out;
+  Result raw = runTool({"inspect", mixModel("x86_64"), "--json"});
+  EXPECT_FALSE(contains(raw.out, "\"encoding\"")) << raw.out;
+
+  std::string dir = tempDir() + "/out-encoded";
+  r = runTool({"run", model, "--input", inputA(), "--input", inputB(),
+               "--output-dir", dir});
+  ASSERT_EQ(r.code, 0) << r.err;
+  expectOutputs(dir);
 }
 
 // numpy reads what mica run writes (when Debian's python3-numpy is there).

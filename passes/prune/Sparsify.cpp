@@ -1,0 +1,170 @@
+//===- Sparsify.cpp - N:M and unstructured weight sparsity ----------------===//
+//
+// See Passes.td (mica-sparsify). The weights keep their shapes; what makes
+// the zeros pay is downstream: the artifact stores them compressed and
+// rewrites that would densify them skip sparse weights.
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/graph/Analysis/Sparsity.h"
+#include "passes/prune/ContractionWeights.h"
+#include "passes/prune/Passes.h"
+
+#include "compiler/diagnostics/NodeLocation.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace mica {
+#define GEN_PASS_DEF_SPARSIFY
+#include "passes/prune/Passes.h.inc"
+} // namespace mica
+
+using namespace mlir;
+using namespace mica;
+using namespace mica::graph;
+
+namespace {
+
+/// The first `count` of `order` become the indices of the smallest |w| of
+/// `values`, ascending; among equal |w| the later index comes first, so
+/// that the earlier ones stay.
+void orderByMagnitude(ArrayRef<float> values, MutableArrayRef<int64_t> order,
+                      size_t count) {
+  std::partial_sort(order.begin(), order.begin() + count, order.end(),
+                    [&](int64_t a, int64_t b) {
+                      float x = std::fabs(values[a]), y = std::fabs(values[b]);
+                      return x != y ? x < y : a > b;
+                    });
+}
+
+/// Zeros all but the `n` largest |w| of every run of `m` along `axis`.
+void applyPattern(MutableArrayRef<float> w, ArrayRef<int64_t> shape,
+                  int64_t axis, int64_t n, int64_t m) {
+  int64_t inner = 1, outer = 1;
+  for (int64_t d = axis + 1; d < static_cast<int64_t>(shape.size()); ++d)
+    inner *= shape[d];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  int64_t length = shape[axis];
+  SmallVector<int64_t> order(m);
+  SmallVector<float> run(m);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t g = 0; g < length; g += m)
+      for (int64_t i = 0; i < inner; ++i) {
+        auto at = [&](int64_t t) { return (o * length + g + t) * inner + i; };
+        for (int64_t t = 0; t < m; ++t)
+          run[t] = w[at(t)];
+        std::iota(order.begin(), order.end(), 0);
+        // The m - n smallest go.
+        orderByMagnitude(run, order, m - n);
+        for (int64_t t = 0; t < m - n; ++t)
+          w[at(order[t])] = 0.0f;
+      }
+}
+
+/// Zeros the `ratio` of `w` with the smallest |w|.
+void applyRatio(MutableArrayRef<float> w, double ratio) {
+  size_t count = static_cast<size_t>(std::floor(ratio * w.size()));
+  SmallVector<int64_t> order(w.size());
+  std::iota(order.begin(), order.end(), 0);
+  orderByMagnitude(w, order, count);
+  for (size_t t = 0; t < count; ++t)
+    w[order[t]] = 0.0f;
+}
+
+struct SparsifyPass : mica::impl::SparsifyBase<SparsifyPass> {
+  using SparsifyBase::SparsifyBase;
+
+  void runOnOperation() override {
+    SparsifyOptions options{pattern, ratio};
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (!func.isExternal() && failed(sparsify(func, options)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
+
+FailureOr<std::pair<int64_t, int64_t>>
+mica::parseSparsityPattern(StringRef text) {
+  auto [n, m] = text.split(':');
+  int64_t keep = 0, run = 0;
+  if (n.getAsInteger(10, keep) || m.getAsInteger(10, run) || keep < 1 ||
+      run < 2 || keep >= run || run > 64)
+    return failure();
+  return std::make_pair(keep, run);
+}
+
+FailureOr<SmallVector<SparseLayer>>
+mica::sparsify(func::FuncOp func, const SparsifyOptions &options) {
+  std::optional<std::pair<int64_t, int64_t>> pattern;
+  if (!options.pattern.empty()) {
+    FailureOr<std::pair<int64_t, int64_t>> parsed =
+        parseSparsityPattern(options.pattern);
+    if (failed(parsed))
+      return func.emitError("mica-sparsify: pattern '")
+             << options.pattern
+             << "' is not N:M with 1 <= N < M <= 64 (2:4, 1:4, 4:8, ...)";
+    pattern = *parsed;
+  }
+  if (pattern && options.ratio != 0)
+    return func.emitError("mica-sparsify: give either a pattern or a ratio");
+  if (!(options.ratio >= 0 && options.ratio < 1))
+    return func.emitError("mica-sparsify: ratio ")
+           << options.ratio << " is not in [0, 1)";
+  SmallVector<SparseLayer> layers;
+  if (!pattern && options.ratio == 0)
+    return layers;
+  SmallVector<ContractionWeight> weights;
+  func.walk([&](Operation *op) {
+    if (std::optional<ContractionWeight> weight = contractionWeight(op))
+      weights.push_back(*weight);
+  });
+  // A weight several layers read (shared blocks) is rewritten once.
+  DenseMap<Value, Value> rewritten;
+  for (const ContractionWeight &weight : weights) {
+    SparseLayer layer;
+    layer.node = getNodeLocInfo(weight.op->getLoc()).node;
+    layer.op = weight.op->getName().stripDialect().str();
+    layer.elements = weight.value.getNumElements();
+    auto type = cast<RankedTensorType>(weight.value.getType());
+    Value old = weight.op->getOperand(weight.operand);
+    if (Value done = rewritten.lookup(old)) {
+      weight.op->setOperand(weight.operand, done);
+    } else if (pattern &&
+               type.getDimSize(weight.reductionAxis) % pattern->second != 0) {
+      layer.skipped =
+          llvm::formatv("its reduction axis of {0} is not a "
+                        "multiple of {1}",
+                        type.getDimSize(weight.reductionAxis), pattern->second);
+    } else {
+      auto values = weight.value.getValues<float>();
+      SmallVector<float> w(values.begin(), values.end());
+      if (pattern)
+        applyPattern(w, type.getShape(), weight.reductionAxis, pattern->first,
+                     pattern->second);
+      else
+        applyRatio(w, options.ratio);
+      OpBuilder b(weight.op);
+      Value sparse =
+          ConstantOp::create(b, old.getLoc(), type,
+                             DenseElementsAttr::get(type, ArrayRef<float>(w)));
+      weight.op->setOperand(weight.operand, sparse);
+      rewritten[old] = sparse;
+    }
+    DenseElementsAttr now;
+    matchPattern(weight.op->getOperand(weight.operand), m_Constant(&now));
+    layer.zeros =
+        static_cast<int64_t>(std::llround(zeroFraction(now) * layer.elements));
+    layers.push_back(std::move(layer));
+  }
+  for (auto [old, sparse] : rewritten)
+    if (old.use_empty())
+      old.getDefiningOp()->erase();
+  return layers;
+}
