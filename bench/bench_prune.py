@@ -1,20 +1,27 @@
 #!/usr/bin/python3
-"""Channel pruning's latency and size against its FLOPs, on zoo models.
+"""Pruning's latency and size against its FLOPs, on zoo models.
 
     bench_prune.py --mica BUILD/bin --zoo BUILD/zoo --out DIR
                    [--models resnet18,mobilenet_v2,efficientnet_b0,vit_tiny]
-                   [--settings flops=0.7,flops=0.7:round=16,channels=0.3]
+                   [--settings flops=0.7,flops=0.7+round=16,channels=0.3,
+                               sparse=2:4]
                    [--rounds 5] [--repeat 10] [--warmup 3]
 
 Per model, Mica compiles it dense and with `--prune SETTING` for each
-setting (`:` in a setting stands for `,`); ONNX Runtime runs the dense
+setting (`+` in a setting stands for `,`); ONNX Runtime runs the dense
 model. Interleaved over rounds on 1 thread (the order rotating every
 round). Per setting: the median latency, its ratio to Mica dense and to
 ORT (medians of per-round ratios), the multiply-adds and constants bytes
 against dense (compile report), the channels removed, and the output's
 cosine similarity to the dense output (the zoo's weights are random, so
 cosine stands for accuracy here; tests/passes/prune measures top-1 on
-trained models).
+trained models). With sparse=..: the weights set to zero, and the constants
+as stored (compressed) against dense.
+
+Then the zero-skipping experiment (bench/sparse_gemv.c): a dense product
+against one over 2:4 compressed weights, on shapes from in-cache layers to
+a matrix-vector product streaming its weights from memory: whether a
+sparse kernel would pay (docs/pruning.md, "Sparse weights").
 
 Outputs DIR/bench_prune.json and .md. A measurement, never a pass/fail
 test.
@@ -22,7 +29,9 @@ test.
 import argparse
 import json
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 
 import numpy as np
@@ -37,12 +46,12 @@ from bench_token_merge import (compile_model, cosine, output,  # noqa: E402
 def bench_model(args, mica, work, name):
     model, npy, ort = zoo_model(args, work, name)
     settings = [("dense", [])] + [
-        (s, ["--prune", s.replace(":", ",")]) for s in args.settings.split(",")]
+        (s, ["--prune", s.replace("+", ",")]) for s in args.settings.split(",")]
     builds = {}
     for label, flags in settings:
         log("%s: compiling %s" % (name, label))
         artifact = os.path.join(work, "%s_%s.mica" % (
-            name, label.replace("=", "").replace(":", "_")))
+            name, label.replace("=", "").replace("+", "_").replace(":", "of")))
         report, seconds = compile_model(mica, model, artifact, flags)
         builds[label] = (artifact, report, seconds,
                          output(mica, artifact, npy, artifact + ".out"))
@@ -56,6 +65,8 @@ def bench_model(args, mica, work, name):
     for label, (artifact, report, seconds, out) in builds.items():
         prune = report.get("prune", {})
         channels = prune.get("channels", {"removed": 0, "prunable": 0})
+        weights = report.get("sparsity", {}).get(
+            "weights", {"zeros": 0, "elements": 1})
         rows.append({
             "setting": label,
             "ms": round(statistics.median(times[label]), 3),
@@ -68,10 +79,25 @@ def bench_model(args, mica, work, name):
             "channels_removed": "%d/%d" % (channels["removed"],
                                            channels["prunable"]),
             "fraction": round(prune.get("fraction", 0.0), 3),
+            "zeros": round(weights["zeros"] / weights["elements"], 3),
             "cosine": round(cosine(dense[3], out), 4),
             "compile_s": round(seconds, 1),
         })
     return {"ort_ms": round(statistics.median(times["ort"]), 3), "rows": rows}
+
+
+def sparse_kernels(work):
+    """bench/sparse_gemv.c's lines, or why it did not run."""
+    compiler = shutil.which("clang-22") or shutil.which("cc")
+    if not compiler:
+        return ["no C compiler: the zero-skipping experiment did not run"]
+    binary = os.path.join(work, "sparse_gemv")
+    subprocess.run([compiler, "-O3", "-march=native", "-ffast-math",
+                    os.path.join(HERE, "sparse_gemv.c"), "-o", binary],
+                   check=True)
+    log("zero-skipping experiment (bench/sparse_gemv.c)")
+    return subprocess.run([binary], check=True, capture_output=True,
+                          text=True).stdout.splitlines()
 
 
 def main():
@@ -83,7 +109,8 @@ def main():
                         default="resnet18,mobilenet_v2,efficientnet_b0,"
                         "vit_tiny")
     parser.add_argument("--settings",
-                        default="flops=0.7,flops=0.7:round=16,channels=0.3")
+                        default="flops=0.7,flops=0.7+round=16,channels=0.3,"
+                        "sparse=2:4")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
@@ -93,7 +120,8 @@ def main():
     mica = os.path.join(args.mica, "mica")
     result = {"schema_version": 1, "threads": 1, "rounds": args.rounds,
               "models": {name: bench_model(args, mica, work, name)
-                         for name in args.models.split(",")}}
+                         for name in args.models.split(",")},
+              "sparse_kernels": sparse_kernels(work)}
     with open(os.path.join(args.out, "bench_prune.json"), "w") as f:
         json.dump(result, f, indent=2)
         f.write("\n")
@@ -101,16 +129,19 @@ def main():
     for name, model in result["models"].items():
         lines += ["%s (ORT dense %.2f ms)" % (name, model["ort_ms"]), "",
                   "| setting | Mica ms | vs dense | vs ORT | FLOPs | "
-                  "constants | channels removed | fraction | cosine | "
+                  "constants | channels removed | fraction | zeros | cosine | "
                   "compile s |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in model["rows"]:
             lines.append("| %s | %.2f | %.3f | %.3f | %.3f | %.3f | %s | "
-                         "%.3f | %.4f | %.1f |" % (
+                         "%.3f | %.3f | %.4f | %.1f |" % (
                              r["setting"], r["ms"], r["vs_dense"], r["vs_ort"],
                              r["flops"], r["constants"], r["channels_removed"],
-                             r["fraction"], r["cosine"], r["compile_s"]))
+                             r["fraction"], r["zeros"], r["cosine"],
+                             r["compile_s"]))
         lines.append("")
+    lines += ["Zero-skipping experiment (2:4, bench/sparse_gemv.c):", ""] + \
+        ["    " + line for line in result["sparse_kernels"]]
     table = "\n".join(lines)
     with open(os.path.join(args.out, "bench_prune.md"), "w") as f:
         f.write(table)

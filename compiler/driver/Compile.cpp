@@ -209,7 +209,8 @@ CompileResult mica::compile(MLIRContext &context,
       if (!compression.get("share_blocks"))
         compression["share_blocks"] = sharingJson(options.shareBlocks, *shared);
     }
-    if (prune.enabled() && prune.score == "data" && !prune.activity) {
+    if (prune.score == "data" && !prune.activity &&
+        (prune.enabled() || prune.sparse())) {
       timer.start("measuring channel activity");
       FailureOr<std::shared_ptr<const ActivityTable>> activity =
           measureChannelActivity(context, options, func, result.error);

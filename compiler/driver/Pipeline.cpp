@@ -237,8 +237,13 @@ mica::shareEntryBlocks(ModuleOp module, const BlockSharingRequest &request) {
 FailureOr<SmallVector<SparseLayer>>
 mica::sparsifyEntry(ModuleOp module, const PruneRequest &request) {
   mica::SparsifyOptions pass{request.sparsePattern, request.sparseRatio};
+  // The activity was measured on the model before its channels were
+  // pruned: with channels pruned too, the weights are scored by |w|.
+  ChannelActivity activity;
+  if (request.activity && request.score == "data" && !request.enabled())
+    activity = channelActivity(request.activity);
   FailureOr<SmallVector<SparseLayer>> layers =
-      sparsify(module.lookupSymbol<func::FuncOp>("main"), pass);
+      sparsify(module.lookupSymbol<func::FuncOp>("main"), pass, activity);
   if (failed(layers) || failed(cleanUp(module, /*decompose=*/false)))
     return failure();
   return layers;

@@ -112,8 +112,9 @@ mlir::FailureOr<SharingSummary>
 shareEntryBlocks(mlir::ModuleOp module, const BlockSharingRequest &request);
 
 /// `--prune sparse=..` on one entry point (after channel pruning):
-/// mica-sparsify with the request's pattern or ratio, then CSE (the old
-/// dense weights drop out). The layers it looked at.
+/// mica-sparsify with the request's pattern or ratio (score=data: weights
+/// scored with `request.activity`, unless channels were pruned first),
+/// then CSE. The layers it looked at.
 mlir::FailureOr<llvm::SmallVector<SparseLayer>>
 sparsifyEntry(mlir::ModuleOp module, const PruneRequest &request);
 

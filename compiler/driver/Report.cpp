@@ -183,6 +183,7 @@ llvm::json::Object mica::sparsityJson(const PruneRequest &request,
                              {"op", layer.op},
                              {"elements", layer.elements},
                              {"zeros", layer.zeros},
+                             {"score", layer.data ? "data" : "magnitude"},
                              {"compute", "dense"}};
     if (!layer.skipped.empty())
       entry["left_dense"] = layer.skipped;

@@ -81,13 +81,18 @@ struct SparseLayer {
   std::string node; // the ONNX node of the layer
   std::string op;   // conv, fully_connected, matmul
   int64_t elements = 0, zeros = 0;
+  bool data = false;   // scored with the calibration data
   std::string skipped; // why it was left dense, when it was
 };
 
-/// mica-sparsify on one function; the layers it looked at. Errors (a bad
-/// pattern or ratio) are emitted at the function.
+/// mica-sparsify on one function; the layers it looked at. With
+/// `activity` (mica compile --calibration) a weight's score is |w| times
+/// the root mean square of the input channel it reads (Wanda), where the
+/// layer's input was measured; |w| elsewhere. Errors (a bad pattern or
+/// ratio) are emitted at the function.
 mlir::FailureOr<llvm::SmallVector<SparseLayer>>
-sparsify(mlir::func::FuncOp func, const SparsifyOptions &options);
+sparsify(mlir::func::FuncOp func, const SparsifyOptions &options,
+         const ChannelActivity &activity = {});
 
 /// N and M of an `N:M` pattern (1 <= N < M <= 64).
 mlir::FailureOr<std::pair<int64_t, int64_t>>

@@ -30,21 +30,20 @@ using namespace mica::graph;
 
 namespace {
 
-/// The first `count` of `order` become the indices of the smallest |w| of
-/// `values`, ascending; among equal |w| the later index comes first, so
-/// that the earlier ones stay.
-void orderByMagnitude(ArrayRef<float> values, MutableArrayRef<int64_t> order,
-                      size_t count) {
+/// The first `count` of `order` become the indices of the lowest `score`,
+/// ascending; among equal scores the later index comes first, so that the
+/// earlier ones stay.
+void orderByScore(ArrayRef<double> score, MutableArrayRef<int64_t> order,
+                  size_t count) {
   std::partial_sort(order.begin(), order.begin() + count, order.end(),
                     [&](int64_t a, int64_t b) {
-                      float x = std::fabs(values[a]), y = std::fabs(values[b]);
-                      return x != y ? x < y : a > b;
+                      return score[a] != score[b] ? score[a] < score[b] : a > b;
                     });
 }
 
-/// Zeros all but the `n` largest |w| of every run of `m` along `axis`.
-void applyPattern(MutableArrayRef<float> w, ArrayRef<int64_t> shape,
-                  int64_t axis, int64_t n, int64_t m) {
+/// Zeros all but the `n` best scored of every run of `m` along `axis`.
+void applyPattern(MutableArrayRef<float> w, ArrayRef<double> score,
+                  ArrayRef<int64_t> shape, int64_t axis, int64_t n, int64_t m) {
   int64_t inner = 1, outer = 1;
   for (int64_t d = axis + 1; d < static_cast<int64_t>(shape.size()); ++d)
     inner *= shape[d];
@@ -52,29 +51,79 @@ void applyPattern(MutableArrayRef<float> w, ArrayRef<int64_t> shape,
     outer *= shape[d];
   int64_t length = shape[axis];
   SmallVector<int64_t> order(m);
-  SmallVector<float> run(m);
+  SmallVector<double> run(m);
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t g = 0; g < length; g += m)
       for (int64_t i = 0; i < inner; ++i) {
         auto at = [&](int64_t t) { return (o * length + g + t) * inner + i; };
         for (int64_t t = 0; t < m; ++t)
-          run[t] = w[at(t)];
+          run[t] = score[at(t)];
         std::iota(order.begin(), order.end(), 0);
-        // The m - n smallest go.
-        orderByMagnitude(run, order, m - n);
+        // The m - n lowest go.
+        orderByScore(run, order, m - n);
         for (int64_t t = 0; t < m - n; ++t)
           w[at(order[t])] = 0.0f;
       }
 }
 
-/// Zeros the `ratio` of `w` with the smallest |w|.
-void applyRatio(MutableArrayRef<float> w, double ratio) {
+/// Zeros the `ratio` of `w` scored lowest.
+void applyRatio(MutableArrayRef<float> w, ArrayRef<double> score,
+                double ratio) {
   size_t count = static_cast<size_t>(std::floor(ratio * w.size()));
   SmallVector<int64_t> order(w.size());
   std::iota(order.begin(), order.end(), 0);
-  orderByMagnitude(w, order, count);
+  orderByScore(score, order, count);
   for (size_t t = 0; t < count; ++t)
     w[order[t]] = 0.0f;
+}
+
+/// Each weight's score: |w|, times with `activity` the root mean square of
+/// the input channel it multiplies on the calibration data (Wanda's
+/// |W| * ||X||: a large weight on an input that is always near zero
+/// matters little). Whether the data was used.
+bool scoreWeights(const ContractionWeight &weight, ArrayRef<float> w,
+                  const ChannelActivity &activity,
+                  SmallVectorImpl<double> &score) {
+  score.resize(w.size());
+  for (size_t i = 0; i < w.size(); ++i)
+    score[i] = std::fabs(w[i]);
+  if (!activity)
+    return false;
+  auto input = cast<RankedTensorType>(weight.op->getOperand(0).getType());
+  int64_t dim = isa<ConvOp>(weight.op) ? 1 : input.getRank() - 1;
+  if (input.isDynamicDim(dim))
+    return false;
+  std::optional<ChannelStats> stats =
+      activity(weight.op, Atom{dim, 1, input.getDimSize(dim)});
+  if (!stats)
+    return false;
+  // The input channel of each weight element: its index along the
+  // reduction axis, offset by its group's first channel for a grouped
+  // convolution.
+  ArrayRef<int64_t> shape =
+      cast<RankedTensorType>(weight.value.getType()).getShape();
+  int64_t inner = 1;
+  for (int64_t d = weight.reductionAxis + 1;
+       d < static_cast<int64_t>(shape.size()); ++d)
+    inner *= shape[d];
+  int64_t perGroup = shape[weight.reductionAxis];
+  int64_t rowsPerGroup = shape[weight.rowAxis];
+  if (auto conv = dyn_cast<ConvOp>(weight.op))
+    rowsPerGroup /= conv.getGroups();
+  int64_t rowInner = 1;
+  for (int64_t d = weight.rowAxis + 1; d < static_cast<int64_t>(shape.size());
+       ++d)
+    rowInner *= shape[d];
+  for (size_t i = 0; i < w.size(); ++i) {
+    int64_t k = (static_cast<int64_t>(i) / inner) % perGroup;
+    int64_t row = (static_cast<int64_t>(i) / rowInner) % shape[weight.rowAxis];
+    int64_t channel = (row / rowsPerGroup) * perGroup + k;
+    if (channel >= static_cast<int64_t>(stats->mean.size()))
+      return false;
+    double mean = stats->mean[channel], deviation = stats->deviation[channel];
+    score[i] *= std::sqrt(mean * mean + deviation * deviation);
+  }
+  return true;
 }
 
 struct SparsifyPass : mica::impl::SparsifyBase<SparsifyPass> {
@@ -101,7 +150,8 @@ mica::parseSparsityPattern(StringRef text) {
 }
 
 FailureOr<SmallVector<SparseLayer>>
-mica::sparsify(func::FuncOp func, const SparsifyOptions &options) {
+mica::sparsify(func::FuncOp func, const SparsifyOptions &options,
+               const ChannelActivity &activity) {
   std::optional<std::pair<int64_t, int64_t>> pattern;
   if (!options.pattern.empty()) {
     FailureOr<std::pair<int64_t, int64_t>> parsed =
@@ -145,11 +195,13 @@ mica::sparsify(func::FuncOp func, const SparsifyOptions &options) {
     } else {
       auto values = weight.value.getValues<float>();
       SmallVector<float> w(values.begin(), values.end());
+      SmallVector<double> score;
+      layer.data = scoreWeights(weight, w, activity, score);
       if (pattern)
-        applyPattern(w, type.getShape(), weight.reductionAxis, pattern->first,
-                     pattern->second);
+        applyPattern(w, score, type.getShape(), weight.reductionAxis,
+                     pattern->first, pattern->second);
       else
-        applyRatio(w, options.ratio);
+        applyRatio(w, score, options.ratio);
       OpBuilder b(weight.op);
       Value sparse =
           ConstantOp::create(b, old.getLoc(), type,

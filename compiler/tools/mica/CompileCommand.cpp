@@ -165,8 +165,12 @@ cl::opt<std::string> pruneFlag(
              "standard deviation times the reading weights, its mean "
              "moved into their biases] "
              "[,round=N channels kept per group a multiple of N (1)]. "
-             "docs/pruning.md"),
-    cl::value_desc("channels=F|flops=F[,score=..][,round=N]"),
+             "sparse=N:M (alone or added) zeroes all but the N best of every "
+             "M consecutive weights along each layer's inputs; sparse=R the "
+             "fraction R of each layer's weights (best: largest |w|, with "
+             "--calibration |w| times the input's RMS); stored compressed, "
+             "computed dense. docs/pruning.md"),
+    cl::value_desc("channels=F|flops=F[,score=..][,round=N][,sparse=N:M|R]"),
     cl::sub(cli::compileCommand), cl::cat(cli::compileCategory));
 cl::opt<std::string> removeBlocksFlag(
     "remove-blocks",

@@ -63,8 +63,11 @@ def main():
         flags = setting.split() if setting.startswith("--") else \
             ["--prune", setting]
         pruned, report = build("pruned", flags + extra)
-        prune = report.get("prune", {"score": "-", "channels": {
-            "removed": 0, "prunable": 0}})
+        sparsity = report.get("sparsity", {"layers": []})
+        data_scored = any(l["score"] == "data" for l in sparsity["layers"])
+        prune = report.get("prune", {
+            "score": "data" if data_scored else "l1" if "sparsity" in report
+            else "-", "channels": {"removed": 0, "prunable": 0}})
         line = ("%s %s score=%s dense=%.4f pruned=%.4f drop=%.2f points "
               "channels=%d/%d flops=%.3fx constants=%.3fx" % (
                   name, setting, prune["score"], dense, pruned, (dense - pruned) * 100,
