@@ -170,47 +170,69 @@ mica::sparsify(func::FuncOp func, const SparsifyOptions &options,
   SmallVector<SparseLayer> layers;
   if (!pattern && options.ratio == 0)
     return layers;
-  SmallVector<ContractionWeight> weights;
+  // The layers in program order, sparsified or with the reason they stay
+  // dense (so that a model that stays dense says why).
+  SmallVector<Operation *> candidates;
   func.walk([&](Operation *op) {
-    if (std::optional<ContractionWeight> weight = contractionWeight(op))
-      weights.push_back(*weight);
+    if (isa<ConvOp, FullyConnectedOp, MatmulOp>(op))
+      candidates.push_back(op);
   });
   // A weight several layers read (shared blocks) is rewritten once.
   DenseMap<Value, Value> rewritten;
-  for (const ContractionWeight &weight : weights) {
+  for (Operation *op : candidates) {
     SparseLayer layer;
-    layer.node = getNodeLocInfo(weight.op->getLoc()).node;
-    layer.op = weight.op->getName().stripDialect().str();
-    layer.elements = weight.value.getNumElements();
-    auto type = cast<RankedTensorType>(weight.value.getType());
-    Value old = weight.op->getOperand(weight.operand);
+    layer.node = getNodeLocInfo(op->getLoc()).node;
+    layer.op = op->getName().stripDialect().str();
+    std::optional<ContractionWeight> weight = contractionWeight(op);
+    if (!weight) {
+      Value operand = op->getOperand(1);
+      DenseElementsAttr value;
+      if (operand.getDefiningOp<DequantizeOp>())
+        layer.skipped = "its weight is quantised (QDQ): only float weights "
+                        "are sparsified, before quantisation";
+      else if (!matchPattern(operand, m_Constant(&value)))
+        continue; // a product of two activations (attention)
+      else if (!value.getElementType().isF32())
+        layer.skipped = "its weight is not f32";
+      else if (isa<MatmulOp>(op))
+        layer.skipped =
+            "its constant weight is batched (rank " +
+            std::to_string(cast<ShapedType>(value.getType()).getRank()) + ")";
+      else
+        layer.skipped = "its bias is not a constant";
+      layer.elements = cast<ShapedType>(operand.getType()).getNumElements();
+      layers.push_back(std::move(layer));
+      continue;
+    }
+    layer.elements = weight->value.getNumElements();
+    auto type = cast<RankedTensorType>(weight->value.getType());
+    Value old = op->getOperand(weight->operand);
     if (Value done = rewritten.lookup(old)) {
-      weight.op->setOperand(weight.operand, done);
+      op->setOperand(weight->operand, done);
     } else if (pattern &&
-               type.getDimSize(weight.reductionAxis) % pattern->second != 0) {
-      layer.skipped =
-          llvm::formatv("its reduction axis of {0} is not a "
-                        "multiple of {1}",
-                        type.getDimSize(weight.reductionAxis), pattern->second);
+               type.getDimSize(weight->reductionAxis) % pattern->second != 0) {
+      layer.skipped = llvm::formatv(
+          "its reduction axis of {0} is not a multiple of {1}",
+          type.getDimSize(weight->reductionAxis), pattern->second);
     } else {
-      auto values = weight.value.getValues<float>();
+      auto values = weight->value.getValues<float>();
       SmallVector<float> w(values.begin(), values.end());
       SmallVector<double> score;
-      layer.data = scoreWeights(weight, w, activity, score);
+      layer.data = scoreWeights(*weight, w, activity, score);
       if (pattern)
-        applyPattern(w, score, type.getShape(), weight.reductionAxis,
+        applyPattern(w, score, type.getShape(), weight->reductionAxis,
                      pattern->first, pattern->second);
       else
         applyRatio(w, score, options.ratio);
-      OpBuilder b(weight.op);
+      OpBuilder b(op);
       Value sparse =
           ConstantOp::create(b, old.getLoc(), type,
                              DenseElementsAttr::get(type, ArrayRef<float>(w)));
-      weight.op->setOperand(weight.operand, sparse);
+      op->setOperand(weight->operand, sparse);
       rewritten[old] = sparse;
     }
     DenseElementsAttr now;
-    matchPattern(weight.op->getOperand(weight.operand), m_Constant(&now));
+    matchPattern(op->getOperand(weight->operand), m_Constant(&now));
     layer.zeros =
         static_cast<int64_t>(std::llround(zeroFraction(now) * layer.elements));
     layers.push_back(std::move(layer));
