@@ -72,6 +72,12 @@ public:
   virtual bool wantsGraphOptimizations(const TargetDescription &target,
                                        const LoweringOptions &options) const;
 
+  /// The channel multiple this target's kernels run fastest on (the f32
+  /// lanes of its vectors), for `--prune ...,round=auto`; 1 when none.
+  virtual int64_t
+  preferredChannelMultiple(const TargetDescription &target,
+                           const LoweringOptions &options) const;
+
   /// Adds to `pm` the passes that lower the graph dialect's entry functions
   /// to this target's code-level IR, writing exec.segment, exec.entry_point
   /// and exec.step ops for the plan.

@@ -29,6 +29,11 @@ bool Target::wantsGraphOptimizations(const TargetDescription &,
   return false;
 }
 
+int64_t Target::preferredChannelMultiple(const TargetDescription &,
+                                         const LoweringOptions &) const {
+  return 1;
+}
+
 FailureOr<StaticLibrary>
 Target::packageStaticLibrary(const artifact::Artifact &,
                              const TargetDescription &, StringRef,

@@ -150,6 +150,9 @@ CompileResult mica::compile(MLIRContext &context,
   // entry's numbers).
   llvm::json::Object compression;
   PruneRequest prune = options.prune;
+  if (prune.roundAuto)
+    prune.round =
+        target.preferredChannelMultiple(*description, options.lowering);
   BlockRemovalRequest blocks = options.removeBlocks;
   std::optional<SmallVector<SparseLayer>> sparseLayers;
   for (const EntrySpec &entry : entries) {
@@ -225,7 +228,7 @@ CompileResult mica::compile(MLIRContext &context,
       if (failed(pruned))
         return fail();
       if (!compression.get("prune")) {
-        compression["prune"] = pruneJson(options.prune, *pruned);
+        compression["prune"] = pruneJson(prune, *pruned);
         // Every entry point prunes the same channels, so that they share
         // the pruned weights: the fraction found for the first one.
         prune.flops = 0;

@@ -164,6 +164,8 @@ FailureOr<PruneSummary> mica::pruneEntryChannels(ModuleOp module,
     return failure();
   auto prune = [&](ModuleOp target, double fraction) {
     mica::PruneChannelsOptions pass{fraction, request.score, request.round};
+    if (request.roundAuto)
+      pass.roundMinChannels = request.round * PruneRequest::kAutoRoundUnits;
     return pruneChannels(target.lookupSymbol<func::FuncOp>("main"), pass,
                          activity);
   };

@@ -17,7 +17,7 @@ bool mica::parsePrune(llvm::StringRef text, PruneRequest &request,
     auto fail = [&](const std::string &why) {
       error = "--prune: " + why + " in '" + item.str() +
               "' (expected channels=F or flops=F, then [,score=l1|l2|data]"
-              "[,round=N], and/or sparse=N:M|R)";
+              "[,round=N|auto], and/or sparse=N:M|R)";
       return false;
     };
     if (value.empty())
@@ -47,8 +47,10 @@ bool mica::parsePrune(llvm::StringRef text, PruneRequest &request,
       request.score = value.str();
       request.scoreGiven = true;
     } else if (key == "round") {
-      if (value.getAsInteger(10, request.round) || request.round < 1)
-        return fail("expected a positive integer");
+      request.roundAuto = value == "auto";
+      if (!request.roundAuto &&
+          (value.getAsInteger(10, request.round) || request.round < 1))
+        return fail("expected a positive integer or auto");
     } else {
       return fail("unknown key '" + key.str() + "'");
     }

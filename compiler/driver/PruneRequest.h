@@ -34,6 +34,11 @@ struct PruneRequest {
   std::string score = "l1";
   bool scoreGiven = false;
   int64_t round = 1;
+  /// round=auto: the target's preferred channel multiple (its vector
+  /// lanes), for groups of at least kAutoRoundUnits multiples; smaller
+  /// groups round to 1. Resolved by the compile (Compile.cpp).
+  bool roundAuto = false;
+  static constexpr int64_t kAutoRoundUnits = 8;
   /// For score=data: the activations measured on the calibration data
   /// (PruneActivity.h), once per compile; the builds a compile makes of
   /// the same model (calibration, SQNR) reuse them.

@@ -159,6 +159,7 @@ llvm::json::Object mica::pruneJson(const PruneRequest &request,
   llvm::json::Object object{
       {"score", request.score},
       {"round", request.round},
+      {"round_auto", request.roundAuto},
       {"fraction", summary.fraction},
       {"channels",
        llvm::json::Object{{"prunable", channels}, {"removed", removed}}},

@@ -59,6 +59,10 @@ def PruneChannels : Pass<"mica-prune-channels", "::mlir::ModuleOp"> {
            "(mean w^2) or data (mica compile --calibration only)">,
     Option<"round", "round", "int64_t", /*default=*/"1",
            "Channels kept per group are a multiple of this">,
+    Option<"roundMinChannels", "round-min-channels", "int64_t",
+           /*default=*/"0",
+           "Groups of fewer channels round to 1 instead (mica compile "
+           "--prune round=auto: 8 vectors' worth)">,
   ];
   let dependentDialects = ["::mica::graph::GraphDialect"];
 }

@@ -408,8 +408,9 @@ mica::pruneChannels(func::FuncOp func, const PruneChannelsOptions &options,
     entry.node = getNodeLocInfo(producer->getLoc()).node;
     entry.op = producer->getName().stripDialect().str();
     entry.channels = group.roots.size();
-    int64_t keep =
-        channelsKept(entry.channels, options.fraction, options.round);
+    int64_t keep = channelsKept(
+        entry.channels, options.fraction,
+        entry.channels < options.roundMinChannels ? 1 : options.round);
     SmallVector<int64_t> order(group.roots.size());
     for (size_t i = 0; i < order.size(); ++i)
       order[i] = i;
@@ -450,7 +451,7 @@ struct PruneChannelsPass : mica::impl::PruneChannelsBase<PruneChannelsPass> {
   void runOnOperation() override {
     if (fraction == 0.0)
       return;
-    PruneChannelsOptions options{fraction, score, round};
+    PruneChannelsOptions options{fraction, score, round, roundMinChannels};
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (!func.isExternal() && failed(pruneChannels(func, options)))
         return signalPassFailure();

@@ -83,6 +83,15 @@ bool CpuTarget::wantsGraphOptimizations(const TargetDescription &target,
   return getKernelPipelineOptions(target, options).vectorWidth > 0;
 }
 
+int64_t
+CpuTarget::preferredChannelMultiple(const TargetDescription &target,
+                                    const LoweringOptions &options) const {
+  // Whole vectors of output channels: no vector tail in the contraction
+  // tiles (round=16 ran resnet18 at 0.7 of its FLOPs in 0.66 of the dense
+  // time where round=1 took 0.78, docs/pruning.md).
+  return std::max(1u, getKernelPipelineOptions(target, options).vectorWidth);
+}
+
 LogicalResult CpuTarget::buildLoweringPipeline(OpPassManager &pm,
                                                const TargetDescription &target,
                                                const LoweringOptions &options,

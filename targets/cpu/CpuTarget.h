@@ -34,6 +34,9 @@ public:
   resolve(llvm::StringRef extraFeatures, CompileError &error) const override;
   bool wantsGraphOptimizations(const TargetDescription &target,
                                const LoweringOptions &options) const override;
+  int64_t
+  preferredChannelMultiple(const TargetDescription &target,
+                           const LoweringOptions &options) const override;
   llvm::LogicalResult buildLoweringPipeline(mlir::OpPassManager &pm,
                                             const TargetDescription &target,
                                             const LoweringOptions &options,

@@ -164,13 +164,16 @@ cl::opt<std::string> pruneFlag(
              "with --calibration DIR (then the default) the channel's "
              "standard deviation times the reading weights, its mean "
              "moved into their biases] "
-             "[,round=N channels kept per group a multiple of N (1)]. "
+             "[,round=N channels kept per group a multiple of N (1); auto: the "
+             "target's vector lanes (16 AVX-512, 8 AVX2, 4 NEON) for groups of "
+             "at least 8 vectors, 1 below]. "
              "sparse=N:M (alone or added) zeroes all but the N best of every "
              "M consecutive weights along each layer's inputs; sparse=R the "
              "fraction R of each layer's weights (best: largest |w|, with "
              "--calibration |w| times the input's RMS); stored compressed, "
              "computed dense. docs/pruning.md"),
-    cl::value_desc("channels=F|flops=F[,score=..][,round=N][,sparse=N:M|R]"),
+    cl::value_desc(
+        "channels=F|flops=F[,score=..][,round=N|auto][,sparse=N:M|R]"),
     cl::sub(cli::compileCommand), cl::cat(cli::compileCategory));
 cl::opt<std::string> removeBlocksFlag(
     "remove-blocks",
