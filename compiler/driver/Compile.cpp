@@ -150,9 +150,11 @@ CompileResult mica::compile(MLIRContext &context,
   // entry's numbers).
   llvm::json::Object compression;
   PruneRequest prune = options.prune;
-  if (prune.roundAuto)
+  if (prune.roundAuto && !prune.roundMinChannels) {
     prune.round =
         target.preferredChannelMultiple(*description, options.lowering);
+    prune.roundMinChannels = prune.round * PruneRequest::kAutoRoundUnits;
+  }
   BlockRemovalRequest blocks = options.removeBlocks;
   std::optional<SmallVector<SparseLayer>> sparseLayers;
   for (const EntrySpec &entry : entries) {

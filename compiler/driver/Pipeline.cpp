@@ -163,9 +163,8 @@ FailureOr<PruneSummary> mica::pruneEntryChannels(ModuleOp module,
   if (failed(form.run(module)))
     return failure();
   auto prune = [&](ModuleOp target, double fraction) {
-    mica::PruneChannelsOptions pass{fraction, request.score, request.round};
-    if (request.roundAuto)
-      pass.roundMinChannels = request.round * PruneRequest::kAutoRoundUnits;
+    mica::PruneChannelsOptions pass{fraction, request.score, request.round,
+                                    request.roundMinChannels};
     return pruneChannels(target.lookupSymbol<func::FuncOp>("main"), pass,
                          activity);
   };

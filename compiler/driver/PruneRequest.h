@@ -39,6 +39,10 @@ struct PruneRequest {
   /// groups round to 1. Resolved by the compile (Compile.cpp).
   bool roundAuto = false;
   static constexpr int64_t kAutoRoundUnits = 8;
+  /// Groups of fewer channels round to 1: set where round=auto is resolved
+  /// (for the compile's target, once: the calibration builds, for the
+  /// host, must prune the same channels).
+  int64_t roundMinChannels = 0;
   /// For score=data: the activations measured on the calibration data
   /// (PruneActivity.h), once per compile; the builds a compile makes of
   /// the same model (calibration, SQNR) reuse them.
