@@ -344,9 +344,16 @@ mica::mergeEntryTokens(ModuleOp module, const TokenMergeRequest &tokens,
 void mica::buildGraphOptimizationPipeline(OpPassManager &pm,
                                           const LoweringOptions &options,
                                           bool enabled) {
+  // Attention with static shapes is formed from the exported matmuls and
+  // softmax and lowered fused (row blocks in cache); any other
   // graph.attention (formed for token merging, or written by hand) is
-  // compiled as its matmuls and softmax on every target.
-  pm.addPass(createDecomposeAttention());
+  // compiled as its matmuls and softmax.
+  bool fuse = enabled && options.fuseAttention;
+  if (fuse) {
+    pm.addPass(createFormAttention());
+    pm.addPass(createCanonicalizerPass());
+  }
+  pm.addPass(createDecomposeAttention(DecomposeAttentionOptions{fuse}));
   if (!enabled)
     return;
   // Transposes first: folding them into matmuls changes which ops are

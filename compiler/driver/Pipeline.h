@@ -136,10 +136,11 @@ mergeEntryTokens(mlir::ModuleOp module, const TokenMergeRequest &tokens,
                  const TemporalMergeRequest &frames, int64_t flopsOriginal,
                  CompileError &error);
 
-/// Stage 4: graph.attention decomposed (always: the kernels compile its
-/// pieces), then transpose folding and Winograd (whose cost model sees the
-/// convolutions as they will be lowered) when `enabled` (the target wants
-/// graph optimisations).
+/// Stage 4: when `enabled` (the target wants graph optimisations) and
+/// `fuseAttention`, attention formed from its exported pieces and kept where
+/// its shapes are static (lowered fused); every other graph.attention
+/// decomposed; then, when `enabled`, transpose folding and Winograd (whose
+/// cost model sees the convolutions as they will be lowered).
 void buildGraphOptimizationPipeline(mlir::OpPassManager &pm,
                                     const LoweringOptions &options,
                                     bool enabled);

@@ -27,10 +27,13 @@ using namespace mica::graph;
 namespace {
 
 struct DecomposeAttentionPattern : OpRewritePattern<AttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
+  DecomposeAttentionPattern(MLIRContext *context, bool keepStatic)
+      : OpRewritePattern(context), keepStatic(keepStatic) {}
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
+    if (keepStatic && op.hasStaticShapes())
+      return rewriter.notifyMatchFailure(op, "static: lowered fused");
     auto qType = dyn_cast<RankedTensorType>(op.getQuery().getType());
     auto kType = dyn_cast<RankedTensorType>(op.getKey().getType());
     if (!qType || !kType || qType.isDynamicDim(2))
@@ -118,13 +121,17 @@ struct DecomposeAttentionPattern : OpRewritePattern<AttentionOp> {
     rewriter.replaceOp(op, o);
     return success();
   }
+
+  bool keepStatic;
 };
 
 struct DecomposeAttentionPass
     : mica::impl::DecomposeAttentionBase<DecomposeAttentionPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    populateDecomposeAttentionPatterns(patterns);
+    populateDecomposeAttentionPatterns(patterns, keepStatic);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
@@ -132,9 +139,10 @@ struct DecomposeAttentionPass
 
 } // namespace
 
-void mica::populateDecomposeAttentionPatterns(RewritePatternSet &patterns) {
+void mica::populateDecomposeAttentionPatterns(RewritePatternSet &patterns,
+                                              bool keepStatic) {
   MLIRContext *context = patterns.getContext();
-  patterns.add<DecomposeAttentionPattern>(context);
+  patterns.add<DecomposeAttentionPattern>(context, keepStatic);
   ReshapeOp::getCanonicalizationPatterns(patterns, context);
   TransposeOp::getCanonicalizationPatterns(patterns, context);
 }

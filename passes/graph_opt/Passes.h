@@ -18,7 +18,10 @@ namespace mica {
 /// canonicalisations that cancel the views it builds).
 void populateFormAttentionPatterns(mlir::RewritePatternSet &patterns);
 /// mica-decompose-attention's rewrite.
-void populateDecomposeAttentionPatterns(mlir::RewritePatternSet &patterns);
+/// With `keepStatic`, attention whose shapes are all static is left alone
+/// (the CPU lowering computes it fused).
+void populateDecomposeAttentionPatterns(mlir::RewritePatternSet &patterns,
+                                        bool keepStatic = false);
 
 } // namespace mica
 

@@ -104,7 +104,8 @@ def FormAttention : Pass<"mica-form-attention", "::mlir::ModuleOp"> {
     the scores (ulps when it is not a power of two).
 
     Token merging runs on the formed op (it finds keys, adds a key bias and
-    resizes tokens there); the CPU kernels compile the decomposed form.
+    resizes tokens there); the CPU lowering computes it fused (row blocks
+    whose scores stay in cache) when its shapes are static.
   }];
 }
 
@@ -118,8 +119,14 @@ def DecomposeAttention : Pass<"mica-decompose-attention", "::mlir::ModuleOp"> {
     the diagonal) added, a softmax over the keys and the value product,
     then the heads back to [B, S, E]. The pieces take the locations of the
     nodes `mica-form-attention` formed the op from. Runs at the start of
-    the lowering for every target, so that the op always lowers.
+    the lowering for every target, so that the op always lowers; with
+    `keep-static` it leaves the attention whose shapes are all static, which
+    the CPU lowering computes fused (graph_to_linalg/AttentionLowering.cpp).
   }];
+  let options = [
+    Option<"keepStatic", "keep-static", "bool", /*default=*/"false",
+           "Leave graph.attention with static shapes (lowered fused)">,
+  ];
 }
 
 #endif // MICA_PASSES_GRAPH_OPT_PASSES

@@ -23,6 +23,7 @@ void mica::populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
   populateUnaryPatterns(patterns);
   populateBinaryPatterns(patterns);
   populateNormalizationPatterns(patterns);
+  populateAttentionPatterns(patterns);
   populateConvolutionPatterns(patterns);
   populateMatmulPatterns(patterns);
   populatePoolingPatterns(patterns);

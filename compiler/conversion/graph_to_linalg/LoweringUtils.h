@@ -199,6 +199,7 @@ mlir::Value signedOrUnsignedOp(mlir::OpBuilder &b, mlir::Location loc,
 void populateUnaryPatterns(mlir::RewritePatternSet &patterns);
 void populateBinaryPatterns(mlir::RewritePatternSet &patterns);
 void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
+void populateAttentionPatterns(mlir::RewritePatternSet &patterns);
 void populateConvolutionPatterns(mlir::RewritePatternSet &patterns);
 void populateMatmulPatterns(mlir::RewritePatternSet &patterns);
 void populatePoolingPatterns(mlir::RewritePatternSet &patterns);

@@ -90,7 +90,10 @@ def HoistRegionAllocs : Pass<"mica-hoist-region-allocs"> {
     aliases flows out of an iteration of an enclosing loop, moves to the start
     of its function's entry block: the static memory plan needs every buffer
     at the top level, and such a buffer can be reused by every iteration.
-    Others stay (the memory plan reports them).
+    One in the body of a 1-D `scf.parallel` with a static trip count (whose
+    iterations may run at once) becomes a `memref.view` of its iteration's
+    slot in one top-level i8 allocation of trip count x size (rounded up to
+    the alignment). Others stay (the memory plan reports them).
   }];
 }
 

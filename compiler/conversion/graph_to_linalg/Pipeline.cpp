@@ -25,6 +25,7 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -68,6 +69,11 @@ void mica::buildGraphToBuffersPipeline(OpPassManager &pm) {
   //    static memory plan places buffers (iterations reuse them). Folding
   //    first makes the sizes that bufferization reads from static buffers
   //    (memref.dim of a constant) static, so that those allocations move too.
+  //    Parallel loops the lowering wrote (attention's row blocks) become
+  //    scf.parallel first: the CPU kernels keep the loops inside them
+  //    sequential, OutlineParallel makes them tasks for the runtime's
+  //    threads, and the hoisting gives each iteration its own buffers.
+  pm.addPass(createForallToParallelLoopPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createHoistRegionAllocs());
 }

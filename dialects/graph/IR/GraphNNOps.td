@@ -104,8 +104,10 @@ def Graph_AttentionOp : Graph_InferOp<"attention", [AttrSizedOperandSegments]> {
     because passes that change the keys find it by name.
 
     `mica-form-attention` builds the op from the matmul-softmax-matmul forms
-    exporters write; `mica-decompose-attention` gives those back (the CPU
-    kernels compile the decomposed form).
+    exporters write; `mica-decompose-attention` gives those back. With
+    static shapes the CPU lowering computes it in row blocks whose scores
+    stay in cache (compiler/conversion/graph_to_linalg/AttentionLowering.cpp);
+    other attention is decomposed before lowering.
   }];
   let arguments = (ins Graph_FloatTensor:$query, Graph_FloatTensor:$key,
                    Graph_FloatTensor:$value, Optional<Graph_FloatTensor>:$mask,
@@ -116,6 +118,16 @@ def Graph_AttentionOp : Graph_InferOp<"attention", [AttrSizedOperandSegments]> {
   let assemblyFormat = "$query `,` $key `,` $value (`mask` $mask^)? "
                        "(`key_bias` $key_bias^)? attr-dict "
                        "`:` functional-type(operands, results)";
+  let extraDecls = [{
+    /// Whether every operand has a static shape: what the row-blocked
+    /// lowering needs (the rest is decomposed first).
+    bool hasStaticShapes() {
+      return ::llvm::all_of(getOperandTypes(), [](::mlir::Type type) {
+        auto shaped = ::llvm::dyn_cast<::mlir::RankedTensorType>(type);
+        return shaped && shaped.hasStaticShape();
+      });
+    }
+  }];
 }
 
 //===----------------------------------------------------------------------===//

@@ -16,6 +16,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/StringMap.h"
 
 namespace mica {
@@ -60,6 +61,12 @@ Value writtenBuffer(Operation &op) {
         base = flat.getSource();
       written = base;
     });
+    // A loop that writes a view of a buffer per iteration (attention's row
+    // blocks) wrote the buffer the views are of.
+    while (written && op.isAncestor(written.getParentBlock()->getParentOp())) {
+      auto view = written.getDefiningOp<ViewLikeOpInterface>();
+      written = view ? view.getViewSource() : Value();
+    }
   }
   return written;
 }

@@ -649,6 +649,11 @@ void storeStrided(OpBuilder &b, Location loc, Value value, Value flat,
   }
 }
 
+bool insideParallelLoop(Operation *op) {
+  return op->getParentOfType<scf::ParallelOp>() ||
+         op->getParentOfType<scf::ForallOp>();
+}
+
 void emitLoop(OpBuilder &b, Location loc, OpFoldResult lb, OpFoldResult ub,
               int64_t step, bool &parallel,
               function_ref<void(OpFoldResult)> body) {

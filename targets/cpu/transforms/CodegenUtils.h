@@ -174,6 +174,11 @@ void emitParallelLoop(mlir::OpBuilder &b, mlir::Location loc,
                       int64_t step,
                       llvm::function_ref<void(mlir::OpFoldResult)> body);
 
+/// Whether `op` already runs inside a loop whose iterations the runtime's
+/// threads share (a lowered scf.forall): its kernel's loops then stay
+/// sequential, one task per outer iteration.
+bool insideParallelLoop(mlir::Operation *op);
+
 /// A loop from `lb` to `ub` by `step` for the kernels' loop nests: nothing
 /// for an empty range, the body inline for a single trip, the runtime's
 /// threads (emitParallelLoop) when `parallel` is set (then cleared: only

@@ -71,7 +71,7 @@ LogicalResult ContractionEmitter::run() {
   int64_t work = 1;
   for (int64_t e : p.extents)
     work = ShapedType::isDynamic(e) ? work * 64 : work * e;
-  parallel = work >= kParallelWork;
+  parallel = work >= kParallelWork && !insideParallelLoop(op);
   // Extents.
   SmallVector<Range> ranges = op.createLoopRanges(b, loc);
   for (unsigned d = 0; d < p.numLoops; ++d)

@@ -127,7 +127,7 @@ public:
     int64_t elements = 1;
     for (int64_t e : p.extents)
       elements = ShapedType::isDynamic(e) ? elements * 64 : elements * e;
-    parallel = elements >= kParallelElements;
+    parallel = elements >= kParallelElements && !insideParallelLoop(op);
     SmallVector<Range> ranges = op.createLoopRanges(b, loc);
     for (unsigned d = 0; d < op.getNumLoops(); ++d)
       ext.push_back(ShapedType::isDynamic(p.extents[d])
