@@ -45,10 +45,15 @@ namespace {
 /// L1 data cache next to the tiles of Q and V the products read.
 constexpr int64_t kScoreBytes = 16 * 1024;
 
+/// Fewer rows starve the kernels: the row maximum and sum vectorise across
+/// rows (a 16-lane vector wants 16), and each block reads all of V once for
+/// its value product (long sequences: the scores then live in L2).
+constexpr int64_t kMinBlockRows = 16;
+
 /// Query rows per block for `skv` keys of `bytes`-byte elements.
 int64_t blockRows(int64_t sq, int64_t skv, int64_t bytes) {
   int64_t rows = kScoreBytes / std::max<int64_t>(1, skv * bytes);
-  rows = rows >= 8 ? rows / 8 * 8 : std::max<int64_t>(rows, 1);
+  rows = std::max<int64_t>(rows / 8 * 8, kMinBlockRows);
   return std::min(rows, sq);
 }
 
