@@ -19,6 +19,13 @@ width 64 (8 frames, 12 attention blocks), frames with a slow drift plus
 noise; unmerged, `--temporal-merge frames=8,blocks=0-5` (half the blocks)
 and all blocks: latency, attention multiply-adds, output cosine.
 
+Fused attention (AttentionLowering.cpp): vit_tiny and one attention layer
+(q/k/v projections, attention, output projection; test/compiler/conversion/
+graph_to_linalg/Inputs/attention_models.py) at 577 tokens x 384 wide with 6
+heads (a ViT-B/16 at 384 pixels) and 1024 x 256 with 4 heads, compiled
+with the default (fused) and --fuse-attention=false, against ORT, at 1 and
+2 threads: latency ratios and the largest output difference.
+
 Outputs DIR/bench_token_merge.json and .md. A measurement, never a
 pass/fail test.
 """
@@ -37,6 +44,8 @@ from bench_int8 import compile_model as compile_int8_bench  # noqa: E402
 
 VIDEO_MODEL = os.path.join(HERE, "..", "test", "passes", "token_merge",
                            "Inputs", "video_model.py")
+ATTENTION_MODELS = os.path.join(HERE, "..", "test", "compiler", "conversion",
+                                "graph_to_linalg", "Inputs")
 
 
 def compile_model(mica, model, artifact, flags):
@@ -174,6 +183,68 @@ def video(args, mica, work):
     return {"rows": rows}
 
 
+def attention_layer(folder, tokens, width, heads):
+    """Exports one attention layer (fixed seed) and its input; returns the
+    model, the .npy input and the raw input for ORT."""
+    sys.path.insert(0, ATTENTION_MODELS)
+    import torch
+    from attention_models import Attention
+    torch.manual_seed(0)
+    model = Attention(width, heads).eval()
+    x = torch.randn(1, tokens, width)
+    path = os.path.join(folder, "attention_%d.onnx" % tokens)
+    torch.onnx.export(model, (x,), path, input_names=["x"],
+                      output_names=["out"], opset_version=17)
+    npy = os.path.join(folder, "attention_%d.npy" % tokens)
+    np.save(npy, x.numpy())
+    raw = npy[:-4] + ".bin"
+    x.numpy().tofile(raw)
+    return path, "x=" + npy, "x=%s:float32:1x%dx%d" % (raw, tokens, width)
+
+
+def fused_attention(args, mica, work):
+    folder = os.path.join(work, "attention")
+    os.makedirs(folder, exist_ok=True)
+    model, npy, ort = zoo_model(args, work, "vit_tiny")
+    ort_input = ort[ort.index("--input") + 1]
+    cases = [("vit_tiny (197 tokens)", model, npy, ort_input)]
+    for tokens, width, heads in [(577, 384, 6), (1024, 256, 4)]:
+        log("attention: exporting %d tokens" % tokens)
+        path, x, raw = attention_layer(folder, tokens, width, heads)
+        cases.append(("attention layer %d x %d, %d heads" % (tokens, width, heads),
+                      path, x, raw))
+    rows = []
+    for label, path, x, raw in cases:
+        builds = {}
+        for name, flags in [("fused", []), ("unfused", ["--fuse-attention=false"])]:
+            artifact = os.path.join(folder, "%s.%s.mica" % (
+                os.path.basename(os.path.dirname(path)) + os.path.basename(path), name))
+            compile_model(mica, path, artifact, flags)
+            builds[name] = (artifact, output(mica, artifact, x, artifact + ".out"))
+        for threads in ("1", "2"):
+            cmds = {name: [mica, "run", b[0], "--input", x, "--json", "--repeat",
+                           str(args.repeat), "--warmup", str(args.warmup),
+                           "--threads", threads]
+                    for name, b in builds.items()}
+            cmds["ort"] = ["node", os.path.join(HERE, "ort_run.js"), "--model", path,
+                           "--threads", threads, "--repeat", str(args.repeat),
+                           "--warmup", str(args.warmup), "--input", raw]
+            times = timed_rounds(cmds, args.rounds, "%s, %s thread(s)" % (label, threads))
+            fused, unfused = builds["fused"][1], builds["unfused"][1]
+            rows.append({
+                "model": label, "threads": int(threads),
+                "fused_ms": round(statistics.median(times["fused"]), 3),
+                "unfused_ms": round(statistics.median(times["unfused"]), 3),
+                "ort_ms": round(statistics.median(times["ort"]), 3),
+                "fused_vs_unfused": ratio(times, "fused", "unfused"),
+                "fused_vs_ort": ratio(times, "fused", "ort"),
+                "unfused_vs_ort": ratio(times, "unfused", "ort"),
+                "max_rel_diff": float(np.abs(fused - unfused).max() /
+                                      np.abs(unfused).max()),
+            })
+    return {"rows": rows}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--mica", required=True)
@@ -184,12 +255,19 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--r", default="0,4,8,12,16")
     parser.add_argument("--flops", type=float, default=0.7)
+    parser.add_argument("--parts", default="vit,video,attention",
+                        help="which tables to measure (comma-separated)")
     args = parser.parse_args()
     work = os.path.join(args.out, "work_token_merge")
     os.makedirs(work, exist_ok=True)
     mica = os.path.join(args.mica, "mica")
+    parts = args.parts.split(",")
+    empty = {"rows": [], "ort_ms": 0.0}
     result = {"schema_version": 1, "threads": 1, "rounds": args.rounds,
-              "vit_tiny": vit(args, mica, work), "video": video(args, mica, work)}
+              "vit_tiny": vit(args, mica, work) if "vit" in parts else empty,
+              "video": video(args, mica, work) if "video" in parts else empty,
+              "attention": fused_attention(args, mica, work)
+              if "attention" in parts else empty}
     with open(os.path.join(args.out, "bench_token_merge.json"), "w") as f:
         json.dump(result, f, indent=2)
         f.write("\n")
@@ -209,6 +287,15 @@ def main():
         lines.append("| %s | %.3f | %.3f | %.3f | %.3f | %.5f |" % (
             r["setting"], r["ms"], r["vs_unmerged"], r["attention_flops"],
             r["flops"], r["cosine"]))
+    lines += ["", "fused attention (default) against --fuse-attention=false and ORT", "",
+              "| model | T | fused ms | unfused ms | ORT ms | fused/unfused | "
+              "fused/ORT | unfused/ORT | max rel diff |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for r in result["attention"]["rows"]:
+        lines.append("| %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.1e |" % (
+            r["model"], r["threads"], r["fused_ms"], r["unfused_ms"], r["ort_ms"],
+            r["fused_vs_unfused"], r["fused_vs_ort"], r["unfused_vs_ort"],
+            r["max_rel_diff"]))
     table = "\n".join(lines) + "\n"
     with open(os.path.join(args.out, "bench_token_merge.md"), "w") as f:
         f.write(table)

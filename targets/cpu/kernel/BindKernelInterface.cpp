@@ -456,9 +456,11 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
     }
     BufferRequest request;
     request.size = *size;
-    request.first = position[alloc];
-    request.last = request.first;
-    // Every op that reads or writes the buffer through any alias.
+    request.first = lastPosition + 1;
+    request.last = position[alloc];
+    // Every op that reads or writes the buffer through any alias: it is
+    // live from the first to the last (a buffer hoisted to the top of the
+    // function for a loop deep inside it is live around that loop only).
     SmallVector<Value> worklist{alloc.getResult()};
     while (!worklist.empty()) {
       Value value = worklist.pop_back_val();
@@ -467,6 +469,7 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
         Operation *top = body.findAncestorOpInBlock(*user);
         if (!top)
           return user->emitError("buffer used outside the entry function");
+        request.first = std::min(request.first, position[top]);
         request.last = std::max(request.last, position[top]);
         if (user->hasTrait<OpTrait::IsTerminator>() && user != top) {
           // Flows out of a region (scf.yield): alive until the end.
@@ -482,6 +485,7 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
               worklist.push_back(result);
       }
     }
+    request.first = std::min(request.first, request.last);
     requests.push_back(request);
   }
   MemoryPlan plan = planMemory(requests, kAlignment);

@@ -57,3 +57,21 @@ func.func @main(%x: memref<?xf32> {exec.max_shape = array<i64: 10>}) -> memref<?
 func.func @main(%x: memref<?xf32>) -> memref<?xf32> {
   return %x : memref<?xf32>
 }
+
+// -----
+
+// A buffer is live from its first use, not from its allocation: %t, hoisted
+// to the top for the last op (as mica-hoist-region-allocs places a loop's
+// temporaries), shares bytes with %a, dead by then: 2 x 64 bytes, not 3.
+// CHECK: exec.entry_point "main" function @main arena 128 intermediates 192
+func.func @main(%x: memref<4xf32> {exec.max_shape = array<i64: 4>}) -> memref<4xf32> {
+  %t = memref.alloc() : memref<4xf32>
+  %a = memref.alloc() : memref<4xf32>
+  linalg.add ins(%x, %x : memref<4xf32>, memref<4xf32>) outs(%a : memref<4xf32>)
+  %b = memref.alloc() : memref<4xf32>
+  linalg.mul ins(%a, %a : memref<4xf32>, memref<4xf32>) outs(%b : memref<4xf32>)
+  linalg.add ins(%b, %b : memref<4xf32>, memref<4xf32>) outs(%t : memref<4xf32>)
+  %d = memref.alloc() : memref<4xf32>
+  linalg.add ins(%t, %t : memref<4xf32>, memref<4xf32>) outs(%d : memref<4xf32>)
+  return %d : memref<4xf32>
+}
