@@ -272,18 +272,11 @@ struct AttentionLowering : OpConversionPattern<graph::AttentionOp> {
   LogicalResult
   matchAndRewrite(graph::AttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto qType = dyn_cast<RankedTensorType>(adaptor.getQuery().getType());
-    auto kType = dyn_cast<RankedTensorType>(adaptor.getKey().getType());
-    auto vType = dyn_cast<RankedTensorType>(adaptor.getValue().getType());
-    if (!qType || !kType || !vType || !qType.hasStaticShape() ||
-        !kType.hasStaticShape() || !vType.hasStaticShape())
+    // Dynamic shapes: decomposed before lowering (mica-decompose-attention).
+    if (!op.hasStaticShapes())
       return rewriter.notifyMatchFailure(op, "dynamic shapes");
-    if (!isa<FloatType>(qType.getElementType()))
-      return rewriter.notifyMatchFailure(op, "not a float attention");
-    for (Value operand : {adaptor.getMask(), adaptor.getKeyBias()})
-      if (operand &&
-          !cast<RankedTensorType>(operand.getType()).hasStaticShape())
-        return rewriter.notifyMatchFailure(op, "dynamic mask");
+    auto qType = cast<RankedTensorType>(adaptor.getQuery().getType());
+    auto kType = cast<RankedTensorType>(adaptor.getKey().getType());
     Location loc = op.getLoc();
     AttentionShape s;
     s.batch = qType.getDimSize(0);
