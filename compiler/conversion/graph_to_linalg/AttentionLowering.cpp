@@ -50,6 +50,12 @@ constexpr int64_t kScoreBytes = 16 * 1024;
 /// its value product (long sequences: the scores then live in L2).
 constexpr int64_t kMinBlockRows = 16;
 
+/// Iterations the row blocks' loop aims for: enough for the runtime's
+/// threads to balance (it splits a loop into a few chunks per thread); each
+/// keeps one block of scores, so fewer iterations mean less scratch
+/// (1024 tokens, 4 heads: 16 x 64 KiB instead of one per block, 16 MiB).
+constexpr int64_t kParallelChunks = 16;
+
 /// Query rows per block for `skv` keys of `bytes`-byte elements.
 int64_t blockRows(int64_t sq, int64_t skv, int64_t bytes) {
   int64_t rows = kScoreBytes / std::max<int64_t>(1, skv * bytes);
@@ -320,12 +326,13 @@ struct AttentionLowering : OpConversionPattern<graph::AttentionOp> {
     BlockBuilder block(rewriter, loc, s, adaptor.getQuery(), keyT,
                        adaptor.getValue(), mask, adaptor.getKeyBias());
 
-    // One forall over (batch, head, block) for `rows`-row blocks starting at
-    // `firstRow`; blocks of one head are consecutive iterations (they share
-    // K and V in cache).
-    auto loop = [&](Value out, int64_t rows, int64_t blocksPerHead,
+    // One forall over (batch, head, chunk) for `rows`-row blocks starting
+    // at `firstRow`, each chunk `perChunk` consecutive blocks of one head
+    // computed in turn (they share K and V in cache, and one scratch).
+    auto loop = [&](Value out, int64_t rows, int64_t perChunk, int64_t chunks,
                     int64_t firstRow) -> Value {
-      int64_t iterations = s.batch * s.heads * blocksPerHead;
+      int64_t iterations = s.batch * s.heads * chunks;
+      int64_t chunkRows = perChunk * rows;
       auto forall = scf::ForallOp::create(
           rewriter, loc,
           ArrayRef<OpFoldResult>{rewriter.getIndexAttr(iterations)},
@@ -333,39 +340,71 @@ struct AttentionLowering : OpConversionPattern<graph::AttentionOp> {
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPoint(forall.getTerminator());
       Value i = forall.getInductionVars()[0];
-      Value blk = arith::RemUIOp::create(rewriter, loc, i, idx(blocksPerHead));
-      Value nh = arith::DivUIOp::create(rewriter, loc, i, idx(blocksPerHead));
+      Value c = arith::RemUIOp::create(rewriter, loc, i, idx(chunks));
+      Value nh = arith::DivUIOp::create(rewriter, loc, i, idx(chunks));
       Value h = arith::RemUIOp::create(rewriter, loc, nh, idx(s.heads));
       Value n = arith::DivUIOp::create(rewriter, loc, nh, idx(s.heads));
-      Value r0 = arith::AddIOp::create(
-          rewriter, loc, arith::MulIOp::create(rewriter, loc, blk, idx(rows)),
+      Value first = arith::AddIOp::create(
+          rewriter, loc,
+          arith::MulIOp::create(rewriter, loc, c, idx(chunkRows)),
           idx(firstRow));
       Value col = arith::MulIOp::create(rewriter, loc, h, idx(s.dh));
-      SmallVector<OpFoldResult> offsets{n, r0, col};
+      SmallVector<OpFoldResult> offsets{n, first, col};
       SmallVector<OpFoldResult> sizes{rewriter.getIndexAttr(1),
-                                      rewriter.getIndexAttr(rows),
+                                      rewriter.getIndexAttr(chunkRows),
                                       rewriter.getIndexAttr(s.dh)};
       Value shared = forall.getRegionIterArgs()[0];
-      Value slot = slice2d(rewriter, loc, shared, offsets, sizes, rows, s.dh);
-      Value result = block.build(n, h, r0, rows, slot);
+      Value slot =
+          slice2d(rewriter, loc, shared, offsets, sizes, chunkRows, s.dh);
+      Value result;
+      if (perChunk == 1) {
+        result = block.build(n, h, first, rows, slot);
+      } else {
+        auto blocks = scf::ForOp::create(
+            rewriter, loc, idx(0), idx(perChunk), idx(1), ValueRange{slot},
+            [&](OpBuilder &fb, Location fl, Value k, ValueRange acc) {
+              Value at = arith::MulIOp::create(fb, fl, k, idx(rows));
+              Value r0 = arith::AddIOp::create(fb, fl, first, at);
+              SmallVector<OpFoldResult> subOffsets{at, fb.getIndexAttr(0)};
+              SmallVector<OpFoldResult> subSizes{fb.getIndexAttr(rows),
+                                                 fb.getIndexAttr(s.dh)};
+              Value sub =
+                  slice2d(fb, fl, acc[0], subOffsets, subSizes, rows, s.dh);
+              Value part = block.build(n, h, r0, rows, sub);
+              SmallVector<OpFoldResult> strides(2, fb.getIndexAttr(1));
+              Value next = tensor::InsertSliceOp::create(
+                  fb, fl, part, acc[0], subOffsets, subSizes, strides);
+              scf::YieldOp::create(fb, fl, next);
+            });
+        result = blocks.getResult(0);
+      }
       rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
       SmallVector<OpFoldResult> strides(3, rewriter.getIndexAttr(1));
       tensor::ParallelInsertSliceOp::create(rewriter, loc, result, shared,
                                             offsets, sizes, strides);
       return forall.getResult(0);
     };
+    // Chunks: the fewest (each keeps one block of scores) that still give
+    // the runtime's threads kParallelChunks iterations to share, dividing the
+    // blocks of a head evenly.
+    auto chunksFor = [&](int64_t blocks) {
+      for (int64_t d = 1; d <= blocks; ++d)
+        if (blocks % d == 0 && s.batch * s.heads * d >= kParallelChunks)
+          return d;
+      return blocks;
+    };
     int64_t mb = blockRows(s.sq, s.skv, s.element.getIntOrFloatBitWidth() / 8);
     Value out = tensor::EmptyOp::create(rewriter, loc, qType, ValueRange{});
     // The rows past the last full block join it (a block of fewer than
     // Mb + Mb rows, in a loop of its own), rather than forming a short one.
     int64_t blocks = s.sq / mb, tail = s.sq % mb;
-    if (tail == 0) {
-      out = loop(out, mb, blocks, 0);
-    } else {
-      if (blocks > 1)
-        out = loop(out, mb, blocks - 1, 0);
-      out = loop(out, mb + tail, 1, (blocks - 1) * mb);
+    int64_t full = tail == 0 ? blocks : blocks - 1;
+    if (full > 0) {
+      int64_t chunks = chunksFor(full);
+      out = loop(out, mb, full / chunks, chunks, 0);
     }
+    if (tail != 0)
+      out = loop(out, mb + tail, 1, 1, (blocks - 1) * mb);
     rewriter.replaceOp(op, out);
     return success();
   }

@@ -56,3 +56,20 @@ func.func @key_bias(%q: tensor<2x8x8xf32>, %k: tensor<2x12x8xf32>, %m: tensor<12
   %0 = graph.attention %q, %k, %k mask %m key_bias %b {num_heads = 1 : i64, scale = 1.0 : f64} : (tensor<2x8x8xf32>, tensor<2x12x8xf32>, tensor<2x12x8xf32>, tensor<12xf32>, tensor<2x12xf32>) -> tensor<2x8x8xf32>
   return %0 : tensor<2x8x8xf32>
 }
+
+// -----
+
+// 512 rows of 256 keys, one head: 32 blocks of 16 rows, in 16 iterations
+// of 2 blocks computed in turn (an scf.for over the chunk, one scratch).
+// CHECK-LABEL: func.func @chunks
+// CHECK: scf.forall (%{{.*}}) in (16) shared_outs(%[[OUT:.*]] = %{{.*}})
+// CHECK: %[[SLOT:.*]] = tensor.extract_slice %[[OUT]][{{.*}}] [1, 32, 8] [1, 1, 1] : tensor<1x512x8xf32> to tensor<32x8xf32>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[SLOT]]) -> (tensor<32x8xf32>)
+// CHECK: tensor.extract_slice %[[ACC]][%{{.*}}, 0] [16, 8] [1, 1] : tensor<32x8xf32> to tensor<16x8xf32>
+// CHECK: tensor.empty() : tensor<16x256xf32>
+// CHECK: tensor.insert_slice %{{.*}} into %[[ACC]][%{{.*}}, 0] [16, 8] [1, 1]
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][{{.*}}] [1, 32, 8] [1, 1, 1]
+func.func @chunks(%q: tensor<1x512x8xf32>, %k: tensor<1x256x8xf32>) -> tensor<1x512x8xf32> {
+  %0 = graph.attention %q, %k, %k {num_heads = 1 : i64, scale = 1.0 : f64} : (tensor<1x512x8xf32>, tensor<1x256x8xf32>, tensor<1x256x8xf32>) -> tensor<1x512x8xf32>
+  return %0 : tensor<1x512x8xf32>
+}

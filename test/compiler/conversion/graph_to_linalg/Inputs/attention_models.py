@@ -11,6 +11,8 @@ OUT/NAME.INPUT.npy and torch's output OUT/NAME.ref.npy (fixed seeds).
           another (70 tokens)
   rows    a mask broadcast along keys [1, 1, S, 1] and a scale of 0.3
           (not a power of two)
+  chunks  256 tokens, 2 heads: 16 blocks of 16 rows per head, computed
+          2 at a time by each of 16 loop iterations
 
     attention_models.py OUT
 """
@@ -65,6 +67,7 @@ def models():
     yield "causal", Attention(64, 4, mask=causal), {"x": rand(1, 50, 64)}
     yield "cross", Attention(32, 2), {"x": rand(1, 30, 32), "y": rand(1, 70, 32)}
     yield "rows", Attention(32, 4, mask=rand(1, 1, 36, 1), scale=0.3), {"x": rand(1, 36, 32)}
+    yield "chunks", Attention(32, 2), {"x": rand(1, 256, 32)}
 
 
 def main():
