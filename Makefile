@@ -38,7 +38,7 @@ test: build zoo
 BENCH_FLAGS ?=
 # The int8 rows (bench/bench_int8.py): Mica int8 / Mica fp32 / ORT int8.
 BENCH_INT8_FLAGS ?=
-# Token merging's rows (bench/bench_token_merge.py): latency against FLOPs.
+# Token merging's rows and fused attention (bench/bench_token_merge.py): latency against FLOPs, fused against unfused attention.
 BENCH_TOME_FLAGS ?=
 # Channel pruning's rows (bench/bench_prune.py): latency and size against FLOPs.
 BENCH_PRUNE_FLAGS ?=
