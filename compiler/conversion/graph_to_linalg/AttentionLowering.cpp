@@ -3,7 +3,7 @@
 // Attention is computed a block of query rows of one head at a time, so that
 // the block's scores never leave the cache:
 //
-//   scf.forall over (batch, head, row block)
+//   scf.forall over (batch, head, chunk of row blocks), per block:
 //     S  = Q[rows, head] x K^T[head]           scores, Mb x Skv
 //     S  = S * scale (+ mask) (+ key_bias) (causal: -inf above the diagonal)
 //     S  = softmax over each row, in place     (max, exp(s - max), sum, /)
@@ -11,15 +11,17 @@
 //
 // instead of the decomposed form's [B, H, Sq, Skv] score tensor, which every
 // one of the softmax's four passes streams through memory. Mb is the largest
-// multiple of 8 whose scores fit kScoreBytes (the whole sequence when it is
-// shorter); the rows past the last full block join it, in a second,
-// static-shaped loop over (batch, head). Each iteration writes its own output
-// slice and its own scores and row statistics (buffers of the iteration, which
-// HoistRegionAllocs gives every iteration a slot of), so its iterations may
-// run on any thread: the arithmetic of every output element is the same
-// whatever the order. The per-block ops are ordinary linalg ops that the CPU
-// kernel generator vectorises like any other; K is transposed once, before the
-// loop, so that the score product reads it along keys.
+// multiple of 8 whose scores fit kScoreBytes, at least kMinBlockRows (the
+// whole sequence when it is shorter); the rows past the last full block join
+// it, in a second, static-shaped loop over (batch, head). A chunk is one or
+// more consecutive blocks of one head computed in turn (kParallelChunks).
+// Each iteration writes its own output slice and its own scores and row
+// statistics (buffers of the iteration, which HoistRegionAllocs gives every
+// iteration a slot of), so its iterations may run on any thread: the arithmetic
+// of every output element is the same whatever the order. The per-block ops are
+// ordinary linalg ops that the CPU kernel generator vectorises like any other;
+// K is transposed once, before the loop, so that the score product reads it
+// along keys.
 //
 // Numerics differ from the decomposed graph by rounding only: the scale is
 // applied to the scores (an exporter may have scaled q), the rest is the same
@@ -220,22 +222,13 @@ Value BlockBuilder::softmaxRows(Value scores, int64_t rows) {
                })
         .getResult(0);
   };
-  Value max = reduce(lowestValue(b, loc, s.element),
-                     [](OpBuilder &nb, Location nl, ValueRange args) -> Value {
-                       Value greater = arith::CmpFOp::create(
-                           nb, nl, arith::CmpFPredicate::OGT, args[0], args[1]);
-                       return arith::SelectOp::create(nb, nl, greater, args[0],
-                                                      args[1]);
-                     });
+  Value max = reduce(lowestValue(b, loc, s.element), greaterOf);
   scores = inPlace(
       scores, max, [](OpBuilder &nb, Location nl, ValueRange args) -> Value {
         return math::ExpOp::create(
             nb, nl, arith::SubFOp::create(nb, nl, args[1], args[0]));
       });
-  Value sum = reduce(scalarConstant(b, loc, s.element, 0),
-                     [](OpBuilder &nb, Location nl, ValueRange args) -> Value {
-                       return arith::AddFOp::create(nb, nl, args[0], args[1]);
-                     });
+  Value sum = reduce(scalarConstant(b, loc, s.element, 0), addScalars);
   return inPlace(scores, sum,
                  [](OpBuilder &nb, Location nl, ValueRange args) -> Value {
                    return arith::DivFOp::create(nb, nl, args[1], args[0]);

@@ -66,6 +66,16 @@ static Value extremeValue(OpBuilder &b, Location loc, Type type,
   return castScalarTo(b, loc, constant, type);
 }
 
+Value greaterOf(OpBuilder &b, Location loc, ValueRange args) {
+  Value greater = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                        args[0], args[1]);
+  return arith::SelectOp::create(b, loc, greater, args[0], args[1]);
+}
+
+Value addScalars(OpBuilder &b, Location loc, ValueRange args) {
+  return arith::AddFOp::create(b, loc, args[0], args[1]);
+}
+
 Value lowestValue(OpBuilder &b, Location loc, Type type) {
   return extremeValue(b, loc, type, /*negative=*/true);
 }

@@ -139,6 +139,16 @@ mlir::Value buildReduction(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value init, mlir::ValueRange extra,
                            ScalarFn body);
 
+/// Softmax's row statistics as reduction bodies (args: element, accumulator),
+/// shared by the softmax and the fused attention lowerings so that both
+/// compute the same bits. `greaterOf` is `x > m ? x : m` (one vmaxps on x86,
+/// where NaN-propagating arith.maximumf compares and blends per element); a
+/// NaN is skipped there but still reaches its row through exp and the sum.
+mlir::Value greaterOf(mlir::OpBuilder &b, mlir::Location loc,
+                      mlir::ValueRange args);
+mlir::Value addScalars(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::ValueRange args);
+
 /// The product of `sizes` at `dims` as an index value.
 mlir::Value sizeProduct(mlir::OpBuilder &b, mlir::Location loc,
                         llvm::ArrayRef<mlir::OpFoldResult> sizes,

@@ -21,10 +21,6 @@ using namespace mlir;
 namespace mica::graph_to_linalg {
 namespace {
 
-Value addScalars(OpBuilder &b, Location loc, ValueRange args) {
-  return arith::AddFOp::create(b, loc, args[0], args[1]);
-}
-
 struct Moments {
   Value mean;
   Value variance;
@@ -113,18 +109,11 @@ template <typename OpTy> struct SoftmaxLowering : OpConversionPattern<OpTy> {
     auto xType = cast<RankedTensorType>(x.getType());
     Type element = type.getElementType();
     // The row maximum only shifts the exponents (any value gives the same
-    // quotients), so it is taken as `x > m ? x : m`, one vmaxps on x86,
-    // instead of NaN-propagating arith.maximumf (compares and blends per
-    // element: a fifth of a softmax's time). A NaN is skipped here but
-    // still reaches every output of its row through exp and the sum, as
-    // before.
-    Value max = buildReduction(
-        rewriter, loc, x, {axis}, lowestValue(rewriter, loc, element), {},
-        [](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value greater = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
-                                                args[0], args[1]);
-          return arith::SelectOp::create(b, l, greater, args[0], args[1]);
-        });
+    // quotients), so it is taken as `x > m ? x : m` (greaterOf): arith.maximumf
+    // would compare and blend per element, a fifth of a softmax's time.
+    Value max =
+        buildReduction(rewriter, loc, x, {axis},
+                       lowestValue(rewriter, loc, element), {}, greaterOf);
     AffineMap kept = dropDimsMap(rewriter.getContext(), rank, {axis});
     AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
     SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, x);
