@@ -8,6 +8,7 @@
 #include "dialects/graph/IR/GraphDialect.h"
 #include "passes/prune/ChannelGroups.h"
 #include "passes/prune/Passes.h"
+#include "mica/channel_width.h"
 
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/ADT/BitVector.h"
@@ -56,18 +57,6 @@ SmallVector<double> channelMeans(Value value, Atom atom, int power) {
   for (int64_t c = 0; c < atom.extent; ++c)
     sum[c] = count[c] ? sum[c] / count[c] : 0.0;
   return sum;
-}
-
-/// How many of `n` channels stay when at most `fraction` goes: the fewest
-/// multiple of `round` (at least `round`; a group of fewer stays whole)
-/// that keeps 1 - fraction of them. Never more than asked goes: a group of
-/// two heads loses none at 0.3.
-int64_t channelsKept(int64_t n, double fraction, int64_t round) {
-  if (n <= round)
-    return n;
-  double units = n * (1.0 - fraction) / round;
-  int64_t keep = static_cast<int64_t>(std::ceil(units - 1e-9)) * round;
-  return std::clamp<int64_t>(keep, round, n);
 }
 
 /// `attr` with only the `kept` indices of each dim (an empty list: all).
@@ -408,7 +397,7 @@ mica::pruneChannels(func::FuncOp func, const PruneChannelsOptions &options,
     entry.node = getNodeLocInfo(producer->getLoc()).node;
     entry.op = producer->getName().stripDialect().str();
     entry.channels = group.roots.size();
-    int64_t keep = channelsKept(
+    int64_t keep = mica_channels_kept(
         entry.channels, options.fraction,
         entry.channels < options.roundMinChannels ? 1 : options.round);
     SmallVector<int64_t> order(group.roots.size());

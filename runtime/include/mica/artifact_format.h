@@ -37,6 +37,10 @@
 /* Constants segments stored encoded (Segment.encoding = ZeroBitmap, since
  * minor 2) and decoded into memory the model owns at load. */
 #define MICA_FEATURE_ENCODED_CONSTANTS "encoded_constants"
+/* Kernels that read mica_kernel_ctx.active_counts (--sortable-width): the
+ * run computes a prefix of each width group's channels (Model.width_groups,
+ * since minor 3). */
+#define MICA_FEATURE_SORTABLE_WIDTH "sortable_width"
 
 /* Step.code_segment of a kernel that the artifact does not carry: it was
  * linked into the program (static-library builds) and is given to

@@ -51,6 +51,11 @@ typedef struct mica_kernel_ctx {
   void *const *outputs;             /* offset 32 */
   int64_t *const *output_dims;      /* offset 40 */
   void *hook_state;                 /* offset 48 */
+  /* Active channels of each width group of a --sortable-width artifact
+   * (Model.width_groups, in order; set by mica_context_set_width): kernels
+   * compute only the first active_counts[g] channels of group g. Null when
+   * the artifact has no width groups. */
+  const int64_t *active_counts;     /* offset 56 */
 } mica_kernel_ctx;
 
 typedef int32_t (*mica_kernel_fn)(const mica_kernel_ctx *ctx);

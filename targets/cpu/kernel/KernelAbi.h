@@ -34,7 +34,8 @@ enum CtxField : unsigned {
   kCtxOutputs = 4,
   kCtxOutputDims = 5,
   kCtxHookState = 6,
-  kCtxNumFields = 7,
+  kCtxActiveCounts = 7,
+  kCtxNumFields = 8,
 };
 
 /// Alignment of every constant and every arena slot, in bytes.
