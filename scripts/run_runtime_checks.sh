@@ -49,7 +49,7 @@ fi
 
 TESTS=(LoaderTest LoaderRelocationsTest LoaderCorruptionTest
        ModelTest ModelValidationTest ModelCorruptionTest ThreadPoolTest
-       ModelEncodedConstantsTest)
+       ModelEncodedConstantsTest ModelWidthTest)
 FUZZERS=(mica-model-fuzz mica-model-fuzz-seeds mica-loader-fuzz)
 if ! ninja -C "$DIR" -j "$JOBS" --quiet "${TESTS[@]}" "${FUZZERS[@]}"; then
   echo "runtime checks: building the sanitized runtime targets failed"

@@ -67,6 +67,13 @@ struct Node {
   uint32_t step = 0, entryPoint = 0;
 };
 
+/// A width group of a --sortable-width artifact (WidthGroup in the schema):
+/// the run computes a prefix of `channels`, a multiple of `round` or all.
+struct WidthGroup {
+  uint32_t channels = 0, round = 1;
+  std::string node, op;
+};
+
 struct Artifact {
   std::string producer;
   std::vector<Target> targets;
@@ -76,6 +83,9 @@ struct Artifact {
   std::string reportJson;
   /// MICA_FEATURE_* names the runtime must implement to run this artifact.
   std::vector<std::string> requiredFeatures;
+  /// Indexed like mica_kernel_ctx.active_counts; empty without
+  /// --sortable-width (the table is then absent from the file).
+  std::vector<WidthGroup> widthGroups;
 };
 
 /// The bytes of the .mica file for `artifact`. Writes exactly what it is

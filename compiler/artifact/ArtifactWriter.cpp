@@ -135,8 +135,22 @@ buildMetadata(const Artifact &artifact,
   if (!artifact.requiredFeatures.empty())
     required = fbb.CreateVectorOfStrings(artifact.requiredFeatures);
 
-  auto model = fb::CreateModel(fbb, producer, targetsVec, segmentsVec,
-                               entryPointsVec, nodesVec, report, required);
+  flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::WidthGroup>>>
+      widthGroups;
+  if (!artifact.widthGroups.empty()) {
+    std::vector<flatbuffers::Offset<fb::WidthGroup>> groups;
+    for (const WidthGroup &group : artifact.widthGroups) {
+      auto node = fbb.CreateString(group.node);
+      auto op = fbb.CreateString(group.op);
+      groups.push_back(
+          fb::CreateWidthGroup(fbb, group.channels, group.round, node, op));
+    }
+    widthGroups = fbb.CreateVector(groups);
+  }
+
+  auto model =
+      fb::CreateModel(fbb, producer, targetsVec, segmentsVec, entryPointsVec,
+                      nodesVec, report, required, widthGroups);
   fb::FinishModelBuffer(fbb, model);
   return fbb.Release();
 }

@@ -29,8 +29,8 @@ struct TargetCode {
 /// The artifact of `module` (its exec ops), with `signatures[i]` the
 /// signature of the entry point of that name (inputs with shape and bounds,
 /// outputs with name, element type and shape; the plan fills in the output
-/// bounds, arena, steps) and `code` the code segments. Sets the producer and
-/// required features; the caller adds the compile report.
+/// bounds, arena, steps) and `code` the code segments. Sets the producer,
+/// required features and width groups; the caller adds the compile report.
 llvm::FailureOr<artifact::Artifact>
 buildArtifact(mlir::ModuleOp module,
               llvm::ArrayRef<artifact::EntryPoint> signatures,

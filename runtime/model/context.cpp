@@ -2,11 +2,14 @@
  *
  * mica_context_create makes two allocations: the arena (unless the caller
  * supplies it) and one block holding the context, its pointer tables, the
- * shape storage and every output buffer (each 64-byte aligned, max_bytes
- * long). set_input / run / output never allocate; the run loop calls each
- * step's kernel with the one mica_kernel_ctx the context owns. */
+ * shape storage, the width groups' active counts and every output buffer
+ * (each 64-byte aligned, max_bytes long). set_input / set_width / run /
+ * output never allocate; the run loop calls each step's kernel with the one
+ * mica_kernel_ctx the context owns. */
 #include <stdlib.h>
 #include <string.h>
+
+#include "mica/channel_width.h"
 
 #include "runtime/model/model_internal.h"
 
@@ -26,6 +29,7 @@ struct mica_context {
   void **outputs;        /* kctx.outputs */
   int64_t **output_dims; /* kctx.output_dims, into output_dim_storage */
   int64_t *output_dim_storage;
+  int64_t *active_counts; /* kctx.active_counts, per width group */
 };
 
 namespace {
@@ -52,9 +56,11 @@ uint32_t totalRank(const mica_tensor_info *infos, uint32_t n) {
 }
 
 /* Lays out the block (measuring when c->base is NULL). */
-void layOut(mica_context *ctx, const mica_entry *entry, Carver *c) {
+void layOut(mica_context *ctx, const mica_entry *entry, uint32_t groups,
+            Carver *c) {
   const uint32_t ni = entry->num_inputs, no = entry->num_outputs;
   c->take(sizeof(mica_context), 64);
+  auto *counts = (int64_t *)c->take(groups * sizeof(int64_t), 8);
   void **inputs = (void **)c->take(ni * sizeof(void *), 8);
   auto **inputDims = (const int64_t **)c->take(ni * sizeof(void *), 8);
   auto *inputStorage =
@@ -71,6 +77,7 @@ void layOut(mica_context *ctx, const mica_entry *entry, Carver *c) {
   }
   if (!ctx)
     return;
+  ctx->active_counts = counts;
   ctx->inputs = inputs;
   ctx->input_dims = inputDims;
   ctx->input_dim_storage = inputStorage;
@@ -173,7 +180,8 @@ mica_status mica_context_create(const mica_model *model, uint32_t entry,
                       e->name, align, (uintptr_t)arena);
 
   Carver measure = {nullptr, 0, false};
-  layOut(nullptr, e, &measure);
+  const uint32_t groups = model->num_width_groups;
+  layOut(nullptr, e, groups, &measure);
   if (measure.overflow)
     return mica_failf(&msg, MICA_ERROR_OUT_OF_MEMORY,
                       "entry '%s': the outputs' total size overflows", e->name);
@@ -186,9 +194,10 @@ mica_status mica_context_create(const mica_model *model, uint32_t entry,
   memset(block, 0, measure.at);
   mica_context *ctx = static_cast<mica_context *>(block);
   Carver carve = {static_cast<char *>(block), 0, false};
-  layOut(ctx, e, &carve);
+  layOut(ctx, e, groups, &carve);
 
   ctx->model = model;
+  mica_context_set_active_counts(ctx, nullptr, groups, nullptr, 0); // all
   ctx->entry = e;
   ctx->num_threads = num_threads ? num_threads : 1;
   if (arena) {
@@ -217,6 +226,7 @@ mica_status mica_context_create(const mica_model *model, uint32_t entry,
   ctx->kctx.outputs = ctx->outputs;
   ctx->kctx.output_dims = ctx->output_dims;
   ctx->kctx.hook_state = &ctx->hook_state;
+  ctx->kctx.active_counts = groups ? ctx->active_counts : nullptr;
   *out_context = ctx;
   return MICA_OK;
 }
@@ -275,6 +285,61 @@ mica_status mica_context_set_input(mica_context *context, uint32_t index,
   context->inputs[index] = const_cast<void *>(data);
   context->bound[index] = 1;
   return MICA_OK;
+}
+
+mica_status mica_context_set_width(mica_context *context, double width,
+                                   char *error, size_t error_size) {
+  mica_msg msg = {error, error_size};
+  if (!context)
+    return mica_failf(&msg, MICA_ERROR_INVALID_ARGUMENT, "context is NULL");
+  if (!(width > 0 && width <= 1)) // NaN too
+    return mica_failf(&msg, MICA_ERROR_INVALID_ARGUMENT,
+                      "width must be in (0, 1]");
+  const uint32_t n = context->model->num_width_groups;
+  if (!n && width < 1)
+    return mica_failf(&msg, MICA_ERROR_INVALID_ARGUMENT,
+                      "the artifact has no width groups (compile it with "
+                      "--sortable-width)");
+  for (uint32_t g = 0; g < n; ++g) {
+    mica_width_group_info group;
+    mica_model_width_group(context->model, g, &group);
+    context->active_counts[g] =
+        mica_channels_kept(group.channels, 1.0 - width, group.round);
+  }
+  return MICA_OK;
+}
+
+mica_status mica_context_set_active_counts(mica_context *context,
+                                           const int64_t *counts,
+                                           uint32_t num_counts, char *error,
+                                           size_t error_size) {
+  mica_msg msg = {error, error_size};
+  if (!context)
+    return mica_failf(&msg, MICA_ERROR_INVALID_ARGUMENT, "context is NULL");
+  const uint32_t n = context->model->num_width_groups;
+  if (num_counts != n)
+    return mica_failf(&msg, MICA_ERROR_INVALID_ARGUMENT,
+                      "%u counts given for %u width groups", num_counts, n);
+  for (int pass = counts ? 0 : 1; pass < 2; ++pass)
+    for (uint32_t g = 0; g < n; ++g) {
+      mica_width_group_info group;
+      mica_model_width_group(context->model, g, &group);
+      const int64_t c = counts ? counts[g] : group.channels;
+      if (pass)
+        context->active_counts[g] = c;
+      else if (c < 1 || c > group.channels ||
+               (c % group.round && c != group.channels))
+        return mica_failf(&msg, MICA_ERROR_INVALID_ARGUMENT,
+                          "width group %u '%s': count %d must be in [1, %d] "
+                          "and a multiple of %d (or %d)",
+                          g, group.node, c, group.channels, group.round,
+                          group.channels);
+    }
+  return MICA_OK;
+}
+
+const int64_t *mica_context_active_counts(const mica_context *context) {
+  return context ? context->kctx.active_counts : nullptr;
 }
 
 mica_status mica_context_run(mica_context *context, char *error,

@@ -311,6 +311,7 @@ mica_status mica_model_load_with(const void *data, size_t size,
   model->num_segments = length(meta->segments());
   model->num_entries = length(meta->entry_points());
   model->num_nodes = length(meta->nodes());
+  model->num_width_groups = length(meta->width_groups());
 
   st = buildSegments(model, msg);
   if (st == MICA_OK)

@@ -65,8 +65,9 @@ typedef struct mica_artifact_view {
 
 /* Everything that does not depend on the running machine: header, version,
  * size, content hash, flatbuffer verifier, segments (bounds, alignment,
- * order, hashes), every index, every TensorSpec. With `skip_hashes` the
- * content and segment hashes are not checked (fuzzing seam only). */
+ * order, hashes), every index, every TensorSpec, the width groups. With
+ * `skip_hashes` the content and segment hashes are not checked (fuzzing seam
+ * only). */
 mica_status mica_validate_artifact(const void *data, size_t size,
                                    int skip_hashes, mica_artifact_view *out,
                                    const mica_msg *msg);
@@ -134,6 +135,7 @@ struct mica_model {
   void *mapping; /* mica_model_load_file: the file's read-only mapping */
   size_t mapping_size;
   uint32_t num_targets, num_segments, num_entries, num_nodes;
+  uint32_t num_width_groups;  /* Model.width_groups, validated */
   const void **segment_bases; /* kernel ctx->segments: constants, else NULL */
   /* Per segment: the decoded bytes of an encoded constants segment, owned
    * by the model (64-byte aligned, freed by mica_model_free), else NULL. */

@@ -244,4 +244,23 @@ const char *mica_model_required_feature(const mica_model *model,
              : nullptr;
 }
 
+uint32_t mica_model_num_width_groups(const mica_model *model) {
+  return model ? model->num_width_groups : 0;
+}
+
+mica_status mica_model_width_group(const mica_model *model, uint32_t index,
+                                   mica_width_group_info *out_info) {
+  if (!out_info)
+    return MICA_ERROR_INVALID_ARGUMENT;
+  memset(out_info, 0, sizeof(*out_info));
+  if (index >= mica_model_num_width_groups(model))
+    return MICA_ERROR_INVALID_ARGUMENT;
+  const fb::WidthGroup *group = model->view.meta->width_groups()->Get(index);
+  out_info->node = str(group->node());
+  out_info->op = str(group->op());
+  out_info->channels = group->channels();
+  out_info->round = group->round();
+  return MICA_OK;
+}
+
 } // extern "C"

@@ -322,9 +322,9 @@ mica_status checkSteps(const fb::Model *meta, const fb::EntryPoint *ep,
 
 /* The features an artifact may require (MICA_FEATURE_* in
  * artifact_format.h) that this runtime implements. */
-const char *const kSupportedFeatures[] = {MICA_FEATURE_ENTRY_POINTS,
-                                          MICA_FEATURE_MODEL_PATH_ERRORS,
-                                          MICA_FEATURE_ENCODED_CONSTANTS};
+const char *const kSupportedFeatures[] = {
+    MICA_FEATURE_ENTRY_POINTS, MICA_FEATURE_MODEL_PATH_ERRORS,
+    MICA_FEATURE_ENCODED_CONSTANTS, MICA_FEATURE_SORTABLE_WIDTH};
 
 mica_status checkRequiredFeatures(const fb::Model *meta, const mica_msg *msg) {
   for (uint32_t i = 0; i < length(meta->required_features()); ++i) {
@@ -393,6 +393,26 @@ mica_status checkNodes(const fb::Model *meta, const mica_msg *msg) {
   return MICA_OK;
 }
 
+/* Width groups (since minor 3): each has channels and a round, and names
+ * its node; kernels that read active_counts have groups to read. */
+mica_status checkWidthGroups(const fb::Model *meta, const mica_msg *msg) {
+  const uint32_t n = length(meta->width_groups());
+  for (uint32_t g = 0; g < n; ++g) {
+    const fb::WidthGroup *group = meta->width_groups()->Get(g);
+    if (!group->channels() || !group->round() || !str(group->node())[0])
+      return mica_failf(msg, MICA_ERROR_MALFORMED,
+                        "width group %u: channels %u, round %u, node '%s' "
+                        "(both must be >= 1 and the node named)",
+                        g, group->channels(), group->round(),
+                        str(group->node()));
+  }
+  if (!n && requiresFeature(meta, MICA_FEATURE_SORTABLE_WIDTH))
+    return mica_failf(msg, MICA_ERROR_MALFORMED,
+                      "the artifact requires '%s' but has no width groups",
+                      MICA_FEATURE_SORTABLE_WIDTH);
+  return MICA_OK;
+}
+
 } // namespace
 
 size_t mica_spec_max_bytes(int32_t dtype, const int64_t *max_shape,
@@ -444,6 +464,8 @@ mica_status mica_validate_artifact(const void *data, size_t size,
     st = checkEntryPoints(meta, msg);
   if (st == MICA_OK)
     st = checkNodes(meta, msg);
+  if (st == MICA_OK)
+    st = checkWidthGroups(meta, msg);
   if (st != MICA_OK)
     return st;
   out->data = bytes;

@@ -11,7 +11,8 @@
  * signature (see docs/artifact-format.md, "Trust model").
  * A runtime refuses a format_major it does not know; format_minor only grows
  * when fields are appended to the metadata, which older runtimes ignore
- * (minor 1: required_features; minor 2: Segment.encoding and decoded_size).
+ * (minor 1: required_features; minor 2: Segment.encoding and decoded_size;
+ * minor 3: Model.width_groups).
  * What an artifact needs beyond the format (Model.required_features, since
  * minor 1) is named by the MICA_FEATURE_* strings below: a runtime refuses
  * an artifact that requires a feature it does not list (validate.cpp).
@@ -24,7 +25,7 @@
 
 #define MICA_ARTIFACT_MAGIC "MICAART\0" /* 8 bytes */
 #define MICA_ARTIFACT_FORMAT_MAJOR 1
-#define MICA_ARTIFACT_FORMAT_MINOR 2
+#define MICA_ARTIFACT_FORMAT_MINOR 3
 #define MICA_ARTIFACT_HEADER_SIZE 64
 #define MICA_ARTIFACT_ALIGNMENT 64
 

@@ -197,6 +197,21 @@ uint32_t mica_model_num_required_features(const mica_model *model);
 const char *mica_model_required_feature(const mica_model *model,
                                         uint32_t index);
 
+/* Width groups of a --sortable-width artifact (Model.width_groups; 0 for
+ * other artifacts): channels the compiler sorted so that a prefix of each
+ * group is the best smaller model. Group g is what kernels read as
+ * active_counts[g] (kernel_abi.h); mica_context_set_width picks the counts.
+ * Strings are owned by the model. */
+typedef struct mica_width_group_info {
+  const char *node; /* the ONNX node whose output channels these are */
+  const char *op;   /* its op type */
+  int64_t channels; /* the group's full channel count, >= 1 */
+  int64_t round;    /* active counts are multiples of it, or all channels */
+} mica_width_group_info;
+uint32_t mica_model_num_width_groups(const mica_model *model);
+mica_status mica_model_width_group(const mica_model *model, uint32_t index,
+                                   mica_width_group_info *out_info);
+
 /* Creates a context for `entry`. `arena` may be NULL (the context allocates
  * it) or caller memory of at least mica_model_arena_size bytes, 64-byte
  * aligned, owned by the caller. `num_threads` is the number of threads the
@@ -208,6 +223,29 @@ mica_status mica_context_create(const mica_model *model, uint32_t entry,
                                 mica_context **out_context, char *error,
                                 size_t error_size);
 void mica_context_free(mica_context *context);
+
+/* The width of the next runs of a --sortable-width artifact: group g
+ * computes its first mica_channels_kept(channels_g, 1 - width, round_g)
+ * channels (mica/channel_width.h), the channels `--prune channels=1-width`
+ * would keep. 0 < width <= 1; a context starts at 1 (every channel). May be
+ * called between runs, never during one. A width below 1 on an artifact
+ * without width groups is an error (it would change nothing). */
+mica_status mica_context_set_width(mica_context *context, double width,
+                                   char *error, size_t error_size);
+
+/* Per-group active channel counts (research: a different width per group).
+ * `num_counts` must equal mica_model_num_width_groups; each count must be in
+ * [1, channels] and a multiple of the group's round or all its channels.
+ * `counts` NULL: every channel (width 1). On failure the counts are
+ * unchanged. */
+mica_status mica_context_set_active_counts(mica_context *context,
+                                           const int64_t *counts,
+                                           uint32_t num_counts, char *error,
+                                           size_t error_size);
+
+/* The active channel count of each width group (what kernels read; owned by
+ * the context, mica_model_num_width_groups entries); NULL without groups. */
+const int64_t *mica_context_active_counts(const mica_context *context);
 
 /* Binds input `index` to caller memory (borrowed until the next run
  * returns): dense row-major data of the signature's dtype and the given

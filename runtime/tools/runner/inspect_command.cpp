@@ -5,8 +5,9 @@
 // Describes an artifact of any target without loading its code
 // (mica_model_load_metadata): format, producer, target, hash, segments,
 // entry points with their signatures, plans and memory plans, nodes with
-// their precision (from the compile report's quantization section) and the
-// compile report. The contract is in docs/cli.md.
+// their precision (from the compile report's quantization section), the
+// width groups of a --sortable-width build and the compile report. The contract
+// is in docs/cli.md.
 //===----------------------------------------------------------------------===//
 #include "runtime/tools/runner/cli.h"
 #include "runtime/tools/runner/json.h"
@@ -33,8 +34,9 @@ const char kHelp[] =
     "Describes a compiled model of any target without running it: format\n"
     "version, producer, target, content hash, segments, entry points with\n"
     "their signatures, execution plans and memory plans, the nodes with\n"
-    "their precision (int8, or float and why) for a quantised model, and the\n"
-    "compile report.\n"
+    "their precision (int8, or float and why) for a quantised model, the\n"
+    "width groups of a --sortable-width model (index, node, op, channels,\n"
+    "round) and the compile report.\n"
     "\n"
     "options:\n"
     "  --json   Print one JSON object on stdout (schema_version 1) that "
@@ -328,6 +330,22 @@ void printTensorText(const mica_tensor_info &info) {
   std::printf("\n");
 }
 
+/// "width groups: N" and, per group, its index, node, op, channels and
+/// round; nothing for a model compiled without --sortable-width.
+void printWidthGroupsText(const mica_model *model) {
+  uint32_t count = mica_model_num_width_groups(model);
+  if (count == 0)
+    return;
+  std::printf("width groups: %u\n", count);
+  for (uint32_t g = 0; g < count; ++g) {
+    mica_width_group_info info;
+    if (mica_model_width_group(model, g, &info) == MICA_OK)
+      std::printf("  #%u %s (%s): channels %lld, round %lld\n", g, info.node,
+                  *info.op ? info.op : "?", (long long)info.channels,
+                  (long long)info.round);
+  }
+}
+
 void printText(const std::string &path, const mica_model *model) {
   mica_model_summary s;
   mica_model_get_summary(model, &s);
@@ -390,6 +408,7 @@ void printText(const std::string &path, const mica_model *model) {
                 savingPercent(arena, all));
   }
   std::printf("nodes: %u\n", mica_model_num_nodes(model));
+  printWidthGroupsText(model);
   std::string report = str(mica_model_report_json(model));
   JsonValue parsed;
   std::map<std::string, NodePrecision> precision;
@@ -529,6 +548,26 @@ void printJson(const std::string &path, const mica_model *model) {
     json.value((uint64_t)all);
     json.key("memory_saving_percent");
     json.value(savingPercent(arena, all));
+    json.endObject();
+  }
+  json.endArray();
+  json.key("width_groups"); // [] without --sortable-width
+  json.beginArray();
+  for (uint32_t g = 0; g < mica_model_num_width_groups(model); ++g) {
+    mica_width_group_info info;
+    if (mica_model_width_group(model, g, &info) != MICA_OK)
+      continue;
+    json.beginObject();
+    json.key("index");
+    json.value(g);
+    json.key("node");
+    json.value(info.node);
+    json.key("op");
+    json.value(info.op);
+    json.key("channels");
+    json.value(info.channels);
+    json.key("round");
+    json.value(info.round);
     json.endObject();
   }
   json.endArray();

@@ -2,7 +2,7 @@
 //
 //   mica run MODEL.mica [--input [NAME=]FILE]... [--output-dir DIR]
 //            [--repeat N] [--warmup N] [--threads T] [--entry NAME]
-//            [--profile] [--json]
+//            [--width W] [--poison-arena] [--profile] [--json]
 //
 // Loads a compiled model, binds inputs from .npy / TensorProto files, runs it
 // (timing each mica_context_run) and writes or summarises the outputs. The
@@ -18,7 +18,10 @@
 #include "mica/runtime.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -56,6 +59,15 @@ const char kHelp[] =
     "  --threads T          Threads the model may use (default 1); results do\n"
     "                       not depend on it.\n"
     "  --entry NAME         The entry point to run (default: the first).\n"
+    "  --width W            The width of a model compiled with\n"
+    "                       --sortable-width, in (0, 1] (default 1): each\n"
+    "                       width group computes its first channels, as many\n"
+    "                       as --prune channels=1-W would keep. Below 1 it is\n"
+    "                       an error for a model without width groups.\n"
+    "  --poison-arena       Testing aid: fill the model's scratch memory with\n"
+    "                       0xFF bytes (float NaN) before every run, so that\n"
+    "                       a kernel reading data no kernel of this run wrote\n"
+    "                       (e.g. inactive channels at --width < 1) shows.\n"
     "  --profile            Time each ONNX node of the timed runs and print a\n"
     "                       table sorted by time (adds a little overhead).\n"
     "  --json               Print one JSON object on stdout: "
@@ -74,8 +86,23 @@ struct RunOptions {
   bool haveOutputDir = false;
   long repeat = 1, warmup = 0, threads = 1;
   std::string entry;
-  bool profile = false, json = false, help = false;
+  double width = 1.0;
+  std::string widthText; // as given; empty without --width
+  bool profile = false, json = false, help = false, poisonArena = false;
 };
+
+// A width in (0, 1], written as a decimal number.
+bool parseWidth(const std::string &text, double &value) {
+  if (text.empty())
+    return false;
+  char *end = nullptr;
+  errno = 0;
+  double parsed = std::strtod(text.c_str(), &end);
+  if (errno || *end || !(parsed > 0 && parsed <= 1))
+    return false;
+  value = parsed;
+  return true;
+}
 
 int usage(const std::string &message) {
   return fail(kCommand, kUsage, message + " (run 'mica run --help')");
@@ -96,7 +123,7 @@ int parseOptions(int argc, char **argv, RunOptions &options) {
       continue;
     }
     const char *flag = nullptr;
-    for (const char *name : {"--profile", "--json", "--help"})
+    for (const char *name : {"--profile", "--json", "--help", "--poison-arena"})
       if (args.is(name))
         flag = name;
     if (args.arg() == "-h") {
@@ -106,15 +133,17 @@ int parseOptions(int argc, char **argv, RunOptions &options) {
     if (flag) {
       if (args.hasInlineValue())
         return usage(std::string(flag) + " takes no value");
-      bool &target = flag[2] == 'p'   ? options.profile
-                     : flag[2] == 'j' ? options.json
-                                      : options.help;
+      std::string name = flag;
+      bool &target = name == "--profile" ? options.profile
+                     : name == "--json"  ? options.json
+                     : name == "--help"  ? options.help
+                                         : options.poisonArena;
       target = true;
       continue;
     }
     const char *valued = nullptr;
     for (const char *name : {"--input", "--output-dir", "--repeat", "--warmup",
-                             "--threads", "--entry"})
+                             "--threads", "--entry", "--width"})
       if (args.is(name))
         valued = name;
     if (!valued)
@@ -133,6 +162,10 @@ int parseOptions(int argc, char **argv, RunOptions &options) {
       options.haveOutputDir = true;
     } else if (name == "--entry") {
       options.entry = value;
+    } else if (name == "--width") {
+      if (!parseWidth(value, options.width))
+        return usage("--width expects a number in (0, 1], got '" + value + "'");
+      options.widthText = value;
     } else {
       long minimum = name == "--warmup" ? 0 : 1;
       long &target = name == "--repeat"   ? options.repeat
@@ -156,6 +189,29 @@ struct ModelDeleter {
 struct ContextDeleter {
   void operator()(mica_context *c) const { mica_context_free(c); }
 };
+struct ArenaDeleter {
+  void operator()(void *arena) const { std::free(arena); }
+};
+
+// Arena alignments are validated to be at most 4096 (validate.cpp).
+constexpr size_t kArenaAlignment = 4096;
+
+// Sets --width on a new context; returns -1 or an exit code.
+int applyWidth(const mica_model *model, mica_context *context,
+               const RunOptions &options) {
+  if (options.widthText.empty())
+    return -1;
+  if (options.width < 1 && mica_model_num_width_groups(model) == 0)
+    return fail(kCommand, kError,
+                options.model + ": --width " + options.widthText +
+                    " needs a model compiled with --sortable-width (this one "
+                    "has no width groups)");
+  char message[512] = "";
+  if (mica_context_set_width(context, options.width, message,
+                             sizeof(message)) != MICA_OK)
+    return fail(kCommand, kError, options.model + ": " + message);
+  return -1;
+}
 
 std::vector<int64_t> infoShape(const int64_t *dims, int32_t rank) {
   return std::vector<int64_t>(dims, dims + rank);
@@ -327,13 +383,31 @@ extern "C" int mica_runner_run_main(int argc, char **argv) {
   if (code >= 0)
     return code;
 
+  // --poison-arena: the runner owns the arena so that it can fill it.
+  const size_t arenaSize = mica_model_arena_size(model.get(), entry);
+  std::unique_ptr<void, ArenaDeleter> arena;
+  if (options.poisonArena) {
+    size_t bytes = (arenaSize + kArenaAlignment - 1) & ~(kArenaAlignment - 1);
+    arena.reset(
+        std::aligned_alloc(kArenaAlignment, bytes ? bytes : kArenaAlignment));
+    if (!arena)
+      return fail(kCommand, kError, "out of memory for the arena");
+  }
+  auto poison = [&] {
+    if (arena)
+      std::memset(arena.get(), 0xFF, arenaSize);
+  };
+
   char message[512] = "";
   mica_context *rawContext = nullptr;
-  if (mica_context_create(model.get(), entry, nullptr, 0,
+  if (mica_context_create(model.get(), entry, arena.get(), arenaSize,
                           (uint32_t)options.threads, &rawContext, message,
                           sizeof(message)) != MICA_OK)
     return fail(kCommand, kError, options.model + ": " + message);
   std::unique_ptr<mica_context, ContextDeleter> context(rawContext);
+  code = applyWidth(model.get(), context.get(), options);
+  if (code >= 0)
+    return code;
   for (uint32_t i = 0; i < inputs.size(); ++i) {
     if (mica_context_set_input(context.get(), i, inputs[i].data.data(),
                                inputs[i].shape.data(),
@@ -346,9 +420,11 @@ extern "C" int mica_runner_run_main(int argc, char **argv) {
     }
   }
 
-  for (long i = 0; i < options.warmup; ++i)
+  for (long i = 0; i < options.warmup; ++i) {
+    poison();
     if (mica_context_run(context.get(), message, sizeof(message)) != MICA_OK)
       return fail(kCommand, kError, options.model + ": " + message);
+  }
 
   NodeProfiler profiler(model.get());
   mica_hooks hooks = {}; // fields are only appended (runtime.h)
@@ -358,6 +434,7 @@ extern "C" int mica_runner_run_main(int argc, char **argv) {
     mica_context_set_hooks(context.get(), &hooks);
   std::vector<double> times;
   for (long i = 0; i < options.repeat; ++i) {
+    poison(); // untimed
     double start = monotonicSeconds();
     mica_status status =
         mica_context_run(context.get(), message, sizeof(message));
@@ -374,6 +451,10 @@ extern "C" int mica_runner_run_main(int argc, char **argv) {
   report.entry = mica_model_entry_point_name(model.get(), entry);
   report.warmup = options.warmup;
   report.threads = options.threads;
+  report.width = options.width;
+  if (const int64_t *counts = mica_context_active_counts(context.get()))
+    report.activeCounts.assign(
+        counts, counts + mica_model_num_width_groups(model.get()));
   report.timesMs = times;
   std::string error;
   if (!collectOutputs(model.get(), entry, context.get(),

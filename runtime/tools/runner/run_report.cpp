@@ -288,6 +288,12 @@ void printRunText(const RunReport &report, bool profile) {
               formatMs(minimum(report.timesMs)).c_str(), runs,
               runs == 1 ? "" : "s", report.warmup, report.threads,
               report.threads == 1 ? "" : "s");
+  if (!report.activeCounts.empty()) {
+    std::printf("width: %g (active channels per width group:", report.width);
+    for (int64_t count : report.activeCounts)
+      std::printf(" %lld", (long long)count);
+    std::printf(")\n");
+  }
   if (!profile)
     return;
   if (report.profile.empty()) {
@@ -339,6 +345,13 @@ void printRunJson(const RunReport &report, bool profile) {
   json.value((int64_t)report.warmup);
   json.key("threads");
   json.value((int64_t)report.threads);
+  json.key("width");
+  json.value(report.width);
+  json.key("active_counts"); // per width group; [] without groups
+  json.beginArray();
+  for (int64_t count : report.activeCounts)
+    json.value(count);
+  json.endArray();
   json.key("median_ms");
   json.value(roundMs(median(report.timesMs)));
   json.key("min_ms");

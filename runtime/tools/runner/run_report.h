@@ -43,6 +43,8 @@ struct OutputRecord {
 struct RunReport {
   std::string model, entry;
   long warmup = 0, threads = 1;
+  double width = 1.0;                // --width
+  std::vector<int64_t> activeCounts; // per width group, at that width
   std::vector<double> timesMs;
   std::vector<OutputRecord> outputs;
   std::vector<ProfileRow> profile;

@@ -28,6 +28,7 @@ int32_t mica_test_add(const mica_kernel_ctx *ctx);
 int32_t mica_test_scale(const mica_kernel_ctx *ctx);
 int32_t mica_test_fail(const mica_kernel_ctx *ctx);
 int32_t mica_test_bad_shape(const mica_kernel_ctx *ctx);
+int32_t mica_test_counts(const mica_kernel_ctx *ctx);
 }
 
 namespace mica::test {
@@ -159,6 +160,7 @@ inline mica_linked_kernel kLinkedKernels[] = {
     {"mica_test_scale", &mica_test_scale},
     {"mica_test_fail", &mica_test_fail},
     {"mica_test_bad_shape", &mica_test_bad_shape},
+    {"mica_test_counts", &mica_test_counts},
 };
 
 // A 64-byte aligned copy of an artifact (what a mapped file gives).

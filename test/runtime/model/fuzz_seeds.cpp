@@ -1,12 +1,25 @@
 // Writes the seed corpus of mica-model-fuzz: valid artifacts around the test
 // kernels (host code, linked, foreign target, encoded constants, a model
-// without anything).
+// without anything, width groups).
 //   mica-model-fuzz-seeds OUT_DIR
 #include "ModelTestUtil.h"
 
 #include <cstdio>
 
 using namespace mica::test;
+
+namespace {
+
+// "affine" as a --sortable-width build: two width groups, one smaller than
+// its round.
+mica::artifact::Artifact widthGroups() {
+  mica::artifact::Artifact a = makeAffine();
+  a.widthGroups = {{16, 4, "add", "Add"}, {3, 4, "mul", "Mul"}};
+  a.requiredFeatures.push_back(MICA_FEATURE_SORTABLE_WIDTH);
+  return a;
+}
+
+} // namespace
 
 int main(int argc, char **argv) {
   if (argc != 2) {
@@ -23,6 +36,7 @@ int main(int argc, char **argv) {
       {"foreign.mica", makeAffine({kForeignArch, {}})},
       {"encoded.mica", makeEncodedAffine()},
       {"empty.mica", mica::artifact::Artifact()},
+      {"width.mica", widthGroups()},
   };
   for (const Seed &seed : seeds) {
     Bytes bytes = mica::artifact::serializeArtifact(seed.artifact);

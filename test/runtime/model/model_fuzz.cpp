@@ -65,6 +65,13 @@ void exercise(mica_model *model) {
     if (!mica_model_node_name(model, n) || !mica_model_node_op_type(model, n))
       __builtin_trap();
   (void)mica_model_report_json(model);
+  const uint32_t groups = mica_model_num_width_groups(model);
+  for (uint32_t g = 0; g < groups; ++g) {
+    mica_width_group_info info;
+    if (mica_model_width_group(model, g, &info) != MICA_OK ||
+        info.channels < 1 || info.round < 1 || !info.node || !info.node[0])
+      __builtin_trap(); // validated at load
+  }
   for (uint32_t e = 0; e < mica_model_num_entry_points(model); ++e) {
     (void)mica_model_find_entry_point(model,
                                       mica_model_entry_point_name(model, e));
@@ -101,6 +108,17 @@ void exercise(mica_model *model) {
                                  sizeof(error)) != MICA_OK)
         __builtin_trap(); // the max shape is always a valid input shape
       free(data);
+    }
+    // Every validated width group takes every width; counts stay in range.
+    if (mica_context_set_width(ctx, groups ? 0.3 : 1.0, error, sizeof(error)) !=
+        MICA_OK)
+      __builtin_trap();
+    const int64_t *counts = mica_context_active_counts(ctx);
+    for (uint32_t g = 0; g < groups; ++g) {
+      mica_width_group_info info;
+      mica_model_width_group(model, g, &info);
+      if (counts[g] < 1 || counts[g] > info.channels)
+        __builtin_trap();
     }
     mica_context_free(ctx);
   }

@@ -58,3 +58,13 @@ int32_t mica_test_bad_shape(const mica_kernel_ctx *ctx) {
   ctx->output_dims[0][1] = 4;
   return 0;
 }
+
+/* Entry "counts" (test/runtime/model/WidthTest.cpp): output 0, int64 [G],
+ * gets the active count of each width group as the kernel reads it from the
+ * context, or -1 each when the context passes none. */
+int32_t mica_test_counts(const mica_kernel_ctx *ctx) {
+  int64_t *out = (int64_t *)ctx->outputs[0];
+  for (int64_t g = 0; g < ctx->output_dims[0][0]; ++g)
+    out[g] = ctx->active_counts ? ctx->active_counts[g] : -1;
+  return 0;
+}

@@ -110,10 +110,13 @@ constexpr float kBias[3] = {0.5f, 0.25f, 0.125f};
 
 // The "mix" model for `arch` ("x86_64" or "aarch64"), written to a file.
 // `encoded`: its constants padded with 8 KiB of zeros and stored as
-// zero_bitmap (compiler/artifact/ConstantEncoding.h).
-std::string mixModel(const std::string &arch, bool encoded = false) {
-  std::string path =
-      tempDir() + "/mix." + (encoded ? "encoded." : "") + arch + ".mica";
+// zero_bitmap (compiler/artifact/ConstantEncoding.h). `width`: with the
+// width groups of a --sortable-width build (conv1: 16 by 4, head: 3 by 4),
+// which its kernel does not read.
+std::string mixModel(const std::string &arch, bool encoded = false,
+                     bool width = false) {
+  std::string path = tempDir() + "/mix." + (encoded ? "encoded." : "") +
+                     (width ? "width." : "") + arch + ".mica";
   if (std::ifstream(path))
     return path;
   artifact::Artifact a;
@@ -146,6 +149,8 @@ std::string mixModel(const std::string &arch, bool encoded = false) {
   a.entryPoints = {main};
   a.nodes = {{"add", "Add", 0, 0}, {"rows", "Shape", 0, 0}};
   a.reportJson = "{\"schema_version\":1,\"passes\":[\"fold\"]}";
+  if (width)
+    a.widthGroups = {{16, 4, "conv1", "Conv"}, {3, 4, "head", "MatMul"}};
   if (encoded)
     EXPECT_TRUE(artifact::encodeConstantSegments(a));
   writeBytes(path, artifact::serializeArtifact(a));
@@ -253,7 +258,8 @@ TEST(RunnerCliTest, HelpExplainsEveryOption) {
   EXPECT_EQ(r.code, 0);
   for (const char *option :
        {"--input", "--output-dir", "--repeat", "--warmup", "--threads",
-        "--entry", "--profile", "--json", "--help", "Exit codes"})
+        "--entry", "--width", "--poison-arena", "--profile", "--json", "--help",
+        "Exit codes"})
     EXPECT_TRUE(contains(r.out, option)) << option;
   r = runTool({"inspect", "-h"});
   EXPECT_EQ(r.code, 0);
@@ -536,6 +542,76 @@ TEST(RunnerCliTest, Arm64WithoutRunnerOrQemu) {
               {"MICA_RUN_ARM64=/bin/true", "MICA_QEMU_AARCH64=/no/such/qemu"});
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "needs qemu-aarch64")) << r.err;
+}
+
+// --width: checked as a number in (0, 1], refused below 1 for a model
+// without width groups, reported in the run report; inspect lists the
+// groups.
+TEST(RunnerCliTest, Width) {
+  std::string plain = mixModel("x86_64");
+  for (const char *bad : {"0", "-0.5", "1.5", "abc", "nan", "0.5x", ""}) {
+    Result r = runTool({"run", plain, "--width", bad});
+    EXPECT_EQ(r.code, 2) << bad;
+    EXPECT_TRUE(contains(r.err, "--width expects a number in (0, 1], got '" +
+                                    std::string(bad) + "'"))
+        << r.err;
+  }
+  Result r = runTool({"run", plain, "--input", inputA(), "--input", inputB(),
+                      "--width", "0.5"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "mica run: error: "));
+  EXPECT_TRUE(contains(r.err, "--width 0.5 needs") &&
+              contains(r.err, "needs a model compiled with --sortable-width "
+                              "(this one has no width groups)"))
+      << r.err;
+  r = runTool({"run", plain, "--input", inputA(), "--input", inputB(),
+               "--width=1", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\"width\":1,\"active_counts\":[],")) << r.out;
+
+  std::string width = mixModel("x86_64", false, /*width=*/true);
+  r = runTool({"run", width, "--input", inputA(), "--input", inputB(),
+               "--width", "0.5"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "width: 0.5 (active channels per width group: 8 "
+                              "3)\n"))
+      << r.out;
+  r = runTool({"run", width, "--input", inputA(), "--input", inputB(),
+               "--width", "0.25", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\"width\":0.25,\"active_counts\":[4,3],"))
+      << r.out;
+
+  r = runTool({"inspect", width});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "width groups: 2\n  #0 conv1 (Conv): channels "
+                              "16, round 4\n  #1 head (MatMul): channels 3, "
+                              "round 4\n"))
+      << r.out;
+  r = runTool({"inspect", width, "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\"width_groups\":[{\"index\":0,\"node\":"
+                              "\"conv1\",\"op\":\"Conv\",\"channels\":16,"
+                              "\"round\":4},{\"index\":1,"))
+      << r.out;
+  r = runTool({"inspect", plain});
+  EXPECT_FALSE(contains(r.out, "width groups")) << r.out;
+  r = runTool({"inspect", plain, "--json"});
+  EXPECT_TRUE(contains(r.out, "\"width_groups\":[]")) << r.out;
+}
+
+// --poison-arena fills the arena before every run; a model whose kernels
+// write their scratch before reading it gives the same outputs.
+TEST(RunnerCliTest, PoisonArena) {
+  std::string dir = tempDir() + "/out-poison";
+  Result r = runTool({"run", mixModel("x86_64"), "--input", inputA(), "--input",
+                      inputB(), "--poison-arena", "--warmup", "1", "--repeat",
+                      "2", "--output-dir", dir});
+  ASSERT_EQ(r.code, 0) << r.err;
+  expectOutputs(dir);
+  r = runTool({"run", mixModel("x86_64"), "--poison-arena=yes"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "--poison-arena takes no value")) << r.err;
 }
 
 } // namespace
