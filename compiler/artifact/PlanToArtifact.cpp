@@ -34,6 +34,40 @@ LogicalResult segmentBytes(exec::SegmentOp op, std::vector<uint8_t> &out) {
   return failure();
 }
 
+/// The module's `exec.width_groups` (exec::kWidthGroupsAttr: one dictionary
+/// per group, `node`, `op`, `channels`, `round`; the group's index is its
+/// position) into `out`; nothing when the attribute is absent.
+LogicalResult readWidthGroups(ModuleOp module,
+                              std::vector<artifact::WidthGroup> &out,
+                              std::string &problem) {
+  Attribute attr = module->getAttr(exec::kWidthGroupsAttr);
+  if (!attr)
+    return success();
+  auto groups = dyn_cast<ArrayAttr>(attr);
+  if (!groups) {
+    problem = "is not an array";
+    return failure();
+  }
+  for (auto [index, element] : llvm::enumerate(groups)) {
+    auto dict = dyn_cast<DictionaryAttr>(element);
+    auto node = dict ? dict.getAs<StringAttr>("node") : nullptr;
+    auto op = dict ? dict.getAs<StringAttr>("op") : nullptr;
+    auto channels = dict ? dict.getAs<IntegerAttr>("channels") : nullptr;
+    auto round = dict ? dict.getAs<IntegerAttr>("round") : nullptr;
+    if (!node || !op || !channels || !round || channels.getInt() < 1 ||
+        round.getInt() < 1 || channels.getInt() > UINT32_MAX ||
+        round.getInt() > UINT32_MAX) {
+      problem = "group " + std::to_string(index) +
+                " is not {node, op, channels >= 1, round >= 1}";
+      return failure();
+    }
+    out.push_back({static_cast<uint32_t>(channels.getInt()),
+                   static_cast<uint32_t>(round.getInt()), node.str(),
+                   op.str()});
+  }
+  return success();
+}
+
 } // namespace
 
 FailureOr<artifact::Artifact>
@@ -131,5 +165,9 @@ mica::buildArtifact(ModuleOp module, ArrayRef<artifact::EntryPoint> signatures,
       if (auto name = dyn_cast<StringAttr>(feature))
         if (!llvm::is_contained(art.requiredFeatures, name.str()))
           art.requiredFeatures.push_back(name.str());
+  std::string problem;
+  if (failed(readWidthGroups(module, art.widthGroups, problem)))
+    return fail(Twine("the module's ") + exec::kWidthGroupsAttr + " " +
+                problem);
   return art;
 }

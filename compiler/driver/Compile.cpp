@@ -155,6 +155,27 @@ CompileResult mica::compile(MLIRContext &context,
         target.preferredChannelMultiple(*description, options.lowering);
     prune.roundMinChannels = prune.round * PruneRequest::kAutoRoundUnits;
   }
+  SortableWidthRequest width = options.sortableWidth;
+  if (width.enabled) {
+    // Kernels stop early only in float contractions; integer ones fold
+    // sums over all input channels into constants (zero points), and
+    // sparse weights are stored in an order sorting would break.
+    const char *conflict = !options.quantize.mode.empty() ? "--quantize"
+                           : options.prune.sparse()       ? "--prune sparse"
+                                                          : nullptr;
+    if (conflict) {
+      result.error = {ErrorKind::Unsupported,
+                      std::string("--sortable-width cannot be combined with ") +
+                          conflict + " yet (float models only)"};
+      return fail();
+    }
+    if (width.roundAuto) {
+      width.round =
+          target.preferredChannelMultiple(*description, options.lowering);
+      width.roundMinChannels = width.round * PruneRequest::kAutoRoundUnits;
+    }
+  }
+  std::optional<SmallVector<WidthGroup>> widthGroups;
   BlockRemovalRequest blocks = options.removeBlocks;
   std::optional<SmallVector<SparseLayer>> sparseLayers;
   for (const EntrySpec &entry : entries) {
@@ -237,6 +258,23 @@ CompileResult mica::compile(MLIRContext &context,
         prune.channels = pruned->fraction;
       }
     }
+    if (width.enabled) {
+      timer.start("sorting channels" + suffix);
+      FailureOr<WidthSummary> sorted =
+          sortEntryChannels(module, width, entryFlops, result.error);
+      if (failed(sorted))
+        return fail();
+      if (!widthGroups) {
+        compression["sortable_width"] = sortableWidthJson(width, *sorted);
+        widthGroups = std::move(sorted->groups);
+      } else if (sorted->groups.size() != widthGroups->size()) {
+        // The runtime sets one count per group for every entry point.
+        result.error = {ErrorKind::Unsupported,
+                        "--sortable-width: the entry points have different "
+                        "channel groups"};
+        return fail();
+      }
+    }
     if (prune.sparse()) {
       timer.start("sparsifying weights" + suffix);
       FailureOr<SmallVector<SparseLayer>> layers = sparsifyEntry(module, prune);
@@ -308,6 +346,12 @@ CompileResult mica::compile(MLIRContext &context,
   timer.start("compressing");
   bool hasQdq = false;
   module.walk([&](graph::QuantizeOp) { hasQdq = true; });
+  if (width.enabled && hasQdq) {
+    result.error = {ErrorKind::Unsupported,
+                    "--sortable-width cannot be combined with a quantized "
+                    "(QDQ) model yet (float models only)"};
+    return fail();
+  }
   PassManager compress(&context);
   buildCompressionPipeline(compress, options.quantize, hasQdq);
   if (failed(runStage(compress)))
@@ -331,18 +375,24 @@ CompileResult mica::compile(MLIRContext &context,
 
   // Stages 4-5.
   timer.start("lowering to " + description->name + " code");
+  LoweringOptions lowering = options.lowering;
+  // Winograd's transforms mix a convolution's channels with its pixels:
+  // a sorted group it rewrote could not stop early (docs/pruning.md).
+  if (width.enabled)
+    lowering.winograd = false;
   PassManager lower(&context);
   buildGraphOptimizationPipeline(
-      lower, options.lowering,
-      target.wantsGraphOptimizations(*description, options.lowering));
-  if (failed(target.buildLoweringPipeline(lower, *description, options.lowering,
+      lower, lowering, target.wantsGraphOptimizations(*description, lowering));
+  if (failed(target.buildLoweringPipeline(lower, *description, lowering,
                                           result.error)) ||
       failed(runStage(lower)))
     return fail();
+  if (auto groups = module->getAttrOfType<ArrayAttr>(kWidthGroupsAttr))
+    addWidthGroupsJson(*compression.getObject("sortable_width"), groups);
 
   timer.start("generating " + description->triple + " code");
   FailureOr<std::vector<uint8_t>> code =
-      target.serialize(module, *description, options.lowering, result.error);
+      target.serialize(module, *description, lowering, result.error);
   if (failed(code))
     return fail();
 

@@ -58,6 +58,8 @@ struct CompileOptions {
   QuantizeOptions quantize;
   /// --prune (every entry point, the same channels).
   PruneRequest prune;
+  /// --sortable-width (every entry point, the same order).
+  SortableWidthRequest sortableWidth;
   /// --remove-blocks (every entry point, the same blocks).
   BlockRemovalRequest removeBlocks;
   /// --share-blocks (every entry point).

@@ -212,6 +212,41 @@ FailureOr<PruneSummary> mica::pruneEntryChannels(ModuleOp module,
   return summary;
 }
 
+FailureOr<WidthSummary>
+mica::sortEntryChannels(ModuleOp module, const SortableWidthRequest &request,
+                        int64_t flopsOriginal, CompileError &error) {
+  WidthSummary summary;
+  // The work a width leaves: the model pruned to it (the same channels).
+  for (double width : {0.75, 0.5, 0.25}) {
+    OwningOpRef<ModuleOp> copy = module.clone();
+    PruneRequest prune;
+    prune.channels = 1.0 - width;
+    prune.score = request.score;
+    prune.round = request.round;
+    prune.roundMinChannels = request.roundMinChannels;
+    if (failed(pruneEntryChannels(*copy, prune, flopsOriginal, error)))
+      return failure();
+    summary.flops.emplace_back(
+        width, static_cast<double>(graph::countAllMultiplyAdds(*copy)) /
+                   std::max<int64_t>(flopsOriginal, 1));
+  }
+  PassManager form(module.getContext());
+  form.addPass(createFormAttention());
+  form.addPass(createCanonicalizerPass());
+  if (failed(form.run(module)))
+    return failure();
+  mica::SortChannelsOptions pass{request.score, request.round,
+                                 request.roundMinChannels};
+  FailureOr<SmallVector<WidthGroup>> groups =
+      sortChannels(module.lookupSymbol<func::FuncOp>("main"), pass);
+  if (failed(groups) || failed(cleanUp(module, /*decompose=*/true)))
+    return failure();
+  module->setAttr(kWidthGroupsAttr,
+                  widthGroupsAttr(module.getContext(), *groups));
+  summary.groups = std::move(*groups);
+  return summary;
+}
+
 LogicalResult mica::removeEntryBlocks(ModuleOp module,
                                       ArrayRef<int64_t> blocks) {
   if (failed(removeBlocks(module.lookupSymbol<func::FuncOp>("main"), blocks)))
@@ -361,6 +396,9 @@ void mica::buildGraphOptimizationPipeline(OpPassManager &pm,
   pm.addPass(createFoldTransposes());
   if (options.winograd)
     pm.addPass(createWinogradConv());
+  // Last: the contractions a run-time width bounds, on the final graph (a
+  // module without sorted channels is left alone).
+  pm.addPass(createAnnotateWidth());
 }
 
 namespace {

@@ -96,6 +96,21 @@ mlir::FailureOr<PruneSummary> pruneEntryChannels(mlir::ModuleOp module,
                                                  int64_t flopsOriginal,
                                                  CompileError &error);
 
+/// What sorting did to one entry point: its groups (in the order of their
+/// run-time counts) and, per width, the multiply-adds left when every
+/// group keeps what that width keeps (as a fraction of the original).
+struct WidthSummary {
+  llvm::SmallVector<WidthGroup> groups;
+  llvm::SmallVector<std::pair<double, double>> flops;
+};
+
+/// mica-sort-channels on one entry point's module (after channel pruning,
+/// before sparsity and token merging), attention formed so that its heads
+/// are groups; the table is also set as the module's kWidthGroupsAttr.
+mlir::FailureOr<WidthSummary>
+sortEntryChannels(mlir::ModuleOp module, const SortableWidthRequest &request,
+                  int64_t flopsOriginal, CompileError &error);
+
 /// mica-remove-blocks with `blocks` on one entry point's module (before
 /// channel pruning), then canonicalisation.
 mlir::LogicalResult removeEntryBlocks(mlir::ModuleOp module,

@@ -66,6 +66,35 @@ bool mica::parsePrune(llvm::StringRef text, PruneRequest &request,
   return true;
 }
 
+bool mica::parseSortableWidth(llvm::StringRef text,
+                              SortableWidthRequest &request,
+                              std::string &error) {
+  request.enabled = true;
+  llvm::SmallVector<llvm::StringRef> items;
+  text.split(items, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef item : items) {
+    auto [key, value] = item.trim().split('=');
+    auto fail = [&](const std::string &why) {
+      error = "--sortable-width: " + why + " in '" + item.str() +
+              "' (expected [score=l1|l2][,round=N|auto])";
+      return false;
+    };
+    if (key == "score") {
+      if (value != "l1" && value != "l2")
+        return fail("expected l1 or l2");
+      request.score = value.str();
+    } else if (key == "round") {
+      request.roundAuto = value == "auto";
+      if (!request.roundAuto &&
+          (value.getAsInteger(10, request.round) || request.round < 1))
+        return fail("expected a positive integer or auto");
+    } else {
+      return fail("unknown key '" + key.str() + "'");
+    }
+  }
+  return true;
+}
+
 bool mica::parseRemoveBlocks(llvm::StringRef text, BlockRemovalRequest &request,
                              std::string &error) {
   double value = 0;

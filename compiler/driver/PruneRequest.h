@@ -59,6 +59,18 @@ struct PruneRequest {
   bool sparse() const { return !sparsePattern.empty() || sparseRatio > 0; }
 };
 
+/// `--sortable-width[=score=l1|l2][,round=N|auto]`: every channel group
+/// ordered by importance (mica-sort-channels) so that the runtime can run
+/// a prefix of each (mica run --width W) from one artifact.
+struct SortableWidthRequest {
+  bool enabled = false;
+  std::string score = "l1";
+  int64_t round = 1;
+  /// round=auto (the default), as for --prune; resolved by the compile.
+  bool roundAuto = true;
+  int64_t roundMinChannels = 0;
+};
+
 /// `--remove-blocks N|F`: the N residual blocks (or the fraction F of them,
 /// rounded) that change their input least on the calibration data.
 struct BlockRemovalRequest {
@@ -89,6 +101,11 @@ bool parseRemoveBlocks(llvm::StringRef text, BlockRemovalRequest &request,
                        std::string &error);
 
 /// Parses the --prune value; false with `error` set on a bad one.
+/// Parses the value of --sortable-width (empty: the defaults); false with
+/// `error` set on a bad value.
+bool parseSortableWidth(llvm::StringRef text, SortableWidthRequest &request,
+                        std::string &error);
+
 bool parsePrune(llvm::StringRef text, PruneRequest &request,
                 std::string &error);
 

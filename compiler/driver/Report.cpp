@@ -139,6 +139,48 @@ llvm::json::Object mica::mergeJson(const TokenMergeRequest &tokens,
   return object;
 }
 
+llvm::json::Object mica::sortableWidthJson(const SortableWidthRequest &request,
+                                           const WidthSummary &summary) {
+  llvm::json::Array flops;
+  for (auto [width, fraction] : summary.flops)
+    flops.push_back(llvm::json::Object{{"width", width}, {"flops", fraction}});
+  return llvm::json::Object{{"score", request.score},
+                            {"round", request.round},
+                            {"round_auto", request.roundAuto},
+                            {"flops_at_width", std::move(flops)}};
+}
+
+void mica::addWidthGroupsJson(llvm::json::Object &section,
+                              mlir::ArrayAttr groups) {
+  llvm::json::Array entries;
+  int64_t bounded = 0;
+  for (auto [index, attr] : llvm::enumerate(groups)) {
+    auto group = cast<mlir::DictionaryAttr>(attr);
+    auto text = [&](llvm::StringRef key) {
+      auto value = group.getAs<mlir::StringAttr>(key);
+      return value ? value.str() : std::string();
+    };
+    auto number = [&](llvm::StringRef key) {
+      auto value = group.getAs<mlir::IntegerAttr>(key);
+      return value ? value.getInt() : 0;
+    };
+    auto isBounded = group.getAs<mlir::BoolAttr>("bounded");
+    bool on = isBounded && isBounded.getValue();
+    bounded += on;
+    llvm::json::Object entry{{"group", static_cast<int64_t>(index)},
+                             {"node", text("node")},
+                             {"op", text("op")},
+                             {"channels", number("channels")},
+                             {"round", number("round")},
+                             {"bounded", on}};
+    if (!on)
+      entry["reason"] = text("reason");
+    entries.push_back(std::move(entry));
+  }
+  section["bounded_groups"] = bounded;
+  section["groups"] = std::move(entries);
+}
+
 llvm::json::Object mica::pruneJson(const PruneRequest &request,
                                    const PruneSummary &summary) {
   llvm::json::Array groups;

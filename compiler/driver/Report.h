@@ -39,6 +39,13 @@ llvm::json::Object mergeJson(const TokenMergeRequest &tokens,
 /// the constants' bytes before and after, and per channel group its
 /// producer (ONNX node and op), channels before and after and the indices
 /// removed.
+/// The report's "sortable_width" section: the request, the groups and the
+/// multiply-adds at some widths; addWidthGroupsJson adds which groups the
+/// kernels bound (the module's kWidthGroupsAttr after lowering).
+llvm::json::Object sortableWidthJson(const SortableWidthRequest &request,
+                                     const WidthSummary &summary);
+void addWidthGroupsJson(llvm::json::Object &section, mlir::ArrayAttr groups);
+
 llvm::json::Object pruneJson(const PruneRequest &request,
                              const PruneSummary &summary);
 

@@ -37,6 +37,12 @@ bool isEpilogue(Operation *op) {
   });
 }
 
+/// Whether fusing into `consumer` would rebuild an op whose run-time width
+/// bounds (`mica.width`, loop indices) a new op with other loops would lose.
+bool hasWidthBounds(Operation *consumer) {
+  return consumer->hasAttr("mica.width");
+}
+
 struct FuseElementwisePass
     : mica::impl::FuseElementwiseBase<FuseElementwisePass> {
   void runOnOperation() override {
@@ -63,7 +69,8 @@ struct FuseElementwisePass
     // follows the epilogue.
     linalg::ControlFusionFn noRecompute = [](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();
-      if (!producer || !producer->hasOneUse() || isEpilogue(producer))
+      if (!producer || !producer->hasOneUse() || isEpilogue(producer) ||
+          hasWidthBounds(fused->getOwner()))
         return false;
       auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
       if (!consumer)
@@ -78,7 +85,8 @@ struct FuseElementwisePass
     linalg::ControlFusionFn singleUseKeepEpilogues = [](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();
       return producer && producer->hasOneUse() && !isEpilogue(producer) &&
-             !isEpilogue(fused->getOwner());
+             !isEpilogue(fused->getOwner()) &&
+             !hasWidthBounds(fused->getOwner());
     };
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns,
                                                       singleUseKeepEpilogues);

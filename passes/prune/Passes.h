@@ -2,6 +2,7 @@
 #ifndef MICA_PASSES_PRUNE_PASSES_H
 #define MICA_PASSES_PRUNE_PASSES_H
 
+#include "dialects/exec/IR/ExecDialect.h"
 #include "dialects/graph/Analysis/Atom.h"
 #include "dialects/graph/IR/GraphDialect.h"
 
@@ -97,6 +98,37 @@ sparsify(mlir::func::FuncOp func, const SparsifyOptions &options,
 /// N and M of an `N:M` pattern (1 <= N < M <= 64).
 mlir::FailureOr<std::pair<int64_t, int64_t>>
 parseSparsityPattern(llvm::StringRef text);
+
+/// One channel group of a sortable-width model (mica-sort-channels).
+struct WidthGroup {
+  std::string node; // the ONNX node of its producer
+  std::string op;   // the producer's op
+  int64_t channels = 0;
+  int64_t round = 1;
+};
+
+/// A sortable-width model's group table (a module attribute) and, on each
+/// group's producer op, its index in it.
+using exec::kWidthGroupsAttr;
+constexpr llvm::StringLiteral kWidthGroupAttr = "mica.width_group";
+/// On graph ops (mica-annotate-width): {k = [G, scale], n = [G, scale]};
+/// on linalg ops (the lowering): [[loop, G, scale], ...].
+constexpr llvm::StringLiteral kWidthAttr = "mica.width";
+
+/// mica-sort-channels on one function: its groups' channels permuted,
+/// highest score first, producers tagged with their group's index; the
+/// groups in that order. Errors are emitted at the function.
+mlir::FailureOr<llvm::SmallVector<WidthGroup>>
+sortChannels(mlir::func::FuncOp func, const SortChannelsOptions &options);
+
+/// The group table as the module attribute kWidthGroupsAttr.
+mlir::ArrayAttr widthGroupsAttr(mlir::MLIRContext *context,
+                                llvm::ArrayRef<WidthGroup> groups);
+
+/// mica-annotate-width on one function, with the module's group table
+/// (updated: `bounded`, `reason`).
+void annotateWidth(mlir::func::FuncOp func,
+                   llvm::SmallVectorImpl<mlir::Attribute> &groups);
 
 } // namespace mica
 

@@ -152,4 +152,67 @@ def Sparsify : Pass<"mica-sparsify", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mica::graph::GraphDialect"];
 }
 
+def SortChannels : Pass<"mica-sort-channels", "::mlir::ModuleOp"> {
+  let summary = "Order each channel group by importance, for a run-time width";
+  let description = [{
+    Runtime-selectable width (`mica compile --sortable-width`, UniQL's
+    sortable channels): the channels of every group that channel pruning
+    could shrink (ChannelGroups.h; the same groups and scores as
+    `mica-prune-channels`) are permuted, highest score first, in every
+    weight, bias and parameter that carries them. The permutation is exact:
+    the model computes the same function (up to the order of float sums
+    over permuted input channels). A prefix of each group is then the
+    channels pruning would keep: the first `mica_channels_kept(n, 1 - w,
+    round)` channels (runtime/include/mica/channel_width.h) are those that
+    `mica-prune-channels{fraction=1-w}` keeps, with the same score and
+    round.
+
+    Each group's producer (the op that creates its channels) gets
+    `mica.width_group = G`, and the module `mica.width_groups`: one
+    dictionary per group with the producer's `node` and `op`, its
+    `channels` and `round`, in the order of G (the artifact's
+    Model.width_groups, whose counts the runtime sets).
+    `mica-annotate-width` later marks the contractions that may stop early.
+    Scores: `l1` or `l2` (a data score would move the removed channels'
+    means into biases, which a run-time width cannot do).
+  }];
+  let options = [
+    Option<"score", "score", "std::string", /*default=*/"\"l1\"",
+           "Channel score: l1 (mean |w| of the producers' rows) or l2">,
+    Option<"round", "round", "int64_t", /*default=*/"1",
+           "A width keeps a multiple of this many channels per group">,
+    Option<"roundMinChannels", "round-min-channels", "int64_t",
+           /*default=*/"0",
+           "Groups of fewer channels round to 1 instead">,
+  ];
+  let dependentDialects = ["::mica::graph::GraphDialect"];
+}
+
+def AnnotateWidth : Pass<"mica-annotate-width", "::mlir::ModuleOp"> {
+  let summary = "Mark the contractions a run-time width bounds";
+  let description = [{
+    Runs on the final graph, right before the lowering to linalg, on a
+    module that `mica-sort-channels` sorted (without `mica.width_groups` it
+    does nothing). The channel groups are found again (ChannelGroups.h, on
+    the graph as stage 4 left it); a group whose producer carries
+    `mica.width_group = G` is bounded when every member tensor holds its
+    channels in order along a whole dim and every contraction reading them
+    can stop early: a convolution with groups = 1 (input channels), a
+    fully-connected layer or a product with a constant 2-D right operand
+    (the reduction dim; a flatten before it reads C * H * W features, scale
+    H * W). Then each reader gets `mica.width = {k = array<i64: G, SCALE>}`
+    and each producer that is such an op `n = array<i64: G, 1>` (merged into
+    one dictionary). The lowering turns them into loop bounds (`mica.width`
+    on linalg ops: `[loop, group, scale]`) that the CPU kernels read from
+    the context at run time: outputs of channels past the active count are
+    not computed, and reductions stop at it, so that whatever those channels
+    hold is never read. Everything else computes at full width.
+
+    A group that fails any check runs at full width (listed in the report
+    with the reason); the module's `mica.width_groups` entry gets
+    `bounded = false` and `reason`.
+  }];
+  let dependentDialects = ["::mica::graph::GraphDialect"];
+}
+
 #endif // MICA_PASSES_PRUNE_PASSES

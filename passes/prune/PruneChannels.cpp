@@ -6,9 +6,9 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/diagnostics/NodeLocation.h"
 #include "dialects/graph/IR/GraphDialect.h"
-#include "passes/prune/ChannelGroups.h"
-#include "passes/prune/Passes.h"
 #include "mica/channel_width.h"
+#include "passes/prune/ChannelOrder.h"
+#include "passes/prune/Passes.h"
 
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/ADT/BitVector.h"
@@ -29,67 +29,6 @@ using namespace mica;
 using namespace mica::graph;
 
 namespace {
-
-/// Mean |w|^power of a constant's elements per channel of `atom`.
-SmallVector<double> channelMeans(Value value, Atom atom, int power) {
-  auto attr = cast<DenseElementsAttr>(
-      cast<ConstantOp>(value.getDefiningOp()).getValue());
-  auto type = cast<RankedTensorType>(attr.getType());
-  int64_t inner = atom.inner;
-  for (int64_t d = atom.dim + 1; d < type.getRank(); ++d)
-    inner *= type.getDimSize(d);
-  SmallVector<double> sum(atom.extent, 0.0);
-  SmallVector<int64_t> count(atom.extent, 0);
-  auto add = [&](int64_t i, double w) {
-    int64_t c = (i / inner) % atom.extent;
-    sum[c] += power == 1 ? std::fabs(w) : w * w;
-    ++count[c];
-  };
-  if (attr.getElementType().isF32()) {
-    int64_t i = 0;
-    for (float w : attr.getValues<float>())
-      add(i++, w);
-  } else if (isa<FloatType>(attr.getElementType())) {
-    int64_t i = 0;
-    for (const APFloat &w : attr.getValues<APFloat>())
-      add(i++, w.convertToDouble());
-  }
-  for (int64_t c = 0; c < atom.extent; ++c)
-    sum[c] = count[c] ? sum[c] / count[c] : 0.0;
-  return sum;
-}
-
-/// `attr` with only the `kept` indices of each dim (an empty list: all).
-DenseElementsAttr sliceElements(DenseElementsAttr attr,
-                                ArrayRef<SmallVector<int64_t>> kept,
-                                RankedTensorType type) {
-  if (attr.isSplat())
-    return DenseElementsAttr::get(type, attr.getSplatValue<Attribute>());
-  auto old = cast<RankedTensorType>(attr.getType());
-  size_t bytes = old.getElementTypeBitWidth() / 8;
-  ArrayRef<char> raw = attr.getRawData();
-  int64_t rank = old.getRank();
-  SmallVector<int64_t> strides(rank, 1);
-  for (int64_t d = rank - 2; d >= 0; --d)
-    strides[d] = strides[d + 1] * old.getDimSize(d + 1);
-  auto source = [&](int64_t d, int64_t i) {
-    return kept[d].empty() ? i : kept[d][i];
-  };
-  std::vector<char> data(type.getNumElements() * bytes);
-  SmallVector<int64_t> index(rank, 0);
-  for (int64_t e = 0, n = type.getNumElements(); e < n; ++e) {
-    int64_t from = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      from += source(d, index[d]) * strides[d];
-    std::memcpy(&data[e * bytes], &raw[from * bytes], bytes);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++index[d] < type.getDimSize(d))
-        break;
-      index[d] = 0;
-    }
-  }
-  return DenseElementsAttr::getFromRawBuffer(type, data);
-}
 
 /// Which indices of each dim of each pruned value stay.
 class Shrink {
@@ -231,7 +170,7 @@ LogicalResult applyShrink(func::FuncOp func, const Shrink &shrink) {
       continue;
     auto attr = cast<DenseElementsAttr>(constant.getValue());
     constant.setValueAttr(
-        sliceElements(attr, shrink.kept(value), shrink.typeOf(value)));
+        gatherElements(attr, shrink.kept(value), shrink.typeOf(value)));
     constant.getResult().setType(shrink.typeOf(value));
   }
   for (Operation &op : func.getBody().front()) {
@@ -354,41 +293,12 @@ mica::pruneChannels(func::FuncOp func, const PruneChannelsOptions &options,
   SmallVector<PrunedGroup> report;
   if (options.fraction == 0)
     return report;
-  // A vector constant read by several layers (CSE merges equal biases and
-  // norm parameters, e.g. zeros) would tie their channels together: each
-  // reader gets its own copy (CSE merges what stays equal afterwards).
-  // Shared matrices stay shared: their layers must keep the same channels.
-  for (auto constant : llvm::make_early_inc_range(func.getOps<ConstantOp>())) {
-    auto type = dyn_cast<RankedTensorType>(constant.getType());
-    if (!type || type.getRank() != 1 || constant->hasOneUse())
-      continue;
-    for (OpOperand &use :
-         llvm::make_early_inc_range(llvm::drop_begin(constant->getUses())))
-      use.set(OpBuilder(constant).clone(*constant)->getResult(0));
-  }
+  splitSharedVectors(func);
   ChannelGraph graph(func);
   ArrayRef<ChannelSpace> spaces = graph.spaces();
 
-  // Scores per component: the producers' rows, or with data what the
-  // channel adds to the layers that read it.
-  DenseMap<int64_t, double> score;
-  int power = options.score == "l2" ? 2 : 1;
-  for (auto [id, space] : llvm::enumerate(spaces)) {
-    if (space.role != (data ? ChannelRole::Consumer : ChannelRole::Producer))
-      continue;
-    SmallVector<double> means = channelMeans(space.value, space.atom, power);
-    if (data) {
-      const ChannelSpace &input = spaces[space.activation];
-      // A layer the dense model does not have weighs by its reading
-      // weights alone.
-      if (std::optional<ChannelStats> stats =
-              activity(space.reader, input.atom))
-        for (int64_t c = 0; c < space.atom.extent; ++c)
-          means[c] *= stats->deviation[c];
-    }
-    for (int64_t c = 0; c < space.atom.extent; ++c)
-      score[graph.root(graph.node(id, c))] += means[c];
-  }
+  DenseMap<int64_t, double> score =
+      scoreChannels(graph, options.score, activity);
 
   DenseSet<int64_t> removed;
   for (const ChannelGroup &group : graph.groups()) {
@@ -400,12 +310,7 @@ mica::pruneChannels(func::FuncOp func, const PruneChannelsOptions &options,
     int64_t keep = mica_channels_kept(
         entry.channels, options.fraction,
         entry.channels < options.roundMinChannels ? 1 : options.round);
-    SmallVector<int64_t> order(group.roots.size());
-    for (size_t i = 0; i < order.size(); ++i)
-      order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-      return score.lookup(group.roots[a]) < score.lookup(group.roots[b]);
-    });
+    SmallVector<int64_t> order = ascendingOrder(group, score);
     for (int64_t i = 0; i < entry.channels - keep; ++i) {
       removed.insert(group.roots[order[i]]);
       entry.removed.push_back(order[i]);

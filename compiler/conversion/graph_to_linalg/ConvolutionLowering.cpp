@@ -85,18 +85,20 @@ struct ConvLowering : OpConversionPattern<graph::ConvOp> {
     Value result;
     if (groups == 1) {
       SmallVector<Value> ins{padded, weight};
+      Operation *conv;
       if (rank == 3)
-        result = linalg::Conv1DNcwFcwOp::create(rewriter, loc, resultTypes, ins,
-                                                init, strides, dilations)
-                     .getResult(0);
+        conv = linalg::Conv1DNcwFcwOp::create(rewriter, loc, resultTypes, ins,
+                                              init, strides, dilations);
       else if (rank == 4)
-        result = linalg::Conv2DNchwFchwOp::create(rewriter, loc, resultTypes,
-                                                  ins, init, strides, dilations)
-                     .getResult(0);
+        conv = linalg::Conv2DNchwFchwOp::create(rewriter, loc, resultTypes, ins,
+                                                init, strides, dilations);
       else
-        result = linalg::Conv3DNcdhwFcdhwOp::create(
-                     rewriter, loc, resultTypes, ins, init, strides, dilations)
-                     .getResult(0);
+        conv = linalg::Conv3DNcdhwFcdhwOp::create(
+            rewriter, loc, resultTypes, ins, init, strides, dilations);
+      // Loops (n, f, spatial..., c, window...): f is 1, c follows the
+      // output's `rank` dims.
+      copyWidthBounds(op, conv, 1, rank);
+      result = conv->getResult(0);
     } else if (rank != 4) {
       result = buildGroupedGeneric(rewriter, loc, op, padded, weight, init);
     } else if (cInPerGroup == 1 && cOut == groups) {

@@ -352,4 +352,18 @@ Value padSpatial(OpBuilder &b, Location loc, Value input,
                                value);
 }
 
+void copyWidthBounds(Operation *from, Operation *to, unsigned nLoop,
+                     unsigned kLoop) {
+  auto width = from->getAttrOfType<DictionaryAttr>("mica.width");
+  if (!width)
+    return;
+  Builder b(from->getContext());
+  SmallVector<Attribute> bounds;
+  for (auto [key, loop] : {std::pair("n", nLoop), std::pair("k", kLoop)})
+    if (auto bound = width.getAs<DenseI64ArrayAttr>(key))
+      bounds.push_back(b.getDenseI64ArrayAttr(
+          {static_cast<int64_t>(loop), bound[0], bound[1]}));
+  to->setAttr("mica.width", b.getArrayAttr(bounds));
+}
+
 } // namespace mica::graph_to_linalg

@@ -206,6 +206,14 @@ mlir::Value signedOrUnsignedOp(mlir::OpBuilder &b, mlir::Location loc,
   return SignedOp::create(b, loc, x, y);
 }
 
+/// The run-time width bounds of a graph contraction (`mica.width` =
+/// {k = [G, scale], n = [G, scale]}, from mica-annotate-width) carried onto
+/// the linalg op `to` that computes it, as `mica.width` = [[loop, G,
+/// scale], ...]: `kLoop` is the reduction over the input channels, `nLoop`
+/// the output channels (the CPU kernels read them, targets/cpu).
+void copyWidthBounds(mlir::Operation *from, mlir::Operation *to, unsigned nLoop,
+                     unsigned kLoop);
+
 void populateUnaryPatterns(mlir::RewritePatternSet &patterns);
 void populateBinaryPatterns(mlir::RewritePatternSet &patterns);
 void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);

@@ -61,9 +61,10 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
       .getResult(0);
 }
 
-/// lhs [..., M, K] x rhs [..., K, N] with ranks >= 2 into `type`.
+/// lhs [..., M, K] x rhs [..., K, N] with ranks >= 2 into `type`, with
+/// the width bounds of `source` (a 2-D rhs: loops m, n, k).
 Value buildMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                  RankedTensorType type) {
+                  RankedTensorType type, Operation *source) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   auto rhsType = cast<RankedTensorType>(rhs.getType());
   int64_t rank = type.getRank();
@@ -90,9 +91,10 @@ Value buildMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
         {flatType.getDimSize(0), rhsType.getDimSize(1)}, element);
     SmallVector<OpFoldResult> outSizes{getSizes(b, loc, flat)[0], n};
     Value init = createFilled(b, loc, outType, outSizes, zero);
-    Value product = linalg::MatmulOp::create(b, loc, TypeRange{outType},
-                                             ValueRange{flat, rhs}, init)
-                        .getResult(0);
+    auto matmul = linalg::MatmulOp::create(b, loc, TypeRange{outType},
+                                           ValueRange{flat, rhs}, init);
+    copyWidthBounds(source, matmul, 1, 2);
+    Value product = matmul.getResult(0);
     if (lhsType.getRank() == 2)
       return castTo(b, loc, product, type);
     SmallVector<OpFoldResult> outShape(lhsSizes.begin(), lhsSizes.end() - 1);
@@ -191,7 +193,7 @@ struct MatmulLowering : OpConversionPattern<graph::MatmulOp> {
       promoted.push_back(fullShape.size() - 1);
     }
     auto fullType = RankedTensorType::get(fullShape, type.getElementType());
-    Value result = buildMatmul(rewriter, loc, lhs, rhs, fullType);
+    Value result = buildMatmul(rewriter, loc, lhs, rhs, fullType, op);
     if (!promoted.empty())
       result = collapseUnitDims(rewriter, loc, result, promoted, type);
     rewriter.replaceOp(op, castTo(rewriter, loc, result, type));
@@ -247,6 +249,7 @@ struct FullyConnectedLowering : OpConversionPattern<graph::FullyConnectedOp> {
                                 AffineMap::get(3, 0, {dn, dk}, ctx),
                                 AffineMap::get(3, 0, {dm, dn}, ctx)};
     Value product = buildContraction(rewriter, loc, flat, weight, init, maps);
+    copyWidthBounds(op, product.getDefiningOp(), 1, 2);
     Value result;
     if (rank == 1) {
       result = collapseUnitDims(rewriter, loc, product, {0}, type);

@@ -185,6 +185,22 @@ cl::opt<std::string> removeBlocksFlag(
              "MLP units together. Needs --calibration. docs/pruning.md"),
     cl::value_desc("N|F"), cl::sub(cli::compileCommand),
     cl::cat(cli::compileCategory));
+cl::opt<std::string> sortableWidthFlag(
+    "sortable-width",
+    cl::desc("Order every channel group (as --prune finds them: a layer's "
+             "output channels with everything they reach, an attention "
+             "layer's heads) by importance, an exact reordering, so that "
+             "`mica run --width W` (or mica_context_set_width) runs the "
+             "first channels of each group, those --prune channels=1-W "
+             "keeps, from this one artifact: kernels of convolutions "
+             "(groups = 1), fully-connected layers and products with "
+             "constant weights stop at the active channels; the rest "
+             "computes at full width. [score=l1|l2] as for --prune; "
+             "[round=N|auto] widths keep a multiple of N channels per group "
+             "(auto, the default: as --prune round=auto). Float models "
+             "only; turns Winograd off. docs/pruning.md"),
+    cl::value_desc("[score=l1|l2][,round=N|auto]"), cl::ValueOptional,
+    cl::sub(cli::compileCommand), cl::cat(cli::compileCategory));
 cl::opt<std::string> shareBlocksFlag(
     "share-blocks",
     cl::desc("Groups of K adjacent residual blocks with the same layers "
@@ -391,6 +407,11 @@ int mica::cli::runCompile() {
     return kUsage;
   }
   if (!pruneFlag.empty() && !parsePrune(pruneFlag, options.prune, error)) {
+    printError(error);
+    return kUsage;
+  }
+  if (sortableWidthFlag.getNumOccurrences() &&
+      !parseSortableWidth(sortableWidthFlag, options.sortableWidth, error)) {
     printError(error);
     return kUsage;
   }

@@ -7,6 +7,7 @@
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "dialects/exec/IR/ExecDialect.h.inc"
 
@@ -20,6 +21,13 @@ constexpr llvm::StringLiteral kMaxShapeAttr = "exec.max_shape";
 /// artifact_format.h) the generated code needs, as an array of strings; the
 /// artifact lists them in Model.required_features.
 constexpr llvm::StringLiteral kRequiredFeaturesAttr = "exec.required_features";
+
+/// Module attribute of a --sortable-width build (mica-sort-channels): its
+/// channel groups, an array of {node: string, op: string, channels: i64,
+/// round: i64} dictionaries (mica-annotate-width adds bounded: bool and
+/// reason: string), group g at position g, the index of its count in
+/// mica_kernel_ctx.active_counts; the artifact's Model.width_groups.
+constexpr llvm::StringLiteral kWidthGroupsAttr = "exec.width_groups";
 } // namespace mica::exec
 
 #define GET_OP_CLASSES
