@@ -66,6 +66,12 @@ LogicalResult EntryPointOp::verify() {
     return emitOpError("memory plan sizes must be non-negative");
   if (getStepOps().empty())
     return emitOpError("has no step");
+  // The trailing index arguments of the function, in group order.
+  if (std::optional<ArrayRef<int64_t>> groups = getActiveGroups())
+    for (auto [i, g] : llvm::enumerate(*groups))
+      if (g < 0 || (i > 0 && g <= (*groups)[i - 1]))
+        return emitOpError("active groups must be distinct, non-negative "
+                           "and ascending");
   return success();
 }
 

@@ -11,6 +11,8 @@
 //                     memory plan, with the steps that run it
 //   exec.step         one kernel of an entry point, on one target
 //   exec.node_table   the ONNX nodes that hooks and profiles refer to by index
+//   exec.active_count a width group's active channel count, inside kernels
+//                     (runtime-selectable width, --sortable-width)
 //
 //===----------------------------------------------------------------------===//
 #ifndef MICA_EXEC_OPS
@@ -19,6 +21,7 @@
 include "dialects/exec/IR/ExecBase.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Exec_ShapeArrayAttr : TypedArrayAttrBase<DenseI64ArrayAttr,
                                              "array of shapes">;
@@ -72,7 +75,8 @@ def Exec_EntryPointOp : Exec_Op<"entry_point", [
                        Exec_ShapeArrayAttr:$output_max_shapes,
                        DenseI64ArrayAttr:$output_elem_bytes,
                        I64Attr:$arena_size,
-                       I64Attr:$intermediates_size);
+                       I64Attr:$intermediates_size,
+                       OptionalAttr<DenseI64ArrayAttr>:$active_groups);
   let regions = (region SizedRegion<1>:$steps);
   let assemblyFormat = [{
     $name `function` $function `arena` $arena_size
@@ -121,6 +125,28 @@ def Exec_NodeTableOp : Exec_Op<"node_table"> {
   let arguments = (ins StrArrayAttr:$names, StrArrayAttr:$op_types);
   let assemblyFormat = "`names` $names `op_types` $op_types attr-dict";
   let hasVerifier = 1;
+}
+
+def Exec_ActiveCountOp : Exec_Op<"active_count", [Pure]> {
+  let summary = "The active channel count of a width group, at run time";
+  let description = [{
+    Inside a kernel of a --sortable-width model: how many channels of width
+    group `group` (an index into the model's width group table) the current
+    run computes, between 0 and the group's full count. Written by the CPU
+    contraction codegen where a loop is bounded by `mica.width`; the kernel
+    interface (mica-bind-kernel-interface) replaces every one by an `index`
+    argument of the entry function, listed in the entry point's
+    `active_groups`, which the exported kernel loads from
+    `mica_kernel_ctx.active_counts[group]`. Pure: the count does not change
+    during a run.
+
+    ```mlir
+    %count = exec.active_count {group = 0} : index
+    ```
+  }];
+  let arguments = (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$group);
+  let results = (outs Index:$count);
+  let assemblyFormat = "attr-dict `:` type($count)";
 }
 
 #endif // MICA_EXEC_OPS

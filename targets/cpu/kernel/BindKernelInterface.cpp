@@ -8,6 +8,8 @@
 #include "targets/cpu/kernel/Passes.h"
 #include "targets/cpu/kernel/SizeBounds.h"
 
+#include "runtime/include/mica/artifact_format.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMTypes.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -218,6 +220,29 @@ void BindKernelInterfacePass::runOnOperation() {
   for (func::FuncOp func : entries)
     if (failed(bind(func, pool)))
       return signalPassFailure();
+  // Width counts are arguments of the entry functions only.
+  WalkResult stray = module.walk([](exec::ActiveCountOp op) {
+    op.emitError("exec.active_count outside an entry function (only their "
+                 "kernels read the active counts)");
+    return WalkResult::interrupt();
+  });
+  if (stray.wasInterrupted())
+    return signalPassFailure();
+  // The code reads mica_kernel_ctx.active_counts, which older runtimes lack.
+  bool widths = llvm::any_of(
+      module.getOps<exec::EntryPointOp>(),
+      [](exec::EntryPointOp entry) { return entry.getActiveGroups(); });
+  if (widths) {
+    OpBuilder fb(module.getContext());
+    SmallVector<Attribute> features;
+    if (auto old =
+            module->getAttrOfType<ArrayAttr>(exec::kRequiredFeaturesAttr))
+      features.assign(old.begin(), old.end());
+    StringAttr feature = fb.getStringAttr(MICA_FEATURE_SORTABLE_WIDTH);
+    if (!llvm::is_contained(features, feature))
+      features.push_back(feature);
+    module->setAttr(exec::kRequiredFeaturesAttr, fb.getArrayAttr(features));
+  }
 
   // The segment, created before the entry points that read it.
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
@@ -336,8 +361,24 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
     add(numInputs, bytes);
   for (unsigned i = 0; i < numOutputs; ++i)
     add(numInputs, MemRefType::get({outputRanks[i]}, b.getI64Type()));
+  // The width groups the kernels read (exec.active_count), ascending: one
+  // index argument each, after the output shapes.
+  SmallVector<exec::ActiveCountOp> counts;
+  func.walk([&](exec::ActiveCountOp op) { counts.push_back(op); });
+  SmallVector<int64_t> groups;
+  for (exec::ActiveCountOp op : counts)
+    groups.push_back(op.getGroup());
+  llvm::sort(groups);
+  groups.erase(llvm::unique(groups), groups.end());
+  for (size_t g = 0; g < groups.size(); ++g)
+    add(numInputs, b.getIndexType());
   if (failed(func.insertArguments(indices, types, attrs, locs)))
     return failure();
+  for (exec::ActiveCountOp op : counts) {
+    unsigned k = llvm::lower_bound(groups, op.getGroup()) - groups.begin();
+    op.replaceAllUsesWith(func.getArgument(3 + numInputs + 2 * numOutputs + k));
+    op.erase();
+  }
   Value segment = func.getArgument(1), arena = func.getArgument(2);
   auto outputBuffer = [&](unsigned i) {
     return func.getArgument(3 + numInputs + i);
@@ -514,7 +555,8 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
       eb, loc, func.getSymName(), func.getSymName(),
       b.getArrayAttr(inputShapes), b.getArrayAttr(inputMaxShapes),
       b.getArrayAttr(outputMaxShapes), outputElemBytes, plan.arenaSize,
-      plan.totalSize);
+      plan.totalSize,
+      groups.empty() ? DenseI64ArrayAttr() : b.getDenseI64ArrayAttr(groups));
   OpBuilder sb = OpBuilder::atBlockBegin(&entryPoint.getSteps().emplaceBlock());
   exec::StepOp::create(
       sb, loc, target, (prefix + "_" + func.getSymName()).str(),

@@ -11,6 +11,8 @@
 //   input i   -> ctx->inputs[i], sizes static or ctx->input_dims[i][d],
 //                row-major strides
 //   output i  -> ctx->outputs[i] (bytes), shape -> ctx->output_dims[i]
+//   group g   -> ctx->active_counts[g], for each of the entry point's
+//                active_groups (--sortable-width), as an index
 //
 //===----------------------------------------------------------------------===//
 #include "targets/cpu/kernel/KernelAbi.h"
@@ -134,6 +136,11 @@ LogicalResult EmitKernelEntryPass::emit(exec::EntryPointOp entry) {
       pushMemref(loadAt(outputs, i, ptr), {constant(0)});
     for (int64_t i = 0; i < numOutputs; ++i)
       pushMemref(loadAt(outputDims, i, ptr), {constant(outputRanks[i])});
+    if (std::optional<ArrayRef<int64_t>> groups = entry.getActiveGroups()) {
+      Value counts = loadAt(ctx, kCtxActiveCounts, ptr);
+      for (int64_t g : *groups)
+        args.push_back(loadAt(counts, g, i64));
+    }
     return args;
   };
   auto checkSignature = [&](LLVM::LLVMFuncOp callee,

@@ -6,16 +6,24 @@
 //  1. mica-bind-kernel-interface (memref level) rewrites each entry @E into
 //       func @E(%ctx: !llvm.ptr, %segment0: memref<?xi8>,
 //                  %arena: memref<?xi8>, %in0 ... %inN,
-//                  %out0: memref<?xi8> ... %outM, %dims0: memref<Rxi64> ...)
+//                  %out0: memref<?xi8> ... %outM, %dims0: memref<Rxi64> ...,
+//                  %count0: index ... %countG)
 //     constants become views of %segment0, allocations views of %arena,
 //     results are written into %outI with their shapes into %dimsI; the plan
-//     is recorded as exec ops (dialects/exec: segment, entry_point, step);
+//     is recorded as exec ops (dialects/exec: segment, entry_point, step).
+//     A --sortable-width kernel's exec.active_count ops (written by the
+//     contraction codegen) become the trailing %count arguments, one per
+//     width group read, ascending; exec.entry_point's `active_groups` lists
+//     those groups, and the module's exec.required_features gets
+//     "sortable_width" (MICA_FEATURE_SORTABLE_WIDTH);
 //  2. mica-insert-layer-hooks calls mica_kernel_layer_hook(%ctx, node, phase)
 //     around the code of each ONNX node;
 //  3. after the LLVM conversion, mica-emit-kernel-entry adds the exported
 //     `int32_t KERNEL(const mica_kernel_ctx *)` of each entry's step that
-//     builds those memref descriptors from the context and calls @E (made
-//     internal).
+//     builds those memref descriptors from the context, loads
+//     ctx->active_counts[g] (i64) for each of `active_groups` as %count,
+//     and calls @E (made internal). Parallel tasks take @E's arguments, so
+//     they get the counts the same way.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MICA_TARGETS_CPU_KERNEL_KERNELABI_H

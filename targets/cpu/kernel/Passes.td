@@ -14,7 +14,8 @@ def BindKernelInterface : Pass<"mica-bind-kernel-interface", "::mlir::ModuleOp">
 
       func @main(%ctx: !llvm.ptr, %segment0: memref<?xi8>,
                  %arena: memref<?xi8>, <inputs>..., <output buffers:
-                 memref<?xi8>>..., <output shapes: memref<RANKxi64>>...)
+                 memref<?xi8>>..., <output shapes: memref<RANKxi64>>...,
+                 <active counts: index>...)
 
     - Weights by reference: every `memref.get_global` of a constant becomes a
       `memref.view` of %segment0 at a 64-byte aligned offset; the globals are
@@ -28,6 +29,10 @@ def BindKernelInterface : Pass<"mica-bind-kernel-interface", "::mlir::ModuleOp">
     - Results: a result computed into a fresh buffer is computed directly in
       the caller's output buffer; any other result is copied there. Each
       result's actual shape is stored into its shape memref.
+    - Width (--sortable-width): each width group the kernels read through
+      `exec.active_count` becomes one trailing `index` argument (groups
+      ascending, listed in the entry point's `active_groups`), and the
+      module's `exec.required_features` gets "sortable_width".
 
     Every public function with a body is an entry point (a model compiled
     at several input shapes has one per shape set); all of them share one

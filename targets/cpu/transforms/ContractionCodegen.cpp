@@ -26,10 +26,16 @@
 // loads NV vectors of B (or MR x NV) and MR (or 1) scalars of A and applies
 // the op's own body to vectors. Partial tiles use masked loads and stores.
 //
+// A --sortable-width model's ops carry mica.width (ContractionPlan.h,
+// kWidthAttr): their loops then stop at the width group's active count,
+// read by exec.active_count (the kernel ABI's active_counts).
+//
 //===----------------------------------------------------------------------===//
 #include "targets/cpu/transforms/CodegenUtils.h"
 #include "targets/cpu/transforms/ContractionPlan.h"
 #include "targets/cpu/transforms/Passes.h"
+
+#include "dialects/exec/IR/ExecDialect.h"
 
 #include "mlir/IR/SymbolTable.h"
 
@@ -46,6 +52,53 @@ namespace {
 struct CpuContractionCodegenPass
     : mica::impl::CpuContractionCodegenBase<CpuContractionCodegenPass> {
   using Base::Base;
+
+  /// Fails with an error on `op` when it carries a width bound on a
+  /// reduction loop (which only a planned kernel applies).
+  static LogicalResult checkUnbounded(linalg::LinalgOp op) {
+    FailureOr<SmallVector<WidthBound>> bounds = readWidthBounds(op);
+    if (failed(bounds))
+      return failure();
+    for (const WidthBound &w : *bounds)
+      if (op.getIteratorTypesArray()[w.loop] == utils::IteratorType::reduction)
+        return op.emitError("cannot honour the width bound on loop ")
+               << w.loop << ": the op is not a kernel of "
+               << "mica-cpu-contraction-codegen";
+    return success();
+  }
+
+  /// The trace's bounds: ` bounds n<-g0 k<-g1*49 d2<-g0 (dropped m<-g0)`
+  /// (n, m, k: the vectorised, row and reduction dims; dN: an outer dim).
+  static void printBounds(const Plan &p) {
+    if (p.widths.empty() && p.droppedWidths.empty())
+      return;
+    auto print = [&](const WidthBound &w) {
+      if (w.loop == p.nDim)
+        llvm::errs() << "n";
+      else if (static_cast<int>(w.loop) == p.mDim)
+        llvm::errs() << "m";
+      else if (p.reduction[w.loop])
+        llvm::errs() << "k";
+      else
+        llvm::errs() << "d" << w.loop;
+      llvm::errs() << "<-g" << w.group;
+      if (w.scale != 1)
+        llvm::errs() << "*" << w.scale;
+    };
+    llvm::errs() << " bounds";
+    for (const WidthBound &w : p.widths) {
+      llvm::errs() << " ";
+      print(w);
+    }
+    if (!p.droppedWidths.empty()) {
+      llvm::errs() << " (dropped";
+      for (const WidthBound &w : p.droppedWidths) {
+        llvm::errs() << " ";
+        print(w);
+      }
+      llvm::errs() << ")";
+    }
+  }
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -70,8 +123,15 @@ struct CpuContractionCodegenPass
         if (erased.contains(op))
           continue;
         std::optional<Plan> plan = planContraction(op, target);
-        if (!plan)
+        if (!plan) {
+          // Left to the generic loops, a width-bounded reduction would sum
+          // the stale channels past the active count.
+          if (failed(checkUnbounded(op)))
+            return signalPassFailure();
           continue;
+        }
+        if (failed(planWidthBounds(*plan)))
+          return signalPassFailure();
         if (trace) {
           llvm::errs() << "mica-cpu-contraction-codegen: " << op->getName()
                        << " at " << op.getLoc() << ": n=" << plan->nExtent
@@ -84,7 +144,9 @@ struct CpuContractionCodegenPass
                        << (plan->mOuter ? " rows outer" : "")
                        << (plan->initOp ? " +init" : "") << " +"
                        << plan->epilogue.size() << " epilogue, ~"
-                       << static_cast<int64_t>(plan->cycles) << " cycles\n";
+                       << static_cast<int64_t>(plan->cycles) << " cycles";
+          printBounds(*plan);
+          llvm::errs() << "\n";
         }
         erased.insert(op);
         if (plan->initOp)

@@ -10,6 +10,8 @@
 #include "targets/cpu/transforms/ContractionEmitter.h"
 #include "targets/cpu/transforms/Passes.h"
 
+#include "dialects/exec/IR/ExecDialect.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -78,6 +80,18 @@ LogicalResult ContractionEmitter::run() {
     ext.push_back(ShapedType::isDynamic(p.extents[d])
                       ? ranges[d].size
                       : b.getIndexAttr(p.extents[d]));
+  // Width bounds, read once before every loop (exec.active_count is pure:
+  // the tasks of a parallel loop get it as an argument of the kernel).
+  bound.assign(p.numLoops, OpFoldResult());
+  for (const WidthBound &w : p.widths) {
+    Value count =
+        exec::ActiveCountOp::create(b, loc, b.getIndexType(), w.group);
+    Value scaled = im.value(im.mul(count, im.constant(w.scale)));
+    // Unsigned: a count the runtime did not validate cannot go negative.
+    bound[w.loop] =
+        arith::MinUIOp::create(b, loc, scaled, im.value(ext[w.loop]))
+            .getResult();
+  }
   // Accesses.
   auto access = [&](Value memref, AffineMap map) {
     return buildFlatAccess(b, loc, memref, map);
@@ -130,7 +144,7 @@ LogicalResult ContractionEmitter::run() {
           return;
         }
         unsigned d = p.outer[level];
-        loop(im.constant(0), ext[d], 1, [&](OpFoldResult iv) {
+        loop(im.constant(0), limit(d), 1, [&](OpFoldResult iv) {
           ivs[d] = iv;
           nest(level + 1, m0, rows);
         });
@@ -152,7 +166,12 @@ void ContractionEmitter::overN(
     function_ref<void(OpFoldResult, int64_t, Tail)> body) {
   int64_t nr = p.nv * lanes;
   OpFoldResult n = ext[p.nDim];
-  if (std::optional<int64_t> sn = staticValue(n)) {
+  std::optional<int64_t> sn = staticValue(n);
+  if (sn && bound[p.nDim]) {
+    boundedN(*sn, body);
+    return;
+  }
+  if (sn) {
     int64_t full = *sn / nr * nr, rem = *sn % nr;
     loop(im.constant(0), im.constant(full), nr,
          [&](OpFoldResult n0) { body(n0, p.nv, std::nullopt); });
@@ -160,7 +179,8 @@ void ContractionEmitter::overN(
       body(im.constant(full), (rem + lanes - 1) / lanes, im.constant(rem));
     return;
   }
-  Value nv = im.value(n);
+  // A dynamic extent has masked tails already: a bound just shortens it.
+  Value nv = im.value(limit(p.nDim));
   Value full = arith::MulIOp::create(
       b, loc, arith::DivUIOp::create(b, loc, nv, im.value(im.constant(nr))),
       im.value(im.constant(nr)));
@@ -175,17 +195,121 @@ void ContractionEmitter::overN(
   body(full, p.nv, OpFoldResult(rem));
 }
 
+void ContractionEmitter::boundedN(
+    int64_t extent, function_ref<void(OpFoldResult, int64_t, Tail)> body) {
+  // The first `bound` columns of a static extent, rounded up to whole
+  // vectors: full tiles, then one tile of 1 .. NV-1 whole vectors picked
+  // at run time, or the static partial tail when the bound reaches into it.
+  // Whole vectors only: lane-by-lane stores (stridedN) need static counts,
+  // and the columns past the bound may be written (buffers are full width).
+  int64_t nr = p.nv * lanes, full = extent / nr * nr, rem = extent % nr;
+  if (full == 0) {
+    // One partial tile: all of it.
+    body(im.constant(0), (rem + lanes - 1) / lanes, im.constant(rem));
+    return;
+  }
+  auto c = [&](int64_t v) { return im.value(im.constant(v)); };
+  Value a = im.value(bound[p.nDim]);
+  Value vectors = arith::CeilDivUIOp::create(b, loc, a, c(lanes));
+  // Full tiles in a loop when there may be two or more (one is run by the
+  // tail below, which keeps the outermost loop for the rows).
+  OpFoldResult ub = im.constant(0);
+  if (full > nr) {
+    Value tilesEnd = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, vectors, c(p.nv)), c(nr));
+    // Past `full` only when the bound reaches the static tail (which may
+    // itself hold NV vectors, the last one partial).
+    ub = arith::MinUIOp::create(b, loc, tilesEnd, c(full)).getResult();
+    loop(im.constant(0), ub, nr,
+         [&](OpFoldResult n0) { body(n0, p.nv, std::nullopt); });
+  }
+  // With the bound at most `full`: the vectors left after the loop's tiles
+  // (fewer than NV; with no loop, up to NV: then, and for none, one whole
+  // tile), all within [0, full).
+  auto vectorTail = [&]() {
+    Value left = vectors;
+    if (full > nr)
+      left = arith::SubIOp::create(
+          b, loc, vectors,
+          arith::DivUIOp::create(b, loc, im.value(ub), c(lanes)));
+    SmallVector<int64_t> cases;
+    for (int64_t v = 1; v < p.nv; ++v)
+      cases.push_back(v);
+    if (cases.empty()) {
+      if (full == nr)
+        body(ub, p.nv, std::nullopt);
+      return;
+    }
+    auto sw = scf::IndexSwitchOp::create(b, loc, TypeRange{}, left, cases,
+                                         cases.size());
+    OpBuilder::InsertionGuard guard(b);
+    b.createBlock(&sw.getDefaultRegion());
+    if (full == nr)
+      body(ub, p.nv, std::nullopt);
+    scf::YieldOp::create(b, loc);
+    for (auto [i, v] : llvm::enumerate(cases)) {
+      b.createBlock(&sw.getCaseRegions()[i]);
+      body(ub, v, std::nullopt);
+      scf::YieldOp::create(b, loc);
+    }
+  };
+  if (!rem) {
+    vectorTail();
+    return;
+  }
+  Value pastFull =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, a, c(full));
+  auto ifOp = scf::IfOp::create(b, loc, pastFull, /*withElse=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  if (full == nr)
+    body(im.constant(0), p.nv, std::nullopt);
+  body(im.constant(full), (rem + lanes - 1) / lanes, im.constant(rem));
+  b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+  vectorTail();
+}
+
 void ContractionEmitter::overM(function_ref<void(OpFoldResult, int64_t)> body) {
   OpFoldResult m = p.mDim >= 0 ? ext[p.mDim] : im.constant(1);
   if (std::optional<int64_t> sm = staticValue(m)) {
     int64_t full = *sm / p.mr * p.mr, rem = *sm % p.mr;
+    if (p.mDim >= 0 && bound[p.mDim]) {
+      // The first `bound` rows rounded up to whole row blocks (packed A's
+      // blocks start at multiples of MR), then the static rest when the
+      // bound reaches into it. A single block runs unconditionally (the
+      // outermost loop stays for what is inside).
+      Value a = im.value(bound[p.mDim]);
+      Value mr = im.value(im.constant(p.mr));
+      Value fullV = im.value(im.constant(full));
+      if (full > p.mr) {
+        Value blocks = arith::MulIOp::create(
+            b, loc, arith::CeilDivUIOp::create(b, loc, a, mr), mr);
+        Value ub = arith::MinUIOp::create(b, loc, blocks, fullV);
+        loop(im.constant(0), ub, p.mr,
+             [&](OpFoldResult m0) { body(m0, p.mr); });
+      } else if (full == p.mr) {
+        body(im.constant(0), p.mr);
+      }
+      if (rem && full == 0) {
+        body(im.constant(0), rem);
+      } else if (rem) {
+        Value pastFull =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, a, fullV);
+        auto ifOp = scf::IfOp::create(b, loc, pastFull, /*withElse=*/false);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+        body(im.constant(full), rem);
+      }
+      return;
+    }
     loop(im.constant(0), im.constant(full), p.mr,
          [&](OpFoldResult m0) { body(m0, p.mr); });
     if (rem)
       body(im.constant(full), rem);
     return;
   }
-  Value mv = im.value(m);
+  // A dynamic extent (A then is not packed): a bound just shortens it.
+  Value mv = im.value(p.mDim >= 0 ? limit(p.mDim) : m);
   Value full = arith::MulIOp::create(
       b, loc, arith::DivUIOp::create(b, loc, mv, im.value(im.constant(p.mr))),
       im.value(im.constant(p.mr)));
@@ -219,6 +343,19 @@ void ContractionEmitter::tiles(ArrayRef<OpFoldResult> ivs, OpFoldResult m0,
   if (p.mOuter) {
     overN([&](OpFoldResult n0, int64_t vecs, Tail count) {
       tile(ivCopy, m0, rows, n0, vecs, count);
+    });
+    return;
+  }
+  // A bounded n of one full tile picks its vector count at run time around
+  // the tile: with the rows inside, their loop could not be the outermost
+  // (the threads'); one tile of B stays in cache either way.
+  std::optional<int64_t> sn = staticValue(ext[p.nDim]);
+  int64_t nr = p.nv * lanes;
+  if (bound[p.nDim] && sn && *sn >= nr && *sn < 2 * nr) {
+    overM([&](OpFoldResult mm, int64_t r) {
+      overN([&](OpFoldResult n0, int64_t vecs, Tail count) {
+        tile(ivCopy, mm, r, n0, vecs, count);
+      });
     });
     return;
   }
@@ -458,7 +595,10 @@ SmallVector<Value> ContractionEmitter::reduce(unsigned level, OpFoldResult offA,
       nextB = im.add(offB, im.mul(bAcc->coef[d], iv));
   };
   std::optional<int64_t> extent = staticValue(ext[d]);
-  if (extent && *extent == 1)
+  // A width-bounded dim runs exactly to its run-time bound: never skipped
+  // for an extent of 1 (the bound may be 0) nor unrolled.
+  bool bounded = static_cast<bool>(bound[d]);
+  if (extent && *extent == 1 && !bounded)
     return reduce(level + 1, offA, offB, offX, accs, rows, vecs, count);
   // smmla's pair dim advances two words per step.
   int64_t step = static_cast<int64_t>(d) == pairDim ? 2 : 1;
@@ -479,7 +619,8 @@ SmallVector<Value> ContractionEmitter::reduce(unsigned level, OpFoldResult offA,
   // each): LLVM's code generation slows down badly on huge blocks.
   int64_t unrolled = 1;
   for (unsigned l = level + 1; l < p.red.size(); ++l)
-    if (std::optional<int64_t> e = staticValue(ext[p.red[l]]); e && *e <= 7)
+    if (std::optional<int64_t> e = staticValue(ext[p.red[l]]);
+        e && *e <= 7 && !bound[p.red[l]])
       unrolled *= *e;
   auto gatheredAccess = [&](const FlatAccess &x) {
     std::optional<int64_t> s = staticValue(x.coef[p.nDim]);
@@ -487,7 +628,8 @@ SmallVector<Value> ContractionEmitter::reduce(unsigned level, OpFoldResult offA,
   };
   bool gathered = (p.bMode == BMode::Strided && gatheredAccess(*bAcc)) ||
                   llvm::any_of(extras, gatheredAccess);
-  if (extent && *extent <= 7 && unrolled * *extent <= 64 && !gathered) {
+  if (extent && *extent <= 7 && unrolled * *extent <= 64 && !gathered &&
+      !bounded) {
     SmallVector<Value> cur(accs);
     for (int64_t v = 0; v < *extent; v += step) {
       OpFoldResult nextA, nextB;
@@ -497,7 +639,7 @@ SmallVector<Value> ContractionEmitter::reduce(unsigned level, OpFoldResult offA,
     return cur;
   }
   auto forOp =
-      scf::ForOp::create(b, loc, im.value(im.constant(0)), im.value(ext[d]),
+      scf::ForOp::create(b, loc, im.value(im.constant(0)), im.value(limit(d)),
                          im.value(im.constant(step)), accs);
   {
     OpBuilder::InsertionGuard guard(b);
@@ -579,7 +721,9 @@ SmallVector<Value> ContractionEmitter::transposedReduce(
       return {};
 
   Value step = im.value(im.constant(lanes));
-  Value extentV = im.value(ext[d]);
+  // The choice above is the full extent's (the same kernel at full width);
+  // the steps stop at the bound.
+  Value extentV = im.value(limit(d));
   Value full = arith::MulIOp::create(
       b, loc, arith::DivUIOp::create(b, loc, extentV, step), step);
   auto forOp =

@@ -33,6 +33,9 @@ private:
   void loop(OpFoldResult lb, OpFoldResult ub, int64_t step,
             function_ref<void(OpFoldResult)> body);
   void overN(function_ref<void(OpFoldResult, int64_t, Tail)> body);
+  /// overN for a static extent and a width bound on n.
+  void boundedN(int64_t extent,
+                function_ref<void(OpFoldResult, int64_t, Tail)> body);
   void overM(function_ref<void(OpFoldResult, int64_t)> body);
   void tiles(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows);
   void tile(ArrayRef<OpFoldResult> ivs, OpFoldResult m0, int64_t rows,
@@ -125,6 +128,11 @@ private:
   // The first loop emitted (the outermost) becomes an scf.parallel.
   bool parallel = false;
   SmallVector<OpFoldResult> ext;
+  // Per loop dim: its run-time width bound (Plan::widths), min(ext,
+  // active count * scale), or null.
+  SmallVector<OpFoldResult> bound;
+  /// Where loop dim `d`'s iterations stop: its bound, else its extent.
+  OpFoldResult limit(unsigned d) { return bound[d] ? bound[d] : ext[d]; }
   std::optional<FlatAccess> a, bAcc, c, init, out;
   SmallVector<FlatAccess> extras; // per Plan::extraInputs
   // Vectors of a reduction step already loaded (by transposeGathered): B's

@@ -741,3 +741,60 @@ std::optional<Plan> mica::cpu::planContraction(linalg::LinalgOp op,
   }
   return best;
 }
+
+FailureOr<SmallVector<WidthBound>> mica::cpu::readWidthBounds(Operation *op) {
+  SmallVector<WidthBound> bounds;
+  Attribute attr = op->getAttr(kWidthAttr);
+  if (!attr)
+    return bounds;
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  auto entries = dyn_cast<ArrayAttr>(attr);
+  if (!linalgOp || !entries)
+    return op->emitError("malformed ")
+           << kWidthAttr << ": expected an array of array<i64: loop, group, "
+           << "scale> on a linalg op";
+  for (Attribute entry : entries) {
+    auto values = dyn_cast<DenseI64ArrayAttr>(entry);
+    if (!values || values.size() != 3 || values[0] < 0 ||
+        values[0] >= static_cast<int64_t>(linalgOp.getNumLoops()) ||
+        values[1] < 0 || values[2] < 1)
+      return op->emitError("malformed ")
+             << kWidthAttr << " entry " << entry
+             << ": expected array<i64: loop, group, scale> with a loop of the "
+                "op, a group >= 0 and a scale >= 1";
+    if (llvm::any_of(bounds, [&](const WidthBound &w) {
+          return w.loop == static_cast<unsigned>(values[0]);
+        }))
+      return op->emitError("malformed ")
+             << kWidthAttr << ": two bounds on loop " << values[0];
+    bounds.push_back({static_cast<unsigned>(values[0]), values[1], values[2]});
+  }
+  return bounds;
+}
+
+LogicalResult mica::cpu::planWidthBounds(Plan &p) {
+  FailureOr<SmallVector<WidthBound>> bounds = readWidthBounds(p.op);
+  if (failed(bounds))
+    return failure();
+  for (const WidthBound &w : *bounds) {
+    unsigned d = w.loop;
+    if (p.reduction[d]) {
+      // Words of 4 bytes (and smmla's word pairs) would need a bound in
+      // words and corrections summed over the active part only.
+      if (p.op->hasAttr(kDot4Attr))
+        return p.op->emitError("cannot honour the width bound on loop ")
+               << d << ": an int8 dot-product reduction";
+      p.widths.push_back(w);
+      continue;
+    }
+    // A prefix of n (or m) is not a prefix of n merged with outer dims, nor
+    // of a merged outer dim; a static extent of 1 leaves nothing to skip.
+    bool merged = llvm::is_contained(p.merged, d) ||
+                  llvm::is_contained(p.mergedRows, d) ||
+                  (d == p.nDim && !p.merged.empty()) ||
+                  (static_cast<int>(d) == p.mDim && !p.mergedRows.empty()) ||
+                  p.extents[d] == 1;
+    (merged ? p.droppedWidths : p.widths).push_back(w);
+  }
+  return success();
+}

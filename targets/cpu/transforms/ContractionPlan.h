@@ -53,6 +53,26 @@ constexpr llvm::StringLiteral kDot4Attr = "mica.dot4";
 /// consecutive words pair into smmla's 8-byte groups.
 constexpr llvm::StringLiteral kDotPairAttr = "mica.dot_pairs";
 
+/// Discardable attribute of a linalg op of a --sortable-width model: an
+/// ArrayAttr of DenseI64ArrayAttr `array<i64: loop, group, scale>`, each
+/// saying that loop dim `loop` of the op only needs iterations
+/// [0, min(extent, active_counts[group] * scale)) at run time (the other
+/// channels of the width group hold stale data). Mandatory and exact on a
+/// reduction loop (iterating further would sum stale data); an optimisation
+/// on a parallel loop (computing more is harmless).
+constexpr llvm::StringLiteral kWidthAttr = "mica.width";
+
+/// One entry of kWidthAttr.
+struct WidthBound {
+  unsigned loop;
+  int64_t group;
+  int64_t scale;
+};
+
+/// The entries of `op`'s kWidthAttr (none without one), or failure (and an
+/// error on `op`) when it is malformed.
+mlir::FailureOr<SmallVector<WidthBound>> readWidthBounds(Operation *op);
+
 struct TargetShape {
   int64_t lanes;     // f32 lanes per vector
   int64_t registers; // vector registers
@@ -116,6 +136,10 @@ struct Plan {
   // Loop order: row blocks outermost (A stays in cache while every other
   // loop runs) or innermost (B's tile stays while all rows pass).
   bool mOuter = false;
+  // The kWidthAttr bounds the kernel applies (planWidthBounds), and those
+  // on parallel dims it drops (folded into n or m, where a prefix of the
+  // dim is not a prefix of the merged one).
+  SmallVector<WidthBound> widths, droppedWidths;
   // Estimated cycles of the whole kernel (the tile model's cost per
   // reduction step times the steps and outer iterations, plus lane-by-lane
   // stores): compares the plans of one op.
@@ -125,6 +149,13 @@ struct Plan {
 /// The plan for `op`, or nullopt when it is not a kernel this pass makes.
 std::optional<Plan> planContraction(linalg::LinalgOp op,
                                     const TargetShape &target);
+
+/// Decides which of the op's kWidthAttr bounds the kernel applies
+/// (Plan::widths): every one on a reduction dim, those on parallel dims that
+/// stay dims of their own (an outer loop, n or m unmerged). Fails with an
+/// error on the op when a reduction bound cannot be honoured exactly (the
+/// int8 dot-product layouts reduce over 4-byte words).
+mlir::LogicalResult planWidthBounds(Plan &plan);
 
 /// Replaces the planned op (with its fused init and epilogue ops) by the
 /// kernel's loops at `b`'s insertion point; packed constants go to `symbols`.

@@ -43,6 +43,20 @@ def CpuContractionCodegen
     so results equal those of the scalar loops (multiply and add stay separate
     ops; the backend contracts them into FMAs exactly as it does for the
     scalar code).
+
+    Runtime-selectable width (--sortable-width): an op carrying `mica.width`
+    (`[array<i64: loop, group, scale>, ...]`) runs loop `loop` only up to
+    min(extent, count * scale), where count is the width group's active
+    channel count at run time (`exec.active_count`, read once per kernel
+    before its loops; mica-bind-kernel-interface makes it an argument). A
+    bounded reduction loop is never unrolled nor skipped and stops exactly
+    at the bound; bounded parallel loops may compute more: whole MR row
+    blocks, whole vectors along n (full tiles, then a tail of 1 .. NV-1 whole
+    vectors chosen at run time, never run-time masks). Bounds on dims merged
+    into n or m are dropped. A reduction bound the kernel cannot honour (an
+    int8 dot-product layout, an op this pass does not plan) is an error.
+    With every count at its full value the loops run the same iterations in
+    the same order: results are bit-identical to the unbounded kernel's.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "unsigned", "8",
@@ -60,6 +74,7 @@ def CpuContractionCodegen
            "mica-cpu-elementwise-codegen): x86-vbmi, arm-tbl or empty">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mica::exec::ExecDialect",
                            "::mlir::LLVM::LLVMDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::memref::MemRefDialect",

@@ -51,3 +51,24 @@ exec.entry_point "main" function @main arena 0 intermediates 0
 // Every node has an op type.
 // expected-error @+1 {{has 2 names but 1 op types}}
 exec.node_table names ["a", "b"] op_types ["Conv"]
+
+// -----
+
+// Width groups are indices into the model's group table.
+// expected-error @+1 {{'exec.active_count' op attribute 'group' failed to satisfy constraint}}
+%0 = exec.active_count {group = -1} : index
+
+// -----
+
+// An entry point's active groups are ascending and distinct (the order of
+// its function's count arguments).
+func.func @main(%a: index, %b: index) {
+  return
+}
+// expected-error @+1 {{'exec.entry_point' op active groups must be distinct, non-negative and ascending}}
+exec.entry_point "main" function @main arena 0 intermediates 0
+    attributes {active_groups = array<i64: 2, 0>, input_shapes = [],
+                input_max_shapes = [], output_max_shapes = [],
+                output_elem_bytes = array<i64>} {
+  exec.step target "host" kernel "mica_main" segments []
+}

@@ -50,3 +50,27 @@ module {
     exec.step target "arm64" kernel "m_decode" segments [@constants]
   }
 }
+
+// -----
+
+// A width-bounded kernel reads a group's active count; its entry point
+// lists the groups its function takes as trailing index arguments.
+// CHECK-LABEL: func.func @counts
+// CHECK: exec.active_count {group = 2 : i64} : index
+// CHECK: exec.entry_point "main" function @main
+// CHECK-SAME: active_groups = array<i64: 0, 2>
+module {
+  func.func @counts() -> index {
+    %0 = exec.active_count {group = 2} : index
+    return %0 : index
+  }
+  func.func @main(%g0: index, %g2: index) {
+    return
+  }
+  exec.entry_point "main" function @main arena 0 intermediates 0
+      attributes {active_groups = array<i64: 0, 2>, input_shapes = [],
+                  input_max_shapes = [], output_max_shapes = [],
+                  output_elem_bytes = array<i64>} {
+    exec.step target "host" kernel "mica_main" segments []
+  }
+}
