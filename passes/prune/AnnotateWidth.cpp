@@ -81,25 +81,34 @@ boundsOf(const ChannelGraph &graph, const ChannelGroup &group,
   DenseMap<int64_t, int64_t> index;
   for (auto [i, root] : llvm::enumerate(group.roots))
     index[root] = i;
+  // Whether channel c of space `id` is the group's channel c / u (then
+  // the first `count` channels are its first count * u * inner elements);
+  // or why not.
+  auto order = [&](int64_t id) -> std::string {
+    const ChannelSpace &space = spaces[id];
+    Operation *where = space.value.getDefiningOp();
+    std::string what =
+        "the " + (where ? "result of " + describe(where) : "model input");
+    int64_t extent = space.atom.extent, u = extent / n;
+    for (int64_t c = 0; c < extent; ++c)
+      if (!index.count(graph.root(graph.node(id, c))) || extent % n != 0)
+        return what + " holds its channels among others";
+    for (int64_t c = 0; c < extent; ++c)
+      if (index.lookup(graph.root(graph.node(id, c))) != c / u)
+        return what + " holds its channels out of order";
+    return "";
+  };
+  // Only what the kernels bound must hold the group in order: the inputs
+  // of the readers (a prefix is read) and the outputs of bounded producers
+  // (a prefix is written). Ops in between compute every channel where it
+  // is, from the same channels of their inputs.
   SmallVector<Bound> bounds;
   for (auto [id, space] : llvm::enumerate(spaces)) {
-    int64_t extent = space.atom.extent;
     bool member = false;
-    for (int64_t c = 0; c < extent && !member; ++c)
+    for (int64_t c = 0; c < space.atom.extent && !member; ++c)
       member = index.count(graph.root(graph.node(id, c)));
     if (!member)
       continue;
-    Operation *where = space.value.getDefiningOp();
-    std::string what = where ? describe(where) : "an input";
-    // Channel c of the space must be the group's channel c / u: then the
-    // first `count` channels are the first count * u * inner elements.
-    int64_t u = extent / n;
-    for (int64_t c = 0; c < extent; ++c)
-      if (!index.count(graph.root(graph.node(id, c))) || extent % n != 0)
-        return "the result of " + what + " holds its channels among others";
-    for (int64_t c = 0; c < extent; ++c)
-      if (index.lookup(graph.root(graph.node(id, c))) != c / u)
-        return "the result of " + what + " holds its channels out of order";
     if (space.role == ChannelRole::Consumer && space.reader) {
       const ChannelSpace &input = spaces[space.activation];
       if (!space.value.hasOneUse())
@@ -109,12 +118,16 @@ boundsOf(const ChannelGraph &graph, const ChannelGroup &group,
           !hasChannelLoop(space.reader, input.value, input.atom))
         return "read by " + describe(space.reader) +
                ", which cannot stop at a run-time width";
+      std::string why = order(space.activation);
+      if (!why.empty())
+        return why + ", which " + describe(space.reader) + " reads";
       bounds.push_back(
           {space.reader, "k", input.atom.extent / n * input.atom.inner});
     }
+    Operation *where = space.value.getDefiningOp();
     if (space.role == ChannelRole::Value &&
-        hasChannelLoop(where, space.value, space.atom))
-      bounds.push_back({where, "n", u * space.atom.inner});
+        hasChannelLoop(where, space.value, space.atom) && order(id).empty())
+      bounds.push_back({where, "n", space.atom.extent / n * space.atom.inner});
   }
   return bounds;
 }

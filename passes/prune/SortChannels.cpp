@@ -54,34 +54,46 @@ mica::sortChannels(func::FuncOp func, const SortChannelsOptions &options) {
                      n < options.roundMinChannels ? 1 : options.round});
   }
 
-  // Per constant and dim, the source of each index: the positions a
-  // group's channels hold in a space get its channels in rank order (the
-  // channels of one component, e.g. a head, keep their order).
+  // Per constant and dim, the source of each index. A group's components
+  // hold slots in a space, in the order of their first channels; slot j
+  // gets the component of rank j, its i-th channel from that component's
+  // i-th. A component's channels need not be adjacent: a fused q/k/v
+  // projection holds a head in three runs, which move together.
   llvm::MapVector<Value, SmallVector<SmallVector<int64_t>>> from;
   for (auto [id, space] : llvm::enumerate(spaces)) {
     auto constant = space.value.getDefiningOp<ConstantOp>();
     if (!constant)
       continue;
     int64_t extent = space.atom.extent, inner = space.atom.inner;
-    auto placeOf = [&](int64_t c) {
-      return place.lookup(graph.root(graph.node(id, c)));
-    };
-    llvm::MapVector<int64_t, SmallVector<int64_t>> positions;
-    for (int64_t c = 0; c < extent; ++c)
-      if (place.count(graph.root(graph.node(id, c))))
-        positions[placeOf(c).first].push_back(c);
-    if (positions.empty())
+    llvm::MapVector<int64_t, llvm::MapVector<int64_t, SmallVector<int64_t>>>
+        slots;
+    for (int64_t c = 0; c < extent; ++c) {
+      int64_t root = graph.root(graph.node(id, c));
+      auto it = place.find(root);
+      if (it != place.end())
+        slots[it->second.first][root].push_back(c);
+    }
+    if (slots.empty())
       continue;
     SmallVector<int64_t> perm(extent);
     std::iota(perm.begin(), perm.end(), 0);
-    for (auto &[group, at] : positions) {
-      SmallVector<int64_t> channels = at;
-      std::stable_sort(channels.begin(), channels.end(),
-                       [&](int64_t a, int64_t b) {
-                         return placeOf(a).second < placeOf(b).second;
-                       });
-      for (size_t k = 0; k < at.size(); ++k)
-        perm[at[k]] = channels[k];
+    for (auto &[group, members] : slots) {
+      SmallVector<int64_t> ranked;
+      for (auto &[root, channels] : members)
+        ranked.push_back(root);
+      llvm::sort(ranked, [&](int64_t a, int64_t b) {
+        return place.lookup(a).second < place.lookup(b).second;
+      });
+      for (auto [j, entry] : llvm::enumerate(members)) {
+        ArrayRef<int64_t> to = entry.second;
+        ArrayRef<int64_t> source = members.find(ranked[j])->second;
+        if (to.size() != source.size())
+          return constant.emitError("sortable width: the channel components "
+                                    "of a group differ in size here "
+                                    "(internal error)");
+        for (size_t i = 0; i < to.size(); ++i)
+          perm[to[i]] = source[i];
+      }
     }
     auto type = cast<RankedTensorType>(constant.getType());
     int64_t size = type.getDimSize(space.atom.dim);

@@ -60,7 +60,7 @@ func.func @residual_flatten(%x: tensor<1x2x2x2xf32>) -> tensor<1x3xf32> {
 // Two producers concatenated: their groups hold positions of the concat
 // result among others' channels, so neither is bounded (the reason is
 // recorded); sorting still permutes each within its own positions.
-// WIDTH: exec.width_groups = [{bounded = false, channels = 2 : i64, node = "", op = "conv", reason = "the result of concat at node '' holds its channels among others", round = 1 : i64}, {bounded = false, channels = 2 : i64, node = "", op = "conv", reason = "the result of concat at node '' holds its channels among others", round = 1 : i64}]
+// WIDTH: exec.width_groups = [{bounded = false, channels = 2 : i64, node = "", op = "conv", reason = "the result of concat at node '' holds its channels among others, which conv at node '' reads", round = 1 : i64}, {bounded = false, channels = 2 : i64, node = "", op = "conv", reason = "the result of concat at node '' holds its channels among others, which conv at node '' reads", round = 1 : i64}]
 // CHECK-LABEL: func.func @concat
 // CHECK: graph.constant dense<{{\[}}{{\[}}{{\[}}[3.000000e+00]], {{\[}}[5.000000e-01]]], {{\[}}{{\[}}[1.000000e+00]], {{\[}}[1.000000e+00]]]]>
 // WIDTH-LABEL: func.func @concat
