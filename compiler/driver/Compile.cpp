@@ -157,12 +157,17 @@ CompileResult mica::compile(MLIRContext &context,
   }
   SortableWidthRequest width = options.sortableWidth;
   if (width.enabled) {
-    // Kernels stop early only in float contractions; integer ones fold
-    // sums over all input channels into constants (zero points), and
-    // sparse weights are stored in an order sorting would break.
-    const char *conflict = !options.quantize.mode.empty() ? "--quantize"
-                           : options.prune.sparse()       ? "--prune sparse"
-                                                          : nullptr;
+    // Kernels stop early only in float contractions of the CPU kernels
+    // (not the scalar loops); integer ones fold sums over all input
+    // channels into constants (zero points), and sparse weights are stored
+    // in an order sorting would break.
+    const char *conflict = nullptr;
+    if (!options.quantize.mode.empty())
+      conflict = "--quantize";
+    else if (options.prune.sparse())
+      conflict = "--prune sparse";
+    else if (options.lowering.cpuVectorWidth == 0)
+      conflict = "--cpu-vector-width=0";
     if (conflict) {
       result.error = {ErrorKind::Unsupported,
                       std::string("--sortable-width cannot be combined with ") +

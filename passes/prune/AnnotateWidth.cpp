@@ -34,11 +34,11 @@ std::string describe(Operation *op) {
       .str();
 }
 
-/// Whether the atom covers its dim whole (nothing outside it).
+/// Whether the atom covers its (static) dim whole, nothing outside it, in
+/// a float tensor.
 bool wholeDim(Value value, Atom atom) {
   auto type = dyn_cast<RankedTensorType>(value.getType());
-  return type && type.hasStaticShape() &&
-         type.getDimSize(atom.dim) == atom.extent * atom.inner &&
+  return type && type.getDimSize(atom.dim) == atom.extent * atom.inner &&
          isa<FloatType>(type.getElementType());
 }
 
