@@ -45,25 +45,42 @@ from bench_token_merge import (compile_model, cosine, output,  # noqa: E402
 
 def bench_model(args, mica, work, name):
     model, npy, ort = zoo_model(args, work, name)
-    settings = [("dense", [])] + [
-        (s, ["--prune", s.replace("+", ",")]) for s in args.settings.split(",")]
-    builds = {}
-    for label, flags in settings:
-        log("%s: compiling %s" % (name, label))
+    # width=W: one --sortable-width artifact, run with --width W.
+    settings = [("dense", [], [])]
+    for s in args.settings.split(","):
+        if s.startswith("width="):
+            settings.append((s, ["--sortable-width"], ["--width", s[6:]]))
+        else:
+            settings.append((s, ["--prune", s.replace("+", ",")], []))
+    builds, compiled = {}, {}
+    for label, flags, run_flags in settings:
+        key = "sortable" if run_flags else label
         artifact = os.path.join(work, "%s_%s.mica" % (
-            name, label.replace("=", "").replace("+", "_").replace(":", "of")))
-        report, seconds = compile_model(mica, model, artifact, flags)
+            name, key.replace("=", "").replace("+", "_").replace(":", "of")))
+        if key not in compiled:
+            log("%s: compiling %s" % (name, key))
+            compiled[key] = compile_model(mica, model, artifact, flags)
+        report, seconds = compiled[key]
         builds[label] = (artifact, report, seconds,
-                         output(mica, artifact, npy, artifact + ".out"))
+                         output(mica, artifact, npy,
+                                artifact + label + ".out", run_flags),
+                         run_flags)
     cmds = {label: [mica, "run", b[0], "--input", npy, "--json", "--repeat",
-                    str(args.repeat), "--warmup", str(args.warmup)]
+                    str(args.repeat), "--warmup", str(args.warmup)] + b[4]
             for label, b in builds.items()}
     cmds["ort"] = ort
     times = timed_rounds(cmds, args.rounds, name)
     dense = builds["dense"]
     rows = []
-    for label, (artifact, report, seconds, out) in builds.items():
+    for label, (artifact, report, seconds, out, run_flags) in builds.items():
         prune = report.get("prune", {})
+        flops = report["flops"]["compiled"] / dense[1]["flops"]["compiled"]
+        if run_flags:
+            width = float(run_flags[1])
+            flops = next((w["flops"] for w in
+                          report["sortable_width"]["flops_at_width"]
+                          if w["width"] == width), 1.0 if width == 1 else
+                         float("nan"))
         channels = prune.get("channels", {"removed": 0, "prunable": 0})
         weights = report.get("sparsity", {}).get(
             "weights", {"zeros": 0, "elements": 1})
@@ -72,8 +89,9 @@ def bench_model(args, mica, work, name):
             "ms": round(statistics.median(times[label]), 3),
             "vs_dense": ratio(times, label, "dense"),
             "vs_ort": ratio(times, label, "ort"),
-            "flops": round(report["flops"]["compiled"] /
-                           dense[1]["flops"]["compiled"], 3),
+            "vs_width1": ratio(times, label, "width=1")
+            if run_flags and "width=1" in times else None,
+            "flops": round(flops, 3),
             "constants": round(report["constants_bytes"] /
                                dense[1]["constants_bytes"], 3),
             "channels_removed": "%d/%d" % (channels["removed"],
@@ -110,7 +128,7 @@ def main():
                         "vit_tiny")
     parser.add_argument("--settings",
                         default="flops=0.7,flops=0.7+round=16,channels=0.3,"
-                        "sparse=2:4")
+                        "sparse=2:4,width=1,width=0.75,width=0.5")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
@@ -128,14 +146,16 @@ def main():
     lines = []
     for name, model in result["models"].items():
         lines += ["%s (ORT dense %.2f ms)" % (name, model["ort_ms"]), "",
-                  "| setting | Mica ms | vs dense | vs ORT | FLOPs | "
-                  "constants | channels removed | fraction | zeros | cosine | "
-                  "compile s |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "| setting | Mica ms | vs dense | vs ORT | vs width 1 | "
+                  "FLOPs | constants | channels removed | fraction | zeros | "
+                  "cosine | compile s |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in model["rows"]:
-            lines.append("| %s | %.2f | %.3f | %.3f | %.3f | %.3f | %s | "
+            lines.append("| %s | %.2f | %.3f | %.3f | %s | %.3f | %.3f | %s | "
                          "%.3f | %.3f | %.4f | %.1f |" % (
                              r["setting"], r["ms"], r["vs_dense"], r["vs_ort"],
+                             "-" if r["vs_width1"] is None else
+                             "%.3f" % r["vs_width1"],
                              r["flops"], r["constants"], r["channels_removed"],
                              r["fraction"], r["zeros"], r["cosine"],
                              r["compile_s"]))

@@ -56,9 +56,9 @@ def compile_model(mica, model, artifact, flags):
     return report, seconds
 
 
-def output(mica, artifact, npy, folder):
+def output(mica, artifact, npy, folder, flags=()):
     rc, _, err, _, _ = run_rss([mica, "run", artifact, "--input", npy,
-                                "--output-dir", folder])
+                                "--output-dir", folder, *flags])
     if rc != 0:
         sys.exit("bench_token_merge: run failed:\n" + err)
     return np.load(os.path.join(folder, sorted(os.listdir(folder))[0]))
