@@ -7,6 +7,12 @@
 
 using namespace mica;
 
+/// `round=N|auto` of --prune and --sortable-width; false on a bad value.
+static bool parseRound(llvm::StringRef value, int64_t &round, bool &isAuto) {
+  isAuto = value == "auto";
+  return isAuto || (!value.getAsInteger(10, round) && round >= 1);
+}
+
 bool mica::parsePrune(llvm::StringRef text, PruneRequest &request,
                       std::string &error) {
   llvm::SmallVector<llvm::StringRef> items;
@@ -47,9 +53,7 @@ bool mica::parsePrune(llvm::StringRef text, PruneRequest &request,
       request.score = value.str();
       request.scoreGiven = true;
     } else if (key == "round") {
-      request.roundAuto = value == "auto";
-      if (!request.roundAuto &&
-          (value.getAsInteger(10, request.round) || request.round < 1))
+      if (!parseRound(value, request.round, request.roundAuto))
         return fail("expected a positive integer or auto");
     } else {
       return fail("unknown key '" + key.str() + "'");
@@ -84,9 +88,7 @@ bool mica::parseSortableWidth(llvm::StringRef text,
         return fail("expected l1 or l2");
       request.score = value.str();
     } else if (key == "round") {
-      request.roundAuto = value == "auto";
-      if (!request.roundAuto &&
-          (value.getAsInteger(10, request.round) || request.round < 1))
+      if (!parseRound(value, request.round, request.roundAuto))
         return fail("expected a positive integer or auto");
     } else {
       return fail("unknown key '" + key.str() + "'");

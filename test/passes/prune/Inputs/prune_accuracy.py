@@ -28,16 +28,22 @@ def run(*args):
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
 
 
+def minimums(text):
+    """MODEL:MIN_TOP1,... as {model: least top-1} (0 when not given)."""
+    minimum = {}
+    for item in text.split(","):
+        model, _, least = item.partition(":")
+        minimum[model] = float(least or 0)
+    return minimum
+
+
 def main():
     args = sys.argv[1:]
     data = args[0] == "--data"
     if data:
         args = args[1:]
     cache, work, setting = args[:3]
-    minimum = {}
-    for item in args[3].split(","):
-        model, _, least = item.partition(":")
-        minimum[model] = float(least or 0)
+    minimum = minimums(args[3])
     labels = np.load(os.path.join(cache, "test_labels.npy"))
     ok = True
     for name, least in minimum.items():

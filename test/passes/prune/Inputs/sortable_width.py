@@ -16,17 +16,14 @@ minimum.
 """
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 
-SHAPES = {"mlp": "360x64", "cnn": "360x1x8x8", "vit": "360x1x8x8"}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from prune_accuracy import SHAPES, minimums, run  # noqa: E402
+
 WIDTHS = (1.0, 0.75, 0.5, 0.25)
-
-
-def run(*args):
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
 
 
 def relative(a, b):
@@ -35,10 +32,7 @@ def relative(a, b):
 
 def main():
     cache, work = sys.argv[1:3]
-    minimum = {}
-    for item in sys.argv[3].split(","):
-        model, _, least = item.partition(":")
-        minimum[model] = float(least or 0)
+    minimum = minimums(sys.argv[3])
     labels = np.load(os.path.join(cache, "test_labels.npy"))
     ok = True
     for name, least in minimum.items():
