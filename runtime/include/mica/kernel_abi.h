@@ -55,7 +55,7 @@ typedef struct mica_kernel_ctx {
    * (Model.width_groups, in order; set by mica_context_set_width): kernels
    * compute only the first active_counts[g] channels of group g. Null when
    * the artifact has no width groups. */
-  const int64_t *active_counts;     /* offset 56 */
+  const int64_t *active_counts; /* offset 56 */
 } mica_kernel_ctx;
 
 typedef int32_t (*mica_kernel_fn)(const mica_kernel_ctx *ctx);
