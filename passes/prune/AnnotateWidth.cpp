@@ -61,6 +61,20 @@ bool hasChannelLoop(Operation *op, Value value, Atom atom) {
   return false;
 }
 
+/// Whether `value` is the result of a depthwise convolution (one filter
+/// per channel), whose channels, at `atom`, are an outer loop of its
+/// kernel: bounding it only skips work.
+bool isDepthwiseResult(Value value, Atom atom) {
+  auto conv = value.getDefiningOp<ConvOp>();
+  if (!conv || !wholeDim(value, atom) || atom.dim != 1 || atom.inner != 1)
+    return false;
+  auto in = dyn_cast<RankedTensorType>(conv.getInput().getType());
+  auto type = cast<RankedTensorType>(value.getType());
+  return in && in.getRank() == 4 && type.getRank() == 4 &&
+         static_cast<int64_t>(conv.getGroups()) == in.getDimSize(1) &&
+         in.getDimSize(1) == type.getDimSize(1);
+}
+
 struct Bound {
   Operation *op;
   StringRef key; // k: the reduction over the group; n: its outputs
@@ -126,7 +140,9 @@ boundsOf(const ChannelGraph &graph, const ChannelGroup &group,
     }
     Operation *where = space.value.getDefiningOp();
     if (space.role == ChannelRole::Value &&
-        hasChannelLoop(where, space.value, space.atom) && order(id).empty())
+        (hasChannelLoop(where, space.value, space.atom) ||
+         isDepthwiseResult(space.value, space.atom)) &&
+        order(id).empty())
       bounds.push_back({where, "n", space.atom.extent / n * space.atom.inner});
   }
   return bounds;

@@ -201,8 +201,9 @@ def AnnotateWidth : Pass<"mica-annotate-width", "::mlir::ModuleOp"> {
     fully-connected layer or a product with a constant 2-D right operand
     (the reduction dim; a flatten before it reads C * H * W features, scale
     H * W). Then each reader gets `mica.width = {k = array<i64: G, SCALE>}`
-    and each producer that is such an op `n = array<i64: G, 1>` (merged into
-    one dictionary). The lowering turns them into loop bounds (`mica.width`
+    and each producer that is such an op, or a depthwise convolution the
+    group passes through, `n = array<i64: G, 1>` (merged into one
+    dictionary). The lowering turns them into loop bounds (`mica.width`
     on linalg ops: `[loop, group, scale]`) that the CPU kernels read from
     the context at run time: outputs of channels past the active count are
     not computed, and reductions stop at it, so that whatever those channels

@@ -85,7 +85,7 @@ struct ConvLowering : OpConversionPattern<graph::ConvOp> {
     Value result;
     if (groups == 1) {
       SmallVector<Value> ins{padded, weight};
-      Operation *conv;
+      linalg::LinalgOp conv;
       if (rank == 3)
         conv = linalg::Conv1DNcwFcwOp::create(rewriter, loc, resultTypes, ins,
                                               init, strides, dilations);
@@ -95,8 +95,8 @@ struct ConvLowering : OpConversionPattern<graph::ConvOp> {
       else
         conv = linalg::Conv3DNcdhwFcdhwOp::create(
             rewriter, loc, resultTypes, ins, init, strides, dilations);
-      // Loops (n, f, spatial..., c, window...): f is 1, c follows the
-      // output's `rank` dims.
+      // Loops (n, f, spatial..., c, window...): c follows the output's
+      // `rank` dims.
       copyWidthBounds(op, conv, 1, rank);
       result = conv->getResult(0);
     } else if (rank != 4) {
@@ -106,10 +106,11 @@ struct ConvLowering : OpConversionPattern<graph::ConvOp> {
       Value filter = tensor::CollapseShapeOp::create(
           rewriter, loc, weight,
           SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
-      result = linalg::DepthwiseConv2DNchwChwOp::create(
-                   rewriter, loc, resultTypes, ValueRange{padded, filter}, init,
-                   strides, dilations)
-                   .getResult(0);
+      auto depthwise = linalg::DepthwiseConv2DNchwChwOp::create(
+          rewriter, loc, resultTypes, ValueRange{padded, filter}, init, strides,
+          dilations);
+      copyWidthBounds(op, depthwise, 1, std::nullopt);
+      result = depthwise.getResult(0);
     } else {
       result = buildGrouped(rewriter, loc, op, padded, weight, init, strides,
                             dilations);

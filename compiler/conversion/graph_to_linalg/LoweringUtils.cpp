@@ -352,17 +352,22 @@ Value padSpatial(OpBuilder &b, Location loc, Value input,
                                value);
 }
 
-void copyWidthBounds(Operation *from, Operation *to, unsigned nLoop,
-                     unsigned kLoop) {
+void copyWidthBounds(Operation *from, linalg::LinalgOp to, unsigned channelDim,
+                     std::optional<unsigned> kLoop) {
   auto width = from->getAttrOfType<DictionaryAttr>("mica.width");
   if (!width)
     return;
   Builder b(from->getContext());
   SmallVector<Attribute> bounds;
-  for (auto [key, loop] : {std::pair("n", nLoop), std::pair("k", kLoop)})
+  auto add = [&](StringRef key, unsigned loop) {
     if (auto bound = width.getAs<DenseI64ArrayAttr>(key))
       bounds.push_back(b.getDenseI64ArrayAttr(
           {static_cast<int64_t>(loop), bound[0], bound[1]}));
+  };
+  add("n", to.getMatchingIndexingMap(to.getDpsInitOperand(0))
+               .getDimPosition(channelDim));
+  if (kLoop)
+    add("k", *kLoop);
   to->setAttr("mica.width", b.getArrayAttr(bounds));
 }
 

@@ -209,10 +209,11 @@ mlir::Value signedOrUnsignedOp(mlir::OpBuilder &b, mlir::Location loc,
 /// The run-time width bounds of a graph contraction (`mica.width` =
 /// {k = [G, scale], n = [G, scale]}, from mica-annotate-width) carried onto
 /// the linalg op `to` that computes it, as `mica.width` = [[loop, G,
-/// scale], ...]: `kLoop` is the reduction over the input channels, `nLoop`
-/// the output channels (the CPU kernels read them, targets/cpu).
-void copyWidthBounds(mlir::Operation *from, mlir::Operation *to, unsigned nLoop,
-                     unsigned kLoop);
+/// scale], ...]: `n` on the loop of dim `channelDim` of its output (the
+/// output channels), `k` on `kLoop` (the reduction over the input
+/// channels). The CPU kernels read them (targets/cpu).
+void copyWidthBounds(mlir::Operation *from, mlir::linalg::LinalgOp to,
+                     unsigned channelDim, std::optional<unsigned> kLoop);
 
 void populateUnaryPatterns(mlir::RewritePatternSet &patterns);
 void populateBinaryPatterns(mlir::RewritePatternSet &patterns);

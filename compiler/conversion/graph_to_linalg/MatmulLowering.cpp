@@ -93,7 +93,7 @@ Value buildMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
     Value init = createFilled(b, loc, outType, outSizes, zero);
     auto matmul = linalg::MatmulOp::create(b, loc, TypeRange{outType},
                                            ValueRange{flat, rhs}, init);
-    copyWidthBounds(source, matmul, 1, 2);
+    copyWidthBounds(source, matmul, 1, 2u);
     Value product = matmul.getResult(0);
     if (lhsType.getRank() == 2)
       return castTo(b, loc, product, type);
@@ -249,7 +249,7 @@ struct FullyConnectedLowering : OpConversionPattern<graph::FullyConnectedOp> {
                                 AffineMap::get(3, 0, {dn, dk}, ctx),
                                 AffineMap::get(3, 0, {dm, dn}, ctx)};
     Value product = buildContraction(rewriter, loc, flat, weight, init, maps);
-    copyWidthBounds(op, product.getDefiningOp(), 1, 2);
+    copyWidthBounds(op, product.getDefiningOp<linalg::LinalgOp>(), 1, 2u);
     Value result;
     if (rank == 1) {
       result = collapseUnitDims(rewriter, loc, product, {0}, type);

@@ -75,3 +75,21 @@ func.func @concat(%x: tensor<1x2x4x4xf32>) -> tensor<1x5x4x4xf32> {
   %o = graph.conv %c, %wo {dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x4x4xf32>, tensor<5x4x1x1xf32>) -> tensor<1x5x4x4xf32>
   return %o : tensor<1x5x4x4xf32>
 }
+
+// -----
+
+// An inverted residual's middle: the group passes through the depthwise
+// convolution, which computes only the active channels too.
+// WIDTH-LABEL: func.func @depthwise
+// WIDTH: graph.conv %arg0, {{.*}}mica.width = {n = array<i64: 0, 1>}
+// WIDTH: graph.conv {{.*}}groups = 4 : i64, mica.width = {n = array<i64: 0, 1>}
+// WIDTH: graph.conv {{.*}}mica.width = {k = array<i64: 0, 1>}
+func.func @depthwise(%x: tensor<1x2x4x4xf32>) -> tensor<1x3x4x4xf32> {
+  %w1 = graph.constant dense<[[[[1.0]], [[1.0]]], [[[0.5]], [[0.5]]], [[[3.0]], [[1.0]]], [[[0.1]], [[0.5]]]]> : tensor<4x2x1x1xf32>
+  %wd = graph.constant dense<0.25> : tensor<4x1x3x3xf32>
+  %wo = graph.constant dense<1.0> : tensor<3x4x1x1xf32>
+  %a = graph.conv %x, %w1 {dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<4x2x1x1xf32>) -> tensor<1x4x4x4xf32>
+  %d = graph.conv %a, %wd {dilations = array<i64: 1, 1>, groups = 4 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x4x4xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x4x4xf32>
+  %o = graph.conv %d, %wo {dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x4x4xf32>, tensor<3x4x1x1xf32>) -> tensor<1x3x4x4xf32>
+  return %o : tensor<1x3x4x4xf32>
+}
