@@ -393,7 +393,8 @@ CompileResult mica::compile(MLIRContext &context,
       failed(runStage(lower)))
     return fail();
   if (auto groups = module->getAttrOfType<ArrayAttr>(kWidthGroupsAttr))
-    addWidthGroupsJson(*compression.getObject("sortable_width"), groups);
+    if (llvm::json::Object *section = compression.getObject("sortable_width"))
+      addWidthGroupsJson(*section, groups);
 
   timer.start("generating " + description->triple + " code");
   FailureOr<std::vector<uint8_t>> code =
