@@ -94,11 +94,25 @@ LogicalResult StepOp::verify() {
   return success();
 }
 
+FlatSymbolRefAttr StepOp::getBoundFunction() {
+  if (FlatSymbolRefAttr function = getFunctionAttr())
+    return function;
+  return cast<EntryPointOp>((*this)->getParentOp()).getFunctionAttr();
+}
+
 LogicalResult StepOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
-  for (Attribute ref : getSegments())
-    if (!symbolTable.lookupNearestSymbolFrom<SegmentOp>(
-            *this, cast<SymbolRefAttr>(ref)))
+  int streamed = 0;
+  for (Attribute ref : getSegments()) {
+    auto segment = symbolTable.lookupNearestSymbolFrom<SegmentOp>(
+        *this, cast<SymbolRefAttr>(ref));
+    if (!segment)
       return emitOpError("segment ") << ref << " is not an exec.segment";
+    streamed += segment.getStreamed();
+  }
+  // The streaming runtime makes one buffer available per step.
+  if (streamed > 1)
+    return emitOpError("reads ") << streamed
+                                  << " streamed segments; at most one";
   return success();
 }
 

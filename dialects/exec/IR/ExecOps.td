@@ -39,11 +39,20 @@ def Exec_SegmentOp : Exec_Op<"segment", [Symbol]> {
     ```mlir
     exec.segment @constants size 4096
     exec.segment @constants size 64 data dense_resource<blob> : tensor<64xi8>
+    exec.segment @block_1 streamed size 8192
     ```
+
+    A `streamed` segment (--memory-budget, passes/partition) holds the
+    constants of one block of steps: it is stored after the code at a
+    page-aligned offset, and a streaming runtime reads it into one of a
+    bounded set of buffers just before the steps that read it, instead of
+    mapping it at load. A step reads at most one streamed segment, and a
+    streamed segment is read by the steps of one entry point only.
   }];
-  let arguments = (ins SymbolNameAttr:$sym_name, I64Attr:$size,
-                       OptionalAttr<ElementsAttr>:$data);
-  let assemblyFormat = "$sym_name `size` $size (`data` $data^)? attr-dict";
+  let arguments = (ins SymbolNameAttr:$sym_name, UnitAttr:$streamed,
+                       I64Attr:$size, OptionalAttr<ElementsAttr>:$data);
+  let assemblyFormat =
+      "$sym_name (`streamed` $streamed^)? `size` $size (`data` $data^)? attr-dict";
   let hasVerifier = 1;
 }
 
@@ -98,16 +107,29 @@ def Exec_StepOp : Exec_Op<"step", [
     `kernel` the symbol of its code in that target's code (for the CPU
     targets a function with the ABI of runtime/include/mica/kernel_abi.h),
     `segments` the constants segments it reads, in the order of the
-    kernel's segment table.
+    kernel's segment table. `function`, when present, is the bound function
+    the step's kernel calls (an entry point cut into several steps by
+    --memory-budget: one function per block); absent, it is the entry
+    point's `function`.
 
     ```mlir
     exec.step target "arm64" kernel "mica_main" segments [@constants]
+    exec.step target "host" kernel "mica_main_s1" function @main_s1
+        segments [@block_1]
     ```
   }];
   let arguments = (ins StrAttr:$target, StrAttr:$kernel,
+                       OptionalAttr<FlatSymbolRefAttr>:$function,
                        SymbolRefArrayAttr:$segments);
-  let assemblyFormat =
-      "`target` $target `kernel` $kernel `segments` $segments attr-dict";
+  let assemblyFormat = [{
+    `target` $target `kernel` $kernel (`function` $function^)?
+    `segments` $segments attr-dict
+  }];
+  let extraClassDeclaration = [{
+    /// The bound function the kernel calls: `function`, else the entry
+    /// point's.
+    ::mlir::FlatSymbolRefAttr getBoundFunction();
+  }];
   let hasVerifier = 1;
 }
 

@@ -280,6 +280,19 @@ typedef struct mica_tensor_view {
   const int64_t *strides; /* rank strides, in elements */
 } mica_tensor_view;
 
+/* Kinds of mica_stream_event. */
+#define MICA_STREAM_STEP 0 /* a step's kernel ran */
+#define MICA_STREAM_LOAD 1 /* a streamed segment was read (and checked) */
+#define MICA_STREAM_WAIT 2 /* the run waited for a streamed segment */
+typedef struct mica_stream_event {
+  uint32_t kind;
+  uint32_t step;     /* index into the entry point's steps */
+  int32_t segment;   /* the streamed segment (LOAD, WAIT); -1 for STEP */
+  uint32_t verified; /* LOAD: 1 when this read checked the segment's hash */
+  uint64_t bytes;    /* LOAD: bytes read */
+  uint64_t begin_ns, end_ns; /* CLOCK_MONOTONIC */
+} mica_stream_event;
+
 typedef struct mica_hooks {
   void *user;
   void (*on_node)(void *user, uint32_t node,
@@ -288,7 +301,16 @@ typedef struct mica_hooks {
      or the part of a larger buffer it wrote into); may be NULL. For
      debugging tools, e.g. comparing intermediates with a reference. */
   void (*on_tensor)(void *user, uint32_t node, const mica_tensor_view *tensor);
+  /* Streaming timeline (--memory-budget artifacts loaded with
+     mica_model_load_file_streamed, mica/stream.h); may be NULL. Called on
+     the run thread only: STEP around every step of every model (when set),
+     LOAD for each streamed segment a step consumed (with the loader
+     thread's times, which may lie in an earlier run), WAIT when the run
+     blocked for it. */
+  void (*on_stream)(void *user, const mica_stream_event *event);
 } mica_hooks;
+
+
 void mica_context_set_hooks(mica_context *context, const mica_hooks *hooks);
 
 #ifdef __cplusplus

@@ -258,6 +258,7 @@ void BindKernelInterfacePass::runOnOperation() {
     segment.setDataAttr(data);
   } else {
     exec::SegmentOp::create(b, module.getLoc(), kConstantSegment,
+                            /*streamed=*/false,
                             static_cast<int64_t>(pool.bytes.size()), data);
   }
 }
@@ -560,7 +561,7 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
   OpBuilder sb = OpBuilder::atBlockBegin(&entryPoint.getSteps().emplaceBlock());
   exec::StepOp::create(
       sb, loc, target, (prefix + "_" + func.getSymName()).str(),
-      b.getArrayAttr({FlatSymbolRefAttr::get(context, kConstantSegment)}));
+      /*function=*/FlatSymbolRefAttr(), b.getArrayAttr({FlatSymbolRefAttr::get(context, kConstantSegment)}));
   return success();
 }
 

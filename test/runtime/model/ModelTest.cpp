@@ -436,8 +436,9 @@ TEST(ModelTest, SerializationIsDeterministicAndValid) {
   std::memcpy(&header, a.data(), sizeof(header));
   EXPECT_EQ(header.file_size, a.size());
   EXPECT_EQ(header.metadata_offset, 64u);
-  for (uint8_t byte : header.reserved)
-    EXPECT_EQ(byte, 0);
+  // Nothing streamed: no resident prefix.
+  EXPECT_EQ(header.resident_size, 0u);
+  EXPECT_EQ(header.resident_hash, 0u);
   // Zero padding between the metadata and the first segment.
   for (uint64_t i = 64 + header.metadata_size; i % 64; ++i)
     EXPECT_EQ(a[i], 0) << "at " << i;
