@@ -16,7 +16,9 @@
 
 namespace mica::artifact {
 
-enum class SegmentKind : uint8_t { Constants = 0, Code = 1 };
+/// Streamed: constants of one --memory-budget block, laid out after every
+/// other segment at MICA_ARTIFACT_STREAM_ALIGNMENT (see artifact_format.h).
+enum class SegmentKind : uint8_t { Constants = 0, Code = 1, Streamed = 2 };
 
 /// How a segment's bytes are stored (Segment.encoding in the schema). Only
 /// Constants segments may be ZeroBitmap; ConstantEncoding.h writes them.
@@ -52,6 +54,7 @@ struct Step {
   uint32_t target = 0, codeSegment = 0;
   std::string symbol;
   std::vector<uint32_t> nodes;
+  int32_t streamed = -1; // index of the Streamed segment it reads, or -1
 };
 
 struct EntryPoint {
