@@ -6,14 +6,24 @@
 //   [64, 64 + M)            flatbuffer metadata, identifier "MICA"
 //   [.., pad to 64)         zeros
 //   segment 0, pad, segment 1, pad, ...   each at a 64-aligned offset
+//   [resident_size, ..)     the Streamed segments, each at a 16 KiB aligned
+//                           offset (MICA_ARTIFACT_STREAM_ALIGNMENT)
+//
+// Non-streamed segments are placed in table order; the Streamed ones follow
+// all of them, in table order, so that the file order (resident constants,
+// code, streamed) may differ from the table order (resident constants,
+// streamed, code): kernels index the table, loaders the file. resident_size
+// is the offset of the first streamed segment (0 when there is none), the
+// prefix a streaming runtime maps.
 //
 // The file ends at the end of the last segment (or at the padded end of the
 // metadata when there is none). Segment offsets live inside the metadata, so
 // their values depend on its size: the builder runs with ForceDefaults (every
 // scalar is stored, so the size does not depend on the values) and the
 // metadata is rebuilt until its padded size no longer changes (twice in
-// practice). The content hash is computed last, over the finished file with
-// its own field taken as zero.
+// practice). The hashes are computed last, with both hash fields zero:
+// resident_hash over [0, resident_size), then content_hash over the whole
+// file (resident_hash included).
 //
 // The writer does not validate: it writes exactly what it is given (the tests
 // rely on that to build broken artifacts). Validate the bytes with
@@ -34,8 +44,18 @@ namespace {
 
 constexpr uint64_t kAlign = MICA_ARTIFACT_ALIGNMENT;
 
-uint64_t alignUp(uint64_t value) {
-  return (value + kAlign - 1) & ~(kAlign - 1);
+uint64_t alignUp(uint64_t value, uint64_t alignment = kAlign) {
+  return (value + alignment - 1) & ~(alignment - 1);
+}
+
+bool isStreamed(const Segment &segment) {
+  return segment.kind == SegmentKind::Streamed;
+}
+
+/// Segment.alignment: the file offset of a segment is a multiple of it.
+uint32_t fileAlignment(const Segment &segment) {
+  return isStreamed(segment) ? MICA_ARTIFACT_STREAM_ALIGNMENT
+                             : MICA_ARTIFACT_ALIGNMENT;
 }
 
 void putLE32(uint8_t *at, uint32_t value) {
@@ -93,7 +113,7 @@ buildMetadata(const Artifact &artifact,
     const Segment &segment = artifact.segments[i];
     segments.push_back(fb::CreateSegment(
         fbb, static_cast<fb::SegmentKind>(segment.kind), segmentOffsets[i],
-        segment.bytes.size(), MICA_ARTIFACT_ALIGNMENT, segment.target,
+        segment.bytes.size(), fileAlignment(segment), segment.target,
         segmentHashes[i], static_cast<fb::SegmentEncoding>(segment.encoding),
         segment.decodedSize));
   }
@@ -108,8 +128,8 @@ buildMetadata(const Artifact &artifact,
     for (const Step &step : entry.steps) {
       auto symbol = fbb.CreateString(step.symbol);
       auto nodes = fbb.CreateVector(step.nodes);
-      steps.push_back(
-          fb::CreateStep(fbb, step.target, step.codeSegment, symbol, nodes));
+      steps.push_back(fb::CreateStep(fbb, step.target, step.codeSegment, symbol,
+                                     nodes, step.streamed));
     }
     auto stepsVec = fbb.CreateVector(steps);
     entryPoints.push_back(fb::CreateEntryPoint(
@@ -155,19 +175,32 @@ buildMetadata(const Artifact &artifact,
   return fbb.Release();
 }
 
-/// Segment offsets for metadata of `metadataSize` bytes; returns the file size.
-uint64_t layOutSegments(const Artifact &artifact, uint64_t metadataSize,
-                        std::vector<uint64_t> &offsets) {
-  uint64_t at = alignUp(MICA_ARTIFACT_HEADER_SIZE + metadataSize);
-  uint64_t end = at;
-  offsets.clear();
-  for (const Segment &segment : artifact.segments) {
-    at = alignUp(at);
-    offsets.push_back(at);
-    at += segment.bytes.size();
-    end = at;
-  }
-  return end;
+/// Where the segments go for metadata of `metadataSize` bytes.
+struct Layout {
+  std::vector<uint64_t> offsets; // indexed like Artifact::segments
+  uint64_t fileSize = 0;
+  uint64_t residentSize = 0; // offset of the first streamed segment, or 0
+};
+
+/// Non-streamed segments in table order at 64-aligned offsets, then the
+/// streamed ones in table order at 16 KiB aligned offsets.
+Layout layOutSegments(const Artifact &artifact, uint64_t metadataSize) {
+  Layout layout;
+  layout.offsets.assign(artifact.segments.size(), 0);
+  uint64_t end = alignUp(MICA_ARTIFACT_HEADER_SIZE + metadataSize);
+  for (bool streamed : {false, true})
+    for (size_t i = 0; i < artifact.segments.size(); ++i) {
+      const Segment &segment = artifact.segments[i];
+      if (isStreamed(segment) != streamed)
+        continue;
+      uint64_t at = alignUp(end, fileAlignment(segment));
+      if (streamed && layout.residentSize == 0)
+        layout.residentSize = at;
+      layout.offsets[i] = at;
+      end = at + segment.bytes.size();
+    }
+  layout.fileSize = end;
+  return layout;
 }
 
 } // namespace
@@ -182,17 +215,17 @@ std::vector<uint8_t> serializeArtifact(const Artifact &artifact) {
   // Offsets depend on the metadata's size, which (with ForceDefaults) does
   // not depend on the offsets' values: start from a guess and rebuild until
   // the padded size is stable.
-  std::vector<uint64_t> offsets;
   uint64_t metadataGuess = 0;
-  uint64_t fileSize = layOutSegments(artifact, metadataGuess, offsets);
+  Layout layout = layOutSegments(artifact, metadataGuess);
   flatbuffers::DetachedBuffer metadata =
-      buildMetadata(artifact, offsets, hashes);
+      buildMetadata(artifact, layout.offsets, hashes);
   while (alignUp(metadata.size()) != alignUp(metadataGuess)) {
     metadataGuess = metadata.size();
-    fileSize = layOutSegments(artifact, metadataGuess, offsets);
-    metadata = buildMetadata(artifact, offsets, hashes);
+    layout = layOutSegments(artifact, metadataGuess);
+    metadata = buildMetadata(artifact, layout.offsets, hashes);
   }
 
+  const uint64_t fileSize = layout.fileSize;
   std::vector<uint8_t> file(fileSize, 0);
   uint8_t *header = file.data();
   std::memcpy(header, MICA_ARTIFACT_MAGIC, 8);
@@ -210,9 +243,15 @@ std::vector<uint8_t> serializeArtifact(const Artifact &artifact) {
   for (size_t i = 0; i < artifact.segments.size(); ++i) {
     const std::vector<uint8_t> &bytes = artifact.segments[i].bytes;
     if (!bytes.empty())
-      std::memcpy(file.data() + offsets[i], bytes.data(), bytes.size());
+      std::memcpy(file.data() + layout.offsets[i], bytes.data(), bytes.size());
   }
-  // The hash field is still zero here, as the definition requires.
+  // Both hash fields are still zero here, as the definitions require.
+  putLE64(header + offsetof(mica_artifact_header, resident_size),
+          layout.residentSize);
+  if (layout.residentSize != 0)
+    putLE64(
+        header + offsetof(mica_artifact_header, resident_hash),
+        mica_fnv1a64(file.data(), layout.residentSize, MICA_FNV_OFFSET_BASIS));
   putLE64(header + offsetof(mica_artifact_header, content_hash),
           mica_fnv1a64(file.data(), file.size(), MICA_FNV_OFFSET_BASIS));
   return file;

@@ -68,6 +68,32 @@ LogicalResult readWidthGroups(ModuleOp module,
   return success();
 }
 
+/// The discardable attribute (a DenseI32ArrayAttr of node-table indices)
+/// that says which nodes a step computes when an entry point has several
+/// steps (--memory-budget); absent, a step computes every node.
+constexpr llvm::StringLiteral kStepNodesAttr = "mica.nodes";
+
+/// The nodes `step` computes into `out`: its kStepNodesAttr, else
+/// `allNodes`. Fails when the attribute is not an array of indices into the
+/// node table.
+LogicalResult stepNodes(exec::StepOp step, ArrayRef<uint32_t> allNodes,
+                        std::vector<uint32_t> &out) {
+  Attribute attr = step->getAttr(kStepNodesAttr);
+  if (!attr) {
+    out.assign(allNodes.begin(), allNodes.end());
+    return success();
+  }
+  auto nodes = dyn_cast<DenseI32ArrayAttr>(attr);
+  if (!nodes)
+    return failure();
+  for (int32_t node : nodes.asArrayRef()) {
+    if (node < 0 || static_cast<size_t>(node) >= allNodes.size())
+      return failure();
+    out.push_back(static_cast<uint32_t>(node));
+  }
+  return success();
+}
+
 } // namespace
 
 FailureOr<artifact::Artifact>
@@ -81,11 +107,15 @@ mica::buildArtifact(ModuleOp module, ArrayRef<artifact::EntryPoint> signatures,
   art.producer =
       std::string("mica " MICA_VERSION " (MLIR ") + LLVM_VERSION_STRING + ")";
 
-  // Constants segments first, then one code segment per target.
+  // Constants segments first (resident and streamed, in module order), then
+  // one code segment per target.
   llvm::StringMap<uint32_t> segmentIndex;
+  bool anyStreamed = false;
   for (auto segment : module.getOps<exec::SegmentOp>()) {
     artifact::Segment out;
-    out.kind = artifact::SegmentKind::Constants;
+    out.kind = segment.getStreamed() ? artifact::SegmentKind::Streamed
+                                     : artifact::SegmentKind::Constants;
+    anyStreamed |= segment.getStreamed();
     if (failed(segmentBytes(segment, out.bytes)) ||
         out.bytes.size() != static_cast<size_t>(segment.getSize()))
       return fail("exec.segment @" + segment.getSymName() +
@@ -118,6 +148,7 @@ mica::buildArtifact(ModuleOp module, ArrayRef<artifact::EntryPoint> signatures,
           {cast<StringAttr>(name).str(), cast<StringAttr>(opType).str(), 0, 0});
     }
 
+  std::vector<bool> placed(art.nodes.size(), false);
   for (auto entry : module.getOps<exec::EntryPointOp>()) {
     const artifact::EntryPoint *signature =
         llvm::find_if(signatures, [&](const artifact::EntryPoint &s) {
@@ -150,7 +181,31 @@ mica::buildArtifact(ModuleOp module, ArrayRef<artifact::EntryPoint> signatures,
       outStep.target = target->second;
       outStep.codeSegment = codeSegment.lookup(step.getTarget());
       outStep.symbol = step.getKernel().str();
-      outStep.nodes = allNodes;
+      if (failed(stepNodes(step, allNodes, outStep.nodes)))
+        return fail("step " + Twine(out.steps.size()) + " of '" +
+                    entry.getName() + "': " + kStepNodesAttr +
+                    " is not a list of node-table indices");
+      for (Attribute ref : step.getSegments()) {
+        auto found = segmentIndex.find(cast<FlatSymbolRefAttr>(ref).getValue());
+        if (found == segmentIndex.end())
+          return fail("step of '" + entry.getName() + "' reads segment " +
+                      cast<FlatSymbolRefAttr>(ref).getValue() +
+                      ", which is not an exec.segment");
+        if (art.segments[found->second].kind != artifact::SegmentKind::Streamed)
+          continue;
+        if (outStep.streamed >= 0)
+          return fail("step of '" + entry.getName() +
+                      "' reads two streamed segments");
+        outStep.streamed = static_cast<int32_t>(found->second);
+      }
+      // A node belongs to the first step that lists it, in the first entry
+      // point that lists it (hooks and profiles report it there).
+      for (uint32_t node : outStep.nodes)
+        if (!placed[node]) {
+          placed[node] = true;
+          art.nodes[node].step = out.steps.size();
+          art.nodes[node].entryPoint = art.entryPoints.size();
+        }
       out.steps.push_back(std::move(outStep));
     }
     art.entryPoints.push_back(std::move(out));
@@ -159,6 +214,8 @@ mica::buildArtifact(ModuleOp module, ArrayRef<artifact::EntryPoint> signatures,
     return fail("the module has no exec.entry_point");
   if (art.entryPoints.size() > 1)
     art.requiredFeatures.push_back(MICA_FEATURE_ENTRY_POINTS);
+  if (anyStreamed)
+    art.requiredFeatures.push_back(MICA_FEATURE_STREAMED_WEIGHTS);
   if (auto features =
           module->getAttrOfType<ArrayAttr>(exec::kRequiredFeaturesAttr))
     for (Attribute feature : features)

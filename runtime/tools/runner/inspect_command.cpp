@@ -3,8 +3,10 @@
 //   mica inspect MODEL.mica [--json]
 //
 // Describes an artifact of any target without loading its code
-// (mica_model_load_metadata): format, producer, target, hash, segments,
-// entry points with their signatures, plans and memory plans, nodes with
+// (mica_model_load_metadata): format, producer, target, hashes, the resident
+// prefix of a --memory-budget build, segments, entry points with their
+// signatures, plans (with each step's streamed segment) and memory plans,
+// nodes with
 // their precision (from the compile report's quantization section), the
 // width groups of a --sortable-width build and the compile report. The contract
 // is in docs/cli.md.
@@ -14,7 +16,9 @@
 #include "runtime/tools/runner/runner.h"
 #include "runtime/tools/runner/tensor_file.h"
 
+#include "mica/artifact_format.h"
 #include "mica/runtime.h"
+#include "runtime/schema/mica_artifact_generated.h"
 
 #include <algorithm>
 #include <cinttypes>
@@ -32,8 +36,10 @@ const char kHelp[] =
     "usage: mica inspect MODEL.mica [--json]\n"
     "\n"
     "Describes a compiled model of any target without running it: format\n"
-    "version, producer, target, content hash, segments, entry points with\n"
-    "their signatures, execution plans and memory plans, the nodes with\n"
+    "version, producer, target, content hash, the resident prefix of a\n"
+    "--memory-budget model, segments (constants, code, streamed), entry\n"
+    "points with their signatures, execution plans (each step's streamed\n"
+    "segment) and memory plans, the nodes with\n"
     "their precision (int8, or float and why) for a quantised model, the\n"
     "width groups of a --sortable-width model (index, node, op, channels,\n"
     "round) and the compile report.\n"
@@ -49,6 +55,50 @@ const char kHelp[] =
 struct ModelHandle {
   mica_model *model = nullptr;
   ~ModelHandle() { mica_model_free(model); }
+};
+
+/// What inspect reads from the file itself, past the runtime's queries: the
+/// header's resident prefix and each step's streamed segment. Only used once
+/// mica_model_load_metadata has validated the same bytes.
+class ArtifactFile {
+public:
+  explicit ArtifactFile(const void *data)
+      : bytes(static_cast<const uint8_t *>(data)),
+        metadata(mica::fb::GetModel(bytes + MICA_ARTIFACT_HEADER_SIZE)) {}
+
+  /// 0 for an artifact without streamed segments (and any before 1.4).
+  uint64_t residentSize() const {
+    return readLE64(offsetof(mica_artifact_header, resident_size));
+  }
+  uint64_t residentHash() const {
+    return readLE64(offsetof(mica_artifact_header, resident_hash));
+  }
+  /// Step.streamed: the streamed segment the step reads, or -1.
+  int32_t stepStreamed(uint32_t entry, uint32_t step) const {
+    const auto *entries = metadata->entry_points();
+    if (!entries || entry >= entries->size())
+      return -1;
+    const auto *steps = entries->Get(entry)->steps();
+    return steps && step < steps->size() ? steps->Get(step)->streamed() : -1;
+  }
+  /// Segment.alignment.
+  uint32_t segmentAlignment(uint32_t index) const {
+    const auto *segments = metadata->segments();
+    return segments && index < segments->size()
+               ? segments->Get(index)->alignment()
+               : 0;
+  }
+
+private:
+  uint64_t readLE64(size_t offset) const {
+    uint64_t value = 0;
+    for (int i = 7; i >= 0; --i)
+      value = (value << 8) | bytes[offset + i];
+    return value;
+  }
+
+  const uint8_t *bytes;
+  const mica::fb::Model *metadata;
 };
 
 std::vector<std::string> splitFeatures(const char *text) {
@@ -285,7 +335,10 @@ void printPrecisionText(const mica_model *model,
 }
 
 const char *segmentKind(int32_t kind) {
-  return kind == 0 ? "constants" : kind == 1 ? "code" : "unknown";
+  return kind == 0   ? "constants"
+         : kind == 1 ? "code"
+         : kind == 2 ? "streamed"
+                     : "unknown";
 }
 
 const char *segmentEncoding(uint32_t encoding) {
@@ -346,7 +399,8 @@ void printWidthGroupsText(const mica_model *model) {
   }
 }
 
-void printText(const std::string &path, const mica_model *model) {
+void printText(const std::string &path, const mica_model *model,
+               const ArtifactFile &file) {
   mica_model_summary s;
   mica_model_get_summary(model, &s);
   std::printf("file: %s (%" PRIu64 " bytes)\n", path.c_str(), s.file_size);
@@ -357,6 +411,11 @@ void printText(const std::string &path, const mica_model *model) {
               str(s.target_cpu).c_str(),
               *str(s.target_features).c_str() ? s.target_features : "none");
   std::printf("content hash: 0x%016" PRIx64 "\n", s.content_hash);
+  if (file.residentSize() != 0)
+    std::printf("resident: %" PRIu64 " bytes (%s), hash 0x%016" PRIx64
+                "; streamed after\n",
+                file.residentSize(), formatBytes(file.residentSize()).c_str(),
+                file.residentHash());
   std::string required;
   for (uint32_t i = 0; i < mica_model_num_required_features(model); ++i)
     required += std::string(required.empty() ? "" : ", ") +
@@ -377,6 +436,8 @@ void printText(const std::string &path, const mica_model *model) {
                   formatBytes(seg.decoded_size).c_str());
     if (seg.kind == 1)
       std::printf(" target %d", seg.target);
+    if (seg.kind == 2)
+      std::printf(" align %u", file.segmentAlignment(i));
     std::printf("\n");
   }
   uint32_t entries = mica_model_num_entry_points(model);
@@ -397,9 +458,13 @@ void printText(const std::string &path, const mica_model *model) {
     }
     uint32_t steps = mica_model_num_steps(model, e);
     std::printf("    plan: %u step%s\n", steps, steps == 1 ? "" : "s");
-    for (uint32_t i = 0; i < steps; ++i)
-      std::printf("      %u %s\n", i,
+    for (uint32_t i = 0; i < steps; ++i) {
+      std::printf("      %u %s", i,
                   str(mica_model_step_symbol(model, e, i)).c_str());
+      if (file.stepStreamed(e, i) >= 0)
+        std::printf(" streams #%d", file.stepStreamed(e, i));
+      std::printf("\n");
+    }
     size_t arena = mica_model_arena_size(model, e);
     size_t all = mica_model_intermediates_size(model, e);
     std::printf("    memory: arena %s, intermediates %s without reuse "
@@ -450,7 +515,8 @@ void writeTensorJson(JsonWriter &json, const mica_tensor_info &info) {
   json.endObject();
 }
 
-void printJson(const std::string &path, const mica_model *model) {
+void printJson(const std::string &path, const mica_model *model,
+               const ArtifactFile &file) {
   mica_model_summary s;
   mica_model_get_summary(model, &s);
   JsonWriter json;
@@ -484,6 +550,13 @@ void printJson(const std::string &path, const mica_model *model) {
   std::snprintf(hash, sizeof(hash), "%016" PRIx64, s.content_hash);
   json.key("content_hash"); // a string: JSON numbers lose 64-bit precision
   json.value(hash);
+  // The prefix a streaming runtime maps: 0 (and hash "0000...") without
+  // streamed segments.
+  json.key("resident_size");
+  json.value(file.residentSize());
+  std::snprintf(hash, sizeof(hash), "%016" PRIx64, file.residentHash());
+  json.key("resident_hash");
+  json.value(hash);
   json.key("required_features");
   json.beginArray();
   for (uint32_t i = 0; i < mica_model_num_required_features(model); ++i)
@@ -504,6 +577,10 @@ void printJson(const std::string &path, const mica_model *model) {
     json.value(seg.offset);
     json.key("size");
     json.value(seg.size);
+    if (seg.kind == 2) { // others keep the keys of format 1.1
+      json.key("alignment");
+      json.value(file.segmentAlignment(i));
+    }
     if (seg.encoding != 0) { // raw segments keep the keys of format 1.1
       json.key("encoding");
       json.value(segmentEncoding(seg.encoding));
@@ -539,6 +616,12 @@ void printJson(const std::string &path, const mica_model *model) {
     json.beginArray();
     for (uint32_t i = 0; i < mica_model_num_steps(model, e); ++i)
       json.value(mica_model_step_symbol(model, e, i));
+    json.endArray();
+    // Parallel to "steps": the streamed segment each step reads, or -1.
+    json.key("step_streamed");
+    json.beginArray();
+    for (uint32_t i = 0; i < mica_model_num_steps(model, e); ++i)
+      json.value((int64_t)file.stepStreamed(e, i));
     json.endArray();
     size_t arena = mica_model_arena_size(model, e);
     size_t all = mica_model_intermediates_size(model, e);
@@ -654,9 +737,10 @@ extern "C" int mica_runner_inspect_main(int argc, char **argv) {
   if (mica_model_load_metadata(file.data(), file.size(), &handle.model, message,
                                sizeof(message)) != MICA_OK)
     return fail(kCommand, kError, path + ": " + message);
+  ArtifactFile artifact(file.data());
   if (json)
-    printJson(path, handle.model);
+    printJson(path, handle.model, artifact);
   else
-    printText(path, handle.model);
+    printText(path, handle.model, artifact);
   return kOk;
 }
