@@ -8,6 +8,7 @@
  * mica_kernel_ctx the context owns. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mica/channel_width.h"
 
@@ -30,6 +31,11 @@ struct mica_context {
   int64_t **output_dims; /* kctx.output_dims, into output_dim_storage */
   int64_t *output_dim_storage;
   int64_t *active_counts; /* kctx.active_counts, per width group */
+  /* Streaming models only (model->stream): the context's own segment table
+   * (kctx.segments; a step's streamed segment is set around its kernel)
+   * and its loader. */
+  const void **segments;
+  void *stream_state;
 };
 
 namespace {
@@ -57,9 +63,10 @@ uint32_t totalRank(const mica_tensor_info *infos, uint32_t n) {
 
 /* Lays out the block (measuring when c->base is NULL). */
 void layOut(mica_context *ctx, const mica_entry *entry, uint32_t groups,
-            Carver *c) {
+            uint32_t segments, Carver *c) {
   const uint32_t ni = entry->num_inputs, no = entry->num_outputs;
   c->take(sizeof(mica_context), 64);
+  auto **segs = (const void **)c->take(segments * sizeof(void *), 8);
   auto *counts = (int64_t *)c->take(groups * sizeof(int64_t), 8);
   void **inputs = (void **)c->take(ni * sizeof(void *), 8);
   auto **inputDims = (const int64_t **)c->take(ni * sizeof(void *), 8);
@@ -77,6 +84,7 @@ void layOut(mica_context *ctx, const mica_entry *entry, uint32_t groups,
   }
   if (!ctx)
     return;
+  ctx->segments = segs;
   ctx->active_counts = counts;
   ctx->inputs = inputs;
   ctx->input_dims = inputDims;
@@ -100,6 +108,12 @@ void layOut(mica_context *ctx, const mica_entry *entry, uint32_t groups,
   }
 }
 
+uint64_t nowNs() {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 bool checkOutputShapes(const mica_context *ctx, uint32_t *badOutput,
                        uint32_t *badDim) {
   for (uint32_t i = 0; i < ctx->entry->num_outputs; ++i) {
@@ -118,6 +132,48 @@ bool checkOutputShapes(const mica_context *ctx, uint32_t *badOutput,
 }
 
 } // namespace
+
+/* One step: its streamed segment acquired around the kernel (streaming
+ * models), a STEP event when on_stream is set. */
+static mica_status runStep(mica_context *context, uint32_t s,
+                           const mica_msg *msg) {
+  const mica_entry *e = context->entry;
+  const mica_hooks *hooks = &context->hook_state.hooks;
+  const int32_t j = e->step_streamed[s];
+  const bool streamed = j >= 0 && context->stream_state;
+  const mica_stream_ops *ops = context->model->stream;
+  if (streamed) {
+    mica_status st = ops->acquire(context->stream_state, s, (uint32_t)j, hooks,
+                                  &context->segments[j], msg);
+    if (st != MICA_OK)
+      return st;
+  }
+  const uint64_t begin = hooks->on_stream ? nowNs() : 0;
+  const int32_t rc = e->kernels[s](&context->kctx);
+  if (hooks->on_stream) {
+    mica_stream_event event = {MICA_STREAM_STEP, s, -1, 0, 0, begin, nowNs()};
+    hooks->on_stream(hooks->user, &event);
+  }
+  if (streamed) {
+    ops->release(context->stream_state);
+    context->segments[j] = NULL;
+  }
+  if (rc != 0)
+    return mica_failf(msg, MICA_ERROR_KERNEL,
+                      "entry '%s' step %u (kernel '%s') failed with status "
+                      "%d",
+                      e->name, s, e->step_symbols[s], rc);
+  const int32_t node = context->hook_state.failed_node;
+  if (node != -2) {
+    const char *name = mica_model_node_name(context->model, (uint32_t)node);
+    return mica_failf(msg, MICA_ERROR_MODEL_PATH,
+                      "entry '%s': these inputs take the model down a path "
+                      "that cannot run with its compiled shapes (node '%s'; "
+                      "a branch whose shapes contradict each other)",
+                      e->name, name ? name : "?");
+  }
+  return MICA_OK;
+}
 
 extern "C" {
 
@@ -181,7 +237,8 @@ mica_status mica_context_create(const mica_model *model, uint32_t entry,
 
   Carver measure = {nullptr, 0, false};
   const uint32_t groups = model->num_width_groups;
-  layOut(nullptr, e, groups, &measure);
+  const uint32_t segments = model->stream ? model->num_segments : 0;
+  layOut(nullptr, e, groups, segments, &measure);
   if (measure.overflow)
     return mica_failf(&msg, MICA_ERROR_OUT_OF_MEMORY,
                       "entry '%s': the outputs' total size overflows", e->name);
@@ -194,7 +251,7 @@ mica_status mica_context_create(const mica_model *model, uint32_t entry,
   memset(block, 0, measure.at);
   mica_context *ctx = static_cast<mica_context *>(block);
   Carver carve = {static_cast<char *>(block), 0, false};
-  layOut(ctx, e, groups, &carve);
+  layOut(ctx, e, groups, segments, &carve);
 
   ctx->model = model;
   mica_context_set_active_counts(ctx, nullptr, groups, nullptr, 0); // all
@@ -220,6 +277,15 @@ mica_status mica_context_create(const mica_model *model, uint32_t entry,
   if (ctx->num_threads > 1)
     ctx->hook_state.pool = mica_thread_pool_create(ctx->num_threads);
   ctx->kctx.segments = model->segment_bases;
+  if (model->stream) {
+    memcpy(ctx->segments, model->segment_bases, segments * sizeof(void *));
+    ctx->kctx.segments = ctx->segments;
+    mica_status st = model->stream->attach(model, e, &ctx->stream_state, &msg);
+    if (st != MICA_OK) {
+      mica_context_free(ctx);
+      return st;
+    }
+  }
   ctx->kctx.arena = ctx->arena;
   ctx->kctx.inputs = ctx->inputs;
   ctx->kctx.input_dims = ctx->input_dims;
@@ -234,6 +300,8 @@ mica_status mica_context_create(const mica_model *model, uint32_t entry,
 void mica_context_free(mica_context *context) {
   if (!context)
     return;
+  if (context->stream_state)
+    context->model->stream->detach(context->stream_state);
   mica_thread_pool_free(context->hook_state.pool);
   if (context->owns_arena)
     free(context->arena);
@@ -355,22 +423,14 @@ mica_status mica_context_run(mica_context *context, char *error,
                         "input %u '%s' is not bound (mica_context_set_input)",
                         i, e->inputs[i].name);
   context->hook_state.failed_node = -2;
-  for (uint32_t s = 0; s < e->num_steps; ++s) {
-    const int32_t rc = e->kernels[s](&context->kctx);
-    if (rc != 0)
-      return mica_failf(&msg, MICA_ERROR_KERNEL,
-                        "entry '%s' step %u (kernel '%s') failed with status "
-                        "%d",
-                        e->name, s, e->step_symbols[s], rc);
-    const int32_t node = context->hook_state.failed_node;
-    if (node != -2) {
-      const char *name = mica_model_node_name(context->model, (uint32_t)node);
-      return mica_failf(&msg, MICA_ERROR_MODEL_PATH,
-                        "entry '%s': these inputs take the model down a path "
-                        "that cannot run with its compiled shapes (node '%s'; "
-                        "a branch whose shapes contradict each other)",
-                        e->name, name ? name : "?");
-    }
+  mica_status st = MICA_OK;
+  for (uint32_t s = 0; s < e->num_steps && st == MICA_OK; ++s)
+    st = runStep(context, s, &msg);
+  if (st != MICA_OK) {
+    // Rewind the loader: the next run starts again from step 0.
+    if (context->stream_state)
+      context->model->stream->reset(context->stream_state);
+    return st;
   }
   uint32_t output = 0, dim = 0;
   if (!checkOutputShapes(context, &output, &dim))

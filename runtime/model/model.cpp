@@ -78,11 +78,14 @@ mica_status buildEntries(mica_model *model, const mica_msg *msg) {
       return st;
     entry->num_steps = length(ep->steps());
     entry->step_symbols = allocArray<const char *>(entry->num_steps);
-    if (!entry->step_symbols)
+    entry->step_streamed = allocArray<int32_t>(entry->num_steps);
+    if (!entry->step_symbols || !entry->step_streamed)
       return mica_failf(msg, MICA_ERROR_OUT_OF_MEMORY,
                         "out of memory for %u steps", entry->num_steps);
-    for (uint32_t s = 0; s < entry->num_steps; ++s)
+    for (uint32_t s = 0; s < entry->num_steps; ++s) {
       entry->step_symbols[s] = str(ep->steps()->Get(s)->symbol());
+      entry->step_streamed[s] = ep->steps()->Get(s)->streamed();
+    }
   }
   model->node_names = allocArray<const char *>(model->num_nodes);
   model->node_op_types = allocArray<const char *>(model->num_nodes);
@@ -120,8 +123,10 @@ mica_status joinTargetFeatures(mica_model *model, const mica_msg *msg) {
 }
 
 /* Raw constants are used in place; encoded ones get their base when
- * decodeSegments runs. */
-mica_status buildSegments(mica_model *model, const mica_msg *msg) {
+ * decodeSegments runs. Streamed ones are constants when mapped (memory
+ * mode), else NULL: a context's loader supplies them. */
+mica_status buildSegments(mica_model *model, size_t mapped,
+                          const mica_msg *msg) {
   const fb::Model *meta = model->view.meta;
   model->segment_bases = allocArray<const void *>(model->num_segments);
   model->decoded_segments = allocArray<void *>(model->num_segments);
@@ -131,8 +136,9 @@ mica_status buildSegments(mica_model *model, const mica_msg *msg) {
                       "out of memory for %u segments", model->num_segments);
   for (uint32_t i = 0; i < model->num_segments; ++i) {
     const fb::Segment *seg = meta->segments()->Get(i);
-    if (seg->kind() == fb::SegmentKind::Constants &&
-        seg->encoding() == fb::SegmentEncoding::Raw)
+    if (seg->kind() != fb::SegmentKind::Code &&
+        seg->encoding() == fb::SegmentEncoding::Raw &&
+        seg->offset() + seg->size() <= mapped)
       model->segment_bases[i] = model->view.data + seg->offset();
   }
   return MICA_OK;
@@ -296,8 +302,9 @@ mica_status mica_model_load_with(const void *data, size_t size,
     return mica_failf(msg, MICA_ERROR_INVALID_ARGUMENT, "kernels is NULL");
 
   mica_artifact_view view;
-  mica_status st =
-      mica_validate_artifact(data, size, request->skip_hashes, &view, msg);
+  const size_t mapped = request->mapped ? request->mapped : size;
+  mica_status st = mica_validate_artifact(data, size, mapped,
+                                          request->skip_hashes, &view, msg);
   if (st != MICA_OK)
     return st;
 
@@ -313,7 +320,7 @@ mica_status mica_model_load_with(const void *data, size_t size,
   model->num_nodes = length(meta->nodes());
   model->num_width_groups = length(meta->width_groups());
 
-  st = buildSegments(model, msg);
+  st = buildSegments(model, mapped, msg);
   if (st == MICA_OK)
     st = buildEntries(model, msg);
   if (st == MICA_OK)
@@ -419,6 +426,7 @@ void mica_model_free(mica_model *model) {
     free(model->entries[e].inputs);
     free(model->entries[e].outputs);
     free(model->entries[e].step_symbols);
+    free(model->entries[e].step_streamed);
     free(model->entries[e].kernels);
   }
   free(model->entries);
@@ -430,6 +438,8 @@ void mica_model_free(mica_model *model) {
   free(model->node_names);
   free(model->node_op_types);
   free(model->target_features);
+  if (model->stream)
+    model->stream->model_free(model->stream_model);
   if (model->mapping)
     munmap(model->mapping, model->mapping_size);
   free(model);

@@ -60,6 +60,7 @@ typedef struct mica_artifact_view {
   size_t size;
   uint32_t format_major, format_minor;
   uint64_t content_hash;
+  uint64_t resident_size; /* the header's: 0, or where streamed bytes start */
   const mica_fb_model *meta;
 } mica_artifact_view;
 
@@ -67,8 +68,11 @@ typedef struct mica_artifact_view {
  * size, content hash, flatbuffer verifier, segments (bounds, alignment,
  * order, hashes), every index, every TensorSpec, the width groups. With
  * `skip_hashes` the content and segment hashes are not checked (fuzzing seam
- * only). */
-mica_status mica_validate_artifact(const void *data, size_t size,
+ * only). `size` is the file's; `mapped` < `size` (0 = all) says that only
+ * the resident prefix is readable at `data` (a streaming load): it must be
+ * the header's resident_size, the resident hash replaces the content hash
+ * and the streamed segments' hashes are left to their first read. */
+mica_status mica_validate_artifact(const void *data, size_t size, size_t mapped,
                                    int skip_hashes, mica_artifact_view *out,
                                    const mica_msg *msg);
 
@@ -112,6 +116,10 @@ typedef struct mica_load_request {
   mica_cpu_probe probe;
   void *probe_user;
   int skip_hashes;
+  /* Bytes readable at `data` when fewer than `size` (0 = all): a streaming
+   * load (runtime/stream) maps only the resident prefix; the streamed
+   * segments' bases are then NULL until a stream library supplies them. */
+  size_t mapped;
 } mica_load_request;
 
 mica_status mica_model_load_with(const void *data, size_t size,
@@ -125,9 +133,28 @@ typedef struct mica_entry {
   mica_tensor_info *inputs;  /* num_inputs, pointing into the metadata */
   mica_tensor_info *outputs; /* num_outputs */
   const char **step_symbols; /* num_steps */
+  int32_t *step_streamed;    /* num_steps: Step.streamed (-1: none) */
   mica_kernel_fn *kernels;   /* num_steps; NULL for metadata-only models */
   size_t arena_size, arena_alignment, intermediates_size;
 } mica_entry;
+
+/* How a context gets streamed segments (runtime/stream): a const table the
+ * stream library sets on a model it loaded (no global state). Called on the
+ * run thread; `state` is what attach made for one context. */
+typedef struct mica_stream_ops {
+  /* At mica_context_create: the context's loader (thread, buffers). */
+  mica_status (*attach)(const mica_model *model, const mica_entry *entry,
+                        void **out_state, const mica_msg *msg);
+  void (*detach)(void *state); /* mica_context_free: joins the thread */
+  /* Before step `step`: the bytes of streamed segment `segment`, read and
+   * checked; a failure fails the run before the kernel runs. */
+  mica_status (*acquire)(void *state, uint32_t step, uint32_t segment,
+                         const mica_hooks *hooks, const void **out_base,
+                         const mica_msg *msg);
+  void (*release)(void *state); /* after the step: the buffer may refill */
+  void (*reset)(void *state);   /* after a failed run: rewind to step 0 */
+  void (*model_free)(void *stream_model); /* mica_model_free */
+} mica_stream_ops;
 
 struct mica_model {
   mica_artifact_view view;
@@ -144,6 +171,10 @@ struct mica_model {
   mica_entry *entries;
   const char **node_names, **node_op_types;
   char *target_features; /* target 0's features joined with ',' */
+  /* Set by the stream library on a streaming load, else NULL: contexts
+   * then get their own segment table and a loader (context.cpp). */
+  const mica_stream_ops *stream;
+  void *stream_model;
 };
 
 /* A context's worker threads (thread_pool.cpp); NULL for one thread. */

@@ -72,25 +72,43 @@ mica_status checkHeader(const uint8_t *bytes, size_t size,
                       "metadata size %u does not fit the %u bytes after the "
                       "header",
                       metaSize, size - MICA_ARTIFACT_HEADER_SIZE);
+  // Since minor 4: the prefix a streaming load maps (0: the whole file).
+  const uint64_t resident =
+      le64(bytes + offsetof(mica_artifact_header, resident_size));
+  if (resident &&
+      (resident < MICA_ARTIFACT_HEADER_SIZE + metaSize || resident > size))
+    return mica_failf(msg, MICA_ERROR_MALFORMED,
+                      "resident size %u is outside [%u, %u] (header and "
+                      "metadata, file size)",
+                      resident, MICA_ARTIFACT_HEADER_SIZE + metaSize, size);
   out->format_major = major;
   out->format_minor = minor;
   out->content_hash =
       le64(bytes + offsetof(mica_artifact_header, content_hash));
+  out->resident_size = resident;
   return MICA_OK;
 }
 
+/* The content hash over the whole file, or with `resident` (a streaming
+ * load: only the resident prefix is mapped) the resident hash over
+ * [0, resident); the hash fields it covers count as zero. */
 mica_status checkContentHash(const uint8_t *bytes, size_t size,
-                             uint64_t expected, const mica_msg *msg) {
-  const size_t at = offsetof(mica_artifact_header, content_hash);
-  static const uint8_t kZero[8] = {0};
-  uint64_t hash = mica_fnv1a64(bytes, at, MICA_FNV_OFFSET_BASIS);
-  hash = mica_fnv1a64(kZero, 8, hash);
-  hash = mica_fnv1a64(bytes + at + 8, size - at - 8, hash);
+                             uint64_t resident, const mica_msg *msg) {
+  const size_t at = resident ? offsetof(mica_artifact_header, resident_hash)
+                             : offsetof(mica_artifact_header, content_hash);
+  uint8_t header[MICA_ARTIFACT_HEADER_SIZE];
+  memcpy(header, bytes, sizeof(header));
+  memset(header + offsetof(mica_artifact_header, content_hash), 0, 8);
+  memset(header + at, 0, 8);
+  const uint64_t expected = le64(bytes + at);
+  uint64_t hash = mica_fnv1a64(header, sizeof(header), MICA_FNV_OFFSET_BASIS);
+  hash = mica_fnv1a64(bytes + sizeof(header),
+                      (resident ? resident : size) - sizeof(header), hash);
   if (hash != expected)
     return mica_failf(msg, MICA_ERROR_MALFORMED,
-                      "content hash mismatch: the header says %x, the bytes "
+                      "%s hash mismatch: the header says %x, the bytes "
                       "hash to %x (corrupt artifact)",
-                      expected, hash);
+                      resident ? "resident" : "content", expected, hash);
   return MICA_OK;
 }
 
@@ -141,42 +159,59 @@ mica_status checkSegmentEncoding(const uint8_t *data, const fb::Segment *seg,
   return mica_check_zero_bitmap(data, seg->size(), seg->decoded_size(), i, msg);
 }
 
-mica_status checkSegments(const uint8_t *bytes, size_t size, uint64_t metaEnd,
+/* Segments follow the metadata in table order, except Streamed ones (since
+ * minor 4), which follow resident_size in table order: every other segment
+ * ends by it. A Streamed segment's hash is checked here only when its bytes
+ * are mapped (`mapped`); a streaming load checks it on its first read. */
+mica_status checkSegments(const uint8_t *bytes, size_t size, size_t mapped,
+                          uint64_t metaEnd, uint64_t resident,
                           const fb::Model *meta, int skipHashes,
                           const mica_msg *msg) {
   const uint32_t n = length(meta->segments());
   const uint32_t numTargets = length(meta->targets());
-  uint64_t previousEnd = metaEnd;
+  uint64_t previousEnd = metaEnd, streamedEnd = resident;
   for (uint32_t i = 0; i < n; ++i) {
     const fb::Segment *seg = meta->segments()->Get(i);
     const uint64_t offset = seg->offset(), segSize = seg->size();
     const uint64_t align = seg->alignment();
-    if (!isPowerOfTwo(align) || align > 4096)
+    const bool streamed = seg->kind() == fb::SegmentKind::Streamed;
+    if (streamed && (!resident || seg->encoding() != fb::SegmentEncoding::Raw ||
+                     !requiresFeature(meta, MICA_FEATURE_STREAMED_WEIGHTS)))
+      return mica_failf(msg, MICA_ERROR_MALFORMED,
+                        "streamed segment %u needs the feature '%s', raw "
+                        "encoding and a resident size (%u)",
+                        i, MICA_FEATURE_STREAMED_WEIGHTS, resident);
+    if (!isPowerOfTwo(align) || align > (streamed ? 65536u : 4096u))
       return mica_failf(msg, MICA_ERROR_MALFORMED,
                         "segment %u: alignment %u is not a power of two up "
-                        "to 4096",
-                        i, align);
+                        "to %u",
+                        i, align, streamed ? 65536 : 4096);
     if (offset % MICA_ARTIFACT_ALIGNMENT || offset % align)
       return mica_failf(
           msg, MICA_ERROR_MALFORMED,
           "segment %u: offset %u is not %u-byte aligned", i, offset,
           align > MICA_ARTIFACT_ALIGNMENT ? align : MICA_ARTIFACT_ALIGNMENT);
-    if (((uintptr_t)bytes + offset) % align)
+    // A streamed segment's base is a buffer, or (memory mode) 64-aligned.
+    if (!streamed && ((uintptr_t)bytes + offset) % align)
       return mica_failf(msg, MICA_ERROR_INVALID_ARGUMENT,
                         "segment %u needs %u-byte alignment but the "
                         "artifact's data is at address %x",
                         i, align, (uintptr_t)bytes);
-    if (offset < previousEnd)
+    uint64_t *end = streamed ? &streamedEnd : &previousEnd;
+    if (offset < *end)
       return mica_failf(msg, MICA_ERROR_MALFORMED,
                         "segment %u at offset %u overlaps the bytes before "
                         "it (they end at %u): segments must follow the "
-                        "metadata in file order",
-                        i, offset, previousEnd);
-    if (offset > size || segSize > size - offset)
+                        "metadata in file order%s",
+                        i, offset, *end,
+                        streamed ? ", streamed ones the resident size" : "");
+    const uint64_t limit = resident && !streamed ? resident : size;
+    if (offset > limit || segSize > limit - offset)
       return mica_failf(msg, MICA_ERROR_MALFORMED,
                         "segment %u [%u, %u + %u) runs past the end of the "
-                        "%u-byte artifact",
-                        i, offset, offset, segSize, size);
+                        "%u bytes %s",
+                        i, offset, offset, segSize, limit,
+                        limit == size ? "of the artifact" : "resident");
     const int32_t target = seg->target();
     if (seg->kind() == fb::SegmentKind::Code) {
       if (target < 0 || (uint32_t)target >= numTargets)
@@ -190,7 +225,7 @@ mica_status checkSegments(const uint8_t *bytes, size_t size, uint64_t metaEnd,
                         "(must be -1)",
                         i, target);
     }
-    if (!skipHashes) {
+    if (!skipHashes && offset + segSize <= mapped) {
       const uint64_t hash =
           mica_fnv1a64(bytes + offset, segSize, MICA_FNV_OFFSET_BASIS);
       if (hash != seg->hash())
@@ -202,7 +237,7 @@ mica_status checkSegments(const uint8_t *bytes, size_t size, uint64_t metaEnd,
     mica_status st = checkSegmentEncoding(bytes + offset, seg, i, meta, msg);
     if (st != MICA_OK)
       return st;
-    previousEnd = offset + segSize;
+    *end = offset + segSize;
   }
   return MICA_OK;
 }
@@ -310,6 +345,14 @@ mica_status checkSteps(const fb::Model *meta, const fb::EntryPoint *ep,
                           "for target %u",
                           entry, s, symbol, code, step->target());
     }
+    const int32_t streamed = step->streamed();
+    if (streamed != -1 && ((uint32_t)streamed >= numSegments ||
+                           meta->segments()->Get((uint32_t)streamed)->kind() !=
+                               fb::SegmentKind::Streamed))
+      return mica_failf(msg, MICA_ERROR_MALFORMED,
+                        "entry '%s' step %u '%s': streamed segment %d is not "
+                        "a streamed segment (%u segments)",
+                        entry, s, symbol, streamed, numSegments);
     for (uint32_t k = 0; k < length(step->nodes()); ++k)
       if (step->nodes()->Get(k) >= numNodes)
         return mica_failf(msg, MICA_ERROR_MALFORMED,
@@ -324,7 +367,8 @@ mica_status checkSteps(const fb::Model *meta, const fb::EntryPoint *ep,
  * artifact_format.h) that this runtime implements. */
 const char *const kSupportedFeatures[] = {
     MICA_FEATURE_ENTRY_POINTS, MICA_FEATURE_MODEL_PATH_ERRORS,
-    MICA_FEATURE_ENCODED_CONSTANTS, MICA_FEATURE_SORTABLE_WIDTH};
+    MICA_FEATURE_ENCODED_CONSTANTS, MICA_FEATURE_SORTABLE_WIDTH,
+    MICA_FEATURE_STREAMED_WEIGHTS};
 
 mica_status checkRequiredFeatures(const fb::Model *meta, const mica_msg *msg) {
   for (uint32_t i = 0; i < length(meta->required_features()); ++i) {
@@ -423,16 +467,24 @@ size_t mica_spec_max_bytes(int32_t dtype, const int64_t *max_shape,
   return bytes;
 }
 
-mica_status mica_validate_artifact(const void *data, size_t size,
+mica_status mica_validate_artifact(const void *data, size_t size, size_t mapped,
                                    int skip_hashes, mica_artifact_view *out,
                                    const mica_msg *msg) {
   const uint8_t *bytes = static_cast<const uint8_t *>(data);
   memset(out, 0, sizeof(*out));
+  if (mapped < MICA_ARTIFACT_HEADER_SIZE)
+    mapped = size;
   mica_status st = checkHeader(bytes, size, out, msg);
   if (st != MICA_OK)
     return st;
+  // Only the resident prefix mapped: it must be exactly what is mapped.
+  const uint64_t resident = mapped < size ? out->resident_size : 0;
+  if (mapped < size && resident != mapped)
+    return mica_failf(msg, MICA_ERROR_INVALID_ARGUMENT,
+                      "%u of %u bytes mapped, but the resident size is %u",
+                      mapped, size, out->resident_size);
   if (!skip_hashes) {
-    st = checkContentHash(bytes, size, out->content_hash, msg);
+    st = checkContentHash(bytes, size, resident, msg);
     if (st != MICA_OK)
       return st;
   }
@@ -458,8 +510,9 @@ mica_status mica_validate_artifact(const void *data, size_t size,
   if (st == MICA_OK)
     st = checkTargets(meta, msg);
   if (st == MICA_OK)
-    st = checkSegments(bytes, size, MICA_ARTIFACT_HEADER_SIZE + metaSize, meta,
-                       skip_hashes, msg);
+    st =
+        checkSegments(bytes, size, mapped, MICA_ARTIFACT_HEADER_SIZE + metaSize,
+                      out->resident_size, meta, skip_hashes, msg);
   if (st == MICA_OK)
     st = checkEntryPoints(meta, msg);
   if (st == MICA_OK)
