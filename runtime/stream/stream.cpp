@@ -13,8 +13,9 @@
  * its first read under the model (one bit per segment); no kernel runs on
  * bytes that failed it. A failed read or check fails the run at that step;
  * the core then calls reset, which waits out a read in flight and rewinds,
- * so the next run retries. Without a thread (pthread_create failed) the
- * run reads each block itself: the same results, no overlap.
+ * so the next run retries; a read the thread made ahead that failed is
+ * made again by the run before it fails. Without a thread (pthread_create
+ * failed) the run reads each block itself: the same results, no overlap.
  *
  * Buffer states: FREE (holds `segment`'s bytes when segment >= 0),
  * LOADING (assigned to need `need`, being read), READY / FAILED (need
@@ -287,14 +288,23 @@ mica_status acquire(void *state, uint32_t step, uint32_t segment,
       wait.begin_ns = nowNs();
     pthread_cond_wait(&l->changed, &l->mutex);
   }
+  if (b->status != MICA_OK && l->has_thread) {
+    // Read again before failing the run: the loader may have read ahead
+    // before the file was restored (a failed run's reset rewinds it).
+    b->status = readNeed(l, b, n);
+    if (b->status == MICA_OK)
+      b->segment = (int32_t)segment;
+  }
   const mica_stream_event load = b->load;
   const mica_status st = b->status;
   if (st == MICA_OK) {
     b->state = kInUse;
     l->next_use++;
     *out_base = b->data;
-  } else {
-    mica_failf(msg, st, "%s", b->message);
+  } else if (msg && msg->buf && msg->size) {
+    // Copied whole: mica_fail caps a %s argument at 128 characters.
+    strncpy(msg->buf, b->message, msg->size - 1);
+    msg->buf[msg->size - 1] = '\0';
   }
   pthread_mutex_unlock(&l->mutex);
   if (hooks->on_stream) {

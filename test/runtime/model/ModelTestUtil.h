@@ -29,6 +29,8 @@ int32_t mica_test_scale(const mica_kernel_ctx *ctx);
 int32_t mica_test_fail(const mica_kernel_ctx *ctx);
 int32_t mica_test_bad_shape(const mica_kernel_ctx *ctx);
 int32_t mica_test_counts(const mica_kernel_ctx *ctx);
+int32_t mica_test_chain_first(const mica_kernel_ctx *ctx);
+int32_t mica_test_chain(const mica_kernel_ctx *ctx);
 }
 
 namespace mica::test {
@@ -155,12 +157,90 @@ inline artifact::Artifact makeEncodedAffine(const AffineOptions &options = {}) {
   return a;
 }
 
+// Entry "chain" (Inputs/kernels.c) of `blocks` steps: y = x + bias +
+// w_1 + ... + w_blocks. Segment 0 (the bias) is resident, segments
+// 1..blocks (w_k = {k, 2k, 3k, 4k}, padded to `padding` bytes) are Streamed
+// with step k - 1 reading segment k, the code segment comes last.
+inline constexpr float kChainBias[4] = {0.5f, -1.0f, 0.25f, 2.0f};
+inline artifact::Artifact makeChain(uint32_t blocks, size_t padding = 20000) {
+  using namespace artifact;
+  Artifact a = makeAffine();
+  a.requiredFeatures = {MICA_FEATURE_STREAMED_WEIGHTS};
+  Segment bias;
+  bias.bytes =
+      floatBytes({kChainBias[0], kChainBias[1], kChainBias[2], kChainBias[3]});
+  Segment code = a.segments.back();
+  a.segments = {bias};
+  EntryPoint chain = a.entryPoints[0];
+  chain.name = "chain";
+  chain.outputs.resize(1);
+  chain.steps.clear();
+  a.nodes.clear();
+  for (uint32_t k = 1; k <= blocks; ++k) {
+    Segment w;
+    w.kind = SegmentKind::Streamed;
+    const float f = static_cast<float>(k);
+    w.bytes = floatBytes({f, 2 * f, 3 * f, 4 * f});
+    w.bytes.resize(padding > w.bytes.size() ? padding : w.bytes.size(),
+                   static_cast<uint8_t>(k));
+    a.segments.push_back(w);
+    Step step{0,
+              blocks + 1,
+              k == 1 ? "mica_test_chain_first" : "mica_test_chain",
+              {k - 1}};
+    step.streamed = static_cast<int32_t>(k);
+    chain.steps.push_back(step);
+    a.nodes.push_back({"add" + std::to_string(k), "Add", k - 1, 0});
+  }
+  a.segments.push_back(code);
+  chain.arenaSize = kMaxRows * 4 * sizeof(float) + sizeof(int64_t);
+  chain.intermediatesSize = chain.arenaSize;
+  a.entryPoints = {chain};
+  return a;
+}
+
+// y of "chain" for x.
+inline std::vector<float> chainExpected(const std::vector<float> &x,
+                                        uint32_t blocks) {
+  std::vector<float> y(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    float t = x[i] + kChainBias[i % 4];
+    for (uint32_t k = 1; k <= blocks; ++k)
+      t += static_cast<float>(k) * static_cast<float>(i % 4 + 1);
+    y[i] = t;
+  }
+  return y;
+}
+
+// Recomputes the resident hash (when there is a resident prefix), then the
+// content hash, as the writer does.
+inline void rehashAll(Bytes &file) {
+  const size_t residentAt = offsetof(mica_artifact_header, resident_hash);
+  const size_t contentAt = offsetof(mica_artifact_header, content_hash);
+  uint64_t resident = 0;
+  for (int i = 7; i >= 0; --i)
+    resident =
+        resident << 8 | file[offsetof(mica_artifact_header, resident_size) + i];
+  std::memset(file.data() + residentAt, 0, 8);
+  std::memset(file.data() + contentAt, 0, 8);
+  if (resident && resident <= file.size()) {
+    uint64_t hash = mica_fnv1a64(file.data(), resident, MICA_FNV_OFFSET_BASIS);
+    for (int i = 0; i < 8; ++i)
+      file[residentAt + i] = static_cast<uint8_t>(hash >> (8 * i));
+  }
+  uint64_t hash = mica_fnv1a64(file.data(), file.size(), MICA_FNV_OFFSET_BASIS);
+  for (int i = 0; i < 8; ++i)
+    file[contentAt + i] = static_cast<uint8_t>(hash >> (8 * i));
+}
+
 inline mica_linked_kernel kLinkedKernels[] = {
     {"mica_test_add", &mica_test_add},
     {"mica_test_scale", &mica_test_scale},
     {"mica_test_fail", &mica_test_fail},
     {"mica_test_bad_shape", &mica_test_bad_shape},
     {"mica_test_counts", &mica_test_counts},
+    {"mica_test_chain_first", &mica_test_chain_first},
+    {"mica_test_chain", &mica_test_chain},
 };
 
 // A 64-byte aligned copy of an artifact (what a mapped file gives).

@@ -68,3 +68,42 @@ int32_t mica_test_counts(const mica_kernel_ctx *ctx) {
     out[g] = ctx->active_counts ? ctx->active_counts[g] : -1;
   return 0;
 }
+
+/* Entry "chain" (test/runtime/stream/StreamTest.cpp): y = x + segment 0 +
+ * segments 1..N, one step per added segment (4 floats each, streamed), the
+ * running sum in the arena. Step 0 is mica_test_chain_first, the others
+ * mica_test_chain; each finds its segment from the step count kept in the
+ * arena after the sum, and fails with 7 when that segment is not there (a
+ * streaming runtime gives a step only its own streamed segment). */
+static int32_t chain_add(const mica_kernel_ctx *ctx, int64_t *k) {
+  const float *w = (const float *)ctx->segments[1 + *k];
+  if (!w)
+    return 7;
+  const int64_t n = ctx->input_dims[0][0];
+  float *t = (float *)ctx->arena;
+  float *y = (float *)ctx->outputs[0];
+  for (int64_t i = 0; i < n * 4; ++i) {
+    t[i] += w[i % 4];
+    y[i] = t[i];
+  }
+  ctx->output_dims[0][0] = n;
+  ctx->output_dims[0][1] = 4;
+  ++*k;
+  return 0;
+}
+
+int32_t mica_test_chain_first(const mica_kernel_ctx *ctx) {
+  const float *b = (const float *)ctx->segments[0];
+  const float *x = (const float *)ctx->inputs[0];
+  const int64_t n = ctx->input_dims[0][0];
+  float *t = (float *)ctx->arena;
+  int64_t *k = (int64_t *)(t + 32);
+  for (int64_t i = 0; i < n * 4; ++i)
+    t[i] = x[i] + b[i % 4];
+  *k = 0;
+  return chain_add(ctx, k);
+}
+
+int32_t mica_test_chain(const mica_kernel_ctx *ctx) {
+  return chain_add(ctx, (int64_t *)((float *)ctx->arena + 32));
+}
