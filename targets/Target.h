@@ -40,6 +40,9 @@ namespace mica {
 struct LoweringOptions {
   /// Prefix of exported symbols: entry point E's kernel is PREFIX_E.
   std::string symbolPrefix = "mica";
+  /// --memory-budget in bytes (0: none): weights beyond it stream during a
+  /// run (CPU targets; passes/partition).
+  int64_t memoryBudget = 0;
 #define MICA_OPTION(TYPE, FIELD, FLAG, DEFAULT, HELP) TYPE FIELD = DEFAULT;
 #include "passes/graph_opt/Options.def"
 #include "targets/cpu/Options.def"

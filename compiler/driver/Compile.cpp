@@ -83,6 +83,9 @@ constexpr StringLiteral kUnsupportedAttr = "mica.unsupported_model_feature";
 ErrorKind kindOfFailedPass(StringRef argument, ModuleOp module) {
   if (module->hasAttr(kUnsupportedAttr))
     return ErrorKind::Unsupported;
+  // A --memory-budget the model cannot meet: the user's number.
+  if (argument == "mica-partition-weights")
+    return ErrorKind::Usage;
   return argument.starts_with("mica-convert-") ? ErrorKind::Unsupported
                                                : ErrorKind::Internal;
 }
@@ -143,6 +146,14 @@ CompileResult mica::compile(MLIRContext &context,
   }
   if (failed(checkEntries(entries, result.error)))
     return fail();
+  // One resident set and one stream order per model (v1).
+  if (options.lowering.memoryBudget > 0 && entries.size() > 1) {
+    result.error = {ErrorKind::Usage,
+                    "--memory-budget handles one entry point; this build has " +
+                        std::to_string(entries.size()) +
+                        " (--entry or --keep-unmerged)"};
+    return fail();
+  }
   OwningOpRef<ModuleOp> program;
   std::vector<artifact::EntryPoint> signatures;
   int64_t flopsOriginal = 0;

@@ -9,6 +9,7 @@
 #include "dialects/onnx/IR/OnnxDialect.h"
 #include "passes/fusion/Passes.h"
 #include "passes/graph_opt/Passes.h"
+#include "passes/partition/Passes.h"
 #include "passes/prune/Passes.h"
 #include "passes/quantize/Passes.h"
 #include "passes/token_merge/Passes.h"
@@ -49,6 +50,7 @@ void mica::registerAllPasses() {
   mica::registerGraphToLinalgPasses();
   mica::registerFusionPasses();
   mica::registerGraphOptPasses();
+  mica::registerPartitionPasses();
   mica::registerPrunePasses();
   mica::registerQuantizePasses();
   mica::registerTokenMergePasses();

@@ -65,6 +65,7 @@ cpu::getKernelPipelineOptions(const TargetDescription &target,
   options.polynomialExp = lowering.polynomialExp;
   options.target = target.name;
   options.symbolPrefix = lowering.symbolPrefix;
+  options.memoryBudget = lowering.memoryBudget;
   return options;
 }
 

@@ -8,6 +8,7 @@
 #include "targets/cpu/Pipeline.h"
 
 #include "compiler/conversion/graph_to_linalg/Passes.h"
+#include "passes/partition/Passes.h"
 #include "targets/cpu/kernel/Passes.h"
 #include "targets/cpu/transforms/Passes.h"
 
@@ -66,6 +67,14 @@ void mica::cpu::buildKernelPipeline(OpPassManager &pm,
   bind.target = options.target;
   bind.prefix = options.symbolPrefix;
   pm.addPass(createBindKernelInterface(bind));
+  // Between binding and hooks: kernels, packing and the arena plan are
+  // final (the cut moves whole kernels and their constants, so results do
+  // not change), and the hooks then see each step's function.
+  if (options.memoryBudget > 0) {
+    PartitionWeightsOptions partition;
+    partition.budget = options.memoryBudget;
+    pm.addPass(createPartitionWeights(partition));
+  }
   pm.addPass(createInsertLayerHooks());
   pm.addPass(createCanonicalizerPass());
   // The kernels' parallel loops become tasks for the runtime's threads; it

@@ -45,6 +45,9 @@ struct KernelPipelineOptions {
   std::string target = "host";
   /// Prefix of the exported kernels: entry E's kernel is PREFIX_E.
   std::string symbolPrefix = "mica";
+  /// --memory-budget in bytes: cut the entry point into steps whose
+  /// weights stream (mica-partition-weights); 0 for none.
+  int64_t memoryBudget = 0;
 };
 
 /// graph dialect -> an LLVM-dialect module with one kernel per entry point

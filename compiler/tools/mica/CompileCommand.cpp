@@ -7,7 +7,8 @@
 //                [--report FILE.json] [--quantize w8a8 --calibration DIR
 //                [--calib-method minmax|percentile|mse]
 //                [--calib-percentile P] [--calib-samples N]
-//                [--keep-float NODE_OR_OP,...]] [lowering options] -o OUT
+//                [--keep-float NODE_OR_OP,...]] [--memory-budget SIZE]
+//                [lowering options] -o OUT
 //
 // A thin shell over mica::compile (compiler/driver/Compile.h).
 //===----------------------------------------------------------------------===//
@@ -242,6 +243,16 @@ cl::opt<bool> keepUnmerged(
              "merging, as NAME_unmerged (main_unmerged), sharing the "
              "weights; pick it with `mica run --entry`"),
     cl::sub(cli::compileCommand), cl::cat(cli::compileCategory));
+cl::opt<std::string> memoryBudgetFlag(
+    "memory-budget",
+    cl::desc("Run within SIZE bytes of weights, arena and outputs (suffix B, "
+             "KiB, MiB or GiB; a plain number is bytes): weights that do not "
+             "fit stay in the file and stream into two buffers during each "
+             "run, block by block, with the same results. Code is outside "
+             "the budget. One entry point only. The report's memory_budget "
+             "section gives the plan. docs/cli.md"),
+    cl::value_desc("size"), cl::sub(cli::compileCommand),
+    cl::cat(cli::compileCategory));
 // The lowering's options, declared once in their pass family's .def file.
 #define MICA_OPTION(TYPE, FIELD, FLAG, DEFAULT, HELP)                          \
   cl::opt<TYPE> FIELD##Flag(FLAG, cl::desc(HELP), cl::init(DEFAULT),           \
@@ -297,6 +308,36 @@ bool parseEntry(llvm::StringRef text, EntrySpec &out, std::string &error) {
     }
     out.inputShapes.push_back(std::move(shape));
   }
+  return true;
+}
+
+/// `SIZE` with an optional unit (B, KiB, MiB, GiB; K, M, G too), possibly
+/// fractional ("1.5MiB"); rounds down to whole bytes.
+bool parseByteSize(llvm::StringRef text, int64_t &out, std::string &error) {
+  llvm::StringRef number = text.trim();
+  size_t end = number.find_first_not_of("0123456789.");
+  llvm::StringRef unit = end == llvm::StringRef::npos
+                             ? llvm::StringRef()
+                             : number.substr(end).trim();
+  number = number.take_front(end);
+  double scale = 0;
+  if (unit.empty() || unit.equals_insensitive("b"))
+    scale = 1;
+  else if (unit.equals_insensitive("kib") || unit.equals_insensitive("k"))
+    scale = 1 << 10;
+  else if (unit.equals_insensitive("mib") || unit.equals_insensitive("m"))
+    scale = 1 << 20;
+  else if (unit.equals_insensitive("gib") || unit.equals_insensitive("g"))
+    scale = 1 << 30;
+  double value = 0;
+  if (!scale || number.empty() || number.getAsDouble(value) ||
+      !(value * scale >= 1) || value * scale > 9.0e18) {
+    error = "--memory-budget expects a positive size like 64MiB (units B, "
+            "KiB, MiB, GiB), got '" +
+            text.str() + "'";
+    return false;
+  }
+  out = static_cast<int64_t>(value * scale);
   return true;
 }
 
@@ -436,6 +477,13 @@ int mica::cli::runCompile() {
   if (options.prune.score == "data" && calibrationDir.empty()) {
     printError("--prune score=data needs calibration data: --calibration DIR");
     return kUsage;
+  }
+  if (memoryBudgetFlag.getNumOccurrences()) {
+    if (!parseByteSize(memoryBudgetFlag, options.lowering.memoryBudget,
+                       error)) {
+      printError(error);
+      return kUsage;
+    }
   }
   if (!tokenMerge.empty()) {
     if (!parseTokenMerge(tokenMerge, options.tokenMerge, error)) {

@@ -6,7 +6,9 @@
 // strides...); the exported kernel builds those from the mica_kernel_ctx:
 //
 //   ctx       -> %ctx itself
-//   segment 0 -> ctx->segments[0], size of exec.segment @constants
+//   segment 0 -> ctx->segments[k], size of the step's exec.segment, the
+//                k-th of the module's (@constants, or a block's streamed
+//                segment with --memory-budget)
 //   arena     -> ctx->arena, size of the exec.entry_point's arena
 //   input i   -> ctx->inputs[i], sizes static or ctx->input_dims[i][d],
 //                row-major strides
@@ -39,7 +41,7 @@ struct EmitKernelEntryPass
   }
 
   LogicalResult emit();
-  LogicalResult emit(mica::exec::EntryPointOp entry);
+  LogicalResult emit(mica::exec::EntryPointOp entry, mica::exec::StepOp step);
 };
 
 LogicalResult EmitKernelEntryPass::emit() {
@@ -53,27 +55,46 @@ LogicalResult EmitKernelEntryPass::emit() {
   for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
     if (!fn.isExternal())
       fn.setLinkage(LLVM::Linkage::Internal);
+  // One exported kernel per step (several for an entry point cut into
+  // blocks by --memory-budget), each calling its own bound function.
   for (exec::EntryPointOp entry : entries)
-    if (failed(emit(entry)))
-      return failure();
+    for (exec::StepOp step : entry.getStepOps())
+      if (failed(emit(entry, step)))
+        return failure();
   return success();
 }
 
-LogicalResult EmitKernelEntryPass::emit(exec::EntryPointOp entry) {
+LogicalResult EmitKernelEntryPass::emit(exec::EntryPointOp entry,
+                                        exec::StepOp step) {
   ModuleOp module = getOperation();
   MLIRContext *context = &getContext();
-  auto main = module.lookupSymbol<LLVM::LLVMFuncOp>(entry.getFunction());
-  auto steps = llvm::to_vector(entry.getStepOps());
-  if (!main || steps.size() != 1)
-    return entry.emitError("mica-emit-kernel-entry needs the lowered, bound "
-                           "function '")
-           << entry.getFunction() << "' and one step";
-  StringRef symbol = steps.front().getKernel();
+  FlatSymbolRefAttr bound = step.getBoundFunction();
+  auto main = module.lookupSymbol<LLVM::LLVMFuncOp>(bound.getAttr());
+  if (!main)
+    return step.emitError("mica-emit-kernel-entry needs the lowered, bound "
+                          "function '")
+           << bound.getValue() << "'";
+  StringRef symbol = step.getKernel();
   if (module.lookupSymbol(symbol))
-    return entry.emitError("symbol '") << symbol << "' already exists";
-  auto segment = module.lookupSymbol<exec::SegmentOp>(kConstantSegment);
+    return step.emitError("symbol '") << symbol << "' already exists";
+  // The function's segment argument is the step's one segment: kernels
+  // index the segment table, which lists the module's segments in order.
+  if (step.getSegments().size() != 1)
+    return step.emitError("mica-emit-kernel-entry needs one segment per "
+                          "step, got ")
+           << step.getSegments().size();
+  auto segmentRef = cast<SymbolRefAttr>(step.getSegments()[0]);
+  exec::SegmentOp segment;
+  int64_t segmentIndex = 0;
+  for (auto candidate : module.getOps<exec::SegmentOp>()) {
+    if (candidate.getSymName() == segmentRef.getRootReference()) {
+      segment = candidate;
+      break;
+    }
+    ++segmentIndex;
+  }
   if (!segment)
-    return entry.emitError("no exec.segment @") << kConstantSegment;
+    return step.emitError("no exec.segment ") << segmentRef;
   ArrayAttr inputShapes = entry.getInputShapes();
   SmallVector<int64_t> outputRanks;
   for (Attribute bound : entry.getOutputMaxShapes())
@@ -120,7 +141,7 @@ LogicalResult EmitKernelEntryPass::emit(exec::EntryPointOp entry) {
       llvm::append_range(args, sizes);
       llvm::append_range(args, strides);
     };
-    pushMemref(loadAt(segments, 0, ptr), {constant(segmentSize)});
+    pushMemref(loadAt(segments, segmentIndex, ptr), {constant(segmentSize)});
     pushMemref(arena, {constant(arenaSize)});
     for (auto [i, attr] : llvm::enumerate(inputShapes)) {
       ArrayRef<int64_t> shape = cast<DenseI64ArrayAttr>(attr).asArrayRef();
@@ -175,7 +196,7 @@ LogicalResult EmitKernelEntryPass::emit(exec::EntryPointOp entry) {
   for (auto thunk : llvm::to_vector(module.getOps<LLVM::LLVMFuncOp>())) {
     auto taskRef = thunk->getAttrOfType<FlatSymbolRefAttr>(kTaskAttr);
     auto entryRef = thunk->getAttrOfType<FlatSymbolRefAttr>(kTaskEntryAttr);
-    if (!taskRef || !thunk.isExternal() || entryRef != entry.getFunctionAttr())
+    if (!taskRef || !thunk.isExternal() || entryRef != bound)
       continue;
     auto task = module.lookupSymbol<LLVM::LLVMFuncOp>(taskRef.getAttr());
     if (!task)

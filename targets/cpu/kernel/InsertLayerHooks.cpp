@@ -86,17 +86,23 @@ struct InsertLayerHooksPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *context = &getContext();
+    // The bound function of every step (one per entry point, or one per
+    // block of a --memory-budget build).
     SmallVector<func::FuncOp> entries;
+    SmallVector<exec::StepOp> steps;
     for (auto entry : module.getOps<exec::EntryPointOp>()) {
-      auto func = module.lookupSymbol<func::FuncOp>(entry.getFunction());
-      if (!func || func.isExternal() || func.getNumArguments() == 0 ||
-          !isa<LLVM::LLVMPointerType>(func.getArgument(0).getType())) {
-        entry.emitError("mica-insert-layer-hooks needs the bound function '")
-            << entry.getFunction()
-            << "' (run mica-bind-kernel-interface first)";
-        return signalPassFailure();
+      for (exec::StepOp step : entry.getStepOps()) {
+        FlatSymbolRefAttr ref = step.getBoundFunction();
+        auto func = module.lookupSymbol<func::FuncOp>(ref.getAttr());
+        if (!func || func.isExternal() || func.getNumArguments() == 0 ||
+            !isa<LLVM::LLVMPointerType>(func.getArgument(0).getType())) {
+          entry.emitError("mica-insert-layer-hooks needs the bound function '")
+              << ref.getValue() << "' (run mica-bind-kernel-interface first)";
+          return signalPassFailure();
+        }
+        entries.push_back(func);
+        steps.push_back(step);
       }
-      entries.push_back(func);
     }
     if (entries.empty()) {
       module.emitError("mica-insert-layer-hooks found no exec.entry_point "
@@ -153,9 +159,14 @@ struct InsertLayerHooksPass
       module->setAttr(mica::exec::kRequiredFeaturesAttr,
                       b.getArrayAttr(features));
     }
-    for (func::FuncOp func : entries) {
-      insertHooks(func, names, opTypes, index);
+    for (auto [func, step] : llvm::zip(entries, steps)) {
+      SmallVector<int32_t> nodes = insertHooks(func, names, opTypes, index);
       lowerFails(func, names, opTypes, index);
+      // An entry point of several steps: the nodes each one reports, for
+      // the artifact's per-step node lists (PlanToArtifact).
+      auto entry = cast<exec::EntryPointOp>(step->getParentOp());
+      if (!llvm::hasSingleElement(entry.getStepOps()))
+        step->setAttr(kStepNodesAttr, b.getDenseI32ArrayAttr(nodes));
     }
     if (!tables.empty())
       tables[0].erase();
@@ -192,10 +203,13 @@ struct InsertLayerHooksPass
   }
 
   /// Brackets the code of each node of `func` with hook calls, extending the
-  /// node table with the nodes it names for the first time.
-  void insertHooks(func::FuncOp func, SmallVectorImpl<Attribute> &names,
-                   SmallVectorImpl<Attribute> &opTypes,
-                   llvm::StringMap<int32_t> &index) {
+  /// node table with the nodes it names for the first time; returns the
+  /// nodes it brackets, in order of first call.
+  SmallVector<int32_t> insertHooks(func::FuncOp func,
+                                   SmallVectorImpl<Attribute> &names,
+                                   SmallVectorImpl<Attribute> &opTypes,
+                                   llvm::StringMap<int32_t> &index) {
+    SmallVector<int32_t> reported;
     MLIRContext *context = &getContext();
     Builder b(context);
     Type ptr = LLVM::LLVMPointerType::get(context);
@@ -275,12 +289,15 @@ struct InsertLayerHooksPass
         if (current >= 0)
           call(&op, current, 1, written);
         current = it->second;
+        if (!llvm::is_contained(reported, current))
+          reported.push_back(current);
         written = Value();
         call(&op, current, 0, Value());
       }
       if (Value buffer = writtenBuffer(op))
         written = buffer;
     }
+    return reported;
   }
 };
 

@@ -59,6 +59,12 @@ constexpr llvm::StringLiteral kConstantSegment = "constants";
 constexpr llvm::StringLiteral kTaskAttr = "mica.task";
 constexpr llvm::StringLiteral kTaskEntryAttr = "mica.task_entry";
 
+/// Attribute of each exec.step of an entry point with several steps
+/// (--memory-budget), set by mica-insert-layer-hooks: the node-table
+/// indices its kernel reports through the layer hooks (DenseI32ArrayAttr),
+/// the artifact's Step.nodes.
+constexpr llvm::StringLiteral kStepNodesAttr = "mica.nodes";
+
 /// The runtime function generated code calls around each node.
 constexpr llvm::StringLiteral kLayerHookFn = "mica_kernel_layer_hook";
 /// The runtime function generated code calls with each node's result.

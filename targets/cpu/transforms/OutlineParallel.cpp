@@ -13,6 +13,7 @@
 #include "targets/cpu/transforms/Passes.h"
 
 #include "dialects/exec/IR/ExecDialect.h"
+#include "dialects/exec/IR/ExecUtils.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/SymbolTable.h"
@@ -30,26 +31,6 @@ namespace {
 
 constexpr llvm::StringLiteral kParallelForFn = "mica_kernel_parallel_for";
 
-/// Collects into `slice` the ops of `block` that compute `value` from the
-/// block's arguments, if all of them are free of side effects; false if
-/// `value` depends on anything else.
-bool collectSlice(Value value, Block &block,
-                  llvm::SetVector<Operation *> &slice) {
-  if (auto arg = dyn_cast<BlockArgument>(value))
-    return arg.getOwner() == &block;
-  Operation *def = value.getDefiningOp();
-  if (slice.contains(def))
-    return true;
-  if (def->getBlock() != &block || def->getNumRegions() != 0 ||
-      !isMemoryEffectFree(def))
-    return false;
-  for (Value operand : def->getOperands())
-    if (!collectSlice(operand, block, slice))
-      return false;
-  slice.insert(def);
-  return true;
-}
-
 struct CpuOutlineParallelPass
     : mica::impl::CpuOutlineParallelBase<CpuOutlineParallelPass> {
   using Base::Base;
@@ -57,12 +38,17 @@ struct CpuOutlineParallelPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
+    // Each step's function (several with --memory-budget), each task
+    // named after and rebuilt from the function of its step.
     for (auto entry : module.getOps<mica::exec::EntryPointOp>()) {
-      auto func = symbols.lookup<func::FuncOp>(entry.getFunction());
-      if (!func || func.isExternal() || func.getNumArguments() == 0 ||
-          !isa<LLVM::LLVMPointerType>(func.getArgument(0).getType()))
-        continue; // not a bound kernel: loops stay sequential
-      outline(func, symbols);
+      for (mica::exec::StepOp step : entry.getStepOps()) {
+        auto func =
+            symbols.lookup<func::FuncOp>(step.getBoundFunction().getValue());
+        if (!func || func.isExternal() || func.getNumArguments() == 0 ||
+            !isa<LLVM::LLVMPointerType>(func.getArgument(0).getType()))
+          continue; // not a bound kernel: loops stay sequential
+        outline(func, symbols);
+      }
     }
   }
 
@@ -83,8 +69,9 @@ struct CpuOutlineParallelPass
       llvm::SetVector<Value> used;
       getUsedValuesDefinedAbove(par.getRegion(), used);
       llvm::SetVector<Operation *> slice;
-      if (!llvm::all_of(used,
-                        [&](Value v) { return collectSlice(v, body, slice); }))
+      if (!llvm::all_of(used, [&](Value v) {
+            return mica::exec::collectPureSlice(v, body, slice);
+          }))
         continue;
       // Program order, so that every op follows its operands.
       SmallVector<Operation *> ordered(slice.begin(), slice.end());

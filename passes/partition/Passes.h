@@ -1,0 +1,29 @@
+//===- Passes.h - Partition passes ------------------------------*- C++ -*-===//
+#ifndef MICA_PASSES_PARTITION_PASSES_H
+#define MICA_PASSES_PARTITION_PASSES_H
+
+#include "dialects/exec/IR/ExecDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mica {
+
+/// Module attribute of a --memory-budget build (mica-partition-weights):
+/// the plan, for the compile report's `memory_budget` section. A
+/// dictionary: budget, arena, outputs, resident, buffer, streamed (bytes,
+/// i64), fits_resident (bool), and blocks, an array of {step, kernel,
+/// bytes, first_node, last_node} for the streamed steps.
+constexpr llvm::StringLiteral kMemoryBudgetAttr = "exec.memory_budget";
+
+#define GEN_PASS_DECL
+#include "passes/partition/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/partition/Passes.h.inc"
+
+} // namespace mica
+
+#endif // MICA_PASSES_PARTITION_PASSES_H
