@@ -3,6 +3,7 @@
 //   mica run MODEL.mica [--input [NAME=]FILE]... [--output-dir DIR]
 //            [--repeat N] [--warmup N] [--threads T] [--entry NAME]
 //            [--width W] [--poison-arena] [--profile] [--json]
+//            [--no-stream] [--trace FILE] [--drop-cache]
 //
 // Loads a compiled model, binds inputs from .npy / TensorProto files, runs it
 // (timing each mica_context_run) and writes or summarises the outputs. The
@@ -15,7 +16,9 @@
 #include "runtime/tools/runner/runner.h"
 #include "runtime/tools/runner/tensor_file.h"
 
+#include "mica/artifact_format.h"
 #include "mica/runtime.h"
+#include "mica/stream.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -25,7 +28,9 @@
 #include <cstring>
 #include <memory>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 using namespace mica::runner;
@@ -68,12 +73,32 @@ const char kHelp[] =
     "                       0xFF bytes (float NaN) before every run, so that\n"
     "                       a kernel reading data no kernel of this run wrote\n"
     "                       (e.g. inactive channels at --width < 1) shows.\n"
+    "  --no-stream          A model compiled with --memory-budget streams its\n"
+    "                       streamed weights from the file by default (a\n"
+    "                       loader thread reads each block into one of two\n"
+    "                       buffers while the previous block computes):\n"
+    "                       with --no-stream the whole file is mapped\n"
+    "                       instead (memory mode; the same outputs).\n"
+    "  --trace FILE         Write the streaming timeline of the timed runs\n"
+    "                       to FILE as Chrome trace JSON (chrome://tracing,\n"
+    "                       Perfetto; thread 1 compute: each step by kernel\n"
+    "                       and each stall waiting for weights; thread 2\n"
+    "                       I/O: each load with its bytes) and print a\n"
+    "                       summary: peak RSS and RSS before load, bytes\n"
+    "                       streamed, load and stall ms per run, overlap\n"
+    "                       (1 - stall/load).\n"
+    "  --drop-cache         Measurement aid: drop the model file from the\n"
+    "                       page cache (posix_fadvise DONTNEED) before each\n"
+    "                       timed run, for cold-start streaming numbers.\n"
     "  --profile            Time each ONNX node of the timed runs and print a\n"
     "                       table sorted by time (adds a little overhead).\n"
     "  --json               Print one JSON object on stdout: "
     "{\"schema_version\":\n"
     "                       1, \"outputs\": [{\"name\", \"file\", \"shape\",\n"
-    "                       \"dtype\"}], \"median_ms\", \"min_ms\", ...}.\n"
+    "                       \"dtype\"}], \"median_ms\", \"min_ms\", ...}; "
+    "with\n"
+    "                       streamed weights or --trace also \"stream\" (the\n"
+    "                       --trace summary).\n"
     "  --help               Show this help.\n"
     "\n"
     "Exit codes: 0 ok, 1 error (unreadable file, missing or mismatched input,\n"
@@ -89,6 +114,8 @@ struct RunOptions {
   double width = 1.0;
   std::string widthText; // as given; empty without --width
   bool profile = false, json = false, help = false, poisonArena = false;
+  bool noStream = false, dropCache = false;
+  std::string trace; // --trace FILE; empty without
 };
 
 // A width in (0, 1], written as a decimal number.
@@ -123,7 +150,8 @@ int parseOptions(int argc, char **argv, RunOptions &options) {
       continue;
     }
     const char *flag = nullptr;
-    for (const char *name : {"--profile", "--json", "--help", "--poison-arena"})
+    for (const char *name : {"--profile", "--json", "--help", "--poison-arena",
+                             "--no-stream", "--drop-cache"})
       if (args.is(name))
         flag = name;
     if (args.arg() == "-h") {
@@ -134,16 +162,18 @@ int parseOptions(int argc, char **argv, RunOptions &options) {
       if (args.hasInlineValue())
         return usage(std::string(flag) + " takes no value");
       std::string name = flag;
-      bool &target = name == "--profile" ? options.profile
-                     : name == "--json"  ? options.json
-                     : name == "--help"  ? options.help
-                                         : options.poisonArena;
+      bool &target = name == "--profile"      ? options.profile
+                     : name == "--json"       ? options.json
+                     : name == "--help"       ? options.help
+                     : name == "--no-stream"  ? options.noStream
+                     : name == "--drop-cache" ? options.dropCache
+                                              : options.poisonArena;
       target = true;
       continue;
     }
     const char *valued = nullptr;
     for (const char *name : {"--input", "--output-dir", "--repeat", "--warmup",
-                             "--threads", "--entry", "--width"})
+                             "--threads", "--entry", "--width", "--trace"})
       if (args.is(name))
         valued = name;
     if (!valued)
@@ -162,6 +192,10 @@ int parseOptions(int argc, char **argv, RunOptions &options) {
       options.haveOutputDir = true;
     } else if (name == "--entry") {
       options.entry = value;
+    } else if (name == "--trace") {
+      if (value.empty())
+        return usage("--trace needs a file");
+      options.trace = value;
     } else if (name == "--width") {
       if (!parseWidth(value, options.width))
         return usage("--width expects a number in (0, 1], got '" + value + "'");
@@ -318,14 +352,64 @@ int readInputs(const mica_model *model, uint32_t entry,
   return -1;
 }
 
-// Loads the model; an artifact for another architecture is handed to qemu
-// (no return). Returns -1 or an exit code.
-int loadModel(int argc, char **argv, const RunOptions &options,
+// The header's resident_size: nonzero when the artifact has streamed
+// segments (artifact_format.h); 0 when unreadable.
+uint64_t residentSize(const std::string &path) {
+  uint8_t header[MICA_ARTIFACT_HEADER_SIZE] = {0};
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  const bool ok = pread(fd, header, sizeof(header), 0) == sizeof(header);
+  close(fd);
+  uint64_t size = 0;
+  for (int i = 7; ok && i >= 0; --i)
+    size =
+        size << 8 | header[offsetof(mica_artifact_header, resident_size) + i];
+  return size;
+}
+
+// --drop-cache: the file's pages leave the page cache (clean ones).
+void dropCache(const std::string &path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  close(fd);
+}
+
+uint64_t nowNs() {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+// Both hooks at once: mica_hooks has one user pointer.
+struct RunHooks {
+  NodeProfiler *profiler; // --profile, else null
+  StreamTracer *tracer;   // streamed or --trace, else null
+  static void onNode(void *user, uint32_t node, int32_t phase) {
+    auto *self = static_cast<RunHooks *>(user);
+    if (self->profiler)
+      NodeProfiler::onNode(self->profiler, node, phase);
+  }
+  static void onStream(void *user, const mica_stream_event *event) {
+    StreamTracer::onStream(static_cast<RunHooks *>(user)->tracer, event);
+  }
+};
+
+// Loads the model (streamed unless --no-stream, when it has streamed
+// segments); an artifact for another architecture is handed to qemu (no
+// return). Returns -1 or an exit code.
+int loadModel(int argc, char **argv, const RunOptions &options, bool stream,
               std::unique_ptr<mica_model, ModelDeleter> &model) {
   char message[512] = "";
   mica_model *loaded = nullptr;
-  if (mica_model_load_file(options.model.c_str(), &loaded, message,
-                           sizeof(message)) == MICA_OK) {
+  const mica_status status =
+      stream ? mica_model_load_file_streamed(options.model.c_str(), &loaded,
+                                             message, sizeof(message))
+             : mica_model_load_file(options.model.c_str(), &loaded, message,
+                                    sizeof(message));
+  if (status == MICA_OK) {
     model.reset(loaded);
     return -1;
   }
@@ -364,7 +448,10 @@ extern "C" int mica_runner_run_main(int argc, char **argv) {
     return kOk;
   }
   std::unique_ptr<mica_model, ModelDeleter> model;
-  code = loadModel(argc, argv, options, model);
+  const bool stream = !options.noStream && residentSize(options.model) != 0;
+  const long rssBefore = peakRssKiB();
+  const uint64_t originNs = nowNs();
+  code = loadModel(argc, argv, options, stream, model);
   if (code >= 0)
     return code;
 
@@ -427,14 +514,23 @@ extern "C" int mica_runner_run_main(int argc, char **argv) {
   }
 
   NodeProfiler profiler(model.get());
+  StreamTracer tracer(model.get(), entry, originNs);
+  const bool traced = stream || !options.trace.empty();
+  RunHooks users = {options.profile ? &profiler : nullptr, &tracer};
   mica_hooks hooks = {}; // fields are only appended (runtime.h)
-  hooks.user = &profiler;
-  hooks.on_node = &NodeProfiler::onNode;
+  hooks.user = &users;
   if (options.profile)
+    hooks.on_node = &RunHooks::onNode;
+  if (traced)
+    hooks.on_stream = &RunHooks::onStream;
+  if (options.profile || traced)
     mica_context_set_hooks(context.get(), &hooks);
   std::vector<double> times;
   for (long i = 0; i < options.repeat; ++i) {
     poison(); // untimed
+    if (options.dropCache)
+      dropCache(options.model);
+    tracer.beginRun((uint32_t)i);
     double start = monotonicSeconds();
     mica_status status =
         mica_context_run(context.get(), message, sizeof(message));
@@ -443,7 +539,7 @@ extern "C" int mica_runner_run_main(int argc, char **argv) {
       return fail(kCommand, kError, options.model + ": " + message);
     times.push_back((end - start) * 1e3);
   }
-  if (options.profile)
+  if (options.profile || traced)
     mica_context_set_hooks(context.get(), nullptr);
 
   RunReport report;
@@ -463,6 +559,18 @@ extern "C" int mica_runner_run_main(int argc, char **argv) {
     return fail(kCommand, kError, error);
   if (options.profile)
     report.profile = profiler.rows((size_t)options.repeat);
+  if (traced) {
+    // Printed with --trace; in JSON whenever the model streams.
+    report.hasStream = options.json || !options.trace.empty();
+    report.stream.streamed = stream;
+    report.stream.rssBeforeKiB = rssBefore;
+    report.stream.peakRssKiB = peakRssKiB();
+    report.stream.firstRunMs = times.empty() ? 0 : times[0];
+    tracer.summarize(times.size(), report.stream);
+    if (!options.trace.empty() &&
+        !tracer.write(options.trace, report.stream, error))
+      return fail(kCommand, kError, error);
+  }
   if (options.json)
     printRunJson(report, options.profile);
   else

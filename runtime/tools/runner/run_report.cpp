@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 namespace mica::runner {
@@ -59,6 +60,139 @@ std::vector<ProfileRow> NodeProfiler::rows(size_t runs) const {
               return a.index < b.index;
             });
   return result;
+}
+
+void StreamTracer::onStream(void *user, const mica_stream_event *event) {
+  auto *self = static_cast<StreamTracer *>(user);
+  self->events.push_back({*event, self->current});
+}
+
+void StreamTracer::summarize(size_t runs, StreamSummary &summary) const {
+  double bytes = 0, loadNs = 0, stallNs = 0;
+  for (const Event &e : events) {
+    const double ns = (double)(e.event.end_ns - e.event.begin_ns);
+    if (e.event.kind == MICA_STREAM_LOAD) {
+      bytes += (double)e.event.bytes;
+      loadNs += ns;
+    } else if (e.event.kind == MICA_STREAM_WAIT) {
+      stallNs += ns;
+    }
+  }
+  const double n = runs ? (double)runs : 1;
+  summary.bytesPerRun = bytes / n;
+  summary.loadMsPerRun = loadNs / 1e6 / n;
+  summary.stallMsPerRun = stallNs / 1e6 / n;
+}
+
+namespace {
+void writeSummary(JsonWriter &json, const StreamSummary &s) {
+  json.beginObject();
+  json.key("streamed");
+  json.value(s.streamed);
+  json.key("rss_before_load_kib");
+  json.value((int64_t)s.rssBeforeKiB);
+  json.key("peak_rss_kib");
+  json.value((int64_t)s.peakRssKiB);
+  json.key("bytes_per_run");
+  json.value((uint64_t)std::llround(s.bytesPerRun));
+  json.key("load_ms_per_run");
+  json.value(s.loadMsPerRun);
+  json.key("stall_ms_per_run");
+  json.value(s.stallMsPerRun);
+  json.key("overlap");
+  json.value(s.overlap());
+  json.key("first_run_ms");
+  json.value(s.firstRunMs);
+  json.endObject();
+}
+} // namespace
+
+bool StreamTracer::write(const std::string &path, const StreamSummary &summary,
+                         std::string &error) const {
+  JsonWriter json;
+  json.beginObject();
+  json.key("traceEvents");
+  json.beginArray();
+  for (const char *name : {"compute", "I/O"}) {
+    json.beginObject();
+    json.key("name");
+    json.value("thread_name");
+    json.key("ph");
+    json.value("M");
+    json.key("pid");
+    json.value(1);
+    json.key("tid");
+    json.value(name[0] == 'c' ? 1 : 2);
+    json.key("args");
+    json.beginObject();
+    json.key("name");
+    json.value(name);
+    json.endObject();
+    json.endObject();
+  }
+  for (const Event &e : events) {
+    const mica_stream_event &ev = e.event;
+    const char *symbol = mica_model_step_symbol(model, entry, ev.step);
+    json.beginObject();
+    json.key("name");
+    json.value(ev.kind == MICA_STREAM_STEP ? std::string(symbol ? symbol : "")
+               : ev.kind == MICA_STREAM_WAIT
+                   ? std::string("stall")
+                   : "load segment " + std::to_string(ev.segment));
+    json.key("ph");
+    json.value("X");
+    json.key("pid");
+    json.value(1);
+    json.key("tid");
+    json.value(ev.kind == MICA_STREAM_LOAD ? 2 : 1);
+    json.key("ts"); // microseconds
+    json.value((double)(int64_t)(ev.begin_ns - originNs) / 1e3);
+    json.key("dur");
+    json.value((double)(ev.end_ns - ev.begin_ns) / 1e3);
+    json.key("args");
+    json.beginObject();
+    json.key("run");
+    json.value(e.run);
+    json.key("step");
+    json.value(ev.step);
+    if (ev.kind != MICA_STREAM_STEP) {
+      json.key("segment");
+      json.value(ev.segment);
+    }
+    if (ev.kind == MICA_STREAM_LOAD) {
+      json.key("bytes");
+      json.value(ev.bytes);
+      json.key("verified");
+      json.value(ev.verified != 0);
+    }
+    json.endObject();
+    json.endObject();
+  }
+  json.endArray();
+  json.key("displayTimeUnit");
+  json.value("ms");
+  json.key("otherData");
+  writeSummary(json, summary);
+  json.endObject();
+  FILE *file = std::fopen(path.c_str(), "w");
+  if (!file) {
+    error = "cannot write " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  const std::string &text = json.str();
+  const bool ok =
+      std::fwrite(text.data(), 1, text.size(), file) == text.size() &&
+      std::fputc('\n', file) != EOF;
+  if (std::fclose(file) != 0 || !ok) {
+    error = "cannot write " + path;
+    return false;
+  }
+  return true;
+}
+
+long peakRssKiB() {
+  struct rusage usage;
+  return getrusage(RUSAGE_SELF, &usage) == 0 ? usage.ru_maxrss : 0;
 }
 
 std::string sanitizeFileName(const std::string &name) {
@@ -294,6 +428,17 @@ void printRunText(const RunReport &report, bool profile) {
       std::printf(" %lld", (long long)count);
     std::printf(")\n");
   }
+  if (report.hasStream) {
+    const StreamSummary &st = report.stream;
+    std::printf("stream: %s, peak RSS %.1f MiB (%.1f MiB before load), "
+                "%.0f bytes streamed per run, load %s ms, stall %s ms per "
+                "run, overlap %.0f%%, first run %s ms\n",
+                st.streamed ? "streamed" : "all resident (memory mode)",
+                st.peakRssKiB / 1024.0, st.rssBeforeKiB / 1024.0,
+                st.bytesPerRun, formatMs(st.loadMsPerRun).c_str(),
+                formatMs(st.stallMsPerRun).c_str(), 100 * st.overlap(),
+                formatMs(st.firstRunMs).c_str());
+  }
   if (!profile)
     return;
   if (report.profile.empty()) {
@@ -356,6 +501,10 @@ void printRunJson(const RunReport &report, bool profile) {
   json.value(roundMs(median(report.timesMs)));
   json.key("min_ms");
   json.value(roundMs(minimum(report.timesMs)));
+  if (report.hasStream) {
+    json.key("stream");
+    writeSummary(json, report.stream);
+  }
   if (profile) {
     json.key("profile");
     json.beginArray();

@@ -33,6 +33,53 @@ private:
   std::vector<uint64_t> calls;
 };
 
+/// What a streamed run measured (mica_hooks.on_stream), averaged per run.
+struct StreamSummary {
+  bool streamed = false;    // loaded with mica_model_load_file_streamed
+  long rssBeforeKiB = 0;    // peak RSS before the model was loaded
+  long peakRssKiB = 0;      // peak RSS at the end
+  double bytesPerRun = 0;   // streamed bytes read
+  double loadMsPerRun = 0;  // time the loader spent reading and checking
+  double stallMsPerRun = 0; // time the run waited for a segment
+  double firstRunMs = 0;
+  /// 1 - stall / load: the share of reading hidden behind compute.
+  double overlap() const {
+    return loadMsPerRun > 0 ? 1 - stallMsPerRun / loadMsPerRun : 1;
+  }
+};
+
+/// Records the streaming timeline of the timed runs and writes it as a
+/// Chrome trace (chrome://tracing, Perfetto): tid 1 compute (each step,
+/// named by its kernel, and the stalls), tid 2 I/O (each load).
+class StreamTracer {
+public:
+  StreamTracer(const mica_model *model, uint32_t entry, uint64_t originNs)
+      : model(model), entry(entry), originNs(originNs) {}
+  /// The mica_hooks callback; `user` is the StreamTracer.
+  static void onStream(void *user, const mica_stream_event *event);
+  /// Events after this belong to timed run `run`.
+  void beginRun(uint32_t run) { current = run; }
+  /// Fills the per-run averages of `summary` over `runs` runs.
+  void summarize(size_t runs, StreamSummary &summary) const;
+  /// Writes the trace with `summary` as its otherData; false on error.
+  bool write(const std::string &path, const StreamSummary &summary,
+             std::string &error) const;
+
+private:
+  struct Event {
+    mica_stream_event event;
+    uint32_t run;
+  };
+  const mica_model *model;
+  uint32_t entry;
+  uint64_t originNs;
+  uint32_t current = 0;
+  std::vector<Event> events;
+};
+
+/// Peak resident set size of this process so far (getrusage), KiB.
+long peakRssKiB();
+
 struct OutputRecord {
   std::string name, file; // file: "" when not written
   int32_t dtype = 0;
@@ -48,6 +95,8 @@ struct RunReport {
   std::vector<double> timesMs;
   std::vector<OutputRecord> outputs;
   std::vector<ProfileRow> profile;
+  bool hasStream = false; // the "stream" summary is reported
+  StreamSummary stream;
 };
 
 /// `name` with every character outside [A-Za-z0-9._-] replaced by '_'
