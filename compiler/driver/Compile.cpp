@@ -437,6 +437,14 @@ CompileResult mica::compile(MLIRContext &context,
     compression["sparsity"] =
         sparsityJson(options.prune, *sparseLayers, decoded, stored);
   }
+  if (auto plan =
+          module->getAttrOfType<DictionaryAttr>(exec::kMemoryBudgetAttr)) {
+    int64_t codeBytes = 0;
+    for (const artifact::Segment &segment : result.artifact.segments)
+      if (segment.kind == artifact::SegmentKind::Code)
+        codeBytes += segment.bytes.size();
+    compression["memory_budget"] = memoryBudgetJson(plan, codeBytes);
+  }
   result.artifact.reportJson = reportJson(
       result.artifact, options, *description, flopsOriginal, flopsCompiled,
       quantization ? &*quantization : nullptr, &compression);

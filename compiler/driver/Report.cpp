@@ -63,6 +63,13 @@ std::string mica::reportJson(const artifact::Artifact &art,
                              {"symbol", e.steps.front().symbol},
                              {"inputs", specsJson(e.inputs)},
                              {"outputs", specsJson(e.outputs)}};
+    // An entry point cut into steps (--memory-budget): every kernel.
+    if (e.steps.size() > 1) {
+      llvm::json::Array steps;
+      for (const artifact::Step &step : e.steps)
+        steps.push_back(step.symbol);
+      entry["steps"] = std::move(steps);
+    }
     if (art.entryPoints.size() > 1)
       entry["memory"] = memoryJson(e);
     entries.push_back(std::move(entry));
@@ -295,4 +302,53 @@ llvm::json::Object mica::sharingJson(const BlockSharingRequest &request,
        llvm::json::Object{{"original", summary.constantsBefore},
                           {"shared", summary.constantsAfter}}},
       {"groups", std::move(groups)}};
+}
+
+llvm::json::Object mica::memoryBudgetJson(mlir::DictionaryAttr plan,
+                                          int64_t codeBytes) {
+  auto number = [&](llvm::StringRef key) -> int64_t {
+    auto attr = plan.getAs<mlir::IntegerAttr>(key);
+    return attr ? attr.getInt() : 0;
+  };
+  auto string = [&](mlir::Attribute attr) {
+    auto text = llvm::dyn_cast_or_null<mlir::StringAttr>(attr);
+    return text ? text.str() : std::string();
+  };
+  int64_t resident = number("resident"), buffer = number("buffer"),
+          arena = number("arena"), outputs = number("outputs");
+  auto fits = plan.getAs<mlir::BoolAttr>("fits_resident");
+  llvm::json::Object section{
+      {"budget", number("budget")},
+      {"arena", arena},
+      {"outputs", outputs},
+      {"resident", resident},
+      {"code_bytes", codeBytes},
+      {"code_note", "code is loaded whole and is outside the budget"},
+  };
+  if (fits && fits.getValue()) {
+    section["fits_resident"] = true;
+    section["predicted_peak"] = resident + arena + outputs;
+    return section;
+  }
+  llvm::json::Array blocks;
+  if (auto list = plan.getAs<mlir::ArrayAttr>("blocks"))
+    for (mlir::Attribute attr : list) {
+      auto block = llvm::cast<mlir::DictionaryAttr>(attr);
+      auto integer = [&](llvm::StringRef key) -> int64_t {
+        auto value = block.getAs<mlir::IntegerAttr>(key);
+        return value ? value.getInt() : 0;
+      };
+      blocks.push_back(
+          llvm::json::Object{{"step", integer("step")},
+                             {"kernel", string(block.get("kernel"))},
+                             {"bytes", integer("bytes")},
+                             {"first_node", string(block.get("first_node"))},
+                             {"last_node", string(block.get("last_node"))}});
+    }
+  section["fits_resident"] = false;
+  section["buffer"] = buffer;
+  section["streamed_per_run"] = number("streamed");
+  section["predicted_peak"] = resident + 2 * buffer + arena + outputs;
+  section["blocks"] = std::move(blocks);
+  return section;
 }

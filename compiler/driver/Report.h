@@ -46,6 +46,14 @@ llvm::json::Object sortableWidthJson(const SortableWidthRequest &request,
                                      const WidthSummary &summary);
 void addWidthGroupsJson(llvm::json::Object &section, mlir::ArrayAttr groups);
 
+/// The report's "memory_budget" section (--memory-budget) from the plan
+/// mica-partition-weights recorded (exec::kMemoryBudgetAttr): budget,
+/// arena, outputs, resident, buffer and streamed-per-run bytes, the
+/// predicted peak R + 2S + A + O, the code bytes (outside the budget) and
+/// the streamed blocks; or fits_resident.
+llvm::json::Object memoryBudgetJson(mlir::DictionaryAttr plan,
+                                    int64_t codeBytes);
+
 llvm::json::Object pruneJson(const PruneRequest &request,
                              const PruneSummary &summary);
 

@@ -190,7 +190,7 @@ LogicalResult PartitionWeightsPass::partition() {
   auto record = [&](int64_t resident, int64_t buffer, int64_t streamed,
                     ArrayRef<Attribute> blocks) {
     module->setAttr(
-        mica::kMemoryBudgetAttr,
+        exec::kMemoryBudgetAttr,
         b.getDictionaryAttr({
             b.getNamedAttr("budget", b.getI64IntegerAttr(budget)),
             b.getNamedAttr("arena", b.getI64IntegerAttr(arena)),

@@ -11,13 +11,6 @@
 
 namespace mica {
 
-/// Module attribute of a --memory-budget build (mica-partition-weights):
-/// the plan, for the compile report's `memory_budget` section. A
-/// dictionary: budget, arena, outputs, resident, buffer, streamed (bytes,
-/// i64), fits_resident (bool), and blocks, an array of {step, kernel,
-/// bytes, first_node, last_node} for the streamed steps.
-constexpr llvm::StringLiteral kMemoryBudgetAttr = "exec.memory_budget";
-
 #define GEN_PASS_DECL
 #include "passes/partition/Passes.h.inc"
 

@@ -28,6 +28,13 @@ constexpr llvm::StringLiteral kRequiredFeaturesAttr = "exec.required_features";
 /// reason: string), group g at position g, the index of its count in
 /// mica_kernel_ctx.active_counts; the artifact's Model.width_groups.
 constexpr llvm::StringLiteral kWidthGroupsAttr = "exec.width_groups";
+
+/// Module attribute of a --memory-budget build (mica-partition-weights):
+/// the plan, for the compile report's `memory_budget` section. A
+/// dictionary: budget, arena, outputs, resident, buffer, streamed (bytes,
+/// i64), fits_resident (bool), and blocks, an array of {step, kernel,
+/// bytes, first_node, last_node} for the streamed steps.
+constexpr llvm::StringLiteral kMemoryBudgetAttr = "exec.memory_budget";
 } // namespace mica::exec
 
 #define GET_OP_CLASSES

@@ -1,0 +1,25 @@
+module {
+  exec.segment @constants size 192 data dense_resource<loaded> : tensor<192xi8>
+  func.func @main(%ctx: !llvm.ptr, %seg: memref<?xi8>, %arena: memref<?xi8>, %in: memref<16xf32>, %out: memref<?xi8>, %dims: memref<1xi64>) {
+    %c0 = arith.constant 0 : index
+    %c64 = arith.constant 64 : index
+    %c128 = arith.constant 128 : index
+    %w0 = memref.view %seg[%c0][] : memref<?xi8> to memref<16xf32>
+    %w1 = memref.view %seg[%c64][] : memref<?xi8> to memref<16xf32>
+    %w2 = memref.view %seg[%c128][] : memref<?xi8> to memref<16xf32>
+    %a = memref.view %arena[%c0][] : memref<?xi8> to memref<16xf32>
+    %o = memref.view %out[%c0][] : memref<?xi8> to memref<16xf32>
+    linalg.add ins(%in, %w0 : memref<16xf32>, memref<16xf32>) outs(%a : memref<16xf32>)
+    %s = memref.load %a[%c0] : memref<16xf32>
+    linalg.add ins(%a, %w1 : memref<16xf32>, memref<16xf32>) outs(%a : memref<16xf32>)
+    linalg.fill ins(%s : f32) outs(%a : memref<16xf32>)
+    linalg.add ins(%a, %w2 : memref<16xf32>, memref<16xf32>) outs(%o : memref<16xf32>)
+    return
+  }
+  exec.entry_point "main" function @main arena 64 intermediates 64 attributes {input_shapes = [array<i64: 16>], input_max_shapes = [array<i64: 16>], output_max_shapes = [array<i64: 16>], output_elem_bytes = array<i64: 4>} {
+    exec.step target "host" kernel "mica_main" segments [@constants]
+  }
+}
+{-#
+  dialect_resources: { builtin: { loaded: "0x04000000000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9FA0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF" } }
+#-}
