@@ -111,8 +111,8 @@ LogicalResult StepOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   }
   // The streaming runtime makes one buffer available per step.
   if (streamed > 1)
-    return emitOpError("reads ") << streamed
-                                  << " streamed segments; at most one";
+    return emitOpError("reads ")
+           << streamed << " streamed segments; at most one";
   return success();
 }
 

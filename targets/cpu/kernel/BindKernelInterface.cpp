@@ -561,7 +561,8 @@ LogicalResult BindKernelInterfacePass::bind(func::FuncOp func,
   OpBuilder sb = OpBuilder::atBlockBegin(&entryPoint.getSteps().emplaceBlock());
   exec::StepOp::create(
       sb, loc, target, (prefix + "_" + func.getSymName()).str(),
-      /*function=*/FlatSymbolRefAttr(), b.getArrayAttr({FlatSymbolRefAttr::get(context, kConstantSegment)}));
+      /*function=*/FlatSymbolRefAttr(),
+      b.getArrayAttr({FlatSymbolRefAttr::get(context, kConstantSegment)}));
   return success();
 }
 
