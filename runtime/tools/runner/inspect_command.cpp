@@ -412,8 +412,8 @@ void printText(const std::string &path, const mica_model *model,
               *str(s.target_features).c_str() ? s.target_features : "none");
   std::printf("content hash: 0x%016" PRIx64 "\n", s.content_hash);
   if (file.residentSize() != 0)
-    std::printf("resident: %" PRIu64 " bytes (%s), hash 0x%016" PRIx64
-                "; streamed after\n",
+    std::printf("resident prefix: %" PRIu64 " bytes (%s), hash 0x%016" PRIx64
+                " (streamed segments after it)\n",
                 file.residentSize(), formatBytes(file.residentSize()).c_str(),
                 file.residentHash());
   std::string required;

@@ -4,8 +4,8 @@
 // Streamed segments after every other segment at 16 KiB aligned offsets,
 // the header's resident_size and resident_hash, content_hash over the whole
 // file, Step.streamed, determinism. Checked on the bytes and the flatbuffer
-// itself rather than by loading: the runtime's acceptance of streamed
-// artifacts is tested with the runtime (test/runtime/model).
+// itself; one case checks that the runtime's validation accepts the result
+// (streaming loads are tested with the runtime, test/runtime/stream).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/artifact/Artifact.h"
@@ -170,6 +170,11 @@ TEST(ArtifactWriterTest, HeaderHashesCoverPrefixAndFile) {
   EXPECT_EQ(readLE64(file, offsetof(mica_artifact_header, format_major)),
             uint64_t(MICA_ARTIFACT_FORMAT_MAJOR) |
                 uint64_t(MICA_ARTIFACT_FORMAT_MINOR) << 32);
+}
+
+// The runtime's load-time validation (whole file) accepts the layout.
+TEST(ArtifactWriterTest, RuntimeAcceptsStreamedLayout) {
+  EXPECT_EQ(validateArtifactBytes(serializeArtifact(makeStreamed())), "");
 }
 
 // Step.streamed and the required feature survive the flatbuffer.
