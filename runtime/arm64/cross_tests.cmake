@@ -68,6 +68,13 @@ if(MICA_MODEL_INPUTS_DIR AND EXISTS ${model_tests}/ModelTest.cpp)
     target_compile_definitions(${name} PRIVATE
       MICA_MODEL_INPUTS_DIR="${MICA_MODEL_INPUTS_DIR}")
   endforeach()
+  # Streamed weights (runtime/stream), on the same artifacts.
+  mica_add_arm64_unittest(StreamTest
+    SOURCES ${PROJECT_SOURCE_DIR}/test/runtime/stream/StreamTest.cpp
+            ${model_tests}/Inputs/kernels.c
+    LIBS mica_arm64_artifact mica_runtime_stream)
+  target_compile_definitions(StreamTest PRIVATE
+    MICA_MODEL_INPUTS_DIR="${MICA_MODEL_INPUTS_DIR}")
 endif()
 
 # The runner's file formats (the tool itself runs in test/runtime/arm64).

@@ -96,38 +96,39 @@ mica_status readNeed(const Loader *l, Buffer *b, uint64_t n) {
   const StreamModel *m = l->model;
   const uint32_t seg = need.segment;
   const uint64_t offset = m->offsets[seg], size = m->sizes[seg];
-  mica_msg msg = {b->message, sizeof(b->message)};
-  const char *entry = l->entry->name,
-             *kernel = l->entry->step_symbols[need.step];
   b->load = {MICA_STREAM_LOAD, need.step, (int32_t)seg, 0, size, nowNs(), 0};
-  for (uint64_t done = 0; done < size;) {
+  mica_status st = MICA_OK;
+  const char *why = nullptr;
+  for (uint64_t done = 0; done < size && !why;) {
     const ssize_t got =
         pread(m->fd, b->data + done, size - done, (off_t)(offset + done));
     if (got < 0 && errno == EINTR)
       continue;
-    if (got <= 0)
-      return mica_failf(&msg, MICA_ERROR_SYSTEM,
-                        "entry '%s' step %u (kernel '%s'): streamed segment "
-                        "%u [%u, +%u): %s after %u bytes%s",
-                        entry, need.step, kernel, seg, offset, size,
-                        got ? strerror(errno) : "the file ends", done,
-                        got ? "" : " (truncated after load?)");
-    done += (uint64_t)got;
+    if (got <= 0) {
+      st = MICA_ERROR_SYSTEM;
+      why = got ? strerror(errno)
+                : "the file ends before it (truncated after load?)";
+    }
+    done += got > 0 ? (uint64_t)got : 0;
   }
-  if (!__atomic_load_n(&m->verified[seg], __ATOMIC_RELAXED)) {
-    const uint64_t hash = mica_fnv1a64(b->data, size, MICA_FNV_OFFSET_BASIS);
-    if (hash != m->hashes[seg])
-      return mica_failf(&msg, MICA_ERROR_MALFORMED,
-                        "entry '%s' step %u (kernel '%s'): streamed segment "
-                        "%u [%u, +%u): hash mismatch (metadata says %x, "
-                        "bytes hash to %x)",
-                        entry, need.step, kernel, seg, offset, size,
-                        m->hashes[seg], hash);
-    __atomic_store_n(&m->verified[seg], 1, __ATOMIC_RELAXED);
-    b->load.verified = 1;
+  if (!why && !__atomic_load_n(&m->verified[seg], __ATOMIC_RELAXED)) {
+    if (mica_fnv1a64(b->data, size, MICA_FNV_OFFSET_BASIS) != m->hashes[seg]) {
+      st = MICA_ERROR_MALFORMED;
+      why = "hash mismatch (the file changed after load?)";
+    } else {
+      __atomic_store_n(&m->verified[seg], 1, __ATOMIC_RELAXED);
+      b->load.verified = 1;
+    }
   }
   b->load.end_ns = nowNs();
-  return MICA_OK;
+  mica_msg msg = {b->message, sizeof(b->message)};
+  if (why)
+    mica_failf(&msg, st,
+               "entry '%s' step %u (kernel '%s'): streamed segment %u [%u, "
+               "+%u): %s",
+               l->entry->name, need.step, l->entry->step_symbols[need.step],
+               seg, offset, size, why);
+  return st;
 }
 
 /* The buffer for the next need, or NULL to wait: the one holding its
@@ -265,13 +266,6 @@ mica_status acquire(void *state, uint32_t step, uint32_t segment,
   Loader *l = static_cast<Loader *>(state);
   pthread_mutex_lock(&l->mutex);
   const uint64_t n = l->next_use;
-  const Need need = l->needs[n % l->num_needs];
-  if (need.step != step || need.segment != segment) {
-    pthread_mutex_unlock(&l->mutex);
-    return mica_failf(msg, MICA_ERROR_INVALID_ARGUMENT,
-                      "entry '%s' step %u: the loader expected step %u",
-                      l->entry->name, step, need.step);
-  }
   if (!l->has_thread)
     loadNext(l, false); // the previous step released its buffer
   mica_stream_event wait = {

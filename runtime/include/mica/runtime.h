@@ -17,7 +17,9 @@
  *   mica_context_create with num_threads = T > 1 starts T - 1 of them (the
  *   thread calling mica_context_run is the T-th), which run the parallel
  *   loops of that context's runs (spinning briefly between loops, then
- *   sleeping) and are joined by mica_context_free.
+ *   sleeping) and are joined by mica_context_free. A context of a model
+ *   loaded with mica_model_load_file_streamed (mica/stream.h) also owns a
+ *   loader thread, started at create and joined by mica_context_free.
  *
  * Memory
  * - mica_model_load borrows `data`: it must stay valid and unchanged until
@@ -25,6 +27,8 @@
  *   encoded constants segments, which are decoded once at load into memory
  *   the model owns).
  *   mica_model_load_file maps the file read-only and owns the mapping.
+ *   mica_model_load_file_streamed maps only the resident prefix; each
+ *   context then allocates, at create, two buffers for streamed weights.
  * - mica_context_create allocates the arena (unless the caller supplies one)
  *   and the output buffers, sized for the signature's max_shape. After that,
  *   mica_context_set_input / mica_context_run / mica_context_output never
@@ -309,7 +313,6 @@ typedef struct mica_hooks {
      blocked for it. */
   void (*on_stream)(void *user, const mica_stream_event *event);
 } mica_hooks;
-
 
 void mica_context_set_hooks(mica_context *context, const mica_hooks *hooks);
 

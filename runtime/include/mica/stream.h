@@ -10,7 +10,8 @@
  * loader thread and two buffers the size of the largest streamed segment,
  * and before a step that reads a streamed segment the run waits until the
  * loader has read it into a buffer (the next one is read while the step
- * computes). A segment's hash is checked on its first read into a context.
+ * computes). A segment's hash is checked on its first read under the model
+ * (once per model, on the buffer the kernels read).
  *
  * Why pread into owned buffers rather than mmap + madvise: the process's
  * resident memory is exactly the buffers (a mapped file's pages and their
@@ -33,7 +34,9 @@ extern "C" {
 #endif
 
 /* Like mica_model_load_file; artifacts without streamed segments load as
- * with mica_model_load_file. */
+ * with mica_model_load_file. The file stays open while the model lives.
+ * The code segments' pages of the mapped prefix are dropped (MADV_DONTNEED)
+ * once the code is loaded: only the resident set shrinks. */
 mica_status mica_model_load_file_streamed(const char *path,
                                           mica_model **out_model, char *error,
                                           size_t error_size);

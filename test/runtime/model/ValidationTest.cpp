@@ -345,3 +345,165 @@ TEST(ModelValidationTest, RequiredFeatures) {
   ASSERT_EQ(plain.status, MICA_OK) << plain.error;
   EXPECT_EQ(mica_model_num_required_features(plain.model.get()), 0u);
 }
+
+// Streamed weights (format 1.4): the "chain" artifact, segments 1 and 2
+// streamed after the code (ModelTestUtil.h), edited so that exactly one
+// check fails; both hashes are recomputed.
+namespace {
+
+Bytes chainPatched(const std::function<void(Artifact &)> &edit,
+                   const std::function<void(Bytes &)> &patch = nullptr) {
+  Artifact a = makeChain(2);
+  if (edit)
+    edit(a);
+  Bytes file = serializeArtifact(a);
+  if (patch) {
+    patch(file);
+    rehashAll(file);
+  }
+  return file;
+}
+
+uint64_t headerResident(const Bytes &f) {
+  mica_artifact_header header;
+  std::memcpy(&header, f.data(), sizeof(header));
+  return header.resident_size;
+}
+
+// Loads as a streaming load does: only [0, mapped) is given (mapped 0:
+// the header's resident size); the file's size is still the whole file's.
+Loaded loadPrefix(const Bytes &file, size_t mapped = 0) {
+  if (!mapped)
+    mapped = headerResident(file);
+  Loaded out;
+  out.bytes = std::make_unique<Aligned>(
+      Bytes(file.begin(), file.begin() + (ptrdiff_t)mapped));
+  char error[512] = {0};
+  mica_msg msg = {error, sizeof(error)};
+  mica_load_request request = {};
+  request.mode = MICA_LOAD_METADATA;
+  request.mapped = mapped;
+  mica_model *model = nullptr;
+  out.status = mica_model_load_with(out.bytes->data(), file.size(), &request,
+                                    &model, &msg);
+  out.model.reset(model);
+  out.error = error;
+  return out;
+}
+
+void expectPrefixRefused(const Bytes &file, mica_status status,
+                         const std::string &message, size_t mapped = 0) {
+  Loaded m = loadPrefix(file, mapped);
+  EXPECT_EQ(m.status, status) << mica_status_name(m.status) << ": " << m.error;
+  EXPECT_NE(m.error.find(message), std::string::npos)
+      << "expected \"" << message << "\" in \"" << m.error << "\"";
+}
+
+fb::Segment *mutableSegment(Bytes &f, uint32_t i) {
+  return mutableMeta(f)->mutable_segments()->GetMutableObject(i);
+}
+
+} // namespace
+
+TEST(ModelValidationTest, StreamedLoads) {
+  const Bytes good = chainPatched(nullptr);
+  ASSERT_EQ(headerResident(good) % MICA_ARTIFACT_STREAM_ALIGNMENT, 0u);
+  // Memory mode: every segment resident and checked.
+  Loaded whole = load(good, Mode::Linked);
+  ASSERT_EQ(whole.status, MICA_OK) << whole.error;
+  EXPECT_NE(whole.model->segment_bases[1], nullptr);
+  // The prefix only: streamed bases are left to a loader.
+  Loaded prefix = loadPrefix(good);
+  ASSERT_EQ(prefix.status, MICA_OK) << prefix.error;
+  EXPECT_EQ(prefix.model->segment_bases[1], nullptr);
+  EXPECT_EQ(prefix.model->segment_bases[2], nullptr);
+  EXPECT_NE(prefix.model->segment_bases[0], nullptr);
+  EXPECT_EQ(prefix.model->entries[0].step_streamed[1], 2);
+  // A streamed byte changed: the prefix load cannot see it (its hash is
+  // checked on the first read), memory mode refuses it.
+  Bytes corrupt = chainPatched(
+      nullptr, [](Bytes &f) { f[mutableSegment(f, 2)->offset() + 3] ^= 1; });
+  EXPECT_EQ(loadPrefix(corrupt).status, MICA_OK);
+  expectRefused(corrupt, MICA_ERROR_MALFORMED,
+                "segment 2 [" +
+                    std::to_string(mutableSegment(corrupt, 2)->offset()) +
+                    ", +20000): hash mismatch");
+  // The resident hash is what a prefix load checks.
+  Bytes badResident = good;
+  badResident[offsetof(mica_artifact_header, resident_hash)] ^= 1;
+  rehash(badResident); // the content hash only
+  EXPECT_EQ(load(badResident).status, MICA_OK);
+  expectPrefixRefused(badResident, MICA_ERROR_MALFORMED,
+                      "resident hash mismatch");
+  // What is mapped must be the resident prefix.
+  expectPrefixRefused(good, MICA_ERROR_INVALID_ARGUMENT,
+                      "but the resident size is", headerResident(good) - 64);
+}
+
+TEST(ModelValidationTest, StreamedSegments) {
+  expectRefused(chainPatched([](Artifact &a) { a.requiredFeatures.clear(); }),
+                MICA_ERROR_MALFORMED,
+                "streamed segment 1 needs the feature 'streamed_weights'");
+  expectRefused(chainPatched(nullptr,
+                             [](Bytes &f) {
+                               mutableSegment(f, 1)->mutate_encoding(
+                                   fb::SegmentEncoding::ZeroBitmap);
+                             }),
+                MICA_ERROR_MALFORMED, "streamed segment 1 needs");
+  expectRefused(
+      chainPatched(nullptr,
+                   [](Bytes &f) {
+                     putLE64(f, offsetof(mica_artifact_header, resident_size),
+                             0);
+                   }),
+      MICA_ERROR_MALFORMED, "a resident size (0)");
+  expectRefused(
+      chainPatched(
+          nullptr,
+          [](Bytes &f) { mutableSegment(f, 2)->mutate_alignment(131072); }),
+      MICA_ERROR_MALFORMED,
+      "segment 2: alignment 131072 is not a power of two up to 65536");
+  // Resident segments lie before resident_size, streamed ones after it.
+  expectRefused(
+      chainPatched(nullptr,
+                   [](Bytes &f) {
+                     putLE64(f, offsetof(mica_artifact_header, resident_size),
+                             mutableSegment(f, 3)->offset());
+                   }),
+      MICA_ERROR_MALFORMED, "bytes resident");
+  expectRefused(
+      chainPatched(nullptr,
+                   [](Bytes &f) {
+                     putLE64(f, offsetof(mica_artifact_header, resident_size),
+                             headerResident(f) + 16384);
+                   }),
+      MICA_ERROR_MALFORMED, "streamed ones the resident size");
+  expectRefused(
+      chainPatched(nullptr,
+                   [](Bytes &f) {
+                     putLE64(f, offsetof(mica_artifact_header, resident_size),
+                             10);
+                   }),
+      MICA_ERROR_MALFORMED, "resident size 10 is outside [");
+  expectRefused(
+      chainPatched(nullptr,
+                   [](Bytes &f) {
+                     putLE64(f, offsetof(mica_artifact_header, resident_size),
+                             f.size() + 64);
+                   }),
+      MICA_ERROR_MALFORMED, "is outside [");
+  // Step.streamed names a streamed segment.
+  for (int32_t bad : {0, 3, 9})
+    expectRefused(chainPatched(nullptr,
+                               [bad](Bytes &f) {
+                                 mutableMeta(f)
+                                     ->mutable_entry_points()
+                                     ->GetMutableObject(0)
+                                     ->mutable_steps()
+                                     ->GetMutableObject(1)
+                                     ->mutate_streamed(bad);
+                               }),
+                  MICA_ERROR_MALFORMED,
+                  "step 1 'mica_test_chain': streamed segment " +
+                      std::to_string(bad) + " is not a streamed segment");
+}
