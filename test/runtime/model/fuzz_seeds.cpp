@@ -35,6 +35,7 @@ int main(int argc, char **argv) {
       {"linked.mica", makeAffine({kHostArch, {}, true})},
       {"foreign.mica", makeAffine({kForeignArch, {}})},
       {"encoded.mica", makeEncodedAffine()},
+      {"streamed.mica", makeChain(2, 256)},
       {"empty.mica", mica::artifact::Artifact()},
       {"width.mica", widthGroups()},
   };
