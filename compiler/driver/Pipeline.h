@@ -68,8 +68,11 @@ importAndNormalize(mlir::MLIRContext &context, const std::string &path,
 ///                 and activations for quantization without changing results;
 ///   quantize      calibrates and rewrites to integer ops last among the
 ///                 numeric changes, on the final float graph;
-///   partition     splits the compressed graph into blocks under a memory
-///                 budget, on the sizes the steps before produced.
+///   partition     (--memory-budget) is not a stage-3 pass: it cuts the
+///                 final kernels after mica-bind-kernel-interface in the
+///                 CPU pipeline (targets/cpu/Pipeline.cpp), so that fusion
+///                 and rounding are the unbudgeted build's
+///                 (docs/memory-budget.md).
 /// The quantize family expects the ranges of calibrate() (Calibration.h)
 /// on the module when `quantize.mode` is set. `hasQdq`: the model holds
 /// QuantizeLinear/DequantizeLinear pairs (graph.quantize ops after stage
