@@ -10,7 +10,6 @@
 #include "passes/partition/WeightUnits.h"
 
 #include "compiler/diagnostics/NodeLocation.h"
-#include "dialects/exec/IR/ExecUtils.h"
 #include "targets/cpu/kernel/KernelAbi.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -29,6 +28,16 @@ namespace exec = mica::exec;
 namespace {
 
 constexpr int64_t kAlignment = mica::kernel::kAlignment;
+
+/// The arena among a bound function's arguments (KernelAbi.h).
+constexpr unsigned kArenaArgument = 2;
+
+/// Bytes of a spilled scalar's arena slot: its size rounded up to 8 (an
+/// index is 8 bytes on every target).
+int64_t slotBytes(Type type) {
+  int64_t bits = type.isIndex() ? 64 : type.getIntOrFloatBitWidth();
+  return std::max<int64_t>(8, (bits + 63) / 64 * 8);
+}
 
 int64_t alignUp(int64_t x) {
   return (x + kAlignment - 1) / kAlignment * kAlignment;
@@ -75,9 +84,13 @@ struct SegmentLayout {
 
   std::vector<uint8_t> bytes(ArrayRef<char> source) const {
     std::vector<uint8_t> out(size, 0);
+    // Ranges are whole 64-byte lines; the last may run past the source.
+    int64_t sourceSize = source.size();
     for (auto [range, at] : llvm::zip(from, to))
-      std::copy(source.begin() + range.begin, source.begin() + range.end,
-                out.begin() + at);
+      if (range.begin < sourceSize)
+        std::copy(source.begin() + range.begin,
+                  source.begin() + std::min(range.end, sourceSize),
+                  out.begin() + at);
     return out;
   }
 };
@@ -114,11 +127,88 @@ struct PartitionWeightsPass
   }
 
   LogicalResult partition();
-  /// The clone of the ops of `units` (and the pure slices they read) as a
-  /// function named `name` with `func`'s signature.
-  func::FuncOp cloneStep(func::FuncOp func, const UnitAnalysis &analysis,
-                         const Step &step, StringRef name);
 };
+
+/// The top-level ops of a step: its units' anchors and tied ops, the
+/// rematerializable ops they read, and the spilled scalars defined in an
+/// earlier step that those read.
+struct StepOps {
+  llvm::DenseSet<Operation *> members;
+  llvm::SetVector<Operation *> remat;
+  llvm::SetVector<Value> loads;
+};
+
+StepOps collectStep(func::FuncOp func, const UnitAnalysis &analysis,
+                    const Step &step) {
+  Block &body = func.front();
+  StepOps ops;
+  llvm::SetVector<Value> scalars;
+  for (Operation &op : body.without_terminator()) {
+    auto unit = analysis.unitOf.find(&op);
+    if (unit == analysis.unitOf.end() || unit->second < step.firstUnit ||
+        unit->second >= step.endUnit)
+      continue;
+    ops.members.insert(&op);
+    collectRemat(op, body, ops.remat, scalars);
+  }
+  for (Value scalar : scalars)
+    if (!ops.members.contains(scalar.getDefiningOp()))
+      ops.loads.insert(scalar);
+  return ops;
+}
+
+/// The rank-0 view of the arena slot at `offset` holding a `type` scalar.
+Value slotView(OpBuilder &b, Location loc, Value arena, int64_t offset,
+               Type type) {
+  Value at = arith::ConstantIndexOp::create(b, loc, offset);
+  return memref::ViewOp::create(b, loc, MemRefType::get({}, type), arena, at,
+                                ValueRange{});
+}
+
+/// The clone of `ops` as a function named `name` with `func`'s signature:
+/// the scalars of `ops.loads` loaded from their arena slots first, the
+/// members and rematerialized ops in program order, each scalar of
+/// `stores` stored into its slot right after the op defining it.
+func::FuncOp cloneStep(func::FuncOp func, const StepOps &ops,
+                       const llvm::DenseMap<Value, int64_t> &slots,
+                       const llvm::SetVector<Value> &stores, StringRef name) {
+  Block &body = func.front();
+  OpBuilder mb(func);
+  auto stepFunc =
+      func::FuncOp::create(mb, func.getLoc(), name, func.getFunctionType());
+  stepFunc.setVisibility(func.getVisibility());
+  if (ArrayAttr argAttrs = func.getArgAttrsAttr())
+    stepFunc.setArgAttrsAttr(argAttrs);
+  for (NamedAttribute attr : func->getDiscardableAttrs())
+    stepFunc->setAttr(attr.getName(), attr.getValue());
+  Block *stepBody = stepFunc.addEntryBlock();
+  IRMapping mapping;
+  for (auto [from, to] :
+       llvm::zip(func.getArguments(), stepBody->getArguments()))
+    mapping.map(from, to);
+  Value arena = stepBody->getArgument(kArenaArgument);
+  OpBuilder ob = OpBuilder::atBlockEnd(stepBody);
+  // Scalars an earlier step computed: from their slots, first.
+  for (Value scalar : ops.loads) {
+    Value slot = slotView(ob, func.getLoc(), arena, slots.lookup(scalar),
+                          scalar.getType());
+    mapping.map(scalar, memref::LoadOp::create(ob, func.getLoc(), slot));
+  }
+  // Program order: every op after its operands.
+  for (Operation &op : body.without_terminator()) {
+    if (!ops.members.contains(&op) && !ops.remat.contains(&op))
+      continue;
+    ob.clone(op, mapping);
+    for (Value result : op.getResults())
+      if (stores.contains(result)) {
+        Value slot = slotView(ob, op.getLoc(), arena, slots.lookup(result),
+                              result.getType());
+        memref::StoreOp::create(ob, op.getLoc(), mapping.lookup(result), slot);
+      }
+  }
+  func::ReturnOp::create(ob, body.getTerminator()->getLoc());
+  return stepFunc;
+}
 
 LogicalResult PartitionWeightsPass::partition() {
   ModuleOp module = getOperation();
@@ -150,10 +240,21 @@ LogicalResult PartitionWeightsPass::partition() {
   FailureOr<UnitAnalysis> analysis = analyzeUnits(func, func.getArgument(1));
   if (failed(analysis))
     return failure();
-  SmallVector<int64_t> unitBytes;
+  SmallVector<SmallVector<ByteRange>> unitRanges;
   for (const WeightUnit &unit : analysis->units)
-    unitBytes.push_back(unit.bytes);
+    unitRanges.push_back(unit.ranges);
+  // A cut build passes each scalar read outside its unit through a slot
+  // after the planned arena (which the memory plan never touches), 8-byte
+  // aligned; the arena grows to hold them (64-byte aligned), whether or not
+  // the plan cuts between the units: a few bytes.
   int64_t arena = entry.getArenaSize(), outputs = 0;
+  llvm::DenseMap<Value, int64_t> slots;
+  int64_t slotEnd = (arena + 7) / 8 * 8;
+  for (Value scalar : analysis->spilled) {
+    slots[scalar] = slotEnd;
+    slotEnd += slotBytes(scalar.getType());
+  }
+  int64_t cutArena = slots.empty() ? arena : alignUp(slotEnd);
   for (auto [shape, elementBytes] :
        llvm::zip(entry.getOutputMaxShapes(), entry.getOutputElemBytes())) {
     int64_t bytes = elementBytes;
@@ -164,20 +265,27 @@ LogicalResult PartitionWeightsPass::partition() {
 
   BudgetShortfall shortfall;
   std::optional<BlockPlan> plan =
-      planBlocks(unitBytes, arena, outputs, budget, &shortfall);
+      planBlocks(unitRanges, arena, cutArena, outputs, budget, &shortfall);
   if (!plan) {
     InFlightDiagnostic diag = emitError(entry.getLoc(), "--memory-budget ")
                               << formatBytes(budget) << " cannot be met: ";
-    if (shortfall.unit < 0)
+    if (shortfall.unit < 0 && shortfall.weightBytes == 0)
       return diag << "the arena " << formatBytes(arena) << " and outputs "
                   << formatBytes(outputs) << " alone need at least "
+                  << formatBytes(shortfall.minimumBudget, /*up=*/true) << " ("
+                  << shortfall.minimumBudget << " bytes)";
+    if (shortfall.unit < 0)
+      return diag << "streaming needs more than keeping all "
+                  << formatBytes(shortfall.weightBytes) << " of weights "
+                  << "resident with the arena " << formatBytes(arena)
+                  << " and outputs " << formatBytes(outputs) << ": at least "
                   << formatBytes(shortfall.minimumBudget, /*up=*/true) << " ("
                   << shortfall.minimumBudget << " bytes)";
     std::string node = nodeOf(analysis->units[shortfall.unit].anchors);
     std::string buffer = formatBytes(shortfall.bufferBytes);
     diag << (node.empty() ? "a kernel" : "node '" + node + "'") << " reads "
          << buffer << " of weights in one kernel; streaming needs two "
-         << "buffers of " << buffer << ", the arena " << formatBytes(arena)
+         << "buffers of " << buffer << ", the arena " << formatBytes(cutArena)
          << " and outputs " << formatBytes(outputs);
     if (shortfall.forcedResidentBytes)
       diag << ", with " << formatBytes(shortfall.forcedResidentBytes)
@@ -187,8 +295,8 @@ LogicalResult PartitionWeightsPass::partition() {
                 << shortfall.minimumBudget << " bytes)";
   }
 
-  auto record = [&](int64_t resident, int64_t buffer, int64_t streamed,
-                    ArrayRef<Attribute> blocks) {
+  auto record = [&](int64_t arena, int64_t resident, int64_t buffer,
+                    int64_t streamed, ArrayRef<Attribute> blocks) {
     module->setAttr(
         exec::kMemoryBudgetAttr,
         b.getDictionaryAttr({
@@ -203,7 +311,7 @@ LogicalResult PartitionWeightsPass::partition() {
         }));
   };
   if (plan->fitsResident) {
-    record(constants.getSize(), 0, 0, {});
+    record(arena, constants.getSize(), 0, 0, {});
     return success();
   }
 
@@ -265,6 +373,22 @@ LogicalResult PartitionWeightsPass::partition() {
   constants.setSize(layouts[0].size);
   constants.setDataAttr(segmentData(layouts[0], "mica_constant_segment"));
 
+  // The ops of each step; a scalar a later step loads is stored by the
+  // step computing it.
+  SmallVector<StepOps> stepOps;
+  llvm::SetVector<Value> stores;
+  for (const Step &step : steps) {
+    stepOps.push_back(collectStep(func, *analysis, step));
+    for (Value scalar : stepOps.back().loads) {
+      if (!slots.count(scalar))
+        return scalar.getDefiningOp()->emitError(
+            "mica-partition-weights: a scalar read in another step has no "
+            "arena slot");
+      stores.insert(scalar);
+    }
+  }
+  entry.setArenaSize(cutArena);
+
   // One function and one exec.step per step.
   OpBuilder stepBuilder = OpBuilder::atBlockEnd(&entry.getSteps().front());
   SmallVector<Attribute> blocks;
@@ -273,7 +397,7 @@ LogicalResult PartitionWeightsPass::partition() {
     std::string name = llvm::formatv("{0}_s{1}", func.getSymName(), i).str();
     if (module.lookupSymbol(name))
       return module.emitError("symbol '") << name << "' already exists";
-    func::FuncOp stepFunc = cloneStep(func, *analysis, step, name);
+    func::FuncOp stepFunc = cloneStep(func, stepOps[i], slots, stores, name);
     int64_t layoutIndex = step.block < 0 ? 0 : ++streamIndex;
     const SegmentLayout &layout = layouts[layoutIndex];
     Value segmentArg = stepFunc.getArgument(1);
@@ -305,52 +429,13 @@ LogicalResult PartitionWeightsPass::partition() {
                        b.getStringAttr(nodeOf(anchors, /*last=*/true))),
     }));
   }
-  record(coveredBytes(residentRanges), bufferBytes, streamedBytes, blocks);
+  record(cutArena, coveredBytes(residentRanges), bufferBytes, streamedBytes,
+         blocks);
   // The entry point names the first step's function (the old one goes).
   oldStep.erase();
   entry.setFunctionAttr((*entry.getStepOps().begin()).getFunctionAttr());
   func.erase();
   return success();
-}
-
-func::FuncOp PartitionWeightsPass::cloneStep(func::FuncOp func,
-                                             const UnitAnalysis &analysis,
-                                             const Step &step, StringRef name) {
-  Block &body = func.front();
-  llvm::DenseSet<Operation *> members;
-  llvm::SetVector<Operation *> slices;
-  for (Operation &op : body.without_terminator()) {
-    auto unit = analysis.unitOf.find(&op);
-    if (unit == analysis.unitOf.end() || unit->second < step.firstUnit ||
-        unit->second >= step.endUnit)
-      continue;
-    members.insert(&op);
-    for (Value value : usedValues(op)) {
-      llvm::SetVector<Operation *> slice;
-      if (mica::exec::collectPureSlice(value, body, slice))
-        slices.insert(slice.begin(), slice.end());
-    }
-  }
-  OpBuilder mb(func);
-  auto stepFunc =
-      func::FuncOp::create(mb, func.getLoc(), name, func.getFunctionType());
-  stepFunc.setVisibility(func.getVisibility());
-  if (ArrayAttr argAttrs = func.getArgAttrsAttr())
-    stepFunc.setArgAttrsAttr(argAttrs);
-  for (NamedAttribute attr : func->getDiscardableAttrs())
-    stepFunc->setAttr(attr.getName(), attr.getValue());
-  Block *stepBody = stepFunc.addEntryBlock();
-  IRMapping mapping;
-  for (auto [from, to] :
-       llvm::zip(func.getArguments(), stepBody->getArguments()))
-    mapping.map(from, to);
-  OpBuilder ob = OpBuilder::atBlockEnd(stepBody);
-  // Program order: every op after its operands.
-  for (Operation &op : body.without_terminator())
-    if (members.contains(&op) || slices.contains(&op))
-      ob.clone(op, mapping);
-  func::ReturnOp::create(ob, body.getTerminator()->getLoc());
-  return stepFunc;
 }
 
 } // namespace

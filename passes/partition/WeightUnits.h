@@ -9,30 +9,29 @@
 #ifndef MICA_PASSES_PARTITION_WEIGHTUNITS_H
 #define MICA_PASSES_PARTITION_WEIGHTUNITS_H
 
+#include "passes/partition/PlanBlocks.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallVector.h"
 
 namespace mica::partition {
 
-/// Bytes [begin, end) of a segment.
-struct ByteRange {
-  int64_t begin = 0;
-  int64_t end = 0;
-};
-
-/// Sorts `ranges` and merges those that overlap or touch.
-void mergeRanges(llvm::SmallVectorImpl<ByteRange> &ranges);
-
-/// The bytes `ranges` cover (merged first).
-int64_t coveredBytes(llvm::ArrayRef<ByteRange> ranges);
-
 /// A maximal run of anchors (top-level ops with regions or memory effects)
-/// with no legal cut inside: a value other than a pure slice of the
-/// arguments crosses every gap between them.
+/// with no legal cut inside. The values that may cross a cut are pure
+/// slices of the arguments and *rematerializable* values (results of ops
+/// free of memory effects and regions whose operands are arguments,
+/// rematerializable or spilled), cloned into each function that uses them,
+/// and *spilled* scalars: integer, index or float results of anchors,
+/// passed from step to step through the arena. Any other value (a memref
+/// an anchor returns, what is computed from one) ties the anchors from its
+/// definition to its last use. Consecutive units that read a common
+/// constant are merged (a cut between them would stream it twice).
 struct WeightUnit {
   llvm::SmallVector<mlir::Operation *> anchors;
-  /// The constants it reads, merged.
+  /// The constants it reads: each view's bytes widened to the 64-byte
+  /// lines it touches (constants start on one), merged.
   llvm::SmallVector<ByteRange> ranges;
   int64_t bytes = 0;
 };
@@ -40,9 +39,13 @@ struct WeightUnit {
 struct UnitAnalysis {
   llvm::SmallVector<WeightUnit> units;
   /// The unit of each top-level op that must go with one: the anchors and
-  /// the ops computing from their results. Other ops are pure slices of
-  /// the arguments, cloned wherever they are used.
+  /// the ops computing from their non-scalar results. Other ops are
+  /// rematerializable, cloned wherever they are used.
   llvm::DenseMap<mlir::Operation *, int64_t> unitOf;
+  /// The spilled scalars a unit other than their own reads (directly or
+  /// through rematerialized ops), in program order: each gets a slot of
+  /// the arena in a cut build.
+  llvm::SetVector<mlir::Value> spilled;
 };
 
 /// Splits `func`'s body into units. `segment` is the argument whose views
@@ -54,6 +57,12 @@ mlir::FailureOr<UnitAnalysis> analyzeUnits(mlir::func::FuncOp func,
 /// The top-level values `op` reads: its operands and what its regions use
 /// from above.
 llvm::SmallVector<mlir::Value> usedValues(mlir::Operation &op);
+
+/// The rematerializable ops of `body` that `op` reads (added to `slice`)
+/// and the spilled scalars they start from (added to `scalars`).
+void collectRemat(mlir::Operation &op, mlir::Block &body,
+                  llvm::SetVector<mlir::Operation *> &slice,
+                  llvm::SetVector<mlir::Value> &scalars);
 
 /// The byte range a view of the segment covers: [offset, offset + size).
 std::optional<ByteRange> viewRange(mlir::Operation *view);
