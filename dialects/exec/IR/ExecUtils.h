@@ -21,8 +21,19 @@ namespace mica::exec {
 /// depends on anything else (a loaded scalar, a loop's result). Such a
 /// slice can be cloned into any function with the same arguments and gives
 /// the same value there.
+///
+/// With `scalars`, a scalar (integer, index or float) result of an op of
+/// `block` with regions or side effects (a loaded value) is accepted as a
+/// leaf of the slice and added to `scalars`: the slice then gives the same
+/// value wherever those scalars are available (mica-partition-weights passes
+/// them from step to step through the arena).
 bool collectPureSlice(mlir::Value value, mlir::Block &block,
-                      llvm::SetVector<mlir::Operation *> &slice);
+                      llvm::SetVector<mlir::Operation *> &slice,
+                      llvm::SetVector<mlir::Value> *scalars = nullptr);
+
+/// Whether `value` is a scalar result of an op with regions or side effects
+/// of `block` (see collectPureSlice).
+bool isComputedScalar(mlir::Value value, mlir::Block &block);
 
 } // namespace mica::exec
 
