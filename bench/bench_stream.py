@@ -197,10 +197,10 @@ def main():
         "2 x %.1f MiB, %.1f MiB streamed per run, predicted peak %.1f MiB."
         % (args.layers, args.d_model, args.vocab, weights / mib,
            weights / budget, args.threads,
-           plan.get("resident_bytes", 0) / mib,
-           plan.get("buffer_bytes", 0) / mib,
-           plan.get("streamed_bytes_per_run", 0) / mib,
-           plan.get("predicted_peak_bytes", 0) / mib), "",
+           plan.get("resident", 0) / mib,
+           plan.get("buffer", 0) / mib,
+           plan.get("streamed_per_run", 0) / mib,
+           plan.get("predicted_peak", 0) / mib), "",
         "| seq | resident ms | streamed ms | warm ratio | dropped-cache ratio "
         "| cold start ratio | peak RSS resident MiB | peak RSS streamed MiB "
         "| RSS / budget | identical |",

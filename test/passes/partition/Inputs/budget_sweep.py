@@ -104,9 +104,9 @@ def main():
                              "all-resident build" % (
                                  label, budget, t,
                                  " --no-stream" if mode else ""))
-        if plan.get("predicted_peak_bytes", 0) > budget:
+        if plan.get("predicted_peak", 0) > budget:
             sys.exit("budget_sweep: budget %s: predicted peak %d > %d" % (
-                label, plan["predicted_peak_bytes"], budget))
+                label, plan["predicted_peak"], budget))
         print("%s: %d steps, %d streamed, identical" % (
             label, len(steps), streamed))
     proc = run([mica, "compile", model, "-o", os.path.join(work, "y.mica"),
