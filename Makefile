@@ -42,12 +42,15 @@ BENCH_INT8_FLAGS ?=
 BENCH_TOME_FLAGS ?=
 # Channel pruning's rows (bench/bench_prune.py): latency and size against FLOPs.
 BENCH_PRUNE_FLAGS ?=
+# Streamed weights (bench/bench_stream.py): --memory-budget against all-resident, latency and peak RSS.
+BENCH_STREAM_FLAGS ?=
 bench: build zoo
 	@cd bench && { [ -d node_modules/onnxruntime-node ] || npm install --ignore-scripts --no-audit --no-fund --silent; }
 	@/usr/bin/python3 bench/bench.py --mica $(BUILD_DIR)/bin --zoo $(BUILD_DIR)/zoo --out $(BUILD_DIR)/bench $(BENCH_FLAGS)
 	@/usr/bin/python3 bench/bench_int8.py --mica $(BUILD_DIR)/bin --zoo $(BUILD_DIR)/zoo --out $(BUILD_DIR)/bench $(BENCH_INT8_FLAGS)
 	@/usr/bin/python3 bench/bench_token_merge.py --mica $(BUILD_DIR)/bin --zoo $(BUILD_DIR)/zoo --out $(BUILD_DIR)/bench $(BENCH_TOME_FLAGS)
 	@/usr/bin/python3 bench/bench_prune.py --mica $(BUILD_DIR)/bin --zoo $(BUILD_DIR)/zoo --out $(BUILD_DIR)/bench $(BENCH_PRUNE_FLAGS)
+	@/usr/bin/python3 bench/bench_stream.py --mica $(BUILD_DIR)/bin --out $(BUILD_DIR)/bench $(BENCH_STREAM_FLAGS)
 
 # Halide's generated matmul against Mica's on the zoo's hot shapes
 # (bench/halide/README.md): installs Debian's Halide 14 if missing.
