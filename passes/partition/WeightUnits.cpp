@@ -1,6 +1,8 @@
 //===- WeightUnits.cpp - Kernels and the weights they read ----------------===//
 #include "passes/partition/WeightUnits.h"
 
+#include "dialects/exec/IR/ExecUtils.h"
+
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -45,33 +47,7 @@ namespace {
 
 /// A scalar (integer, index or float) result of an anchor of `body`.
 bool isSpillable(Value value, Block &body) {
-  Operation *def = value.getDefiningOp();
-  return def && def->getBlock() == &body && isAnchor(*def) &&
-         value.getType().isIntOrIndexOrFloat();
-}
-
-/// Adds to `slice` the ops of `body` computing `value` from the arguments
-/// and spilled scalars (added to `scalars`) if all of them are free of
-/// memory effects and regions; false (`slice` and `scalars` may have grown
-/// by ops that qualify) if `value` depends on anything else.
-bool collectSlice(Value value, Block &body, llvm::SetVector<Operation *> &slice,
-                  llvm::SetVector<Value> &scalars) {
-  if (auto arg = dyn_cast<BlockArgument>(value))
-    return arg.getOwner() == &body;
-  Operation *def = value.getDefiningOp();
-  if (slice.contains(def))
-    return true;
-  if (isSpillable(value, body)) {
-    scalars.insert(value);
-    return true;
-  }
-  if (def->getBlock() != &body || isAnchor(*def))
-    return false;
-  for (Value operand : def->getOperands())
-    if (!collectSlice(operand, body, slice, scalars))
-      return false;
-  slice.insert(def);
-  return true;
+  return mica::exec::isComputedScalar(value, body);
 }
 
 } // namespace
@@ -82,7 +58,7 @@ void mica::partition::collectRemat(Operation &op, Block &body,
   for (Value value : usedValues(op)) {
     llvm::SetVector<Operation *> valueSlice;
     llvm::SetVector<Value> valueScalars;
-    if (!collectSlice(value, body, valueSlice, valueScalars))
+    if (!mica::exec::collectPureSlice(value, body, valueSlice, &valueScalars))
       continue;
     slice.insert(valueSlice.begin(), valueSlice.end());
     scalars.insert(valueScalars.begin(), valueScalars.end());
