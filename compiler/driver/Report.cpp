@@ -345,6 +345,27 @@ llvm::json::Object mica::memoryBudgetJson(mlir::DictionaryAttr plan,
                              {"first_node", string(block.get("first_node"))},
                              {"last_node", string(block.get("last_node"))}});
     }
+  // The schedule the streaming runtime follows (runtime/stream/stream.cpp):
+  // two buffers, blocks in step order, cyclically across runs. A block's
+  // load starts when the block two before it releases its buffer (for the
+  // first two, in the previous run, or at the context's first run), and
+  // its buffer is free again when its own step ends. With at most two
+  // blocks, each stays loaded from run to run.
+  size_t numBlocks = blocks.size();
+  for (size_t i = 0; i < numBlocks; ++i) {
+    llvm::json::Object &block = *blocks[i].getAsObject();
+    int64_t step = *block.getInteger("step");
+    if (numBlocks <= 2) {
+      block["load"] = "once, kept loaded";
+      continue;
+    }
+    size_t previous = (i + numBlocks - 2) % numBlocks;
+    block["load_after_step"] =
+        *blocks[previous].getAsObject()->getInteger("step");
+    if (i < 2)
+      block["load_in_previous_run"] = true;
+    block["free_after_step"] = step;
+  }
   section["fits_resident"] = false;
   section["buffer"] = buffer;
   section["streamed_per_run"] = number("streamed");
